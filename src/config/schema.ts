@@ -107,9 +107,7 @@ export const stepSchema = z
   .strictObject({
     ...stepCommon,
     restart: z.strictObject({ service: name.optional() }).optional(),
-    exec: z
-      .strictObject({ command: argv, cwd: z.string().optional(), env: envMap.default({}) })
-      .optional(),
+    exec: z.strictObject({ command: argv, cwd: z.string().optional(), env: envMap.default({}) }).optional(),
     http: z
       .strictObject({
         url: z.url(),
@@ -186,7 +184,8 @@ export const notifierSchema = z
   })
   .superRefine((n, ctx) => {
     const kinds = (['webhook', 'log'] as const).filter((k) => n[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: 'a notifier needs exactly one of webhook, log' });
+    if (kinds.length !== 1)
+      ctx.addIssue({ code: 'custom', message: 'a notifier needs exactly one of webhook, log' });
   });
 
 export const configSchema = z
@@ -194,7 +193,9 @@ export const configSchema = z
     services: z.record(name, serviceSchema).default({}),
     playbooks: z.record(name, playbookSchema).default({}),
     policy: policySchema.default(policySchema.parse({})),
-    notifiers: z.array(notifierSchema).default([{ log: {}, events: ['incident.opened', 'incident.resolved', 'incident.escalated'] }]),
+    notifiers: z
+      .array(notifierSchema)
+      .default([{ log: {}, events: ['incident.opened', 'incident.resolved', 'incident.escalated'] }]),
     server: z
       .strictObject({
         host: z.string().default('127.0.0.1'),
@@ -209,24 +210,41 @@ export const configSchema = z
     for (const [svc, s] of Object.entries(c.services)) {
       s.depends_on.forEach((dep, i) => {
         if (!c.services[dep]) {
-          ctx.addIssue({ code: 'custom', path: ['services', svc, 'depends_on', i], message: `unknown service "${dep}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', svc, 'depends_on', i],
+            message: `unknown service "${dep}"`,
+          });
         }
       });
       const seen = new Set<string>();
       s.checks.forEach((chk, i) => {
         const n = checkName(chk, i);
-        if (seen.has(n)) ctx.addIssue({ code: 'custom', path: ['services', svc, 'checks', i, 'name'], message: `duplicate check name "${n}"` });
+        if (seen.has(n))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['services', svc, 'checks', i, 'name'],
+            message: `duplicate check name "${n}"`,
+          });
         seen.add(n);
       });
     }
     for (const [pb, p] of Object.entries(c.playbooks)) {
       if (p.when.service !== '*' && !c.services[p.when.service]) {
-        ctx.addIssue({ code: 'custom', path: ['playbooks', pb, 'when', 'service'], message: `unknown service "${p.when.service}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['playbooks', pb, 'when', 'service'],
+          message: `unknown service "${p.when.service}"`,
+        });
       }
       p.steps.forEach((st, i) => {
         const target = st.restart?.service;
         if (target && !c.services[target]) {
-          ctx.addIssue({ code: 'custom', path: ['playbooks', pb, 'steps', i, 'restart', 'service'], message: `unknown service "${target}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['playbooks', pb, 'steps', i, 'restart', 'service'],
+            message: `unknown service "${target}"`,
+          });
         }
       });
     }

@@ -35,6 +35,12 @@ export class NotFoundError extends MedicError {
   }
 }
 
+export class ConflictError extends MedicError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
 export class ProbeError extends MedicError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('probe_failed', message, options);

@@ -4,4 +4,6 @@ export * from './duration.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './registry.js';
+export * from './run-command.js';
+export * from './serial.js';
 export * from './types.js';

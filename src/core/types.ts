@@ -101,7 +101,12 @@ export type ActionState =
   | 'failed'
   | 'skipped';
 
-export const TERMINAL_ACTION_STATES: readonly ActionState[] = ['verified', 'rolled_back', 'failed', 'skipped'];
+export const TERMINAL_ACTION_STATES: readonly ActionState[] = [
+  'verified',
+  'rolled_back',
+  'failed',
+  'skipped',
+];
 
 /** One step of a playbook, journaled. */
 export interface Action {

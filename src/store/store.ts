@@ -12,6 +12,7 @@ import type {
   TimelineKind,
 } from '../core/index.js';
 
+/** Pagination: no limit means every row. Every list* method returns newest first. */
 export interface Page {
   limit?: number;
   offset?: number;
@@ -72,6 +73,7 @@ export interface Store {
   recordProbe(rec: ProbeRecord): Promise<void>;
   /** Latest result per (service, check). */
   latestProbes(): Promise<ProbeRecord[]>;
+  /** The newest `limit` results at or after `since`, returned oldest first. */
   probeHistory(service: string, check: string, since: number, limit?: number): Promise<ProbeRecord[]>;
 
   insertFinding(f: Finding, incidentId: string | null): Promise<void>;
@@ -86,8 +88,15 @@ export interface Store {
     at: number,
     patch?: Partial<Pick<Incident, 'rootCause' | 'severity' | 'title' | 'resolvedAt'>>,
   ): Promise<Incident>;
-  addTimeline(incidentId: string, at: number, kind: TimelineKind, message: string, data?: Record<string, unknown>): Promise<void>;
+  addTimeline(
+    incidentId: string,
+    at: number,
+    kind: TimelineKind,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Promise<void>;
   getIncident(id: string): Promise<Incident | null>;
+  /** Oldest first. */
   timeline(incidentId: string): Promise<TimelineEntry[]>;
   listIncidents(filter: IncidentFilter): Promise<{ items: Incident[]; total: number }>;
   /** The service's incident that is not resolved or suppressed, if any. */
@@ -98,6 +107,7 @@ export interface Store {
   /** Moves an action to a new state with a journal entry, atomically. */
   updateAction(id: string, state: ActionState, message: string, at: number): Promise<Action>;
   getAction(id: string): Promise<Action | null>;
+  /** In the order written. */
   journal(actionId: string): Promise<JournalEntry[]>;
   listActions(filter: ActionFilter): Promise<{ items: Action[]; total: number }>;
   /** Actions not in a terminal state: what a crash may have left half done. */

@@ -1,0 +1,85 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Medic } from '../daemon/index.js';
+
+const HEALTH_VALUE = { unknown: -1, down: 0, degraded: 0.5, healthy: 1 } as const;
+
+/** Medic's own metrics, fed from the bus so no stage knows about Prometheus. */
+export function createMetrics(medic: Medic): { registry: Registry; close(): void } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'medic_process_' });
+  const probeDuration = new Histogram({
+    name: 'medic_probe_duration_seconds',
+    help: 'Duration of probe runs',
+    labelNames: ['service', 'check', 'ok'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const findings = new Counter({
+    name: 'medic_findings_total',
+    help: 'Findings by service and kind',
+    labelNames: ['service', 'kind'],
+    registers: [registry],
+  });
+  const actions = new Counter({
+    name: 'medic_actions_total',
+    help: 'Action state changes by kind and state',
+    labelNames: ['service', 'kind', 'state'],
+    registers: [registry],
+  });
+  const incidents = new Counter({
+    name: 'medic_incident_transitions_total',
+    help: 'Incident transitions by state',
+    labelNames: ['service', 'state'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'medic_service_health',
+    help: 'Service health: 1 healthy, 0.5 degraded, 0 down, -1 unknown',
+    labelNames: ['service'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of medic.status()) this.set({ service: s.name }, HEALTH_VALUE[s.health]);
+    },
+  });
+  new Gauge({
+    name: 'medic_scheduler_lag_seconds',
+    help: 'How late check runs start versus when they were due',
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      const s = medic.scheduler.stats();
+      this.set({ quantile: '0.5' }, s.lagP50Ms / 1000);
+      this.set({ quantile: '0.99' }, s.lagP99Ms / 1000);
+    },
+  });
+  new Gauge({
+    name: 'medic_checks_in_flight',
+    help: 'Checks running now',
+    registers: [registry],
+    collect() {
+      this.set(medic.scheduler.stats().inFlight);
+    },
+  });
+  const offs = [
+    medic.bus.on('signal', (s) => {
+      if (s.kind === 'probe') {
+        probeDuration.observe(
+          { service: s.service, check: s.check, ok: String(s.result.ok) },
+          s.result.latencyMs / 1000,
+        );
+      }
+    }),
+    medic.bus.on('finding', (f) => findings.inc({ service: f.service, kind: f.kind })),
+    medic.bus.on('action', (a) => actions.inc({ service: a.service, kind: a.kind, state: a.state })),
+    medic.bus.on('incident', ({ incident }) =>
+      incidents.inc({ service: incident.service, state: incident.state }),
+    ),
+  ];
+  return {
+    registry,
+    close: () => {
+      for (const off of offs) off();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { startApi } from '../../api/index.js';
+import { createMedic } from '../../daemon/index.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the daemon: watch, detect, heal, and serve the API')
+    .requiredOption('-c, --config <file>', 'medic.yaml')
+    .option('--host <host>', 'API host (overrides server.host)')
+    .option('--port <port>', 'API port (overrides server.port)', (v) => Number(v))
+    .option('--data-dir <dir>', 'data directory (overrides store.dir)')
+    .action(async (opts: { config: string; host?: string; port?: number; dataDir?: string }) => {
+      const medic = await createMedic({ configFile: opts.config, dataDir: opts.dataDir });
+      const { server } = medic.config().config;
+      await medic.start();
+      const api = await startApi(medic, opts.host ?? server.host, opts.port ?? server.port);
+      const services = Object.keys(medic.config().config.services);
+      medic.logger.info(
+        { api: api.url, config: medic.config().file, services },
+        `Medic is watching ${services.length} service(s); API on ${api.url} (try ${api.url}/api/status)`,
+      );
+      let stopping = false;
+      const shutdown = async (sig: string) => {
+        if (stopping) return;
+        stopping = true;
+        medic.logger.info(`${sig}: stopping`);
+        await api.close();
+        await medic.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    });
+}

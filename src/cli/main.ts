@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, errorMessage } from '../core/index.js';
+import { registerActions } from './commands/actions.js';
+import { registerCheck } from './commands/check.js';
+import { registerConfig } from './commands/config.js';
+import { registerDrill } from './commands/drill.js';
+import { registerIncidents } from './commands/incidents.js';
+import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+
+const program = new Command()
+  .name('medic')
+  .description('An autonomous site-reliability engineer: watch, detect, heal, verify.')
+  .version('0.1.0');
+
+registerRun(program);
+registerCheck(program);
+registerStatus(program);
+registerIncidents(program);
+registerActions(program);
+registerConfig(program);
+registerDrill(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // A config error is already "file:line: field: message": print it as it is.
+  console.error(err instanceof ConfigError ? err.message : `medic: ${errorMessage(err)}`);
+  process.exit(2);
+});

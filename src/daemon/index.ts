@@ -1,0 +1,2 @@
+export * from './medic.js';
+export * from './wiring.js';

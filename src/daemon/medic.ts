@@ -1,0 +1,337 @@
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { type LoadedConfig, loadConfig, type MedicConfig, watchConfig } from '../config/index.js';
+import {
+  Bus,
+  type Clock,
+  ConfigError,
+  errorMessage,
+  KeyedSerial,
+  RealClock,
+  type ServiceHealth,
+  type Signal,
+} from '../core/index.js';
+import { HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
+import { IncidentManager } from '../incidents/index.js';
+import { NotifyRouter } from '../notify/index.js';
+import { Journal, RemediationEngine } from '../remediate/index.js';
+import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
+import { openSqliteStore, type Store } from '../store/index.js';
+import { subscribeNotifications } from './notifications.js';
+import { defineHealth, scheduledChecks } from './wiring.js';
+
+export interface MedicOptions {
+  /** Path of medic.yaml; or pass `loaded` directly. */
+  configFile?: string;
+  loaded?: LoadedConfig;
+  clock?: Clock;
+  logger?: Logger;
+  /** Watch the config file and apply valid edits (default true with a configFile). */
+  watch?: boolean;
+  /** How often verification re-checks a healed service (default 500 ms). */
+  verifyPollMs?: number;
+  /** Overrides `store.dir` of the config. */
+  dataDir?: string;
+}
+
+export interface ServiceStatus {
+  name: string;
+  health: ServiceHealth;
+  supervised: boolean;
+  pid: number | null;
+  checks: { name: string; state: string }[];
+  dependsOn: string[];
+}
+
+/**
+ * One Medic: the stages of DESIGN.md wired together. Each service's events are handled in order in its own
+ * lane; heals run beside the lanes so a long restart never delays another service's findings.
+ */
+export class Medic {
+  readonly bus = new Bus();
+  readonly health = new HealthModel();
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly supervisor: Supervisor;
+  readonly scheduler: Scheduler;
+  readonly incidents: IncidentManager;
+  readonly journal: Journal;
+  readonly engine: RemediationEngine;
+  readonly startedAt: number;
+  private loaded: LoadedConfig;
+  private notifier: NotifyRouter;
+  private readonly lanes = new KeyedSerial();
+  private watcher: { close(): void } | null = null;
+  private offs: (() => void)[] = [];
+  private running = false;
+
+  constructor(
+    store: Store,
+    loaded: LoadedConfig,
+    private readonly opts: MedicOptions,
+  ) {
+    this.store = store;
+    this.loaded = loaded;
+    this.clock = opts.clock ?? new RealClock();
+    this.logger = opts.logger ?? pino({ level: process.env['MEDIC_LOG_LEVEL'] ?? 'info' });
+    this.startedAt = this.clock.now();
+    this.supervisor = new Supervisor({
+      clock: this.clock,
+      bus: this.bus,
+      dataDir: dataDirOf(loaded, opts),
+      baseDir: loaded.baseDir,
+    });
+    this.scheduler = new Scheduler({
+      clock: this.clock,
+      run: (c, signal) =>
+        runProbe(c.config, {
+          signal,
+          service: c.service,
+          baseDir: this.loaded.baseDir,
+          supervisedPid: () => this.supervisor.pid(c.service),
+        }),
+      onResult: (c, result, at) => {
+        void this.lanes.run(c.service, async () => {
+          this.bus.emit('signal', { kind: 'probe', service: c.service, check: c.name, at, result });
+          await this.store.recordProbe({ service: c.service, check: c.name, at, result });
+          await this.handle(c.service, this.health.observe(c.service, c.name, result, at), at);
+        });
+      },
+    });
+    this.incidents = new IncidentManager(store, this.bus, this.clock);
+    this.journal = new Journal(store, this.bus, this.clock);
+    this.engine = new RemediationEngine({
+      store,
+      bus: this.bus,
+      clock: this.clock,
+      journal: this.journal,
+      incidents: this.incidents,
+      logger: this.logger,
+      config: () => this.loaded,
+      health: (s) => this.health.get(s),
+      recheck: (s) => this.recheck(s),
+      verifyPollMs: opts.verifyPollMs,
+      control: {
+        isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
+        restart: (s) => this.restartService(s),
+      },
+    });
+    this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger);
+  }
+
+  config(): LoadedConfig {
+    return this.loaded;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.offs.push(this.bus.on('signal', (s) => this.onProcessSignal(s)));
+    this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock));
+    defineHealth(this.health, this.loaded.config);
+    await this.store.audit({
+      at: this.clock.now(),
+      actor: 'medic',
+      event: 'medic.started',
+      subject: this.loaded.file,
+      data: { pid: process.pid, services: Object.keys(this.loaded.config.services) },
+    });
+    await this.startSupervised(this.loaded.config);
+    this.scheduler.setChecks(scheduledChecks(this.loaded.config));
+    this.scheduler.start();
+    void this.engine
+      .reconcile()
+      .then(
+        (n) => n > 0 && this.logger.info({ steps: n }, 'reconciled steps left unfinished by the last run'),
+      )
+      .catch((err) => this.logger.error({ err }, 'reconciliation failed'));
+    if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.watcher?.close();
+    this.scheduler.stop();
+    await this.engine.stop();
+    await this.supervisor.stopAll();
+    await this.lanes.idle();
+    for (const off of this.offs) off();
+    this.offs = [];
+    await this.store.audit({
+      at: this.clock.now(),
+      actor: 'medic',
+      event: 'medic.stopped',
+      subject: this.loaded.file,
+      data: {},
+    });
+    await this.store.close();
+  }
+
+  status(): ServiceStatus[] {
+    return Object.entries(this.loaded.config.services).map(([name, s]) => ({
+      name,
+      health: this.health.get(name),
+      supervised: Boolean(s.run),
+      pid: this.supervisor.pid(name),
+      checks: this.health.checks(name),
+      dependsOn: s.depends_on,
+    }));
+  }
+
+  /** Runs the checks now (all, or one service's) and waits until their results are judged. */
+  async runChecks(service?: string): Promise<void> {
+    await this.scheduler.runNow(service ? { service } : undefined);
+    const services = service ? [service] : Object.keys(this.loaded.config.services);
+    await Promise.all(services.map((s) => this.lanes.run(s, async () => {})));
+  }
+
+  /** Applies a new valid config: checks, playbooks, policy and notifiers change in place. */
+  async reload(next: LoadedConfig): Promise<void> {
+    const prev = this.loaded.config;
+    this.loaded = next;
+    this.notifier = new NotifyRouter(next.config.notifiers, this.logger);
+    defineHealth(this.health, next.config);
+    for (const [name, s] of Object.entries(prev.services)) {
+      const now = next.config.services[name];
+      if (s.run && (!now?.run || JSON.stringify(now.run) !== JSON.stringify(s.run))) {
+        await this.supervisor.stop(name);
+      }
+    }
+    await this.startSupervised(next.config);
+    this.scheduler.setChecks(scheduledChecks(next.config));
+    await this.store.audit({
+      at: this.clock.now(),
+      actor: 'medic',
+      event: 'config.reloaded',
+      subject: next.file,
+      data: { services: Object.keys(next.config.services) },
+    });
+    this.bus.emit('config:reloaded', { file: next.file, at: this.clock.now() });
+  }
+
+  private watch(): void {
+    this.watcher = watchConfig(this.loaded.file, {
+      clock: this.clock,
+      onChange: async (next) => {
+        try {
+          await this.reload(next);
+          this.logger.info({ file: next.file }, 'config reloaded');
+        } catch (err) {
+          this.logger.error({ err }, 'config reload failed');
+        }
+      },
+      onError: (err) => {
+        const error = err instanceof ConfigError ? err.message : errorMessage(err);
+        this.logger.error(`config change refused, keeping the running config:\n${error}`);
+        this.bus.emit('config:rejected', { file: this.loaded.file, at: this.clock.now(), error });
+        void this.store.audit({
+          at: this.clock.now(),
+          actor: 'medic',
+          event: 'config.rejected',
+          subject: this.loaded.file,
+          data: { error },
+        });
+      },
+    });
+  }
+
+  private async startSupervised(config: MedicConfig): Promise<void> {
+    for (const [name, s] of Object.entries(config.services)) {
+      if (!s.run || this.supervisor.running(name)) continue;
+      try {
+        await this.supervisor.start(name, s.run);
+      } catch (err) {
+        this.logger.error({ service: name, err: errorMessage(err) }, 'cannot start supervised service');
+        void this.lanes.run(name, () =>
+          this.handle(
+            name,
+            this.health.force(
+              name,
+              PROCESS_CHECK,
+              'down',
+              this.clock.now(),
+              `${name} cannot start: ${errorMessage(err)}`,
+              {},
+            ),
+            this.clock.now(),
+          ),
+        );
+      }
+    }
+  }
+
+  private async restartService(service: string): Promise<number> {
+    const run = this.loaded.config.services[service]?.run;
+    if (!run) throw new Error(`${service} is not supervised`);
+    if (!this.supervisor.running(service)) return this.supervisor.start(service, run);
+    return this.supervisor.restart(service);
+  }
+
+  private async recheck(service: string): Promise<void> {
+    await this.runChecks(service);
+  }
+
+  private onProcessSignal(s: Signal): void {
+    if (s.kind === 'start') {
+      void this.lanes.run(s.service, async () => {
+        // Results about the process that was replaced say nothing about the new one.
+        this.health.reset(s.service, PROCESS_CHECK);
+        await this.handle(
+          s.service,
+          this.health.force(s.service, PROCESS_CHECK, 'up', s.at, 'started', { pid: s.pid }),
+          s.at,
+        );
+      });
+    } else if (s.kind === 'exit') {
+      void this.lanes.run(s.service, async () => {
+        if (s.expected) {
+          this.health.reset(s.service, '');
+          return;
+        }
+        const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
+        const evidence = {
+          pid: s.pid,
+          code: s.code,
+          signal: s.signal,
+          lastLogs: this.supervisor.recentLogs(s.service).slice(-20),
+        };
+        await this.handle(
+          s.service,
+          this.health.force(s.service, PROCESS_CHECK, 'down', s.at, `${s.service} ${how}`, evidence),
+          s.at,
+        );
+      });
+    }
+  }
+
+  /** Turns a judged observation into findings, incidents and heals. Runs in the service's lane. */
+  private async handle(service: string, obs: Observation | null, at: number): Promise<void> {
+    if (!obs) return;
+    if (obs.finding) {
+      this.bus.emit('finding', obs.finding);
+      const { incident } = await this.incidents.onFinding(obs.finding);
+      this.engine.onFinding(obs.finding, incident);
+    }
+    if (obs.change) {
+      this.bus.emit('health', { ...obs.change, at });
+      if (obs.change.to === 'healthy') {
+        await this.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
+      }
+      this.engine.onHealth(service, obs.change.to);
+    }
+  }
+}
+
+function dataDirOf(loaded: LoadedConfig, opts: MedicOptions): string {
+  return path.resolve(loaded.baseDir, opts.dataDir ?? loaded.config.store.dir);
+}
+
+/** Loads the config, opens the store and builds a Medic (not yet started). */
+export async function createMedic(opts: MedicOptions): Promise<Medic> {
+  const loaded = opts.loaded ?? (opts.configFile ? await loadConfig(opts.configFile) : null);
+  if (!loaded) throw new Error('createMedic needs configFile or loaded');
+  const store = await openSqliteStore({ dir: dataDirOf(loaded, opts) });
+  return new Medic(store, loaded, opts);
+}

@@ -1,0 +1,12 @@
+import { type Fault, signal } from './fault.js';
+
+export const hangFault: Fault = {
+  name: 'hang',
+  description: 'SIGSTOP the service process: it holds its port and answers nothing',
+  async inject(t) {
+    signal(t.pid, 'SIGSTOP');
+  },
+  async undo(t) {
+    signal(t.pid, 'SIGCONT');
+  },
+};

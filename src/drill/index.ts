@@ -1,0 +1,3 @@
+export * from './faults/index.js';
+export * from './report.js';
+export * from './runner.js';

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import { ActionError, lastLine, runCommand } from '../../core/index.js';
+import type { RemediationAction } from './action.js';
+
+/** Runs a program from an argv array (never a shell string); a non-zero exit fails the step. */
+export const execAction: RemediationAction = {
+  kind: 'exec',
+  plan(step, service) {
+    const e = step.exec;
+    if (!e) throw new ActionError('exec step without exec');
+    return {
+      kind: 'exec',
+      target: service,
+      params: { command: e.command, cwd: e.cwd ?? null, env: e.env },
+      description: `run ${JSON.stringify(e.command)}`,
+    };
+  },
+  async apply(plan, ctx) {
+    const command = plan.params['command'] as string[];
+    const cwd = plan.params['cwd'] as string | null;
+    const res = await runCommand(command, {
+      cwd: cwd ? path.resolve(ctx.baseDir, cwd) : ctx.baseDir,
+      env: plan.params['env'] as Record<string, string>,
+      signal: ctx.signal,
+    });
+    if (res.error) throw new ActionError(res.error);
+    if (res.aborted) throw new ActionError('command timed out and was killed');
+    if (res.code !== 0)
+      throw new ActionError(`exited ${res.code ?? res.signal}: ${lastLine(res.stderr || res.stdout)}`);
+    return `exited 0: ${lastLine(res.stdout) || 'no output'}`;
+  },
+};

@@ -1,0 +1,5 @@
+/** The sources stage's public face: probes, the check scheduler and the process supervisor. */
+export * from './pidfiles.js';
+export * from './probes/index.js';
+export * from './scheduler.js';
+export * from './supervisor.js';

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { probes, runProbe } from './index.js';
+import { check, context } from './testing.fixture.js';
+
+describe('probe registry', () => {
+  it('registers the four probe kinds under their config keys', () => {
+    expect(probes.names().sort()).toEqual(['command', 'http', 'process', 'tcp']);
+    for (const name of probes.names()) expect(probes.get(name).kind).toBe(name);
+  });
+
+  it('runProbe picks the probe the check names', async () => {
+    const r = await runProbe(
+      check({ command: { command: [process.execPath, '-e', 'console.log("hi")'] } }),
+      context(),
+    );
+    expect(r).toMatchObject({ ok: true, message: 'exit 0: hi' });
+  });
+});

@@ -1,0 +1,26 @@
+import { type CheckConfig, checkKind } from '../../config/index.js';
+import { errorMessage, type ProbeResult, Registry } from '../../core/index.js';
+import { commandProbe } from './command.js';
+import { httpProbe } from './http.js';
+import type { Probe, ProbeContext } from './probe.js';
+import { processProbe } from './process.js';
+import { tcpProbe } from './tcp.js';
+
+export type { Probe, ProbeContext } from './probe.js';
+export { commandProbe, httpProbe, processProbe, tcpProbe };
+
+/** Every probe kind, by the key a check uses in medic.yaml. Adding one: a file here and one line below. */
+export const probes = new Registry<Probe>('probe')
+  .register('http', httpProbe)
+  .register('tcp', tcpProbe)
+  .register('process', processProbe)
+  .register('command', commandProbe);
+
+/** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
+export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
+  try {
+    return await probes.get(checkKind(check)).run(check, ctx);
+  } catch (err) {
+    return { ok: false, latencyMs: 0, message: errorMessage(err) };
+  }
+}

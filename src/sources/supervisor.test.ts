@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type RunConfig, runSchema } from '../config/index.js';
+import { Bus, RealClock, type Signal } from '../core/index.js';
+import { pidfilePath, writePidfile } from './pidfiles.js';
+import { isAlive } from './probes/procfs.js';
+import { Supervisor } from './supervisor.js';
+
+const node = process.execPath;
+const KEEP_ALIVE = 'setInterval(() => {}, 1000);';
+
+let dataDir: string;
+let bus: Bus;
+let signals: Signal[];
+let sup: Supervisor;
+const strays: number[] = [];
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'medic-sup-'));
+  bus = new Bus();
+  signals = [];
+  bus.on('signal', (s) => signals.push(s));
+  sup = new Supervisor({ clock: new RealClock(), bus, dataDir, baseDir: dataDir, logLines: 3 });
+});
+
+afterEach(async () => {
+  await sup.stopAll();
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
+const run = (script: string, extra: Record<string, unknown> = {}): RunConfig =>
+  runSchema.parse({ command: [node, '-e', script], ...extra });
+
+function nextExit(service: string): Promise<Extract<Signal, { kind: 'exit' }>> {
+  return new Promise((resolve) => {
+    const off = bus.on('signal', (s) => {
+      if (s.kind === 'exit' && s.service === service) {
+        off();
+        resolve(s);
+      }
+    });
+  });
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+describe('Supervisor', () => {
+  it('starts a service, captures its logs, writes a pidfile, and stops it as expected', async () => {
+    const cfg = run(`console.log('hello'); console.error('warn: ' + process.env.GREETING); ${KEEP_ALIVE}`, {
+      env: { GREETING: 'hi' },
+    });
+    const pid = await sup.start('api', cfg);
+    expect(sup.pid('api')).toBe(pid);
+    expect(sup.running('api')).toBe(true);
+    expect(signals[0]).toMatchObject({ kind: 'start', service: 'api', pid });
+    const file = pidfilePath(dataDir, 'api');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid, argv: cfg.command });
+
+    await until(() => sup.recentLogs('api').length === 2);
+    expect(sup.recentLogs('api').sort()).toEqual(['hello', 'warn: hi']);
+    expect(signals).toContainEqual(
+      expect.objectContaining({ kind: 'log', stream: 'stderr', line: 'warn: hi' }),
+    );
+
+    const exit = nextExit('api');
+    await sup.stop('api');
+    expect(await exit).toMatchObject({ service: 'api', pid, code: null, signal: 'SIGTERM', expected: true });
+    expect(sup.running('api')).toBe(false);
+    expect(sup.pid('api')).toBeNull();
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('reports an unexpected exit with its code, or the signal that killed it', async () => {
+    const crashed = nextExit('job');
+    await sup.start('job', run('setTimeout(() => process.exit(3), 50)'));
+    expect(await crashed).toMatchObject({ code: 3, signal: null, expected: false });
+
+    const pid = await sup.start('job', run(KEEP_ALIVE));
+    const killed = nextExit('job');
+    process.kill(pid, 'SIGKILL');
+    expect(await killed).toMatchObject({ pid, code: null, signal: 'SIGKILL', expected: false });
+    // It does not restart by itself.
+    await sleep(100);
+    expect(sup.running('job')).toBe(false);
+  });
+
+  it('restarts with the same config and a new pid', async () => {
+    const first = await sup.start('api', run(KEEP_ALIVE));
+    const exit = nextExit('api');
+    const second = await sup.restart('api');
+    expect(second).not.toBe(first);
+    expect(await exit).toMatchObject({ pid: first, expected: true });
+    expect(sup.pid('api')).toBe(second);
+    expect(signals.filter((s) => s.kind === 'start').map((s) => (s as { pid: number }).pid)).toEqual([
+      first,
+      second,
+    ]);
+    await expect(sup.start('api', run(KEEP_ALIVE))).rejects.toThrow('api is already running');
+  });
+
+  it('escalates to SIGKILL when SIGTERM is ignored, and stops a SIGSTOPped process', async () => {
+    await sup.start(
+      'stubborn',
+      run(`process.on('SIGTERM', () => console.log('ignored')); console.log('ready'); ${KEEP_ALIVE}`),
+    );
+    await until(() => sup.recentLogs('stubborn').includes('ready'));
+    const exit = nextExit('stubborn');
+    await sup.stop('stubborn', { timeoutMs: 200 });
+    expect(await exit).toMatchObject({ signal: 'SIGKILL', expected: true });
+
+    const pid = await sup.start('frozen', run(KEEP_ALIVE));
+    process.kill(pid, 'SIGSTOP');
+    const frozenExit = nextExit('frozen');
+    await sup.stop('frozen', { timeoutMs: 5_000 });
+    expect(await frozenExit).toMatchObject({ signal: 'SIGTERM', expected: true });
+  });
+
+  it('keeps only the last N log lines', async () => {
+    await sup.start('chatty', run(`for (let i = 1; i <= 10; i++) console.log('line ' + i); ${KEEP_ALIVE}`));
+    await until(() => sup.recentLogs('chatty').includes('line 10'));
+    expect(sup.recentLogs('chatty')).toEqual(['line 8', 'line 9', 'line 10']);
+  });
+
+  it('rejects with a clear error when the command does not exist', async () => {
+    await expect(
+      sup.start('ghost', runSchema.parse({ command: ['/no/such/binary', '--x'] })),
+    ).rejects.toThrow('cannot start ghost: /no/such/binary: command not found');
+    expect(sup.running('ghost')).toBe(false);
+    await expect(sup.start('ghost', run(KEEP_ALIVE, { cwd: 'missing-dir' }))).rejects.toThrow(
+      /working directory/,
+    );
+  });
+
+  it('reaps an orphan left by an earlier Medic before starting a new copy', async () => {
+    const cfg = run(`${KEEP_ALIVE} /* orphan */`);
+    const orphan = spawn(cfg.command[0] as string, cfg.command.slice(1), { stdio: 'ignore', detached: true });
+    const orphanPid = orphan.pid as number;
+    strays.push(orphanPid);
+    writePidfile(pidfilePath(dataDir, 'api'), { pid: orphanPid, argv: cfg.command });
+    await until(() => isAlive(orphanPid));
+
+    const pid = await sup.start('api', cfg);
+    expect(pid).not.toBe(orphanPid);
+    expect(await isAlive(orphanPid)).toBe(false);
+    expect(JSON.parse(readFileSync(pidfilePath(dataDir, 'api'), 'utf8')).pid).toBe(pid);
+  });
+
+  it('leaves alone a pid from the pidfile that now runs something else', async () => {
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const otherPid = other.pid as number;
+    strays.push(otherPid);
+    const cfg = run(KEEP_ALIVE);
+    writePidfile(pidfilePath(dataDir, 'api'), { pid: otherPid, argv: cfg.command });
+    await sup.start('api', cfg);
+    expect(await isAlive(otherPid)).toBe(true);
+  });
+});

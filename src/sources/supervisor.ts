@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { RunConfig } from '../config/index.js';
+import type { Bus, Clock } from '../core/index.js';
+import { pidfilePath, reapOrphan, removePidfile, signalGroup, writePidfile } from './pidfiles.js';
+
+export interface SupervisorOptions {
+  clock: Clock;
+  bus: Bus;
+  /** Pidfiles go to <dataDir>/pids/. */
+  dataDir: string;
+  /** A service's relative cwd is resolved against this: the config file's directory. */
+  baseDir: string;
+  /** Lines of stdout/stderr kept per service for diagnosis. */
+  logLines?: number;
+}
+
+interface Child {
+  proc: ChildProcess;
+  pid: number;
+  run: RunConfig;
+  /** True once stop() asked for this exit: it is reported, but never judged a failure. */
+  expected: boolean;
+  exited: Promise<void>;
+}
+
+/** A log line longer than this is cut: one runaway line must not hold megabytes in the ring. */
+const MAX_LINE = 8 * 1024;
+
+/**
+ * Runs services as child processes and reports what they do on the bus (start, exit, log lines). It never
+ * restarts anything by itself: healing is the remediation engine's decision, taken through the guard.
+ */
+export class Supervisor {
+  private readonly children = new Map<string, Child>();
+  private readonly starting = new Set<string>();
+  private readonly configs = new Map<string, RunConfig>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly logLines: number;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.logLines = opts.logLines ?? 200;
+  }
+
+  /** Starts the service (reaping an orphan a killed Medic left behind first); resolves with its pid. */
+  async start(service: string, run: RunConfig): Promise<number> {
+    if (this.children.has(service) || this.starting.has(service))
+      throw new Error(`${service} is already running`);
+    this.starting.add(service);
+    try {
+      this.configs.set(service, run);
+      await this.reapStale(service, run);
+      return await this.spawnChild(service, run);
+    } finally {
+      this.starting.delete(service);
+    }
+  }
+
+  /** Kills a process left by an earlier Medic if it still runs this argv; returns its pid, or null. */
+  reapStale(service: string, run: RunConfig): Promise<number | null> {
+    return reapOrphan(this.opts.clock, pidfilePath(this.opts.dataDir, service), run.command);
+  }
+
+  /** Stops the service: SIGCONT (a stopped process cannot handle SIGTERM), SIGTERM, then SIGKILL after the timeout. */
+  async stop(service: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    const child = this.children.get(service);
+    if (!child) return;
+    child.expected = true;
+    signalGroup(child.pid, 'SIGCONT');
+    signalGroup(child.pid, 'SIGTERM');
+    const { clock } = this.opts;
+    const kill = clock.setTimeout(
+      () => signalGroup(child.pid, 'SIGKILL'),
+      opts.timeoutMs ?? child.run.stop_timeout,
+    );
+    try {
+      await child.exited;
+    } finally {
+      clock.clearTimeout(kill);
+    }
+  }
+
+  /** Stops (if running) and starts again with the RunConfig of the last start; resolves with the new pid. */
+  async restart(service: string): Promise<number> {
+    const run = this.configs.get(service);
+    if (!run) throw new Error(`${service} was never started by this supervisor`);
+    await this.stop(service);
+    return this.start(service, run);
+  }
+
+  pid(service: string): number | null {
+    return this.children.get(service)?.pid ?? null;
+  }
+
+  running(service: string): boolean {
+    return this.children.has(service);
+  }
+
+  /** The last lines the service wrote, stdout and stderr interleaved as they arrived; kept after it exits. */
+  recentLogs(service: string): string[] {
+    return [...(this.logs.get(service) ?? [])];
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.children.keys()].map((s) => this.stop(s)));
+  }
+
+  private async spawnChild(service: string, run: RunConfig): Promise<number> {
+    const [program, ...args] = run.command;
+    const cwd = resolve(this.opts.baseDir, run.cwd ?? '.');
+    if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new Error(`cannot start ${service}: working directory ${cwd} does not exist`);
+    }
+    // detached: the service leads its own process group, so stop() reaches the children it forks too.
+    const proc = spawn(program ?? '', args, {
+      cwd,
+      env: { ...process.env, ...run.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    await new Promise<void>((ok, fail) => {
+      proc.once('spawn', ok);
+      proc.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'ENOENT' ? 'command not found' : err.message;
+        fail(new Error(`cannot start ${service}: ${program}: ${why}`, { cause: err }));
+      });
+    });
+    proc.on('error', () => {}); // Later errors (a failed kill) must not crash Medic; the exit reports the rest.
+    const pid = proc.pid as number;
+    let exited = () => {};
+    const child: Child = { proc, pid, run, expected: false, exited: new Promise((r) => (exited = r)) };
+    this.children.set(service, child);
+    const path = pidfilePath(this.opts.dataDir, service);
+    writePidfile(path, { pid, argv: run.command });
+
+    this.readLines(service, proc, 'stdout');
+    this.readLines(service, proc, 'stderr');
+    // 'exit', not 'close': a grandchild holding the pipes must not delay the news that the service died.
+    proc.once('exit', (code, signal) => {
+      if (this.children.get(service) === child) this.children.delete(service);
+      removePidfile(path, pid);
+      const at = this.opts.clock.now();
+      this.opts.bus.emit('signal', {
+        kind: 'exit',
+        service,
+        at,
+        pid,
+        code,
+        signal,
+        expected: child.expected,
+      });
+      exited();
+    });
+    this.opts.bus.emit('signal', { kind: 'start', service, at: this.opts.clock.now(), pid });
+    return pid;
+  }
+
+  private readLines(service: string, proc: ChildProcess, stream: 'stdout' | 'stderr'): void {
+    const input = proc[stream];
+    if (!input) return;
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on('line', (raw) => {
+      const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
+      const ring = this.logs.get(service) ?? [];
+      this.logs.set(service, ring);
+      ring.push(line);
+      if (ring.length > this.logLines) ring.splice(0, ring.length - this.logLines);
+      this.opts.bus.emit('signal', { kind: 'log', service, at: this.opts.clock.now(), stream, line });
+    });
+  }
+}

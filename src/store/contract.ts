@@ -1,0 +1,37 @@
+/**
+ * The behaviour every Store must have, as a reusable vitest suite (sections in contract/). `open` must return a
+ * store over an empty, migrated database; `cleanup`, if given, runs after each test once that store is closed.
+ */
+import { afterEach, beforeEach, describe } from 'vitest';
+import { actionsContract } from './contract/actions.js';
+import { auditContract } from './contract/audit.js';
+import { incidentsContract } from './contract/incidents.js';
+import { recordsContract } from './contract/records.js';
+import type { Store } from './store.js';
+
+export { actionFixture, incidentFixture } from './contract/fixtures.js';
+
+export function storeContract(name: string, open: () => Promise<Store>, cleanup?: () => Promise<void>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store | undefined;
+    const current = (): Store => {
+      if (!store) throw new Error('store not open');
+      return store;
+    };
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+      await cleanup?.();
+    });
+
+    recordsContract(current);
+    incidentsContract(current);
+    actionsContract(current);
+    auditContract(current);
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * The Store over any Kysely database that speaks the schema in migrations/. Dialect-specific setup (opening,
+ * pragmas, pools) lives in the subclass; the queries live in queries/.
+ */
+import { type Kysely, Migrator } from 'kysely';
+import type {
+  Action,
+  ActionState,
+  AuditEntry,
+  Finding,
+  Incident,
+  IncidentState,
+  JournalEntry,
+  Outcome,
+  TimelineEntry,
+  TimelineKind,
+} from '../core/index.js';
+import { errorMessage, StoreError } from '../core/index.js';
+import { migrationProvider } from './migrations/index.js';
+import * as actions from './queries/actions.js';
+import * as audit from './queries/audit.js';
+import * as incidents from './queries/incidents.js';
+import * as probes from './queries/probes.js';
+import * as records from './queries/records.js';
+import type { StoreSchema } from './schema.js';
+import type {
+  ActionFilter,
+  AuditInput,
+  AuditVerification,
+  GuardState,
+  IncidentFilter,
+  Page,
+  ProbeRecord,
+  Store,
+} from './store.js';
+
+export class KyselyStore implements Store {
+  private closed = false;
+  /** Audit appends run one after another, so two concurrent calls can never read the same last entry. */
+  private auditTail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly db: Kysely<StoreSchema>) {}
+
+  async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      const what = failed ? `migration ${failed.migrationName} failed` : 'migration failed';
+      throw new StoreError(`${what}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.auditTail;
+    await this.db.destroy();
+  }
+
+  recordProbe(rec: ProbeRecord): Promise<void> {
+    return probes.recordProbe(this.db, rec);
+  }
+  latestProbes(): Promise<ProbeRecord[]> {
+    return probes.latestProbes(this.db);
+  }
+  probeHistory(service: string, check: string, since: number, limit?: number): Promise<ProbeRecord[]> {
+    return probes.probeHistory(this.db, service, check, since, limit);
+  }
+
+  insertFinding(f: Finding, incidentId: string | null): Promise<void> {
+    return records.insertFinding(this.db, f, incidentId);
+  }
+  listFindings(filter: Page & { service?: string; incidentId?: string }): Promise<Finding[]> {
+    return records.listFindings(this.db, filter);
+  }
+
+  createIncident(i: Incident, reason: string): Promise<void> {
+    return incidents.createIncident(this.db, i, reason);
+  }
+  transitionIncident(
+    id: string,
+    state: IncidentState,
+    reason: string,
+    at: number,
+    patch?: incidents.IncidentPatch,
+  ): Promise<Incident> {
+    return incidents.transitionIncident(this.db, id, state, reason, at, patch);
+  }
+  addTimeline(
+    incidentId: string,
+    at: number,
+    kind: TimelineKind,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Promise<void> {
+    return incidents.addTimeline(this.db, incidentId, at, kind, message, data);
+  }
+  getIncident(id: string): Promise<Incident | null> {
+    return incidents.getIncident(this.db, id);
+  }
+  timeline(incidentId: string): Promise<TimelineEntry[]> {
+    return incidents.timeline(this.db, incidentId);
+  }
+  listIncidents(filter: IncidentFilter): Promise<{ items: Incident[]; total: number }> {
+    return incidents.listIncidents(this.db, filter);
+  }
+  activeIncident(service: string): Promise<Incident | null> {
+    return incidents.activeIncident(this.db, service);
+  }
+
+  createAction(a: Action, message: string): Promise<void> {
+    return actions.createAction(this.db, a, message);
+  }
+  updateAction(id: string, state: ActionState, message: string, at: number): Promise<Action> {
+    return actions.updateAction(this.db, id, state, message, at);
+  }
+  getAction(id: string): Promise<Action | null> {
+    return actions.getAction(this.db, id);
+  }
+  journal(actionId: string): Promise<JournalEntry[]> {
+    return actions.journal(this.db, actionId);
+  }
+  listActions(filter: ActionFilter): Promise<{ items: Action[]; total: number }> {
+    return actions.listActions(this.db, filter);
+  }
+  unfinishedActions(): Promise<Action[]> {
+    return actions.unfinishedActions(this.db);
+  }
+
+  getGuardState(service: string): Promise<GuardState | null> {
+    return records.getGuardState(this.db, service);
+  }
+  putGuardState(s: GuardState): Promise<void> {
+    return records.putGuardState(this.db, s);
+  }
+
+  recordOutcome(o: Outcome): Promise<void> {
+    return records.recordOutcome(this.db, o);
+  }
+  listOutcomes(filter: Page & { service?: string }): Promise<Outcome[]> {
+    return records.listOutcomes(this.db, filter);
+  }
+
+  audit(e: AuditInput): Promise<AuditEntry> {
+    const run = this.auditTail.then(() => audit.appendAudit(this.db, e));
+    this.auditTail = run.catch(() => undefined);
+    return run;
+  }
+  listAudit(filter: Page & { subject?: string }): Promise<AuditEntry[]> {
+    return audit.listAudit(this.db, filter);
+  }
+  verifyAudit(): Promise<AuditVerification> {
+    return audit.verifyAudit(this.db);
+  }
+}

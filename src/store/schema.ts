@@ -1,0 +1,132 @@
+/**
+ * Row shapes of the store's tables as Kysely sees them. Times are epoch ms; booleans are 0/1 integers and JSON
+ * columns are text, so the same schema runs on SQLite and PostgreSQL. PostgreSQL returns bigint and count
+ * columns as strings: the mappers in rows.ts pass every number through Number().
+ */
+import type { Generated } from 'kysely';
+
+export interface ProbeResultsTable {
+  id: Generated<number>;
+  service: string;
+  check: string;
+  at: number;
+  ok: number;
+  degraded: number;
+  latency_ms: number;
+  message: string;
+  details: string | null;
+}
+
+/** The newest probe result per (service, check), kept so latestProbes() never scans the history. */
+export interface ProbeLatestTable {
+  service: string;
+  check: string;
+  at: number;
+  ok: number;
+  degraded: number;
+  latency_ms: number;
+  message: string;
+  details: string | null;
+}
+
+export interface FindingsTable {
+  id: string;
+  service: string;
+  check: string;
+  kind: string;
+  severity: string;
+  score: number;
+  summary: string;
+  evidence: string;
+  at: number;
+  incident_id: string | null;
+}
+
+export interface IncidentsTable {
+  id: string;
+  service: string;
+  state: string;
+  title: string;
+  severity: string;
+  root_cause: string | null;
+  opened_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: string;
+  at: number;
+  kind: string;
+  state: string | null;
+  message: string;
+  data: string;
+}
+
+export interface ActionsTable {
+  id: string;
+  incident_id: string | null;
+  service: string;
+  playbook: string;
+  step: number;
+  kind: string;
+  params: string;
+  state: string;
+  dry_run: number;
+  reason: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ActionJournalTable {
+  id: Generated<number>;
+  action_id: string;
+  at: number;
+  state: string;
+  message: string;
+}
+
+export interface GuardStateTable {
+  service: string;
+  failed_heals: number;
+  next_allowed_at: number;
+  escalated: number;
+  escalated_at: number | null;
+  updated_at: number;
+}
+
+export interface OutcomesTable {
+  id: Generated<number>;
+  incident_id: string | null;
+  service: string;
+  cause: string;
+  playbook: string;
+  success: number;
+  heal_ms: number | null;
+  at: number;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  at: number;
+  actor: string;
+  event: string;
+  subject: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface StoreSchema {
+  probe_results: ProbeResultsTable;
+  probe_latest: ProbeLatestTable;
+  findings: FindingsTable;
+  incidents: IncidentsTable;
+  incident_timeline: IncidentTimelineTable;
+  actions: ActionsTable;
+  action_journal: ActionJournalTable;
+  guard_state: GuardStateTable;
+  outcomes: OutcomesTable;
+  audit_log: AuditLogTable;
+}

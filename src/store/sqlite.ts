@@ -1,0 +1,61 @@
+/**
+ * The embedded default: SQLite through better-sqlite3, in WAL mode with synchronous = FULL, so a write is on
+ * disk when its promise resolves.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { type Clock, RealClock } from '../core/index.js';
+import { KyselyStore } from './kysely-store.js';
+import type { StoreSchema } from './schema.js';
+import type { Store } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Directory of the database file, created if missing; ':memory:' for a throwaway in-memory database. */
+  dir: string;
+  /** File name inside `dir`; default `medic.db`. */
+  file?: string;
+  /** Kept for time-based housekeeping; default the real clock. */
+  clock?: Clock;
+}
+
+export const DEFAULT_SQLITE_FILE = 'medic.db';
+
+export class SqliteStore extends KyselyStore implements Store {
+  constructor(
+    /** The database file's path, or ':memory:'. */
+    readonly path: string,
+    readonly clock: Clock,
+    sqlite: Database.Database,
+  ) {
+    super(new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) }));
+  }
+}
+
+/** Opens (creating if needed) the database and brings its schema up to date. */
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  let path = ':memory:';
+  if (opts.dir !== ':memory:') {
+    await mkdir(opts.dir, { recursive: true });
+    path = join(opts.dir, opts.file ?? DEFAULT_SQLITE_FILE);
+  }
+  const sqlite = new Database(path);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const store = new SqliteStore(path, opts.clock ?? new RealClock(), sqlite);
+  try {
+    await store.migrate();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return store;
+}
