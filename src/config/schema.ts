@@ -140,8 +140,10 @@ export const playbookSchema = z.strictObject({
     .strictObject({
       /** The service must be healthy again within this window. */
       within: duration.default(30_000),
+      /** ... and stay healthy this long: a process that dies right after start is not healed. */
+      stable_for: duration.default(1_000),
     })
-    .default({ within: 30_000 }),
+    .default({ within: 30_000, stable_for: 1_000 }),
   autonomy: autonomy.optional(),
 });
 

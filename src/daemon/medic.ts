@@ -316,7 +316,7 @@ export class Medic {
     }
     if (obs.change) {
       this.bus.emit('health', { ...obs.change, at });
-      if (obs.change.to === 'healthy') {
+      if (obs.change.to === 'healthy' && !this.engine.busy(service)) {
         await this.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
       }
       this.engine.onHealth(service, obs.change.to);

@@ -24,6 +24,8 @@ export interface EngineDeps {
   verifyPollMs?: number;
 }
 
+const DEFAULT_VERIFY = { within: 30_000, stable_for: 1_000 };
+
 interface Run {
   id: string;
   service: string;
@@ -128,8 +130,8 @@ export class RemediationEngine {
     for (const a of left) byService.set(a.service, [...(byService.get(a.service) ?? []), a]);
     await Promise.all(
       [...byService].map(async ([service, list]) => {
-        const within = this.d.config().config.playbooks[list[0]!.playbook]?.verify.within ?? 30_000;
-        const v = await verifyHealthy(this.verifyDeps(), service, within, this.stopping.signal);
+        const window = this.d.config().config.playbooks[list[0]!.playbook]?.verify ?? DEFAULT_VERIFY;
+        const v = await verifyHealthy(this.verifyDeps(), service, window, this.stopping.signal);
         for (const a of list) {
           const msg = `reconciled at start-up: Medic stopped while this step was ${a.state}; not repeated; ${v.reason}`;
           await this.d.journal.move(a.id, v.ok ? 'verified' : 'failed', msg);
@@ -146,6 +148,11 @@ export class RemediationEngine {
     this.pending.clear();
     this.healthyTimers.clear();
     await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** True while a heal of the service runs: it, not a passing check, decides when the incident resolves. */
+  busy(service: string): boolean {
+    return this.running.has(service);
   }
 
   /** Resolves when no heal is running. */
@@ -293,12 +300,13 @@ export class RemediationEngine {
       'verifying',
       `verifying within ${formatDuration(playbook.verify.within)}`,
     );
-    const v = await verifyHealthy(this.verifyDeps(), service, playbook.verify.within, this.stopping.signal);
+    const v = await verifyHealthy(this.verifyDeps(), service, playbook.verify, this.stopping.signal);
     if (!v.ok) return this.failed(run, applied, v.reason);
     for (const a of applied) await this.d.journal.move(a.id, 'verified', v.reason);
     await this.d.store.putGuardState(freshGuardState(service, this.d.clock.now()));
     await this.outcome(run, true);
     await this.d.incidents.note(run.incident.id, `healed by ${run.name}: ${v.reason}`);
+    await this.d.incidents.onHealthy(service, `healed by ${run.name}: ${v.reason}`);
   }
 
   private async failed(run: Run, applied: Action[], reason: string): Promise<void> {

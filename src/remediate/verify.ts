@@ -22,11 +22,13 @@ export interface Verification {
 export async function verifyHealthy(
   deps: VerifyDeps,
   service: string,
-  withinMs: number,
+  window: { within: number; stable_for: number },
   signal?: AbortSignal,
 ): Promise<Verification> {
+  const withinMs = window.within;
   const started = deps.clock.now();
   const deadline = started + withinMs;
+  let healthySince: number | null = null;
   let exit: string | null = null;
   const off = deps.bus.on('signal', (s) => {
     if (s.kind === 'exit' && s.service === service && !s.expected) {
@@ -39,10 +41,13 @@ export async function verifyHealthy(
       await deps.recheck(service);
       if (exit) return { ok: false, reason: `${service} exited again during verification (${exit})` };
       const health = deps.health(service);
-      if (health === 'healthy') {
-        return { ok: true, reason: `${service} healthy after ${formatDuration(deps.clock.now() - started)}` };
+      const now = deps.clock.now();
+      healthySince = health === 'healthy' ? (healthySince ?? now) : null;
+      if (healthySince !== null && now - healthySince >= window.stable_for) {
+        return { ok: true, reason: `${service} healthy after ${formatDuration(healthySince - started)}` };
       }
-      const left = deadline - deps.clock.now();
+      // The stability wait may run past the window: the service made it in time.
+      const left = (healthySince === null ? deadline : healthySince + window.stable_for) - now;
       if (left <= 0)
         return { ok: false, reason: `${service} still ${health} after ${formatDuration(withinMs)}` };
       try {

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const DEMO = path.join(ROOT, 'examples/demo-service/server.mjs');
+export const CLI = path.join(ROOT, 'src/cli/main.ts');
+
+export async function tempDir(prefix = 'medic-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `fn` returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+export interface DemoConfigOptions {
+  demoPort: number;
+  apiPort?: number;
+  env?: Record<string, string>;
+  extra?: string;
+  policy?: string;
+  interval?: string;
+}
+
+/** A medic.yaml supervising the demo service, with a restart playbook. */
+export function demoConfig(o: DemoConfigOptions): string {
+  const env = Object.entries({ PORT: String(o.demoPort), ...o.env })
+    .map(([k, v]) => `        ${k}: ${JSON.stringify(v)}`)
+    .join('\n');
+  return `services:
+  demo:
+    run:
+      command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(DEMO)}]
+      env:
+${env}
+      stop_timeout: 10s
+    checks:
+      - name: health
+        http: { url: "http://127.0.0.1:${o.demoPort}/health" }
+        interval: ${o.interval ?? '500ms'}
+        timeout: 400ms
+        down_after: 2
+playbooks:
+  restart-demo:
+    when: { service: demo, kind: down }
+    steps:
+      - restart: {}
+    verify: { within: 15s, stable_for: 500ms }
+policy:
+${o.policy ?? '  backoff: { initial: 1s }'}
+notifiers: []
+server: { host: 127.0.0.1, port: ${o.apiPort ?? 0} }
+store: { dir: ./data }
+${o.extra ?? ''}`;
+}
+
+export async function writeDemoConfig(dir: string, o: DemoConfigOptions): Promise<string> {
+  const file = path.join(dir, 'medic.yaml');
+  await writeFile(file, demoConfig(o));
+  return file;
+}
+
+/** Starts `medic run` as a real process. */
+export function startMedicProcess(
+  configFile: string,
+  extraEnv: Record<string, string> = {},
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, MEDIC_LOG_LEVEL: 'info', ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  return Object.assign(child, { output: () => out });
+}
+
+export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+export async function countStarts(stateFile: string): Promise<number> {
+  const text = await readFile(stateFile, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.includes('"start"')).length;
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
