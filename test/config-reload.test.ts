@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { CLI, ROOT, demoConfig, freePort, tempDir, waitFor } from './helpers.js';
+import { CLI, demoConfig, freePort, ROOT, tempDir, waitFor } from './helpers.js';
 
 let medic: Medic | null = null;
 afterEach(async () => {
@@ -36,12 +36,16 @@ describe('a broken medic.yaml', () => {
       {
         name: 'bad field',
         text: good.replace('http: { url: "http://127.0.0.1', 'http: { url: "not a url'),
-        expect: new RegExp(`medic\\.yaml:${lineOf(good, 'http: { url:')}: services\\.demo\\.checks\\[0\\]\\.http\\.url: `),
+        expect: new RegExp(
+          `medic\\.yaml:${lineOf(good, 'http: { url:')}: services\\.demo\\.checks\\[0\\]\\.http\\.url: `,
+        ),
       },
       {
         name: 'unknown key',
         text: good.replace('    checks:', '    bogus: 1\n    checks:'),
-        expect: new RegExp(`medic\\.yaml:${lineOf(good, '    checks:')}: services\\.demo\\.bogus: unknown key`),
+        expect: new RegExp(
+          `medic\\.yaml:${lineOf(good, '    checks:')}: services\\.demo\\.bogus: unknown key`,
+        ),
       },
       { name: 'bad YAML', text: `${good}\nplaybooks: [unclosed\n`, expect: /medic\.yaml:\d+: / },
     ];
@@ -77,10 +81,14 @@ describe('a broken medic.yaml', () => {
     const line = lineOf(await readFile(file, 'utf8'), 'down_after: zero');
     expect(r.stderr).toContain(`${file}:${line}: services.demo.checks[0].down_after:`);
 
-    const ok = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'config', 'validate', path.join(ROOT, 'examples/medic.yaml')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
+    const ok = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'config', 'validate', path.join(ROOT, 'examples/medic.yaml')],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    );
     expect(ok.stdout).toContain('valid');
     expect(ok.status).toBe(0);
   });

@@ -1,17 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, freePort, tempDir, writeDemoConfig } from './helpers.js';
+import { CLI, freePort, ROOT, tempDir, writeDemoConfig } from './helpers.js';
 
 describe('medic drill', () => {
   it('injects crash and hang into the supervised demo and reports one JSON object per run', async () => {
     const dir = await tempDir();
     const config = await writeDemoConfig(dir, { demoPort: await freePort() });
     for (const fault of ['crash', 'hang']) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'drill', fault, '--config', config, '--runs', '2', '--json'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 90_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', CLI, 'drill', fault, '--config', config, '--runs', '2', '--json'],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          timeout: 90_000,
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
       const runs = r.stdout
         .trim()

@@ -1,12 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, AuditEntry, Incident, JournalEntry, TimelineEntry } from '../src/core/index.js';
 import type { ServiceStatus } from '../src/daemon/index.js';
 import {
+  CLI,
   exited,
   freePort,
   getJson,
+  ROOT,
   startMedicProcess,
   tempDir,
   waitFor,
@@ -86,5 +88,20 @@ describe('medic run heals a crashed service', () => {
     const verify = await getJson<{ ok: boolean; entries: number }>(`${api}/api/audit/verify`);
     expect(verify.ok).toBe(true);
     expect(verify.entries).toBe(audit.length);
+
+    // The CLI reads the same through the API.
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args, '--url', api], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+    const status = cli('status');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/demo\s+healthy/);
+    const list = cli('incidents');
+    expect(list.stdout).toContain(resolved.id);
+    const show = cli('incidents', 'show', resolved.id);
+    expect(show.stdout).toContain('→ resolved');
+    expect(show.stdout).toMatch(/restart\s+verified/);
   });
 });

@@ -36,7 +36,8 @@ describe('Medic killed with SIGKILL during a restart step', () => {
       env: { STATE_FILE: stateFile, SHUTDOWN_DELAY_MS: '3000' },
     });
     const api = `http://127.0.0.1:${apiPort}`;
-    const status = async () => (await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`)).services[0];
+    const status = async () =>
+      (await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`)).services[0];
 
     const first = startMedicProcess(config);
     children.push(first);
@@ -83,7 +84,8 @@ describe('Medic killed with SIGKILL during a restart step', () => {
 
     const { items: audit } = await getJson<{ items: AuditEntry[] }>(`${api}/api/audit?limit=1000`);
     const events = audit.map((e) => e.event);
-    for (const e of ['medic.started', 'incident.opened', 'action.planned', 'action.verified']) expect(events).toContain(e);
+    for (const e of ['medic.started', 'incident.opened', 'action.planned', 'action.verified'])
+      expect(events).toContain(e);
     expect(events.filter((e) => e === 'medic.started')).toHaveLength(2);
     expect(events).not.toContain('action.applied');
     expect((await getJson<{ ok: boolean }>(`${api}/api/audit/verify`)).ok).toBe(true);

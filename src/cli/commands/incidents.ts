@@ -42,7 +42,9 @@ export function registerIncidents(program: Command): void {
     .option('-c, --config <file>', 'medic.yaml (to find the API)')
     .option('--url <url>', 'API base URL')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: Opts) => {
+    .action(async (id: string, _opts: Opts, command: Command) => {
+      // The parent `incidents` declares the same options and takes them first: read both.
+      const opts = command.optsWithGlobals<Opts>();
       const d = await api<{ incident: Incident; timeline: TimelineEntry[]; actions: Action[] }>(
         await apiUrl(opts),
         `/api/incidents/${encodeURIComponent(id)}`,
