@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import pino from 'pino';
 import { createMedic } from '../../daemon/index.js';
 import { faults, runDrill, summarize } from '../../drill/index.js';
+import { cliLogger } from '../logger.js';
 import { table } from '../table.js';
 
 interface DrillOpts {
@@ -31,7 +31,7 @@ export function registerDrill(program: Command): void {
     .action(async (name: string, opts: DrillOpts) => {
       const fault = faults.get(name);
       const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'medic-drill-')));
-      const logger = pino({ level: process.env['MEDIC_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+      const logger = cliLogger({ level: 'warn', stream: 'stderr' });
       const medic = await createMedic({ configFile: opts.config, dataDir, watch: false, logger });
       const service =
         opts.service ?? Object.entries(medic.config().config.services).find(([, s]) => s.run)?.[0];

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startApi } from '../../api/index.js';
 import { createMedic } from '../../daemon/index.js';
+import { cliLogger } from '../logger.js';
 
 export function registerRun(program: Command): void {
   program
@@ -11,7 +12,11 @@ export function registerRun(program: Command): void {
     .option('--port <port>', 'API port (overrides server.port)', (v) => Number(v))
     .option('--data-dir <dir>', 'data directory (overrides store.dir)')
     .action(async (opts: { config: string; host?: string; port?: number; dataDir?: string }) => {
-      const medic = await createMedic({ configFile: opts.config, dataDir: opts.dataDir });
+      const medic = await createMedic({
+        configFile: opts.config,
+        dataDir: opts.dataDir,
+        logger: cliLogger(),
+      });
       const { server } = medic.config().config;
       await medic.start();
       const api = await startApi(medic, opts.host ?? server.host, opts.port ?? server.port);
