@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { actionsContract } from './contract/actions.js';
 import { auditContract } from './contract/audit.js';
+import { dedupContract } from './contract/dedup.js';
 import { incidentsContract } from './contract/incidents.js';
 import { recordsContract } from './contract/records.js';
 import type { Store } from './store.js';
@@ -31,6 +32,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
 
     recordsContract(current);
     incidentsContract(current);
+    dedupContract(current);
     actionsContract(current);
     auditContract(current);
   });

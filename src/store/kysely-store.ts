@@ -78,6 +78,13 @@ export class KyselyStore implements Store {
   createIncident(i: Incident, reason: string): Promise<void> {
     return incidents.createIncident(this.db, i, reason);
   }
+  openIncident(
+    i: Incident,
+    reason: string,
+    dedupKey: string,
+  ): Promise<{ incident: Incident; created: boolean }> {
+    return incidents.openIncident(this.db, i, reason, dedupKey);
+  }
   transitionIncident(
     id: string,
     state: IncidentState,
@@ -143,9 +150,16 @@ export class KyselyStore implements Store {
   }
 
   audit(e: AuditInput): Promise<AuditEntry> {
-    const run = this.auditTail.then(() => audit.appendAudit(this.db, e));
+    const run = this.auditTail.then(() => audit.appendAudit(this.db, e, (trx) => this.lockAuditChain(trx)));
     this.auditTail = run.catch(() => undefined);
     return run;
+  }
+  /**
+   * Runs first in every audit append's transaction. Nothing to do for a single process (appends are already
+   * serialized above); a store that several processes share overrides it to take a cross-process lock.
+   */
+  protected lockAuditChain(_trx: Kysely<StoreSchema>): Promise<void> {
+    return Promise.resolve();
   }
   listAudit(filter: Page & { subject?: string }): Promise<AuditEntry[]> {
     return audit.listAudit(this.db, filter);

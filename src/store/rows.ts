@@ -101,7 +101,8 @@ export function rowToFinding(r: Selectable<FindingsTable>): Finding {
   };
 }
 
-export function incidentToRow(i: Incident): Selectable<IncidentsTable> {
+/** Leaves dedup_key alone: only openIncident sets it. */
+export function incidentToRow(i: Incident): Omit<Selectable<IncidentsTable>, 'dedup_key'> {
   return {
     id: i.id,
     service: i.service,
@@ -115,7 +116,7 @@ export function incidentToRow(i: Incident): Selectable<IncidentsTable> {
   };
 }
 
-export function rowToIncident(r: Selectable<IncidentsTable>): Incident {
+export function rowToIncident(r: Omit<Selectable<IncidentsTable>, 'dedup_key'>): Incident {
   return {
     id: r.id,
     service: r.service,

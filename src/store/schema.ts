@@ -3,7 +3,7 @@
  * columns are text, so the same schema runs on SQLite and PostgreSQL. PostgreSQL returns bigint and count
  * columns as strings: the mappers in rows.ts pass every number through Number().
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export interface ProbeResultsTable {
   id: Generated<number>;
@@ -52,6 +52,11 @@ export interface IncidentsTable {
   opened_at: number;
   updated_at: number;
   resolved_at: number | null;
+  /**
+   * Set by openIncident: at most one active (not resolved or suppressed) incident holds a key, enforced by a
+   * unique partial index, so replicas racing on the same failure open one incident. Optional on insert.
+   */
+  dedup_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IncidentTimelineTable {
@@ -118,6 +123,22 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** One row per running replica (migration 002): liveness is heartbeat_at within the expiry window. */
+export interface ReplicasTable {
+  id: string;
+  started_at: number;
+  heartbeat_at: number;
+  /** JSON text: host, pid, version; for people, never for decisions. */
+  info: string;
+}
+
+/** Which replica runs an action (migration 002): a claim is valid while its replica is live. */
+export interface ActionClaimsTable {
+  action_id: string;
+  replica_id: string;
+  claimed_at: number;
+}
+
 export interface StoreSchema {
   probe_results: ProbeResultsTable;
   probe_latest: ProbeLatestTable;
@@ -129,4 +150,6 @@ export interface StoreSchema {
   guard_state: GuardStateTable;
   outcomes: OutcomesTable;
   audit_log: AuditLogTable;
+  replicas: ReplicasTable;
+  action_claims: ActionClaimsTable;
 }

@@ -18,6 +18,8 @@ export interface SqliteStoreOptions {
   file?: string;
   /** Kept for time-based housekeeping; default the real clock. */
   clock?: Clock;
+  /** Bring the schema up to date on open; default true. */
+  migrate?: boolean;
 }
 
 export const DEFAULT_SQLITE_FILE = 'medic.db';
@@ -52,7 +54,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   }
   const store = new SqliteStore(path, opts.clock ?? new RealClock(), sqlite);
   try {
-    await store.migrate();
+    if (opts.migrate ?? true) await store.migrate();
   } catch (err) {
     await store.close();
     throw err;

@@ -80,6 +80,17 @@ export interface Store {
   listFindings(filter: Page & { service?: string; incidentId?: string }): Promise<Finding[]>;
 
   createIncident(i: Incident, reason: string): Promise<void>;
+  /**
+   * Creates `i` (with its opening transition) unless an active incident (neither resolved nor suppressed)
+   * already holds `dedupKey`; atomic across processes, so replicas that see the same failure open one
+   * incident. Returns the incident holding the key and whether this call created it. Resolving or
+   * suppressing the incident frees its key.
+   */
+  openIncident(
+    i: Incident,
+    reason: string,
+    dedupKey: string,
+  ): Promise<{ incident: Incident; created: boolean }>;
   /** Changes the state (and optional fields), appending a transition to the timeline with its reason. */
   transitionIncident(
     id: string,

@@ -4,9 +4,13 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
+import * as m002 from './002_cluster.js';
+import * as m003 from './003_auth.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
+  '002_cluster': m002,
+  '003_auth': m003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,10 +9,16 @@ const VERIFY_BATCH = 1000;
 
 /**
  * Reads the last entry and appends the next one in one transaction. Callers must still serialize appends
- * within a process (KyselyStore does); across processes the primary key on seq refuses a fork.
+ * within a process (KyselyStore does). Across processes, `lock` (run first in the transaction) makes other
+ * writers wait until this append commits; without one, the primary key on seq refuses a fork.
  */
-export async function appendAudit(db: Db, e: AuditInput): Promise<AuditEntry> {
+export async function appendAudit(
+  db: Db,
+  e: AuditInput,
+  lock?: (trx: Db) => Promise<void>,
+): Promise<AuditEntry> {
   return db.transaction().execute(async (trx) => {
+    await lock?.(trx);
     const last = await trx
       .selectFrom('audit_log')
       .select(['seq', 'hash'])

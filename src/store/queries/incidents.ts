@@ -1,12 +1,15 @@
 /** Incidents and their timelines. Every state change and its timeline entry are written in one transaction. */
+import { sql } from 'kysely';
 import {
   type Incident,
   type IncidentState,
   NotFoundError,
+  StoreError,
   TERMINAL_INCIDENT_STATES,
   type TimelineEntry,
   type TimelineKind,
 } from '../../core/index.js';
+import { ACTIVE_DEDUP_PREDICATE } from '../migrations/002_cluster.js';
 import { incidentToRow, rowToIncident, rowToTimeline, toJson } from '../rows.js';
 import type { IncidentFilter } from '../store.js';
 import { countOf, type Db, paged } from './common.js';
@@ -39,6 +42,45 @@ export async function createIncident(db: Db, i: Incident, reason: string): Promi
     await trx.insertInto('incidents').values(incidentToRow(i)).execute();
     await appendTimeline(trx, i.id, i.openedAt, 'transition', i.state, reason, {});
   });
+}
+
+/**
+ * Opens `i` under `dedupKey` unless an active incident already holds that key; returns the holder. The unique
+ * partial index settles races between processes: on PostgreSQL a concurrent insert of the same key waits for
+ * the other transaction and then does nothing. The loop covers the holder being resolved between our insert
+ * and our read (the key is then free, so the next attempt inserts).
+ */
+export async function openIncident(
+  db: Db,
+  i: Incident,
+  reason: string,
+  dedupKey: string,
+): Promise<{ incident: Incident; created: boolean }> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('incidents')
+        .values({ ...incidentToRow(i), dedup_key: dedupKey })
+        .onConflict((oc) =>
+          oc.column('dedup_key').where(sql.raw<boolean>(ACTIVE_DEDUP_PREDICATE)).doNothing(),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) {
+        await appendTimeline(trx, i.id, i.openedAt, 'transition', i.state, reason, {});
+        return { incident: i, created: true };
+      }
+      const holder = await trx
+        .selectFrom('incidents')
+        .selectAll()
+        .where('dedup_key', '=', dedupKey)
+        .where('state', 'not in', [...TERMINAL_INCIDENT_STATES])
+        .executeTakeFirst();
+      return holder ? { incident: rowToIncident(holder), created: false } : null;
+    });
+    if (result) return result;
+  }
+  throw new StoreError(`could not open an incident for key ${dedupKey}: it keeps changing hands`);
 }
 
 /**
