@@ -13,22 +13,36 @@ const server = usePostgres();
 storeContract('postgres', async () => openPostgresStore({ url: await server().createDatabase() }));
 
 /** Runs the audit writer fixture in a real child process; resolves when it exits cleanly. */
-function auditWriter(url: string, actor: string, n: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(here, 'pg-audit.fixture.ts'), url, actor, String(n)],
-      { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
+interface Writer {
+  ready: Promise<void>;
+  go(): void;
+  done: Promise<void>;
+}
+
+/** A child process appending to the audit log; it connects, says ready, and appends once told to go. */
+function auditWriter(url: string, actor: string, n: number): Writer {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'pg-audit.fixture.ts'), url, actor, String(n)],
+    { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<void>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`${actor} exited ${code}: ${stderr}`)),
     );
   });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
+    done.then(() => reject(new Error(`${actor} exited before it was ready`)), reject);
+  });
+  return { ready, go: () => child.stdin.end('go\n'), done };
 }
 
 describe('PostgresStore', () => {
@@ -42,17 +56,13 @@ describe('PostgresStore', () => {
     const store = await openPostgresStore({ url });
     open.push(store);
     const perWriter = 40;
-    const inProcess = (async () => {
-      for (let i = 0; i < perWriter; i++) {
-        await store.audit({ at: i, actor: 'parent', event: 'append', subject: 'chain', data: { i } });
-      }
-    })();
-    await Promise.all([
-      auditWriter(url, 'child-1', perWriter),
-      auditWriter(url, 'child-2', perWriter),
-      auditWriter(url, 'child-3', perWriter),
-      inProcess,
-    ]);
+    const writers = ['child-1', 'child-2', 'child-3'].map((actor) => auditWriter(url, actor, perWriter));
+    await Promise.all(writers.map((w) => w.ready));
+    for (const w of writers) w.go();
+    for (let i = 0; i < perWriter; i++) {
+      await store.audit({ at: i, actor: 'parent', event: 'append', subject: 'chain', data: { i } });
+    }
+    await Promise.all(writers.map((w) => w.done));
     const total = 4 * perWriter;
     expect(await store.verifyAudit()).toEqual({ ok: true, entries: total, brokenAt: null });
     const entries = await store.listAudit({});
