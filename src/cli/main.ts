@@ -4,10 +4,13 @@ import { ConfigError, errorMessage } from '../core/index.js';
 import { registerActions } from './commands/actions.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfig } from './commands/config.js';
+import { registerDetect } from './commands/detect.js';
 import { registerDrill } from './commands/drill.js';
 import { registerIncidents } from './commands/incidents.js';
+import { registerLogs } from './commands/logs.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
+import { registerStore } from './commands/store.js';
 
 const program = new Command()
   .name('medic')
@@ -21,6 +24,9 @@ registerIncidents(program);
 registerActions(program);
 registerConfig(program);
 registerDrill(program);
+registerDetect(program);
+registerLogs(program);
+registerStore(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config error is already "file:line: field: message": print it as it is.

@@ -3,3 +3,5 @@ export * from './pidfiles.js';
 export * from './probes/index.js';
 export * from './scheduler.js';
 export * from './supervisor.js';
+export * from './logs/index.js';
+export * from './metrics/index.js';

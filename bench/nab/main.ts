@@ -1,0 +1,107 @@
+/**
+ * `npm run bench:nab -- [--data DIR] [--detector NAME] [--json] [--out DIR]`: streams every series of a NAB-layout
+ * folder through a Medic detector, writes NAB result files, scores them with NAB's rules (threshold optimised
+ * per profile over the whole corpus, as NAB does for a new detector) and prints the scores beside the published
+ * detectors' scores on the same series (their stored thresholds, as the scoreboard was made).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { detectors } from '../../src/detect/index.js';
+import { loadCorpus, loadProfiles, PROFILE_NAMES, type ProfileName } from './corpus.js';
+import { type ProfileScores, scorePublished } from './published.js';
+import { runCorpus, writeResults } from './run.js';
+import { normalize, optimizeThreshold, scoreFile, sweep } from './scorer.js';
+
+const { values: args } = parseArgs({
+  options: {
+    data: { type: 'string', default: path.resolve(import.meta.dirname, '../../../shared/bench/nab') },
+    detector: { type: 'string', default: 'auto' },
+    json: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+
+const dir = path.resolve(args.data);
+const name = args.detector;
+const create = detectors.get(name);
+const corpus = loadCorpus(dir);
+const profiles = loadProfiles(dir);
+const run = runCorpus(corpus, () => create());
+const outDir = args.out ? path.resolve(args.out) : mkdtempSync(path.join(tmpdir(), 'medic-nab-'));
+writeResults(outDir, `medic-${name}`, corpus, run.scores);
+
+const scores = {} as ProfileScores;
+const thresholds = {} as Record<ProfileName, number>;
+const perCategory: Record<string, Partial<ProfileScores>> = {};
+const categories = [...new Set(corpus.map((s) => s.category))];
+for (const p of PROFILE_NAMES) {
+  const files = corpus.map((s, i) => ({
+    swept: sweep(s.values.length, s.windows, profiles[p]),
+    scores: run.scores[i]!,
+    windows: s.windows,
+    category: s.category,
+  }));
+  const best = optimizeThreshold(files, profiles[p]);
+  scores[p] = best.normalized;
+  thresholds[p] = best.threshold;
+  for (const c of categories) {
+    const mine = files.filter((f) => f.category === c);
+    const windows = mine.reduce((n, f) => n + f.windows.length, 0);
+    // A category without windows has no normalised score (0 windows: null and perfect coincide).
+    if (windows === 0) continue;
+    const raw = mine.reduce((n, f) => n + scoreFile(f.swept, f.scores, profiles[p], best.threshold), 0);
+    // Same normalisation as the corpus, over this category's windows only.
+    const row = perCategory[c] ?? {};
+    row[p] = normalize(raw, windows, profiles[p]);
+    perCategory[c] = row;
+  }
+}
+const published = scorePublished(dir, corpus, profiles);
+const samplesPerSec = run.samples / run.cpuSeconds;
+const samplesPerWallSec = run.samples / run.seconds;
+
+const round = (x: number) => Math.round(x * 100) / 100;
+if (args.json) {
+  console.log(
+    JSON.stringify(
+      {
+        detector: name,
+        scores: Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(scores[p])])),
+        thresholds,
+        per_category: perCategory,
+        published: Object.fromEntries(
+          Object.entries(published).map(([d, s]) => [
+            d,
+            Object.fromEntries(PROFILE_NAMES.map((p) => [p, round(s[p])])),
+          ]),
+        ),
+        series: corpus.length,
+        samples: run.samples,
+        samples_per_sec: Math.round(samplesPerSec),
+        samples_per_wall_sec: Math.round(samplesPerWallSec),
+        bytes_per_series: run.maxStateBytes,
+        results_dir: outDir,
+      },
+      null,
+      2,
+    ),
+  );
+} else {
+  console.log(
+    `NAB: ${corpus.length} series, ${categories.length} categories, ${run.samples} samples from ${dir}`,
+  );
+  const rows: [string, ProfileScores][] = [[`medic ${name}`, scores], ...Object.entries(published)];
+  rows.sort((a, b) => b[1].standard - a[1].standard);
+  console.log(`${'detector'.padEnd(20)}${PROFILE_NAMES.map((p) => p.padStart(20)).join('')}`);
+  for (const [d, s] of rows)
+    console.log(`${d.padEnd(20)}${PROFILE_NAMES.map((p) => s[p].toFixed(2).padStart(20)).join('')}`);
+  console.log(`thresholds: ${PROFILE_NAMES.map((p) => `${p} ${thresholds[p].toPrecision(6)}`).join(', ')}`);
+  for (const [c, s] of Object.entries(perCategory))
+    console.log(`  ${c.padEnd(28)}${PROFILE_NAMES.map((p) => (s[p] ?? 0).toFixed(2).padStart(10)).join('')}`);
+  console.log(
+    `throughput: ${Math.round(samplesPerSec).toLocaleString('en')} samples per CPU second (one core; ${Math.round(samplesPerWallSec).toLocaleString('en')}/s wall); state: ${run.maxStateBytes} bytes per series (max)`,
+  );
+  console.log(`results: ${outDir}`);
+}

@@ -1,0 +1,232 @@
+import { canonicalTemplate } from './canonical.js';
+import { maskDates, TokenMasker, tokenize, WILDCARD } from './mask.js';
+import { type Cluster, ClusterTree } from './tree.js';
+
+/**
+ * The online template miner. Drain's tree (tree.ts) finds a line's cluster; within a cluster, a position
+ * whose lines have shown only a few distinct words (`Failed`/`Accepted`, `ee0`/`alt0`) keeps those words
+ * apart as separate templates, and becomes a variable only once it has shown more than `maxWordValues` of
+ * them. Drain makes every differing position a variable at once, which is where most of its grouping
+ * errors come from; waiting for evidence of a real variable is the one idea added here.
+ */
+
+export interface MinerOptions {
+  /** Share of a cluster's tokens a line must repeat to join it. */
+  similarity: number;
+  /** Leading tokens used to route a line in the tree. */
+  depth: number;
+  /** Children per tree node before further tokens share one `<*>` child. */
+  maxChildren: number;
+  /** Clusters kept; beyond, the least recently seen are forgotten (with their templates). */
+  maxClusters: number;
+  /** Distinct words a position may show and still be part of the template text. */
+  maxWordValues: number;
+  /** Tokens looked at per line: the rest of a very long line is one trailing value. */
+  maxTokens: number;
+}
+
+export const DEFAULT_MINER_OPTIONS: MinerOptions = {
+  similarity: 0.5,
+  depth: 2,
+  maxChildren: 100,
+  maxClusters: 20_000,
+  maxWordValues: 3,
+  maxTokens: 80,
+};
+
+export interface Template {
+  readonly id: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Set when this template was merged into a more general one: follow it (see `resolve`). */
+  mergedInto: Template | null;
+}
+
+export interface MatchResult {
+  template: Template;
+  /** The values of this line where its template has a variable. */
+  params: string[];
+  /** True when the line started a new template. */
+  created: boolean;
+}
+
+interface Member extends Template {
+  cluster: Cluster;
+  /** The word this template holds at each of its cluster's tracked positions. */
+  words: Map<number, string>;
+}
+
+interface Family {
+  /** Positions that are `<*>` in the cluster but still split templates, with the words seen there. */
+  slots: Map<number, Set<string>>;
+  members: Map<string, Member>;
+}
+
+/** A value with a variable inside (`(<*>)`) cannot name a template: its position is a variable. */
+const trackable = (v: string) => v === WILDCARD || !v.includes(WILDCARD);
+
+export class TemplateMiner {
+  readonly options: MinerOptions;
+  private readonly masker = new TokenMasker();
+  private readonly tree: ClusterTree;
+  private readonly families = new Map<Cluster, Family>();
+  private readonly byId = new Map<string, Member>();
+
+  constructor(options: Partial<MinerOptions> = {}) {
+    this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
+    this.tree = new ClusterTree(
+      {
+        similarity: this.options.similarity,
+        depth: this.options.depth,
+        maxChildren: this.options.maxChildren,
+        maxClusters: this.options.maxClusters,
+      },
+      (c) => this.forget(c),
+    );
+  }
+
+  /** Mines one message (the content of a line, without its header). `at` is the line's time. */
+  add(content: string, at = 0): MatchResult {
+    const raw = tokenize(content);
+    if (raw.length > this.options.maxTokens) raw.push(raw.splice(this.options.maxTokens - 1).join(' '));
+    const masked = raw.map((t) => this.masker.mask(t));
+    maskDates(raw, masked);
+    const { cluster, widened } = this.tree.place(masked);
+    let family = this.families.get(cluster);
+    if (!family) {
+      family = { slots: new Map(), members: new Map() };
+      this.families.set(cluster, family);
+    }
+    let rekey = widened.length > 0;
+    for (const { pos, was } of widened) {
+      for (const m of family.members.values()) m.words.set(pos, was);
+      family.slots.set(pos, new Set([was]));
+    }
+    for (const [pos, seen] of family.slots) {
+      const v = masked[pos] as string;
+      if (seen.has(v)) continue;
+      if (trackable(v) && seen.size < this.options.maxWordValues && [...seen].every(trackable)) seen.add(v);
+      else {
+        family.slots.delete(pos);
+        rekey = true;
+      }
+    }
+    if (rekey) this.rekey(family);
+    const key = keyOf(family, (pos) => masked[pos] as string);
+    let member = family.members.get(key);
+    const created = !member;
+    if (!member) {
+      member = this.create(cluster, family, masked, at);
+      family.members.set(key, member);
+    } else {
+      member.count++;
+      member.lastSeen = at;
+    }
+    return { template: member, params: this.params(member, raw), created };
+  }
+
+  /** The template a (possibly merged) template now lives in. */
+  resolve(t: Template): Template {
+    let cur = t;
+    while (cur.mergedInto) cur = cur.mergedInto;
+    return cur;
+  }
+
+  get(id: string): Template | undefined {
+    const t = this.byId.get(id);
+    return t ? this.resolve(t) : undefined;
+  }
+
+  /** Live templates (merged ones are left out: their counts went to the template they joined). */
+  templates(): Template[] {
+    return [...this.byId.values()].filter((t) => !t.mergedInto);
+  }
+
+  /** Masked tokens of the template, `<*>` at its variables. */
+  tokensOf(t: Template): string[] {
+    const m = this.resolve(t) as Member;
+    const tokens = m.cluster.tokens.slice();
+    for (const [pos, word] of m.words) tokens[pos] = word;
+    return tokens;
+  }
+
+  /** The template's text as people (and the Loghub ground truth) write it. */
+  text(t: Template): string {
+    return canonicalTemplate(this.tokensOf(t).join(' '));
+  }
+
+  private create(cluster: Cluster, family: Family, masked: string[], at: number): Member {
+    const words = new Map<number, string>();
+    for (const pos of family.slots.keys()) words.set(pos, masked[pos] as string);
+    const base = `t${fnv1a(masked.join(' ')).toString(16).padStart(8, '0')}`;
+    let id = base;
+    for (let n = 2; this.byId.has(id); n++) id = `${base}-${n}`;
+    const m: Member = { id, cluster, words, count: 1, firstSeen: at, lastSeen: at, mergedInto: null };
+    this.byId.set(id, m);
+    return m;
+  }
+
+  private params(m: Member, raw: readonly string[]): string[] {
+    const out: string[] = [];
+    const tokens = m.cluster.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i] as string;
+      if (t === WILDCARD ? !m.words.has(i) || m.words.get(i) === WILDCARD : t.includes(WILDCARD))
+        out.push(raw[i] as string);
+    }
+    return out;
+  }
+
+  /** Re-files a family's templates after its tracked positions changed, merging those that now coincide. */
+  private rekey(family: Family): void {
+    const old = [...family.members.values()];
+    family.members.clear();
+    for (const m of old) {
+      for (const pos of [...m.words.keys()]) if (!family.slots.has(pos)) m.words.delete(pos);
+      const key = keyOf(family, (pos) => m.words.get(pos) ?? WILDCARD);
+      const into = family.members.get(key);
+      if (!into) {
+        family.members.set(key, m);
+        continue;
+      }
+      into.count += m.count;
+      into.firstSeen = Math.min(into.firstSeen, m.firstSeen);
+      into.lastSeen = Math.max(into.lastSeen, m.lastSeen);
+      m.mergedInto = into;
+    }
+  }
+
+  private forget(cluster: Cluster): void {
+    const family = this.families.get(cluster);
+    this.families.delete(cluster);
+    if (!family) return;
+    for (const m of this.byId.values()) if (m.cluster === cluster) this.byId.delete(m.id);
+  }
+}
+
+function keyOf(family: Family, word: (pos: number) => string): string {
+  if (family.slots.size === 0) return '';
+  let key = '';
+  for (const pos of family.slots.keys()) key += `${pos}\u0001${word(pos)}\u0002`;
+  return key;
+}
+
+/** The raw tokens at the template's variable positions. */
+export function paramsOf(templateTokens: readonly string[], raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < templateTokens.length; i++) {
+    if ((templateTokens[i] as string).includes(WILDCARD)) out.push(raw[i] as string);
+  }
+  return out;
+}
+
+/** 32-bit FNV-1a: a stable template id from the first line's shape, the same across restarts. */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

@@ -1,0 +1,146 @@
+import { hasDigit, WILDCARD } from './mask.js';
+
+/**
+ * Drain's parse tree (He et al., ICWS'17): lines are routed by token count, then by their first tokens, to a
+ * leaf whose clusters they are compared with; a line joins the most similar cluster at or above the
+ * threshold and the positions where they differ become `<*>`. Children per node are bounded (extra tokens
+ * share a `<*>` branch) and so is the number of clusters (the least recently seen are dropped).
+ */
+
+export interface TreeOptions {
+  similarity: number;
+  depth: number;
+  maxChildren: number;
+  maxClusters: number;
+}
+
+export interface Cluster {
+  /** Masked tokens, `<*>` where its lines differ. */
+  tokens: string[];
+  lastUsed: number;
+  /** Set when the cluster was dropped from the tree to bound memory. */
+  evicted: boolean;
+}
+
+export interface Placement {
+  cluster: Cluster;
+  created: boolean;
+  /** Positions that just became `<*>`, with the constant they held until now. */
+  widened: Array<{ pos: number; was: string }>;
+}
+
+interface Node {
+  children: Map<string, Node>;
+  clusters: Cluster[];
+}
+
+const NONE: Placement['widened'] = [];
+
+const newNode = (): Node => ({ children: new Map(), clusters: [] });
+
+export class ClusterTree {
+  private readonly root = new Map<number, Node>();
+  private count = 0;
+  private tick = 0;
+
+  constructor(
+    private readonly opts: TreeOptions,
+    private readonly onEvict: (c: Cluster) => void = () => {},
+  ) {}
+
+  size(): number {
+    return this.count;
+  }
+
+  place(masked: string[]): Placement {
+    const leaf = this.leaf(masked);
+    const cluster = this.best(leaf.clusters, masked);
+    this.tick++;
+    if (!cluster) {
+      const created: Cluster = { tokens: masked.slice(), lastUsed: this.tick, evicted: false };
+      leaf.clusters.push(created);
+      if (++this.count > this.opts.maxClusters) this.evict();
+      return { cluster: created, created: true, widened: NONE };
+    }
+    cluster.lastUsed = this.tick;
+    let widened: Placement['widened'] = NONE;
+    const tokens = cluster.tokens;
+    for (let i = 0; i < tokens.length; i++) {
+      const was = tokens[i] as string;
+      if (was !== masked[i] && was !== WILDCARD) {
+        tokens[i] = WILDCARD;
+        if (widened === NONE) widened = [];
+        widened.push({ pos: i, was });
+      }
+    }
+    return { cluster, created: false, widened };
+  }
+
+  private leaf(masked: string[]): Node {
+    let node = this.root.get(masked.length);
+    if (!node) {
+      node = newNode();
+      this.root.set(masked.length, node);
+    }
+    const depth = Math.min(this.opts.depth, masked.length);
+    for (let i = 0; i < depth; i++) {
+      const tok = masked[i] as string;
+      // As in Drain: a token with a digit is likely a value, so it does not pick a branch.
+      let key = tok.includes(WILDCARD) || hasDigit(tok) ? WILDCARD : tok;
+      if (!node.children.has(key) && node.children.size >= this.opts.maxChildren) key = WILDCARD;
+      let child = node.children.get(key);
+      if (!child) {
+        child = newNode();
+        node.children.set(key, child);
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  /**
+   * The most similar cluster. Similarity counts the positions where the line repeats the cluster's token,
+   * a `<*>` included (Drain counts only constants, which makes a template with many values unreachable),
+   * over the token count; ties go to the cluster with more variables.
+   */
+  private best(clusters: Cluster[], masked: string[]): Cluster | null {
+    let best: Cluster | null = null;
+    let bestSim = -1;
+    let bestVars = -1;
+    for (const c of clusters) {
+      const tokens = c.tokens;
+      let same = 0;
+      let vars = 0;
+      for (let i = 0; i < tokens.length; i++) {
+        const a = tokens[i];
+        if (a === masked[i]) same++;
+        else if (a === WILDCARD) vars++;
+      }
+      const sim = tokens.length === 0 ? 1 : same / tokens.length;
+      if (sim > bestSim || (sim === bestSim && vars > bestVars)) {
+        best = c;
+        bestSim = sim;
+        bestVars = vars;
+      }
+    }
+    return best && bestSim >= this.opts.similarity ? best : null;
+  }
+
+  /** Drops the least recently used tenth of the clusters: amortised, so no per-line LRU bookkeeping. */
+  private evict(): void {
+    const all: Array<{ node: Node; c: Cluster }> = [];
+    const walk = (n: Node) => {
+      for (const c of n.clusters) all.push({ node: n, c });
+      for (const child of n.children.values()) walk(child);
+    };
+    for (const n of this.root.values()) walk(n);
+    all.sort((a, b) => a.c.lastUsed - b.c.lastUsed);
+    const drop = all.slice(0, Math.max(1, Math.floor(all.length / 10)));
+    for (const { node, c } of drop) {
+      c.evicted = true;
+      node.clusters.splice(node.clusters.indexOf(c), 1);
+      this.onEvict(c);
+    }
+    this.count -= drop.length;
+  }
+}

@@ -1,0 +1,96 @@
+import type { Finding, Severity } from '../core/index.js';
+import { newId } from '../core/index.js';
+import type { StreamDetector } from './detector.js';
+
+export interface MonitorOptions {
+  /** Score at or above which a sample is anomalous (default 0.5). */
+  threshold?: number;
+  /** Samples kept as a finding's evidence (default 16). */
+  evidence?: number;
+  /** Consecutive normal samples that end an episode (default 5): one event, one finding. */
+  clearAfter?: number;
+}
+
+export interface MonitorVerdict {
+  score: number;
+  /** Set on the first anomalous sample of an episode. */
+  finding: Finding | null;
+}
+
+/**
+ * One detector on one series of one service, turned into `anomaly` findings. The detector only scores; the
+ * monitor owns what the stage needs around it: the threshold, one finding per episode rather than one per
+ * sample, and the recent samples that the finding carries as evidence.
+ */
+export class AnomalyMonitor {
+  private readonly threshold: number;
+  private readonly clearAfter: number;
+  private readonly at: Float64Array;
+  private readonly values: Float64Array;
+  private head = 0;
+  private count = 0;
+  private inEpisode = false;
+  private calm = 0;
+
+  constructor(
+    readonly service: string,
+    readonly check: string,
+    readonly detector: StreamDetector,
+    opts: MonitorOptions = {},
+  ) {
+    this.threshold = opts.threshold ?? 0.5;
+    this.clearAfter = opts.clearAfter ?? 5;
+    const n = opts.evidence ?? 16;
+    this.at = new Float64Array(n);
+    this.values = new Float64Array(n);
+  }
+
+  observe(at: number, value: number): MonitorVerdict {
+    const score = this.detector.observe(at, value);
+    this.at[this.head] = at;
+    this.values[this.head] = value;
+    this.head = (this.head + 1) % this.at.length;
+    this.count++;
+    if (score < this.threshold) {
+      if (this.inEpisode && ++this.calm >= this.clearAfter) this.inEpisode = false;
+      return { score, finding: null };
+    }
+    this.calm = 0;
+    if (this.inEpisode) return { score, finding: null };
+    this.inEpisode = true;
+    return { score, finding: this.finding(at, value, score) };
+  }
+
+  /** The recent samples, oldest first. */
+  recent(): { at: number; value: number }[] {
+    const n = Math.min(this.count, this.at.length);
+    const out: { at: number; value: number }[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = (this.head - n + i + this.at.length) % this.at.length;
+      out.push({ at: this.at[k]!, value: this.values[k]! });
+    }
+    return out;
+  }
+
+  private finding(at: number, value: number, score: number): Finding {
+    const { expected, spread } = this.detector.expectation();
+    const severity: Severity = score >= 0.9 ? 'critical' : 'warning';
+    const dir = Number.isFinite(expected) ? (value > expected ? 'above' : 'below') : 'unlike';
+    const exp = Number.isFinite(expected) ? ` ${dir} the expected ${round(expected)}` : '';
+    return {
+      id: newId('fnd'),
+      service: this.service,
+      check: this.check,
+      kind: 'anomaly',
+      severity,
+      score,
+      summary: `${this.service}/${this.check} anomalous: ${round(value)}${exp} (score ${score.toFixed(2)}, ${this.detector.name})`,
+      evidence: { detector: this.detector.name, value, expected, spread, samples: this.recent() },
+      at,
+    };
+  }
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(4));
+}

@@ -1,0 +1,2 @@
+/** External alerts: Alertmanager's webhook payload, validated and mapped to findings and resolutions. */
+export * from './alertmanager.js';

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { compileHeader } from './header.js';
+import { parseJsonLine, parseLine, parseTextLine } from './parse.js';
+import { parseJsonLinesPayload, parseLokiPush } from './push.js';
+
+describe('log line parsing', () => {
+  it('reads JSON lines: level, message, time and the other fields', () => {
+    const r = parseJsonLine(
+      '{"level":50,"time":1767225600000,"msg":"db down","service":"api","stack":"Error: x\\n    at y"}',
+    );
+    expect(r?.level).toBe('error');
+    expect(r?.at).toBe(1767225600000);
+    expect(r?.message).toBe('db down\nError: x\n    at y');
+    expect(r?.fields['service']).toBe('api');
+    expect(parseJsonLine('not json')).toBeNull();
+  });
+
+  it('reads text with a Loghub header pattern', () => {
+    const h = compileHeader('<Date> <Time> <Level> <Component>: <Content>');
+    const r = parseTextLine(
+      '17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn,curi',
+      h,
+    );
+    expect(r.level).toBe('info');
+    expect(r.message).toBe('Changing view acls to: yarn,curi');
+    expect(r.fields['Component']).toBe('spark.SecurityManager');
+    const linux = compileHeader('<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>');
+    expect(
+      linux.parse('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown')?.content,
+    ).toBe('check pass; user unknown');
+  });
+
+  it('takes a line without the header as all message', () => {
+    const h = compileHeader('<Date> <Time> <Level> <Component>: <Content>');
+    expect(parseLine('    at com.acme.Foo(Foo.java:1)', h).message).toBe('    at com.acme.Foo(Foo.java:1)');
+  });
+});
+
+describe('push payloads', () => {
+  it('parses JSON lines and counts the invalid ones', () => {
+    const r = parseJsonLinesPayload('{"msg":"a","service":"api"}\n{broken\nplain text line\n\n');
+    expect(r.records.map((x) => x.message)).toEqual(['a', 'plain text line']);
+    expect(r.records[0]?.labels).toEqual({ service: 'api' });
+    expect(r.invalid).toBe(1);
+  });
+
+  it("parses Loki's push format", () => {
+    const r = parseLokiPush({
+      streams: [
+        { stream: { service: 'api', env: 'prod' }, values: [['1767225600000000000', 'ERROR boom'], ['x']] },
+      ],
+    });
+    expect(r.records).toHaveLength(1);
+    expect(r.records[0]?.at).toBe(1767225600000);
+    expect(r.records[0]?.labels).toEqual({ service: 'api', env: 'prod' });
+    expect(r.records[0]?.message).toBe('ERROR boom');
+    expect(r.invalid).toBe(1);
+    expect(parseLokiPush('nope').invalid).toBe(1);
+  });
+});

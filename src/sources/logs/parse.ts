@@ -1,0 +1,110 @@
+import type { HeaderParser } from './header.js';
+
+/** One parsed log record, whatever it came from. */
+export interface LogRecord {
+  /** Epoch ms when the record says it happened, if it says. */
+  at: number | null;
+  level: string | null;
+  /** The message to mine (a header's <Content>, a JSON line's message). */
+  message: string;
+  fields: Record<string, unknown>;
+  raw: string;
+}
+
+const MESSAGE_KEYS = ['message', 'msg', 'log', 'text', 'event', '@message'];
+const LEVEL_KEYS = ['level', 'severity', 'lvl', 'levelname', 'log.level', '@level'];
+const TIME_KEYS = ['timestamp', 'time', 'ts', '@timestamp', 'datetime', 't'];
+/** pino and bunyan write numeric levels. */
+const NUMERIC_LEVELS: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** Parses a JSON log line (level, message and the other fields); null when the line is not a JSON object. */
+export function parseJsonLine(line: string): LogRecord | null {
+  const s = line.trim();
+  if (s.charCodeAt(0) !== 123) return null;
+  let obj: unknown;
+  try {
+    obj = JSON.parse(s);
+  } catch {
+    return null;
+  }
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
+  const fields = { ...(obj as Record<string, unknown>) };
+  const take = (keys: string[]): unknown => {
+    for (const k of keys) {
+      if (k in fields) {
+        const v = fields[k];
+        delete fields[k];
+        return v;
+      }
+    }
+    return undefined;
+  };
+  const msg = take(MESSAGE_KEYS);
+  const lvl = take(LEVEL_KEYS);
+  const time = take(TIME_KEYS);
+  const level =
+    typeof lvl === 'number'
+      ? (NUMERIC_LEVELS[lvl] ?? String(lvl))
+      : typeof lvl === 'string'
+        ? lvl.toLowerCase()
+        : null;
+  // A stack in its own field belongs to the message: the classifier and the miner's evidence want it.
+  const stack = typeof fields['stack'] === 'string' ? `\n${fields['stack']}` : '';
+  return {
+    at: toEpochMs(time),
+    level,
+    message: (typeof msg === 'string' ? msg : msg === undefined ? s : JSON.stringify(msg)) + stack,
+    fields,
+    raw: line,
+  };
+}
+
+/** Parses a plain-text line with a header pattern; a line without the header is all message. */
+export function parseTextLine(line: string, header: HeaderParser | null): LogRecord {
+  const h = header?.parse(line) ?? null;
+  if (!h) return { at: null, level: guessLevel(line), message: line, fields: {}, raw: line };
+  const f = h.fields;
+  const level = f['Level'] ?? f['level'] ?? f['Severity'] ?? null;
+  const date = [f['Date'], f['Time']].filter(Boolean).join(' ') || f['Timestamp'] || '';
+  return {
+    at: date ? toEpochMs(date) : null,
+    level: level ? level.toLowerCase() : guessLevel(h.content),
+    message: h.content,
+    fields: f,
+    raw: line,
+  };
+}
+
+/** JSON when the line is a JSON object, else text with the header (if any). */
+export function parseLine(line: string, header: HeaderParser | null = null): LogRecord {
+  return parseJsonLine(line) ?? parseTextLine(line, header);
+}
+
+function guessLevel(text: string): string | null {
+  const m = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b/.exec(
+    text.slice(0, 120),
+  );
+  return m ? (m[1] as string).toLowerCase() : null;
+}
+
+export function toEpochMs(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) {
+    // Seconds, milliseconds or nanoseconds since the epoch, told apart by size.
+    if (v > 1e17) return Math.floor(v / 1e6);
+    if (v > 1e11) return Math.floor(v);
+    return Math.floor(v * 1000);
+  }
+  if (typeof v === 'string' && v.length > 0) {
+    if (/^\d+(\.\d+)?$/.test(v)) return toEpochMs(Number(v));
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? null : t;
+  }
+  return null;
+}
