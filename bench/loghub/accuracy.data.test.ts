@@ -5,7 +5,10 @@ import { DRAIN_GA, DRAIN_PA } from './drain.js';
 import { evaluateDataset, findDatasets } from './evaluate.js';
 
 /** Scores the miner on the shared benchmark data (`npm run test:bench`; not part of `npm test`). */
-const DATA = resolve(process.env['MEDIC_BENCH_DATA'] ?? resolve(import.meta.dirname, '../../../shared/bench'), 'loghub');
+const DATA = resolve(
+  process.env['MEDIC_BENCH_DATA'] ?? resolve(import.meta.dirname, '../../../shared/bench'),
+  'loghub',
+);
 
 it('beats Drain on the shared Loghub data: average GA and PA, and no data set 0.02 below', () => {
   if (!existsSync(DATA)) throw new Error(`Loghub data missing at ${DATA}: this test must not pass silently`);

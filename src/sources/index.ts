@@ -1,7 +1,8 @@
 /** The sources stage's public face: probes, the check scheduler and the process supervisor. */
+
+export * from './logs/index.js';
+export * from './metrics/index.js';
 export * from './pidfiles.js';
 export * from './probes/index.js';
 export * from './scheduler.js';
 export * from './supervisor.js';
-export * from './logs/index.js';
-export * from './metrics/index.js';
