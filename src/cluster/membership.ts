@@ -97,6 +97,15 @@ export class Membership {
     this.startedAt = null;
   }
 
+  /**
+   * Forgets every other replica. Only for a store one process owns (SQLite behind the data-directory lock):
+   * whoever else is listed is a dead predecessor, and its steps are orphans now rather than after expiry.
+   */
+  async evictOthers(): Promise<number> {
+    const r = await this.db.deleteFrom('replicas').where('id', '!=', this.replicaId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   /** Forgets replicas silent for longer than `olderThanMs` (default 1 h), so the table stays small. */
   async prune(olderThanMs = 3_600_000): Promise<number> {
     const r = await this.db

@@ -62,8 +62,12 @@ export class Replica {
     });
   }
 
-  /** Joins (first heartbeat; throws if the store is unreachable) and starts the heartbeat loop. */
-  async start(): Promise<void> {
+  /**
+   * Joins (first heartbeat; throws if the store is unreachable) and starts the heartbeat loop. `sole`: this
+   * process owns the store alone (SQLite), so any other replica listed is a dead predecessor.
+   */
+  async start(opts: { sole?: boolean } = {}): Promise<void> {
+    if (opts.sole) await this.membership.evictOthers();
     await this.beat();
     await this.membership.prune().catch(() => 0);
     this.running = true;

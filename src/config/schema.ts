@@ -205,7 +205,17 @@ export const configSchema = z
       })
       .default({ host: '127.0.0.1', port: 7070 }),
     store: z
-      .strictObject({ dir: z.string().default('./.medic').describe('relative to the config file') })
+      .strictObject({
+        dir: z
+          .string()
+          .default('./.medic')
+          .describe('SQLite database and pidfiles; relative to the config file'),
+        postgres: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+          .optional()
+          .describe('share one PostgreSQL between replicas (MEDIC_STORE_URL overrides)'),
+      })
       .default({ dir: './.medic' }),
   })
   .superRefine((c, ctx) => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { Replica } from '../cluster/index.js';
 import { type LoadedConfig, loadConfig, type MedicConfig, watchConfig } from '../config/index.js';
 import {
   Bus,
@@ -16,7 +17,8 @@ import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter } from '../notify/index.js';
 import { Journal, RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
-import { openSqliteStore, type Store } from '../store/index.js';
+import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
+import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
 
@@ -52,7 +54,9 @@ export class Medic {
   readonly health = new HealthModel();
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly store: Store;
+  readonly store: KyselyStore;
+  /** This process as a member of the cluster: alone on SQLite, one of several on PostgreSQL. */
+  readonly replica: Replica;
   readonly supervisor: Supervisor;
   readonly scheduler: Scheduler;
   readonly incidents: IncidentManager;
@@ -65,9 +69,10 @@ export class Medic {
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
   private running = false;
+  private unlock: () => void = () => {};
 
   constructor(
-    store: Store,
+    store: KyselyStore,
     loaded: LoadedConfig,
     private readonly opts: MedicOptions,
   ) {
@@ -99,6 +104,17 @@ export class Medic {
         });
       },
     });
+    this.replica = new Replica({
+      store,
+      clock: this.clock,
+      onChange: (live) => {
+        if (!this.running) return;
+        this.logger.info({ replica: this.replica.id, live }, 'replicas changed: re-sharding checks');
+        this.reschedule();
+        void this.adoptOrphans();
+      },
+      onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'replica heartbeat failed'),
+    });
     this.incidents = new IncidentManager(store, this.bus, this.clock);
     this.journal = new Journal(store, this.bus, this.clock);
     this.engine = new RemediationEngine({
@@ -112,6 +128,7 @@ export class Medic {
       health: (s) => this.health.get(s),
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
+      claim: (id) => this.replica.claim(id),
       control: {
         isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
         restart: (s) => this.restartService(s),
@@ -138,14 +155,11 @@ export class Medic {
       data: { pid: process.pid, services: Object.keys(this.loaded.config.services) },
     });
     await this.startSupervised(this.loaded.config);
-    this.scheduler.setChecks(scheduledChecks(this.loaded.config));
+    this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
+    await this.replica.start({ sole: isSqlite(this.store.db as never) });
+    this.reschedule();
     this.scheduler.start();
-    void this.engine
-      .reconcile()
-      .then(
-        (n) => n > 0 && this.logger.info({ steps: n }, 'reconciled steps left unfinished by the last run'),
-      )
-      .catch((err) => this.logger.error({ err }, 'reconciliation failed'));
+    void this.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
   }
 
@@ -157,6 +171,9 @@ export class Medic {
     await this.engine.stop();
     await this.supervisor.stopAll();
     await this.lanes.idle();
+    await this.replica
+      .stop()
+      .catch((err) => this.logger.warn({ err: errorMessage(err) }, 'leaving the cluster'));
     for (const off of this.offs) off();
     this.offs = [];
     await this.store.audit({
@@ -167,6 +184,7 @@ export class Medic {
       data: {},
     });
     await this.store.close();
+    this.unlock();
   }
 
   status(): ServiceStatus[] {
@@ -200,7 +218,7 @@ export class Medic {
       }
     }
     await this.startSupervised(next.config);
-    this.scheduler.setChecks(scheduledChecks(next.config));
+    this.reschedule();
     await this.store.audit({
       at: this.clock.now(),
       actor: 'medic',
@@ -259,6 +277,36 @@ export class Medic {
           ),
         );
       }
+    }
+  }
+
+  /**
+   * Schedules this replica's share of the checks. Checks are sharded by service, so one replica sees all of a
+   * service's findings and is the one that heals it; supervised services run their checks where they run.
+   */
+  private reschedule(): void {
+    const all = scheduledChecks(this.loaded.config);
+    const supervised = (c: { service: string }) => Boolean(this.loaded.config.services[c.service]?.run);
+    this.scheduler.setChecks([
+      ...all.filter(supervised),
+      ...this.replica.share(
+        all.filter((c) => !supervised(c)),
+        (c) => c.service,
+      ),
+    ]);
+  }
+
+  /**
+   * Reconciles steps nobody is finishing: those this process's predecessor left (on SQLite, at start-up) or a
+   * dead replica left (on PostgreSQL, whenever the live set changes). Each is claimed first: reconciled once.
+   */
+  private async adoptOrphans(): Promise<void> {
+    try {
+      const orphans = await this.replica.claimOrphans();
+      const n = await this.engine.reconcile(orphans);
+      if (n > 0) this.logger.info({ steps: n }, 'reconciled steps left unfinished by a stopped Medic');
+    } catch (err) {
+      this.logger.error({ err }, 'reconciliation failed');
     }
   }
 
@@ -332,6 +380,9 @@ function dataDirOf(loaded: LoadedConfig, opts: MedicOptions): string {
 export async function createMedic(opts: MedicOptions): Promise<Medic> {
   const loaded = opts.loaded ?? (opts.configFile ? await loadConfig(opts.configFile) : null);
   if (!loaded) throw new Error('createMedic needs configFile or loaded');
-  const store = await openSqliteStore({ dir: dataDirOf(loaded, opts) });
+  const store = await openStore(
+    resolveStoreSpec({ dir: dataDirOf(loaded, opts), postgres: loaded.config.store.postgres }),
+    opts.clock ? { clock: opts.clock } : {},
+  );
   return new Medic(store, loaded, opts);
 }

@@ -14,19 +14,14 @@ export class IncidentManager {
     private readonly clock: Clock,
   ) {}
 
-  /** Records the finding and returns the incident it belongs to (new or existing). */
+  /**
+   * Records the finding and returns the incident it belongs to, new or existing. Opening is keyed by service
+   * in the store, so replicas seeing the same failure at once still open one incident.
+   */
   async onFinding(f: Finding): Promise<{ incident: Incident; opened: boolean }> {
     const active = await this.store.activeIncident(f.service);
-    if (active) {
-      await this.store.insertFinding(f, active.id);
-      await this.store.addTimeline(active.id, f.at, 'finding', f.summary, {
-        findingId: f.id,
-        kind: f.kind,
-        check: f.check,
-      });
-      return { incident: active, opened: false };
-    }
-    const incident: Incident = {
+    if (active) return this.attach(active, f);
+    const candidate: Incident = {
       id: newId('inc'),
       service: f.service,
       state: 'open',
@@ -37,13 +32,13 @@ export class IncidentManager {
       updatedAt: f.at,
       resolvedAt: null,
     };
-    await this.store.createIncident(incident, `opened on ${f.kind} finding of ${f.service}/${f.check}`);
-    await this.store.insertFinding(f, incident.id);
-    await this.store.addTimeline(incident.id, f.at, 'finding', f.summary, {
-      findingId: f.id,
-      kind: f.kind,
-      check: f.check,
-    });
+    const { incident, created } = await this.store.openIncident(
+      candidate,
+      `opened on ${f.kind} finding of ${f.service}/${f.check}`,
+      f.service,
+    );
+    if (!created) return this.attach(incident, f);
+    await this.attach(incident, f);
     await this.store.audit({
       at: f.at,
       actor: 'medic',
@@ -53,6 +48,16 @@ export class IncidentManager {
     });
     this.bus.emit('incident', { incident, change: 'opened' });
     return { incident, opened: true };
+  }
+
+  private async attach(incident: Incident, f: Finding): Promise<{ incident: Incident; opened: boolean }> {
+    await this.store.insertFinding(f, incident.id);
+    await this.store.addTimeline(incident.id, f.at, 'finding', f.summary, {
+      findingId: f.id,
+      kind: f.kind,
+      check: f.check,
+    });
+    return { incident, opened: false };
   }
 
   /** Moves the service's active incident to `state`, if it has one and is not already there. */

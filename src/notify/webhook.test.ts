@@ -1,6 +1,7 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notification, type Receiver, startReceiver } from './notify.fixture.js';
-import { WebhookNotifier } from './webhook.js';
+import { signWebhook, WebhookNotifier } from './webhook.js';
 
 let receiver: Receiver | undefined;
 afterEach(async () => {
@@ -25,6 +26,20 @@ describe('WebhookNotifier', () => {
     expect(got?.headers['content-type']).toBe('application/json');
     expect(got?.headers['x-medic-token']).toBe('t1');
     expect(got?.body).toEqual(notification());
+  });
+
+  it('signs the body with HMAC-SHA256 over timestamp and body when given a secret', async () => {
+    receiver = await startReceiver();
+    const hook = new WebhookNotifier({ name: 'ops', url: receiver.url, timeoutMs: 2000, secret: 'shh' });
+    await hook.send(notification());
+    const got = receiver.received[0];
+    const at = String(notification().at);
+    const expected = createHmac('sha256', 'shh')
+      .update(`${at}.${JSON.stringify(notification())}`)
+      .digest('hex');
+    expect(got?.headers['x-medic-timestamp']).toBe(at);
+    expect(got?.headers['x-medic-signature']).toBe(`sha256=${expected}`);
+    expect(signWebhook('other', '{}', 1)['x-medic-signature']).not.toBe(got?.headers['x-medic-signature']);
   });
 
   it('throws with the status on a non-2xx answer', async () => {

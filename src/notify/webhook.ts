@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import { postJson } from './http.js';
 import type { Notification, Notifier } from './notifier.js';
 
 export interface WebhookOptions {
@@ -5,6 +7,12 @@ export interface WebhookOptions {
   url: string;
   headers?: Record<string, string>;
   timeoutMs: number;
+  /**
+   * When set, the body is signed: `x-medic-signature: sha256=<hex HMAC-SHA256 of the body>` and
+   * `x-medic-timestamp` (epoch ms, also in the signed text as `<timestamp>.<body>`, so a captured request
+   * cannot be replayed later with a fresh timestamp).
+   */
+  secret?: string;
 }
 
 /** POSTs each notification as JSON. Retries are the caller's business; one send is one attempt. */
@@ -16,35 +24,20 @@ export class WebhookNotifier implements Notifier {
   }
 
   async send(n: Notification): Promise<void> {
-    const res = await fetch(this.opts.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.opts.headers },
-      body: JSON.stringify(n),
-      signal: AbortSignal.timeout(this.opts.timeoutMs),
-    }).catch((err: unknown) => {
-      const why =
-        (err as Error).name === 'TimeoutError' ? `timed out after ${this.opts.timeoutMs}ms` : reason(err);
-      throw new Error(`webhook ${this.where()}: ${why}`, { cause: err });
+    const body = JSON.stringify(n);
+    const headers = { ...this.opts.headers };
+    if (this.opts.secret) Object.assign(headers, signWebhook(this.opts.secret, body, n.at));
+    await postJson(this.opts.url, body, {
+      label: `webhook ${this.name}`,
+      timeoutMs: this.opts.timeoutMs,
+      headers,
     });
-    // Read the body either way: it frees the connection, and a receiver's complaint helps whoever debugs.
-    const body = await res.text().catch(() => '');
-    if (!res.ok) {
-      const detail = body.trim().slice(0, 200);
-      throw new Error(`webhook ${this.where()}: HTTP ${res.status}${detail ? `: ${detail}` : ''}`);
-    }
-  }
-
-  /** Only the origin: credentials, paths (Slack-style hook URLs) and queries often carry a secret. */
-  private where(): string {
-    try {
-      return `${this.name} (${new URL(this.opts.url).origin})`;
-    } catch {
-      return this.name;
-    }
   }
 }
 
-function reason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
+/** The signature headers for a body; receivers recompute it over `<timestamp>.<body>` and compare. */
+export function signWebhook(secret: string, body: string, at: number): Record<string, string> {
+  const timestamp = String(at);
+  const mac = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return { 'x-medic-timestamp': timestamp, 'x-medic-signature': `sha256=${mac}` };
 }

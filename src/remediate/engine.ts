@@ -22,6 +22,8 @@ export interface EngineDeps {
   health(service: string): ServiceHealth;
   recheck(service: string): Promise<void>;
   verifyPollMs?: number;
+  /** Claims the action for this replica before a step runs; false means another replica owns it. */
+  claim?(actionId: string): Promise<boolean>;
 }
 
 const DEFAULT_VERIFY = { within: 30_000, stable_for: 1_000 };
@@ -124,8 +126,8 @@ export class RemediationEngine {
    * Steps a crash left unfinished are verified, never re-run: healthy means the step did its work, anything
    * else marks it failed and the normal loop decides afresh.
    */
-  async reconcile(): Promise<number> {
-    const left = (await this.d.journal.unfinished()).filter((a) => a.state !== 'awaiting_approval');
+  async reconcile(actions: Action[]): Promise<number> {
+    const left = actions.filter((a) => a.state !== 'awaiting_approval');
     const byService = new Map<string, Action[]>();
     for (const a of left) byService.set(a.service, [...(byService.get(a.service) ?? []), a]);
     await Promise.all(
@@ -265,6 +267,14 @@ export class RemediationEngine {
     const applied: Action[] = [];
     for (const [i, action] of steps.entries()) {
       const step = playbook.steps[i]!;
+      if (this.d.claim && !(await this.d.claim(action.id))) {
+        // Our lease lapsed or another replica took the step over: it reconciles it, we must not run it.
+        this.d.logger.warn(
+          { action: action.id, service },
+          'step not claimed: left to the replica that owns it',
+        );
+        return;
+      }
       const impl = actions.get(action.kind);
       const timeout = new AbortController();
       const timer = this.d.clock.setTimeout(() => timeout.abort(), step.timeout);

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { mapAlerts, parseAlertmanagerPayload } from './alertmanager.js';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 const NOW = Date.UTC(2026, 0, 1, 12, 10);
 
 function parse(body: unknown) {
@@ -30,19 +33,28 @@ describe('parseAlertmanagerPayload', () => {
     ['no alerts', { ...fixture('firing'), alerts: undefined }, 400, 'alerts: Invalid input: expected array'],
     [
       'a bad status',
-      { ...fixture('firing'), alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], status: 'pending' }] },
+      {
+        ...fixture('firing'),
+        alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], status: 'pending' }],
+      },
       400,
       'alerts.0.status: Invalid option',
     ],
     [
       'a bad time',
-      { ...fixture('firing'), alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], startsAt: 'yesterday' }] },
+      {
+        ...fixture('firing'),
+        alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], startsAt: 'yesterday' }],
+      },
       400,
       'alerts.0.startsAt: Invalid ISO datetime',
     ],
     [
       'labels that are not strings',
-      { ...fixture('firing'), alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], labels: { service: 3 } }] },
+      {
+        ...fixture('firing'),
+        alerts: [{ ...(fixture('firing')['alerts'] as object[])[0], labels: { service: 3 } }],
+      },
       400,
       'alerts.0.labels.service: Invalid input: expected string',
     ],
@@ -82,7 +94,11 @@ describe('mapAlerts', () => {
   });
 
   it('maps with the configured labels and only to known services', () => {
-    const m = mapAlerts(parse(fixture('firing')), { now: NOW, serviceLabels: ['job'], services: new Set(['db']) });
+    const m = mapAlerts(parse(fixture('firing')), {
+      now: NOW,
+      serviceLabels: ['job'],
+      services: new Set(['db']),
+    });
     expect(m.findings.map((f) => f.service)).toEqual(['db']);
     expect(m.unmapped.map((u) => u.reason)).toEqual([
       'job="node" is not a configured service',

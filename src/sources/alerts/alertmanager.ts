@@ -51,7 +51,11 @@ export function parseAlertmanagerPayload(body: unknown): ParseResult {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return {
       ok: false,
-      error: { status: 400, error: 'body must be a JSON object', issues: [{ path: '', message: 'expected object' }] },
+      error: {
+        status: 400,
+        error: 'body must be a JSON object',
+        issues: [{ path: '', message: 'expected object' }],
+      },
     };
   }
   const parsed = alertmanagerPayloadSchema.safeParse(body);
@@ -108,11 +112,19 @@ export function mapAlerts(payload: AlertmanagerPayload, opts: AlertMappingOption
     const label = labels.find((l) => a.labels[l]);
     const service = label ? a.labels[label]! : undefined;
     if (!service) {
-      out.unmapped.push({ fingerprint: a.fingerprint, alertname, reason: `no label among ${labels.join(', ')}` });
+      out.unmapped.push({
+        fingerprint: a.fingerprint,
+        alertname,
+        reason: `no label among ${labels.join(', ')}`,
+      });
       continue;
     }
     if (opts.services && !opts.services.has(service)) {
-      out.unmapped.push({ fingerprint: a.fingerprint, alertname, reason: `${label}="${service}" is not a configured service` });
+      out.unmapped.push({
+        fingerprint: a.fingerprint,
+        alertname,
+        reason: `${label}="${service}" is not a configured service`,
+      });
       continue;
     }
     const check = `alert:${alertname}`;
@@ -135,7 +147,8 @@ export function mapAlerts(payload: AlertmanagerPayload, opts: AlertMappingOption
       kind: 'alert',
       severity: severityOf(a.labels['severity']),
       score: 1,
-      summary: a.annotations['summary'] ?? a.annotations['description'] ?? `${alertname} firing on ${service}`,
+      summary:
+        a.annotations['summary'] ?? a.annotations['description'] ?? `${alertname} firing on ${service}`,
       evidence: {
         source: 'alertmanager',
         alertname,

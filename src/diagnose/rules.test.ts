@@ -1,0 +1,259 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../core/index.js';
+import type { EvidenceBundle } from './evidence.js';
+import { diagnoseByRules } from './rules.js';
+
+const T = Date.UTC(2026, 0, 1, 12);
+const MIN = 60_000;
+
+function bundle(over: Partial<EvidenceBundle> = {}): EvidenceBundle {
+  return { service: 'api', at: T, findings: [], ...over };
+}
+
+function finding(over: Partial<Finding>): Finding {
+  return {
+    id: 'fnd_1',
+    service: 'api',
+    check: 'http',
+    kind: 'down',
+    severity: 'critical',
+    score: 1,
+    summary: 'api is down',
+    evidence: {},
+    at: T,
+    ...over,
+  };
+}
+
+const playbooks = {
+  memory_leak: ['restart-service', 'raise-memory-limit'],
+  db_unreachable: ['restart-db'],
+  process_crashed: ['restart-service'],
+};
+
+const top = (b: EvidenceBundle) => diagnoseByRules(b, playbooks)[0];
+
+describe('diagnoseByRules', () => {
+  it('memory_leak: exit 137 after rising RSS', () => {
+    const d = top(
+      bundle({
+        rss: [200, 260, 330, 390, 470].map((mb, i) => ({ at: T - (5 - i) * MIN, mb })),
+        exits: [{ at: T - 10_000, code: 137, signal: null }],
+        processAlive: false,
+      }),
+    );
+    expect(d).toMatchObject({
+      cause: 'memory_leak',
+      confidence: 0.9,
+      playbooks: ['restart-service', 'raise-memory-limit'],
+    });
+    expect(d?.evidence).toEqual([
+      'resident memory rose from 200 MB to 470 MB over 5 samples',
+      'the process exited with code 137, as the OOM killer leaves it',
+    ]);
+  });
+
+  it('a SIGKILL with flat memory is a crash, not a leak', () => {
+    const all = diagnoseByRules(
+      bundle({
+        rss: [300, 290, 305, 298].map((mb, i) => ({ at: T - (4 - i) * MIN, mb })),
+        exits: [{ at: T, code: null, signal: 'SIGKILL' }],
+      }),
+    );
+    expect(all.map((d) => d.cause)).toEqual(['process_crashed']);
+    expect(all[0]).toMatchObject({ confidence: 0.6, evidence: ['api killed by SIGKILL'], playbooks: [] });
+  });
+
+  it('db_unreachable: connection refused to the database while its probe fails', () => {
+    const d = top(
+      bundle({
+        logs: [
+          {
+            at: T - 1000,
+            line: 'Error: connect ECONNREFUSED 127.0.0.1:5432',
+            category: 'connection_refused',
+          },
+        ],
+        dependencies: [
+          { service: 'cache', healthy: true },
+          {
+            service: 'db',
+            healthy: false,
+            role: 'database',
+            addresses: ['127.0.0.1:5432'],
+            message: 'tcp: refused',
+          },
+        ],
+      }),
+    );
+    expect(d).toMatchObject({
+      cause: 'db_unreachable',
+      confidence: 0.92,
+      target: 'db',
+      playbooks: ['restart-db'],
+    });
+    expect(d?.evidence[0]).toBe('database db, a dependency of api, fails its own checks: tcp: refused');
+  });
+
+  it('connection refused while every dependency is healthy is not db_unreachable', () => {
+    const all = diagnoseByRules(
+      bundle({
+        logs: [{ at: T, line: 'connect ECONNREFUSED 10.0.0.9:6379' }],
+        dependencies: [{ service: 'db', healthy: true }],
+      }),
+    );
+    expect(all.find((d) => d.cause === 'db_unreachable')).toBeUndefined();
+  });
+
+  it('hung: timeouts while the process lives and burns CPU', () => {
+    const probes = [1, 2, 3].map((i) => ({
+      check: 'http',
+      at: T - i * 10_000,
+      ok: false,
+      latencyMs: 5000,
+      message: 'GET /health: timed out after 5000ms',
+    }));
+    const hot = top(
+      bundle({
+        probes,
+        processAlive: true,
+        cpu: [97, 99, 100].map((percent, i) => ({ at: T - i, percent })),
+      }),
+    );
+    expect(hot).toMatchObject({ cause: 'hung', confidence: 0.88 });
+    expect(hot?.evidence).toContain('CPU averaged 99% over the last 3 samples');
+    expect(top(bundle({ probes, processAlive: true }))).toMatchObject({ cause: 'hung', confidence: 0.65 });
+    expect(diagnoseByRules(bundle({ probes, processAlive: false }))).toEqual([]);
+  });
+
+  it('rate_limited: 429s in the logs', () => {
+    const logs = Array.from({ length: 5 }, (_, i) => ({
+      at: T - i * 1000,
+      line: `upstream answered 429 Too Many Requests (attempt ${i})`,
+    }));
+    expect(top(bundle({ logs }))).toMatchObject({ cause: 'rate_limited', confidence: 0.75 });
+    expect(diagnoseByRules(bundle({ logs: logs.slice(0, 2) })).map((d) => d.cause)).not.toContain(
+      'rate_limited',
+    );
+  });
+
+  it('process_crashed: non-zero exit with its last words', () => {
+    const d = top(
+      bundle({
+        exits: [
+          { at: T - 60_000, code: 0, signal: 'SIGTERM', expected: true },
+          { at: T, code: 1, signal: null },
+        ],
+        logs: [
+          {
+            at: T - 5,
+            line: 'Uncaught TypeError: cannot read properties of undefined',
+            category: 'exception',
+          },
+        ],
+        processAlive: false,
+      }),
+    );
+    expect(d).toMatchObject({ cause: 'process_crashed', confidence: 0.88, playbooks: ['restart-service'] });
+    expect(d?.evidence[1]).toMatch(/^last words: "Uncaught TypeError/);
+    expect(diagnoseByRules(bundle({ exits: [{ at: T, code: 1, signal: null, expected: true }] }))).toEqual(
+      [],
+    );
+  });
+
+  it('disk_filling: ENOSPC, a nearly full disk, or a forecast', () => {
+    expect(
+      top(bundle({ logs: [{ at: T, line: 'write failed: ENOSPC: no space left on device' }] })),
+    ).toMatchObject({
+      cause: 'disk_filling',
+      confidence: 0.95,
+    });
+    const disk = [82, 85, 88, 91].map((usedPercent, i) => ({
+      at: T - (4 - i) * MIN,
+      path: '/var',
+      usedPercent,
+    }));
+    expect(top(bundle({ disk }))).toMatchObject({ cause: 'disk_filling', confidence: 0.8 });
+    const forecast = finding({
+      kind: 'forecast',
+      summary: 'disk /var full in 3h',
+      evidence: { resource: 'disk' },
+    });
+    expect(top(bundle({ findings: [forecast] }))?.evidence).toEqual(['forecast: disk /var full in 3h']);
+  });
+
+  it('error_burst: errors at several times their usual rate', () => {
+    const logs = [
+      ...Array.from({ length: 3 }, (_, i) => ({ at: T - 12 * MIN + i, line: 'ERROR slow query' })),
+      ...Array.from({ length: 12 }, (_, i) => ({ at: T - i * 1000, line: 'ERROR payment failed' })),
+    ];
+    expect(top(bundle({ logs }))).toMatchObject({ cause: 'error_burst', confidence: 0.75 });
+    const pattern = finding({ kind: 'pattern', summary: 'new template "payment <*> declined" x40' });
+    expect(top(bundle({ findings: [pattern] }))).toMatchObject({ cause: 'error_burst', confidence: 0.65 });
+  });
+
+  it('cert_expiring: within 14 days, or already expired', () => {
+    const soon = top(
+      bundle({ certificates: [{ subject: 'api.example.com', notAfter: T + 5 * 86_400_000 }] }),
+    );
+    expect(soon).toMatchObject({
+      cause: 'cert_expiring',
+      confidence: 0.9,
+      evidence: ['certificate api.example.com expires in 5 days'],
+    });
+    const failed = top(
+      bundle({
+        probes: [{ check: 'https', at: T, ok: false, latencyMs: 3, message: 'certificate has expired' }],
+      }),
+    );
+    expect(failed).toMatchObject({ cause: 'cert_expiring', confidence: 0.97 });
+    expect(
+      diagnoseByRules(bundle({ certificates: [{ subject: 'x', notAfter: T + 60 * 86_400_000 }] })),
+    ).toEqual([]);
+  });
+
+  it('brute_force: many failed logins, mostly from one address', () => {
+    const logs = Array.from({ length: 14 }, (_, i) => ({
+      at: T - i * 10_000,
+      line: `sshd: Failed password for root from ${i < 12 ? '203.0.113.7' : '198.51.100.2'} port 22`,
+    }));
+    const d = top(bundle({ logs }));
+    expect(d).toMatchObject({ cause: 'brute_force', confidence: 0.9 });
+    expect(d?.evidence).toEqual(['14 failed logins in 10 min', '12 of them from 203.0.113.7']);
+  });
+
+  it('ci_flaky_test: passed and failed on the same commit', () => {
+    const ciRuns = [
+      { test: 'checkout.spec', commit: 'abc', passed: false, at: T - 2 },
+      { test: 'checkout.spec', commit: 'abc', passed: true, at: T - 1 },
+      { test: 'login.spec', commit: 'abc', passed: true, at: T },
+    ];
+    expect(top(bundle({ ciRuns }))).toMatchObject({
+      cause: 'ci_flaky_test',
+      confidence: 0.9,
+      evidence: ['checkout.spec both passed and failed on commit abc'],
+    });
+    const intermittent = [true, false, true, true, false, true].map((passed, i) => ({
+      test: 't',
+      commit: `c${i}`,
+      passed,
+      at: T + i,
+    }));
+    expect(top(bundle({ ciRuns: intermittent }))).toMatchObject({ cause: 'ci_flaky_test', confidence: 0.7 });
+  });
+
+  it('no signature, no diagnosis; several signatures, strongest first', () => {
+    expect(diagnoseByRules(bundle())).toEqual([]);
+    const all = diagnoseByRules(
+      bundle({
+        exits: [{ at: T, code: 137, signal: null }],
+        rss: [100, 150, 200].map((mb, i) => ({ at: T - 3 + i, mb })),
+        logs: [{ at: T, line: 'FATAL: JavaScript heap out of memory' }],
+      }),
+    );
+    expect(all.map((d) => [d.cause, d.confidence])).toEqual([
+      ['memory_leak', 0.95],
+      ['process_crashed', 0.6],
+    ]);
+  });
+});

@@ -1,0 +1,286 @@
+import type { Cause, DependencyState, EvidenceBundle, PlaybookMap, RuleDiagnosis } from './evidence.js';
+
+/** What a rule found: how sure it is and why, in words a person reads in the incident timeline. */
+export interface RuleMatch {
+  confidence: number;
+  evidence: string[];
+  target?: string;
+}
+
+export interface Rule {
+  cause: Cause;
+  /** The signature, for `medic diagnose --explain` and the docs. */
+  signature: string;
+  match(b: EvidenceBundle): RuleMatch | null;
+}
+
+const REFUSED = /ECONNREFUSED|connection refused|could not connect|can't connect|connect failed/i;
+const TIMEOUT = /timed? ?out|timeout|ETIMEDOUT|deadline exceeded/i;
+const RATE = /\b429\b|too many requests|rate.?limit/i;
+const OOM = /out of memory|heap out of memory|oom.?kill|cannot allocate memory|ENOMEM/i;
+const ENOSPC = /ENOSPC|no space left on device|disk full/i;
+const ERROR = /\b(error|exception|fatal|panic|traceback)\b|\b5\d\d\b/i;
+const CRASH = /panic|uncaught|unhandled|segmentation fault|SIGSEGV|fatal error|traceback/i;
+const AUTH_FAIL =
+  /failed password|authentication fail|invalid user|login failed|invalid credentials|\b401\b/i;
+const CERT = /certificate has expired|CERT_HAS_EXPIRED|certificate (?:is )?not yet valid|ERR_TLS_CERT/i;
+const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
+const DAY = 86_400_000;
+
+const lines = (b: EvidenceBundle, category: string | null, re: RegExp) =>
+  (b.logs ?? []).filter((l) => (category !== null && l.category === category) || re.test(l.line));
+const unexpectedExits = (b: EvidenceBundle) => (b.exits ?? []).filter((e) => !e.expected);
+const quote = (line: string) => `"${line.length > 160 ? `${line.slice(0, 160)}…` : line}"`;
+const pct = (x: number) => `${Math.round(x)}%`;
+
+/** A series that grew by at least `minGrowth` and rose in most steps: a leak, not a spike. */
+function rising(values: readonly number[], minGrowth = 1.2): { from: number; to: number } | null {
+  if (values.length < 3) return null;
+  const from = values[0]!;
+  const to = values[values.length - 1]!;
+  let up = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! >= values[i - 1]!) up++;
+  return to >= from * minGrowth && up / (values.length - 1) >= 0.7 ? { from, to } : null;
+}
+
+function killed(e: { code: number | null; signal: string | null }): boolean {
+  return e.code === 137 || e.signal === 'SIGKILL';
+}
+
+function describeExit(e: { code: number | null; signal: string | null }): string {
+  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+export const RULES: readonly Rule[] = [
+  {
+    cause: 'memory_leak',
+    signature: 'exit code 137 / SIGKILL (or an out-of-memory log) after resident memory rose steadily',
+    match(b) {
+      const exit = unexpectedExits(b).at(-1);
+      const before = (b.rss ?? []).filter((s) => !exit || s.at <= exit.at);
+      const grew = rising(before.map((s) => s.mb));
+      const oom = lines(b, 'out_of_memory', OOM);
+      const evidence: string[] = [];
+      if (grew)
+        evidence.push(
+          `resident memory rose from ${grew.from} MB to ${grew.to} MB over ${before.length} samples`,
+        );
+      if (exit && killed(exit))
+        evidence.push(`the process ${describeExit(exit)}, as the OOM killer leaves it`);
+      if (oom[0]) evidence.push(`log: ${quote(oom[0].line)}`);
+      const isKilled = Boolean(exit && killed(exit));
+      let confidence = 0;
+      if (grew && isKilled) confidence = oom.length > 0 ? 0.95 : 0.9;
+      else if (oom.length > 0) confidence = grew ? 0.85 : 0.7;
+      else if (grew && grew.to >= grew.from * 1.5) confidence = 0.55;
+      return confidence > 0 ? { confidence, evidence } : null;
+    },
+  },
+  {
+    cause: 'db_unreachable',
+    signature: 'connection refused to a dependency while that dependency’s own probe fails',
+    match(b) {
+      const down = (b.dependencies ?? []).filter((d) => !d.healthy);
+      if (down.length === 0) return null;
+      const refused = [
+        ...lines(b, 'connection_refused', REFUSED).map((l) => l.line),
+        ...(b.probes ?? []).filter((p) => !p.ok && REFUSED.test(p.message)).map((p) => p.message),
+      ];
+      const named = (d: DependencyState) =>
+        refused.find((t) => [d.service, ...(d.addresses ?? [])].some((a) => t.includes(a)));
+      const dep =
+        down.find((d) => named(d) && d.role === 'database') ?? down.find((d) => named(d)) ?? down[0]!;
+      const line = named(dep) ?? refused[0];
+      const what = dep.role ? `${dep.role} ${dep.service}` : dep.service;
+      const evidence = [
+        `${what}, a dependency of ${b.service}, fails its own checks${dep.message ? `: ${dep.message}` : ''}`,
+      ];
+      if (line) evidence.push(`${b.service} reports: ${quote(line)}`);
+      const confidence = named(dep) ? 0.92 : refused.length > 0 ? 0.8 : 0.5;
+      return { confidence, evidence, target: dep.service };
+    },
+  },
+  {
+    cause: 'hung',
+    signature: 'probes time out while the process stays alive (and burns CPU)',
+    match(b) {
+      const timeouts = (b.probes ?? []).filter((p) => !p.ok && TIMEOUT.test(p.message));
+      if (timeouts.length < 2) return null;
+      if (b.processAlive === false) return null;
+      const recent = (b.cpu ?? []).slice(-5);
+      const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
+      const evidence = [`${timeouts.length} probes timed out, last: ${quote(timeouts.at(-1)!.message)}`];
+      if (b.processAlive) evidence.push('the process is still alive');
+      if (avg !== null) evidence.push(`CPU averaged ${pct(avg)} over the last ${recent.length} samples`);
+      let confidence = 0.45;
+      if (b.processAlive && avg !== null && avg >= 80) confidence = 0.88;
+      else if (b.processAlive) confidence = 0.65;
+      return { confidence, evidence };
+    },
+  },
+  {
+    cause: 'rate_limited',
+    signature: 'HTTP 429 / "too many requests" in the logs or probe answers',
+    match(b) {
+      const hits = [
+        ...lines(b, 'rate_limit', RATE).map((l) => l.line),
+        ...(b.probes ?? []).filter((p) => !p.ok && RATE.test(p.message)).map((p) => p.message),
+      ];
+      if (hits.length < 3) return null;
+      return {
+        confidence: Math.min(0.9, 0.6 + 0.03 * hits.length),
+        evidence: [`${hits.length} rate-limit answers (429), e.g. ${quote(hits[0]!)}`],
+      };
+    },
+  },
+  {
+    cause: 'process_crashed',
+    signature: 'the process exited unexpectedly (non-zero code or a signal) and is not running',
+    match(b) {
+      const exit = unexpectedExits(b).at(-1);
+      if (!exit || (exit.code === 0 && !exit.signal) || b.processAlive) return null;
+      const crash = lines(b, 'exception', CRASH)
+        .filter((l) => l.at <= exit.at)
+        .at(-1);
+      const evidence = [`${b.service} ${describeExit(exit)}`];
+      if (crash) evidence.push(`last words: ${quote(crash.line)}`);
+      const confidence = killed(exit) ? 0.6 : crash ? 0.88 : 0.8;
+      return { confidence, evidence };
+    },
+  },
+  {
+    cause: 'disk_filling',
+    signature: 'ENOSPC in the logs, a disk above 95%, or disk use rising towards full',
+    match(b) {
+      const full = lines(b, 'disk_full', ENOSPC);
+      const samples = b.disk ?? [];
+      const last = samples.at(-1);
+      const grew = rising(
+        samples.map((s) => s.usedPercent),
+        1.02,
+      );
+      const forecast = b.findings.find(
+        (f) => f.kind === 'forecast' && /disk/i.test(JSON.stringify(f.evidence)),
+      );
+      const evidence: string[] = [];
+      if (full[0]) evidence.push(`log: ${quote(full[0].line)}`);
+      if (last) evidence.push(`${last.path} is ${pct(last.usedPercent)} full`);
+      if (grew && last) evidence.push(`up from ${pct(grew.from)} over ${samples.length} samples`);
+      if (forecast) evidence.push(`forecast: ${forecast.summary}`);
+      let confidence = 0;
+      if (full.length > 0) confidence = 0.95;
+      else if (last && last.usedPercent >= 95) confidence = 0.9;
+      else if (forecast || (grew && last && last.usedPercent >= 80)) confidence = 0.8;
+      return confidence > 0 ? { confidence, evidence } : null;
+    },
+  },
+  {
+    cause: 'error_burst',
+    signature: 'errors in the logs at several times their usual rate, or a spiking log pattern',
+    match(b) {
+      const windowMs = 5 * 60_000;
+      const errors = (b.logs ?? []).filter((l) => l.category || ERROR.test(l.line));
+      const now = errors.filter((l) => b.at - l.at <= windowMs);
+      const before = errors.filter((l) => b.at - l.at > windowMs && b.at - l.at <= 4 * windowMs);
+      const pattern = b.findings.find((f) => f.kind === 'pattern');
+      const evidence: string[] = [];
+      if (now.length > 0)
+        evidence.push(`${now.length} error lines in the last 5 min (${before.length} in the 15 min before)`);
+      if (now[0]) evidence.push(`e.g. ${quote(now[0].line)}`);
+      if (pattern) evidence.push(`log pattern: ${pattern.summary}`);
+      const baseline = before.length / 3;
+      let confidence = 0;
+      if (now.length >= 10 && now.length >= 3 * Math.max(1, baseline)) confidence = 0.75;
+      else if (now.length >= 10) confidence = 0.55;
+      if (pattern) confidence = Math.max(confidence, 0.65);
+      return confidence > 0 ? { confidence, evidence } : null;
+    },
+  },
+  {
+    cause: 'cert_expiring',
+    signature: 'a TLS certificate expires within 14 days, or a probe failed on an expired certificate',
+    match(b) {
+      const soon = (b.certificates ?? []).filter((c) => c.notAfter - b.at <= 14 * DAY);
+      const failed = (b.probes ?? []).find((p) => !p.ok && CERT.test(p.message));
+      if (soon.length === 0 && !failed) return null;
+      const evidence = soon.map((c) =>
+        c.notAfter <= b.at
+          ? `certificate ${c.subject} expired ${Math.floor((b.at - c.notAfter) / DAY)} days ago`
+          : `certificate ${c.subject} expires in ${Math.ceil((c.notAfter - b.at) / DAY)} days`,
+      );
+      if (failed) evidence.push(`probe: ${quote(failed.message)}`);
+      const expired = failed || soon.some((c) => c.notAfter <= b.at);
+      return { confidence: expired ? 0.97 : 0.9, evidence };
+    },
+  },
+  {
+    cause: 'brute_force',
+    signature: 'many failed logins in a short time, mostly from one source',
+    match(b) {
+      const fails = lines(b, 'auth_failure', AUTH_FAIL).filter((l) => b.at - l.at <= 10 * 60_000);
+      if (fails.length < 10) return null;
+      const bySource = new Map<string, number>();
+      for (const l of fails) {
+        const ip = IPV4.exec(l.line)?.[0];
+        if (ip) bySource.set(ip, (bySource.get(ip) ?? 0) + 1);
+      }
+      const [top, n] = [...bySource].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
+      const evidence = [`${fails.length} failed logins in 10 min`];
+      if (top && n / fails.length >= 0.6) {
+        evidence.push(`${n} of them from ${top}`);
+        return { confidence: 0.9, evidence };
+      }
+      return { confidence: 0.7, evidence };
+    },
+  },
+  {
+    cause: 'ci_flaky_test',
+    signature: 'a test that both passed and failed on the same commit, or fails intermittently',
+    match(b) {
+      const byTest = new Map<string, { commit: string; passed: boolean }[]>();
+      for (const r of b.ciRuns ?? []) byTest.set(r.test, [...(byTest.get(r.test) ?? []), r]);
+      let best: RuleMatch | null = null;
+      for (const [test, runs] of byTest) {
+        const sameCommit = runs.find((r) => runs.some((o) => o.commit === r.commit && o.passed !== r.passed));
+        const fails = runs.filter((r) => !r.passed).length;
+        let m: RuleMatch | null = null;
+        if (sameCommit) {
+          m = {
+            confidence: 0.9,
+            evidence: [`${test} both passed and failed on commit ${sameCommit.commit}`],
+          };
+        } else if (runs.length >= 5 && fails / runs.length > 0.1 && fails / runs.length < 0.9) {
+          m = { confidence: 0.7, evidence: [`${test} failed ${fails} of its last ${runs.length} runs`] };
+        }
+        if (m && (!best || m.confidence > best.confidence)) best = m;
+      }
+      return best;
+    },
+  },
+];
+
+/**
+ * Every cause whose signature the evidence shows, most likely first, each with its candidate playbooks. An
+ * empty list means "no known signature": the caller reports `unknown` and acts only on playbooks matched by
+ * finding kind, as before diagnosis existed.
+ */
+export function diagnoseByRules(
+  b: EvidenceBundle,
+  playbooks: PlaybookMap = {},
+  rules: readonly Rule[] = RULES,
+): RuleDiagnosis[] {
+  const out: RuleDiagnosis[] = [];
+  for (const rule of rules) {
+    const m = rule.match(b);
+    if (!m) continue;
+    const d: RuleDiagnosis = {
+      cause: rule.cause,
+      confidence: Math.round(Math.min(1, Math.max(0, m.confidence)) * 100) / 100,
+      evidence: m.evidence,
+      playbooks: [...(playbooks[rule.cause] ?? [])],
+    };
+    if (m.target) d.target = m.target;
+    out.push(d);
+  }
+  return out.sort((a, b) => b.confidence - a.confidence);
+}

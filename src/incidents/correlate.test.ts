@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { type Finding, SimulatedClock } from '../core/index.js';
+import {
+  type CorrelationDecision,
+  Correlator,
+  type CorrelatorOptions,
+  MemoryIncidentView,
+} from './correlate.js';
+import { DependencyGraph } from './topology.js';
+
+function setup(edges: Record<string, string[]>, opts: CorrelatorOptions = {}) {
+  const clock = new SimulatedClock();
+  let n = 0;
+  const graph = new DependencyGraph(edges);
+  const view = new MemoryIncidentView(
+    () => graph,
+    () => `inc_${++n}`,
+  );
+  const correlator = new Correlator(clock, view, opts);
+  const feed = (service: string, over: Partial<Finding> = {}): CorrelationDecision => {
+    const f = finding(service, clock.now(), over);
+    view.setFailing(service, true);
+    const d = correlator.decide(f);
+    view.apply(d, f);
+    return d;
+  };
+  return { clock, view, correlator, feed };
+}
+
+let seq = 0;
+function finding(service: string, at: number, over: Partial<Finding> = {}): Finding {
+  return {
+    id: `fnd_${++seq}`,
+    service,
+    check: 'http',
+    kind: 'down',
+    severity: 'critical',
+    score: 1,
+    summary: `${service} is down`,
+    evidence: {},
+    at,
+    ...over,
+  };
+}
+
+const chain = { web: ['api'], api: ['db'], db: [] };
+
+describe('Correlator', () => {
+  it('db dies first: one incident, root cause db, only db is healed', async () => {
+    const { clock, view, feed } = setup(chain);
+    expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db', heal: true });
+    await clock.advance(2_000);
+    expect(feed('api')).toMatchObject({ type: 'attach', incidentId: 'inc_1', rootCause: 'db', heal: false });
+    await clock.advance(1_000);
+    expect(feed('web')).toMatchObject({ type: 'attach', incidentId: 'inc_1', rootCause: 'db', heal: false });
+    expect(view.activeIncidents()).toEqual([
+      expect.objectContaining({ id: 'inc_1', rootCause: 'db', services: ['db', 'api', 'web'] }),
+    ]);
+  });
+
+  it('dependents noticed first: the root cause moves upstream as the cause shows up', async () => {
+    const { clock, feed, view } = setup(chain);
+    expect(feed('web')).toMatchObject({ type: 'open', rootCause: 'web', heal: true });
+    await clock.advance(1_000);
+    expect(feed('api')).toMatchObject({ type: 'attach', rootCause: 'api', rootChanged: true, heal: true });
+    await clock.advance(1_000);
+    expect(feed('db')).toMatchObject({ type: 'attach', rootCause: 'db', rootChanged: true, heal: true });
+    expect(view.get('inc_1')?.rootCause).toBe('db');
+  });
+
+  it('a dependent whose dependency is already failing opens waiting on it', () => {
+    const { view, correlator, clock } = setup(chain);
+    view.setFailing('db', true); // failing, but no finding yet (e.g. still inside down_after)
+    const d = correlator.decide(finding('api', clock.now()));
+    expect(d).toMatchObject({ type: 'open', rootCause: 'db', heal: false });
+    expect(d.reason).toContain('waiting on db');
+  });
+
+  it('merges the incidents of two dependents when their shared dependency fails', async () => {
+    const { clock, feed, view } = setup({ api: ['db'], worker: ['db'], db: [] });
+    expect(feed('api')).toMatchObject({ type: 'open' });
+    await clock.advance(1_000);
+    expect(feed('worker')).toMatchObject({ type: 'open' }); // not linked to api
+    await clock.advance(1_000);
+    expect(feed('db')).toMatchObject({
+      type: 'merge',
+      incidentId: 'inc_1',
+      absorbed: ['inc_2'],
+      rootCause: 'db',
+      heal: true,
+    });
+    expect(view.activeIncidents()).toHaveLength(1);
+    expect([...(view.get('inc_1')?.services ?? [])].sort()).toEqual(['api', 'db', 'worker']);
+  });
+
+  it('keeps unrelated services and stale incidents apart', async () => {
+    const { clock, feed } = setup({ ...chain, mail: [] }, { groupWindowMs: 60_000 });
+    feed('db');
+    expect(feed('mail')).toMatchObject({ type: 'open', rootCause: 'mail' });
+    await clock.advance(120_000);
+    // db's incident has had no finding for 2 min, beyond the 1 min window: api opens its own.
+    expect(feed('api')).toMatchObject({ type: 'open', rootCause: 'db', heal: false });
+  });
+
+  it('merges duplicates within the dedupe window, then counts a repeat as new evidence', async () => {
+    const { clock, feed } = setup(chain, { dedupeWindowMs: 60_000 });
+    feed('db');
+    await clock.advance(30_000);
+    expect(feed('db')).toMatchObject({ type: 'attach', duplicate: true, heal: false });
+    await clock.advance(30_000);
+    expect(feed('db', { check: 'tcp' })).toMatchObject({ type: 'attach', duplicate: false, heal: true });
+    await clock.advance(61_000);
+    expect(feed('db')).toMatchObject({ type: 'attach', duplicate: false });
+  });
+
+  it('holds a flapping service back with a note, and lets it go once calm', async () => {
+    const { clock, feed, correlator } = setup(chain, { maxChangesPerHour: 4 });
+    expect(feed('db')).toMatchObject({ type: 'open' });
+    for (let i = 0; i < 5; i++) {
+      correlator.noteChange('db');
+      await clock.advance(60_000);
+    }
+    const held = feed('db');
+    expect(held).toMatchObject({ type: 'hold', incidentId: 'inc_1', changesLastHour: 5 });
+    expect(held.reason).toMatch(/db is flapping \(5 health changes in the last hour, limit 4\)/);
+    // Two changes left in the hour: at half the limit or below, the service counts as calm again.
+    await clock.advance(60 * 60_000 - 3 * 60_000);
+    expect(correlator.changesLastHour('db')).toBe(2);
+    expect(correlator.isFlapping('db')).toBe(false);
+    expect(feed('db', { check: 'tcp' })).toMatchObject({ type: 'attach' });
+  });
+
+  it('stays flapping while the rate is between half the limit and the limit', async () => {
+    const { clock, correlator } = setup(chain, { maxChangesPerHour: 4 });
+    for (let i = 0; i < 5; i++) correlator.noteChange('db');
+    expect(correlator.isFlapping('db')).toBe(true);
+    await clock.advance(HOUR + 1);
+    for (let i = 0; i < 3; i++) correlator.noteChange('db');
+    expect(correlator.isFlapping('db')).toBe(true);
+    correlator.noteChange('api');
+    expect(correlator.isFlapping('api')).toBe(false);
+  });
+});
+
+const HOUR = 3_600_000;

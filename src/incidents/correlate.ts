@@ -1,0 +1,276 @@
+import type { Clock, Finding } from '../core/index.js';
+import type { DependencyGraph } from './topology.js';
+
+/** What the correlator needs to know of an active incident. */
+export interface IncidentView {
+  id: string;
+  /** The service named the root cause (the one healed first). */
+  rootCause: string;
+  /** Every service whose findings are attached. */
+  services: readonly string[];
+  openedAt: number;
+  /** Time of the newest finding attached. */
+  lastFindingAt: number;
+}
+
+/** The in-memory view the correlator decides over; the daemon keeps it in step with the store. */
+export interface CorrelationView {
+  activeIncidents(): readonly IncidentView[];
+  graph(): DependencyGraph;
+  /** True when the service is down or degraded right now (health model), finding or not. */
+  isFailing(service: string): boolean;
+}
+
+interface DecisionBase {
+  /** The service to heal first: the upstream-most failing dependency. */
+  rootCause: string;
+  /** True when this finding's own service is the root cause; false means "wait for the root's heal". */
+  heal: boolean;
+  reason: string;
+}
+
+export type CorrelationDecision =
+  | (DecisionBase & { type: 'open' })
+  | (DecisionBase & {
+      type: 'attach';
+      incidentId: string;
+      /** Same service, check and kind seen moments ago: record it, trigger nothing. */
+      duplicate: boolean;
+      /** True when this finding moved the incident's root cause. */
+      rootChanged: boolean;
+    })
+  | (DecisionBase & {
+      type: 'merge';
+      /** The incident that stays (the oldest). */
+      incidentId: string;
+      /** Incidents folded into it: their findings move over, they end as `suppressed`. */
+      absorbed: string[];
+    })
+  | {
+      type: 'hold';
+      /** The incident to write the note on, when the service already has one. */
+      incidentId: string | null;
+      changesLastHour: number;
+      reason: string;
+    };
+
+export interface CorrelatorOptions {
+  /** Linked services' findings this close to an incident's last finding join it (default 5 min). */
+  groupWindowMs?: number;
+  /** The same service/check/kind within this window is a duplicate (default 2 min). */
+  dedupeWindowMs?: number;
+  /** More health changes than this in an hour is flapping (default 6). */
+  maxChangesPerHour?: number;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * Decides where each finding belongs: a new incident, an existing one, or a merge of several, with the
+ * upstream-most failing dependency as root cause; or holds it back when the service flaps. It only decides;
+ * the caller applies the decision to the store and tells the correlator nothing back except through the view.
+ */
+export class Correlator {
+  private readonly groupWindowMs: number;
+  private readonly dedupeWindowMs: number;
+  private readonly maxChanges: number;
+  private readonly lastSeen = new Map<string, number>();
+  private readonly changes = new Map<string, number[]>();
+  /** Services judged flapping; they stay so until the rate falls to half the limit (hysteresis). */
+  private readonly flapping = new Set<string>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly view: CorrelationView,
+    opts: CorrelatorOptions = {},
+  ) {
+    this.groupWindowMs = opts.groupWindowMs ?? 300_000;
+    this.dedupeWindowMs = opts.dedupeWindowMs ?? 120_000;
+    this.maxChanges = opts.maxChangesPerHour ?? 6;
+  }
+
+  /** Records a health change of a service (into or out of trouble): the flapping count. */
+  noteChange(service: string, at = this.clock.now()): void {
+    const list = (this.changes.get(service) ?? []).filter((t) => at - t < HOUR);
+    list.push(at);
+    this.changes.set(service, list);
+  }
+
+  /** Health changes of the service in the last hour. */
+  changesLastHour(service: string): number {
+    const now = this.clock.now();
+    return (this.changes.get(service) ?? []).filter((t) => now - t < HOUR).length;
+  }
+
+  isFlapping(service: string): boolean {
+    const n = this.changesLastHour(service);
+    if (n > this.maxChanges) this.flapping.add(service);
+    else if (n <= Math.floor(this.maxChanges / 2)) this.flapping.delete(service);
+    return this.flapping.has(service);
+  }
+
+  decide(f: Finding): CorrelationDecision {
+    const now = this.clock.now();
+    const incidents = this.view.activeIncidents();
+    const own = incidents.find((i) => i.services.includes(f.service)) ?? null;
+
+    if (this.isFlapping(f.service)) {
+      const n = this.changesLastHour(f.service);
+      return {
+        type: 'hold',
+        incidentId: own?.id ?? null,
+        changesLastHour: n,
+        reason: `${f.service} is flapping (${n} health changes in the last hour, limit ${this.maxChanges}): held back, no heal`,
+      };
+    }
+
+    const key = `${f.service}|${f.check}|${f.kind}`;
+    const seen = this.lastSeen.get(key);
+    this.lastSeen.set(key, f.at);
+    if (own && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
+      return {
+        type: 'attach',
+        incidentId: own.id,
+        duplicate: true,
+        rootChanged: false,
+        rootCause: own.rootCause,
+        heal: false,
+        reason: `duplicate of a ${f.kind} finding on ${f.service}/${f.check} ${Math.round((f.at - seen) / 1000)}s ago`,
+      };
+    }
+
+    const graph = this.view.graph();
+    const related = incidents.filter(
+      (i) =>
+        i === own ||
+        (now - i.lastFindingAt <= this.groupWindowMs && i.services.some((s) => graph.linked(s, f.service))),
+    );
+    const involved = new Set<string>([f.service, ...related.flatMap((i) => i.services)]);
+    const failing = (s: string) => involved.has(s) || this.view.isFailing(s);
+    const rootCause = groupRoot(graph, [...involved], failing);
+    const heal = rootCause === f.service;
+
+    if (related.length === 0) {
+      const upstream = rootCause === f.service ? '' : `; waiting on ${rootCause}, which it depends on`;
+      return {
+        type: 'open',
+        rootCause,
+        heal,
+        reason: `new ${f.kind} finding on ${f.service}${upstream}`,
+      };
+    }
+    const [target, ...absorbed] = [...related].sort(
+      (a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id),
+    );
+    if (absorbed.length > 0) {
+      return {
+        type: 'merge',
+        incidentId: target!.id,
+        absorbed: absorbed.map((i) => i.id),
+        rootCause,
+        heal,
+        reason: `${f.service} links ${related.map((i) => i.services.join('+')).join(' and ')}: one incident, root cause ${rootCause}`,
+      };
+    }
+    const rootChanged = target!.rootCause !== rootCause;
+    return {
+      type: 'attach',
+      incidentId: target!.id,
+      duplicate: false,
+      rootChanged,
+      rootCause,
+      heal,
+      reason:
+        target === own
+          ? `another ${f.kind} finding on ${f.service}`
+          : `${f.service} is linked to ${target!.services.join(', ')} by depends_on; root cause ${rootCause}`,
+    };
+  }
+}
+
+/**
+ * The root of a group of failing services: each member's upstream-most failing dependency, then the one of
+ * those that the others depend on (a root that is upstream of another root wins), then the name.
+ */
+function groupRoot(graph: DependencyGraph, services: string[], failing: (s: string) => boolean): string {
+  const roots = [...new Set(services.map((s) => graph.rootCause(s, failing)))];
+  const covers = (r: string) => roots.filter((o) => o !== r && graph.upstreamOf(o).has(r)).length;
+  roots.sort(
+    (a, b) =>
+      covers(b) - covers(a) || graph.downstreamOf(b).size - graph.downstreamOf(a).size || a.localeCompare(b),
+  );
+  return roots[0]!;
+}
+
+/**
+ * A plain in-memory CorrelationView that applies decisions to itself: for tests, drills and a daemon that
+ * rebuilds it from the store's active incidents at start-up.
+ */
+export class MemoryIncidentView implements CorrelationView {
+  private readonly incidents = new Map<string, IncidentView>();
+  private readonly failingSet = new Set<string>();
+
+  constructor(
+    private readonly dependencyGraph: () => DependencyGraph,
+    private readonly ids: () => string,
+  ) {}
+
+  activeIncidents(): readonly IncidentView[] {
+    return [...this.incidents.values()];
+  }
+
+  graph(): DependencyGraph {
+    return this.dependencyGraph();
+  }
+
+  isFailing(service: string): boolean {
+    return this.failingSet.has(service);
+  }
+
+  setFailing(service: string, failing: boolean): void {
+    if (failing) this.failingSet.add(service);
+    else this.failingSet.delete(service);
+  }
+
+  get(id: string): IncidentView | undefined {
+    return this.incidents.get(id);
+  }
+
+  /** Applies a decision; returns the incident the finding now belongs to (null when held). */
+  apply(d: CorrelationDecision, f: Finding): IncidentView | null {
+    if (d.type === 'hold') return d.incidentId ? (this.incidents.get(d.incidentId) ?? null) : null;
+    if (d.type === 'open') {
+      const inc: IncidentView = {
+        id: this.ids(),
+        rootCause: d.rootCause,
+        services: [f.service],
+        openedAt: f.at,
+        lastFindingAt: f.at,
+      };
+      this.incidents.set(inc.id, inc);
+      return inc;
+    }
+    const target = this.incidents.get(d.incidentId);
+    if (!target) throw new Error(`no active incident ${d.incidentId}`);
+    const services = new Set([...target.services, f.service]);
+    if (d.type === 'merge') {
+      for (const id of d.absorbed) {
+        for (const s of this.incidents.get(id)?.services ?? []) services.add(s);
+        this.incidents.delete(id);
+      }
+    }
+    const next: IncidentView = {
+      ...target,
+      rootCause: d.rootCause,
+      services: [...services],
+      lastFindingAt: Math.max(target.lastFindingAt, f.at),
+    };
+    this.incidents.set(next.id, next);
+    return next;
+  }
+
+  /** The incident resolved (or was suppressed): it leaves the view. */
+  close(id: string): void {
+    this.incidents.delete(id);
+  }
+}

@@ -1,0 +1,84 @@
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { type MessageParts, messageParts, plainText } from './format.js';
+import type { Notification, Notifier } from './notifier.js';
+
+export interface EmailOptions {
+  name: string;
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
+  secure?: boolean;
+  /** Refuse to send unencrypted (STARTTLS must succeed). */
+  requireTLS?: boolean;
+  auth?: { user: string; pass: string };
+  from: string;
+  to: readonly string[];
+  /** Connect, greeting and idle timeouts alike (default 10 s). */
+  timeoutMs?: number;
+  linkBase?: string;
+}
+
+/** E-mail over SMTP with nodemailer: a plain-text body and the same in simple HTML. */
+export class EmailNotifier implements Notifier {
+  readonly name: string;
+  private readonly transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+
+  constructor(private readonly opts: EmailOptions) {
+    this.name = opts.name;
+    const timeout = opts.timeoutMs ?? 10_000;
+    this.transport = nodemailer.createTransport({
+      host: opts.host,
+      port: opts.port,
+      secure: opts.secure ?? false,
+      requireTLS: opts.requireTLS ?? false,
+      auth: opts.auth,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    });
+  }
+
+  async send(n: Notification): Promise<void> {
+    const p = messageParts(n, this.opts.linkBase);
+    const info = await this.transport
+      .sendMail({
+        from: this.opts.from,
+        to: [...this.opts.to],
+        subject: `[Medic] ${p.headline}`,
+        text: plainText(p),
+        html: html(p),
+        headers: n.incidentId ? { 'X-Medic-Incident': n.incidentId } : {},
+      })
+      .catch((err: unknown) => {
+        throw new Error(
+          `email ${this.name} (${this.opts.host}:${this.opts.port}): ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      });
+    // The server may take the message for some recipients and refuse others: a partial delivery is a failure.
+    if (info.rejected.length > 0) {
+      throw new Error(`email ${this.name}: rejected for ${info.rejected.map(String).join(', ')}`);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+function html(p: MessageParts): string {
+  const e = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const parts = [`<h2>${e(p.headline)}</h2>`, `<p>${e(p.what)}</p>`];
+  if (p.did.length > 0)
+    parts.push('<h3>What Medic did</h3>', `<ul>${p.did.map((d) => `<li>${e(d)}</li>`).join('')}</ul>`);
+  if (p.waitingFor) parts.push(`<p><strong>Waiting for:</strong> ${e(p.waitingFor)}</p>`);
+  parts.push(
+    `<table>${p.facts.map(([k, v]) => `<tr><th align="left">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`,
+  );
+  if (p.link) parts.push(`<p><a href="${e(p.link)}">Open the incident</a></p>`);
+  return `<!doctype html><html><body>${parts.join('\n')}</body></html>`;
+}

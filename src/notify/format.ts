@@ -1,0 +1,58 @@
+import type { Notification, NotificationEvent } from './notifier.js';
+
+/**
+ * The parts every channel renders, so each says the same thing in plain words: what happened, what Medic
+ * did, what it is waiting for, and where the incident is. Producers put the last three in `data`:
+ * `did` (string or list of strings) and `waitingFor` (string); the link comes from the channel's `linkBase`.
+ */
+export interface MessageParts {
+  headline: string;
+  what: string;
+  did: string[];
+  waitingFor: string | null;
+  link: string | null;
+  facts: [label: string, value: string][];
+  at: string;
+}
+
+const EVENT_WORDS: Record<NotificationEvent, string> = {
+  'incident.opened': 'incident opened',
+  'incident.resolved': 'incident resolved',
+  'incident.escalated': 'needs a human',
+  action: 'action taken',
+};
+
+export function messageParts(n: Notification, linkBase?: string): MessageParts {
+  const did = n.data['did'];
+  const waiting = n.data['waitingFor'];
+  const facts: [string, string][] = [
+    ['Service', n.service],
+    ['Event', EVENT_WORDS[n.event]],
+  ];
+  if (typeof n.data['severity'] === 'string') facts.push(['Severity', n.data['severity']]);
+  if (typeof n.data['cause'] === 'string') facts.push(['Cause', n.data['cause']]);
+  if (n.incidentId) facts.push(['Incident', n.incidentId]);
+  return {
+    headline: n.title,
+    what: n.message,
+    did: Array.isArray(did) ? did.map(String) : typeof did === 'string' ? [did] : [],
+    waitingFor: typeof waiting === 'string' ? waiting : null,
+    link: linkBase && n.incidentId ? incidentLink(linkBase, n.incidentId) : null,
+    facts,
+    at: new Date(n.at).toISOString(),
+  };
+}
+
+export function incidentLink(base: string, incidentId: string): string {
+  return `${base.replace(/\/+$/, '')}/incidents/${encodeURIComponent(incidentId)}`;
+}
+
+/** The message as plain text: an e-mail body, a fallback for clients that show no rich layout. */
+export function plainText(p: MessageParts): string {
+  const lines = [p.headline, '', p.what];
+  if (p.did.length > 0) lines.push('', 'What Medic did:', ...p.did.map((d) => `- ${d}`));
+  if (p.waitingFor) lines.push('', `Waiting for: ${p.waitingFor}`);
+  lines.push('', ...p.facts.map(([k, v]) => `${k}: ${v}`), `At: ${p.at}`);
+  if (p.link) lines.push('', `Open the incident: ${p.link}`);
+  return lines.join('\n');
+}
