@@ -20,6 +20,7 @@ import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
+import { ProbeWriter } from './probe-writer.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
 
 export interface MedicOptions {
@@ -66,6 +67,7 @@ export class Medic {
   private loaded: LoadedConfig;
   private notifier: NotifyRouter;
   private readonly lanes = new KeyedSerial();
+  readonly probes: ProbeWriter;
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
   private running = false;
@@ -89,6 +91,7 @@ export class Medic {
     });
     this.scheduler = new Scheduler({
       clock: this.clock,
+      spreadFirstRun: 'interval',
       run: (c, signal) =>
         runProbe(c.config, {
           signal,
@@ -99,7 +102,7 @@ export class Medic {
       onResult: (c, result, at) => {
         void this.lanes.run(c.service, async () => {
           this.bus.emit('signal', { kind: 'probe', service: c.service, check: c.name, at, result });
-          await this.store.recordProbe({ service: c.service, check: c.name, at, result });
+          this.probes.add({ service: c.service, check: c.name, at, result });
           await this.handle(c.service, this.health.observe(c.service, c.name, result, at), at);
         });
       },
@@ -115,6 +118,7 @@ export class Medic {
       },
       onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'replica heartbeat failed'),
     });
+    this.probes = new ProbeWriter(store, this.clock, this.logger);
     this.incidents = new IncidentManager(store, this.bus, this.clock);
     this.journal = new Journal(store, this.bus, this.clock);
     this.engine = new RemediationEngine({

@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   onResult: (c: ScheduledCheck, r: ProbeResult, at: number) => void;
   /** Fraction of the interval each run may move by, so checks spread out instead of firing in lockstep. */
   jitter?: number;
+  /** Where the first run of a check lands: within the jitter window (default) or anywhere in its interval. */
+  spreadFirstRun?: 'jitter' | 'interval';
   random?: () => number;
 }
 
@@ -155,9 +157,13 @@ export class Scheduler {
     if (this.running && this.entries.get(e.key) === e && !e.current && !e.timer) this.scheduleFirst(e);
   }
 
-  /** The first run lands at a random point within the jitter window, so a restart does not fire all at once. */
+  /**
+   * The first run lands at a random point of the jitter window, or with `spreadFirstRun: 'interval'` of the
+   * whole first interval, so thousands of checks spread evenly instead of firing in one burst each interval.
+   */
   private scheduleFirst(e: Entry): void {
-    this.scheduleAt(e, this.clock.now() + this.random() * this.jitter * e.check.config.interval);
+    const spread = this.opts.spreadFirstRun === 'interval' ? 1 : this.jitter;
+    this.scheduleAt(e, this.clock.now() + this.random() * spread * e.check.config.interval);
   }
 
   private scheduleAt(e: Entry, due: number): void {

@@ -59,7 +59,10 @@ export class KyselyStore implements Store {
   }
 
   recordProbe(rec: ProbeRecord): Promise<void> {
-    return probes.recordProbe(this.db, rec);
+    return probes.recordProbes(this.db, [rec]);
+  }
+  recordProbes(recs: readonly ProbeRecord[]): Promise<void> {
+    return probes.recordProbes(this.db, recs);
   }
   latestProbes(): Promise<ProbeRecord[]> {
     return probes.latestProbes(this.db);

@@ -71,6 +71,8 @@ export interface Store {
   close(): Promise<void>;
 
   recordProbe(rec: ProbeRecord): Promise<void>;
+  /** Many results in one transaction (what the daemon uses). */
+  recordProbes(recs: readonly ProbeRecord[]): Promise<void>;
   /** Latest result per (service, check). */
   latestProbes(): Promise<ProbeRecord[]>;
   /** The newest `limit` results at or after `since`, returned oldest first. */

@@ -1,18 +1,24 @@
 import path from 'node:path';
 import { ActionError, lastLine, runCommand } from '../../core/index.js';
+import { baseVars, renderArgv } from '../template.js';
 import type { RemediationAction } from './action.js';
 
-/** Runs a program from an argv array (never a shell string); a non-zero exit fails the step. */
+/**
+ * Runs a program from an argv array (never a shell string); a non-zero exit fails the step. Elements may use
+ * templates (`{{service.name}}`, `{{finding.labels.pod}}`).
+ */
 export const execAction: RemediationAction = {
   kind: 'exec',
-  plan(step, service) {
+  plan(step, service, _services, pctx) {
     const e = step.exec;
     if (!e) throw new ActionError('exec step without exec');
+    // Each argv element is rendered on its own: a value is never split nor seen by a shell.
+    const command = renderArgv(e.command, baseVars(service, pctx?.vars));
     return {
       kind: 'exec',
       target: service,
-      params: { command: e.command, cwd: e.cwd ?? null, env: e.env },
-      description: `run ${JSON.stringify(e.command)}`,
+      params: { command, cwd: e.cwd ?? null, env: e.env },
+      description: `run ${JSON.stringify(command)}`,
     };
   },
   async apply(plan, ctx) {

@@ -52,6 +52,25 @@ export function recordsContract(current: () => Store): void {
       expect(byKey.get('db/tcp')?.at).toBe(T0 + 5);
     });
 
+    it('writes a batch in one call, keeping the newest result per check of the batch', async () => {
+      const batch = Array.from({ length: 1200 }, (_, i) => ({
+        service: `svc-${i % 7}`,
+        check: 'http',
+        at: T0 + i,
+        result: probe(i % 2 === 0, `run ${i}`),
+      }));
+      await store.recordProbes(batch.slice().reverse());
+      await store.recordProbes([]);
+      const latest = await store.latestProbes();
+      expect(latest).toHaveLength(7);
+      for (const p of latest) {
+        const newest = batch.filter((b) => b.service === p.service).at(-1)!;
+        expect(p.at).toBe(newest.at);
+        expect(p.result.message).toBe(newest.result.message);
+      }
+      expect(await store.probeHistory('svc-0', 'http', 0)).toHaveLength(Math.ceil(1200 / 7));
+    });
+
     it('returns history since a time, oldest first, the newest `limit` of them', async () => {
       for (let i = 0; i < 10; i++) {
         await store.recordProbe({

@@ -1,0 +1,51 @@
+import fs from 'node:fs/promises';
+import { ActionError } from '../../core/index.js';
+import { sha256 } from '../backups.js';
+import { baseVars, renderString } from '../template.js';
+import type { RemediationAction } from './action.js';
+import { restoreFiles } from './file.js';
+import { configRollbackStep, type ExtendedStep, parseStep } from './steps.js';
+import { resolvePath } from './util.js';
+
+async function currentHash(file: string): Promise<string | null> {
+  try {
+    return sha256(await fs.readFile(file));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/**
+ * Puts a file back to its last known good version: the newest backup marked good (its service was verified
+ * healthy with that content). The current version is backed up first, so the step itself can be undone.
+ */
+export const configRollbackAction: RemediationAction<ExtendedStep> = {
+  kind: 'config-rollback',
+  plan(step, service, _services, pctx) {
+    const s = parseStep(configRollbackStep, step.config_rollback, 'config_rollback');
+    const file = resolvePath(renderString(s.path, baseVars(service, pctx?.vars)), pctx);
+    return {
+      kind: 'config-rollback',
+      target: service,
+      params: { path: file, backupFiles: [file] },
+      description: `restore the last known good version of ${file}`,
+      backup: { files: [file] },
+    };
+  },
+  async apply(plan, ctx) {
+    const file = plan.params['path'] as string;
+    if (!ctx.backups) throw new ActionError('no backup store: cannot find a known good version');
+    const good = await ctx.backups.lastKnownGood(file);
+    if (!good) throw new ActionError(`no known good version of ${file} is recorded`);
+    if ((await currentHash(file)) === good.hash)
+      throw new ActionError(
+        `${file} already is its last known good version (${good.id}): nothing to roll back`,
+      );
+    await ctx.backups.restore(good.id);
+    return `restored ${file} to its last known good version ${good.id} (${new Date(good.goodAt ?? good.createdAt).toISOString()})`;
+  },
+  rollback(_plan, ctx, backup) {
+    return restoreFiles(ctx, backup);
+  },
+};

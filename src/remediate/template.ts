@@ -1,0 +1,56 @@
+import { ActionError } from '../core/index.js';
+
+/** A value a template may name: a scalar, or an object of them (`finding.labels.pod`). */
+export type TemplateValue = string | number | boolean | { readonly [key: string]: TemplateValue | undefined };
+
+/** The variables a step's parameters may use: `{{service.name}}`, `{{finding.labels.pod}}`, `{{incident.id}}`. */
+export interface TemplateVars {
+  readonly service: { readonly name: string };
+  readonly [key: string]: TemplateValue | undefined;
+}
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const KEY = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$/;
+
+/** The variables every plan has, whatever the engine passes. */
+export function baseVars(service: string, vars?: TemplateVars): TemplateVars {
+  return vars ?? { service: { name: service } };
+}
+
+function lookup(vars: TemplateVars, key: string): string {
+  if (!KEY.test(key)) throw new ActionError(`template: "{{${key}}}" is not a variable name`);
+  let cur: TemplateValue | TemplateVars | undefined = vars;
+  for (const part of key.split('.')) {
+    if (cur === undefined || typeof cur !== 'object' || !Object.hasOwn(cur, part)) {
+      throw new ActionError(`template: unknown variable "{{${key}}}"`);
+    }
+    cur = (cur as Record<string, TemplateValue | undefined>)[part];
+  }
+  if (cur === undefined || cur === null) throw new ActionError(`template: unknown variable "{{${key}}}"`);
+  if (typeof cur === 'object') throw new ActionError(`template: "{{${key}}}" is an object, not a value`);
+  return String(cur);
+}
+
+/**
+ * Substitutes `{{key}}` placeholders in one string. The result is one string whatever the values hold:
+ * nothing is split, quoted or interpreted. A stray `{{` or `}}` is an error, not silently left in.
+ */
+export function renderString(template: string, vars: TemplateVars): string {
+  const out = template.replace(PLACEHOLDER, (_, key: string) => lookup(vars, key));
+  // What is left of the template (values already substituted are not re-scanned).
+  const rest = template.replace(PLACEHOLDER, '');
+  if (rest.includes('{{') || rest.includes('}}')) {
+    throw new ActionError(`template: unbalanced braces in ${JSON.stringify(template)}`);
+  }
+  return out;
+}
+
+/** Renders each argv element on its own: one element in, one element out, never through a shell. */
+export function renderArgv(argv: readonly string[], vars: TemplateVars): string[] {
+  return argv.map((a) => renderString(a, vars));
+}
+
+/** True when a string names a template variable. */
+export function isTemplated(s: string): boolean {
+  return s.includes('{{');
+}
