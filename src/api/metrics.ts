@@ -1,10 +1,18 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { TERMINAL_ACTION_STATES } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
 
 const HEALTH_VALUE = { unknown: -1, down: 0, degraded: 0.5, healthy: 1 } as const;
 
+export interface Metrics {
+  registry: Registry;
+  /** Counts one answered API request (route is the route pattern, never the raw URL). */
+  request(method: string, route: string, status: number): void;
+  close(): void;
+}
+
 /** Medic's own metrics, fed from the bus so no stage knows about Prometheus. */
-export function createMetrics(medic: Medic): { registry: Registry; close(): void } {
+export function createMetrics(medic: Medic, o: { sseClients?: () => number } = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'medic_process_' });
   const probeDuration = new Histogram({
@@ -25,6 +33,42 @@ export function createMetrics(medic: Medic): { registry: Registry; close(): void
     help: 'Action state changes by kind and state',
     labelNames: ['service', 'kind', 'state'],
     registers: [registry],
+  });
+  const outcomes = new Counter({
+    name: 'medic_action_outcomes_total',
+    help: 'Actions that reached a final state, by kind and outcome (verified, rolled_back, failed, skipped)',
+    labelNames: ['service', 'kind', 'outcome'],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'medic_api_requests_total',
+    help: 'API requests by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'medic_api_sse_clients',
+    help: 'Clients connected to the live event stream',
+    registers: [registry],
+    collect() {
+      this.set(o.sseClients?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'medic_incidents_active',
+    help: 'Incidents neither resolved nor suppressed',
+    registers: [registry],
+    async collect() {
+      this.set((await medic.store.listIncidents({ state: 'active', limit: 1 })).total);
+    },
+  });
+  new Gauge({
+    name: 'medic_actions_awaiting_approval',
+    help: 'Actions waiting for a human to approve or reject them',
+    registers: [registry],
+    async collect() {
+      this.set((await medic.store.listActions({ state: 'awaiting_approval', limit: 1 })).total);
+    },
   });
   const incidents = new Counter({
     name: 'medic_incident_transitions_total',
@@ -51,6 +95,15 @@ export function createMetrics(medic: Medic): { registry: Registry; close(): void
       const s = medic.scheduler.stats();
       this.set({ quantile: '0.5' }, s.lagP50Ms / 1000);
       this.set({ quantile: '0.99' }, s.lagP99Ms / 1000);
+      this.set({ quantile: 'last' }, s.lastLagMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'medic_checks_scheduled',
+    help: 'Checks the scheduler runs',
+    registers: [registry],
+    collect() {
+      this.set(medic.scheduler.stats().checks);
     },
   });
   new Gauge({
@@ -71,13 +124,18 @@ export function createMetrics(medic: Medic): { registry: Registry; close(): void
       }
     }),
     medic.bus.on('finding', (f) => findings.inc({ service: f.service, kind: f.kind })),
-    medic.bus.on('action', (a) => actions.inc({ service: a.service, kind: a.kind, state: a.state })),
+    medic.bus.on('action', (a) => {
+      actions.inc({ service: a.service, kind: a.kind, state: a.state });
+      if (TERMINAL_ACTION_STATES.includes(a.state))
+        outcomes.inc({ service: a.service, kind: a.kind, outcome: a.state });
+    }),
     medic.bus.on('incident', ({ incident }) =>
       incidents.inc({ service: incident.service, state: incident.state }),
     ),
   ];
   return {
     registry,
+    request: (method, route, status) => requests.inc({ method, route, status: String(status) }),
     close: () => {
       for (const off of offs) off();
     },

@@ -1,53 +1,178 @@
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { MedicError } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
+import { installAuth, type ListenPlan, listenPlan } from './auth.js';
+import { EventHub } from './events.js';
 import { createMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { Router } from './route.js';
 import { registerActionRoutes } from './routes/actions.js';
+import { registerAuditRoutes } from './routes/audit.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
+import { registerStatsRoutes } from './routes/stats.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { type CorsOptions, DEFAULT_RATE_LIMIT, installSecurity, type RateLimitOptions } from './security.js';
+import { defaultWebRoot, installStatic } from './static.js';
+import { type TokenStore, tokenStoreOf } from './tokens.js';
 
-const STATUS_OF: Record<string, number> = { not_found: 404, conflict: 409, bad_request: 400 };
+const STATUS_OF: Record<string, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  unsupported: 501,
+};
+
+const VERSION = '0.1.0';
+
+export interface ApiOptions {
+  /** Browser origins allowed to call the API (config `server.cors.origins`); none: CORS off. */
+  cors?: CorsOptions;
+  rateLimit?: Partial<RateLimitOptions>;
+  /** Largest request body in bytes (config `server.body_limit`); default 64 KiB. */
+  bodyLimit?: number;
+  /** The built dashboard; default web/dist of the package; null serves no dashboard. */
+  webRoot?: string | null;
+  /** SSE heartbeat interval; default 15 s. */
+  heartbeatMs?: number;
+}
 
 export interface ApiServer {
   app: FastifyInstance;
   url: string;
+  /** Where it listens and whether tokens are required, as decided at start. */
+  plan: ListenPlan;
+  tokens: TokenStore;
   close(): Promise<void>;
 }
 
+export interface BuiltApi {
+  app: FastifyInstance;
+  router: Router;
+  tokens: TokenStore;
+  events: EventHub;
+  close(): void;
+  /** Kept for callers of the first API. */
+  closeMetrics(): void;
+}
+
 /** Builds the HTTP API over a Medic (not listening yet): routes read the store and the live status only. */
-export function buildApi(medic: Medic): { app: FastifyInstance; closeMetrics(): void } {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-  const metrics = createMetrics(medic);
+export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit ?? 64 * 1024,
+    trustProxy: false,
+    forceCloseConnections: true,
+  });
+  const now = () => Date.now();
+  const tokens = tokenStoreOf(medic.store);
+  const events = new EventHub(medic.bus, { heartbeatMs: opts.heartbeatMs });
+  const metrics = createMetrics(medic, { sseClients: () => events.connected });
+  const { limiter } = installSecurity(app, {
+    cors: opts.cors,
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit },
+    now,
+  });
+  installAuth(app, { tokens, store: medic.store, now, onAuthFailure: (req) => limiter.authFailed(req) });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    const status = err instanceof MedicError ? (STATUS_OF[err.code] ?? 500) : (err.statusCode ?? 500);
-    const code = err instanceof MedicError ? err.code : (err.code ?? 'internal_error');
+    const mapped = err instanceof MedicError ? STATUS_OF[err.code] : undefined;
+    const status = mapped ?? (err instanceof MedicError ? 500 : (err.statusCode ?? 500));
+    let code = err instanceof MedicError ? err.code : 'internal_error';
+    if (!(err instanceof MedicError) && status === 400) code = 'bad_request';
+    if (status === 413) code = 'payload_too_large';
+    if (status === 415) code = 'unsupported_media_type';
     if (status >= 500) medic.logger.error({ err }, 'API error');
-    void reply.status(status).send({ error: { code, message: err.message } });
+    const message = status >= 500 && !(err instanceof MedicError) ? 'internal error' : err.message;
+    void reply.status(status).send({ error: { code, message } });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply
       .status(404)
-      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url}` } });
+      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
-  registerStatusRoutes(app, medic);
-  registerIncidentRoutes(app, medic);
-  registerActionRoutes(app, medic);
-  app.get('/metrics', async (_req, reply) => {
-    void reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+
+  const router = new Router(app);
+  registerStatusRoutes(router, medic, () => tokens.any());
+  registerIncidentRoutes(router, medic);
+  registerActionRoutes(router, medic);
+  registerAuditRoutes(router, medic, tokens);
+  registerStatsRoutes(router, medic);
+  router.add({
+    method: 'GET',
+    url: '/api/events',
+    tag: 'meta',
+    role: 'viewer',
+    summary:
+      'Server-sent events: finding, incident, action, health. Send Last-Event-ID to resume; `reset` means reload',
+    produces: 'text/event-stream',
+    handler: async ({ req, reply }) => {
+      void reply.hijack();
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
+      const last = req.headers['last-event-id'];
+      events.attach(reply.raw, Array.isArray(last) ? last[0] : last, headers);
+    },
   });
-  return { app, closeMetrics: metrics.close };
+  router.add({
+    method: 'GET',
+    url: '/metrics',
+    tag: 'meta',
+    role: 'public',
+    summary: 'Prometheus metrics: probe durations, scheduler lag, findings, actions by outcome, API requests',
+    produces: 'text/plain',
+    handler: async ({ reply }) => {
+      void reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
+    },
+  });
+  router.add({
+    method: 'GET',
+    url: '/api/openapi.json',
+    tag: 'meta',
+    role: 'public',
+    summary: 'This document',
+    response: z.record(z.string(), z.unknown()),
+    handler: async () => openApiDocument(router.docs, VERSION),
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url) metrics.request(req.method, req.routeOptions.url, reply.statusCode);
+  });
+  const webRoot = opts.webRoot === undefined ? defaultWebRoot() : opts.webRoot;
+  if (webRoot) installStatic(app, webRoot);
+  const close = () => {
+    events.close();
+    metrics.close();
+  };
+  return { app, router, tokens, events, close, closeMetrics: close };
 }
 
-export async function startApi(medic: Medic, host: string, port: number): Promise<ApiServer> {
-  const { app, closeMetrics } = buildApi(medic);
-  const address = await app.listen({ host, port });
+/**
+ * Starts the API. Where it listens is decided by listenPlan: with no API token in the store it binds to
+ * 127.0.0.1 whatever `host` says, and logs why; `medic run` needs nothing else.
+ */
+export async function startApi(
+  medic: Medic,
+  host: string,
+  port: number,
+  opts: ApiOptions = {},
+): Promise<ApiServer> {
+  const built = buildApi(medic, opts);
+  const plan = await listenPlan(built.tokens, host);
+  if (plan.restricted) medic.logger.warn(plan.message);
+  else medic.logger.info(plan.message);
+  const address = await built.app.listen({ host: plan.host, port });
   return {
-    app,
+    app: built.app,
     url: address,
+    plan,
+    tokens: built.tokens,
     close: async () => {
-      closeMetrics();
-      await app.close();
+      built.close();
+      await built.app.close();
     },
   };
 }

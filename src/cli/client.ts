@@ -16,7 +16,12 @@ export async function api<T>(base: string, route: string, init: RequestInit = {}
   try {
     res = await fetch(`${base}${route}`, {
       ...init,
-      headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+      headers: {
+        'content-type': 'application/json',
+        // Once any API token exists, every request needs one: MEDIC_TOKEN carries it for the CLI.
+        ...(process.env['MEDIC_TOKEN'] ? { authorization: `Bearer ${process.env['MEDIC_TOKEN']}` } : {}),
+        ...(init.headers ?? {}),
+      },
     });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;

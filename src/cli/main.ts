@@ -11,6 +11,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerStore } from './commands/store.js';
+import { registerToken } from './commands/token.js';
 
 const program = new Command()
   .name('medic')
@@ -27,6 +28,7 @@ registerDrill(program);
 registerDetect(program);
 registerLogs(program);
 registerStore(program);
+registerToken(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config error is already "file:line: field: message": print it as it is.

@@ -190,6 +190,21 @@ export const notifierSchema = z
       ctx.addIssue({ code: 'custom', message: 'a notifier needs exactly one of webhook, log' });
   });
 
+export const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(7070),
+  /** Browser origins allowed to call the API; none by default. */
+  cors: z.strictObject({ origins: z.array(z.url()).default([]) }).default({ origins: [] }),
+  rate_limit: z
+    .strictObject({
+      max: z.number().int().min(1).default(1200),
+      window: duration.default(60_000),
+      max_auth_failures: z.number().int().min(1).default(30),
+    })
+    .default({ max: 1200, window: 60_000, max_auth_failures: 30 }),
+  body_limit: z.number().int().min(1024).default(1_048_576),
+});
+
 export const configSchema = z
   .strictObject({
     services: z.record(name, serviceSchema).default({}),
@@ -198,12 +213,7 @@ export const configSchema = z
     notifiers: z
       .array(notifierSchema)
       .default([{ log: {}, events: ['incident.opened', 'incident.resolved', 'incident.escalated'] }]),
-    server: z
-      .strictObject({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(7070),
-      })
-      .default({ host: '127.0.0.1', port: 7070 }),
+    server: serverSchema.default(serverSchema.parse({})),
     store: z
       .strictObject({
         dir: z

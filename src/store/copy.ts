@@ -35,6 +35,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { table: 'guard_state', key: ['service'] },
   { table: 'outcomes', key: ['id'], autoId: true },
   { table: 'audit_log', key: ['seq'] },
+  { table: 'api_tokens', key: ['id'] },
 ];
 
 export interface CopyOptions {

@@ -152,4 +152,17 @@ export interface StoreSchema {
   audit_log: AuditLogTable;
   replicas: ReplicasTable;
   action_claims: ActionClaimsTable;
+  api_tokens: ApiTokensTable;
+}
+
+/** API tokens: only a salted HMAC of each secret (see src/api/tokens.ts). */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  salt: string;
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
 }

@@ -1,47 +1,72 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
-import { paging, parse } from './paging.js';
+import { idParams, pageOf, paging, type Router } from '../route.js';
+import { action, actionStates, journalEntry } from './schemas.js';
 
 const actionQuery = z.object({
   ...paging,
-  service: z.string().optional(),
-  incidentId: z.string().optional(),
-  state: z
-    .enum([
-      'planned',
-      'awaiting_approval',
-      'backed_up',
-      'applied',
-      'verified',
-      'rolled_back',
-      'failed',
-      'skipped',
-    ])
-    .optional(),
+  service: z.string().min(1).optional(),
+  incidentId: z.string().min(1).optional(),
+  state: z.enum(actionStates).optional(),
 });
 
-export function registerActionRoutes(app: FastifyInstance, medic: Medic): void {
-  app.get('/api/actions', async (req) => {
-    const q = parse(actionQuery, req.query);
-    const page = await medic.store.listActions(q);
-    return { ...page, limit: q.limit, offset: q.offset };
+const decided = z.object({ actions: z.array(action) });
+
+export function registerActionRoutes(r: Router, medic: Medic): void {
+  r.add({
+    method: 'GET',
+    url: '/api/actions',
+    tag: 'actions',
+    role: 'viewer',
+    summary: 'Actions (playbook steps), newest first; `state=awaiting_approval` lists what waits for a human',
+    query: actionQuery,
+    response: pageOf(action),
+    handler: async ({ query }) => {
+      const page = await medic.store.listActions(query);
+      return {
+        ...page,
+        limit: query.limit,
+        offset: query.offset,
+        hasMore: query.offset + page.items.length < page.total,
+      };
+    },
   });
 
-  app.get<{ Params: { id: string } }>('/api/actions/:id', async (req) => {
-    const action = await medic.store.getAction(req.params.id);
-    if (!action) throw new NotFoundError(`action ${req.params.id}`);
-    return { action, journal: await medic.store.journal(action.id) };
+  r.add({
+    method: 'GET',
+    url: '/api/actions/:id',
+    tag: 'actions',
+    role: 'viewer',
+    summary: 'One action with its journal, in the order written',
+    params: idParams,
+    response: z.object({ action, journal: z.array(journalEntry) }),
+    handler: async ({ params }) => {
+      const found = await medic.store.getAction(params.id);
+      if (!found) throw new NotFoundError(`action ${params.id}`);
+      return { action: found, journal: await medic.store.journal(found.id) };
+    },
   });
 
-  app.post<{ Params: { id: string } }>('/api/actions/:id/approve', async (req) => {
-    if (!(await medic.store.getAction(req.params.id))) throw new NotFoundError(`action ${req.params.id}`);
-    return { actions: await medic.engine.approve(req.params.id, 'api') };
+  r.add({
+    method: 'POST',
+    url: '/api/actions/:id/approve',
+    tag: 'actions',
+    role: 'operator',
+    summary: 'Approve a heal waiting for approval: its steps run now (409 unless it is awaiting_approval)',
+    params: idParams,
+    response: decided,
+    handler: async ({ params, actor }) => ({ actions: await medic.engine.approve(params.id, actor!.name) }),
   });
 
-  app.post<{ Params: { id: string } }>('/api/actions/:id/reject', async (req) => {
-    if (!(await medic.store.getAction(req.params.id))) throw new NotFoundError(`action ${req.params.id}`);
-    return { actions: await medic.engine.reject(req.params.id, 'api') };
+  r.add({
+    method: 'POST',
+    url: '/api/actions/:id/reject',
+    tag: 'actions',
+    role: 'operator',
+    summary: 'Reject a heal waiting for approval: its steps are skipped',
+    params: idParams,
+    response: decided,
+    handler: async ({ params, actor }) => ({ actions: await medic.engine.reject(params.id, actor!.name) }),
   });
 }

@@ -19,7 +19,15 @@ export function registerRun(program: Command): void {
       });
       const { server } = medic.config().config;
       await medic.start();
-      const api = await startApi(medic, opts.host ?? server.host, opts.port ?? server.port);
+      const api = await startApi(medic, opts.host ?? server.host, opts.port ?? server.port, {
+        cors: server.cors,
+        bodyLimit: server.body_limit,
+        rateLimit: {
+          max: server.rate_limit.max,
+          windowMs: server.rate_limit.window,
+          maxAuthFailures: server.rate_limit.max_auth_failures,
+        },
+      });
       const services = Object.keys(medic.config().config.services);
       medic.logger.info(
         { api: api.url, config: medic.config().file, services },

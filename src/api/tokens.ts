@@ -1,0 +1,171 @@
+/**
+ * API tokens with roles. A token reads `medic_<id>_<secret>`: `id` finds the row, and only HMAC-SHA256(salt,
+ * secret) is stored, with a random salt per token; the comparison is constant-time. The clear token exists once,
+ * in the answer to create(). Written against Kysely directly (table from migration 003_auth), so any store that
+ * exposes its Kysely handle (SQLite and PostgreSQL alike) keeps tokens.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Kysely } from 'kysely';
+import { MedicError } from '../core/index.js';
+import type { Store } from '../store/index.js';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** viewer < operator < admin: a role may do everything the roles below it may. */
+export function roleAllows(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+interface ApiTokensTable {
+  id: string;
+  name: string;
+  role: string;
+  salt: string;
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+interface AuthSchema {
+  api_tokens: ApiTokensTable;
+}
+
+const TOKEN_RE = /^medic_([a-f0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+
+function hashSecret(salt: string, secret: string): Buffer {
+  return createHmac('sha256', Buffer.from(salt, 'base64url')).update(secret).digest();
+}
+
+function toInfo(r: Omit<ApiTokensTable, 'salt' | 'hash'>): TokenInfo {
+  return {
+    id: r.id,
+    name: r.name,
+    role: r.role as Role,
+    createdAt: Number(r.created_at),
+    lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+  };
+}
+
+export class TokenStore {
+  /** Verified tokens are remembered briefly so a busy dashboard does not hash on every request. */
+  private readonly cache = new Map<string, { info: TokenInfo; until: number }>();
+  private anyCache: { value: boolean; until: number } | null = null;
+
+  constructor(
+    private readonly db: Kysely<AuthSchema>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Creates a token; the clear token is in the answer and nowhere else. */
+  async create(name: string, role: Role): Promise<{ token: string; info: TokenInfo }> {
+    if (!NAME_RE.test(name)) throw new MedicError('bad_request', 'token name: letters, digits, _ . @ - only');
+    if (!ROLES.includes(role)) throw new MedicError('bad_request', `role must be one of ${ROLES.join(', ')}`);
+    const clash = await this.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (clash) throw new MedicError('conflict', `a token named ${name} exists: revoke it first`);
+    const id = randomBytes(6).toString('hex');
+    const secret = randomBytes(32).toString('base64url');
+    const salt = randomBytes(16).toString('base64url');
+    const row: ApiTokensTable = {
+      id,
+      name,
+      role,
+      salt,
+      hash: hashSecret(salt, secret).toString('hex'),
+      created_at: this.now(),
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.db.insertInto('api_tokens').values(row).execute();
+    this.anyCache = null;
+    return { token: `medic_${id}_${secret}`, info: toInfo(row) };
+  }
+
+  /** The token's identity, or null for anything that is not a live token. Constant-time on the secret. */
+  async verify(token: string): Promise<TokenInfo | null> {
+    const m = TOKEN_RE.exec(token);
+    if (!m) return null;
+    const [, id, secret] = m as unknown as [string, string, string];
+    const cached = this.cache.get(token);
+    if (cached && cached.until > this.now()) return cached.info;
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return null;
+    const want = Buffer.from(row.hash, 'hex');
+    const got = hashSecret(row.salt, secret);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
+    const info = toInfo(row);
+    if (this.cache.size > 1000) this.cache.clear();
+    this.cache.set(token, { info, until: this.now() + 5_000 });
+    void this.db
+      .updateTable('api_tokens')
+      .set({ last_used_at: this.now() })
+      .where('id', '=', id)
+      .execute()
+      .catch(() => undefined);
+    return info;
+  }
+
+  async list(): Promise<TokenInfo[]> {
+    const rows = await this.db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'role', 'created_at', 'last_used_at', 'revoked_at'])
+      .orderBy('created_at', 'desc')
+      .execute();
+    return rows.map(toInfo);
+  }
+
+  /** Revokes by id or by name; true when a live token was revoked. */
+  async revoke(idOrName: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: this.now() })
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.cache.clear();
+    this.anyCache = null;
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Whether any live token exists: with none, the API runs without auth on loopback only. */
+  async any(): Promise<boolean> {
+    if (this.anyCache && this.anyCache.until > this.now()) return this.anyCache.value;
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    this.anyCache = { value: Boolean(row), until: this.now() + 2_000 };
+    return this.anyCache.value;
+  }
+}
+
+/** The token store of a Medic store (a KyselyStore of either dialect). */
+export function tokenStoreOf(store: Store): TokenStore {
+  const db = (store as { db?: unknown }).db;
+  if (!(db instanceof Kysely)) throw new MedicError('unsupported', 'this store keeps no API tokens');
+  return new TokenStore(db as Kysely<AuthSchema>);
+}

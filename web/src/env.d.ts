@@ -1,0 +1,2 @@
+/** Vite imports styles for their side effect. */
+declare module '*.css';

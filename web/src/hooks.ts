@@ -1,0 +1,68 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError, type LiveType, live } from './api.js';
+
+export interface Loaded<T> {
+  data: T | null;
+  error: string | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Loads with `fn` whenever `deps` change, and again (debounced) when a live event of one of `on` arrives, so a
+ * page follows the daemon without a reload. A `reset` from the stream reloads every page.
+ */
+export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], on: LiveType[] = []): Loaded<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when fn changes
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    setLoading(true);
+    fn()
+      .then((d) => {
+        if (mine !== seq.current) return;
+        setData(d);
+        setError(null);
+      })
+      .catch((err: unknown) => {
+        if (mine !== seq.current) return;
+        setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      })
+      .finally(() => {
+        if (mine === seq.current) setLoading(false);
+      });
+  }, deps);
+  useEffect(() => run(), [run]);
+  const types = on.join(',');
+  useEffect(() => {
+    if (!types) return;
+    const wanted = new Set([...types.split(','), 'reset']);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = live.on((type) => {
+      if (!wanted.has(type) || timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        run();
+      }, 150);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [types, run]);
+  return { data, error, loading, reload: run };
+}
+
+/** The part of the URL after `#`, as the dashboard's route, e.g. `/incidents/inc_1`. */
+export function useHashRoute(): string {
+  const [route, setRoute] = useState(() => location.hash.slice(1) || '/');
+  useEffect(() => {
+    const on = () => setRoute(location.hash.slice(1) || '/');
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
