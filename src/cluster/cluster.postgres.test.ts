@@ -1,8 +1,8 @@
-import { usePostgres } from '../store/pg.fixture.js';
+import { sharedPostgres } from '../store/pg.fixture.js';
 import { openPostgresStore } from '../store/postgres.js';
 import { clusterSuite } from './testing.js';
 
-const server = usePostgres();
+const server = sharedPostgres();
 
 // Each replica its own pool on one database, as separate `medic run` processes would be.
 clusterSuite('postgres (one pool per replica)', async (n) => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { actionFixture } from '../store/contract.js';
-import { usePostgres } from '../store/pg.fixture.js';
+import { sharedPostgres } from '../store/pg.fixture.js';
 import { openPostgresStore, type PostgresStore } from '../store/postgres.js';
 import { claimAction } from './claims.js';
 import { reassignBoundMs } from './membership.js';
@@ -11,7 +11,7 @@ import { assign } from './rendezvous.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = join(here, '..', '..');
-const server = usePostgres();
+const server = sharedPostgres();
 const HEARTBEAT = 200;
 const EXPIRY = 800;
 

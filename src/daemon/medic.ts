@@ -44,6 +44,8 @@ export interface ServiceStatus {
   pid: number | null;
   checks: { name: string; state: string }[];
   dependsOn: string[];
+  /** This replica runs the service's checks. */
+  local: boolean;
 }
 
 /**
@@ -192,6 +194,7 @@ export class Medic {
   }
 
   status(): ServiceStatus[] {
+    const local = new Set(this.scheduler.services());
     return Object.entries(this.loaded.config.services).map(([name, s]) => ({
       name,
       health: this.health.get(name),
@@ -199,6 +202,7 @@ export class Medic {
       pid: this.supervisor.pid(name),
       checks: this.health.checks(name),
       dependsOn: s.depends_on,
+      local: local.has(name) || Boolean(s.run),
     }));
   }
 

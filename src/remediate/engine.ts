@@ -237,7 +237,13 @@ export class RemediationEngine {
     const services = this.d.config().config.services;
     const out: Action[] = [];
     for (const [i, step] of run.playbook.steps.entries()) {
-      const plan = actions.get(stepKind(step)).plan(step, run.service, services);
+      const plan = actions.get(stepKind(step)).plan(step, run.service, services, {
+        baseDir: this.d.config().baseDir,
+        vars: {
+          service: { name: run.service },
+          incident: { id: run.incident.id, title: run.incident.title },
+        },
+      });
       out.push(
         await this.d.journal.intend(
           {

@@ -131,6 +131,11 @@ export class Scheduler {
     await Promise.all(runs);
   }
 
+  /** The services with at least one scheduled check. */
+  services(): string[] {
+    return [...new Set([...this.entries.values()].map((e) => e.check.service))];
+  }
+
   stats(): SchedulerStats {
     const sorted = [...this.lags].sort((a, b) => a - b);
     let inFlight = 0;

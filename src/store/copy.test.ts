@@ -6,11 +6,11 @@ import { StoreError } from '../core/index.js';
 import { actionFixture, incidentFixture } from './contract.js';
 import { copyStore } from './copy.js';
 import type { KyselyStore } from './kysely-store.js';
-import { usePostgres } from './pg.fixture.js';
+import { sharedPostgres } from './pg.fixture.js';
 import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 
-const server = usePostgres();
+const server = sharedPostgres();
 const T0 = Date.UTC(2026, 0, 1);
 const dirs: string[] = [];
 const open: KyselyStore[] = [];

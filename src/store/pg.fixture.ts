@@ -90,7 +90,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
 }
 
 /** Starts a server before the file's tests and stops it after; returns a getter for it. */
-export function usePostgres(): () => TestPostgres {
+export function sharedPostgres(): () => TestPostgres {
   let pgServer: TestPostgres | undefined;
   beforeAll(async () => {
     pgServer = await startTestPostgres();

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeContract } from './contract.js';
-import { usePostgres } from './pg.fixture.js';
+import { sharedPostgres } from './pg.fixture.js';
 import { openPostgresStore, type PostgresStore } from './postgres.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = join(here, '..', '..');
-const server = usePostgres();
+const server = sharedPostgres();
 
 storeContract('postgres', async () => openPostgresStore({ url: await server().createDatabase() }));
 

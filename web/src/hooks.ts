@@ -17,7 +17,6 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], on: LiveType[]
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when fn changes
   const run = useCallback(() => {
     const mine = ++seq.current;
     setLoading(true);
@@ -34,6 +33,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], on: LiveType[]
       .finally(() => {
         if (mine === seq.current) setLoading(false);
       });
+    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when fn changes
   }, deps);
   useEffect(() => run(), [run]);
   const types = on.join(',');

@@ -36,6 +36,8 @@ export const serviceStatus = z.object({
   pid: z.number().nullable(),
   checks: z.array(z.object({ name: z.string(), state: z.string() })),
   dependsOn: z.array(z.string()),
+  /** Whether this replica runs the service's checks (with several replicas, each runs its share). */
+  local: z.boolean(),
 });
 
 export const probeRecord = z.object({

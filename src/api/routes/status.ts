@@ -53,8 +53,16 @@ export function registerStatusRoutes(r: Router, medic: Medic, auth: () => Promis
     tag: 'services',
     role: 'viewer',
     summary: 'Every service: health, pid, check states',
-    response: z.object({ services: z.array(serviceStatus), config: z.string() }),
-    handler: async () => ({ services: medic.status(), config: medic.config().file }),
+    response: z.object({
+      services: z.array(serviceStatus),
+      config: z.string(),
+      replica: z.object({ id: z.string(), live: z.array(z.string()) }),
+    }),
+    handler: async () => ({
+      services: medic.status(),
+      config: medic.config().file,
+      replica: { id: medic.replica.id, live: [...medic.replica.live] },
+    }),
   });
 
   r.add({
