@@ -1,0 +1,80 @@
+/** `services.<name>.checks[]`: what a probe checks and how often. */
+import { z } from 'zod';
+import { argv, duration, envMap, name } from './common.js';
+
+const httpCheck = z.strictObject({
+  url: z.url(),
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+  status: z.union([z.number().int(), z.array(z.number().int())]).default(200),
+  body: z.string().optional().describe('regular expression the body must match'),
+  max_latency: duration.optional().describe('slower answers are "degraded"'),
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+const tcpCheck = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535),
+});
+
+const processCheck = z
+  .strictObject({
+    pid: z.number().int().positive().optional(),
+    pidfile: z.string().optional(),
+    name: z.string().optional().describe('process name (comm) or a substring of its command line'),
+    max_rss_mb: z.number().positive().optional(),
+    max_cpu_percent: z.number().positive().optional(),
+  })
+  .refine((p) => [p.pid, p.pidfile, p.name].filter((x) => x !== undefined).length <= 1, {
+    message: 'give at most one of pid, pidfile, name (none: the supervised process)',
+  });
+
+const commandCheck = z.strictObject({
+  command: argv,
+  cwd: z.string().optional(),
+  env: envMap.default({}),
+  exit_code: z.number().int().default(0),
+  output: z.string().optional().describe('regular expression stdout must match'),
+});
+
+const checkBase = {
+  name: name.optional(),
+  interval: duration.default(10_000),
+  timeout: duration.default(5_000),
+  /** Consecutive failures before the check is judged down. */
+  down_after: z.number().int().min(1).default(2),
+  /** Consecutive successes before it is judged up again. */
+  up_after: z.number().int().min(1).default(1),
+};
+
+export const checkSchema = z
+  .strictObject({
+    ...checkBase,
+    http: httpCheck.optional(),
+    tcp: tcpCheck.optional(),
+    process: processCheck.optional(),
+    command: commandCheck.optional(),
+  })
+  .superRefine((c, ctx) => {
+    const kinds = (['http', 'tcp', 'process', 'command'] as const).filter((k) => c[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: 'a check needs exactly one of http, tcp, process, command' });
+    }
+    if (c.timeout > c.interval) {
+      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval' });
+    }
+  });
+
+export type CheckConfig = z.output<typeof checkSchema>;
+export type CheckKind = 'http' | 'tcp' | 'process' | 'command';
+
+export function checkKind(c: CheckConfig): CheckKind {
+  if (c.http) return 'http';
+  if (c.tcp) return 'tcp';
+  if (c.process) return 'process';
+  return 'command';
+}
+
+/** A check's name: its own, else its kind, suffixed by its position when unnamed. */
+export function checkName(c: CheckConfig, index: number): string {
+  return c.name ?? (index === 0 ? checkKind(c) : `${checkKind(c)}-${index}`);
+}

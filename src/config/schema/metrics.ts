@@ -1,0 +1,4 @@
+/** `services.<name>.metrics`: metric series, detectors and forecasts. */
+import { z } from 'zod';
+
+export const serviceMetricsSchema = z.strictObject({});
