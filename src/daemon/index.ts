@@ -1,2 +1,3 @@
 export * from './medic.js';
+export * from './stage.js';
 export * from './wiring.js';

@@ -7,6 +7,7 @@ import {
   type Clock,
   ConfigError,
   errorMessage,
+  type Finding,
   KeyedSerial,
   RealClock,
   type ServiceHealth,
@@ -21,6 +22,8 @@ import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../stor
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
+import type { Stage } from './stage.js';
+import { STAGES } from './stages.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
 
 export interface MedicOptions {
@@ -73,6 +76,7 @@ export class Medic {
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
   private running = false;
+  private readonly stages: Stage[] = [];
   private unlock: () => void = () => {};
 
   constructor(
@@ -150,6 +154,7 @@ export class Medic {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
     this.offs.push(this.bus.on('signal', (s) => this.onProcessSignal(s)));
     this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock));
     defineHealth(this.health, this.loaded.config);
@@ -161,10 +166,11 @@ export class Medic {
       data: { pid: process.pid, services: Object.keys(this.loaded.config.services) },
     });
     await this.startSupervised(this.loaded.config);
-    this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
     await this.replica.start({ sole: isSqlite(this.store.db as never) });
     this.reschedule();
     this.scheduler.start();
+    for (const make of STAGES) this.stages.push(make(this));
+    for (const stage of this.stages) await stage.start();
     void this.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
   }
@@ -174,6 +180,11 @@ export class Medic {
     this.running = false;
     this.watcher?.close();
     this.scheduler.stop();
+    for (const stage of this.stages.splice(0).reverse()) {
+      await stage
+        .stop()
+        .catch((err) => this.logger.error({ err, stage: stage.name }, 'stage did not stop cleanly'));
+    }
     await this.engine.stop();
     await this.supervisor.stopAll();
     await this.lanes.idle();
@@ -234,6 +245,7 @@ export class Medic {
       subject: next.file,
       data: { services: Object.keys(next.config.services) },
     });
+    for (const stage of this.stages) await stage.reload?.();
     this.bus.emit('config:reloaded', { file: next.file, at: this.clock.now() });
   }
 
@@ -362,8 +374,20 @@ export class Medic {
     }
   }
 
+  /**
+   * A finding from outside the probe path (logs, metrics, alerts, forecasts): handled in its service's lane
+   * like any probe finding, so it opens or joins the service's incident and may start a heal.
+   */
+  submitFinding(f: Finding): Promise<void> {
+    return this.lanes.run(f.service, () => this.handle(f.service, { finding: f, change: null }, f.at));
+  }
+
   /** Turns a judged observation into findings, incidents and heals. Runs in the service's lane. */
-  private async handle(service: string, obs: Observation | null, at: number): Promise<void> {
+  private async handle(
+    service: string,
+    obs: Pick<Observation, 'finding' | 'change'> | null,
+    at: number,
+  ): Promise<void> {
     if (!obs) return;
     if (obs.finding) {
       this.bus.emit('finding', obs.finding);
