@@ -76,7 +76,12 @@ describe('replicas as real processes', () => {
     await Promise.all(children.map((c) => c.until(all)));
 
     // p2 is mid-step: its action is claimed and unfinished when it is killed.
-    await store.createAction(actionFixture({ id: 'act_mid', state: 'applied' }), 'intent');
+    // Created now: an old unclaimed action would be fair game for the survivors' orphan scan before p2 claims it.
+    const now = Date.now();
+    await store.createAction(
+      actionFixture({ id: 'act_mid', state: 'applied', createdAt: now, updatedAt: now }),
+      'intent',
+    );
     expect(await claimAction(store.db, 'act_mid', 'p2', Date.now(), EXPIRY)).toBe(true);
 
     const killedAt = Date.now();
