@@ -28,6 +28,8 @@ interface Result {
   rss_mb: number;
   writes_per_sec: number;
   checks_per_replica: number[];
+  written_per_replica_per_sec: number[];
+  dropped: number;
 }
 
 const { values } = parseArgs({
@@ -53,11 +55,14 @@ function config(n: number, port: number, intervalMs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function health(
-  port: number,
-): Promise<{ scheduler: { checks: number; lagP50Ms: number; lagP99Ms: number } }> {
+interface Health {
+  scheduler: { checks: number; lagP50Ms: number; lagP99Ms: number };
+  probes: { written: number; dropped: number };
+}
+
+async function health(port: number): Promise<Health> {
   const res = await fetch(`http://127.0.0.1:${port}/api/health`);
-  return (await res.json()) as { scheduler: { checks: number; lagP50Ms: number; lagP99Ms: number } };
+  return (await res.json()) as Health;
 }
 
 async function probeRows(url: string): Promise<number> {
@@ -130,6 +135,7 @@ async function runOne(
     say(`${checks} checks, ${replicas} replica(s): warming up for ${intervalMs * 2} ms`);
     await new Promise((r) => setTimeout(r, intervalMs * 2));
     const rows0 = await probeRows(storeUrl);
+    const written0 = (await Promise.all(procs.map((p) => health(p.port)))).map((h) => h.probes.written);
     const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
     const t0 = performance.now();
     say(`measuring for ${measureMs} ms`);
@@ -148,6 +154,8 @@ async function runOne(
       rss_mb: round(rss),
       writes_per_sec: round((rows1 - rows0) / seconds),
       checks_per_replica: healths.map((h) => h.scheduler.checks),
+      written_per_replica_per_sec: healths.map((h, i) => round((h.probes.written - written0[i]!) / seconds)),
+      dropped: healths.reduce((n, h) => n + h.probes.dropped, 0),
     };
   } finally {
     await Promise.all(procs.map((p) => stopChild(p.child)));
@@ -171,7 +179,8 @@ for (const checks of values.checks.split(',').map(Number)) {
     if (!values.json) {
       console.log(
         `${String(checks).padStart(6)} checks  ${replicas} replica(s)  lag p50 ${r.lag_p50_ms} ms  p99 ${r.lag_p99_ms} ms  ` +
-          `cpu ${r.cpu_cores} cores  rss ${r.rss_mb} MB  writes ${r.writes_per_sec}/s  shares ${r.checks_per_replica.join('+')}`,
+          `cpu ${r.cpu_cores} cores  rss ${r.rss_mb} MB  writes ${r.writes_per_sec}/s  shares ${r.checks_per_replica.join('+')}  ` +
+          `written/s ${r.written_per_replica_per_sec.join('+')}  dropped ${r.dropped}`,
       );
     }
   }

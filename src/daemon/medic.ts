@@ -76,6 +76,7 @@ export class Medic {
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
   private running = false;
+  private lastLive = 0;
   private readonly stages: Stage[] = [];
   private unlock: () => void = () => {};
 
@@ -118,7 +119,9 @@ export class Medic {
       clock: this.clock,
       onChange: (live) => {
         if (!this.running) return;
-        this.logger.info({ replica: this.replica.id, live }, 'replicas changed: re-sharding checks');
+        const level = live.length < this.lastLive ? 'warn' : 'info';
+        this.lastLive = live.length;
+        this.logger[level]({ replica: this.replica.id, live }, 'replicas changed: re-sharding checks');
         this.reschedule();
         void this.adoptOrphans();
       },

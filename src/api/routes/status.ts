@@ -28,12 +28,18 @@ export function registerStatusRoutes(r: Router, medic: Medic, auth: () => Promis
       status: z.enum(['ok', 'lagging']),
       uptimeMs: z.number(),
       scheduler: schedulerStats,
+      probes: z.object({ written: z.number(), dropped: z.number() }),
     }),
     handler: async ({ reply }) => {
       const s = medic.scheduler.stats();
       const ok = s.lagP99Ms < LAG_LIMIT_MS;
       void reply.status(ok ? 200 : 503);
-      return { status: ok ? 'ok' : 'lagging', uptimeMs: medic.clock.now() - medic.startedAt, scheduler: s };
+      return {
+        status: ok ? 'ok' : 'lagging',
+        uptimeMs: medic.clock.now() - medic.startedAt,
+        scheduler: s,
+        probes: { written: medic.probes.written, dropped: medic.probes.dropped },
+      };
     },
   });
 
