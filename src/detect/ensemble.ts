@@ -2,13 +2,17 @@ import { TailCalibrator } from './calibrate.js';
 import { CusumDetector } from './cusum.js';
 import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
 import { HoltWintersDetector } from './holt-winters.js';
+import { OnsetGate } from './onset.js';
 import { RobustZDetector } from './robust-z.js';
 
 /**
  * The default detector (`auto`): a robust z-score (spikes, against the recent window), seasonal Holt-Winters
- * (samples that break the daily or weekly pattern) and CUSUM (sustained shifts no single sample shows), each
- * calibrated to surprise against its own history on this series, combined by the strongest, then damped while
- * an alarm episode is already under way so one event gives one alarm.
+ * (samples that break the daily or weekly pattern), CUSUM (sustained shifts no single sample shows) and the
+ * excess beyond the series' whole range so far (Numenta's "spatial" anomaly), each calibrated to surprise
+ * against its own history on this series (with a fitted tail, so "far beyond the usual extremes" keeps counting,
+ * unless the history already holds that deviation several times), combined by the strongest, then reduced to
+ * the onsets of events (OnsetGate): one event, one high score, because every sample over a threshold is a
+ * separate alarm to whoever reads them.
  */
 export class EnsembleDetector implements StreamDetector {
   readonly name = 'auto';
@@ -16,25 +20,31 @@ export class EnsembleDetector implements StreamDetector {
   private readonly hw: HoltWintersDetector;
   private readonly cusum: CusumDetector;
   private readonly cal: TailCalibrator[];
+  private readonly gate: OnsetGate;
   private readonly warmup: number;
   private readonly scale: number;
-  private readonly decay: number;
-  private episode = 0;
   private period = 0;
+  private hi = -Infinity;
+  private lo = Infinity;
   private n = 0;
 
   constructor(opts?: DetectorOptions) {
     this.robust = new RobustZDetector({ window: opt(opts, 'window', 128, 8) });
+    // The level follows within about 30 samples: a jump stands out at once, a new level is soon the norm.
     this.hw = new HoltWintersDetector({
       bins: opt(opts, 'bins', 144, 4),
-      alpha: opt(opts, 'alpha', 0.01, 1e-4),
+      alpha: opt(opts, 'alpha', 0.03, 1e-4),
     });
     this.cusum = new CusumDetector({ h: 1e9 });
-    const memory = opt(opts, 'memory', 1000, 10);
-    this.cal = [0, 1, 2].map(() => new TailCalibrator(48, 3, memory));
+    const memory = opt(opts, 'memory', 1500, 10);
+    const tail = opt(opts, 'tail', 0.1, 0.001);
+    // A deviation that has come back several times within the memory is routine, however far out it lies.
+    const seen = opt(opts, 'seen', 8, 0);
+    this.cal = [0, 1, 2, 3].map(() => new TailCalibrator(48, 3, memory, tail, 8, seen));
+    this.gate = new OnsetGate(opt(opts, 'decay', 0.99, 0), opt(opts, 'margin', 1.5, 1));
     this.warmup = Math.round(opt(opts, 'warmup', 100, 0));
-    this.scale = opt(opts, 'scale', Math.log(1000), 0.01);
-    this.decay = opt(opts, 'decay', 0.995, 0);
+    // 5 nats (P ≈ 0.007 per sample) maps to 0.5: about where NAB's optimiser puts the alarm threshold.
+    this.scale = opt(opts, 'scale', 5, 0.01);
   }
 
   observe(at: number, value: number): number {
@@ -44,6 +54,11 @@ export class EnsembleDetector implements StreamDetector {
     // CUSUM sums the model's standardised residuals: a shift in what the season does not explain.
     const r = this.hw.residualZ();
     this.cusum.observe(at, r);
+    // Beyond everything the series has done so far: the excess, in units of the range seen.
+    const range = this.hi - this.lo;
+    const f3 = range > 0 ? Math.max(0, value - this.hi, this.lo - value) / range : 0;
+    this.hi = Math.max(this.hi, value);
+    this.lo = Math.min(this.lo, value);
     const f0 = this.robust.z();
     const f1 = Math.abs(r);
     const f2 = this.cusum.statistic();
@@ -54,16 +69,15 @@ export class EnsembleDetector implements StreamDetector {
       c[1]!.reset();
       c[2]!.reset();
     }
-    let u = 0;
     if (this.n++ < this.warmup) return 0;
-    if (c[1]!.samples > this.warmup) u = Math.max(c[0]!.surprise(f0), c[1]!.surprise(f1), c[2]!.surprise(f2));
+    let u = 0;
+    if (c[1]!.samples > this.warmup)
+      u = Math.max(c[0]!.surprise(f0), c[1]!.surprise(f1), c[2]!.surprise(f2), c[3]!.surprise(f3));
     c[0]!.add(f0);
     c[1]!.add(f1);
     c[2]!.add(f2);
-    // Within an episode only a stronger surprise than the one that opened it counts again.
-    const prev = this.episode;
-    this.episode = Math.max(u, prev * this.decay);
-    const v = u > prev ? u : u * 0.5;
+    c[3]!.add(f3);
+    const v = this.gate.push(u);
     return v / (v + this.scale);
   }
 
@@ -73,10 +87,11 @@ export class EnsembleDetector implements StreamDetector {
 
   stateBytes(): number {
     return (
-      bytesOf(6) +
+      bytesOf(5) +
       this.robust.stateBytes() +
       this.hw.stateBytes() +
       this.cusum.stateBytes() +
+      this.gate.byteLength +
       this.cal.reduce((n, c) => n + c.byteLength, 0)
     );
   }

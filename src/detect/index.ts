@@ -8,6 +8,7 @@ export * from './health.js';
 export * from './holt-winters.js';
 export * from './isolation-forest.js';
 export * from './monitor.js';
+export * from './onset.js';
 export * from './period.js';
 export * from './registry.js';
 export * from './robust-z.js';

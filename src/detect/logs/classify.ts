@@ -68,7 +68,7 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
     category: 'http_5xx',
     severity: 'critical',
     pattern:
-      /(\b(HTTP\/\d(\.\d)?"? |status[=: ]+|code[=: ]+|" )5\d\d\b|\b5\d\d (Internal Server Error|Bad Gateway|Service Unavailable))/i,
+      /(\b(HTTP\/\d(\.\d)?"? |status[=: ]+|code[=: ]+|" )5\d\d\b|\b5\d\d (Internal Server Error|Bad Gateway|Service Unavailable)|\b(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S* 5\d\d\b)/i,
   },
   {
     category: 'exception',
