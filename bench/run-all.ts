@@ -1,18 +1,26 @@
 /**
- * `npm run bench`: runs every harness in bench/ in turn, each printing its own figures. Data defaults to
- * ../shared/bench; pass `--data DIR` to point elsewhere (it is handed to every harness).
+ * `npm run bench [-- --data ROOT]`: runs every harness in bench/ in turn, each printing its own figures.
+ * ROOT holds the benchmark data sets (nab/, loghub/); default ../shared/bench.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
-const harnesses = ['nab', 'loghub', 'scale'];
-const args = process.argv.slice(2);
+const { values } = parseArgs({
+  options: { data: { type: 'string', default: path.resolve(import.meta.dirname, '../../shared/bench') } },
+});
+const harnesses: [string, string[]][] = [
+  ['nab', ['--data', path.join(values.data, 'nab')]],
+  ['loghub', ['--data', path.join(values.data, 'loghub')]],
+  ['api', []],
+  ['scale', []],
+];
 let failed = 0;
-for (const h of harnesses) {
-  const main = path.join(import.meta.dirname, h, 'main.ts');
+for (const [name, args] of harnesses) {
+  const main = path.join(import.meta.dirname, name, 'main.ts');
   if (!existsSync(main)) continue;
-  console.log(`\n== bench:${h} ==`);
+  console.log(`\n== bench:${name} ==`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
 }

@@ -59,19 +59,13 @@ describe('API routes', () => {
       ).toBe(true);
   });
 
-  it('pages 10,000 incidents fast and gives one incident its timeline in order', async () => {
+  it('pages 10,000 incidents on the server and gives one incident its timeline in order', async () => {
     fx = await apiFixture();
     const base = Date.now() - 10_000_000;
     await seedMany(fx, 10_000, base);
     const h = auth(fx.tokens.viewer);
-    let first = await fx.api.app.inject({ url: '/api/incidents?limit=50', headers: h });
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      first = await fx.api.app.inject({ url: '/api/incidents?limit=50', headers: h });
-      best = Math.min(best, performance.now() - t0);
-    }
-    expect(best).toBeLessThan(50);
+    // How fast this answers is measured by `npm run bench:api`, not asserted here.
+    const first = await fx.api.app.inject({ url: '/api/incidents?limit=50', headers: h });
     const page = first.json() as {
       items: { id: string; openedAt: number }[];
       total: number;
