@@ -43,7 +43,9 @@ describe('access-log lines', () => {
   it('an access line answered 5xx is http_5xx; 2xx and 4xx are not errors', async () => {
     const { ErrorClassifier } = await import('./classify.js');
     const c = new ErrorClassifier();
-    expect(c.classify('2026-01-01T00:00:00.000Z demo-service[12] GET /api/work 500 3ms')?.category).toBe('http_5xx');
+    expect(c.classify('2026-01-01T00:00:00.000Z demo-service[12] GET /api/work 500 3ms')?.category).toBe(
+      'http_5xx',
+    );
     expect(c.classify('GET /health 200 1ms')).toBeNull();
     expect(c.classify('POST /login 404 1ms')).toBeNull();
   });
