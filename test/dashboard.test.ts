@@ -5,7 +5,7 @@
  * $TMPDIR/medic-dashboard-artifacts).
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,6 +194,33 @@ describe('dashboard in a real browser', () => {
       await page.close();
     }
   }, 90_000);
+
+  it('rolls a file back to its backup from the page, byte for byte', async () => {
+    const { url, token } = await daemon();
+    const dir = await tempDir('medic-web-backup-');
+    const file = path.join(dir, 'app.env');
+    const good = 'TIMEOUT=1.0\nPOOL=10\n';
+    await writeFile(file, good);
+    const [taken] = await medic!.engine.backups.backup([file], null, { reason: 'before a change' });
+    await writeFile(file, 'TIMEOUT=9.9\nPOOL=10\n');
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+    try {
+      await signIn(page, url, token);
+      await page.goto(`${url}/#/backups`);
+      const row = page.locator(`[data-testid=backup-row][data-id="${taken!.id}"]`);
+      await row.waitFor();
+      await shot(page, 'backups');
+      await row.getByRole('button', { name: 'Roll back' }).click();
+      await row.getByTestId('backup-message').filter({ hasText: 'restored' }).waitFor({ timeout: 10_000 });
+      expect(await readFile(file, 'utf8')).toBe(good);
+      const audit = await medic!.store.listAudit({ limit: 50 });
+      expect(audit.some((e) => e.actor === 'alice' && e.event === 'backup.restored')).toBe(true);
+      await shot(page, 'backups-restored');
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 
   it('lists 10,000 stored incidents a page at a time (paged by the server)', async () => {
     const { url, token } = await daemon();

@@ -42,3 +42,63 @@ export async function ingestThroughput(ds: Dataset, targetLines = 200_000): Prom
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The daemon's log path end to end: a file on disk tailed, each record parsed with the data set's header,
+ * mined, classified and stored through the LogPipeline into a SQLite store (template counts, per-minute
+ * counts, the lines themselves and the tail position, one transaction per batch), as `medic run` does.
+ */
+export async function storeIngestThroughput(
+  ds: Dataset,
+  targetLines = 200_000,
+): Promise<{ linesPerSec: number; lines: number; batches: number }> {
+  const { serviceLogsSchema } = await import('../../src/config/schema/logs.js');
+  const { LogPipeline } = await import('../../src/daemon/telemetry/log-pipeline.js');
+  const { openSqliteStore } = await import('../../src/store/index.js');
+  const { RealClock } = await import('../../src/core/index.js');
+  const pino = (await import('pino')).default;
+  const raw = readFileSync(ds.log, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+  const dir = mkdtempSync(join(tmpdir(), 'medic-ingest-store-'));
+  const file = join(dir, 'app.log');
+  const copies = Math.max(1, Math.ceil(targetLines / raw.length));
+  writeFileSync(file, `${raw.join('\n')}\n`.repeat(copies));
+  const total = raw.length * copies;
+  const store = await openSqliteStore({ dir });
+  const config = serviceLogsSchema.parse({
+    format: readFileSync(ds.format, 'utf8').trim(),
+    queue: { capacity: 50_000, batch: 20_000 },
+    ...(process.env['NO_LINES'] ? { retention: 0 } : {}),
+  });
+  const pipeline = new LogPipeline({
+    service: ds.name,
+    config,
+    store,
+    clock: new RealClock(),
+    logger: pino({ level: 'silent' }),
+    onFinding: () => {},
+  });
+  const key = `${ds.name}:${file}`;
+  const tailer = new FileTailer({
+    path: file,
+    continuation: null,
+    onRecords: (records) => pipeline.pushRecords(records, key, `file:${file}`),
+  });
+  const start = performance.now();
+  try {
+    pipeline.start();
+    await tailer.poll();
+    await tailer.stop();
+    await pipeline.stop();
+    const s = pipeline.stats();
+    if (s.stored !== total) throw new Error(`stored ${s.stored} of ${total} lines`);
+    const ms = performance.now() - start;
+    const offset = await store.getLogOffset(key);
+    if (!offset) throw new Error('no offset stored');
+    return { linesPerSec: Math.round((total / ms) * 1000), lines: total, batches: Math.ceil(total / 20_000) };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -8,8 +8,12 @@ import { createMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { Router } from './route.js';
 import { registerActionRoutes } from './routes/actions.js';
+import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
+import { registerIngestRoutes } from './routes/ingest.js';
+import { registerRemediationRoutes } from './routes/remediation.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { type CorsOptions, DEFAULT_RATE_LIMIT, installSecurity, type RateLimitOptions } from './security.js';
@@ -101,6 +105,10 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerActionRoutes(router, medic);
   registerAuditRoutes(router, medic, tokens);
   registerStatsRoutes(router, medic);
+  registerIngestRoutes(router, medic);
+  registerRemediationRoutes(router, medic);
+  registerAlertRoutes(router, medic);
+  registerReportRoutes(router, medic);
   router.add({
     method: 'GET',
     url: '/api/events',

@@ -6,12 +6,15 @@ import { registerCheck } from './commands/check.js';
 import { registerConfig } from './commands/config.js';
 import { registerDetect } from './commands/detect.js';
 import { registerDrill } from './commands/drill.js';
+import { registerHealing } from './commands/healing.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerLogs } from './commands/logs.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerStatus } from './commands/status.js';
 import { registerStore } from './commands/store.js';
 import { registerToken } from './commands/token.js';
+import { registerTopology } from './commands/topology.js';
 
 const program = new Command()
   .name('medic')
@@ -29,6 +32,9 @@ registerDetect(program);
 registerLogs(program);
 registerStore(program);
 registerToken(program);
+registerHealing(program);
+registerReport(program);
+registerTopology(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config error is already "file:line: field: message": print it as it is.

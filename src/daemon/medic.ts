@@ -16,9 +16,10 @@ import {
 import { HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter } from '../notify/index.js';
-import { Journal, RemediationEngine } from '../remediate/index.js';
+import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
+import { DiagnosisPath } from './diagnosis.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
@@ -142,6 +143,18 @@ export class Medic {
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
       claim: (id) => this.replica.claim(id),
+      backups: new Backups({ dataDir: dataDirOf(loaded, opts), clock: this.clock }),
+      notify: async (m) => {
+        await this.notifier.send({
+          event: 'incident.escalated',
+          at: this.clock.now(),
+          service: m.service,
+          title: `${m.service}: ${m.severity}`,
+          message: m.message,
+          incidentId: null,
+          data: { route: m.route },
+        });
+      },
       control: {
         isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
         restart: (s) => this.restartService(s),
@@ -188,6 +201,7 @@ export class Medic {
         .stop()
         .catch((err) => this.logger.error({ err, stage: stage.name }, 'stage did not stop cleanly'));
     }
+    DiagnosisPath.of(this).stop();
     await this.engine.stop();
     await this.supervisor.stopAll();
     await this.lanes.idle();
@@ -394,15 +408,11 @@ export class Medic {
     if (!obs) return;
     if (obs.finding) {
       this.bus.emit('finding', obs.finding);
-      const { incident } = await this.incidents.onFinding(obs.finding);
-      this.engine.onFinding(obs.finding, incident);
+      await DiagnosisPath.of(this).onFinding(obs.finding);
     }
     if (obs.change) {
       this.bus.emit('health', { ...obs.change, at });
-      if (obs.change.to === 'healthy' && !this.engine.busy(service)) {
-        await this.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
-      }
-      this.engine.onHealth(service, obs.change.to);
+      await DiagnosisPath.of(this).onHealth(service, obs.change, at);
     }
   }
 }

@@ -1,6 +1,20 @@
-import type { Bus, Clock, Finding, Incident, IncidentState } from '../core/index.js';
+import type { Bus, Clock, Finding, Incident, IncidentState, Severity } from '../core/index.js';
 import { newId } from '../core/index.js';
 import type { Store } from '../store/index.js';
+import type { CorrelationDecision } from './correlate.js';
+
+/**
+ * Decides whether an incident of several services may resolve when one of them is healthy again. Without a
+ * gate an incident resolves as soon as its service is healthy (one service, one incident).
+ */
+export interface ResolveGate {
+  /** Services of the incident, other than `healthy`, that keep it open (still failing, or mid-heal). */
+  holding(incident: Incident, services: readonly string[], healthy: string): readonly string[];
+  /** `service` is healthy but others still hold the incident open (e.g. release their waiting heals). */
+  memberHealthy?(incident: Incident, service: string, holding: readonly string[]): void;
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
 /**
  * Opens an incident on a service's first finding, attaches later findings of the same service to it, and
@@ -8,6 +22,8 @@ import type { Store } from '../store/index.js';
  * the audit log.
  */
 export class IncidentManager {
+  private gate: ResolveGate | null = null;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
@@ -50,12 +66,18 @@ export class IncidentManager {
     return { incident, opened: true };
   }
 
-  private async attach(incident: Incident, f: Finding): Promise<{ incident: Incident; opened: boolean }> {
+  private async attach(
+    incident: Incident,
+    f: Finding,
+    duplicate = false,
+  ): Promise<{ incident: Incident; opened: boolean }> {
     await this.store.insertFinding(f, incident.id);
     await this.store.addTimeline(incident.id, f.at, 'finding', f.summary, {
       findingId: f.id,
       kind: f.kind,
       check: f.check,
+      service: f.service,
+      ...(duplicate ? { duplicate: true } : {}),
     });
     return { incident, opened: false };
   }
@@ -82,11 +104,103 @@ export class IncidentManager {
     return next;
   }
 
-  /** The service is healthy again: its active incident resolves. */
+  /** Installs (or removes) the gate that keeps an incident of several services open until all are healthy. */
+  setGate(gate: ResolveGate | null): void {
+    this.gate = gate;
+  }
+
+  /**
+   * The service is healthy again: its active incident resolves, unless a gate says other attached services
+   * still hold it open; then the incident gets a note and stays.
+   */
   async onHealthy(service: string, reason: string): Promise<Incident | null> {
     const active = await this.store.activeIncident(service);
     if (!active) return null;
-    return this.move(active, 'resolved', reason);
+    if (!this.gate) return this.move(active, 'resolved', reason);
+    const services = await this.store.incidentServices(active.id);
+    const holding = this.gate.holding(active, services, service);
+    if (holding.length > 0) {
+      await this.note(active.id, `${service} healthy (${reason}); waiting for ${holding.join(', ')}`, {
+        service,
+        holding,
+      });
+      this.gate.memberHealthy?.(active, service, holding);
+      return active;
+    }
+    const all = services.length > 1 ? `; all of ${services.join(', ')} healthy` : '';
+    return this.move(active, 'resolved', `${reason}${all}`);
+  }
+
+  /**
+   * Applies a correlator decision to the store: opens, attaches, merges (absorbed incidents end suppressed,
+   * their findings move over), or records a held finding with a note. Returns the incident the finding now
+   * belongs to (null for a hold on a service with no incident) and whether it was opened by this call.
+   */
+  async record(
+    d: CorrelationDecision,
+    f: Finding,
+  ): Promise<{ incident: Incident | null; opened: boolean; duplicate: boolean }> {
+    if (d.type === 'hold') {
+      await this.store.insertFinding(f, d.incidentId);
+      if (d.incidentId) await this.note(d.incidentId, d.reason, { findingId: f.id, held: true });
+      const incident = d.incidentId ? await this.store.getIncident(d.incidentId) : null;
+      return { incident, opened: false, duplicate: false };
+    }
+    if (d.type === 'open') {
+      const candidate: Incident = {
+        id: newId('inc'),
+        service: d.rootCause,
+        state: 'open',
+        title: f.summary,
+        severity: f.severity,
+        rootCause: d.rootCause,
+        openedAt: f.at,
+        updatedAt: f.at,
+        resolvedAt: null,
+      };
+      const { incident, created } = await this.store.openIncident(
+        candidate,
+        `opened on ${f.kind} finding of ${f.service}/${f.check}: ${d.reason}`,
+        f.service,
+      );
+      await this.attach(incident, f);
+      if (!created) return { incident, opened: false, duplicate: false };
+      await this.store.audit({
+        at: f.at,
+        actor: 'medic',
+        event: 'incident.opened',
+        subject: incident.id,
+        data: { service: f.service, rootCause: d.rootCause, finding: f.id, summary: f.summary },
+      });
+      this.bus.emit('incident', { incident, change: 'opened' });
+      return { incident, opened: true, duplicate: false };
+    }
+    let incident = await this.store.getIncident(d.incidentId);
+    if (!incident) throw new Error(`no incident ${d.incidentId}`);
+    if (d.type === 'merge') {
+      for (const id of d.absorbed) {
+        const moved = await this.store.moveFindings(id, incident.id);
+        const absorbed = await this.store.getIncident(id);
+        if (absorbed && absorbed.state !== 'resolved' && absorbed.state !== 'suppressed') {
+          await this.move(absorbed, 'suppressed', `merged into ${incident.id}: ${d.reason}`);
+        }
+        await this.note(incident.id, `merged ${id} (${moved} findings): ${d.reason}`, { absorbed: id });
+      }
+    }
+    const patch: { service?: string; rootCause?: string; severity?: Severity } = {};
+    if (incident.rootCause !== d.rootCause) {
+      patch.rootCause = d.rootCause;
+      patch.service = d.rootCause;
+    }
+    if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[incident.severity]) patch.severity = f.severity;
+    if (Object.keys(patch).length > 0) {
+      const why = patch.rootCause
+        ? `root cause is now ${d.rootCause}: ${d.reason}`
+        : `severity ${f.severity}`;
+      incident = await this.store.updateIncident(incident.id, patch, f.at, why);
+    }
+    await this.attach(incident, f, d.type === 'attach' && d.duplicate);
+    return { incident, opened: false, duplicate: d.type === 'attach' && d.duplicate };
   }
 
   async note(incidentId: string, message: string, data: Record<string, unknown> = {}): Promise<void> {

@@ -1,21 +1,47 @@
 import type { Logger } from 'pino';
 import type { NotifierConfig } from '../config/index.js';
-import { LogNotifier } from './log.js';
+import { type Clock, RealClock, type Severity, type TimerHandle } from '../core/index.js';
+import { type ChannelOptionsMap, channelKindOf, createChannel } from './channels.js';
 import type { Notification, NotificationEvent, Notifier } from './notifier.js';
 import { redactDeep, redactSecrets } from './redact.js';
-import { WebhookNotifier } from './webhook.js';
 
 export interface SendResult {
   notifier: string;
   ok: boolean;
   /** Redacted error message when the channel failed. */
   error?: string;
+  /** Waiting in a group (group_wait / group_interval). */
+  deferred?: boolean;
+  /** The same notification was sent less than repeat_interval ago. */
+  dropped?: boolean;
+}
+
+/** Which notifications a route takes beyond its events, and how it throttles them (all optional). */
+export interface RoutePolicy {
+  match?: { services?: readonly string[]; severity?: Severity };
+  /** ms the first notification of a group waits for others to join it. */
+  groupWait?: number;
+  /** ms between two sends of the same group. */
+  groupInterval?: number;
+  /** ms before the very same notification (same incident, title and message) is sent again. */
+  repeatInterval?: number;
+}
+
+interface Group {
+  pending: Notification[];
+  timer: TimerHandle | null;
+  lastSent: number;
 }
 
 interface Route {
   notifier: Notifier;
   events: ReadonlySet<NotificationEvent>;
+  policy: RoutePolicy;
+  groups: Map<string, Group>;
+  sentAt: Map<string, number>;
 }
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 
 /**
  * Fans a notification out to every notifier subscribed to its event. A failing channel is logged and reported
@@ -23,22 +49,30 @@ interface Route {
  */
 export class NotifyRouter {
   private readonly routes: Route[] = [];
+  private readonly clock: Clock;
 
   constructor(
     configs: readonly NotifierConfig[],
     private readonly logger: Logger,
+    opts: { clock?: Clock } = {},
   ) {
+    this.clock = opts.clock ?? new RealClock();
     const taken = new Set<string>();
     configs.forEach((c, i) => {
       const notifier = createNotifier(c, uniqueName(c, i, taken), logger);
       taken.add(notifier.name);
-      this.add(notifier, c.events);
+      this.add(notifier, c.events, {
+        match: c.match,
+        groupWait: c.group_wait,
+        groupInterval: c.group_interval,
+        repeatInterval: c.repeat_interval,
+      });
     });
   }
 
   /** Adds a channel built in code (a drill's recorder, a test double). */
-  add(notifier: Notifier, events: readonly NotificationEvent[]): this {
-    this.routes.push({ notifier, events: new Set(events) });
+  add(notifier: Notifier, events: readonly NotificationEvent[], policy: RoutePolicy = {}): this {
+    this.routes.push({ notifier, events: new Set(events), policy, groups: new Map(), sentAt: new Map() });
     return this;
   }
 
@@ -46,8 +80,12 @@ export class NotifyRouter {
     return this.routes.map((r) => r.notifier.name);
   }
 
+  /**
+   * Sends to every route that takes the notification. Throttled routes answer `{ ok: true, deferred: true }`
+   * when the notification waits in a group, or drop a repeat silently (`dropped: true`).
+   */
   async send(n: Notification): Promise<SendResult[]> {
-    const routes = this.routes.filter((r) => r.events.has(n.event));
+    const routes = this.routes.filter((r) => r.events.has(n.event) && matches(r.policy, n));
     if (routes.length === 0) return [];
     const safe: Notification = {
       ...n,
@@ -55,7 +93,43 @@ export class NotifyRouter {
       message: redactSecrets(n.message),
       data: redactDeep(n.data),
     };
-    return Promise.all(routes.map((r) => this.deliver(r.notifier, safe)));
+    return Promise.all(routes.map((r) => this.route(r, safe)));
+  }
+
+  /** Cancels group timers (pending groups are dropped). */
+  close(): void {
+    for (const r of this.routes) {
+      for (const g of r.groups.values()) this.clock.clearTimeout(g.timer ?? undefined);
+      r.groups.clear();
+    }
+  }
+
+  private async route(r: Route, n: Notification): Promise<SendResult> {
+    const now = this.clock.now();
+    const repeatKey = `${n.event}|${n.service}|${n.incidentId ?? ''}|${n.title}|${n.message}`;
+    const repeat = r.policy.repeatInterval;
+    const last = r.sentAt.get(repeatKey);
+    if (repeat !== undefined && last !== undefined && now - last < repeat) {
+      return { notifier: r.notifier.name, ok: true, dropped: true };
+    }
+    r.sentAt.set(repeatKey, now);
+    const wait = r.policy.groupWait ?? 0;
+    const interval = r.policy.groupInterval ?? 0;
+    if (wait === 0 && interval === 0) return this.deliver(r.notifier, n);
+    const key = `${n.event}|${n.service}`;
+    const g = r.groups.get(key) ?? { pending: [], timer: null, lastSent: Number.NEGATIVE_INFINITY };
+    r.groups.set(key, g);
+    g.pending.push(n);
+    if (!g.timer) {
+      const due = g.lastSent === Number.NEGATIVE_INFINITY ? now + wait : Math.max(now, g.lastSent + interval);
+      g.timer = this.clock.setTimeout(() => {
+        g.timer = null;
+        g.lastSent = this.clock.now();
+        const batch = g.pending.splice(0);
+        if (batch.length > 0) void this.deliver(r.notifier, combine(batch));
+      }, due - now);
+    }
+    return { notifier: r.notifier.name, ok: true, deferred: true };
   }
 
   private async deliver(notifier: Notifier, n: Notification): Promise<SendResult> {
@@ -74,20 +148,38 @@ export class NotifyRouter {
 }
 
 export function createNotifier(c: NotifierConfig, name: string, logger: Logger): Notifier {
-  if (c.webhook) {
-    return new WebhookNotifier({
-      name,
-      url: c.webhook.url,
-      headers: c.webhook.headers,
-      timeoutMs: c.webhook.timeout,
-    });
-  }
-  return new LogNotifier(logger, name);
+  const kind = channelKindOf(c as unknown as Record<string, unknown>) ?? 'log';
+  const options = (c as unknown as Record<string, unknown>)[kind] as ChannelOptionsMap[typeof kind];
+  return createChannel(kind, options, { name, logger, linkBase: c.link_base });
 }
 
-/** The configured name, else the channel kind ("log", "webhook"), suffixed by position when taken. */
+function matches(p: RoutePolicy, n: Notification): boolean {
+  if (p.match?.services && !p.match.services.includes(n.service)) return false;
+  const sev = n.data['severity'];
+  if (p.match?.severity && typeof sev === 'string' && sev in RANK) {
+    if (RANK[sev as Severity] < RANK[p.match.severity]) return false;
+  }
+  return true;
+}
+
+/** Several notifications of one group as one: the newest leads, the others are listed. */
+function combine(batch: Notification[]): Notification {
+  if (batch.length === 1) return batch[0]!;
+  const lead = batch.at(-1)!;
+  return {
+    ...lead,
+    title: `${lead.title} (+${batch.length - 1} more)`,
+    message: batch.map((b) => b.message).join('\n'),
+    data: {
+      ...lead.data,
+      grouped: batch.map((b) => ({ incidentId: b.incidentId, title: b.title, at: b.at })),
+    },
+  };
+}
+
+/** The configured name, else the channel kind ("log", "slack"), suffixed by position when taken. */
 function uniqueName(c: NotifierConfig, index: number, taken: ReadonlySet<string>): string {
   if (c.name) return c.name;
-  const kind = c.webhook ? 'webhook' : 'log';
+  const kind = channelKindOf(c as unknown as Record<string, unknown>) ?? 'log';
   return taken.has(kind) ? `${kind}-${index}` : kind;
 }

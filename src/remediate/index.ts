@@ -4,5 +4,6 @@ export * from './engine.js';
 export * from './guard.js';
 export * from './journal.js';
 export * from './playbooks.js';
+export * from './silences.js';
 export * from './template.js';
 export * from './verify.js';

@@ -6,8 +6,11 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { actionsContract } from './contract/actions.js';
 import { auditContract } from './contract/audit.js';
 import { dedupContract } from './contract/dedup.js';
+import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
+import { incidentsExtraContract } from './contract/incidents-extra.js';
 import { recordsContract } from './contract/records.js';
+import { telemetryContract } from './contract/telemetry.js';
 import type { Store } from './store.js';
 
 export { actionFixture, incidentFixture } from './contract/fixtures.js';
@@ -35,5 +38,8 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     dedupContract(current);
     actionsContract(current);
     auditContract(current);
+    telemetryContract(current);
+    healingContract(current);
+    incidentsExtraContract(current);
   });
 }

@@ -36,6 +36,8 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { table: 'outcomes', key: ['id'], autoId: true },
   { table: 'audit_log', key: ['seq'] },
   { table: 'api_tokens', key: ['id'] },
+  { table: 'silences', key: ['id'] },
+  { table: 'healing_switch', key: ['id'] },
 ];
 
 export interface CopyOptions {

@@ -19,16 +19,21 @@ import { errorMessage, StoreError } from '../core/index.js';
 import { migrationProvider } from './migrations/index.js';
 import * as actions from './queries/actions.js';
 import * as audit from './queries/audit.js';
+import * as healing from './queries/healing.js';
 import * as incidents from './queries/incidents.js';
+import * as incidentsExtra from './queries/incidents-extra.js';
 import * as probes from './queries/probes.js';
 import * as records from './queries/records.js';
+import * as telemetry from './queries/telemetry.js';
 import type { StoreSchema } from './schema.js';
+import type * as T from './store.js';
 import type {
   ActionFilter,
   AuditInput,
   AuditVerification,
   GuardState,
   IncidentFilter,
+  IncidentUpdate,
   Page,
   ProbeRecord,
   Store,
@@ -152,6 +157,29 @@ export class KyselyStore implements Store {
     return records.listOutcomes(this.db, filter);
   }
 
+  listOutcomesBy(filter: T.OutcomeFilter): Promise<Outcome[]> {
+    return healing.listOutcomesBy(this.db, filter);
+  }
+
+  createSilence(s: T.Silence): Promise<void> {
+    return healing.createSilence(this.db, s);
+  }
+  getSilence(id: string): Promise<T.Silence | null> {
+    return healing.getSilence(this.db, id);
+  }
+  listSilences(filter: Page & { activeAt?: number }): Promise<T.Silence[]> {
+    return healing.listSilences(this.db, filter);
+  }
+  expireSilence(id: string, at: number): Promise<T.Silence> {
+    return healing.expireSilence(this.db, id, at);
+  }
+  getHealingSwitch(): Promise<T.HealingSwitch | null> {
+    return healing.getHealingSwitch(this.db);
+  }
+  setHealingSwitch(s: T.HealingSwitch): Promise<void> {
+    return healing.setHealingSwitch(this.db, s);
+  }
+
   audit(e: AuditInput): Promise<AuditEntry> {
     const run = this.auditTail.then(() => audit.appendAudit(this.db, e, (trx) => this.lockAuditChain(trx)));
     this.auditTail = run.catch(() => undefined);
@@ -169,5 +197,60 @@ export class KyselyStore implements Store {
   }
   verifyAudit(): Promise<AuditVerification> {
     return audit.verifyAudit(this.db);
+  }
+
+  updateIncident(id: string, patch: IncidentUpdate, at: number, reason: string): Promise<Incident> {
+    return incidentsExtra.updateIncident(this.db, id, patch, at, reason);
+  }
+  moveFindings(from: string, to: string): Promise<number> {
+    return incidentsExtra.moveFindings(this.db, from, to);
+  }
+  incidentServices(incidentId: string): Promise<string[]> {
+    return incidentsExtra.incidentServices(this.db, incidentId);
+  }
+
+  /* ---- Telemetry (migration 005) ---- */
+  recordLogBatch(batch: T.LogBatch): Promise<void> {
+    return telemetry.recordLogBatch(this.db, batch);
+  }
+  listLogTemplates(filter: T.LogTemplateFilter): Promise<{ items: T.LogTemplateRecord[]; total: number }> {
+    return telemetry.listLogTemplates(this.db, filter);
+  }
+  getLogTemplate(service: string, templateId: string): Promise<T.LogTemplateRecord | null> {
+    return telemetry.getLogTemplate(this.db, service, templateId);
+  }
+  logCounts(
+    service: string,
+    templateId: string | null,
+    since: number,
+  ): Promise<{ bucket: number; count: number }[]> {
+    return telemetry.logCounts(this.db, service, templateId, since);
+  }
+  getLogOffset(source: string): Promise<T.LogPosition | null> {
+    return telemetry.getLogOffset(this.db, source);
+  }
+  logLines(filter: T.LogLineFilter): Promise<T.LogLine[]> {
+    return telemetry.logLines(this.db, filter);
+  }
+  pruneLogs(before: number): Promise<number> {
+    return telemetry.pruneLogs(this.db, before);
+  }
+  recordMetricSamples(samples: readonly T.MetricSample[]): Promise<void> {
+    return telemetry.recordMetricSamples(this.db, samples);
+  }
+  metricSamples(service: string, metric: string, since: number, limit?: number): Promise<T.MetricSample[]> {
+    return telemetry.metricSamples(this.db, service, metric, since, limit);
+  }
+  downsampleMetrics(before: number, stepMs: number): Promise<number> {
+    return telemetry.downsampleMetrics(this.db, before, stepMs);
+  }
+  metricRollups(service: string, metric: string, since: number): Promise<T.MetricRollup[]> {
+    return telemetry.metricRollups(this.db, service, metric, since);
+  }
+  pruneMetricRollups(before: number): Promise<number> {
+    return telemetry.pruneMetricRollups(this.db, before);
+  }
+  listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]> {
+    return telemetry.listMetricSeries(this.db, service);
   }
 }

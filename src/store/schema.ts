@@ -153,6 +153,8 @@ export interface StoreSchema {
   replicas: ReplicasTable;
   action_claims: ActionClaimsTable;
   api_tokens: ApiTokensTable;
+  silences: SilencesTable;
+  healing_switch: HealingSwitchTable;
 }
 
 /** API tokens: only a salted HMAC of each secret (see src/api/tokens.ts). */
@@ -165,4 +167,24 @@ export interface ApiTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+}
+
+/** Silences (migration 004): label matchers (JSON text) that suppress heals until ends_at. */
+export interface SilencesTable {
+  id: string;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+}
+
+/** The stop switch (migration 004): one row per switch, `global` today. */
+export interface HealingSwitchTable {
+  id: string;
+  stopped: number;
+  actor: string;
+  reason: string;
+  at: number;
 }

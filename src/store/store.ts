@@ -28,7 +28,14 @@ export interface ProbeRecord {
 export interface IncidentFilter extends Page {
   service?: string;
   state?: IncidentState | 'active';
+  /** Only incidents still open at or after this time (not resolved before it). */
+  since?: number;
+  /** Only incidents opened before this time. */
+  until?: number;
 }
+
+/** Fields of an incident that change without a state transition (correlation moves the root cause). */
+export type IncidentUpdate = Partial<Pick<Incident, 'service' | 'rootCause' | 'severity' | 'title'>>;
 
 export interface ActionFilter extends Page {
   service?: string;
@@ -60,6 +67,40 @@ export interface AuditVerification {
   entries: number;
   /** First sequence number whose hash does not match, when not ok. */
   brokenAt: number | null;
+}
+
+/** One label matcher of a silence, as Alertmanager writes them: `=`, `!=`, `=~` and `!~` (full match). */
+export interface SilenceMatcher {
+  name: string;
+  op: '=' | '!=' | '=~' | '!~';
+  value: string;
+}
+
+/** Heals of findings whose labels match every matcher are suppressed from startsAt until endsAt. */
+export interface Silence {
+  id: string;
+  matchers: SilenceMatcher[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+}
+
+/** The global stop switch: while `stopped`, no heal starts. */
+export interface HealingSwitch {
+  stopped: boolean;
+  actor: string;
+  reason: string;
+  at: number;
+}
+
+export interface OutcomeFilter extends Page {
+  service?: string;
+  cause?: string;
+  playbook?: string;
+  /** Outcomes at or after this time. */
+  since?: number;
 }
 
 /**
@@ -132,8 +173,157 @@ export interface Store {
   recordOutcome(o: Outcome): Promise<void>;
   listOutcomes(filter: Page & { service?: string }): Promise<Outcome[]>;
 
+  /** Outcomes by cause, playbook and time (the learner's query); newest first. */
+  listOutcomesBy(filter: OutcomeFilter): Promise<Outcome[]>;
+
+  createSilence(s: Silence): Promise<void>;
+  getSilence(id: string): Promise<Silence | null>;
+  /** Newest first; `activeAt`: only those in force then (startsAt <= t < endsAt). */
+  listSilences(filter: Page & { activeAt?: number }): Promise<Silence[]>;
+  /** Ends a silence now (endsAt = min(endsAt, at)); throws NotFoundError for an unknown id. */
+  expireSilence(id: string, at: number): Promise<Silence>;
+
+  /** The global stop switch; null when it was never set (healing runs). */
+  getHealingSwitch(): Promise<HealingSwitch | null>;
+  setHealingSwitch(s: HealingSwitch): Promise<void>;
+
   /** Appends to the hash-chained audit log: hash = sha256(prevHash + canonical JSON of the entry). */
   audit(e: AuditInput): Promise<AuditEntry>;
   listAudit(filter: Page & { subject?: string }): Promise<AuditEntry[]>;
   verifyAudit(): Promise<AuditVerification>;
+
+  /** Changes fields of an incident without a transition (updatedAt = at); a `note` entry says why. */
+  updateIncident(id: string, patch: IncidentUpdate, at: number, reason: string): Promise<Incident>;
+  /** Re-attaches every finding of incident `from` to incident `to`; returns how many moved. */
+  moveFindings(from: string, to: string): Promise<number>;
+  /** Services involved in the incident: its own and those of its attached findings, sorted. */
+  incidentServices(incidentId: string): Promise<string[]>;
+}
+
+/* ---- Telemetry (logs and metrics, migration 005) ---- */
+
+/** Where a tailed file was read to: its identity (device, inode) and the byte offset after the last line. */
+export interface LogPosition {
+  dev: number;
+  ino: number;
+  offset: number;
+}
+
+/** What one batch adds to a template: counts are deltas, first/last seen widen the stored range. */
+export interface LogTemplateDelta {
+  service: string;
+  templateId: string;
+  text: string;
+  category: string | null;
+  severity: string | null;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** Newest example lines; replace the stored ones when given. */
+  examples?: string[];
+}
+
+export interface LogTemplateRecord {
+  service: string;
+  templateId: string;
+  text: string;
+  category: string | null;
+  severity: string | null;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  examples: string[];
+  mergedInto: string | null;
+}
+
+export interface LogLine {
+  service: string;
+  at: number;
+  templateId: string;
+  level: string | null;
+  /** `file:PATH`, `stdout`, `stderr`, `push`. */
+  source: string;
+  text: string;
+}
+
+/**
+ * One batch of mined lines, written in one transaction: template counts, per-minute counts, merges, the lines,
+ * and the tail positions they account for. A crash keeps all of it or none, so a restart that resumes from
+ * the stored position neither loses nor repeats a line.
+ */
+export interface LogBatch {
+  templates: LogTemplateDelta[];
+  /** Templates the miner merged into more general ones: their stored counts move to `into`. */
+  merges?: { service: string; from: string; into: string }[];
+  /** Per-minute counts (bucket = the minute's start), added to what is stored. */
+  counts?: { service: string; templateId: string; bucket: number; count: number }[];
+  lines?: LogLine[];
+  offsets?: { source: string; position: LogPosition; at: number }[];
+}
+
+export interface LogTemplateFilter extends Page {
+  service?: string;
+  /** `count` (default): most frequent first; `recent`: last seen first. */
+  order?: 'count' | 'recent';
+  /** Include templates merged into others (default false). */
+  merged?: boolean;
+}
+
+export interface LogLineFilter {
+  service?: string;
+  templateId?: string;
+  /** Substring (case-insensitive) the line must contain. */
+  contains?: string;
+  since?: number;
+  /** The newest `limit` matching lines (default 100), returned oldest first. */
+  limit?: number;
+}
+
+export interface MetricSample {
+  service: string;
+  metric: string;
+  at: number;
+  value: number;
+}
+
+/** Raw samples of one step-wide bucket, summarised. */
+export interface MetricRollup {
+  service: string;
+  metric: string;
+  step: number;
+  bucket: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+}
+
+export interface Store {
+  recordLogBatch(batch: LogBatch): Promise<void>;
+  listLogTemplates(filter: LogTemplateFilter): Promise<{ items: LogTemplateRecord[]; total: number }>;
+  getLogTemplate(service: string, templateId: string): Promise<LogTemplateRecord | null>;
+  /** Per-minute counts of a service (one template, or all summed), oldest first. */
+  logCounts(
+    service: string,
+    templateId: string | null,
+    since: number,
+  ): Promise<{ bucket: number; count: number }[]>;
+  getLogOffset(source: string): Promise<LogPosition | null>;
+  logLines(filter: LogLineFilter): Promise<LogLine[]>;
+  /** Deletes lines and per-minute counts older than `before`; returns the lines deleted. */
+  pruneLogs(before: number): Promise<number>;
+
+  recordMetricSamples(samples: readonly MetricSample[]): Promise<void>;
+  /** Raw samples at or after `since`, oldest first (the newest `limit` when given). */
+  metricSamples(service: string, metric: string, since: number, limit?: number): Promise<MetricSample[]>;
+  /**
+   * Downsampling: raw samples older than `before` are summarised into `stepMs` rollups and deleted, in one
+   * transaction. Returns the raw samples folded.
+   */
+  downsampleMetrics(before: number, stepMs: number): Promise<number>;
+  metricRollups(service: string, metric: string, since: number): Promise<MetricRollup[]>;
+  pruneMetricRollups(before: number): Promise<number>;
+  /** Every series with samples or rollups, and its newest time. */
+  listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]>;
 }

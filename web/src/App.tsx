@@ -3,6 +3,7 @@ import { ApiError, api, type LiveState, live, type Me, session } from './api.js'
 import { useHashRoute } from './hooks.js';
 import { Actions } from './pages/Actions.js';
 import { Audit } from './pages/Audit.js';
+import { Backups } from './pages/Backups.js';
 import { IncidentDetail, Incidents } from './pages/Incidents.js';
 import { Metrics } from './pages/Metrics.js';
 import { Overview } from './pages/Overview.js';
@@ -11,6 +12,7 @@ const NAV = [
   ['/', 'Overview'],
   ['/incidents', 'Incidents'],
   ['/actions', 'Actions'],
+  ['/backups', 'Backups'],
   ['/metrics', 'Metrics'],
   ['/audit', 'Audit'],
 ] as const;
@@ -85,6 +87,7 @@ export function App() {
   if (parts[0] === 'incidents' && parts[1]) page = <IncidentDetail id={decodeURIComponent(parts[1])} />;
   else if (parts[0] === 'incidents') page = <Incidents params={params} />;
   else if (parts[0] === 'actions') page = <Actions />;
+  else if (parts[0] === 'backups') page = <Backups />;
   else if (parts[0] === 'metrics') page = <Metrics params={params} />;
   else if (parts[0] === 'audit') page = <Audit params={params} />;
   const current = `/${parts[0] ?? ''}`;

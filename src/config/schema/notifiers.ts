@@ -1,6 +1,15 @@
-/** `notifiers[]`: where people hear from Medic. */
+/** `notifiers[]`: where people hear from Medic, and which notifications go there. */
 import { z } from 'zod';
 import { duration, name } from './common.js';
+
+const CHANNELS = ['webhook', 'log', 'slack', 'pagerduty', 'email'] as const;
+
+export const notificationEvent = z.enum([
+  'incident.opened',
+  'incident.resolved',
+  'incident.escalated',
+  'action',
+]);
 
 export const notifierSchema = z
   .strictObject({
@@ -10,18 +19,57 @@ export const notifierSchema = z
         url: z.url(),
         headers: z.record(z.string(), z.string()).default({}),
         timeout: duration.default(5_000),
+        /** HMAC-SHA256 signing secret: `x-medic-signature` over `<timestamp>.<body>`. */
+        secret: z.string().min(1).optional(),
       })
       .optional(),
     log: z.strictObject({}).optional(),
+    slack: z.strictObject({ url: z.url(), timeout: duration.default(5_000) }).optional(),
+    pagerduty: z
+      .strictObject({
+        routing_key: z.string().min(1),
+        base_url: z.url().optional(),
+        timeout: duration.default(5_000),
+      })
+      .optional(),
+    email: z
+      .strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        secure: z.boolean().optional(),
+        require_tls: z.boolean().optional(),
+        user: z.string().optional(),
+        pass: z.string().optional(),
+        from: z.string().min(3),
+        to: z.array(z.string().min(3)).min(1),
+        timeout: duration.default(10_000),
+      })
+      .optional(),
     /** Which events go to this notifier. */
     events: z
-      .array(z.enum(['incident.opened', 'incident.resolved', 'incident.escalated', 'action']))
+      .array(notificationEvent)
       .default(['incident.opened', 'incident.resolved', 'incident.escalated']),
+    /** Only notifications matching every given field (services, minimum severity). */
+    match: z
+      .strictObject({
+        services: z.array(name).optional(),
+        severity: z.enum(['info', 'warning', 'critical']).optional(),
+      })
+      .optional(),
+    /**
+     * Alertmanager-like throttling per (service, event): the first waits `group_wait` and carries what else
+     * arrived meanwhile; later ones wait `group_interval`; the same message again only after `repeat_interval`.
+     */
+    group_wait: duration.optional(),
+    group_interval: duration.optional(),
+    repeat_interval: duration.optional(),
+    /** Dashboard base URL for links to incidents. */
+    link_base: z.url().optional(),
   })
   .superRefine((n, ctx) => {
-    const kinds = (['webhook', 'log'] as const).filter((k) => n[k] !== undefined);
+    const kinds = CHANNELS.filter((k) => n[k] !== undefined);
     if (kinds.length !== 1)
-      ctx.addIssue({ code: 'custom', message: 'a notifier needs exactly one of webhook, log' });
+      ctx.addIssue({ code: 'custom', message: `a notifier needs exactly one of ${CHANNELS.join(', ')}` });
   });
 
 export type NotifierConfig = z.output<typeof notifierSchema>;

@@ -1,6 +1,27 @@
 /** `policy`: the guard's rails. */
+import { Cron } from 'croner';
 import { z } from 'zod';
-import { autonomy, duration } from './common.js';
+import { autonomy, duration, name } from './common.js';
+
+export const maintenanceWindowSchema = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    /** When each window opens: a cron expression (5 or 6 fields, croner syntax). */
+    cron: z.string().min(1),
+    /** How long each window stays open. */
+    duration,
+    /** An IANA time zone for the cron expression (default: the host's). */
+    timezone: z.string().optional(),
+    /** Services it covers; absent: all. */
+    services: z.array(name).optional(),
+  })
+  .superRefine((w, ctx) => {
+    try {
+      new Cron(w.cron, { paused: true, timezone: w.timezone }).stop();
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: (err as Error).message });
+    }
+  });
 
 export const policySchema = z.strictObject({
   autonomy: autonomy.default('auto'),
@@ -21,6 +42,39 @@ export const policySchema = z.strictObject({
     .default({ max_actions: 10, window: 3_600_000 }),
   /** A service healthy this long is trusted again after an escalation. */
   healthy_reset: duration.default(600_000),
+  /** A heal runs on its own only when the learner-adjusted confidence reaches this; below, a human is asked. */
+  confidence_threshold: z.number().min(0).max(1).default(0.85),
+  /** Heals in flight at once (all services), and distinct targets one playbook may touch per window. */
+  blast_radius: z
+    .strictObject({
+      max_in_flight: z.number().int().min(1).default(3),
+      max_targets_per_playbook: z.number().int().min(1).default(5),
+      window: duration.default(3_600_000),
+    })
+    .default({ max_in_flight: 3, max_targets_per_playbook: 5, window: 3_600_000 }),
+  /** Heals never start inside these windows. */
+  maintenance: z.array(maintenanceWindowSchema).default([]),
+  /** A heal waiting for approval longer than this expires (skipped, audited). */
+  approval_ttl: duration.default(3_600_000),
+  /**
+   * The learner: the confidence is the mean of a Beta posterior whose prior has mean = the diagnosis'
+   * confidence and weight `prior_weight` pseudo-outcomes; past outcomes of the (cause, playbook) count with a
+   * weight halving every `half_life`.
+   */
+  learning: z
+    .strictObject({
+      prior_weight: z.number().positive().default(12),
+      half_life: duration.default(30 * 86_400_000),
+    })
+    .default({ prior_weight: 12, half_life: 30 * 86_400_000 }),
+  /** Backup retention: older records go (each file's last known good stays), at most keep_per_path each. */
+  backups: z
+    .strictObject({
+      max_age: duration.default(30 * 86_400_000),
+      keep_per_path: z.number().int().min(1).default(20),
+    })
+    .default({ max_age: 30 * 86_400_000, keep_per_path: 20 }),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;
+export type MaintenanceWindow = z.output<typeof maintenanceWindowSchema>;

@@ -74,7 +74,7 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
     category: 'exception',
     severity: 'critical',
     pattern:
-      /(^|\n)\s+at [\w$.<>]+\(|Traceback \(most recent call last\)|\b\w+(Exception|Error)\b[:\s]|\bpanic: |\bFATAL\b|\bSegmentation fault\b/,
+      /(^|\n)\s+at [\w$.<>]+\(|Traceback \(most recent call last\)|\w(?:Exception|Error)[:\s]|\bpanic: |\bFATAL\b|\bSegmentation fault\b/,
   },
 ];
 

@@ -58,3 +58,13 @@ describe('push payloads', () => {
     expect(parseLokiPush('nope').invalid).toBe(1);
   });
 });
+
+describe('text lines without a header', () => {
+  it('take a leading ISO-8601 timestamp as the time and mine the rest', async () => {
+    const { parseTextLine } = await import('./parse.js');
+    const r = parseTextLine('2026-01-02T03:04:05.678Z demo-service[12] GET /x 500 3ms', null);
+    expect(r.at).toBe(Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    expect(r.message).toBe('demo-service[12] GET /x 500 3ms');
+    expect(parseTextLine('plain words', null)).toMatchObject({ at: null, message: 'plain words' });
+  });
+});

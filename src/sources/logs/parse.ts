@@ -69,7 +69,13 @@ export function parseJsonLine(line: string): LogRecord | null {
 /** Parses a plain-text line with a header pattern; a line without the header is all message. */
 export function parseTextLine(line: string, header: HeaderParser | null): LogRecord {
   const h = header?.parse(line) ?? null;
-  if (!h) return { at: null, level: guessLevel(line), message: line, fields: {}, raw: line };
+  if (!h) {
+    // Without a header pattern, a leading ISO-8601 timestamp is the record's time, not part of its message.
+    const ts = header ? null : ISO_PREFIX.exec(line);
+    const at = ts ? toEpochMs(ts[1]) : null;
+    const message = ts && at !== null ? line.slice(ts[0].length) : line;
+    return { at, level: guessLevel(message), message, fields: {}, raw: line };
+  }
   const f = h.fields;
   const level = f['Level'] ?? f['level'] ?? f['Severity'] ?? null;
   const date = [f['Date'], f['Time']].filter(Boolean).join(' ') || f['Timestamp'] || '';
@@ -86,6 +92,8 @@ export function parseTextLine(line: string, header: HeaderParser | null): LogRec
 export function parseLine(line: string, header: HeaderParser | null = null): LogRecord {
   return parseJsonLine(line) ?? parseTextLine(line, header);
 }
+
+const ISO_PREFIX = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s+/;
 
 function guessLevel(text: string): string | null {
   const m = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b/.exec(

@@ -71,6 +71,8 @@ export class FileTailer {
   private ticking: Promise<void> | null = null;
   private lastData = 0;
   private resume: TailPosition | null;
+  /** Files rotated away after the one being finished, while nobody was tailing: read them in order next. */
+  private backlog: { dev: number; ino: number }[] = [];
   private readonly buf: Buffer;
 
   constructor(private readonly opts: TailOptions) {
@@ -130,11 +132,14 @@ export class FileTailer {
       await this.readToEnd(cur);
       const st = statOrNull(this.opts.path);
       if (st && (st.ino !== cur.ino || st.dev !== cur.dev)) {
-        // Rotated: the old file is finished (read to its end above); the new one starts at 0.
+        // Rotated: what the writer added between the read above and the rename is read now, then the old file
+        // is finished; the next one (a file rotated away while Medic was not running, else the new one)
+        // starts at 0.
+        await this.readToEnd(cur);
         await this.deliver([this.joiner.flush()]);
         closeSync(cur.fd);
         this.stats.rotations++;
-        this.cur = this.openAt(this.opts.path, 0);
+        this.cur = this.openAt(this.nextBacklog() ?? this.opts.path, 0);
         if (!this.cur) return;
         continue;
       }
@@ -159,6 +164,7 @@ export class FileTailer {
     if (pos && st && (st.ino !== pos.ino || st.dev !== pos.dev)) {
       const rotated = findByInode(this.opts.path, pos);
       if (rotated) {
+        this.backlog = rotatedAfter(this.opts.path, rotated, st);
         this.cur = this.openAt(rotated, pos.offset);
         return this.cur !== null;
       }
@@ -169,6 +175,16 @@ export class FileTailer {
     else if (!pos && this.opts.fromEnd) offset = st.size;
     this.cur = this.openAt(this.opts.path, offset);
     return this.cur !== null;
+  }
+
+  /** The next file of the backlog, found again by its inode (logrotate may have renamed it meanwhile). */
+  private nextBacklog(): string | null {
+    while (this.backlog.length > 0) {
+      const id = this.backlog.shift() as { dev: number; ino: number };
+      const found = findByInode(this.opts.path, { ...id, offset: 0 });
+      if (found) return found;
+    }
+    return null;
   }
 
   private openAt(path: string, offset: number): Open | null {
@@ -238,6 +254,36 @@ function statOrNull(path: string): Stats | null {
   } catch {
     return null;
   }
+}
+
+const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip)$/;
+
+/**
+ * Rotated files (same directory, name starting with the log's) written after `done`, oldest first by
+ * modification time, leaving out `done` itself and the live file: what rotated away while Medic was down.
+ */
+function rotatedAfter(path: string, done: string, live: Stats | null): { dev: number; ino: number }[] {
+  const doneSt = statOrNull(done);
+  if (!doneSt) return [];
+  const dir = dirname(path);
+  const base = basename(path);
+  const out: { dev: number; ino: number; mtime: number; name: string }[] = [];
+  try {
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(base) || COMPRESSED.test(name)) continue;
+      const full = join(dir, name);
+      if (full === path) continue;
+      const st = statOrNull(full);
+      if (!st?.isFile() || (st.ino === doneSt.ino && st.dev === doneSt.dev)) continue;
+      if (live && st.ino === live.ino && st.dev === live.dev) continue;
+      if (st.mtimeMs < doneSt.mtimeMs) continue;
+      out.push({ dev: st.dev, ino: st.ino, mtime: st.mtimeMs, name });
+    }
+  } catch {
+    return [];
+  }
+  out.sort((a, b) => a.mtime - b.mtime || a.name.localeCompare(b.name));
+  return out.map(({ dev, ino }) => ({ dev, ino }));
 }
 
 /** The file in the log's directory that has the saved inode: where logrotate renamed it. */

@@ -6,11 +6,15 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_initial.js';
 import * as m002 from './002_cluster.js';
 import * as m003 from './003_auth.js';
+import * as m004 from './004_healing.js';
+import * as m005 from './005_telemetry.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
   '002_cluster': m002,
   '003_auth': m003,
+  '004_healing': m004,
+  '005_telemetry': m005,
 };
 
 export const migrationProvider: MigrationProvider = {

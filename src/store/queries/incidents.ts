@@ -155,6 +155,11 @@ export async function listIncidents(
   if (filter.service !== undefined) base = base.where('service', '=', filter.service);
   if (filter.state === 'active') base = base.where('state', 'not in', [...TERMINAL_INCIDENT_STATES]);
   else if (filter.state !== undefined) base = base.where('state', '=', filter.state);
+  if (filter.until !== undefined) base = base.where('opened_at', '<', filter.until);
+  if (filter.since !== undefined) {
+    const since = filter.since;
+    base = base.where((eb) => eb.or([eb('resolved_at', 'is', null), eb('resolved_at', '>=', since)]));
+  }
   const total = countOf(await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst());
   const rows = await paged(
     base.selectAll().orderBy('opened_at', 'desc').orderBy('id', 'desc'),
@@ -163,12 +168,28 @@ export async function listIncidents(
   return { items: rows.map(rowToIncident), total };
 }
 
-/** The service's newest incident that is neither resolved nor suppressed. */
+/**
+ * The service's newest incident that is neither resolved nor suppressed: one opened for it, or one its
+ * findings are attached to (a dependent's findings join the incident of the dependency it fails because of).
+ */
 export async function activeIncident(db: Db, service: string): Promise<Incident | null> {
   const row = await db
     .selectFrom('incidents')
     .selectAll()
-    .where('service', '=', service)
+    .where((eb) =>
+      eb.or([
+        eb('service', '=', service),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom('findings')
+            .select('findings.incident_id')
+            .where('findings.service', '=', service)
+            .where('findings.incident_id', 'is not', null),
+        ),
+      ]),
+    )
     .where('state', 'not in', [...TERMINAL_INCIDENT_STATES])
     .orderBy('opened_at', 'desc')
     .orderBy('id', 'desc')

@@ -1,0 +1,144 @@
+import { checkName } from '../config/index.js';
+import { errorMessage, type Finding } from '../core/index.js';
+import { PROCESS_CHECK } from '../detect/index.js';
+import {
+  type AlertMapping,
+  mapAlerts,
+  type PayloadError,
+  parseAlertmanagerPayload,
+} from '../sources/alerts/index.js';
+import { DiagnosisPath } from './diagnosis.js';
+import type { Medic } from './medic.js';
+import type { Stage } from './stage.js';
+
+export interface IngestAnswer {
+  findings: number;
+  resolved: number;
+  unmapped: AlertMapping['unmapped'];
+}
+
+const instances = new WeakMap<Medic, AlertsStage>();
+
+/**
+ * Alertmanager's webhook at runtime: each firing alert is an `alert:<alertname>` check of its service, forced
+ * down in the health model (so heals and verification see the service failing) and submitted as a finding of
+ * kind `alert`; a resolved alert forces the check up again, which lets the incident resolve. The checks live
+ * beside the configured ones and are declared again after a config reload.
+ */
+export class AlertsStage implements Stage {
+  readonly name = 'alerts';
+  /** service → alert check → firing? */
+  private readonly checks = new Map<string, Map<string, boolean>>();
+
+  static of(medic: Medic): AlertsStage {
+    let stage = instances.get(medic);
+    if (!stage) {
+      stage = new AlertsStage(medic);
+      instances.set(medic, stage);
+    }
+    return stage;
+  }
+
+  private constructor(private readonly medic: Medic) {}
+
+  async start(): Promise<void> {}
+
+  async reload(): Promise<void> {
+    const services = this.medic.config().config.services;
+    for (const [service, checks] of this.checks) {
+      if (!services[service]) {
+        this.checks.delete(service);
+        continue;
+      }
+      this.declare(service);
+      const at = this.medic.clock.now();
+      for (const [check, firing] of checks) {
+        this.medic.health.force(service, check, firing ? 'down' : 'up', at, `${check} (after reload)`, {});
+      }
+    }
+  }
+
+  async stop(): Promise<void> {}
+
+  /** Validates and applies one webhook payload; a malformed one is refused with the reason. */
+  async ingest(
+    body: unknown,
+  ): Promise<{ ok: true; answer: IngestAnswer } | { ok: false; error: PayloadError }> {
+    const parsed = parseAlertmanagerPayload(body);
+    if (!parsed.ok) return parsed;
+    const cfg = this.medic.config().config;
+    const now = this.medic.clock.now();
+    const mapping = mapAlerts(parsed.payload, {
+      serviceLabels: cfg.alerts.service_labels,
+      services: new Set(Object.keys(cfg.services)),
+      now,
+    });
+    for (const f of mapping.findings) await this.fire(f);
+    for (const r of mapping.resolutions) await this.resolve(r.service, r.check, r.alertname);
+    if (mapping.unmapped.length > 0) {
+      this.medic.logger.warn({ unmapped: mapping.unmapped }, 'alerts not mapped to a service');
+    }
+    return {
+      ok: true,
+      answer: {
+        findings: mapping.findings.length,
+        resolved: mapping.resolutions.length,
+        unmapped: mapping.unmapped,
+      },
+    };
+  }
+
+  private async fire(f: Finding): Promise<void> {
+    this.track(f.service, f.check, true);
+    const at = this.medic.clock.now();
+    const obs = this.medic.health.force(f.service, f.check, 'down', at, f.summary, f.evidence);
+    try {
+      await this.medic.submitFinding(f);
+      if (obs?.change) await this.changed(obs.change, at);
+    } catch (err) {
+      this.medic.logger.error({ err: errorMessage(err), service: f.service }, 'alert finding failed');
+    }
+  }
+
+  private async resolve(service: string, check: string, alertname: string): Promise<void> {
+    if (!this.checks.get(service)?.has(check)) return; // resolved before Medic saw it fire
+    this.track(service, check, false);
+    const at = this.medic.clock.now();
+    const obs = this.medic.health.force(service, check, 'up', at, `${alertname} resolved`, {});
+    if (obs?.change) await this.changed(obs.change, at);
+  }
+
+  private async changed(
+    change: NonNullable<ReturnType<Medic['health']['force']>>['change'] & {},
+    at: number,
+  ) {
+    this.medic.bus.emit('health', { ...change, at });
+    await DiagnosisPath.of(this.medic).onHealth(change.service, change, at);
+  }
+
+  private track(service: string, check: string, firing: boolean): void {
+    const checks = this.checks.get(service) ?? new Map<string, boolean>();
+    const known = checks.has(check);
+    checks.set(check, firing);
+    this.checks.set(service, checks);
+    if (!known) this.declare(service);
+  }
+
+  /** The service's configured checks (as the daemon declares them) plus its alert checks. */
+  private declare(service: string): void {
+    const s = this.medic.config().config.services[service];
+    if (!s) return;
+    const checks = s.checks.map((c, i) => ({
+      name: checkName(c, i),
+      opts: { downAfter: c.down_after, upAfter: c.up_after },
+    }));
+    if (s.run) checks.push({ name: PROCESS_CHECK, opts: { downAfter: 1, upAfter: 1 } });
+    for (const check of this.checks.get(service)?.keys() ?? []) {
+      checks.push({ name: check, opts: { downAfter: 1, upAfter: 1 } });
+    }
+    this.medic.health.define(service, checks);
+  }
+}
+
+/** The stage's factory for stages.ts. */
+export const alertsStage = (medic: Medic): Stage => AlertsStage.of(medic);

@@ -1,0 +1,173 @@
+import path from 'node:path';
+import type { ServiceLogsConfig } from '../config/schema/logs.js';
+import { errorMessage, type TimerHandle } from '../core/index.js';
+import { FileTailer } from '../sources/logs/index.js';
+import type { Medic } from './medic.js';
+import type { Stage, StageFactory } from './stage.js';
+import { telemetryGate } from './telemetry/gate.js';
+import { telemetryHub } from './telemetry/hub.js';
+import { LogPipeline } from './telemetry/log-pipeline.js';
+
+interface Running {
+  config: string;
+  pipeline: LogPipeline;
+  tailers: FileTailer[];
+  rateTimer: TimerHandle | undefined;
+}
+
+/** How long lines' retention pruning waits between runs. */
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * Logs (issue 5): per service with a `logs` section, its files (tailed across rotation, resuming from the
+ * position stored with the lines), its supervised process's stdout and stderr, and pushed lines go through a
+ * LogPipeline; new or spiking error templates become `pattern` findings, and the error rate a metric series.
+ */
+export class LogsStage implements Stage {
+  readonly name = 'logs';
+  private readonly running = new Map<string, Running>();
+  private offs: (() => void)[] = [];
+  private pruneTimer: TimerHandle | undefined;
+
+  constructor(private readonly medic: Medic) {}
+
+  async start(): Promise<void> {
+    telemetryGate(this.medic).start();
+    this.offs.push(
+      this.medic.bus.on('signal', (s) => {
+        if (s.kind !== 'log') return;
+        const r = this.running.get(s.service);
+        if (!r || !this.configOf(s.service)?.stdout) return;
+        r.pipeline.offer({ text: s.line, at: s.at, source: s.stream });
+      }),
+    );
+    await this.apply();
+    this.schedulePrune(0);
+  }
+
+  async reload(): Promise<void> {
+    await this.apply();
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs) off();
+    this.offs = [];
+    this.medic.clock.clearTimeout(this.pruneTimer);
+    for (const name of [...this.running.keys()]) await this.stopService(name);
+    telemetryGate(this.medic).stop();
+  }
+
+  /** Queue and store counters per service (GET /api/logs/stats). */
+  stats() {
+    return [...this.running.values()].map((r) => r.pipeline.stats());
+  }
+
+  private configOf(service: string): ServiceLogsConfig | undefined {
+    return this.medic.config().config.services[service]?.logs;
+  }
+
+  private async apply(): Promise<void> {
+    const services = this.medic.config().config.services;
+    const wanted = new Map<string, ServiceLogsConfig>();
+    for (const [name, s] of Object.entries(services)) if (s.logs) wanted.set(name, s.logs);
+    for (const [name, r] of this.running) {
+      const cfg = wanted.get(name);
+      if (!cfg || JSON.stringify(cfg) !== r.config) await this.stopService(name);
+    }
+    for (const [name, cfg] of wanted) {
+      if (this.running.has(name)) continue;
+      try {
+        await this.startService(name, cfg);
+      } catch (err) {
+        this.medic.logger.error({ service: name, err: errorMessage(err) }, 'cannot start log ingestion');
+      }
+    }
+    telemetryGate(this.medic).setServices('logs', wanted.keys());
+  }
+
+  private async startService(service: string, cfg: ServiceLogsConfig): Promise<void> {
+    const { store, clock, logger } = this.medic;
+    const gate = telemetryGate(this.medic);
+    const known = await store.listLogTemplates({ service, merged: true });
+    const pipeline = new LogPipeline({
+      service,
+      config: cfg,
+      store,
+      clock,
+      logger,
+      known: known.items.map((t) => t.templateId),
+      onFinding: (f) => {
+        gate.mark(service, f.check, clock.now() + cfg.novelty.window, f.summary);
+        void this.medic
+          .submitFinding(f)
+          .catch((err) => logger.error({ err: errorMessage(err), service }, 'log finding not handled'));
+      },
+    });
+    const r: Running = { config: JSON.stringify(cfg), pipeline, tailers: [], rateTimer: undefined };
+    this.running.set(service, r);
+    telemetryHub(this.medic).sinks.set(service, pipeline);
+    pipeline.start();
+    const baseDir = this.medic.config().baseDir;
+    for (const f of cfg.files) {
+      const file = path.resolve(baseDir, f.path);
+      const key = `${service}:${file}`;
+      const tailer = new FileTailer({
+        path: file,
+        clock,
+        pollMs: f.poll,
+        fromEnd: f.from === 'end',
+        continuation:
+          f.multiline === true ? undefined : f.multiline === false ? null : new RegExp(f.multiline),
+        onRecords: (records) => pipeline.pushRecords(records, key, `file:${file}`),
+      });
+      tailer.resumeAt(await store.getLogOffset(key));
+      r.tailers.push(tailer);
+      await tailer.start();
+    }
+    const tickRate = () => {
+      const rates = pipeline.takeRates(cfg.rate_interval);
+      const now = clock.now();
+      const hub = telemetryHub(this.medic);
+      hub.publish(service, 'logs.error_rate', now, rates.errors);
+      hub.publish(service, 'logs.lines_rate', now, rates.lines);
+      r.rateTimer = clock.setTimeout(tickRate, cfg.rate_interval);
+    };
+    r.rateTimer = clock.setTimeout(tickRate, cfg.rate_interval);
+  }
+
+  private async stopService(service: string): Promise<void> {
+    const r = this.running.get(service);
+    if (!r) return;
+    this.running.delete(service);
+    this.medic.clock.clearTimeout(r.rateTimer);
+    const hub = telemetryHub(this.medic);
+    if (hub.sinks.get(service) === r.pipeline) hub.sinks.delete(service);
+    for (const t of r.tailers) await t.stop();
+    await r.pipeline.stop();
+    const s = r.pipeline.stats();
+    this.medic.logger.info({ ...s }, 'log ingestion stopped');
+  }
+
+  private schedulePrune(delay: number): void {
+    this.pruneTimer = this.medic.clock.setTimeout(() => {
+      void this.prune().finally(() => {
+        if (this.offs.length > 0) this.schedulePrune(PRUNE_EVERY_MS);
+      });
+    }, delay);
+  }
+
+  private async prune(): Promise<void> {
+    const configs = Object.values(this.medic.config().config.services).flatMap((s) =>
+      s.logs ? [s.logs] : [],
+    );
+    if (configs.length === 0) return;
+    const keep = Math.max(...configs.map((c) => c.retention));
+    try {
+      await this.medic.store.pruneLogs(this.medic.clock.now() - keep);
+    } catch (err) {
+      this.medic.logger.warn({ err: errorMessage(err) }, 'log retention: prune failed');
+    }
+  }
+}
+
+export const logsStage: StageFactory = (medic) => new LogsStage(medic);

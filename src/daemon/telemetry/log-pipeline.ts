@@ -1,0 +1,325 @@
+import type { Logger } from 'pino';
+import type { ServiceLogsConfig } from '../../config/schema/logs.js';
+import { type Clock, errorMessage, type Finding } from '../../core/index.js';
+import {
+  type Classification,
+  ErrorClassifier,
+  NoveltyDetector,
+  type Template,
+  TemplateMiner,
+} from '../../detect/logs/index.js';
+import {
+  BoundedQueue,
+  compileHeader,
+  type HeaderParser,
+  type LogRecord,
+  parseJsonLine,
+  parseLine,
+  parseTextLine,
+  type TailRecord,
+} from '../../sources/logs/index.js';
+import type { LogBatch, LogLine, LogPosition, LogTemplateDelta, Store } from '../../store/index.js';
+import type { LogSink, LogSinkStats } from './hub.js';
+
+/** One record on its way to the miner. */
+export interface LogItem {
+  text: string;
+  /** When it arrived (the record's own time, if it has one, wins). */
+  at: number;
+  /** `stdout`, `stderr`, `push`, `file:PATH`. */
+  source: string;
+  /** For tailed files: the offset key and the position just after this record. */
+  file?: { key: string; pos: LogPosition };
+  /** A pushed record already parsed. */
+  parsed?: LogRecord;
+}
+
+export interface LogPipelineOptions {
+  service: string;
+  config: ServiceLogsConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** A `pattern` finding (new or spiking error template). */
+  onFinding(f: Finding): void;
+  /** Template ids the store already knows for this service: seen before, so not new after a restart. */
+  known?: Iterable<string>;
+}
+
+export type LineParser = (text: string) => LogRecord;
+
+export function lineParser(format: string): LineParser {
+  if (format === 'json') return (t) => parseJsonLine(t) ?? parseTextLine(t, null);
+  if (format === 'text') return (t) => parseTextLine(t, null);
+  const header: HeaderParser | null = format === 'auto' ? null : compileHeader(format);
+  return (t) => parseLine(t, header);
+}
+
+interface Pending {
+  delta: LogTemplateDelta;
+  template: Template;
+}
+
+/**
+ * One service's log path: sources → bounded queue → parse → mine → classify → novelty → one store
+ * transaction per batch (template counts, per-minute counts, the lines, and the tail positions they account
+ * for). A line whose template is also used by non-error lines but which is itself an error (`GET <*> <*>`
+ * answered 500) gets its own template id, `<template>~<category>`: an error burst is a new pattern even when
+ * its text has the shape of normal traffic.
+ */
+export class LogPipeline implements LogSink {
+  readonly service: string;
+  readonly queue: BoundedQueue<LogItem>;
+  readonly miner: TemplateMiner;
+  private readonly classifier: ErrorClassifier;
+  private readonly novelty: NoveltyDetector;
+  private readonly parse: LineParser;
+  private readonly seen: Set<string>;
+  /** Every stored template id and the miner's template behind it (to notice merges). */
+  private readonly stored = new Map<string, Template>();
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private wake: (() => void) | null = null;
+  private processed = 0;
+  private storedLines = 0;
+  private storeErrors = 0;
+  /** Lines and error lines since the last rate sample. */
+  private rateLines = 0;
+  private rateErrors = 0;
+
+  constructor(private readonly o: LogPipelineOptions) {
+    this.service = o.service;
+    const c = o.config;
+    this.queue = new BoundedQueue<LogItem>(c.queue.capacity, c.queue.overflow);
+    this.miner = new TemplateMiner({
+      ...(c.miner.similarity !== undefined && { similarity: c.miner.similarity }),
+      ...(c.miner.depth !== undefined && { depth: c.miner.depth }),
+      ...(c.miner.max_children !== undefined && { maxChildren: c.miner.max_children }),
+      ...(c.miner.max_clusters !== undefined && { maxClusters: c.miner.max_clusters }),
+      ...(c.miner.max_word_values !== undefined && { maxWordValues: c.miner.max_word_values }),
+    });
+    this.classifier = new ErrorClassifier(c.rules);
+    this.novelty = new NoveltyDetector(o.clock, {
+      service: o.service,
+      windowMs: c.novelty.window,
+      warmupMs: c.novelty.warmup,
+      spikeSigma: c.novelty.spike_sigma,
+      spikeMinCount: c.novelty.spike_min_count,
+      examples: c.novelty.examples,
+      errorsOnly: c.novelty.errors_only,
+    });
+    this.parse = lineParser(c.format);
+    this.seen = new Set(o.known ?? []);
+  }
+
+  get acceptsPush(): boolean {
+    return this.o.config.push;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Processes and stores what is queued, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    while (this.queue.size > 0) await this.step();
+  }
+
+  /** A line that cannot wait (stdout, push): queued or dropped and counted. */
+  offer(item: LogItem): boolean {
+    const ok = this.queue.offer(item);
+    this.wake?.();
+    return ok;
+  }
+
+  offerLines(lines: { text: string; at: number | null; parsed?: LogRecord }[], source: string): number {
+    let n = 0;
+    const now = this.o.clock.now();
+    for (const l of lines) {
+      const item: LogItem = { text: l.text, at: l.at ?? now, source };
+      if (l.parsed) item.parsed = l.parsed;
+      if (this.queue.offer(item)) n++;
+    }
+    this.wake?.();
+    return n;
+  }
+
+  /** Tailed records wait for room (the file keeps them): backpressure, never a drop. */
+  async pushRecords(records: TailRecord[], key: string, source: string): Promise<void> {
+    const now = this.o.clock.now();
+    for (const r of records) {
+      const item: LogItem = {
+        text: r.text,
+        at: now,
+        source,
+        file: { key, pos: { dev: r.dev, ino: r.ino, offset: r.end } },
+      };
+      if (this.queue.size >= this.queue.capacity) {
+        this.wake?.();
+        await this.queue.push(item);
+      } else this.queue.offer(item);
+    }
+    this.wake?.();
+  }
+
+  stats(): LogSinkStats {
+    const q = this.queue.stats();
+    return {
+      service: this.service,
+      enqueued: q.enqueued,
+      dropped: q.dropped,
+      processed: this.processed,
+      stored: this.storedLines,
+      queued: q.size,
+      highWater: q.highWater,
+      templates: this.miner.templates().length,
+      storeErrors: this.storeErrors,
+    };
+  }
+
+  /** Lines and error lines per second since the last call. */
+  takeRates(intervalMs: number): { lines: number; errors: number } {
+    const r = { lines: (this.rateLines * 1000) / intervalMs, errors: (this.rateErrors * 1000) / intervalMs };
+    this.rateLines = 0;
+    this.rateErrors = 0;
+    return r;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      if (this.queue.size === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          if (this.queue.size > 0 || !this.running) resolve();
+        });
+        this.wake = null;
+        continue;
+      }
+      await this.step();
+    }
+  }
+
+  /** Mines one batch and stores it in one transaction. */
+  async step(): Promise<void> {
+    const items = this.queue.drain(this.o.config.queue.batch);
+    if (items.length === 0) return;
+    const batch = this.mine(items);
+    try {
+      await this.o.store.recordLogBatch(batch);
+      this.storedLines += items.length;
+    } catch (err) {
+      this.storeErrors++;
+      this.o.logger.warn(
+        { service: this.service, err: errorMessage(err), lines: items.length },
+        'could not store log lines',
+      );
+    }
+  }
+
+  mine(items: LogItem[]): LogBatch {
+    const service = this.service;
+    const keepLines = this.o.config.retention > 0;
+    const pending = new Map<string, Pending>();
+    const counts = new Map<string, { service: string; templateId: string; bucket: number; count: number }>();
+    const lines: LogLine[] = [];
+    const offsets = new Map<string, { source: string; position: LogPosition; at: number }>();
+    const examplesMax = this.o.config.novelty.examples;
+    const allTemplates = !this.o.config.novelty.errors_only;
+    for (const item of items) {
+      const rec = item.parsed ?? this.parse(item.text);
+      // Stored times are when Medic received the line (retention, rates and novelty run on them); the
+      // record's own time stays in its text.
+      const at = item.at;
+      const m = this.miner.add(rec.message, at);
+      const error: Classification | null = this.classifier.classify(item.text, rec.level ?? undefined);
+      const id = error ? `${m.template.id}~${error.category}` : m.template.id;
+      const isNew = !this.seen.has(id);
+      if (isNew) this.seen.add(id);
+      let p = pending.get(id);
+      if (!p) {
+        p = {
+          template: m.template,
+          delta: {
+            service,
+            templateId: id,
+            text: '',
+            category: error?.category ?? null,
+            severity: error?.severity ?? null,
+            count: 0,
+            firstSeen: at,
+            lastSeen: at,
+            examples: [],
+          },
+        };
+        pending.set(id, p);
+      }
+      p.template = m.template;
+      const d = p.delta;
+      d.count++;
+      if (at < d.firstSeen) d.firstSeen = at;
+      if (at > d.lastSeen) d.lastSeen = at;
+      if ((isNew || error) && (d.examples as string[]).length < examplesMax)
+        (d.examples as string[]).push(item.text);
+      const bucket = Math.floor(at / 60_000) * 60_000;
+      const ck = `${id}\u0000${bucket}`;
+      const c = counts.get(ck);
+      if (c) c.count++;
+      else counts.set(ck, { service, templateId: id, bucket, count: 1 });
+      if (keepLines)
+        lines.push({ service, at, templateId: id, level: rec.level, source: item.source, text: item.text });
+      if (item.file)
+        offsets.set(item.file.key, { source: item.file.key, position: item.file.pos, at: item.at });
+      this.rateLines++;
+      if (error) {
+        this.rateErrors++;
+        const findings = this.novelty.observe({
+          templateId: id,
+          template: this.textOf(m.template, error),
+          line: item.text,
+          created: isNew,
+          error,
+        });
+        for (const f of findings) this.o.onFinding(f);
+      } else if (allTemplates) {
+        for (const f of this.novelty.observe({
+          templateId: id,
+          template: this.miner.text(m.template),
+          line: item.text,
+          created: isNew,
+          error: null,
+        }))
+          this.o.onFinding(f);
+      }
+    }
+    this.processed += items.length;
+    const templates: LogTemplateDelta[] = [];
+    for (const [id, p] of pending) {
+      const live = this.miner.resolve(p.template);
+      p.delta.text = this.textOf(live, p.delta.category ? { category: p.delta.category } : null);
+      templates.push(p.delta);
+      this.stored.set(id, p.template);
+    }
+    const merges: LogBatch['merges'] = [];
+    for (const [id, t] of this.stored) {
+      if (!t.mergedInto) continue;
+      const suffix = id.includes('~') ? id.slice(id.indexOf('~')) : '';
+      const into = this.miner.resolve(t).id + suffix;
+      this.stored.delete(id);
+      if (into !== id) {
+        merges.push({ service, from: id, into });
+        this.stored.set(into, this.miner.resolve(t));
+      }
+    }
+    return { templates, merges, counts: [...counts.values()], lines, offsets: [...offsets.values()] };
+  }
+
+  private textOf(t: Template, error: Pick<Classification, 'category'> | null): string {
+    const text = this.miner.text(this.miner.resolve(t));
+    return error ? `${text} [${error.category}]` : text;
+  }
+}

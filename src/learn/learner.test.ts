@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { policySchema } from '../config/index.js';
+import { type Outcome, SimulatedClock } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import { decay, explain, Learner, posterior } from './learner.js';
+import { summarizeOutcomes } from './outcomes.js';
+
+const policy = policySchema.parse({}).learning;
+const DAY = 86_400_000;
+const fail = (at: number) => ({ success: false, at });
+const ok = (at: number) => ({ success: true, at });
+
+describe('the learner (Beta posterior)', () => {
+  it('starts at the diagnosis confidence and moves with outcomes', () => {
+    expect(posterior(1, [], 0, policy).confidence).toBe(1);
+    expect(posterior(0.9, [], 0, policy).confidence).toBeCloseTo(0.9);
+    const fails = (n: number) =>
+      posterior(
+        1,
+        Array.from({ length: n }, () => fail(0)),
+        0,
+        policy,
+      ).confidence;
+    expect(fails(2)).toBeCloseTo(12 / 14); // still runs at the default threshold
+    expect(fails(2)).toBeGreaterThanOrEqual(0.85);
+    expect(fails(3)).toBeLessThan(0.85);
+    expect(fails(5)).toBeCloseTo(12 / 17);
+    // Successes earn trust back: 0.8 diagnosis + 4 successes reaches the threshold.
+    const earned = posterior(0.8, [ok(0), ok(0), ok(0), ok(0)], 0, policy);
+    expect(earned.confidence).toBeCloseTo((9.6 + 4) / 16);
+    expect(earned.confidence).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('forgets with a half life, in simulated time', async () => {
+    expect(decay(0, DAY)).toBe(1);
+    expect(decay(DAY, DAY)).toBeCloseTo(0.5);
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 1));
+    const outcomes: Outcome[] = Array.from({ length: 5 }, (_, i) => ({
+      incidentId: null,
+      service: 'api',
+      cause: 'crash',
+      playbook: 'restart',
+      success: false,
+      healMs: null,
+      at: clock.now() - i,
+    }));
+    const store = { listOutcomesBy: async () => outcomes } as unknown as Store;
+    const learner = new Learner(store, clock, () => policy);
+    const fresh = await learner.assess('crash', 'restart', 1);
+    expect(fresh.confidence).toBeCloseTo(12 / 17, 3);
+    await clock.advance(policy.half_life);
+    expect((await learner.assess('crash', 'restart', 1)).confidence).toBeCloseTo(12 / 14.5, 3);
+    await clock.advance(9 * policy.half_life);
+    expect((await learner.assess('crash', 'restart', 1)).confidence).toBeGreaterThan(0.99);
+    expect(explain(fresh)).toBe(
+      'confidence 0.71 (diagnosis 1.00; learned from 0 of 5 past heals succeeding)',
+    );
+  });
+
+  it('ranks candidates by learned confidence, ties in config order', async () => {
+    const history: Record<string, Outcome[]> = {
+      restart: [false, false, false].map((success, i) => ({
+        incidentId: null,
+        service: 'api',
+        cause: 'crash',
+        playbook: 'restart',
+        success,
+        healMs: null,
+        at: i,
+      })),
+    };
+    const store = {
+      listOutcomesBy: async (f: { playbook: string }) => history[f.playbook] ?? [],
+    } as unknown as Store;
+    const learner = new Learner(store, new SimulatedClock(10), () => policy);
+    const ranked = await learner.rank('crash', [
+      { name: 'restart', base: 1 },
+      { name: 'scale', base: 1 },
+      { name: 'clear-cache', base: 1 },
+    ]);
+    expect(ranked.map((r) => r.name)).toEqual(['scale', 'clear-cache', 'restart']);
+  });
+
+  it('summarizes outcomes: totals, rates per (cause, playbook), mean time to heal', () => {
+    const o = (cause: string, playbook: string, success: boolean, healMs: number | null): Outcome => ({
+      incidentId: null,
+      service: 'api',
+      cause,
+      playbook,
+      success,
+      healMs,
+      at: 0,
+    });
+    const s = summarizeOutcomes(
+      [
+        o('crash', 'restart', true, 1000),
+        o('crash', 'restart', true, 3000),
+        o('crash', 'restart', false, null),
+        o('oom', 'scale', true, 500),
+      ],
+      0,
+      policy,
+    );
+    expect(s).toMatchObject({ total: 4, successes: 3, successRate: 0.75, meanHealMs: 1500 });
+    expect(s.groups[0]).toMatchObject({
+      cause: 'crash',
+      playbook: 'restart',
+      attempts: 3,
+      successes: 2,
+      meanHealMs: 2000,
+    });
+    expect(s.groups[0]!.learnedConfidence).toBeCloseTo(14 / 15);
+  });
+});

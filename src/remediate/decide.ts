@@ -1,0 +1,200 @@
+import { errorMessage, newId } from '../core/index.js';
+import { explain, type Learner, type Posterior } from '../learn/index.js';
+import type { EngineDeps } from './deps.js';
+import { evaluateGuard, type GuardDecision } from './guard.js';
+import { matchPlaybooks } from './playbooks.js';
+import {
+  type Context,
+  journalSteps,
+  type PlannedStep,
+  planSteps,
+  type Run,
+  templateVars,
+  UNKNOWN_CAUSE,
+} from './run.js';
+import { activeMaintenance, findingLabels, silenceMatches } from './silences.js';
+
+/** What a decision hands on to the rest of the engine; each is one call, so the pieces stay apart. */
+export interface DecideHooks {
+  context(service: string): Context | undefined;
+  /** Sweeps stale approvals first, so one that timed out does not keep blocking a new decision. */
+  expireApprovals(): Promise<number>;
+  /** The run now waits for a human: expire it on time. */
+  awaitApproval(runId: string): void;
+  execute(run: Run, planned: PlannedStep[]): Promise<void>;
+  /** Services other than `service` with steps running: the guard's concurrency rail. */
+  inFlight(service: string): number;
+  escalate(run: Run, why: string): Promise<void>;
+  schedule(service: string, delay: number, only: string): void;
+  /** The stop switch or a silence refused the heal: decide again when it lifts. */
+  block(service: string): void;
+}
+
+/**
+ * Decides one heal: the finding (with its diagnosis, if any) picks the candidate playbooks, the learner ranks
+ * them by how well each did for that cause, the best is planned (a plan out of bounds is refused and
+ * escalated), and the guard rules on it: run, ask a human, suggest, dry run, or not now.
+ */
+export class Decider {
+  constructor(
+    private readonly d: Pick<EngineDeps, 'config' | 'store' | 'clock' | 'incidents' | 'journal'>,
+    private readonly learner: Learner,
+    private readonly hooks: DecideHooks,
+  ) {}
+
+  /** `only` names the playbook to retry after a back-off; else every matching playbook competes. */
+  async decide(service: string, only?: string): Promise<void> {
+    const cfg = this.d.config().config;
+    const incident = await this.d.store.activeIncident(service);
+    const ctx = this.hooks.context(service);
+    if (!incident || !ctx) return;
+    const now = this.d.clock.now();
+    await this.hooks.expireApprovals();
+    const waiting = await this.d.store.listActions({
+      incidentId: incident.id,
+      state: 'awaiting_approval',
+      limit: 1,
+    });
+    if (waiting.total > 0) return; // a human is already asked about this incident
+    const cause = ctx.diagnosis?.cause ?? UNKNOWN_CAUSE;
+    const base = baseConfidence(ctx);
+    const names = only
+      ? cfg.playbooks[only]
+        ? [only]
+        : []
+      : matchPlaybooks(cfg, ctx.finding, ctx.diagnosis)
+          .filter((m) => ctx.finding.at + m.playbook.when.for <= now)
+          .map((m) => m.name);
+    if (names.length === 0) return;
+    const ranked = await this.learner.rank(
+      cause,
+      names.map((name) => ({ name, base })),
+    );
+    const best = ranked[0]!;
+    const playbook = cfg.playbooks[best.name]!;
+    const run: Run = {
+      id: newId('run'),
+      service,
+      name: best.name,
+      playbook,
+      incident,
+      cause,
+      confidence: best.posterior.confidence,
+      vars: templateVars(service, incident, ctx),
+    };
+
+    // Plan first: a plan the action refuses (a value out of bounds, a bad name) never reaches the guard.
+    let planned: PlannedStep[];
+    try {
+      planned = planSteps(this.d, run);
+    } catch (err) {
+      const reason = `playbook ${run.name} refused at planning: ${errorMessage(err)}`;
+      await this.d.store.audit({
+        at: now,
+        actor: 'medic',
+        event: 'plan.refused',
+        subject: service,
+        data: { playbook: run.name, incident: incident.id, reason },
+      });
+      await this.d.incidents.note(incident.id, reason);
+      await this.hooks.escalate(run, reason);
+      return;
+    }
+
+    const labels = findingLabels(ctx.finding, ctx.diagnosis?.cause);
+    const silences = await this.d.store.listSilences({ activeAt: now });
+    const window = activeMaintenance(cfg.policy.maintenance, service, now);
+    const decision = evaluateGuard({
+      service,
+      playbook: run.name,
+      autonomy: playbook.autonomy ?? cfg.services[service]?.autonomy ?? cfg.policy.autonomy,
+      policy: cfg.policy,
+      state: await this.d.store.getGuardState(service),
+      recentRuns: await this.recentRuns(service, now - cfg.policy.rate_limit.window),
+      now,
+      stop: await this.d.store.getHealingSwitch(),
+      maintenance: window ? { name: window.window.name ?? window.window.cron, closes: window.closes } : null,
+      silence: silences.find((s) => silenceMatches(s, labels, now)) ?? null,
+      confidence: { value: best.posterior.confidence, why: explain(best.posterior) },
+      inFlight: this.hooks.inFlight(service),
+      playbookTargets: await this.playbookTargets(run.name, now - cfg.policy.blast_radius.window),
+    });
+    await this.auditDecision(run, decision, best.posterior, ranked);
+    switch (decision.verdict) {
+      case 'run':
+        return this.hooks.execute(run, planned);
+      case 'ask':
+      case 'suggest':
+      case 'dry_run': {
+        const state = decision.verdict === 'ask' ? 'awaiting_approval' : 'skipped';
+        await journalSteps(this.d, run, planned, state, decision.reason, decision.verdict === 'dry_run');
+        if (decision.verdict === 'ask') this.hooks.awaitApproval(run.id);
+        await this.d.incidents.note(incident.id, `playbook ${run.name}: ${decision.reason}`);
+        return;
+      }
+      default:
+        await this.d.incidents.note(incident.id, `playbook ${run.name} not run: ${decision.reason}`);
+        if (decision.rail === 'stop_switch' || decision.rail === 'silence') this.hooks.block(service);
+        if (decision.retryAt !== undefined)
+          this.hooks.schedule(service, Math.max(0, decision.retryAt - now), run.name);
+    }
+  }
+
+  /** Every verdict is audited with the candidates and their confidence: why Medic did (or did not) act. */
+  private async auditDecision(
+    run: Run,
+    decision: GuardDecision,
+    p: Posterior,
+    ranked: readonly { name: string; posterior: Posterior }[],
+  ): Promise<void> {
+    await this.d.store.audit({
+      at: this.d.clock.now(),
+      actor: 'medic',
+      event: `guard.${decision.verdict}`,
+      subject: run.service,
+      data: {
+        playbook: run.name,
+        incident: run.incident.id,
+        rail: decision.rail,
+        reason: decision.reason,
+        cause: run.cause,
+        confidence: Number(p.confidence.toFixed(4)),
+        candidates: ranked.map((r) => ({
+          playbook: r.name,
+          confidence: Number(r.posterior.confidence.toFixed(4)),
+        })),
+      },
+    });
+  }
+
+  /** Heals started on the service since `since`: the guard's rate limit. */
+  private async recentRuns(service: string, since: number): Promise<number> {
+    const { items } = await this.d.store.listActions({ service, limit: 1000 });
+    return items.filter((a) => a.step === 0 && a.createdAt >= since && !a.dryRun && a.state !== 'skipped')
+      .length;
+  }
+
+  /** Distinct services a playbook started on since `since` (not counting dry runs and skipped plans). */
+  private async playbookTargets(playbook: string, since: number): Promise<string[]> {
+    const { items } = await this.d.store.listActions({ limit: 2000 });
+    const out = new Set<string>();
+    for (const a of items) {
+      if (a.createdAt < since) break; // newest first
+      if (
+        a.playbook === playbook &&
+        a.step === 0 &&
+        !a.dryRun &&
+        a.state !== 'skipped' &&
+        a.state !== 'awaiting_approval'
+      )
+        out.add(a.service);
+    }
+    return [...out];
+  }
+}
+
+/** The diagnosis' confidence; with none, 1 for a service that is down (today's behaviour), else the score. */
+function baseConfidence(ctx: Context): number {
+  if (ctx.diagnosis) return ctx.diagnosis.confidence;
+  return ctx.finding.kind === 'down' ? 1 : Math.min(1, Math.max(0, ctx.finding.score));
+}

@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/index.js';
+import type { Bus, Clock, ServiceHealth } from '../core/index.js';
+import type { IncidentManager } from '../incidents/index.js';
+import type { Learner } from '../learn/index.js';
+import type { Store } from '../store/index.js';
+import type { NotifyMessage, ServiceControl } from './actions/index.js';
+import type { Backups } from './backups.js';
+import type { Journal } from './journal.js';
+import type { VerifyDeps } from './verify.js';
+
+/**
+ * What the remediation engine needs from the daemon. It lives apart from engine.ts so the engine's parts can
+ * name the slice they use (`Pick<EngineDeps, ...>`) without importing the engine that composes them.
+ */
+export interface EngineDeps {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  journal: Journal;
+  incidents: IncidentManager;
+  control: ServiceControl;
+  logger: Logger;
+  config(): LoadedConfig;
+  health(service: string): ServiceHealth;
+  recheck(service: string): Promise<void>;
+  verifyPollMs?: number;
+  /** Claims the action for this replica before a step runs; false means another replica owns it. */
+  claim?(actionId: string): Promise<boolean>;
+  /** The backup store; default: `<store.dir>/backups` next to the config. */
+  backups?: Backups;
+  /** Sends `notify` steps and escalations with a route; absent: notify steps fail, escalations use the bus. */
+  notify?: (msg: NotifyMessage) => Promise<void>;
+  /** The learner; default: one over the store with `policy.learning`. */
+  learner?: Learner;
+}
+
+/** Verification after a heal and at start-up reconciliation polls the same way. */
+export function verifyDeps(
+  d: Pick<EngineDeps, 'bus' | 'clock' | 'health' | 'recheck' | 'verifyPollMs'>,
+): VerifyDeps {
+  return {
+    bus: d.bus,
+    clock: d.clock,
+    health: d.health,
+    recheck: d.recheck,
+    pollMs: d.verifyPollMs ?? 500,
+  };
+}

@@ -1,0 +1,109 @@
+import type { PlaybookConfig, StepConfig } from '../config/index.js';
+import type { Action, Diagnosis, Finding, Incident } from '../core/index.js';
+import { newId } from '../core/index.js';
+import { type ActionPlan, actions, stepKind } from './actions/index.js';
+import type { EngineDeps } from './deps.js';
+import { findingLabels } from './silences.js';
+import type { TemplateVars } from './template.js';
+
+/** The cause recorded (and learned from) when a heal runs without a diagnosis. */
+export const UNKNOWN_CAUSE = 'unknown';
+
+/** What the engine knows about why a service needs healing: the latest finding and its diagnosis. */
+export interface Context {
+  finding: Finding;
+  diagnosis: Diagnosis | null;
+}
+
+/** One chosen playbook on one service: everything deciding, running and learning share about a heal. */
+export interface Run {
+  id: string;
+  service: string;
+  name: string;
+  playbook: PlaybookConfig;
+  incident: Incident;
+  cause: string;
+  confidence: number;
+  vars: TemplateVars;
+}
+
+/** A planned step before it is journaled. */
+export interface PlannedStep {
+  plan: ActionPlan;
+  step: StepConfig;
+}
+
+/** The values a playbook's templates may use: the service, its incident, and the finding that started it. */
+export function templateVars(service: string, incident: Incident, ctx: Context | undefined): TemplateVars {
+  const f = ctx?.finding;
+  return {
+    service: { name: service },
+    incident: { id: incident.id, title: incident.title },
+    ...(f
+      ? {
+          finding: {
+            kind: f.kind,
+            check: f.check,
+            severity: f.severity,
+            summary: f.summary,
+            labels: findingLabels(f, ctx?.diagnosis?.cause),
+          },
+        }
+      : {}),
+    ...(ctx?.diagnosis ? { diagnosis: { cause: ctx.diagnosis.cause } } : {}),
+  };
+}
+
+/** Plans every step of the run's playbook; throws if an action refuses its step (a value out of bounds). */
+export function planSteps(d: Pick<EngineDeps, 'config'>, run: Run): PlannedStep[] {
+  const cfg = d.config();
+  return run.playbook.steps.map((step) => ({
+    step,
+    plan: actions.get(stepKind(step)).plan(step, run.service, cfg.config.services, {
+      baseDir: cfg.baseDir,
+      vars: run.vars,
+    }),
+  }));
+}
+
+/**
+ * Records the planned steps in the journal before anything runs. The run's id, cause and confidence ride in
+ * the params: an approval given later (or by another replica) rebuilds the run from them.
+ */
+export async function journalSteps(
+  d: Pick<EngineDeps, 'journal'>,
+  run: Run,
+  planned: PlannedStep[],
+  state: Action['state'],
+  reason: string,
+  dryRun: boolean,
+): Promise<Action[]> {
+  const out: Action[] = [];
+  for (const [i, { plan }] of planned.entries()) {
+    out.push(
+      await d.journal.intend(
+        {
+          id: newId('act'),
+          incidentId: run.incident.id,
+          service: plan.target,
+          playbook: run.name,
+          step: i,
+          kind: plan.kind,
+          params: {
+            ...plan.params,
+            ...(plan.backup ? { backupFiles: plan.backup.files } : {}),
+            runId: run.id,
+            description: plan.description,
+            cause: run.cause,
+            confidence: run.confidence,
+          },
+          state,
+          dryRun,
+          reason,
+        },
+        `${plan.description}: ${reason}`,
+      ),
+    );
+  }
+  return out;
+}

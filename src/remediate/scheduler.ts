@@ -1,0 +1,91 @@
+import type { TimerHandle } from '../core/index.js';
+import type { EngineDeps } from './deps.js';
+
+/**
+ * When to decide, and one heal per service at a time. It holds the timers that wait for a finding's `for`
+ * (or a back-off) to pass, the heal in flight for each service, and the services a stop switch or silence
+ * held back. What a decision does is not its business: it calls `decide`, which the engine supplies, so
+ * this file knows nothing of playbooks or the guard.
+ */
+export class HealScheduler {
+  /** The decision or heal in flight for each service: at most one. */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, TimerHandle>();
+  /** Services whose heal was refused by the stop switch or a silence: decided again when that lifts. */
+  private readonly blocked = new Set<string>();
+
+  constructor(
+    private readonly d: Pick<EngineDeps, 'clock' | 'logger' | 'health'>,
+    private readonly signal: AbortSignal,
+    private readonly decide: (service: string, only?: string) => Promise<void>,
+  ) {}
+
+  /** True while a decision or heal of the service runs. */
+  busy(service: string): boolean {
+    return this.running.has(service);
+  }
+
+  /** True while a decision of the service waits on a timer. */
+  waiting(service: string): boolean {
+    return this.pending.has(service);
+  }
+
+  /** Decides the service after `delay`, unless it is healthy or busy by then; `only` restricts the playbook. */
+  schedule(service: string, delay: number, only?: string): void {
+    this.cancel(service);
+    this.pending.set(
+      service,
+      this.d.clock.setTimeout(() => {
+        this.pending.delete(service);
+        if (this.signal.aborted || this.running.has(service)) return;
+        if (this.d.health(service) === 'healthy') return;
+        this.track(service, () => this.decide(service, only));
+      }, delay),
+    );
+  }
+
+  cancel(service: string): void {
+    const t = this.pending.get(service);
+    if (t) this.d.clock.clearTimeout(t);
+    this.pending.delete(service);
+  }
+
+  /** Runs the work as the service's one heal; an unexpected error is logged, never left unhandled. */
+  track(service: string, work: () => Promise<void>): void {
+    const p = work()
+      .catch((err) => this.d.logger.error({ err, service }, 'heal failed unexpectedly'))
+      .finally(() => this.running.delete(service));
+    this.running.set(service, p);
+  }
+
+  block(service: string): void {
+    this.blocked.add(service);
+  }
+
+  unblock(service: string): void {
+    this.blocked.delete(service);
+  }
+
+  /** The stop switch or a silence lifted: what they held back is decided again now. */
+  retryBlocked(): void {
+    const services = [...this.blocked];
+    this.blocked.clear();
+    for (const s of services) if (!this.running.has(s)) this.schedule(s, 0);
+  }
+
+  /** Drops every pending decision (Medic is stopping). */
+  clearTimers(): void {
+    for (const t of this.pending.values()) this.d.clock.clearTimeout(t);
+    this.pending.clear();
+  }
+
+  /** Resolves when the heals running now have finished. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** Resolves when no heal is running, including heals started while waiting. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+}

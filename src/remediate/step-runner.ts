@@ -1,0 +1,184 @@
+import type { Action } from '../core/index.js';
+import { errorMessage, formatDuration } from '../core/index.js';
+import { type ActionPlan, actions, backupFiles, type StepBackup } from './actions/index.js';
+import { StepApplier } from './apply.js';
+import type { Backups } from './backups.js';
+import { type EngineDeps, verifyDeps } from './deps.js';
+import type { Outcomes } from './outcomes.js';
+import { type Applied, rollback } from './rollback.js';
+import { journalSteps, type PlannedStep, planSteps, type Run } from './run.js';
+import { verifyHealthy } from './verify.js';
+
+/**
+ * Runs a decided (or approved) heal: each step is claimed, its files backed up and its state snapshotted
+ * (journaled `backed_up`), then applied with its timeout and retries; verification re-checks the service; a
+ * failure rolls the applied steps back in reverse order. A verified heal records the files as known good.
+ * How the heal ended is handed to `Outcomes`.
+ */
+export class StepRunner {
+  /** Services whose steps are running now: the guard's concurrency rail counts them. */
+  private readonly executing = new Set<string>();
+  private readonly applier: StepApplier;
+
+  constructor(
+    private readonly d: EngineDeps,
+    private readonly backups: Backups,
+    private readonly stopping: AbortSignal,
+    private readonly outcomes: Outcomes,
+  ) {
+    this.applier = new StepApplier(d, backups, stopping);
+  }
+
+  /** How many services other than `service` have steps running. */
+  inFlight(service: string): number {
+    return [...this.executing].filter((s) => s !== service).length;
+  }
+
+  /** Runs the approved steps, else journals the planned ones (planning them if not given) and runs those. */
+  async execute(run: Run, approved: Action[] | null, planned?: PlannedStep[]): Promise<void> {
+    this.executing.add(run.service);
+    try {
+      await this.executeSteps(run, approved, planned);
+    } finally {
+      this.executing.delete(run.service);
+    }
+  }
+
+  private async executeSteps(run: Run, approved: Action[] | null, planned?: PlannedStep[]): Promise<void> {
+    const { service, playbook } = run;
+    await this.d.incidents.transition(service, 'remediating', `running playbook ${run.name}`);
+    const steps =
+      approved ??
+      (await journalSteps(
+        this.d,
+        run,
+        planned ?? planSteps(this.d, run),
+        'planned',
+        `playbook ${run.name}`,
+        false,
+      ));
+    const applied: Applied[] = [];
+    for (const [i, action] of steps.entries()) {
+      const step = playbook.steps[i]!;
+      if (this.d.claim && !(await this.d.claim(action.id))) {
+        // Our lease lapsed or another replica took the step over: it reconciles it, we must not run it.
+        this.d.logger.warn(
+          { action: action.id, service },
+          'step not claimed: left to the replica that owns it',
+        );
+        return;
+      }
+      const impl = actions.get(action.kind);
+      const plan: ActionPlan = {
+        kind: action.kind,
+        target: action.service,
+        params: action.params,
+        description: String(action.params['description'] ?? action.kind),
+      };
+      const label = `step ${i + 1} (${action.kind})`;
+      // Back up what the step changes, and what rollback needs that is not a file, before it changes.
+      const backup: StepBackup = { files: [] };
+      try {
+        const files = backupFiles(plan);
+        if (files.length > 0) {
+          backup.files = await this.backups.backup(files, action.id, {
+            incidentId: run.incident.id,
+            reason: `before ${plan.description} (playbook ${run.name})`,
+            confidence: run.confidence,
+          });
+        }
+        if (impl.snapshot)
+          backup.state = await impl.snapshot(plan, this.applier.context(step, this.stopping));
+        if (backup.files.length > 0 || backup.state) {
+          const what = [
+            ...backup.files.map((f) => `${f.path} (${f.id})`),
+            ...(backup.state ? [`state ${JSON.stringify(backup.state)}`] : []),
+          ];
+          await this.d.journal.move(action.id, 'backed_up', `backed up ${what.join(', ')}`);
+        }
+      } catch (err) {
+        const reason = `backup failed, nothing changed: ${errorMessage(err)}`;
+        await this.d.journal.move(action.id, 'failed', reason);
+        await this.skipRest(steps, i);
+        await this.rollback(run, applied, `${label} could not back up`);
+        return this.outcomes.failed(run, `${label} failed: ${reason}`, false);
+      }
+      const result = await this.applier.applyWithRetries(impl, plan, step);
+      if (result.ok) {
+        applied.push({
+          action: await this.d.journal.move(action.id, 'applied', result.message),
+          plan,
+          impl,
+          step,
+          backup,
+        });
+        await this.d.incidents.note(run.incident.id, `${label}: ${result.message}`, { actionId: action.id });
+        continue;
+      }
+      const failedAction = await this.d.journal.move(action.id, 'failed', result.message);
+      const reason = `${label} failed: ${result.message}`;
+      if (step.on_failure === 'continue') {
+        await this.d.incidents.note(run.incident.id, `${reason}; on_failure: continue`, {
+          actionId: action.id,
+        });
+        continue;
+      }
+      await this.skipRest(steps, i);
+      if (step.on_failure === 'escalate') return this.outcomes.failed(run, reason, true);
+      // A failed step that backed something up may have changed it half way: it is undone too.
+      const undo =
+        backup.files.length > 0 ? [...applied, { action: failedAction, plan, impl, step, backup }] : applied;
+      await this.rollback(run, undo, reason);
+      return this.outcomes.failed(run, reason, false);
+    }
+    await this.d.incidents.transition(
+      service,
+      'verifying',
+      `verifying within ${formatDuration(playbook.verify.within)}`,
+    );
+    const v = await verifyHealthy(verifyDeps(this.d), service, playbook.verify, this.stopping);
+    if (!v.ok) {
+      if (this.stopping.aborted) return; // left for reconciliation at the next start
+      await this.rollback(run, applied, v.reason);
+      return this.outcomes.failed(run, v.reason, false);
+    }
+    for (const a of applied) await this.d.journal.move(a.action.id, 'verified', v.reason);
+    await this.captureGood(run, applied);
+    await this.outcomes.healed(run, v.reason);
+  }
+
+  private async skipRest(steps: readonly Action[], i: number): Promise<void> {
+    for (const rest of steps.slice(i + 1))
+      await this.d.journal.move(rest.id, 'skipped', 'an earlier step failed');
+  }
+
+  private rollback(run: Run, applied: readonly Applied[], why: string): Promise<void> {
+    return rollback(this.d, this.backups, this.applier, run, applied, why);
+  }
+
+  /** After a verified heal: the files as they are now are the known good versions; old backups are pruned. */
+  private async captureGood(run: Run, applied: readonly Applied[]): Promise<void> {
+    const retention = this.d.config().config.policy.backups;
+    for (const a of applied) {
+      const files = backupFiles(a.plan);
+      if (files.length === 0) continue;
+      try {
+        await this.backups.captureGood(files, a.action.id, {
+          incidentId: run.incident.id,
+          reason: `verified by ${run.name}`,
+          confidence: run.confidence,
+        });
+      } catch (err) {
+        this.d.logger.warn(
+          { err: errorMessage(err), action: a.action.id },
+          'recording the known good version failed',
+        );
+      }
+    }
+    if (applied.some((a) => backupFiles(a.plan).length > 0)) {
+      await this.backups
+        .prune({ maxAgeMs: retention.max_age, keepPerPath: retention.keep_per_path })
+        .catch((err) => this.d.logger.warn({ err: errorMessage(err) }, 'pruning backups failed'));
+    }
+  }
+}

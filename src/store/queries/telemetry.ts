@@ -1,0 +1,446 @@
+/** Log templates, counts, lines and tail positions; metric samples and rollups (migration 005). */
+import { sql } from 'kysely';
+import { isSqlite } from '../migrations/helpers.js';
+import '../telemetry-schema.js';
+import type {
+  LogBatch,
+  LogLine,
+  LogLineFilter,
+  LogPosition,
+  LogTemplateFilter,
+  LogTemplateRecord,
+  MetricRollup,
+  MetricSample,
+} from '../store.js';
+import { countOf, type Db, paged } from './common.js';
+
+/** Rows per INSERT statement: under SQLite's and PostgreSQL's limits on bound parameters. */
+const BATCH = 400;
+/** Lines per stored chunk row. */
+const CHUNK_LINES = 2000;
+
+function chunks<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+function greatest(db: Db, a: string, b: string) {
+  return isSqlite(db as never) ? sql.raw<number>(`max(${a}, ${b})`) : sql.raw<number>(`greatest(${a}, ${b})`);
+}
+function least(db: Db, a: string, b: string) {
+  return isSqlite(db as never) ? sql.raw<number>(`min(${a}, ${b})`) : sql.raw<number>(`least(${a}, ${b})`);
+}
+
+export async function recordLogBatch(db: Db, b: LogBatch): Promise<void> {
+  // One upsert may not touch a row twice (PostgreSQL refuses): fold the batch per key first.
+  const templates = new Map<string, (typeof b.templates)[number]>();
+  for (const t of b.templates) {
+    const key = `${t.service}\u0000${t.templateId}`;
+    const prev = templates.get(key);
+    if (!prev) templates.set(key, { ...t });
+    else {
+      prev.count += t.count;
+      prev.firstSeen = Math.min(prev.firstSeen, t.firstSeen);
+      prev.lastSeen = Math.max(prev.lastSeen, t.lastSeen);
+      prev.text = t.text;
+      prev.category = t.category ?? prev.category;
+      prev.severity = t.severity ?? prev.severity;
+      if (t.examples) prev.examples = t.examples;
+    }
+  }
+  const counts = new Map<string, { service: string; template_id: string; bucket: number; count: number }>();
+  for (const c of b.counts ?? []) {
+    const key = `${c.service}\u0000${c.templateId}\u0000${c.bucket}`;
+    const prev = counts.get(key);
+    if (prev) prev.count += c.count;
+    else counts.set(key, { service: c.service, template_id: c.templateId, bucket: c.bucket, count: c.count });
+  }
+  const offsets = new Map<string, NonNullable<LogBatch['offsets']>[number]>();
+  for (const o of b.offsets ?? []) offsets.set(o.source, o);
+  const byService = new Map<string, LogLine[]>();
+  for (const l of b.lines ?? []) {
+    const list = byService.get(l.service) ?? [];
+    list.push(l);
+    byService.set(l.service, list);
+  }
+
+  await db.transaction().execute(async (trx) => {
+    const rows = [...templates.values()].map((t) => ({
+      service: t.service,
+      template_id: t.templateId,
+      text: t.text,
+      category: t.category,
+      severity: t.severity,
+      count: t.count,
+      first_seen: t.firstSeen,
+      last_seen: t.lastSeen,
+      examples: JSON.stringify(t.examples ?? []),
+      merged_into: null,
+    }));
+    for (const part of chunks(rows, BATCH)) {
+      await trx
+        .insertInto('log_templates')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['service', 'template_id']).doUpdateSet({
+            text: (eb) => eb.ref('excluded.text'),
+            category: sql`coalesce(excluded.category, log_templates.category)`,
+            severity: sql`coalesce(excluded.severity, log_templates.severity)`,
+            count: sql`log_templates.count + excluded.count`,
+            first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
+            last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
+            examples: sql`case when excluded.examples = '[]' then log_templates.examples else excluded.examples end`,
+            merged_into: null,
+          }),
+        )
+        .execute();
+    }
+    for (const m of b.merges ?? []) {
+      if (m.from === m.into) continue;
+      const from = await trx
+        .selectFrom('log_templates')
+        .selectAll()
+        .where('service', '=', m.service)
+        .where('template_id', '=', m.from)
+        .where('merged_into', 'is', null)
+        .executeTakeFirst();
+      if (!from) continue;
+      // The template it joined may have no row yet (no line of this batch named it): create it from this one.
+      await trx
+        .insertInto('log_templates')
+        .values({ ...from, template_id: m.into, count: Number(from.count), merged_into: null })
+        .onConflict((oc) =>
+          oc.columns(['service', 'template_id']).doUpdateSet({
+            count: sql`log_templates.count + excluded.count`,
+            first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
+            last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
+          }),
+        )
+        .execute();
+      await trx
+        .updateTable('log_templates')
+        .set({ merged_into: m.into, count: 0 })
+        .where('service', '=', m.service)
+        .where('template_id', '=', m.from)
+        .execute();
+    }
+    for (const part of chunks([...counts.values()], BATCH)) {
+      await trx
+        .insertInto('log_counts')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['service', 'template_id', 'bucket']).doUpdateSet({
+            count: sql`log_counts.count + excluded.count`,
+          }),
+        )
+        .execute();
+    }
+    for (const [service, lines] of byService) {
+      const rowsOf = chunks(lines, CHUNK_LINES).map((part) => ({
+        service,
+        first_at: Math.min(...part.map((l) => l.at)),
+        last_at: Math.max(...part.map((l) => l.at)),
+        lines: part.length,
+        body: JSON.stringify(part.map((l) => [l.at, l.templateId, l.level, l.source, l.text])),
+      }));
+      for (const part of chunks(rowsOf, 50)) await trx.insertInto('log_chunks').values(part).execute();
+    }
+    for (const o of offsets.values()) {
+      const row = {
+        source: o.source,
+        dev: o.position.dev,
+        ino: o.position.ino,
+        offset: o.position.offset,
+        updated_at: o.at,
+      };
+      await trx
+        .insertInto('log_offsets')
+        .values(row)
+        .onConflict((oc) =>
+          oc
+            .column('source')
+            .doUpdateSet({ dev: row.dev, ino: row.ino, offset: row.offset, updated_at: row.updated_at }),
+        )
+        .execute();
+    }
+  });
+}
+
+function rowToTemplate(r: {
+  service: string;
+  template_id: string;
+  text: string;
+  category: string | null;
+  severity: string | null;
+  count: number | string;
+  first_seen: number | string;
+  last_seen: number | string;
+  examples: string;
+  merged_into: string | null;
+}): LogTemplateRecord {
+  return {
+    service: r.service,
+    templateId: r.template_id,
+    text: r.text,
+    category: r.category,
+    severity: r.severity,
+    count: Number(r.count),
+    firstSeen: Number(r.first_seen),
+    lastSeen: Number(r.last_seen),
+    examples: JSON.parse(r.examples) as string[],
+    mergedInto: r.merged_into,
+  };
+}
+
+export async function listLogTemplates(
+  db: Db,
+  f: LogTemplateFilter,
+): Promise<{ items: LogTemplateRecord[]; total: number }> {
+  let q = db.selectFrom('log_templates');
+  if (f.service !== undefined) q = q.where('service', '=', f.service);
+  if (!f.merged) q = q.where('merged_into', 'is', null);
+  const total = countOf(await q.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst());
+  let list = q.selectAll();
+  list =
+    f.order === 'recent'
+      ? list.orderBy('last_seen', 'desc').orderBy('template_id')
+      : list.orderBy('count', 'desc').orderBy('template_id');
+  const rows = await paged(list, f).execute();
+  return { items: rows.map(rowToTemplate), total };
+}
+
+export async function getLogTemplate(db: Db, service: string, id: string): Promise<LogTemplateRecord | null> {
+  const r = await db
+    .selectFrom('log_templates')
+    .selectAll()
+    .where('service', '=', service)
+    .where('template_id', '=', id)
+    .executeTakeFirst();
+  return r ? rowToTemplate(r) : null;
+}
+
+export async function logCounts(
+  db: Db,
+  service: string,
+  templateId: string | null,
+  since: number,
+): Promise<{ bucket: number; count: number }[]> {
+  let q = db
+    .selectFrom('log_counts')
+    .select(['bucket', (eb) => eb.fn.sum<number | string>('count').as('n')])
+    .where('service', '=', service)
+    .where('bucket', '>=', since);
+  if (templateId !== null) q = q.where('template_id', '=', templateId);
+  const rows = await q.groupBy('bucket').orderBy('bucket').execute();
+  return rows.map((r) => ({ bucket: Number(r.bucket), count: Number(r.n) }));
+}
+
+export async function getLogOffset(db: Db, source: string): Promise<LogPosition | null> {
+  const r = await db.selectFrom('log_offsets').selectAll().where('source', '=', source).executeTakeFirst();
+  return r ? { dev: Number(r.dev), ino: Number(r.ino), offset: Number(r.offset) } : null;
+}
+
+/** Reads chunks newest first until `limit` matching lines are found; returns them oldest first. */
+export async function logLines(db: Db, f: LogLineFilter): Promise<LogLine[]> {
+  const limit = Math.max(0, Math.floor(f.limit ?? 100));
+  const needle = f.contains?.toLowerCase();
+  const out: LogLine[] = [];
+  let before: number | null = null;
+  while (out.length < limit) {
+    let q = db.selectFrom('log_chunks').selectAll().orderBy('id', 'desc').limit(20);
+    if (f.service !== undefined) q = q.where('service', '=', f.service);
+    if (f.since !== undefined) q = q.where('last_at', '>=', f.since);
+    if (before !== null) q = q.where('id', '<', before);
+    const rows = await q.execute();
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      before = Number(r.id);
+      const body = JSON.parse(r.body) as [number, string, string | null, string, string][];
+      for (let i = body.length - 1; i >= 0 && out.length < limit; i--) {
+        const [at, templateId, level, source, text] = body[i] as [
+          number,
+          string,
+          string | null,
+          string,
+          string,
+        ];
+        if (f.since !== undefined && at < f.since) continue;
+        if (f.templateId !== undefined && templateId !== f.templateId) continue;
+        if (needle !== undefined && !text.toLowerCase().includes(needle)) continue;
+        out.push({ service: r.service, at, templateId, level, source, text });
+      }
+      if (out.length >= limit) break;
+    }
+  }
+  return out.reverse();
+}
+
+export async function pruneLogs(db: Db, before: number): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const gone = await trx
+      .selectFrom('log_chunks')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number | string>('lines'), sql<number>`0`).as('n'))
+      .where('last_at', '<', before)
+      .executeTakeFirst();
+    await trx.deleteFrom('log_chunks').where('last_at', '<', before).execute();
+    await trx.deleteFrom('log_counts').where('bucket', '<', before).execute();
+    return Number(gone?.n ?? 0);
+  });
+}
+
+export async function recordMetricSamples(db: Db, samples: readonly MetricSample[]): Promise<void> {
+  const rows = samples.filter((s) => Number.isFinite(s.value));
+  if (rows.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const part of chunks(rows, BATCH)) {
+      await trx
+        .insertInto('metric_samples')
+        .values(part.map((s) => ({ service: s.service, metric: s.metric, at: s.at, value: s.value })))
+        .execute();
+    }
+  });
+}
+
+const toSample = (r: { service: string; metric: string; at: number | string; value: number | string }) => ({
+  service: r.service,
+  metric: r.metric,
+  at: Number(r.at),
+  value: Number(r.value),
+});
+
+export async function metricSamples(
+  db: Db,
+  service: string,
+  metric: string,
+  since: number,
+  limit?: number,
+): Promise<MetricSample[]> {
+  let q = db
+    .selectFrom('metric_samples')
+    .selectAll()
+    .where('service', '=', service)
+    .where('metric', '=', metric)
+    .where('at', '>=', since)
+    .orderBy('at', 'desc');
+  if (limit !== undefined) q = q.limit(Math.max(0, Math.floor(limit)));
+  return (await q.execute()).reverse().map(toSample);
+}
+
+export async function downsampleMetrics(db: Db, before: number, stepMs: number): Promise<number> {
+  if (!(stepMs > 0)) throw new Error('downsample step must be positive');
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('metric_samples')
+      .selectAll()
+      .where('at', '<', before)
+      .orderBy('service')
+      .orderBy('metric')
+      .orderBy('at')
+      .execute();
+    if (rows.length === 0) return 0;
+    const buckets = new Map<string, MetricRollup>();
+    for (const raw of rows) {
+      const s = toSample(raw);
+      const bucket = Math.floor(s.at / stepMs) * stepMs;
+      const key = `${s.service}\u0000${s.metric}\u0000${bucket}`;
+      const b = buckets.get(key);
+      if (!b)
+        buckets.set(key, {
+          service: s.service,
+          metric: s.metric,
+          step: stepMs,
+          bucket,
+          count: 1,
+          sum: s.value,
+          min: s.value,
+          max: s.value,
+          last: s.value,
+        });
+      else {
+        b.count++;
+        b.sum += s.value;
+        b.min = Math.min(b.min, s.value);
+        b.max = Math.max(b.max, s.value);
+        b.last = s.value;
+      }
+    }
+    for (const part of chunks([...buckets.values()], BATCH)) {
+      await trx
+        .insertInto('metric_rollups')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['service', 'metric', 'step', 'bucket']).doUpdateSet({
+            count: sql`metric_rollups.count + excluded.count`,
+            sum: sql`metric_rollups.sum + excluded.sum`,
+            min: least(trx, 'metric_rollups.min', 'excluded.min'),
+            max: greatest(trx, 'metric_rollups.max', 'excluded.max'),
+            last: (eb) => eb.ref('excluded.last'),
+          }),
+        )
+        .execute();
+    }
+    await trx.deleteFrom('metric_samples').where('at', '<', before).execute();
+    return rows.length;
+  });
+}
+
+export async function metricRollups(
+  db: Db,
+  service: string,
+  metric: string,
+  since: number,
+): Promise<MetricRollup[]> {
+  const rows = await db
+    .selectFrom('metric_rollups')
+    .selectAll()
+    .where('service', '=', service)
+    .where('metric', '=', metric)
+    .where('bucket', '>=', since)
+    .orderBy('bucket')
+    .execute();
+  return rows.map((r) => ({
+    service: r.service,
+    metric: r.metric,
+    step: Number(r.step),
+    bucket: Number(r.bucket),
+    count: Number(r.count),
+    sum: Number(r.sum),
+    min: Number(r.min),
+    max: Number(r.max),
+    last: Number(r.last),
+  }));
+}
+
+export async function pruneMetricRollups(db: Db, before: number): Promise<number> {
+  const r = await db.deleteFrom('metric_rollups').where('bucket', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function listMetricSeries(
+  db: Db,
+  service?: string,
+): Promise<{ service: string; metric: string; last: number }[]> {
+  let raw = db
+    .selectFrom('metric_samples')
+    .select(['service', 'metric', (eb) => eb.fn.max('at').as('last')])
+    .groupBy(['service', 'metric']);
+  let rolled = db
+    .selectFrom('metric_rollups')
+    .select(['service', 'metric', (eb) => eb.fn.max('bucket').as('last')])
+    .groupBy(['service', 'metric']);
+  if (service !== undefined) {
+    raw = raw.where('service', '=', service);
+    rolled = rolled.where('service', '=', service);
+  }
+  const out = new Map<string, { service: string; metric: string; last: number }>();
+  for (const r of [...(await rolled.execute()), ...(await raw.execute())]) {
+    const key = `${r.service}\u0000${r.metric}`;
+    const last = Number(r.last);
+    const prev = out.get(key);
+    if (!prev || prev.last < last) out.set(key, { service: r.service, metric: r.metric, last });
+  }
+  return [...out.values()].sort(
+    (a, b) => a.service.localeCompare(b.service) || a.metric.localeCompare(b.metric),
+  );
+}

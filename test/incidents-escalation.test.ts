@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Medic } from '../src/daemon/index.js';
+import { type Receiver, startReceiver } from '../src/notify/notify.fixture.js';
+import { tempDir, waitFor } from './helpers.js';
+import { startMedic } from './incidents-helpers.js';
+
+let medic: Medic | null = null;
+const receivers: Receiver[] = [];
+afterEach(async () => {
+  await medic?.stop();
+  medic = null;
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+describe('escalation reaches people', () => {
+  it('a heal that fails escalates: Slack says Medic needs a human, PagerDuty triggers critical', async () => {
+    const slack = await startReceiver();
+    const pd = await startReceiver((_req, res) => {
+      res.statusCode = 202;
+      res.end('{"status":"success"}');
+    });
+    receivers.push(slack, pd);
+    const dir = await tempDir();
+    medic = await startMedic(
+      dir,
+      `services: { queue: {} }
+playbooks:
+  flush-queue:
+    when: { service: queue, kind: alert }
+    steps: [{ exec: { command: ["false"] } }]
+policy: { max_failed_heals: 1 }
+notifiers:
+  - slack: { url: "${slack.url}/services/T/B/x" }
+    events: [incident.opened, incident.escalated]
+  - pagerduty: { routing_key: "KEY", base_url: "${pd.url}" }
+store: { dir: ./data }
+`,
+    );
+    const m = medic;
+    // An alert finding with the queue's alert check forced down, as the Alertmanager receiver does.
+    const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
+    const now = new Date(m.clock.now()).toISOString();
+    const answer = await AlertsStage.of(m).ingest({
+      version: '4',
+      groupKey: '{}:{alertname="QueueStuck"}',
+      status: 'firing',
+      receiver: 'medic',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'QueueStuck', service: 'queue', severity: 'warning' },
+          annotations: { summary: 'queue depth keeps growing' },
+          startsAt: now,
+          fingerprint: 'abc123',
+        },
+      ],
+    });
+    expect(answer).toMatchObject({ ok: true, answer: { findings: 1, resolved: 0 } });
+    const escalated = await waitFor('escalated', async () => {
+      const i = await m.store.activeIncident('queue');
+      return i?.state === 'escalated' ? i : null;
+    });
+    await waitFor('slack escalation', () =>
+      slack.received.some((r) => /needs a human/.test((r.body as { text: string }).text)),
+    );
+    const pdEvents = await waitFor('pagerduty trigger', () => {
+      const e = pd.received.map((r) => r.body as { event_action: string; payload?: { severity: string } });
+      return e.some((x) => x.payload?.severity === 'critical') ? e : null;
+    });
+    expect(pdEvents.every((e) => e.event_action === 'trigger')).toBe(true);
+    expect(pd.received.every((r) => (r.body as { dedup_key: string }).dedup_key === escalated.id)).toBe(true);
+  });
+});
