@@ -118,7 +118,8 @@ store: { dir: ./data }
     pd.received.length = 0;
     process.kill(dbPid, 'SIGKILL');
 
-    const sinceKill = async () => (await m.store.listIncidents({})).items.filter((i) => i.openedAt >= killedAt);
+    const sinceKill = async () =>
+      (await m.store.listIncidents({})).items.filter((i) => i.openedAt >= killedAt);
     const resolved = await waitFor(
       'incident resolved',
       async () => (await sinceKill()).find((i) => i.state === 'resolved'),
