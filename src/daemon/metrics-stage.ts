@@ -68,6 +68,11 @@ export class MetricsStage implements Stage {
       ),
       this.medic.bus.on('signal', (s) => {
         if (s.kind === 'start') this.resetProcess(s.service);
+        // Probe latencies are series too, for services that have a metrics section: a latency creeping up
+        // is caught by a detector long before a threshold trips.
+        else if (s.kind === 'probe' && this.services.has(s.service)) {
+          this.ingest(s.service, `probe.${s.check}.latency_ms`, s.at, s.result.latencyMs);
+        }
       }),
     );
     this.apply();
