@@ -94,6 +94,16 @@ export const paging = {
 export const idParams = z.object({ id: z.string().min(1).max(100) });
 
 /** The paged answer every list gives: `total` when the store can count, else `hasMore`. */
+/** A store page as the API answers it: the items, where they sit, and whether more follow. */
+export function paged<T>(page: { items: T[]; total: number }, query: { limit: number; offset: number }) {
+  return {
+    ...page,
+    limit: query.limit,
+    offset: query.offset,
+    hasMore: query.offset + page.items.length < page.total,
+  };
+}
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({
     items: z.array(item),

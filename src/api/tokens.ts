@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Kysely } from 'kysely';
 import { MedicError } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { Store, StoreSchema } from '../store/index.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -26,20 +26,8 @@ export interface TokenInfo {
   revokedAt: number | null;
 }
 
-interface ApiTokensTable {
-  id: string;
-  name: string;
-  role: string;
-  salt: string;
-  hash: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-interface AuthSchema {
-  api_tokens: ApiTokensTable;
-}
+type AuthSchema = Pick<StoreSchema, 'api_tokens'>;
+type ApiTokensTable = StoreSchema['api_tokens'];
 
 const TOKEN_RE = /^medic_([a-f0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;

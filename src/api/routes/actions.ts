@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
-import { idParams, pageOf, paging, type Router } from '../route.js';
+import { idParams, paged, pageOf, paging, type Router } from '../route.js';
 import { action, actionStates, journalEntry } from './schemas.js';
 
 const actionQuery = z.object({
@@ -22,15 +22,7 @@ export function registerActionRoutes(r: Router, medic: Medic): void {
     summary: 'Actions (playbook steps), newest first; `state=awaiting_approval` lists what waits for a human',
     query: actionQuery,
     response: pageOf(action),
-    handler: async ({ query }) => {
-      const page = await medic.store.listActions(query);
-      return {
-        ...page,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + page.items.length < page.total,
-      };
-    },
+    handler: async ({ query }) => paged(await medic.store.listActions(query), query),
   });
 
   r.add({

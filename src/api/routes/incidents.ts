@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
-import { idParams, pageOf, paging, type Router } from '../route.js';
+import { idParams, paged, pageOf, paging, type Router } from '../route.js';
 import { action, finding, incident, incidentStates, timelineEntry } from './schemas.js';
 
 const incidentQuery = z.object({
@@ -28,15 +28,7 @@ export function registerIncidentRoutes(r: Router, medic: Medic): void {
     summary: 'Incidents, newest first, filtered by state and service',
     query: incidentQuery,
     response: pageOf(incident),
-    handler: async ({ query }) => {
-      const page = await medic.store.listIncidents(query);
-      return {
-        ...page,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + page.items.length < page.total,
-      };
-    },
+    handler: async ({ query }) => paged(await medic.store.listIncidents(query), query),
   });
 
   r.add({

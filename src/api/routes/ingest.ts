@@ -8,7 +8,7 @@ import { MedicError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
 import { telemetryHub } from '../../daemon/telemetry/hub.js';
 import { type PushedRecord, parseJsonLinesPayload, parseLokiPush } from '../../sources/logs/index.js';
-import { paging, type Router } from '../route.js';
+import { paged, paging, type Router } from '../route.js';
 
 const SERVICE_LABELS = ['service', 'service_name', 'app', 'job', 'container'];
 
@@ -126,15 +126,7 @@ export function registerIngestRoutes(r: Router, medic: Medic): void {
       service: z.string().min(1).optional(),
       order: z.enum(['count', 'recent']).default('count'),
     }),
-    handler: async ({ query }) => {
-      const page = await medic.store.listLogTemplates(query);
-      return {
-        ...page,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + page.items.length < page.total,
-      };
-    },
+    handler: async ({ query }) => paged(await medic.store.listLogTemplates(query), query),
   });
 
   r.add({
