@@ -60,9 +60,13 @@ store: { dir: ./data }
       const i = await m.store.activeIncident('queue');
       return i?.state === 'escalated' ? i : null;
     });
-    await waitFor('slack escalation', () =>
-      slack.received.some((r) => /needs a human/.test((r.body as { text: string }).text)),
+    const escalation = await waitFor('slack escalation', () =>
+      slack.received.find((r) => /needs a human/.test((r.body as { text: string }).text)),
     );
+    // The message says what Medic did and what it waits for, not only that something broke.
+    const text = JSON.stringify(escalation.body);
+    expect(text).toContain('*What Medic did*\\n• run [\\\"false\\\"]: failed');
+    expect(text).toContain('POST /api/services/queue/reset');
     const pdEvents = await waitFor('pagerduty trigger', () => {
       const e = pd.received.map((r) => r.body as { event_action: string; payload?: { severity: string } });
       return e.some((x) => x.payload?.severity === 'critical') ? e : null;

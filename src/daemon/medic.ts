@@ -172,7 +172,7 @@ export class Medic {
     this.running = true;
     this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
     this.offs.push(this.bus.on('signal', (s) => this.onProcessSignal(s)));
-    this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock));
+    this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock, this.store));
     defineHealth(this.health, this.loaded.config);
     await this.store.audit({
       at: this.clock.now(),

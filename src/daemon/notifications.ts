@@ -1,30 +1,63 @@
 import type { Bus, Clock } from '../core/index.js';
 import type { NotifyRouter } from '../notify/index.js';
+import type { Store } from '../store/index.js';
 
-/** Incident changes and escalations reach people through the notifier router. */
-export function subscribeNotifications(bus: Bus, router: () => NotifyRouter, clock: Clock): () => void {
+/**
+ * Incident changes and escalations reach people through the notifier router, in plain words: what happened,
+ * the cause Medic settled on, what it did (each step and how it ended), and what it waits for.
+ */
+export function subscribeNotifications(
+  bus: Bus,
+  router: () => NotifyRouter,
+  clock: Clock,
+  store: Store,
+): () => void {
+  const did = async (incidentId: string): Promise<string[]> => {
+    const { items } = await store.listActions({ incidentId, limit: 20 });
+    return items
+      .slice()
+      .reverse()
+      .map(
+        (a) => `${String(a.params['description'] ?? `${a.kind} ${a.service}`)}: ${a.state.replace('_', ' ')}`,
+      );
+  };
   const offIncident = bus.on('incident', ({ incident, change }) => {
     if (change !== 'opened' && change !== 'resolved') return;
-    void router().send({
-      event: change === 'opened' ? 'incident.opened' : 'incident.resolved',
-      at: clock.now(),
-      service: incident.service,
-      title: `${incident.service}: incident ${change}`,
-      message: incident.title,
-      incidentId: incident.id,
-      data: { state: incident.state, severity: incident.severity },
-    });
+    void (async () => {
+      const steps = change === 'resolved' ? await did(incident.id).catch(() => []) : [];
+      await router().send({
+        event: change === 'opened' ? 'incident.opened' : 'incident.resolved',
+        at: clock.now(),
+        service: incident.service,
+        title: `${incident.service}: incident ${change}`,
+        message: incident.title,
+        incidentId: incident.id,
+        data: {
+          state: incident.state,
+          severity: incident.severity,
+          ...(incident.rootCause ? { cause: incident.rootCause } : {}),
+          ...(steps.length > 0 ? { did: steps } : {}),
+        },
+      });
+    })();
   });
   const offEscalation = bus.on('escalation', (e) => {
-    void router().send({
-      event: 'incident.escalated',
-      at: e.at,
-      service: e.service,
-      title: `${e.service}: Medic needs a human`,
-      message: e.reason,
-      incidentId: e.incidentId,
-      data: {},
-    });
+    void (async () => {
+      const steps = e.incidentId ? await did(e.incidentId).catch(() => []) : [];
+      await router().send({
+        event: 'incident.escalated',
+        at: e.at,
+        service: e.service,
+        title: `${e.service}: Medic needs a human`,
+        message: e.reason,
+        incidentId: e.incidentId,
+        data: {
+          severity: 'critical',
+          did: steps,
+          waitingFor: `a human: fix ${e.service}; Medic acts on it again once it has stayed healthy, or at once after POST /api/services/${e.service}/reset`,
+        },
+      });
+    })();
   });
   return () => {
     offIncident();

@@ -46,7 +46,7 @@ export class Outcomes {
       });
       const why = escalateNow
         ? `${reason}; on_failure: escalate. Medic stops acting on ${service} until a human or a healthy period resets it`
-        : `${failedHeals} heals failed in a row (last: ${reason}); Medic stops acting on ${service} until a human or a healthy period resets it`;
+        : `${failedHeals} ${failedHeals === 1 ? 'heal' : 'heals'} failed in a row (last: ${reason}); Medic stops acting on ${service} until a human or a healthy period resets it`;
       await this.escalate(run, why);
       return;
     }

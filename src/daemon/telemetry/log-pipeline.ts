@@ -14,7 +14,9 @@ import {
   type HeaderParser,
   type LogRecord,
   parseJsonLine,
+  type MessageAndLevel,
   parseLine,
+  parseMessage,
   parseTextLine,
   type TailRecord,
 } from '../../sources/logs/index.js';
@@ -28,8 +30,10 @@ export interface LogItem {
   at: number;
   /** `stdout`, `stderr`, `push`, `file:PATH`. */
   source: string;
-  /** For tailed files: the offset key and the position just after this record. */
-  file?: { key: string; pos: LogPosition };
+  /** For tailed files: the offset key … */
+  fileKey?: string;
+  /** … and the record read (its file and the position just after it). */
+  tail?: Pick<TailRecord, 'dev' | 'ino' | 'end'>;
   /** A pushed record already parsed. */
   parsed?: LogRecord;
 }
@@ -55,9 +59,19 @@ export function lineParser(format: string): LineParser {
   return (t) => parseLine(t, header);
 }
 
+/** The per-line parse of the pipeline: message and level only (see parseMessage). */
+function messageParser(format: string): (text: string) => MessageAndLevel {
+  if (format === 'json') return (t) => parseJsonLine(t) ?? parseTextLine(t, null);
+  if (format === 'text') return (t) => parseTextLine(t, null);
+  const header: HeaderParser | null = format === 'auto' ? null : compileHeader(format);
+  return (t) => parseMessage(t, header);
+}
+
 interface Pending {
   delta: LogTemplateDelta;
   template: Template;
+  /** Lines per minute bucket. */
+  buckets: Map<number, number>;
 }
 
 /**
@@ -73,7 +87,9 @@ export class LogPipeline implements LogSink {
   readonly miner: TemplateMiner;
   private readonly classifier: ErrorClassifier;
   private readonly novelty: NoveltyDetector;
-  private readonly parse: LineParser;
+  private readonly parse: (text: string) => MessageAndLevel;
+  /** An error template's text with its category, as last built from the miner's (cached) text. */
+  private readonly errorTexts = new Map<string, { base: string; text: string }>();
   private readonly seen: Set<string>;
   /** Every stored template id and the miner's template behind it (to notice merges). */
   private readonly stored = new Map<string, Template>();
@@ -108,7 +124,7 @@ export class LogPipeline implements LogSink {
       examples: c.novelty.examples,
       errorsOnly: c.novelty.errors_only,
     });
-    this.parse = lineParser(c.format);
+    this.parse = messageParser(c.format);
     this.seen = new Set(o.known ?? []);
   }
 
@@ -153,12 +169,7 @@ export class LogPipeline implements LogSink {
   async pushRecords(records: TailRecord[], key: string, source: string): Promise<void> {
     const now = this.o.clock.now();
     for (const r of records) {
-      const item: LogItem = {
-        text: r.text,
-        at: now,
-        source,
-        file: { key, pos: { dev: r.dev, ino: r.ino, offset: r.end } },
-      };
+      const item: LogItem = { text: r.text, at: now, source, fileKey: key, tail: r };
       if (this.queue.size >= this.queue.capacity) {
         this.wake?.();
         await this.queue.push(item);
@@ -225,9 +236,9 @@ export class LogPipeline implements LogSink {
     const service = this.service;
     const keepLines = this.o.config.retention > 0;
     const pending = new Map<string, Pending>();
-    const counts = new Map<string, { service: string; templateId: string; bucket: number; count: number }>();
     const lines: LogLine[] = [];
-    const offsets = new Map<string, { source: string; position: LogPosition; at: number }>();
+    /** The last item of each tailed file: its position is where the file is read to. */
+    const lastOf = new Map<string, LogItem>();
     const examplesMax = this.o.config.novelty.examples;
     const allTemplates = !this.o.config.novelty.errors_only;
     for (const item of items) {
@@ -255,6 +266,7 @@ export class LogPipeline implements LogSink {
             lastSeen: at,
             examples: [],
           },
+          buckets: new Map(),
         };
         pending.set(id, p);
       }
@@ -266,20 +278,16 @@ export class LogPipeline implements LogSink {
       if ((isNew || error) && (d.examples as string[]).length < examplesMax)
         (d.examples as string[]).push(item.text);
       const bucket = Math.floor(at / 60_000) * 60_000;
-      const ck = `${id}\u0000${bucket}`;
-      const c = counts.get(ck);
-      if (c) c.count++;
-      else counts.set(ck, { service, templateId: id, bucket, count: 1 });
+      p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
       if (keepLines)
         lines.push({ service, at, templateId: id, level: rec.level, source: item.source, text: item.text });
-      if (item.file)
-        offsets.set(item.file.key, { source: item.file.key, position: item.file.pos, at: item.at });
+      if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
       this.rateLines++;
       if (error) {
         this.rateErrors++;
         const findings = this.novelty.observe({
           templateId: id,
-          template: this.textOf(m.template, error),
+          template: this.textOf(m.template, error, id),
           line: item.text,
           created: isNew,
           error,
@@ -298,11 +306,13 @@ export class LogPipeline implements LogSink {
     }
     this.processed += items.length;
     const templates: LogTemplateDelta[] = [];
+    const counts: NonNullable<LogBatch['counts']> = [];
     for (const [id, p] of pending) {
       const live = this.miner.resolve(p.template);
-      p.delta.text = this.textOf(live, p.delta.category ? { category: p.delta.category } : null);
+      p.delta.text = this.textOf(live, p.delta.category ? { category: p.delta.category } : null, id);
       templates.push(p.delta);
       this.stored.set(id, p.template);
+      for (const [bucket, count] of p.buckets) counts.push({ service, templateId: id, bucket, count });
     }
     const merges: LogBatch['merges'] = [];
     for (const [id, t] of this.stored) {
@@ -315,11 +325,23 @@ export class LogPipeline implements LogSink {
         this.stored.set(into, this.miner.resolve(t));
       }
     }
-    return { templates, merges, counts: [...counts.values()], lines, offsets: [...offsets.values()] };
+    const offsets: NonNullable<LogBatch['offsets']> = [];
+    for (const [key, item] of lastOf) {
+      const t = item.tail as NonNullable<LogItem['tail']>;
+      offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
+    }
+    return { templates, merges, counts, lines, offsets };
   }
 
-  private textOf(t: Template, error: Pick<Classification, 'category'> | null): string {
-    const text = this.miner.text(this.miner.resolve(t));
-    return error ? `${text} [${error.category}]` : text;
+  /** The stored text of template id `id`: the miner's, with the error category when there is one. */
+  private textOf(t: Template, error: Pick<Classification, 'category'> | null, id: string): string {
+    const text = this.miner.text(t);
+    if (!error) return text;
+    const cached = this.errorTexts.get(id);
+    if (cached?.base === text) return cached.text;
+    const withCategory = `${text} [${error.category}]`;
+    if (this.errorTexts.size >= 50_000) this.errorTexts.clear();
+    this.errorTexts.set(id, { base: text, text: withCategory });
+    return withCategory;
   }
 }
