@@ -18,9 +18,15 @@ export interface RunCommandOptions {
   maxOutput?: number;
 }
 
+/** How long output may keep arriving after the program exited (from children it left running). */
+const DRAIN_MS = 100;
+
 /**
- * Runs a program from an argv array: never through a shell, so no argument is ever interpreted. An abort
- * kills the child with SIGKILL. Never rejects: a program that cannot start reports `error`.
+ * Runs a program from an argv array: never through a shell, so no argument is ever interpreted. The program
+ * leads its own process group: an abort kills the group with SIGKILL, so what it started dies with it. It
+ * resolves when the program exits, not when its output pipes close: a restart script that leaves a daemon
+ * running in the background (holding the pipes) must not hang the heal. Never rejects: a program that cannot
+ * start reports `error`.
  */
 export function runCommand(argv: readonly string[], opts: RunCommandOptions = {}): Promise<CommandResult> {
   const max = opts.maxOutput ?? 64 * 1024;
@@ -38,11 +44,13 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions = {}
     let stderr = '';
     let aborted = false;
     let error: string | null = null;
+    let settled = false;
     const child = spawn(program, args, {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
+      detached: true,
     });
     const keep = (buf: string, chunk: Buffer) => (buf + chunk.toString('utf8')).slice(-max);
     child.stdout.on('data', (c: Buffer) => {
@@ -51,18 +59,36 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions = {}
     child.stderr.on('data', (c: Buffer) => {
       stderr = keep(stderr, c);
     });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
     const onAbort = () => {
       aborted = true;
-      child.kill('SIGKILL');
+      killGroup();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (code: number | null, sig: string | null) => {
+      if (settled) return;
+      settled = true;
+      opts.signal?.removeEventListener('abort', onAbort);
+      // Stop reading pipes a background child may hold open; what it writes later is not this command's.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve({ code, signal: sig, stdout, stderr, aborted, error });
+    };
     child.on('error', (err: NodeJS.ErrnoException) => {
       error = err.code === 'ENOENT' ? `cannot run "${program}": not found` : err.message;
+      finish(null, null);
     });
-    child.on('close', (code, sig) => {
-      opts.signal?.removeEventListener('abort', onAbort);
-      resolve({ code, signal: sig, stdout, stderr, aborted, error });
+    child.on('exit', (code, sig) => {
+      // Give the pipes a moment to deliver what the program wrote just before it exited.
+      setTimeout(() => finish(code, sig), DRAIN_MS);
     });
+    child.on('close', (code, sig) => finish(code, sig));
   });
 }
 

@@ -205,6 +205,8 @@ export class Medic {
     await this.engine.stop();
     await this.supervisor.stopAll();
     await this.lanes.idle();
+    // What the probes saw last is part of the history: written before the store closes.
+    await this.probes.flush();
     await this.replica
       .stop()
       .catch((err) => this.logger.warn({ err: errorMessage(err) }, 'leaving the cluster'));

@@ -13,14 +13,14 @@ import {
   compileHeader,
   type HeaderParser,
   type LogRecord,
-  parseJsonLine,
   type MessageAndLevel,
+  parseJsonLine,
   parseLine,
   parseMessage,
   parseTextLine,
   type TailRecord,
 } from '../../sources/logs/index.js';
-import type { LogBatch, LogLine, LogPosition, LogTemplateDelta, Store } from '../../store/index.js';
+import type { LogBatch, LogLine, LogTemplateDelta, Store } from '../../store/index.js';
 import type { LogSink, LogSinkStats } from './hub.js';
 
 /** One record on its way to the miner. */

@@ -108,11 +108,11 @@ export class ErrorClassifier {
     for (const r of this.rules)
       if (r.pattern.test(text)) return { category: r.category, severity: r.severity };
     // A line its own writer marked as an error is one, even if we cannot name the kind.
-    if (level && /^(err|error|fatal|crit|critical|alert|emerg|panic|severe)$/i.test(level))
-      return {
-        category: 'error',
-        severity: /^(fatal|crit|critical|alert|emerg|panic)/i.test(level) ? 'critical' : 'warning',
-      };
+    if (level && ERROR_LEVEL.test(level))
+      return { category: 'error', severity: CRITICAL_LEVEL.test(level) ? 'critical' : 'warning' };
     return null;
   }
 }
+
+const ERROR_LEVEL = /^(err|error|fatal|crit|critical|alert|emerg|panic|severe)$/i;
+const CRITICAL_LEVEL = /^(fatal|crit|critical|alert|emerg|panic)/i;

@@ -22,7 +22,17 @@ function isHexLetter(c: number): boolean {
 }
 
 /** Characters that end a sub-word: the delimiters of the Loghub template guidelines (Khan et al.), plus `/`. */
-const DELIMS = new Set([...',;:=|"\'[](){}.-+@#$%&/<>!?*'].map((ch) => ch.charCodeAt(0)));
+const DELIMS = new Uint8Array(128);
+for (const ch of ',;:=|"\'[](){}.-+@#$%&/<>!?*') DELIMS[ch.charCodeAt(0)] = 1;
+
+const isDelim = (c: number): boolean => c < 128 && DELIMS[c] === 1;
+
+/** Colons in a token, without the array `split` would allocate. */
+function colons(t: string): number {
+  let n = 0;
+  for (let i = t.indexOf(':'); i >= 0; i = t.indexOf(':', i + 1)) n++;
+  return n;
+}
 
 /** Each whole-token pattern with a cheap guard, so that a token pays only for the patterns it could match. */
 const WHOLE_TOKEN: Array<{ guard: (t: string) => boolean; re: RegExp }> = [
@@ -37,7 +47,7 @@ const WHOLE_TOKEN: Array<{ guard: (t: string) => boolean; re: RegExp }> = [
   // IPv4 with optional port and leading slash; IPv6 with at least three groups
   { guard: (t) => t.includes('.'), re: /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/ },
   {
-    guard: (t) => t.includes('::') || t.split(':').length > 3,
+    guard: (t) => t.includes('::') || colons(t) > 2,
     re: /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}(%\w+)?[)"'\],;.]?$/i,
   },
   // host names that carry an address or a number (24-54-76-216.bflony.adelphia.net, host129.example.com)
@@ -106,7 +116,7 @@ export function maskToken(token: string): string {
   let changed = false;
   for (let i = 0; i <= token.length; i++) {
     const c = i < token.length ? token.charCodeAt(i) : -1;
-    if (c !== -1 && !DELIMS.has(c)) continue;
+    if (c !== -1 && !isDelim(c)) continue;
     if (i > start) {
       if (isVariableWord(token, start, i)) {
         // Runs like 1.2.3 or 10:20:30 are one value: never leave `<*>.<*>`.
@@ -163,9 +173,8 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
   }
 }
 
-/** Splits on runs of whitespace, dropping empty tokens. */
-export function tokenize(content: string): string[] {
-  const out: string[] = [];
+/** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
+export function tokenize(content: string, out: string[] = []): string[] {
   let start = -1;
   for (let i = 0; i < content.length; i++) {
     const c = content.charCodeAt(i);
@@ -179,6 +188,21 @@ export function tokenize(content: string): string[] {
   return out;
 }
 
+/** Digits in a token, or -1 when it has neither a digit nor a `/` (nothing in it can be a value). */
+function digitsOrPlain(token: string): number {
+  let digits = 0;
+  let slash = false;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= C_0 && c <= C_9) digits++;
+    else if (c === 47) slash = true;
+  }
+  return digits === 0 && !slash ? -1 : digits;
+}
+
+/** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
+const UNIQUE_DIGITS = 8;
+
 /** Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). */
 export class TokenMasker {
   private cache = new Map<string, string>();
@@ -187,7 +211,9 @@ export class TokenMasker {
 
   mask(token: string): string {
     // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
-    if (!hasDigit(token) && !token.includes('/')) return token;
+    const digits = digitsOrPlain(token);
+    if (digits < 0) return token;
+    if (digits >= UNIQUE_DIGITS) return maskToken(token);
     let m = this.cache.get(token);
     if (m === undefined) {
       m = maskToken(token);

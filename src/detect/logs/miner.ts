@@ -53,6 +53,9 @@ export interface MatchResult {
 
 interface Member extends Template {
   cluster: Cluster;
+  /** `text()` as of the cluster's revision `textRev` (-1: not computed yet). */
+  textCache: string;
+  textRev: number;
   /** The word this template holds at each of its cluster's tracked positions. */
   words: Map<number, string>;
 }
@@ -72,6 +75,9 @@ export class TemplateMiner {
   private readonly tree: ClusterTree;
   private readonly families = new Map<Cluster, Family>();
   private readonly byId = new Map<string, Member>();
+  /** Reused per line: nothing keeps them past `add` (the tree copies what it keeps). */
+  private readonly raw: string[] = [];
+  private readonly masked: string[] = [];
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
@@ -88,9 +94,13 @@ export class TemplateMiner {
 
   /** Mines one message (the content of a line, without its header). `at` is the line's time. */
   add(content: string, at = 0): MatchResult {
-    const raw = tokenize(content);
+    const raw = this.raw;
+    raw.length = 0;
+    tokenize(content, raw);
     if (raw.length > this.options.maxTokens) raw.push(raw.splice(this.options.maxTokens - 1).join(' '));
-    const masked = raw.map((t) => this.masker.mask(t));
+    const masked = this.masked;
+    masked.length = raw.length;
+    for (let i = 0; i < raw.length; i++) masked[i] = this.masker.mask(raw[i] as string);
     maskDates(raw, masked);
     const { cluster, widened } = this.tree.place(masked);
     let family = this.families.get(cluster);
@@ -112,7 +122,10 @@ export class TemplateMiner {
         rekey = true;
       }
     }
-    if (rekey) this.rekey(family);
+    if (rekey) {
+      cluster.rev++;
+      this.rekey(family);
+    }
     const key = keyOf(family, (pos) => masked[pos] as string);
     let member = family.members.get(key);
     const created = !member;
@@ -151,9 +164,14 @@ export class TemplateMiner {
     return tokens;
   }
 
-  /** The template's text as people (and the Loghub ground truth) write it. */
+  /** The template's text as people (and the Loghub ground truth) write it; computed again only after it changed. */
   text(t: Template): string {
-    return canonicalTemplate(this.tokensOf(t).join(' '));
+    const m = this.resolve(t) as Member;
+    if (m.textRev !== m.cluster.rev) {
+      m.textCache = canonicalTemplate(this.tokensOf(m).join(' '));
+      m.textRev = m.cluster.rev;
+    }
+    return m.textCache;
   }
 
   private create(cluster: Cluster, family: Family, masked: string[], at: number): Member {
@@ -162,7 +180,17 @@ export class TemplateMiner {
     const base = `t${fnv1a(masked.join(' ')).toString(16).padStart(8, '0')}`;
     let id = base;
     for (let n = 2; this.byId.has(id); n++) id = `${base}-${n}`;
-    const m: Member = { id, cluster, words, count: 1, firstSeen: at, lastSeen: at, mergedInto: null };
+    const m: Member = {
+      id,
+      cluster,
+      words,
+      count: 1,
+      firstSeen: at,
+      lastSeen: at,
+      mergedInto: null,
+      textCache: '',
+      textRev: -1,
+    };
     this.byId.set(id, m);
     return m;
   }

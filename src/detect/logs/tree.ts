@@ -18,6 +18,8 @@ export interface Cluster {
   /** Masked tokens, `<*>` where its lines differ. */
   tokens: string[];
   lastUsed: number;
+  /** Bumped whenever `tokens` change (and by the miner when its words do): invalidates cached texts. */
+  rev: number;
   /** Set when the cluster was dropped from the tree to bound memory. */
   evicted: boolean;
 }
@@ -57,7 +59,7 @@ export class ClusterTree {
     const cluster = this.best(leaf.clusters, masked);
     this.tick++;
     if (!cluster) {
-      const created: Cluster = { tokens: masked.slice(), lastUsed: this.tick, evicted: false };
+      const created: Cluster = { tokens: masked.slice(), lastUsed: this.tick, rev: 0, evicted: false };
       leaf.clusters.push(created);
       if (++this.count > this.opts.maxClusters) this.evict();
       return { cluster: created, created: true, widened: NONE };
@@ -69,7 +71,10 @@ export class ClusterTree {
       const was = tokens[i] as string;
       if (was !== masked[i] && was !== WILDCARD) {
         tokens[i] = WILDCARD;
-        if (widened === NONE) widened = [];
+        if (widened === NONE) {
+          widened = [];
+          cluster.rev++;
+        }
         widened.push({ pos: i, was });
       }
     }

@@ -16,38 +16,72 @@ export interface HeaderParser {
   readonly fieldNames: readonly string[];
   /** Splits a line into its fields, or null when it does not have the header (a continuation line). */
   parse(line: string): HeaderFields | null;
+  /**
+   * The content and the level field (`Level`, `level` or `Severity`, the first the pattern has; null when it
+   * has none) without building the other fields: what the log pipeline needs per line. Null as for `parse`.
+   */
+  split(line: string): { content: string; level: string | null } | null;
+}
+
+/**
+ * Capturing groups that open in a regular expression's source, in order: `(` not followed by `?`, and named
+ * groups `(?<name>`; escapes and character classes are skipped. Fields are read by group number, which
+ * spares the `groups` object a named-group match builds.
+ */
+function countGroups(source: string): number {
+  let n = 0;
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') {
+      if (source[i + 1] !== '?') n++;
+      else if (source[i + 2] === '<' && source[i + 3] !== '=' && source[i + 3] !== '!') n++;
+    }
+  }
+  return n;
 }
 
 export function compileHeader(pattern: string): HeaderParser {
   const parts = pattern.trim().split(/(<[^<>]+>)/);
   const names: string[] = [];
+  /** Group number of each field. */
+  const index: number[] = [];
   let source = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (i % 2 === 0) {
       source += part.replace(/ +/g, '\\s+');
     } else {
-      const name = part.slice(1, -1);
-      const group = `f${names.length}`;
-      names.push(name);
-      source += `(?<${group}>.*?)`;
+      names.push(part.slice(1, -1));
+      index.push(countGroups(source) + 1);
+      source += '(.*?)';
     }
   }
   if (!names.includes('Content')) throw new Error(`header pattern "${pattern}" has no <Content> field`);
   const re = new RegExp(`^${source}$`, 's');
-  const contentGroup = `f${names.indexOf('Content')}`;
+  const contentField = names.indexOf('Content');
+  const contentGroup = index[contentField] as number;
+  const levelField = ['Level', 'level', 'Severity'].map((n) => names.indexOf(n)).find((i) => i >= 0);
+  const levelGroup = levelField === undefined ? -1 : (index[levelField] as number);
   return {
     pattern,
     fieldNames: names,
     parse(line: string): HeaderFields | null {
       const m = re.exec(line.trim());
-      if (!m?.groups) return null;
+      if (!m) return null;
       const fields: Record<string, string> = {};
       for (let i = 0; i < names.length; i++) {
-        const key = `f${i}`;
-        if (key !== contentGroup) fields[names[i] as string] = m.groups[key] ?? '';
+        if (i !== contentField) fields[names[i] as string] = m[index[i] as number] ?? '';
       }
-      return { content: m.groups[contentGroup] ?? '', fields };
+      return { content: m[contentGroup] ?? '', fields };
+    },
+    split(line: string): { content: string; level: string | null } | null {
+      const m = re.exec(line.trim());
+      if (!m) return null;
+      return { content: m[contentGroup] ?? '', level: levelGroup < 0 ? null : (m[levelGroup] ?? '') };
     },
   };
 }

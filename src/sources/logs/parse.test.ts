@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileHeader } from './header.js';
-import { parseJsonLine, parseLine, parseTextLine } from './parse.js';
+import { parseJsonLine, parseLine, parseMessage, parseTextLine } from './parse.js';
 import { parseJsonLinesPayload, parseLokiPush } from './push.js';
 
 describe('log line parsing', () => {
@@ -28,6 +28,22 @@ describe('log line parsing', () => {
     expect(
       linux.parse('Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown')?.content,
     ).toBe('check pass; user unknown');
+  });
+
+  it('gives the pipeline the message and level parseLine gives, with groups of its own in the pattern', () => {
+    const linux = compileHeader('<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>');
+    const lines = [
+      'Jun 14 15:16:01 combo sshd(pam_unix)[19939]: check pass; user unknown',
+      'Jun 14 15:16:01 combo kernel: Linux version 2.6.5 ERROR',
+      '{"level":"WARN","msg":"json wins"}',
+      'no header here but an ERROR',
+    ];
+    for (const l of lines) {
+      const full = parseLine(l, linux);
+      expect(parseMessage(l, linux)).toMatchObject({ message: full.message, level: full.level });
+    }
+    expect(linux.split(lines[0] as string)).toEqual({ content: 'check pass; user unknown', level: 'combo' });
+    expect(linux.parse(lines[0] as string)?.fields['PID']).toBe('19939');
   });
 
   it('takes a line without the header as all message', () => {

@@ -93,12 +93,33 @@ export function parseLine(line: string, header: HeaderParser | null = null): Log
   return parseJsonLine(line) ?? parseTextLine(line, header);
 }
 
+/** What the log pipeline reads of a line: its message and level. */
+export interface MessageAndLevel {
+  message: string;
+  level: string | null;
+}
+
+/**
+ * The message and level `parseLine` would give, without the time and the other fields: the per-line parse of
+ * the log pipeline, which stores a line at the time it arrived and keeps the rest in the line's text.
+ */
+export function parseMessage(line: string, header: HeaderParser | null): MessageAndLevel {
+  if (line.trimStart().charCodeAt(0) === 123) {
+    const r = parseJsonLine(line);
+    if (r) return r;
+  }
+  if (!header) return parseTextLine(line, null);
+  const h = header.split(line);
+  if (!h) return { message: line, level: guessLevel(line) };
+  return { message: h.content, level: h.level ? h.level.toLowerCase() : guessLevel(h.content) };
+}
+
 const ISO_PREFIX = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s+/;
 
+const LEVEL_WORD = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b/;
+
 function guessLevel(text: string): string | null {
-  const m = /\b(TRACE|DEBUG|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRITICAL|CRIT|PANIC)\b/.exec(
-    text.slice(0, 120),
-  );
+  const m = LEVEL_WORD.exec(text.length > 120 ? text.slice(0, 120) : text);
   return m ? (m[1] as string).toLowerCase() : null;
 }
 

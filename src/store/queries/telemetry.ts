@@ -25,6 +25,63 @@ function chunks<T>(xs: readonly T[], n: number): T[][] {
   return out;
 }
 
+/**
+ * A chunk of lines as stored: `{"v":2,"k":[[templateId, level, source], …],"l":[[at - first_at, k, text], …]}`,
+ * the (template, level, source) triples written once per chunk, so that a line costs its text and a few
+ * bytes. Chunks written before are a JSON array of `[at, templateId, level, source, text]` (read both).
+ */
+function chunkRow(service: string, part: readonly LogLine[]) {
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const l of part) {
+    if (l.at < first) first = l.at;
+    if (l.at > last) last = l.at;
+  }
+  const keys = new Map<string, Map<string | null, Map<string, number>>>();
+  const dict: [string, string | null, string][] = [];
+  const rows: [number, number, string][] = [];
+  for (const l of part) {
+    let byLevel = keys.get(l.templateId);
+    if (!byLevel) {
+      byLevel = new Map();
+      keys.set(l.templateId, byLevel);
+    }
+    let bySource = byLevel.get(l.level);
+    if (!bySource) {
+      bySource = new Map();
+      byLevel.set(l.level, bySource);
+    }
+    let k = bySource.get(l.source);
+    if (k === undefined) {
+      k = dict.length;
+      bySource.set(l.source, k);
+      dict.push([l.templateId, l.level, l.source]);
+    }
+    rows.push([l.at - first, k, l.text]);
+  }
+  return {
+    service,
+    first_at: first,
+    last_at: last,
+    lines: part.length,
+    body: JSON.stringify({ v: 2, k: dict, l: rows }),
+  };
+}
+
+type StoredLine = [number, string, string | null, string, string];
+
+/** The lines of a stored chunk body, in either layout (see chunkRow). */
+function chunkLines(body: string, firstAt: number): StoredLine[] {
+  const parsed = JSON.parse(body) as
+    | StoredLine[]
+    | { v: 2; k: [string, string | null, string][]; l: [number, number, string][] };
+  if (Array.isArray(parsed)) return parsed;
+  return parsed.l.map(([dt, k, text]) => {
+    const [templateId, level, source] = parsed.k[k] as [string, string | null, string];
+    return [firstAt + dt, templateId, level, source, text];
+  });
+}
+
 function greatest(db: Db, a: string, b: string) {
   return isSqlite(db as never) ? sql.raw<number>(`max(${a}, ${b})`) : sql.raw<number>(`greatest(${a}, ${b})`);
 }
@@ -137,13 +194,7 @@ export async function recordLogBatch(db: Db, b: LogBatch): Promise<void> {
         .execute();
     }
     for (const [service, lines] of byService) {
-      const rowsOf = chunks(lines, CHUNK_LINES).map((part) => ({
-        service,
-        first_at: Math.min(...part.map((l) => l.at)),
-        last_at: Math.max(...part.map((l) => l.at)),
-        lines: part.length,
-        body: JSON.stringify(part.map((l) => [l.at, l.templateId, l.level, l.source, l.text])),
-      }));
+      const rowsOf = chunks(lines, CHUNK_LINES).map((part) => chunkRow(service, part));
       for (const part of chunks(rowsOf, 50)) await trx.insertInto('log_chunks').values(part).execute();
     }
     for (const o of offsets.values()) {
@@ -256,7 +307,7 @@ export async function logLines(db: Db, f: LogLineFilter): Promise<LogLine[]> {
     if (rows.length === 0) break;
     for (const r of rows) {
       before = Number(r.id);
-      const body = JSON.parse(r.body) as [number, string, string | null, string, string][];
+      const body = chunkLines(r.body, Number(r.first_at));
       for (let i = body.length - 1; i >= 0 && out.length < limit; i--) {
         const [at, templateId, level, source, text] = body[i] as [
           number,
