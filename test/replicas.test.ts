@@ -56,7 +56,7 @@ describe('three replicas on one PostgreSQL', () => {
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const port = (target.address() as AddressInfo).port;
     // The fix takes 3 s: long enough to kill the replica that runs it.
-    const fix = `require('fs').appendFileSync(process.argv[1], process.argv[2] + '\\n'); setTimeout(() => fetch('http://127.0.0.1:${port}/fix/' + process.argv[2]).then(() => process.exit(0)), 3000)`;
+    const fix = `require('fs').appendFileSync(process.argv[1], process.argv[2] + ' ' + process.pid + '\\n'); setTimeout(() => fetch('http://127.0.0.1:${port}/fix/' + process.argv[2]).then(() => process.exit(0)), 3000)`;
     const config = path.join(dir, 'medic.yaml');
     await writeFile(
       config,
@@ -107,7 +107,10 @@ notifiers: []
         const page = await getJson<{ items: Action[] }>(`${replicas[1]!.api}/api/actions?service=${victim}`);
         return page.items[0];
       });
+      // The machine dies: the replica and the fix it is running (its own process group) with it.
+      const fixPid = Number((await readFile(marker, 'utf8')).trim().split(' ')[1]);
       process.kill(-replicas[0]!.child.pid!, 'SIGKILL');
+      process.kill(-fixPid, 'SIGKILL');
       await exited(replicas[0]!.child);
       const killedAt = Date.now();
       const survivors = replicas.slice(1);
@@ -167,7 +170,10 @@ notifiers: []
         expect(journal.filter((j) => j.message.includes('reconciled')).length).toBeLessThanOrEqual(1);
       }
       // One run of the fix per action: the killed one, and the survivor's own heal.
-      const runs = (await readFile(marker, 'utf8')).trim().split('\n');
+      const runs = (await readFile(marker, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]);
       expect(runs).toEqual(actions.map(() => victim));
       expect(actions).toHaveLength(2);
       expect(actions.find((a) => a.id !== first.id)?.state).toBe('verified');

@@ -39,6 +39,19 @@ describe('templates', () => {
     expect(JSON.parse(res.stdout)).toEqual(['; rm -rf /', 'a b  c']);
   });
 
+  it('refuses a substituted value that would act as an option, but keeps literal flags', () => {
+    const labelled: TemplateVars = { service: { name: 'api' }, finding: { labels: { pod: '--all' } } };
+    expect(() => renderArgv(['kubectl', 'delete', 'pod', '{{finding.labels.pod}}'], labelled)).toThrow(
+      /would act as an option/,
+    );
+    expect(renderArgv(['kubectl', '-n', 'prod', '--name={{service.name}}'], labelled)).toEqual([
+      'kubectl',
+      '-n',
+      'prod',
+      '--name=api',
+    ]);
+  });
+
   it('does not re-expand a value that looks like a template', () => {
     expect(renderString('{{finding.labels.brace}}', vars)).toBe('{{service.name}}');
   });

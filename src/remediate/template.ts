@@ -35,8 +35,16 @@ function lookup(vars: TemplateVars, key: string): string {
  * Substitutes `{{key}}` placeholders in one string. The result is one string whatever the values hold:
  * nothing is split, quoted or interpreted. A stray `{{` or `}}` is an error, not silently left in.
  */
-export function renderString(template: string, vars: TemplateVars): string {
-  const out = template.replace(PLACEHOLDER, (_, key: string) => lookup(vars, key));
+export function renderString(
+  template: string,
+  vars: TemplateVars,
+  check?: (value: string, key: string) => void,
+): string {
+  const out = template.replace(PLACEHOLDER, (_, key: string) => {
+    const value = lookup(vars, key);
+    check?.(value, key);
+    return value;
+  });
   // What is left of the template (values already substituted are not re-scanned).
   const rest = template.replace(PLACEHOLDER, '');
   if (rest.includes('{{') || rest.includes('}}')) {
@@ -47,7 +55,17 @@ export function renderString(template: string, vars: TemplateVars): string {
 
 /** Renders each argv element on its own: one element in, one element out, never through a shell. */
 export function renderArgv(argv: readonly string[], vars: TemplateVars): string[] {
-  return argv.map((a) => renderString(a, vars));
+  return argv.map((a) => renderString(a, vars, refuseOption));
+}
+
+/**
+ * A substituted value (an alert label, say) must not turn into an option of the program: `--all` or
+ * `-rf` in a label is refused. Literal flags written in the config are not substitutions and stay allowed.
+ */
+function refuseOption(value: string, key: string): void {
+  if (value.startsWith('-')) {
+    throw new ActionError(`template: {{${key}}} is ${JSON.stringify(value)}, which would act as an option`);
+  }
 }
 
 /** True when a string names a template variable. */

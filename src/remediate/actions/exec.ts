@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ActionError, lastLine, runCommand } from '../../core/index.js';
+import { redactSecrets } from '../../notify/index.js';
 import { baseVars, renderArgv } from '../template.js';
 import type { RemediationAction } from './action.js';
 
@@ -17,8 +18,9 @@ export const execAction: RemediationAction = {
     return {
       kind: 'exec',
       target: service,
-      params: { command, cwd: e.cwd ?? null, env: e.env },
-      description: `run ${JSON.stringify(command)}`,
+      // Env values often hold secrets: the journal keeps their names, apply reads the values from config.
+      params: { command, cwd: e.cwd ?? null, envKeys: Object.keys(e.env) },
+      description: `run ${redactSecrets(JSON.stringify(command))}`,
     };
   },
   async apply(plan, ctx) {
@@ -26,7 +28,7 @@ export const execAction: RemediationAction = {
     const cwd = plan.params['cwd'] as string | null;
     const res = await runCommand(command, {
       cwd: cwd ? path.resolve(ctx.baseDir, cwd) : ctx.baseDir,
-      env: plan.params['env'] as Record<string, string>,
+      env: ctx.step.exec?.env ?? {},
       signal: ctx.signal,
     });
     if (res.error) throw new ActionError(res.error);
