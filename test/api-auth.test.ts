@@ -163,6 +163,55 @@ describe('API auth', () => {
     expect(await listenPlan(fx.api.tokens, '0.0.0.0')).toMatchObject({ host: '0.0.0.0', auth: true });
   });
 
+  it('without tokens: a foreign Host (DNS rebinding) or a cross-site change (CSRF) is refused', async () => {
+    fx = await apiFixture({ withTokens: false });
+    const rebound = await fx.api.app.inject({
+      url: '/api/status',
+      headers: { host: 'attacker.example:7070' },
+    });
+    expect(rebound.statusCode).toBe(403);
+    const local = await fx.api.app.inject({ url: '/api/status', headers: { host: '127.0.0.1:7070' } });
+    expect(local.statusCode).toBe(200);
+    const reset = '/api/services/web/reset';
+    const csrf = await fx.api.app.inject({
+      method: 'POST',
+      url: reset,
+      headers: {
+        host: '127.0.0.1:7070',
+        origin: 'https://attacker.example',
+        'content-type': 'application/json',
+      },
+      payload: '{}',
+    });
+    expect(csrf.statusCode).toBe(403);
+    const crossSite = await fx.api.app.inject({
+      method: 'POST',
+      url: reset,
+      headers: { host: '127.0.0.1:7070', 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(crossSite.statusCode).toBe(403);
+    // The dashboard itself (same origin) and the CLI (no Origin) still work.
+    const dashboard = await fx.api.app.inject({
+      method: 'POST',
+      url: reset,
+      headers: {
+        host: '127.0.0.1:7070',
+        origin: 'http://127.0.0.1:7070',
+        'content-type': 'application/json',
+      },
+      payload: '{}',
+    });
+    expect(dashboard.statusCode).not.toBe(403);
+    const cli = await fx.api.app.inject({
+      method: 'POST',
+      url: reset,
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    expect(cli.statusCode).not.toBe(403);
+  });
+
   it('sends security headers, keeps CORS off unless configured, and rate-limits', async () => {
     fx = await apiFixture({ rateLimit: { max: 5, windowMs: 60_000 } });
     const { app } = fx.api;

@@ -41,6 +41,30 @@ export function requireRole(req: FastifyRequest, role: Role | 'public'): void {
     throw new MedicError('forbidden', `${req.actor.name} is ${req.actor.role}; this needs ${role}`);
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+function refuseForeignBrowser(req: FastifyRequest): void {
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  if (host && !LOOPBACK_HOSTS.has(host)) {
+    throw new MedicError('forbidden', `without API tokens only loopback hosts are served, not "${host}"`);
+  }
+  if (!MUTATING.has(req.method)) return;
+  const site = req.headers['sec-fetch-site'];
+  const origin = req.headers.origin;
+  const sameOrigin = origin !== undefined && LOOPBACK_HOSTS.has(safeHostname(origin));
+  if (site === 'cross-site' || (origin !== undefined && !sameOrigin)) {
+    throw new MedicError('forbidden', 'a cross-site request may not change anything; create an API token');
+  }
+}
+
+function safeHostname(origin: string): string {
+  try {
+    return new URL(origin).hostname.toLowerCase();
+  } catch {
+    return '';
+  }
+}
+
 export interface AuthOptions {
   tokens: TokenStore;
   store: Store;
@@ -55,7 +79,15 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
     if (!req.url.startsWith('/api/')) return;
     const token = bearer(req);
     if (token === null) {
-      req.actor = (await o.tokens.any()) ? null : LOCAL_ACTOR;
+      if (await o.tokens.any()) {
+        req.actor = null;
+        return;
+      }
+      // Open mode (no token exists) trusts the loopback interface. A web page the operator happens to open
+      // must not borrow that trust: refuse a Host that is not loopback (DNS rebinding) and a cross-site
+      // browser request that would change something (CSRF).
+      refuseForeignBrowser(req);
+      req.actor = LOCAL_ACTOR;
       return;
     }
     const info = await o.tokens.verify(token);
