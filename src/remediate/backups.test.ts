@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +61,36 @@ describe('backups', () => {
     await backups.restore(rec!.id);
     expect(await readFile(file)).toEqual(original);
     expect((await stat(file)).mode & 0o777).toBe(0o640);
+  });
+
+  it('restores through a symlink to its target, keeping the link', async () => {
+    const { dir, backups } = await setup();
+    await mkdir(path.join(dir, 'real'));
+    const real = path.join(dir, 'real', 'app.env');
+    const link = path.join(dir, 'app.env');
+    await writeFile(real, 'A=1\n');
+    await symlink(real, link);
+    const [rec] = await backups.backup([link], 'act_1');
+    await writeFile(real, 'A=2\n');
+    await backups.restore(rec!.id);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe('A=1\n');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('records the owner and group and restores them', async () => {
+    const { dir, backups } = await setup();
+    const file = path.join(dir, 'app.yaml');
+    await writeFile(file, 'a: 1\n');
+    await chown(file, 65534, 65534);
+    await chmod(file, 0o640);
+    const [rec] = await backups.backup([file], 'act_1');
+    expect(rec).toMatchObject({ uid: 65534, gid: 65534, mode: 0o640 });
+    await writeFile(file, 'a: 2\n');
+    await chown(file, 0, 0);
+    await backups.restore(rec!.id);
+    expect(await readFile(file, 'utf8')).toBe('a: 1\n');
+    expect(await stat(file)).toMatchObject({ uid: 65534, gid: 65534 });
+    expect((await stat(file)).mode & 0o7777).toBe(0o640);
   });
 
   it('shares one blob between equal versions and lists newest first', async () => {

@@ -15,6 +15,9 @@ export interface BackupRecord {
   exists: boolean;
   /** Permission bits (e.g. 0o644); null when the file did not exist. */
   mode: number | null;
+  /** Owner and group; null when the file did not exist (and absent from records written by older versions). */
+  uid?: number | null;
+  gid?: number | null;
   size: number;
   /** sha256 of the content, hex; null when the file did not exist. */
   hash: string | null;
@@ -115,7 +118,10 @@ export class Backups {
     });
   }
 
-  /** Puts the file back as the record has it, byte for byte and with its mode; removes it if it was absent. */
+  /**
+   * Puts the file back as the record has it, byte for byte, with its mode and owner; removes it if it was
+   * absent. A symlink stays a symlink: its target is what is written.
+   */
   restore(backupId: string): Promise<BackupRecord> {
     return this.serial(async () => {
       const rec = await this.get(backupId);
@@ -129,7 +135,7 @@ export class Backups {
         throw new BackupError(`backup ${rec.id}: its content ${rec.hash} is missing`, { cause: err });
       });
       if (sha256(data) !== rec.hash) throw new BackupError(`backup ${rec.id}: its content is corrupt`);
-      await writeAtomic(target, data, rec.mode ?? 0o644);
+      await writeAtomic(target, data, rec.mode ?? 0o644, ownerOf(rec));
       return rec;
     });
   }
@@ -234,7 +240,7 @@ export class Backups {
     good: boolean,
   ): Promise<BackupRecord> {
     const abs = path.resolve(p);
-    const { data, mode, hash } = await this.read(abs);
+    const { data, mode, uid, gid, hash } = await this.read(abs);
     if (data !== null && hash !== null) {
       const blob = path.join(this.blobs, hash);
       // A blob that exists is complete: it was renamed into place only after its fsync.
@@ -247,6 +253,8 @@ export class Backups {
       path: abs,
       exists: data !== null,
       mode,
+      uid,
+      gid,
       size: data?.length ?? 0,
       hash,
       createdAt: now,
@@ -261,21 +269,26 @@ export class Backups {
     return rec;
   }
 
-  private async read(
-    abs: string,
-  ): Promise<{ data: Buffer | null; mode: number | null; hash: string | null }> {
+  private async read(abs: string): Promise<{
+    data: Buffer | null;
+    mode: number | null;
+    uid: number | null;
+    gid: number | null;
+    hash: string | null;
+  }> {
     let st: import('node:fs').Stats;
     try {
       st = await fs.stat(abs);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: null, mode: null, hash: null };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return { data: null, mode: null, uid: null, gid: null, hash: null };
       throw new BackupError(`cannot back up ${abs}: ${(err as Error).message}`, { cause: err });
     }
     if (!st.isFile()) throw new BackupError(`cannot back up ${abs}: not a regular file`);
     if (st.size > this.maxBytes)
       throw new BackupError(`cannot back up ${abs}: larger than ${this.maxBytes} bytes`);
     const data = await fs.readFile(abs);
-    return { data, mode: st.mode & 0o7777, hash: sha256(data) };
+    return { data, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, hash: sha256(data) };
   }
 
   private async nextSeq(): Promise<number> {
@@ -316,6 +329,13 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** The owner a record asks for; none for a record written before owners were recorded. */
+function ownerOf(rec: BackupRecord): FileOwner | undefined {
+  return typeof rec.uid === 'number' && typeof rec.gid === 'number'
+    ? { uid: rec.uid, gid: rec.gid }
+    : undefined;
+}
+
 async function realpathOr(p: string): Promise<string> {
   try {
     return await fs.realpath(p);
@@ -333,16 +353,36 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
 /**
  * Replaces `file` with `data` so that a reader, or a crash, sees the old content or the new, never a part:
  * write a temporary file beside it, fsync it, rename it over the file, fsync the directory.
+ *
+ * `file` is the path renamed over: a caller replacing a file that may be a symlink resolves it first
+ * (fs.realpath), or the link is replaced by a regular file. With `owner`, the temporary file is given
+ * that uid/gid before the rename (as root; a user who may not chown keeps the file as its own).
  */
-export async function writeAtomic(file: string, data: Buffer | string, mode = 0o644): Promise<void> {
+export async function writeAtomic(
+  file: string,
+  data: Buffer | string,
+  mode = 0o644,
+  owner?: FileOwner,
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   const h = await fs.open(tmp, 'wx', mode);
   try {
     await h.writeFile(data);
+    if (owner) {
+      // Before chmod: a chown clears the set-user-ID and set-group-ID bits.
+      await h.chown(owner.uid, owner.gid).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPERM') throw err;
+      });
+    }
     await h.chmod(mode); // the umask may have narrowed it
     await h.sync();
   } catch (err) {

@@ -68,7 +68,7 @@ describe('Supervisor', () => {
     expect(sup.running('api')).toBe(true);
     expect(signals[0]).toMatchObject({ kind: 'start', service: 'api', pid });
     const file = pidfilePath(dataDir, 'api');
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid, argv: cfg.command });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid, argv: cfg.command });
 
     await until(() => sup.recentLogs('api').length === 2);
     expect(sup.recentLogs('api').sort()).toEqual(['hello', 'warn: hi']);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,4 +97,105 @@ describe('PostgresStore', () => {
     expect(listed).toEqual(e);
     expect(typeof listed?.seq).toBe('number');
   });
+
+  it('fails a connection attempt to a server that never answers within the default connect timeout', async () => {
+    const silent = await listen((sock) => sock.on('error', () => {}));
+    try {
+      const started = Date.now();
+      await expect(
+        openPostgresStore({ url: `postgres://postgres:x@127.0.0.1:${port(silent.server)}/db` }),
+      ).rejects.toThrow(/timeout/i);
+      expect(Date.now() - started).toBeLessThan(9_000);
+    } finally {
+      silent.close();
+    }
+  }, 20_000);
+
+  it('fails writes within the query timeout when the network goes silent, and still closes', async () => {
+    const url = await server().createDatabase();
+    const proxy = await partitionableProxy(server().port);
+    try {
+      const store = await openPostgresStore({
+        url: url.replace(`:${server().port}/`, `:${port(proxy.server)}/`),
+        statementTimeoutMs: 500,
+        queryTimeoutMs: 1_000,
+        connectTimeoutMs: 1_000,
+      });
+      await store.audit({ at: 1, actor: 'a', event: 'before', subject: 's' });
+
+      proxy.partition();
+      const started = Date.now();
+      await expect(store.audit({ at: 2, actor: 'a', event: 'during', subject: 's' })).rejects.toThrow(
+        /timeout/i,
+      );
+      // The next read neither reuses the stuck connection nor waits forever for a new one.
+      await expect(store.listAudit({})).rejects.toThrow(/timeout/i);
+      await store.close();
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      proxy.close();
+    }
+  }, 30_000);
 });
+
+function port(srv: Server): number {
+  const addr = srv.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
+}
+
+async function listen(onConnection: (sock: Socket) => void): Promise<{ server: Server; close(): void }> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((sock) => {
+    sockets.add(sock);
+    onConnection(sock);
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return {
+    server: srv,
+    close() {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
+}
+
+/**
+ * A TCP proxy to the test server that can be cut like a network partition: once cut, nothing passes in
+ * either direction, no connection is closed (the peer never learns), and new connections are accepted but
+ * never answered.
+ */
+async function partitionableProxy(targetPort: number) {
+  let cut = false;
+  const all: Socket[] = [];
+  const proxy = await listen((client) => {
+    all.push(client);
+    client.on('error', () => {});
+    if (cut) {
+      client.pause();
+      return;
+    }
+    const upstream = connect(targetPort, '127.0.0.1');
+    all.push(upstream);
+    upstream.on('error', () => {});
+    client.on('data', (d: Buffer) => {
+      if (!cut) upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      if (!cut) client.write(d);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return {
+    server: proxy.server,
+    partition() {
+      cut = true;
+      // Paused sockets read nothing, so a FIN the client sends is never seen nor answered.
+      for (const s of all) s.pause();
+    },
+    close() {
+      for (const s of all) s.destroy();
+      proxy.close();
+    },
+  };
+}

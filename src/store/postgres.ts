@@ -22,7 +22,27 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** Errors of idle pooled connections (say, the server restarted). Default: ignored, the pool reconnects. */
   onPoolError?: (err: Error) => void;
+  /** Give up opening a connection (TCP and startup) after this long; default 5 s. */
+  connectTimeoutMs?: number;
+  /** Server-side limit on one statement (`statement_timeout`); default 30 s; 0 turns it off. */
+  statementTimeoutMs?: number;
+  /**
+   * Client-side limit on waiting for the answer to a query: what bounds a write when the network, not the
+   * server, is the problem (a partition answers nothing, so statement_timeout never fires). Default
+   * statementTimeoutMs + 5 s (35 s); 0 turns it off. A connection whose query timed out is closed, not reused.
+   */
+  queryTimeoutMs?: number;
+  /** TCP keepalive on pooled connections, so a dead peer is noticed; default true. */
+  keepAlive?: boolean;
 }
+
+export const POSTGRES_DEFAULTS = {
+  connectTimeoutMs: 5_000,
+  statementTimeoutMs: 30_000,
+  /** Added to statementTimeoutMs for the client-side query timeout: the server reports its own first. */
+  queryTimeoutSlackMs: 5_000,
+  keepAliveInitialDelayMs: 10_000,
+} as const;
 
 /** The key of the advisory lock that serializes audit appends across every process sharing the database. */
 export const AUDIT_LOCK_KEY = 0x6d_65_64_69; // "medi"
@@ -60,13 +80,30 @@ export class PostgresStore extends KyselyStore implements Store {
 
 /** Connects, and (unless told not to) brings the schema up to date. */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
+  const statementTimeout = opts.statementTimeoutMs ?? POSTGRES_DEFAULTS.statementTimeoutMs;
+  const queryTimeout =
+    opts.queryTimeoutMs ??
+    (statementTimeout > 0 ? statementTimeout + POSTGRES_DEFAULTS.queryTimeoutSlackMs : 0);
+  const keepAlive = opts.keepAlive ?? true;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'medic',
     types,
+    // Left undefined, a limit is off.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+    statement_timeout: statementTimeout > 0 ? statementTimeout : undefined,
+    query_timeout: queryTimeout > 0 ? queryTimeout : undefined,
+    keepAlive,
+    ...(keepAlive ? { keepAliveInitialDelayMillis: POSTGRES_DEFAULTS.keepAliveInitialDelayMs } : {}),
   });
   pool.on('error', opts.onPoolError ?? (() => {}));
+  // A query that timed out on the client is still the connection's active query: the next user of that
+  // connection would queue behind it (and time out in turn). Close such a connection instead of pooling it.
+  pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => {
+    const c = client as pg.PoolClient & { _getActiveQuery?: () => unknown };
+    if (c._getActiveQuery?.()) void c.end().catch(() => {});
+  });
   const store = new PostgresStore(opts.url, opts.clock ?? new RealClock(), pool);
   try {
     if (opts.migrate ?? true) await store.migrate();

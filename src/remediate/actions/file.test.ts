@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../core/index.js';
@@ -158,4 +158,54 @@ describe('file action, YAML details', () => {
     );
     expect((await readFile(f, 'utf8')).trim().endsWith('c: true')).toBe(true);
   });
+
+  it('edits a symlinked config at its target: the link stays a link, through apply and rollback', async () => {
+    const dir = await tempDir();
+    await mkdir(path.join(dir, 'releases'));
+    const real = path.join(dir, 'releases', 'app.yaml');
+    await writeFile(real, YAML_TEXT);
+    const link = path.join(dir, 'app.yaml');
+    await symlink(real, link);
+    const backups = new Backups({ dataDir: path.join(dir, '.medic'), clock: new SimulatedClock() });
+    const ctx = testContext({ baseDir: dir, backups });
+    const plan = fileAction.plan(
+      step({ path: link, key: 'upstream.timeout', value: 1.1, min: 0.8, max: 1.2 }),
+      's',
+      {},
+    );
+    const files = await backups.backup(plan.backup!.files, 'act_1');
+    await fileAction.apply(plan, ctx);
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toContain('timeout: 1.1');
+    await fileAction.rollback!(plan, ctx, { files });
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe(YAML_TEXT);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'keeps the owner and group of the file it edits and restores',
+    async () => {
+      const { f, ctx, backups } = await setup('app.yaml', YAML_TEXT);
+      await chown(f, NOBODY, NOBODY);
+      await chmod(f, 0o640);
+      const plan = fileAction.plan(
+        step({ path: f, key: 'upstream.timeout', value: 1.1, min: 0.8, max: 1.2 }),
+        's',
+        {},
+      );
+      const files = await backups.backup(plan.backup!.files, 'act_1');
+      await fileAction.apply(plan, ctx);
+      expect(await readFile(f, 'utf8')).toContain('timeout: 1.1');
+      expect(await stat(f)).toMatchObject({ uid: NOBODY, gid: NOBODY });
+      expect((await stat(f)).mode & 0o7777).toBe(0o640);
+      await chown(f, 0, 0); // changed by hand meanwhile: the restore puts back what was backed up
+      await fileAction.rollback!(plan, ctx, { files });
+      expect(await readFile(f, 'utf8')).toBe(YAML_TEXT);
+      expect(await stat(f)).toMatchObject({ uid: NOBODY, gid: NOBODY });
+      expect((await stat(f)).mode & 0o7777).toBe(0o640);
+    },
+  );
 });
+
+/** The conventional uid and gid of `nobody` / `nogroup`. */
+const NOBODY = 65534;

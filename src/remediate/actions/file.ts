@@ -220,10 +220,14 @@ export const fileAction: RemediationAction<ExtendedStep> = {
       create: boolean;
     } & Bounds;
     let text: string;
-    let mode = 0o644;
+    let target: string;
+    let st: import('node:fs').Stats;
     try {
-      text = await fs.readFile(p.path, 'utf8');
-      mode = (await fs.stat(p.path)).mode & 0o7777;
+      // A symlinked config is edited at its target and stays a link; the rename would otherwise replace
+      // the link by a regular file (and a restore, which follows the link, would write elsewhere).
+      target = await fs.realpath(p.path);
+      text = await fs.readFile(target, 'utf8');
+      st = await fs.stat(target);
     } catch (err) {
       throw new ActionError(`cannot read ${p.path}: ${errorMessage(err)}`);
     }
@@ -247,7 +251,8 @@ export const fileAction: RemediationAction<ExtendedStep> = {
     // Re-read what we wrote as the reader would: a file Medic cannot parse back is never written.
     if (String(edit(p.format, out, p.key, p.path).current) !== String(next))
       throw new ActionError(`setting ${p.key} in ${p.path} did not round-trip: not written`);
-    await writeAtomic(p.path, out, mode);
+    // Same mode, owner and group: as root, `app:app 0640` must not come back as `root 0640`.
+    await writeAtomic(target, out, st.mode & 0o7777, { uid: st.uid, gid: st.gid });
     return `set ${p.key} in ${p.path} from ${JSON.stringify(e.current ?? null)} to ${JSON.stringify(next)}`;
   },
   rollback(_plan, ctx, backup) {
