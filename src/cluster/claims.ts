@@ -5,7 +5,7 @@
  * step runs on exactly one replica, and a dead replica's half-done steps are reconciled by exactly one other.
  */
 import { type Kysely, sql } from 'kysely';
-import { TERMINAL_ACTION_STATES } from '../core/index.js';
+import { type ActionState, TERMINAL_ACTION_STATES } from '../core/index.js';
 import { isSqlite, type StoreSchema } from '../store/index.js';
 
 type Db = Kysely<StoreSchema>;
@@ -51,6 +51,30 @@ export async function claimAction(
   return row?.replica_id === replicaId;
 }
 
+/**
+ * Claims every action of a run for `replicaId` in one transaction, as `claimAction` does each: call it when
+ * the run starts, so its later `planned` steps are owned (and so never taken for orphans) while it runs.
+ * Returns true only if we hold all of them afterwards; false means another live replica holds one, and the
+ * caller must not run the run (the claims taken stay ours, and are released to the orphan scan only by
+ * this replica dying).
+ */
+export async function claimActions(
+  db: Db,
+  actionIds: readonly string[],
+  replicaId: string,
+  now: number,
+  expiryMs: number,
+): Promise<boolean> {
+  if (actionIds.length === 0) return true;
+  return db.transaction().execute(async (trx) => {
+    let all = true;
+    for (const id of actionIds) {
+      if (!(await claimAction(trx, id, replicaId, now, expiryMs))) all = false;
+    }
+    return all;
+  });
+}
+
 export interface OrphanOptions {
   expiryMs: number;
   /**
@@ -61,6 +85,12 @@ export interface OrphanOptions {
   /** At most this many per call; default 50. */
   limit?: number;
 }
+
+/**
+ * Steps the orphan scan leaves alone: terminal ones, and those awaiting approval (they did nothing yet and
+ * still wait for a human; whoever approves them claims them when their run starts).
+ */
+const NOT_ORPHANS: readonly ActionState[] = [...TERMINAL_ACTION_STATES, 'awaiting_approval'];
 
 /**
  * Claims unfinished actions left by dead replicas (or by a replica that died between creating and claiming
@@ -83,7 +113,7 @@ export async function claimOrphans(
       .selectFrom('actions')
       .leftJoin('action_claims', 'action_claims.action_id', 'actions.id')
       .select('actions.id')
-      .where('actions.state', 'not in', [...TERMINAL_ACTION_STATES])
+      .where('actions.state', 'not in', [...NOT_ORPHANS])
       .where((eb) =>
         eb.or([
           eb.and([eb('action_claims.replica_id', 'is', null), eb('actions.updated_at', '<=', now - grace)]),

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Action, Clock, TimerHandle } from '../core/index.js';
 import type { KyselyStore } from '../store/index.js';
-import { claimAction, claimOrphans } from './claims.js';
+import { claimAction, claimActions, claimOrphans } from './claims.js';
 import { DEFAULT_EXPIRY_MS, DEFAULT_HEARTBEAT_MS, Membership } from './membership.js';
 import { ownerOf, shareOf } from './rendezvous.js';
 
@@ -126,6 +126,12 @@ export class Replica {
   async claim(actionId: string): Promise<boolean> {
     if (!this.canAct()) return false;
     return claimAction(this.store.db, actionId, this.id, this.clock.now(), this.expiryMs);
+  }
+
+  /** Claims every step of a run as it starts; false means do not run it (we cannot act, or someone owns one). */
+  async claimRun(actionIds: readonly string[]): Promise<boolean> {
+    if (!this.canAct()) return false;
+    return claimActions(this.store.db, actionIds, this.id, this.clock.now(), this.expiryMs);
   }
 
   /** Takes over unfinished actions of dead replicas; the caller reconciles each (verify, else roll back). */

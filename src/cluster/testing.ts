@@ -129,6 +129,55 @@ export function clusterSuite(name: string, open: (n: number) => Promise<KyselySt
       ]);
     });
 
+    it("claims every step of a run at its start: a running heal's later steps are never orphans", async () => {
+      await beatAll();
+      const ids = ['act_s0', 'act_s1', 'act_s2'];
+      for (const [i, id] of ids.entries())
+        await stores[A]!.createAction(
+          actionFixture({ id, step: i, createdAt: clock.now(), updatedAt: clock.now() }),
+          'intent',
+        );
+      expect(await r(A).claimRun(ids)).toBe(true);
+      for (const id of ids) expect(await claimHolder(stores[A]!.db, id)).toBe('r0');
+      expect(await r(B).claimRun(ids)).toBe(false); // a live replica holds them
+      // Long past the grace period, A still alive: nobody reconciles A's planned steps beside its heal.
+      for (let i = 0; i < 3; i++) {
+        await clock.advance(4_000);
+        await beatAll();
+      }
+      expect(await r(B).claimOrphans()).toEqual([]);
+      expect(await r(A).claimOrphans()).toEqual([]);
+      expect(await r(A).claim('act_s2')).toBe(true);
+    });
+
+    it('leaves steps awaiting approval out of the orphan scan, claimed or not', async () => {
+      await beatAll();
+      await stores[A]!.createAction(
+        actionFixture({
+          id: 'act_wait',
+          state: 'awaiting_approval',
+          createdAt: clock.now(),
+          updatedAt: clock.now(),
+        }),
+        'asked',
+      );
+      await stores[A]!.createAction(
+        actionFixture({
+          id: 'act_wait2',
+          state: 'awaiting_approval',
+          createdAt: clock.now(),
+          updatedAt: clock.now(),
+        }),
+        'asked',
+      );
+      expect(await r(A).claim('act_wait2')).toBe(true);
+      await clock.advance(9_000); // A dies; the grace period has passed
+      await beatAll([B, C]);
+      expect(await r(B).claimOrphans()).toEqual([]);
+      expect(await r(C).claimOrphans()).toEqual([]);
+      expect(await claimHolder(stores[A]!.db, 'act_wait')).toBeNull();
+    });
+
     it('opens one incident however many replicas see the failure', async () => {
       for (let round = 0; round < 5; round++) {
         const results = await Promise.all(

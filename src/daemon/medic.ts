@@ -143,6 +143,7 @@ export class Medic {
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
       claim: (id) => this.replica.claim(id),
+      claimRun: (ids) => this.replica.claimRun(ids),
       backups: new Backups({ dataDir: dataDirOf(loaded, opts), clock: this.clock }),
       notify: async (m) => {
         await this.notifier.send({

@@ -101,23 +101,9 @@ export class Decider {
       return;
     }
 
-    const labels = findingLabels(ctx.finding, ctx.diagnosis?.cause);
-    const silences = await this.d.store.listSilences({ activeAt: now });
-    const window = activeMaintenance(cfg.policy.maintenance, service, now);
-    const decision = evaluateGuard({
-      service,
-      playbook: run.name,
-      autonomy: playbook.autonomy ?? cfg.services[service]?.autonomy ?? cfg.policy.autonomy,
-      policy: cfg.policy,
-      state: await this.d.store.getGuardState(service),
-      recentRuns: await this.recentRuns(service, now - cfg.policy.rate_limit.window),
-      now,
-      stop: await this.d.store.getHealingSwitch(),
-      maintenance: window ? { name: window.window.name ?? window.window.cron, closes: window.closes } : null,
-      silence: silences.find((s) => silenceMatches(s, labels, now)) ?? null,
-      confidence: { value: best.posterior.confidence, why: explain(best.posterior) },
-      inFlight: this.hooks.inFlight(service),
-      playbookTargets: await this.playbookTargets(run.name, now - cfg.policy.blast_radius.window),
+    const decision = await this.guard(run, ctx, {
+      value: best.posterior.confidence,
+      why: explain(best.posterior),
     });
     await this.auditDecision(run, decision, best.posterior, ranked);
     switch (decision.verdict) {
@@ -133,11 +119,52 @@ export class Decider {
         return;
       }
       default:
-        await this.d.incidents.note(incident.id, `playbook ${run.name} not run: ${decision.reason}`);
-        if (decision.rail === 'stop_switch' || decision.rail === 'silence') this.hooks.block(service);
-        if (decision.retryAt !== undefined)
-          this.hooks.schedule(service, Math.max(0, decision.retryAt - now), run.name);
+        return this.notRun(run, decision);
     }
+  }
+
+  /**
+   * The guard's verdict on the run now, from the store's state and the config as it is. `approved`: a human
+   * approved this run, which passes the rails that would ask one (the others, dry-run included, still
+   * apply); the run's own journaled steps do not count against its rate limit.
+   */
+  async guard(
+    run: Run,
+    ctx: Context | undefined,
+    confidence: { value: number; why: string },
+    approved = false,
+  ): Promise<GuardDecision> {
+    const cfg = this.d.config().config;
+    const { service } = run;
+    const now = this.d.clock.now();
+    const labels = ctx ? findingLabels(ctx.finding, ctx.diagnosis?.cause) : { service };
+    const silences = await this.d.store.listSilences({ activeAt: now });
+    const window = activeMaintenance(cfg.policy.maintenance, service, now);
+    return evaluateGuard({
+      service,
+      playbook: run.name,
+      autonomy: run.playbook.autonomy ?? cfg.services[service]?.autonomy ?? cfg.policy.autonomy,
+      policy: cfg.policy,
+      state: await this.d.store.getGuardState(service),
+      recentRuns: await this.recentRuns(service, now - cfg.policy.rate_limit.window, run.id),
+      now,
+      stop: await this.d.store.getHealingSwitch(),
+      maintenance: window ? { name: window.window.name ?? window.window.cron, closes: window.closes } : null,
+      silence: silences.find((s) => silenceMatches(s, labels, now)) ?? null,
+      confidence,
+      inFlight: this.hooks.inFlight(service),
+      playbookTargets: await this.playbookTargets(run.name, now - cfg.policy.blast_radius.window),
+      approved,
+    });
+  }
+
+  /** A denial: noted on the incident; retried when it lifts by itself, or when the stop/silence lifts. */
+  async notRun(run: Run, decision: GuardDecision): Promise<void> {
+    const now = this.d.clock.now();
+    await this.d.incidents.note(run.incident.id, `playbook ${run.name} not run: ${decision.reason}`);
+    if (decision.rail === 'stop_switch' || decision.rail === 'silence') this.hooks.block(run.service);
+    if (decision.retryAt !== undefined)
+      this.hooks.schedule(run.service, Math.max(0, decision.retryAt - now), run.name);
   }
 
   /** Every verdict is audited with the candidates and their confidence: why Medic did (or did not) act. */
@@ -167,11 +194,17 @@ export class Decider {
     });
   }
 
-  /** Heals started on the service since `since`: the guard's rate limit. */
-  private async recentRuns(service: string, since: number): Promise<number> {
+  /** Heals started on the service since `since` (other than `exceptRun`): the guard's rate limit. */
+  private async recentRuns(service: string, since: number, exceptRun?: string): Promise<number> {
     const { items } = await this.d.store.listActions({ service, limit: 1000 });
-    return items.filter((a) => a.step === 0 && a.createdAt >= since && !a.dryRun && a.state !== 'skipped')
-      .length;
+    return items.filter(
+      (a) =>
+        a.step === 0 &&
+        a.createdAt >= since &&
+        !a.dryRun &&
+        a.state !== 'skipped' &&
+        (exceptRun === undefined || a.params['runId'] !== exceptRun),
+    ).length;
   }
 
   /** Distinct services a playbook started on since `since` (not counting dry runs and skipped plans). */

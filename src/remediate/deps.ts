@@ -27,6 +27,12 @@ export interface EngineDeps {
   verifyPollMs?: number;
   /** Claims the action for this replica before a step runs; false means another replica owns it. */
   claim?(actionId: string): Promise<boolean>;
+  /**
+   * Claims every step of a run for this replica as the run starts (one transaction), so none of its later
+   * steps looks orphaned while it runs; false means do not run it. Absent: each step is claimed with `claim`
+   * at the start instead.
+   */
+  claimRun?(actionIds: readonly string[]): Promise<boolean>;
   /** The backup store; default: `<store.dir>/backups` next to the config. */
   backups?: Backups;
   /** Sends `notify` steps and escalations with a route; absent: notify steps fail, escalations use the bus. */

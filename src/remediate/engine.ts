@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Action, Diagnosis, Finding, Incident, ServiceHealth, TimerHandle } from '../core/index.js';
-import { formatDuration } from '../core/index.js';
+import { errorMessage, formatDuration } from '../core/index.js';
 import { Learner } from '../learn/index.js';
 import type { HealingSwitch, Silence } from '../store/index.js';
 import { Approvals } from './approvals.js';
@@ -41,6 +41,7 @@ export class RemediationEngine {
   private readonly approvals: Approvals;
   private readonly runner: StepRunner;
   private readonly decider: Decider;
+  private readonly offIncident: () => void;
 
   constructor(private readonly d: EngineDeps) {
     this.backups =
@@ -63,7 +64,16 @@ export class RemediationEngine {
       stopped: async () => (await this.controls.healingSwitch()).stopped,
       busy: (service) => this.scheduler.busy(service),
       context: (service) => this.contexts.get(service),
-      run: (run, approved) => this.scheduler.track(run.service, () => this.runner.execute(run, approved)),
+      track: (service, work) => void this.scheduler.track(service, work),
+      guard: (run, ctx) =>
+        this.decider.guard(
+          run,
+          ctx,
+          { value: run.confidence, why: `confidence ${run.confidence.toFixed(2)}` },
+          true,
+        ),
+      notRun: (run, decision) => this.decider.notRun(run, decision),
+      execute: (run, approved) => this.runner.execute(run, approved),
     });
     this.decider = new Decider(d, this.learner, {
       context: (service) => this.contexts.get(service),
@@ -74,6 +84,13 @@ export class RemediationEngine {
       escalate: (run, why) => outcomes.escalate(run, why),
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
+    });
+    // A heal waiting for approval is moot once its incident ends: approving it later must not run it.
+    this.offIncident = d.bus.on('incident', ({ incident, change }) => {
+      if (change !== 'resolved' && change !== 'suppressed') return;
+      void this.approvals
+        .incidentEnded(incident.id, `incident ${change} before approval`)
+        .catch((err) => d.logger.warn({ err: errorMessage(err) }, 'skipping moot approvals failed'));
     });
   }
 
@@ -169,13 +186,29 @@ export class RemediationEngine {
 
   // ---- lifecycle ----
 
-  /** Verifies, never re-runs, the steps a crash left unfinished (reconcile.ts). */
+  /**
+   * Verifies, never re-runs, the steps a crash (or a dead replica) left unfinished (reconcile.ts). Each
+   * service's steps are reconciled as that service's one heal: after a heal of it already running here, and
+   * before any new one. A service still failing afterwards is decided again.
+   */
   reconcile(actions: Action[]): Promise<number> {
-    return reconcile(this.d, this.backups, this.stopping.signal, actions);
+    return reconcile(this.d, this.backups, this.stopping.signal, actions, async (service, work) => {
+      await this.scheduler.exclusive(service, work);
+      if (this.stopping.signal.aborted) return;
+      // While it ran, the service's health changes were its business (as a heal's are): healthy now means
+      // its incident resolves, as it would have had nothing been running.
+      if (this.d.health(service) === 'healthy') {
+        await this.d.incidents.onHealthy(service, `${service} healthy after reconciliation`);
+        return;
+      }
+      if (this.contexts.has(service) && !this.scheduler.busy(service) && !this.scheduler.waiting(service))
+        this.scheduler.schedule(service, 0);
+    });
   }
 
   /** Interrupts running steps (left for reconciliation), drops every timer, waits for the heals to end. */
   async stop(): Promise<void> {
+    this.offIncident();
     this.stopping.abort();
     this.scheduler.clearTimers();
     for (const t of this.healthyTimers.values()) this.d.clock.clearTimeout(t);

@@ -47,6 +47,8 @@ export interface GuardInput {
   inFlight?: number;
   /** Distinct targets this playbook started on inside the blast-radius window. */
   playbookTargets?: readonly string[];
+  /** A human approved this heal: the rails that would ask one pass (every other rail still applies). */
+  approved?: boolean;
 }
 
 /** How soon a heal refused for too many in flight is reconsidered. */
@@ -139,14 +141,14 @@ export function evaluateGuard(input: GuardInput): GuardDecision {
     };
   }
   // 6. Approval and dry-run.
-  if (unsure) {
+  if (unsure && !input.approved) {
     return {
       verdict: 'ask',
       rail: 'confidence',
       reason: `${confidence.why} is below the threshold ${policy.confidence_threshold}: waiting for a human`,
     };
   }
-  if (autonomy === 'approve')
+  if (autonomy === 'approve' && !input.approved)
     return { verdict: 'ask', rail: 'autonomy', reason: 'autonomy is approve: waiting for a human' };
   if (policy.dry_run)
     return { verdict: 'dry_run', rail: 'dry_run', reason: 'dry run: planned and logged, nothing changed' };

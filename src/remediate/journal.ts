@@ -37,9 +37,19 @@ export class Journal {
     return action;
   }
 
-  async move(id: string, state: ActionState, message: string, actor = 'medic'): Promise<Action> {
+  /**
+   * Moves the step to `state`. With `expected` (the state the caller knows the step is in), the move is a
+   * compare-and-set in the store: a ConflictError means someone else moved it first and nothing was written.
+   */
+  async move(
+    id: string,
+    state: ActionState,
+    message: string,
+    actor = 'medic',
+    expected?: ActionState | readonly ActionState[],
+  ): Promise<Action> {
     const at = this.clock.now();
-    const action = await this.store.updateAction(id, state, message, at);
+    const action = await this.store.updateAction(id, state, message, at, expected);
     await this.store.audit({
       at,
       actor,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PlaybookConfig, StepConfig } from '../config/index.js';
 import type { Action, Diagnosis, Finding, Incident } from '../core/index.js';
 import { newId } from '../core/index.js';
@@ -25,6 +26,26 @@ export interface Run {
   cause: string;
   confidence: number;
   vars: TemplateVars;
+}
+
+/**
+ * A fingerprint of the playbook's steps as configured (sha256 of their canonical JSON, keys sorted). It rides
+ * in every journaled step's params instead of the steps themselves (which may hold secret headers): a heal
+ * approved after a config reload runs only if its playbook's steps are still the ones it was planned from.
+ */
+export function stepsHash(steps: readonly StepConfig[]): string {
+  return createHash('sha256').update(canonicalJson(steps)).digest('hex');
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** A planned step before it is journaled. */
@@ -79,6 +100,7 @@ export async function journalSteps(
   dryRun: boolean,
 ): Promise<Action[]> {
   const out: Action[] = [];
+  const hash = stepsHash(run.playbook.steps);
   for (const [i, { plan }] of planned.entries()) {
     out.push(
       await d.journal.intend(
@@ -93,6 +115,7 @@ export async function journalSteps(
             ...plan.params,
             ...(plan.backup ? { backupFiles: plan.backup.files } : {}),
             runId: run.id,
+            stepsHash: hash,
             description: plan.description,
             cause: run.cause,
             confidence: run.confidence,

@@ -50,12 +50,37 @@ export class HealScheduler {
     this.pending.delete(service);
   }
 
-  /** Runs the work as the service's one heal; an unexpected error is logged, never left unhandled. */
-  track(service: string, work: () => Promise<void>): void {
-    const p = work()
-      .catch((err) => this.d.logger.error({ err, service }, 'heal failed unexpectedly'))
-      .finally(() => this.running.delete(service));
+  /**
+   * Runs the work as the service's one heal; an unexpected error is logged, never left unhandled. The service
+   * is marked busy before `work` starts (synchronously), so nothing else can start beside it. The promise
+   * resolves when the work ends and never rejects.
+   */
+  track(service: string, work: () => Promise<void>): Promise<void> {
+    let release!: () => void;
+    const p = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     this.running.set(service, p);
+    // Called only after `running` holds the service: even work that completes synchronously cannot race it.
+    Promise.resolve()
+      .then(work)
+      .catch((err) => this.d.logger.error({ err, service }, 'heal failed unexpectedly'))
+      .finally(() => {
+        if (this.running.get(service) === p) this.running.delete(service);
+        release();
+      });
+    return p;
+  }
+
+  /**
+   * Runs the work as the service's one heal once whatever runs for the service now has finished (start-up or
+   * orphan reconciliation uses this: a fresh heal of the service waits until it is done, and it waits for a
+   * heal already running). Resolves when the work ends; never rejects.
+   */
+  async exclusive(service: string, work: () => Promise<void>): Promise<void> {
+    for (let cur = this.running.get(service); cur; cur = this.running.get(service)) await cur;
+    if (this.signal.aborted) return;
+    await this.track(service, work);
   }
 
   block(service: string): void {

@@ -1,6 +1,6 @@
 import type { Action } from '../core/index.js';
-import { errorMessage, formatDuration } from '../core/index.js';
-import { type ActionPlan, actions, backupFiles, type StepBackup } from './actions/index.js';
+import { ConflictError, errorMessage, formatDuration } from '../core/index.js';
+import { type ActionPlan, actions, backupFiles, type StepBackup, stepKind } from './actions/index.js';
 import { StepApplier } from './apply.js';
 import type { Backups } from './backups.js';
 import { type EngineDeps, verifyDeps } from './deps.js';
@@ -8,6 +8,9 @@ import type { Outcomes } from './outcomes.js';
 import { type Applied, rollback } from './rollback.js';
 import { journalSteps, type PlannedStep, planSteps, type Run } from './run.js';
 import { verifyHealthy } from './verify.js';
+
+/** The states a step is in while this replica runs it: a move from any other means someone else moved it. */
+const RUNNABLE = ['planned', 'backed_up'] as const;
 
 /**
  * Runs a decided (or approved) heal: each step is claimed, its files backed up and its state snapshotted
@@ -58,15 +61,30 @@ export class StepRunner {
         false,
       ));
     const applied: Applied[] = [];
+    // Own every step before the first runs: a later `planned` step without a claim would look orphaned to
+    // the other replicas (and to our own orphan scan) while this heal still runs.
+    if (!(await this.claimAll(steps))) {
+      return this.abandon(run, steps, 0, 'its steps could not be claimed: this replica cannot act now');
+    }
     for (const [i, action] of steps.entries()) {
-      const step = playbook.steps[i]!;
+      const step = playbook.steps[i];
+      const label = `step ${i + 1} (${action.kind})`;
+      if (!step || stepKind(step) !== action.kind) {
+        // Only an approval rebuilt from the journal can get here (the approval checks the playbook's hash).
+        const reason = `${label} failed: playbook ${run.name} no longer has this step as planned`;
+        await this.d.journal.move(action.id, 'failed', reason, 'medic', RUNNABLE);
+        await this.skipRest(steps, i, 'an earlier step failed');
+        await this.rollback(run, applied, reason);
+        return this.outcomes.failed(run, reason, false);
+      }
       if (this.d.claim && !(await this.d.claim(action.id))) {
-        // Our lease lapsed or another replica took the step over: it reconciles it, we must not run it.
+        // Our lease lapsed or another replica took the step over: it reconciles what we started (so nothing
+        // is rolled back here); the rest is skipped and the heal ends as failed.
         this.d.logger.warn(
           { action: action.id, service },
           'step not claimed: left to the replica that owns it',
         );
-        return;
+        return this.abandon(run, steps, i, `${label} could not be claimed: another replica owns it`);
       }
       const impl = actions.get(action.kind);
       const plan: ActionPlan = {
@@ -75,7 +93,6 @@ export class StepRunner {
         params: action.params,
         description: String(action.params['description'] ?? action.kind),
       };
-      const label = `step ${i + 1} (${action.kind})`;
       // Back up what the step changes, and what rollback needs that is not a file, before it changes.
       const backup: StepBackup = { files: [] };
       try {
@@ -94,19 +111,25 @@ export class StepRunner {
             ...backup.files.map((f) => `${f.path} (${f.id})`),
             ...(backup.state ? [`state ${JSON.stringify(backup.state)}`] : []),
           ];
-          await this.d.journal.move(action.id, 'backed_up', `backed up ${what.join(', ')}`);
+          await this.d.journal.move(
+            action.id,
+            'backed_up',
+            `backed up ${what.join(', ')}`,
+            'medic',
+            'planned',
+          );
         }
       } catch (err) {
         const reason = `backup failed, nothing changed: ${errorMessage(err)}`;
-        await this.d.journal.move(action.id, 'failed', reason);
-        await this.skipRest(steps, i);
+        await this.d.journal.move(action.id, 'failed', reason, 'medic', RUNNABLE);
+        await this.skipRest(steps, i, 'an earlier step failed');
         await this.rollback(run, applied, `${label} could not back up`);
         return this.outcomes.failed(run, `${label} failed: ${reason}`, false);
       }
       const result = await this.applier.applyWithRetries(impl, plan, step);
       if (result.ok) {
         applied.push({
-          action: await this.d.journal.move(action.id, 'applied', result.message),
+          action: await this.d.journal.move(action.id, 'applied', result.message, 'medic', RUNNABLE),
           plan,
           impl,
           step,
@@ -115,7 +138,7 @@ export class StepRunner {
         await this.d.incidents.note(run.incident.id, `${label}: ${result.message}`, { actionId: action.id });
         continue;
       }
-      const failedAction = await this.d.journal.move(action.id, 'failed', result.message);
+      const failedAction = await this.d.journal.move(action.id, 'failed', result.message, 'medic', RUNNABLE);
       const reason = `${label} failed: ${result.message}`;
       if (step.on_failure === 'continue') {
         await this.d.incidents.note(run.incident.id, `${reason}; on_failure: continue`, {
@@ -123,7 +146,7 @@ export class StepRunner {
         });
         continue;
       }
-      await this.skipRest(steps, i);
+      await this.skipRest(steps, i, 'an earlier step failed');
       if (step.on_failure === 'escalate') return this.outcomes.failed(run, reason, true);
       // A failed step that backed something up may have changed it half way: it is undone too.
       const undo =
@@ -147,9 +170,33 @@ export class StepRunner {
     await this.outcomes.healed(run, v.reason);
   }
 
-  private async skipRest(steps: readonly Action[], i: number): Promise<void> {
-    for (const rest of steps.slice(i + 1))
-      await this.d.journal.move(rest.id, 'skipped', 'an earlier step failed');
+  /** Skips the steps after `i` still `planned`; one someone else already moved is left as it is. */
+  private async skipRest(steps: readonly Action[], i: number, why: string): Promise<void> {
+    for (const rest of steps.slice(i + 1)) {
+      await this.d.journal.move(rest.id, 'skipped', why, 'medic', 'planned').catch((err: unknown) => {
+        if (!(err instanceof ConflictError)) throw err;
+      });
+    }
+  }
+
+  /** Claims every step of the run: `claimRun` in one go, else `claim` each; true without claims at all. */
+  private async claimAll(steps: readonly Action[]): Promise<boolean> {
+    const ids = steps.map((s) => s.id);
+    if (this.d.claimRun) return this.d.claimRun(ids);
+    if (!this.d.claim) return true;
+    for (const id of ids) if (!(await this.d.claim(id))) return false;
+    return true;
+  }
+
+  /**
+   * The heal cannot go on from step `i` (its claim is lost): step `i` and the rest are skipped with the
+   * reason, the steps already applied are left to whoever owns them now, and the heal ends as failed (the
+   * outcome is recorded, the incident backs off or escalates) instead of stopping half way without a word.
+   */
+  private async abandon(run: Run, steps: readonly Action[], i: number, why: string): Promise<void> {
+    await this.skipRest(steps, i - 1, why);
+    await this.d.incidents.note(run.incident.id, `playbook ${run.name}: ${why}; the heal is abandoned`);
+    return this.outcomes.failed(run, why, false);
   }
 
   private rollback(run: Run, applied: readonly Applied[], why: string): Promise<void> {

@@ -3,6 +3,7 @@
  * store over an empty, migrated database; `cleanup`, if given, runs after each test once that store is closed.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
+import { actionTransitionsContract } from './contract/action-transitions.js';
 import { actionsContract } from './contract/actions.js';
 import { auditContract } from './contract/audit.js';
 import { dedupContract } from './contract/dedup.js';
@@ -37,6 +38,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     incidentsContract(current);
     dedupContract(current);
     actionsContract(current);
+    actionTransitionsContract(current);
     auditContract(current);
     telemetryContract(current);
     healingContract(current);

@@ -127,8 +127,14 @@ export class KyselyStore implements Store {
   createAction(a: Action, message: string): Promise<void> {
     return actions.createAction(this.db, a, message);
   }
-  updateAction(id: string, state: ActionState, message: string, at: number): Promise<Action> {
-    return actions.updateAction(this.db, id, state, message, at);
+  updateAction(
+    id: string,
+    state: ActionState,
+    message: string,
+    at: number,
+    expected?: ActionState | readonly ActionState[],
+  ): Promise<Action> {
+    return actions.updateAction(this.db, id, state, message, at, expected);
   }
   getAction(id: string): Promise<Action | null> {
     return actions.getAction(this.db, id);

@@ -158,8 +158,18 @@ export interface Store {
 
   /** Writes the action and its first journal entry (the intent) in one transaction. */
   createAction(a: Action, message: string): Promise<void>;
-  /** Moves an action to a new state with a journal entry, atomically. */
-  updateAction(id: string, state: ActionState, message: string, at: number): Promise<Action>;
+  /**
+   * Moves an action to a new state with a journal entry, atomically. With `expected`, only if the action is
+   * in (one of) those states now, checked by the UPDATE itself: otherwise nothing is written and it throws
+   * ConflictError. NotFoundError if there is no such action.
+   */
+  updateAction(
+    id: string,
+    state: ActionState,
+    message: string,
+    at: number,
+    expected?: ActionState | readonly ActionState[],
+  ): Promise<Action>;
   getAction(id: string): Promise<Action | null>;
   /** In the order written. */
   journal(actionId: string): Promise<JournalEntry[]>;

@@ -1,7 +1,10 @@
 /** Actions and their journal. Every state change and its journal entry are written in one transaction. */
+
+import { sql } from 'kysely';
 import {
   type Action,
   type ActionState,
+  ConflictError,
   type JournalEntry,
   NotFoundError,
   TERMINAL_ACTION_STATES,
@@ -21,19 +24,31 @@ export async function createAction(db: Db, a: Action, message: string): Promise<
   });
 }
 
+/**
+ * Moves the action to `state` and journals it, in one transaction. With `expected`, the move is conditional
+ * (`UPDATE … WHERE id = ? AND state IN (…)`): if the action is no longer in one of those states, nothing is
+ * written and a ConflictError is thrown, so of two writers racing from the same state exactly one wins.
+ */
 export async function updateAction(
   db: Db,
   id: string,
   state: ActionState,
   message: string,
   at: number,
+  expected?: ActionState | readonly ActionState[],
 ): Promise<Action> {
+  const from = expected === undefined ? null : typeof expected === 'string' ? [expected] : [...expected];
   return db.transaction().execute(async (trx) => {
+    let update = trx.updateTable('actions').set({ state, updated_at: at }).where('id', '=', id);
+    if (from)
+      update = from.length > 0 ? update.where('state', 'in', from) : update.where(sql<boolean>`1 = 0`);
+    const res = await update.executeTakeFirst();
     const row = await trx.selectFrom('actions').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`action ${id}`);
-    await trx.updateTable('actions').set({ state, updated_at: at }).where('id', '=', id).execute();
+    if (Number(res.numUpdatedRows) === 0)
+      throw new ConflictError(`action ${id} is ${row.state}, not ${(from ?? []).join(' or ')}`);
     await trx.insertInto('action_journal').values({ action_id: id, at, state, message }).execute();
-    return { ...rowToAction(row), state, updatedAt: at };
+    return rowToAction(row);
   });
 }
 

@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../core/index.js';
+import { HealScheduler } from './scheduler.js';
+
+function scheduler() {
+  const clock = new SimulatedClock();
+  const log: string[] = [];
+  const s = new HealScheduler(
+    { clock, logger: pino({ level: 'silent' }), health: () => 'down' },
+    new AbortController().signal,
+    async (service) => {
+      log.push(`decide ${service}`);
+    },
+  );
+  return { clock, log, s };
+}
+
+const gate = () => {
+  let open!: () => void;
+  const p = new Promise<void>((r) => {
+    open = r;
+  });
+  return { p, open };
+};
+
+describe('HealScheduler', () => {
+  it('reserves the service synchronously when work is tracked', async () => {
+    const { s } = scheduler();
+    const g = gate();
+    void s.track('api', () => g.p);
+    expect(s.busy('api')).toBe(true);
+    g.open();
+    await s.idle();
+    expect(s.busy('api')).toBe(false);
+  });
+
+  it('runs exclusive work (reconciliation) after the heal running, and no decision starts beside it', async () => {
+    const { clock, log, s } = scheduler();
+    const heal = gate();
+    const rec = gate();
+    void s.track('api', async () => {
+      log.push('heal start');
+      await heal.p;
+      log.push('heal end');
+    });
+    const done = s.exclusive('api', async () => {
+      log.push('reconcile start');
+      await rec.p;
+      log.push('reconcile end');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(['heal start']); // waits for the heal
+    heal.open();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(log).toEqual(['heal start', 'heal end', 'reconcile start']);
+    expect(s.busy('api')).toBe(true);
+    s.schedule('api', 0); // a fresh decision while reconciling: it must not start
+    await clock.advance(1);
+    expect(log).not.toContain('decide api');
+    rec.open();
+    await done;
+    expect(s.busy('api')).toBe(false);
+    expect(log).toEqual(['heal start', 'heal end', 'reconcile start', 'reconcile end']);
+  });
+});
