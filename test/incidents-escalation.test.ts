@@ -65,7 +65,7 @@ store: { dir: ./data }
     );
     // The message says what Medic did and what it waits for, not only that something broke.
     const text = JSON.stringify(escalation.body);
-    expect(text).toContain('*What Medic did*\\n• run [\\\"false\\\"]: failed');
+    expect(text).toContain('*What Medic did*\\n• run [\\"false\\"]: failed');
     expect(text).toContain('POST /api/services/queue/reset');
     const pdEvents = await waitFor('pagerduty trigger', () => {
       const e = pd.received.map((r) => r.body as { event_action: string; payload?: { severity: string } });
