@@ -20,21 +20,7 @@ export class Journal {
     const at = this.clock.now();
     const action: Action = { ...a, createdAt: at, updatedAt: at };
     await this.store.createAction(action, message);
-    await this.store.audit({
-      at,
-      actor,
-      event: `action.${action.state}`,
-      subject: action.id,
-      data: {
-        service: action.service,
-        playbook: action.playbook,
-        step: action.step,
-        kind: action.kind,
-        message,
-      },
-    });
-    this.bus.emit('action', action);
-    return action;
+    return this.record(action, at, actor, message);
   }
 
   /**
@@ -50,11 +36,16 @@ export class Journal {
   ): Promise<Action> {
     const at = this.clock.now();
     const action = await this.store.updateAction(id, state, message, at, expected);
+    return this.record(action, at, actor, message);
+  }
+
+  /** Every journal write is also an audit entry and a bus event. */
+  private async record(action: Action, at: number, actor: string, message: string): Promise<Action> {
     await this.store.audit({
       at,
       actor,
-      event: `action.${state}`,
-      subject: id,
+      event: `action.${action.state}`,
+      subject: action.id,
       data: {
         service: action.service,
         playbook: action.playbook,
