@@ -22,9 +22,10 @@ import * as audit from './queries/audit.js';
 import * as healing from './queries/healing.js';
 import * as incidents from './queries/incidents.js';
 import * as incidentsExtra from './queries/incidents-extra.js';
+import * as logs from './queries/logs.js';
+import * as metrics from './queries/metrics.js';
 import * as probes from './queries/probes.js';
 import * as records from './queries/records.js';
-import * as telemetry from './queries/telemetry.js';
 import type { StoreSchema } from './schema.js';
 import type * as T from './store.js';
 import type {
@@ -217,46 +218,46 @@ export class KyselyStore implements Store {
 
   /* ---- Telemetry (migration 005) ---- */
   recordLogBatch(batch: T.LogBatch): Promise<void> {
-    return telemetry.recordLogBatch(this.db, batch);
+    return logs.recordLogBatch(this.db, batch);
   }
   listLogTemplates(filter: T.LogTemplateFilter): Promise<{ items: T.LogTemplateRecord[]; total: number }> {
-    return telemetry.listLogTemplates(this.db, filter);
+    return logs.listLogTemplates(this.db, filter);
   }
   getLogTemplate(service: string, templateId: string): Promise<T.LogTemplateRecord | null> {
-    return telemetry.getLogTemplate(this.db, service, templateId);
+    return logs.getLogTemplate(this.db, service, templateId);
   }
   logCounts(
     service: string,
     templateId: string | null,
     since: number,
   ): Promise<{ bucket: number; count: number }[]> {
-    return telemetry.logCounts(this.db, service, templateId, since);
+    return logs.logCounts(this.db, service, templateId, since);
   }
   getLogOffset(source: string): Promise<T.LogPosition | null> {
-    return telemetry.getLogOffset(this.db, source);
+    return logs.getLogOffset(this.db, source);
   }
   logLines(filter: T.LogLineFilter): Promise<T.LogLine[]> {
-    return telemetry.logLines(this.db, filter);
+    return logs.logLines(this.db, filter);
   }
   pruneLogs(before: number): Promise<number> {
-    return telemetry.pruneLogs(this.db, before);
+    return logs.pruneLogs(this.db, before);
   }
   recordMetricSamples(samples: readonly T.MetricSample[]): Promise<void> {
-    return telemetry.recordMetricSamples(this.db, samples);
+    return metrics.recordMetricSamples(this.db, samples);
   }
   metricSamples(service: string, metric: string, since: number, limit?: number): Promise<T.MetricSample[]> {
-    return telemetry.metricSamples(this.db, service, metric, since, limit);
+    return metrics.metricSamples(this.db, service, metric, since, limit);
   }
   downsampleMetrics(before: number, stepMs: number): Promise<number> {
-    return telemetry.downsampleMetrics(this.db, before, stepMs);
+    return metrics.downsampleMetrics(this.db, before, stepMs);
   }
   metricRollups(service: string, metric: string, since: number): Promise<T.MetricRollup[]> {
-    return telemetry.metricRollups(this.db, service, metric, since);
+    return metrics.metricRollups(this.db, service, metric, since);
   }
   pruneMetricRollups(before: number): Promise<number> {
-    return telemetry.pruneMetricRollups(this.db, before);
+    return metrics.pruneMetricRollups(this.db, before);
   }
   listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]> {
-    return telemetry.listMetricSeries(this.db, service);
+    return metrics.listMetricSeries(this.db, service);
   }
 }

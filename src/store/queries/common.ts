@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { isSqlite } from '../migrations/helpers.js';
 import type { StoreSchema } from '../schema.js';
 import type { Page } from '../store.js';
 
@@ -25,4 +27,12 @@ export function paged<QB extends { limit(n: number): QB; offset(n: number): QB }
 /** A count(*) result as a number (PostgreSQL returns it as a string). */
 export function countOf(row: { n: number | string | bigint } | undefined): number {
   return row ? Number(row.n) : 0;
+}
+
+/** The larger / smaller of two column expressions, in either dialect (SQLite's max/min of two values). */
+export function greatest(db: Db, a: string, b: string) {
+  return isSqlite(db as never) ? sql.raw<number>(`max(${a}, ${b})`) : sql.raw<number>(`greatest(${a}, ${b})`);
+}
+export function least(db: Db, a: string, b: string) {
+  return isSqlite(db as never) ? sql.raw<number>(`min(${a}, ${b})`) : sql.raw<number>(`least(${a}, ${b})`);
 }
