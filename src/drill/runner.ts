@@ -1,82 +1,267 @@
+import type { Action } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
-import type { Fault } from './faults/index.js';
-import type { DrillRun } from './report.js';
+import type { Fault, FaultTarget } from './faults/index.js';
+import { type DrillRun, type FaultReport, faultReport } from './report.js';
+import { missingNeed, targetEnv, targetService } from './target.js';
 
 export interface DrillOptions {
-  service: string;
+  /** The service to break (default: the one the fault's role names; see target.ts). */
+  service?: string;
   runs: number;
   /** Longest a run may take from injection to healed. */
   timeoutMs: number;
+  /** Longest to wait for the whole system to be healthy before a run (default 90 s). */
+  healthyTimeoutMs?: number;
+  /** After the last incident resolved, how long nothing new may happen before the run counts as healed. */
+  settleMs?: number;
   onRun?(r: DrillRun): void;
   onProgress?(msg: string): void;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
- * Injects a fault into a running Medic's service, N times, and measures what Medic did: time to the first
- * finding (MTTD) and time until the service is healthy and its incident resolved (MTTR).
+ * Injects a fault into a running Medic's service, N times, and measures what Medic did across the whole
+ * system: time to the first finding (MTTD), time until every incident the fault caused resolved and every
+ * service is healthy (MTTR), the root cause the incidents name, and the actions taken (collateral: on a
+ * service that was not at fault). Between runs it waits until everything is healthy.
  */
 export async function runDrill(medic: Medic, fault: Fault, opts: DrillOptions): Promise<DrillRun[]> {
+  const service = targetService(medic.config(), fault, opts.service);
+  if (!service) {
+    throw new Error(
+      opts.service
+        ? `${opts.service} is not a supervised service of ${medic.config().file}`
+        : `no supervised service in ${medic.config().file} fits ${fault.name} (role ${fault.role ?? 'app'})`,
+    );
+  }
+  const missing = missingNeed(fault, targetEnv(medic.config(), service));
+  if (missing) throw new Error(`${fault.name} needs ${missing} on ${service}`);
   const out: DrillRun[] = [];
   for (let run = 1; run <= opts.runs; run++) {
-    opts.onProgress?.(`${fault.name} ${run}/${opts.runs}: waiting for ${opts.service} to be healthy`);
-    await waitHealthy(medic, opts.service, 60_000);
-    const r = await oneRun(medic, fault, opts, run);
+    opts.onProgress?.(`${fault.name} ${run}/${opts.runs}: waiting for every service to be healthy`);
+    await waitAllHealthy(medic, opts.healthyTimeoutMs ?? 90_000);
+    const r = await oneRun(medic, fault, service, opts, run);
     out.push(r);
     opts.onRun?.(r);
   }
   return out;
 }
 
-async function oneRun(medic: Medic, fault: Fault, opts: DrillOptions, run: number): Promise<DrillRun> {
-  const { service } = opts;
+/**
+ * `drill all`: each fault in turn, those that do not fit the config skipped with the reason. A fault whose
+ * runs throw (the system never got healthy, an injection failed) is reported with the error as its note.
+ */
+export async function runAll(
+  medic: Medic,
+  list: readonly Fault[],
+  opts: Omit<DrillOptions, 'service' | 'onRun'> & { onFault?(r: FaultReport): void },
+): Promise<FaultReport[]> {
+  const reports: FaultReport[] = [];
+  for (const fault of list) {
+    const service = targetService(medic.config(), fault);
+    const missing = service
+      ? missingNeed(fault, targetEnv(medic.config(), service))
+      : `a supervised service with role ${fault.role ?? 'app'}`;
+    let report: FaultReport;
+    if (missing) {
+      report = faultReport(fault.name, service, [], `needs ${missing}`);
+    } else {
+      const runs: DrillRun[] = [];
+      try {
+        await runDrill(medic, fault, { ...opts, onRun: (r) => runs.push(r) });
+        report = faultReport(fault.name, service, runs);
+      } catch (err) {
+        report = faultReport(fault.name, service, runs);
+        report.notes.push(`drill stopped: ${errorMessage(err)}`);
+        opts.onProgress?.(`${fault.name}: ${errorMessage(err)}`);
+        await cleanUp(medic, fault.name, opts.onProgress).catch(() => {});
+      }
+    }
+    reports.push(report);
+    opts.onFault?.(report);
+  }
+  return reports;
+}
+
+async function oneRun(
+  medic: Medic,
+  fault: Fault,
+  service: string,
+  opts: DrillOptions,
+  run: number,
+): Promise<DrillRun> {
   const pid = medic.supervisor.pid(service);
   if (pid === null) throw new Error(`${service} has no running process to inject ${fault.name} into`);
-  let detectedAt: number | null = null;
-  let incidentId: string | null = null;
-  let resolvedAt: number | null = null;
-  let done: () => void = () => {};
-  const finished = new Promise<void>((resolve) => {
-    done = resolve;
-  });
+  const target: FaultTarget = { service, pid, env: targetEnv(medic.config(), service) };
+  const settleMs = opts.settleMs ?? 2_000;
+
+  let first: { at: number; label: string } | null = null;
+  const seen = new Set<string>();
+  const expectedKinds = new Set(fault.expect ?? []);
+  let expectedSeen = false;
+  const incidents = new Map<string, { resolvedAt: number | null }>();
+  const actions = new Map<string, Action>();
+  let escalated: string | null = null;
+  let waitingForHuman: string | null = null;
   const offs = [
     medic.bus.on('finding', (f) => {
-      if (f.service === service && detectedAt === null) detectedAt = medic.clock.now();
+      const label = `${f.service}/${f.check}:${f.kind}`;
+      seen.add(label);
+      if (f.service === service && expectedKinds.has(f.kind)) expectedSeen = true;
+      if (first === null) first = { at: medic.clock.now(), label };
     }),
     medic.bus.on('incident', ({ incident, change }) => {
-      if (incident.service !== service) return;
-      if (change === 'opened' && incidentId === null) incidentId = incident.id;
-      if (change === 'resolved' && incident.id === incidentId) {
-        resolvedAt = medic.clock.now();
-        done();
-      }
+      if (change === 'opened' && !incidents.has(incident.id))
+        incidents.set(incident.id, { resolvedAt: null });
+      const mine = incidents.get(incident.id);
+      if (!mine) return;
+      if (incident.state === 'resolved' || incident.state === 'suppressed')
+        mine.resolvedAt = medic.clock.now();
+      else mine.resolvedAt = null;
+      if (incident.state === 'escalated') escalated ??= `${incident.service} escalated`;
+    }),
+    medic.bus.on('action', (a) => {
+      actions.set(a.id, a);
+      if (a.state === 'awaiting_approval') waitingForHuman ??= `${a.service} ${a.playbook}: ${a.reason}`;
+    }),
+    medic.bus.on('escalation', (e) => {
+      escalated ??= `${e.service} escalated: ${e.reason}`;
     }),
   ];
+
   const t0 = medic.clock.now();
-  await fault.inject({ service, pid });
-  const timer = setTimeout(done, opts.timeoutMs);
-  await finished;
-  clearTimeout(timer);
-  for (const off of offs) off();
-  const healed = resolvedAt !== null && medic.health.get(service) === 'healthy';
-  let note: string | undefined;
-  if (!healed) {
-    note = `not healed within ${opts.timeoutMs} ms; fault undone by the drill`;
-    await fault.undo({ service, pid });
-    await medic.engine.resetGuard(service, 'drill', 'drill clean-up');
+  const deadline = Date.now() + opts.timeoutMs;
+  let healedAt: number | null = null;
+  let injectError: string | null = null;
+  try {
+    await fault.inject(target);
+  } catch (err) {
+    injectError = errorMessage(err);
   }
-  const actions = incidentId ? (await medic.store.listActions({ incidentId, limit: 500 })).items.length : 0;
+  let settledUntil = 0;
+  let healed = false;
+  // An escalation or a heal waiting for approval needs a human: the run is not healed, stop waiting.
+  while (injectError === null && Date.now() < deadline && escalated === null && waitingForHuman === null) {
+    const all = [...incidents.values()];
+    const done =
+      all.length > 0 &&
+      all.every((i) => i.resolvedAt !== null) &&
+      allHealthy(medic) &&
+      !Object.keys(medic.config().config.services).some((s) => medic.engine.busy(s));
+    if (done) {
+      const last = Math.max(...all.map((i) => i.resolvedAt ?? 0));
+      if (healedAt !== last) {
+        healedAt = last;
+        settledUntil = Date.now() + settleMs;
+      }
+      if (Date.now() >= settledUntil) {
+        healed = true;
+        break;
+      }
+    } else {
+      healedAt = null;
+    }
+    await sleep(100);
+  }
+  for (const off of offs) off();
+
+  const notes: string[] = [];
+  if (injectError) notes.push(`inject failed: ${injectError}`);
+  else if (escalated) notes.push(`${escalated}; fault undone by the drill`);
+  else if (waitingForHuman) notes.push(`waiting for a human: ${waitingForHuman}; fault undone by the drill`);
+  else if (!healed) notes.push(`not healed within ${opts.timeoutMs} ms; fault undone by the drill`);
+  try {
+    await fault.undo(target);
+  } catch (err) {
+    notes.push(`undo failed: ${errorMessage(err)}`);
+  }
+  if (!healed) {
+    // Nobody will answer a drill's approval request: reject it, so the heal does not run later by surprise.
+    for (const a of actions.values()) {
+      if (a.state !== 'awaiting_approval') continue;
+      const now = await medic.store.getAction(a.id);
+      if (now?.state === 'awaiting_approval')
+        await medic.engine
+          .reject(a.id, 'drill')
+          .catch((err) => notes.push(`reject ${a.id}: ${errorMessage(err)}`));
+    }
+    await cleanUp(medic, fault.name, opts.onProgress);
+  }
   await medic.engine.idle();
-  return {
+
+  const ids = [...incidents.keys()];
+  const named: (string | null)[] = [];
+  for (const id of ids) {
+    const inc = await medic.store.getIncident(id);
+    if (!inc) continue;
+    const services = await medic.store.incidentServices(id).catch(() => [inc.service]);
+    // An incident of one service names it by construction; one spanning several must name its root cause.
+    named.push(inc.rootCause ?? (services.length <= 1 ? inc.service : null));
+    await medic.incidents
+      .note(id, `drill: ${fault.name} (run ${run}) was injected into ${service}`, { drill: fault.name, run })
+      .catch(() => {});
+  }
+  const causes = [...new Set(named)];
+  const acted = [...actions.values()].filter((a) => a.createdAt >= t0);
+  const firstSeen = first as { at: number; label: string } | null;
+  const result: DrillRun = {
     fault: fault.name,
     run,
-    detected: detectedAt !== null,
+    service,
+    detected: firstSeen !== null,
+    detected_by: firstSeen?.label ?? null,
+    detected_as_expected: expectedKinds.size === 0 ? null : expectedSeen,
+    findings: [...seen],
     healed,
-    mttd_ms: detectedAt === null ? null : detectedAt - t0,
-    mttr_ms: healed && resolvedAt !== null ? resolvedAt - t0 : null,
-    actions,
-    incident: incidentId,
-    ...(note ? { note } : {}),
+    root_cause: causes.length === 1 ? (causes[0] ?? null) : null,
+    root_cause_ok: named.length > 0 && named.every((n) => n === service),
+    mttd_ms: firstSeen === null ? null : firstSeen.at - t0,
+    mttr_ms: healed && healedAt !== null ? healedAt - t0 : null,
+    actions: acted.length,
+    collateral_actions: acted.filter((a) => a.service !== service).length,
+    incident: ids[0] ?? null,
+    incidents: ids,
+    ...(notes.length ? { note: notes.join('; ') } : {}),
   };
+  await medic.store
+    .audit({
+      at: medic.clock.now(),
+      actor: 'drill',
+      event: 'drill.run',
+      subject: fault.name,
+      data: { ...result },
+    })
+    .catch(() => {});
+  return result;
+}
+
+function allHealthy(medic: Medic): boolean {
+  return Object.keys(medic.config().config.services).every((s) => medic.health.get(s) === 'healthy');
+}
+
+/**
+ * After a run Medic did not heal: forget escalations and backoff so Medic acts again, then, if a supervised
+ * service is still not healthy after a while, restart it directly (the drill's clean-up, not Medic's heal).
+ */
+async function cleanUp(medic: Medic, fault: string, progress?: (msg: string) => void): Promise<void> {
+  const services = Object.keys(medic.config().config.services);
+  for (const s of services) await medic.engine.resetGuard(s, 'drill', `drill clean-up after ${fault}`);
+  try {
+    await waitAllHealthy(medic, 30_000);
+    return;
+  } catch {
+    // Restart what is still broken.
+  }
+  for (const s of services) {
+    const run = medic.config().config.services[s]?.run;
+    if (!run || medic.health.get(s) === 'healthy') continue;
+    progress?.(`clean-up after ${fault}: restarting ${s}`);
+    await (medic.supervisor.running(s) ? medic.supervisor.restart(s) : medic.supervisor.start(s, run)).catch(
+      () => {},
+    );
+  }
 }
 
 /** Resolves when the service is healthy with no active incident; throws after `timeoutMs`. */
@@ -84,9 +269,28 @@ export async function waitHealthy(medic: Medic, service: string, timeoutMs: numb
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (medic.health.get(service) === 'healthy' && !(await medic.store.activeIncident(service))) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(
     `${service} was not healthy within ${timeoutMs} ms (is another Medic or program holding its port?)`,
+  );
+}
+
+/** Resolves when every service is healthy, none has an active incident and no heal is running. */
+export async function waitAllHealthy(medic: Medic, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const services = () => Object.keys(medic.config().config.services);
+  while (Date.now() < deadline) {
+    if (allHealthy(medic) && !services().some((s) => medic.engine.busy(s))) {
+      const active = await Promise.all(services().map((s) => medic.store.activeIncident(s)));
+      if (active.every((a) => a === null)) return;
+    }
+    await sleep(100);
+  }
+  const state = services()
+    .map((s) => `${s} ${medic.health.get(s)}`)
+    .join(', ');
+  throw new Error(
+    `the services were not all healthy within ${timeoutMs} ms (${state}; is another Medic or program holding a port?)`,
   );
 }

@@ -2,8 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { createMedic } from '../../daemon/index.js';
-import { faults, runDrill, summarize } from '../../drill/index.js';
+import { createMedic, type Medic } from '../../daemon/index.js';
+import {
+  type Fault,
+  type FaultReport,
+  faultReport,
+  faults,
+  runAll,
+  runDrill,
+  TABLE_HEADERS,
+  tableRow,
+  targetService,
+} from '../../drill/index.js';
 import { cliLogger } from '../logger.js';
 import { table } from '../table.js';
 
@@ -14,83 +24,140 @@ interface DrillOpts {
   service?: string;
   timeout: string;
   dataDir?: string;
+  only?: string;
+  skip?: string;
 }
+
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export function registerDrill(program: Command): void {
   program
     .command('drill <fault>')
     .description(
-      `inject a fault (${faults.names().join(', ')}) into a supervised service and measure detection and healing`,
+      `inject a fault (${faults.names().join(', ')}) into a supervised service and measure detection and healing; ` +
+        '"all" runs every fault in turn against the config\'s own store',
     )
     .requiredOption('-c, --config <file>', 'medic.yaml')
-    .option('--runs <n>', 'how many times', '1')
-    .option('--service <name>', 'the service to break (default: the first supervised one)')
+    .option('--runs <n>', 'how many times (per fault)', '1')
+    .option('--service <name>', 'the service to break (default: the one whose role fits the fault)')
     .option('--timeout <ms>', 'longest a run may take to heal', '60000')
-    .option('--data-dir <dir>', 'keep the drill store here (default: a fresh temporary directory)')
-    .option('--json', 'print one JSON object per run')
+    .option(
+      '--data-dir <dir>',
+      'keep the drill store here (default: a fresh temporary directory for one fault; the config\'s store for "all")',
+    )
+    .option('--only <faults>', 'with "all": only these faults (comma-separated)')
+    .option('--skip <faults>', 'with "all": leave these faults out (comma-separated)')
+    .option('--json', 'one JSON object per run (per fault with "all")')
     .action(async (name: string, opts: DrillOpts) => {
+      const runs = Number(opts.runs);
+      if (!Number.isInteger(runs) || runs < 1)
+        throw new Error(`--runs must be a positive integer, not ${opts.runs}`);
+      if (name === 'all') return drillAll(opts, runs);
       const fault = faults.get(name);
       const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'medic-drill-')));
-      const logger = cliLogger({ level: 'warn', stream: 'stderr' });
-      const medic = await createMedic({ configFile: opts.config, dataDir, watch: false, logger });
-      const service =
-        opts.service ?? Object.entries(medic.config().config.services).find(([, s]) => s.run)?.[0];
+      const medic = await createMedic({
+        configFile: opts.config,
+        dataDir,
+        watch: false,
+        logger: quietLogger(),
+      });
+      const service = opts.service ?? targetService(medic.config(), fault) ?? undefined;
       if (!service || !medic.config().config.services[service]?.run) {
+        await medic.store.close();
         throw new Error(`no supervised service to drill in ${opts.config} (use --service NAME)`);
       }
-      const progress = (msg: string) => process.stderr.write(`drill: ${msg}\n`);
       await medic.start();
+      const off = stopOnSignal(medic);
       try {
-        const runs = await runDrill(medic, fault, {
+        const results = await runDrill(medic, fault, {
           service,
-          runs: Number(opts.runs),
+          runs,
           timeoutMs: Number(opts.timeout),
+          // One service: its incident resolving is the end (drill all waits for other services to settle).
+          settleMs: 0,
           onProgress: progress,
           onRun: (r) => {
             if (opts.json) console.log(JSON.stringify(r));
             else
               progress(
-                `run ${r.run}: detected=${r.detected} healed=${r.healed} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions}`,
+                `run ${r.run}: detected=${r.detected} healed=${r.healed} root_cause_ok=${r.root_cause_ok} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions} collateral=${r.collateral_actions}${r.note ? ` (${r.note})` : ''}`,
               );
           },
         });
-        const s = summarize(fault.name, runs);
-        if (!opts.json) {
-          console.log(
-            table(
-              [
-                'FAULT',
-                'RUNS',
-                'DETECTED',
-                'HEALED',
-                'MTTD median',
-                'MTTD worst',
-                'MTTR median',
-                'MTTR worst',
-              ],
-              [
-                [
-                  s.fault,
-                  s.runs,
-                  s.detected,
-                  s.healed,
-                  ms(s.mttd_median_ms),
-                  ms(s.mttd_worst_ms),
-                  ms(s.mttr_median_ms),
-                  ms(s.mttr_worst_ms),
-                ],
-              ],
-            ),
-          );
-        }
-        if (s.healed < s.runs) process.exitCode = 1;
+        const report = faultReport(fault.name, service, results);
+        if (!opts.json) console.log(table(TABLE_HEADERS, [tableRow(report)]));
+        if (!report.healed) process.exitCode = 1;
       } finally {
+        off();
         await medic.stop();
         if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
       }
     });
 }
 
-function ms(v: number | null): string {
-  return v === null ? '-' : `${v} ms`;
+/** `drill all`: every fault (or --only), in registry order, against the config's store (or --data-dir). */
+async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
+  const only = list(opts.only);
+  const skip = new Set(list(opts.skip));
+  for (const n of [...only, ...skip]) faults.get(n); // unknown names fail here, before anything starts
+  const chosen: Fault[] = (only.length ? only : faults.names())
+    .filter((n) => !skip.has(n))
+    .map((n) => faults.get(n));
+  const medic: Medic = await createMedic({
+    configFile: opts.config,
+    watch: false,
+    logger: quietLogger(),
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+  });
+  await medic.start();
+  const off = stopOnSignal(medic);
+  let reports: FaultReport[] = [];
+  try {
+    reports = await runAll(medic, chosen, {
+      runs,
+      timeoutMs: Number(opts.timeout),
+      onProgress: progress,
+      onFault: (r) => {
+        if (opts.json) console.log(JSON.stringify(r));
+        else
+          progress(
+            `${r.fault}: ${r.skipped ? `skipped (${r.skipped})` : `done${r.notes.length ? `: ${r.notes.join('; ')}` : ''}`}`,
+          );
+      },
+    });
+  } finally {
+    off();
+    await medic.stop();
+  }
+  if (!opts.json) console.log(table(TABLE_HEADERS, reports.map(tableRow)));
+  if (reports.some((r) => !r.skipped && (!r.detected || !r.healed))) process.exitCode = 1;
+}
+
+/**
+ * SIGINT or SIGTERM while a drill or soak runs: stop Medic (and so every service it supervises) before exiting,
+ * never leave the stack running without it. Returns the function that removes the handlers.
+ */
+export function stopOnSignal(medic: Medic): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    process.stderr.write(`medic: ${sig}: stopping the supervised services\n`);
+    void medic.stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+function progress(msg: string): void {
+  process.stderr.write(`drill: ${msg}\n`);
+}
+
+function quietLogger() {
+  return cliLogger({ level: 'warn', stream: 'stderr' });
 }

@@ -1,13 +1,43 @@
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** What a fault is injected into: a supervised service, its process, and what the drill knows about it. */
 export interface FaultTarget {
   service: string;
   pid: number;
+  /** Absent when a caller only knows the pid (the crash and hang faults need nothing more). */
+  env?: TargetEnv;
 }
+
+export interface TargetEnv {
+  /** Origin (`http://127.0.0.1:8080`) of the service's first http check, or null. */
+  url: string | null;
+  /** The service's `run.env` (what Medic starts it with). */
+  vars: Record<string, string>;
+  /** The service's working directory: relative paths of `vars` resolve against it. */
+  cwd: string;
+}
+
+/** Which service of a stack a fault breaks, found by `role` (see target.ts). */
+export type FaultRole = 'app' | 'database' | 'cache';
+
+/** What a fault needs of its target besides the pid; a target without it cannot take the fault. */
+export type FaultNeed = 'url' | 'DATA_DIR' | 'CONFIG_FILE';
 
 /** One way to break a service on purpose, and how to undo it if Medic does not. */
 export interface Fault {
   readonly name: string;
   readonly description: string;
+  /** The service it breaks (default `app`). */
+  readonly role?: FaultRole;
+  readonly needs?: readonly FaultNeed[];
+  /**
+   * How Medic should see it: finding kinds that are the fault's proper detection (e.g. `forecast` for a
+   * leak). Any finding counts as detected; `detected_as` in the report says whether it was one of these.
+   */
+  readonly expect?: readonly string[];
   inject(t: FaultTarget): Promise<void>;
+  /** Puts the target back as it was; safe to call after Medic healed it, and twice. */
   undo(t: FaultTarget): Promise<void>;
 }
 
@@ -17,4 +47,61 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
+}
+
+/** Signals the process group the supervisor made the service lead (its children too), else the pid. */
+export function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    signal(pid, sig);
+  }
+}
+
+function envOf(t: FaultTarget, fault: string): TargetEnv {
+  if (!t.env) throw new Error(`${fault} needs to know ${t.service}'s checks and environment`);
+  return t.env;
+}
+
+/** The service's base URL (its first http check's origin). */
+export function urlOf(t: FaultTarget, fault: string): string {
+  const url = envOf(t, fault).url;
+  if (!url) throw new Error(`${fault} needs an http check on ${t.service}`);
+  return url;
+}
+
+/** A path from the service's environment (DATA_DIR, CONFIG_FILE), resolved against its working directory. */
+export function pathVar(t: FaultTarget, fault: string, name: 'DATA_DIR' | 'CONFIG_FILE'): string {
+  const env = envOf(t, fault);
+  const v = env.vars[name];
+  if (!v) throw new Error(`${fault} needs ${name} in ${t.service}'s run.env`);
+  return path.resolve(env.cwd, v);
+}
+
+/** Flips one of the demo service's fault switches: POST <url>/fault/<name>?<query>. */
+export async function faultSwitch(
+  t: FaultTarget,
+  fault: string,
+  name: string,
+  query: Record<string, string | number> = {},
+): Promise<void> {
+  const qs = new URLSearchParams(
+    Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+  const url = `${urlOf(t, fault)}/fault/${name}${qs ? `?${qs}` : ''}`;
+  const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(3_000) });
+  if (!res.ok) throw new Error(`${fault}: POST ${url} answered ${res.status} ${await res.text()}`);
+}
+
+/** `reset` for undo: the service may be down or restarted already, which is fine. */
+export async function resetSwitches(t: FaultTarget, fault: string): Promise<void> {
+  await faultSwitch(t, fault, 'reset').catch(() => {});
+}
+
+export async function writeText(file: string, text: string): Promise<void> {
+  await writeFile(file, text);
+}
+
+export async function remove(file: string): Promise<void> {
+  await rm(file, { force: true });
 }

@@ -1,10 +1,30 @@
 import { Registry } from '../../core/index.js';
+import { badConfigFault } from './bad-config.js';
+import { cacheDownFault } from './cache-down.js';
 import { crashFault } from './crash.js';
+import { crashloopFault } from './crashloop.js';
+import { dbDownFault } from './db-down.js';
+import { diskFillFault } from './disk-fill.js';
+import { errorBurstFault } from './error-burst.js';
 import type { Fault } from './fault.js';
 import { hangFault } from './hang.js';
+import { leakFault } from './leak.js';
+import { portConflictFault } from './port-conflict.js';
+import { slowFault } from './slow.js';
 
-export type { Fault, FaultTarget } from './fault.js';
+export type { Fault, FaultNeed, FaultRole, FaultTarget, TargetEnv } from './fault.js';
 
+/** Every fault, in the order `drill all` runs them. */
 export const faults = new Registry<Fault>('fault')
   .register(crashFault.name, crashFault)
-  .register(hangFault.name, hangFault);
+  .register(hangFault.name, hangFault)
+  .register(slowFault.name, slowFault)
+  .register(leakFault.name, leakFault)
+  .register(errorBurstFault.name, errorBurstFault)
+  .register(dbDownFault.name, dbDownFault)
+  .register(cacheDownFault.name, cacheDownFault)
+  .register(diskFillFault.name, diskFillFault)
+  // Last: these make heals fail on purpose, and failed heals lower what the learner trusts.
+  .register(crashloopFault.name, crashloopFault)
+  .register(badConfigFault.name, badConfigFault)
+  .register(portConflictFault.name, portConflictFault);

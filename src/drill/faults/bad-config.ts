@@ -1,0 +1,26 @@
+import { readFile } from 'node:fs/promises';
+import { type Fault, pathVar, writeText } from './fault.js';
+
+/** The file's content before the fault, by path, for undo. */
+const saved = new Map<string, string>();
+
+export const badConfigFault: Fault = {
+  name: 'bad-config',
+  description: "write an out-of-range value into the service's settings file (CONFIG_FILE): its work fails",
+  needs: ['CONFIG_FILE'],
+  async inject(t) {
+    const file = pathVar(t, 'bad-config', 'CONFIG_FILE');
+    const text = await readFile(file, 'utf8');
+    saved.set(file, text);
+    const settings = JSON.parse(text) as Record<string, unknown>;
+    await writeText(file, `${JSON.stringify({ ...settings, work_iterations: -1 }, null, 2)}\n`);
+  },
+  async undo(t) {
+    const file = pathVar(t, 'bad-config', 'CONFIG_FILE');
+    const text = saved.get(file);
+    if (text === undefined) return;
+    saved.delete(file);
+    const now = await readFile(file, 'utf8').catch(() => null);
+    if (now !== text) await writeText(file, text);
+  },
+};

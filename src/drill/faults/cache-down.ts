@@ -1,0 +1,13 @@
+import { type Fault, signalGroup } from './fault.js';
+
+export const cacheDownFault: Fault = {
+  name: 'cache-down',
+  description: 'SIGKILL the cache: the services that depend on it fail too',
+  role: 'cache',
+  async inject(t) {
+    signalGroup(t.pid, 'SIGKILL');
+  },
+  async undo() {
+    // A dead cache is restarted by Medic or by the drill's clean-up.
+  },
+};

@@ -1,0 +1,18 @@
+import path from 'node:path';
+import { type Fault, pathVar, remove, signal, writeText } from './fault.js';
+
+/** Starts that fail before the service comes up (the demo service reads DATA_DIR/crash-on-start). */
+const FAILING_STARTS = 2;
+
+export const crashloopFault: Fault = {
+  name: 'crashloop',
+  description: `SIGKILL the service and make its next ${FAILING_STARTS} starts fail (exit 1), as a start-up that needs a few tries`,
+  needs: ['DATA_DIR'],
+  async inject(t) {
+    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(FAILING_STARTS));
+    signal(t.pid, 'SIGKILL');
+  },
+  async undo(t) {
+    await remove(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'));
+  },
+};

@@ -1,0 +1,41 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type Fault, signal, urlOf } from './fault.js';
+
+/** A squatter per port: a separate process (never this one, which may be Medic itself). */
+const squatters = new Map<number, ChildProcess>();
+
+// Retries every few milliseconds until the port is free, then holds it and answers nothing.
+const SQUATTER = `
+const net = require('node:net');
+const [port, host] = [Number(process.argv[1]), process.argv[2]];
+const tryListen = () => {
+  const srv = net.createServer(() => {});
+  srv.once('error', () => setTimeout(tryListen, 2));
+  srv.listen(port, host, () => process.stdout.write('listening\\n'));
+};
+tryListen();
+`;
+
+export const portConflictFault: Fault = {
+  name: 'port-conflict',
+  description: 'SIGKILL the service and let another program take its port before it restarts',
+  needs: ['url'],
+  async inject(t) {
+    const url = new URL(urlOf(t, 'port-conflict'));
+    const port = Number(url.port || 80);
+    const child = spawn(process.execPath, ['-e', SQUATTER, String(port), url.hostname], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    squatters.set(port, child);
+    await new Promise((r) => setTimeout(r, 300)); // the squatter is up and polling
+    const listening = new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
+    signal(t.pid, 'SIGKILL');
+    await Promise.race([listening, new Promise((r) => setTimeout(r, 3_000))]);
+  },
+  async undo(t) {
+    const port = Number(new URL(urlOf(t, 'port-conflict')).port || 80);
+    const child = squatters.get(port);
+    squatters.delete(port);
+    if (child?.pid && child.exitCode === null) signal(child.pid, 'SIGKILL');
+  },
+};

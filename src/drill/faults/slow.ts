@@ -1,0 +1,17 @@
+import { type Fault, faultSwitch, resetSwitches } from './fault.js';
+
+/** Above the stack's max_latency (500 ms), below its check timeout (900 ms): slow, not dead. */
+const DELAY_MS = 700;
+
+export const slowFault: Fault = {
+  name: 'slow',
+  description: `turn on the service's latency switch: every answer ${DELAY_MS} ms late`,
+  needs: ['url'],
+  expect: ['degraded'],
+  async inject(t) {
+    await faultSwitch(t, 'slow', 'slow', { ms: DELAY_MS });
+  },
+  async undo(t) {
+    await resetSwitches(t, 'slow');
+  },
+};
