@@ -23,6 +23,12 @@ const run = (over: Partial<DrillRun>): DrillRun => ({
   detected_as_expected: null,
   findings: ['api/running:down'],
   healed: true,
+  escalated: false,
+  restarts: 1,
+  restart_gaps_ms: [],
+  cap: 3,
+  // A healed-outcome fault is ok exactly when it healed.
+  ok: over.ok ?? over.healed ?? true,
   root_cause: 'api',
   root_cause_ok: true,
   mttd_ms: 10,
@@ -45,6 +51,7 @@ describe('drill faults and reports', () => {
       'db-down',
       'cache-down',
       'disk-fill',
+      'crashloop-transient',
       'crashloop',
       'bad-config',
       'port-conflict',
@@ -90,7 +97,7 @@ describe('drill faults and reports', () => {
       collateral_actions: 1,
       detected_by: ['api/running:down'],
     });
-    expect(tableRow(r).slice(0, 6)).toEqual(['crash', 'api', 3, '3/3', '2/3', '2/3']);
+    expect(tableRow(r).slice(0, 7)).toEqual(['crash', 'api', 3, '3/3', '2/3', '2/3', '2/3']);
     const none = faultReport('leak', null, [], 'needs an http check');
     expect(none).toMatchObject({ detected: false, healed: false, skipped: 'needs an http check' });
     expect(tableRow(none).at(-1)).toBe('skipped: needs an http check');
@@ -114,7 +121,8 @@ describe('drill faults and reports', () => {
     expect(targetService(demo, faults.get('db-down'))).toBeNull();
     const demoEnv = targetEnv(demo, 'demo');
     expect(missingNeed(faults.get('slow'), demoEnv)).toBeNull();
-    expect(missingNeed(faults.get('disk-fill'), demoEnv)).toBe('DATA_DIR in run.env');
+    expect(missingNeed(faults.get('disk-fill'), demoEnv)).toBeNull();
+    expect(missingNeed(faults.get('crashloop'), demoEnv)).toBeNull();
     expect(missingNeed(faults.get('bad-config'), demoEnv)).toBe('CONFIG_FILE in run.env');
   });
 });

@@ -20,7 +20,7 @@ const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean;
   'db-down': { mttd: 2_000, mttr: 10_000, rootCause: true },
   'cache-down': { mttd: 2_000, mttr: 10_000, rootCause: true },
   'disk-fill': { mttd: 30_000, rootCause: true, expected: true },
-  crashloop: { mttd: 2_000, rootCause: true },
+  'crashloop-transient': { mttd: 2_000, rootCause: true },
 };
 
 interface Report {

@@ -14,6 +14,15 @@ export interface DrillRun {
   findings: string[];
   /** Every incident of the run resolved and every service healthy again, with no human and no drill undo. */
   healed: boolean;
+  /** Medic escalated (gave the service to a human) during the run. */
+  escalated: boolean;
+  /** Restarts Medic ran on the service at fault, and the gaps between their starts (backoff shows here). */
+  restarts: number;
+  restart_gaps_ms: number[];
+  /** `policy.max_failed_heals`: the most failed heals before Medic must escalate. */
+  cap: number;
+  /** The run ended as the fault should: healed, or (for a fault no restart fixes) escalated within the cap. */
+  ok: boolean;
   /** The service the run's incidents name as root cause (null when they disagree or name none). */
   root_cause: string | null;
   /** Every incident of the run names the service the fault was injected into as its root cause. */
@@ -35,6 +44,7 @@ export interface DrillSummary {
   runs: number;
   detected: number;
   healed: number;
+  ok: number;
   root_cause_ok: number;
   mttd_median_ms: number | null;
   mttd_worst_ms: number | null;
@@ -51,6 +61,7 @@ export interface FaultReport {
   runs: number;
   detected: boolean;
   healed: boolean;
+  ok: boolean;
   root_cause_ok: boolean;
   mttd_ms: { median: number | null; worst: number | null };
   mttr_ms: { median: number | null; worst: number | null };
@@ -83,6 +94,7 @@ export function summarize(fault: string, runs: DrillRun[]): DrillSummary {
     runs: runs.length,
     detected: runs.filter((r) => r.detected).length,
     healed: runs.filter((r) => r.healed).length,
+    ok: runs.filter((r) => r.ok).length,
     root_cause_ok: runs.filter((r) => r.root_cause_ok).length,
     mttd_median_ms: median(mttd),
     mttd_worst_ms: worst(mttd),
@@ -108,6 +120,7 @@ export function faultReport(
     runs: runs.length,
     detected: every(s.detected),
     healed: every(s.healed),
+    ok: every(s.ok),
     root_cause_ok: every(s.root_cause_ok),
     mttd_ms: { median: s.mttd_median_ms, worst: s.mttd_worst_ms },
     mttr_ms: { median: s.mttr_median_ms, worst: s.mttr_worst_ms },
@@ -131,6 +144,7 @@ export const TABLE_HEADERS = [
   'RUNS',
   'DETECTED',
   'HEALED',
+  'OK',
   'ROOT CAUSE OK',
   'MTTD median',
   'MTTD worst',
@@ -165,6 +179,7 @@ export function tableRow(r: FaultReport): (string | number)[] {
     s.runs,
     ratio(s.detected, s.runs),
     ratio(s.healed, s.runs),
+    ratio(s.ok, s.runs),
     ratio(s.root_cause_ok, s.runs),
     ms(s.mttd_median_ms),
     ms(s.mttd_worst_ms),

@@ -205,6 +205,12 @@ async function oneRun(
   }
   const causes = [...new Set(named)];
   const acted = [...actions.values()].filter((a) => a.createdAt >= t0);
+  const restartStarts = acted
+    .filter((a) => a.kind === 'restart' && a.service === service && a.state !== 'skipped')
+    .map((a) => a.createdAt)
+    .sort((a, b) => a - b);
+  const cap = medic.config().config.policy.max_failed_heals;
+  const ok = fault.outcome === 'escalated' ? escalated !== null && restartStarts.length <= cap : healed;
   const firstSeen = first as { at: number; label: string } | null;
   const result: DrillRun = {
     fault: fault.name,
@@ -215,6 +221,11 @@ async function oneRun(
     detected_as_expected: expectedKinds.size === 0 ? null : expectedSeen,
     findings: [...seen],
     healed,
+    escalated: escalated !== null,
+    restarts: restartStarts.length,
+    restart_gaps_ms: restartStarts.slice(1).map((t, i) => t - restartStarts[i]!),
+    cap,
+    ok,
     root_cause: causes.length === 1 ? (causes[0] ?? null) : null,
     root_cause_ok: named.length > 0 && named.every((n) => n === service),
     mttd_ms: firstSeen === null ? null : firstSeen.at - t0,

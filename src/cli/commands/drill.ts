@@ -84,13 +84,13 @@ export function registerDrill(program: Command): void {
             if (opts.json) console.log(JSON.stringify(r));
             else
               progress(
-                `run ${r.run}: detected=${r.detected} healed=${r.healed} root_cause_ok=${r.root_cause_ok} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions} collateral=${r.collateral_actions}${r.note ? ` (${r.note})` : ''}`,
+                `run ${r.run}: detected=${r.detected} healed=${r.healed} escalated=${r.escalated} restarts=${r.restarts} ok=${r.ok} root_cause_ok=${r.root_cause_ok} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions} collateral=${r.collateral_actions}${r.note ? ` (${r.note})` : ''}`,
               );
           },
         });
         const report = faultReport(fault.name, service, results);
         if (!opts.json) console.log(table(TABLE_HEADERS, [tableRow(report)]));
-        if (!report.healed) process.exitCode = 1;
+        if (!report.ok) process.exitCode = 1;
       } finally {
         off();
         await medic.stop();
@@ -134,7 +134,7 @@ async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
     await medic.stop();
   }
   if (!opts.json) console.log(table(TABLE_HEADERS, reports.map(tableRow)));
-  if (reports.some((r) => !r.skipped && (!r.detected || !r.healed))) process.exitCode = 1;
+  if (reports.some((r) => !r.skipped && (!r.detected || !r.ok))) process.exitCode = 1;
 }
 
 /**

@@ -1,15 +1,21 @@
 import path from 'node:path';
 import { type Fault, pathVar, remove, signal, writeText } from './fault.js';
 
-/** Starts that fail before the service comes up (the demo service reads DATA_DIR/crash-on-start). */
-const FAILING_STARTS = 2;
+/** So many failing starts that only a human (or the drill's undo) ends the loop. */
+const EVERY_START = 1_000_000_000;
 
+/**
+ * A service that dies at once on every start. Medic must restart it with growing delays, then escalate and
+ * stop: the run is right when it escalated without more restarts than `policy.max_failed_heals` allows.
+ */
 export const crashloopFault: Fault = {
   name: 'crashloop',
-  description: `SIGKILL the service and make its next ${FAILING_STARTS} starts fail (exit 1), as a start-up that needs a few tries`,
+  description:
+    'SIGKILL the service and make every later start fail (exit 1): Medic must back off, then escalate',
   needs: ['DATA_DIR'],
+  outcome: 'escalated',
   async inject(t) {
-    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(FAILING_STARTS));
+    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(EVERY_START));
     signal(t.pid, 'SIGKILL');
   },
   async undo(t) {

@@ -36,6 +36,11 @@ export interface Fault {
    * leak). Any finding counts as detected; `detected_as` in the report says whether it was one of these.
    */
   readonly expect?: readonly string[];
+  /**
+   * What Medic should end with: `healed` (default), or `escalated` for a fault no restart can fix (a crash on
+   * every start): then the run is right when Medic escalated without more restarts than its cap.
+   */
+  readonly outcome?: 'healed' | 'escalated';
   inject(t: FaultTarget): Promise<void>;
   /** Puts the target back as it was; safe to call after Medic healed it, and twice. */
   undo(t: FaultTarget): Promise<void>;

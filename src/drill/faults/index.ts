@@ -3,6 +3,7 @@ import { badConfigFault } from './bad-config.js';
 import { cacheDownFault } from './cache-down.js';
 import { crashFault } from './crash.js';
 import { crashloopFault } from './crashloop.js';
+import { crashloopTransientFault } from './crashloop-transient.js';
 import { dbDownFault } from './db-down.js';
 import { diskFillFault } from './disk-fill.js';
 import { errorBurstFault } from './error-burst.js';
@@ -25,6 +26,7 @@ export const faults = new Registry<Fault>('fault')
   .register(cacheDownFault.name, cacheDownFault)
   .register(diskFillFault.name, diskFillFault)
   // Last: these make heals fail on purpose, and failed heals lower what the learner trusts.
+  .register(crashloopTransientFault.name, crashloopTransientFault)
   .register(crashloopFault.name, crashloopFault)
   .register(badConfigFault.name, badConfigFault)
   .register(portConflictFault.name, portConflictFault);
