@@ -18,6 +18,7 @@ const run = (over: Partial<DrillRun>): DrillRun => ({
   fault: 'crash',
   run: 1,
   service: 'api',
+  injected_at: 0,
   detected: true,
   detected_by: 'api/running:down',
   detected_as_expected: null,

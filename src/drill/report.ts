@@ -4,6 +4,8 @@ export interface DrillRun {
   run: number;
   /** The service the fault was injected into. */
   service: string;
+  /** When the fault was injected (epoch ms): `medic report` measures detection and recovery from it. */
+  injected_at: number;
   /** Medic reported a finding (on any service) after the injection. */
   detected: boolean;
   /** The first finding: `service/check:kind`. */

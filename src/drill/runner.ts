@@ -216,6 +216,7 @@ async function oneRun(
     fault: fault.name,
     run,
     service,
+    injected_at: t0,
     detected: firstSeen !== null,
     detected_by: firstSeen?.label ?? null,
     detected_as_expected: expectedKinds.size === 0 ? null : expectedSeen,

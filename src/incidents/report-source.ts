@@ -24,9 +24,15 @@ export async function reportFromStore(
   const actions = (await store.listActions({ limit: ALL })).items.filter(
     (a) => a.incidentId !== null && ids.has(a.incidentId),
   );
-  const audit = (await store.listAudit({ limit: ALL })).filter(
-    (e) => e.actor !== 'medic' && e.at >= since && e.at < until,
-  );
+  const inRange = (await store.listAudit({ limit: ALL })).filter((e) => e.at >= since && e.at < until);
+  const audit = inRange.filter((e) => e.actor !== 'medic');
+  // A drill records when it broke what: detection and recovery are then measured from the fault itself.
+  const faults = inRange
+    .filter((e) => e.event === 'drill.run')
+    .flatMap((e) => {
+      const { service, injected_at: at } = e.data as { service?: unknown; injected_at?: unknown };
+      return typeof service === 'string' && typeof at === 'number' ? [{ service, at }] : [];
+    });
   const timelines: Record<string, TimelineEntry[]> = {};
   for (const i of incidents) timelines[i.id] = await store.timeline(i.id);
   const slos: SloObjective[] = [];
@@ -60,6 +66,7 @@ export async function reportFromStore(
     probes,
     slos,
     costPerMinute,
+    faults,
   });
 }
 

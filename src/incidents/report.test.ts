@@ -141,7 +141,8 @@ describe('buildReport', () => {
     // inc_1: 10 s after the drill's fault; inc_2: 20 s after its first failing probe; the others unmeasured.
     expect(r.mttdMs).toBe(15 * S);
     expect(r.mttdSamples).toBe(2);
-    expect(r.mttrMs).toBe(Math.round(((30 + 20 + 60) * S) / 3));
+    // Recovery counts from the fault where one is known (inc_1: 10 s before it opened), else from the opening.
+    expect(r.mttrMs).toBe(Math.round(((10 + 30 + 20 + 60) * S) / 3));
     expect(r.healedWithoutHuman).toEqual({ count: 1, share: 0.25 });
     expect(r.falseAlarms).toEqual({ count: 1, share: 0.25 });
     expect(r.byService).toEqual([
@@ -168,7 +169,7 @@ describe('buildReport', () => {
     expect(md).toContain('| restart-db | 2 | 100% | 30.0s |');
     expect(md).toContain('| web | 1 | 22.0h | 8.333% | 13200.00 |');
     const html = renderReportHtml(r);
-    expect(html).toContain('<td>MTTR</td><td>36.7s</td>');
+    expect(html).toContain('<td>MTTR</td><td>40.0s</td>');
     expect(html).toContain('<h2>Top causes</h2>');
   });
 

@@ -124,7 +124,8 @@ export function buildReport(input: ReportInput): Report {
     },
     mttdMs: mean(detections),
     mttdSamples: detections.length,
-    mttrMs: mean(resolved.map((i) => i.resolvedAt! - i.openedAt)),
+    // From the fault when it is known (a drill knows), else from the incident opening.
+    mttrMs: mean(resolved.map((i) => i.resolvedAt! - (faultOf(i, input)?.at ?? i.openedAt))),
     healedWithoutHuman: { count: healed.length, share: share(healed.length, incidents.length) },
     falseAlarms: { count: falseAlarms.length, share: share(falseAlarms.length, incidents.length) },
     byService,
@@ -142,16 +143,7 @@ export function buildReport(input: ReportInput): Report {
  * the start of the failing streak its probes show; null when neither is known (a process exit is seen at once).
  */
 function detectionMs(i: Incident, input: ReportInput): number | null {
-  // A fault belongs to the first incident of its service opened after it, not to every later one.
-  const fault = (input.faults ?? [])
-    .filter((f) => f.service === i.service && f.at <= i.openedAt)
-    .filter(
-      (f) =>
-        !input.incidents.some(
-          (o) => o.service === i.service && o.openedAt >= f.at && o.openedAt < i.openedAt,
-        ),
-    )
-    .sort((a, b) => b.at - a.at)[0];
+  const fault = faultOf(i, input);
   if (fault) return i.openedAt - fault.at;
   const byCheck = groupBy(
     (input.probes ?? []).filter((p) => p.service === i.service && p.at <= i.openedAt),
@@ -208,4 +200,18 @@ function median(xs: number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 === 1 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
+}
+
+/** The fault that started this incident: the latest on its service before it opened, unless an earlier
+ * incident of the service already followed that fault (a fault belongs to the first incident after it). */
+function faultOf(i: Incident, input: ReportInput): { service: string; at: number } | undefined {
+  return (input.faults ?? [])
+    .filter((f) => f.service === i.service && f.at <= i.openedAt)
+    .filter(
+      (f) =>
+        !input.incidents.some(
+          (o) => o.service === i.service && o.openedAt >= f.at && o.openedAt < i.openedAt,
+        ),
+    )
+    .sort((a, b) => b.at - a.at)[0];
 }
