@@ -120,7 +120,8 @@ export class Medic {
       clock: this.clock,
       onChange: (live) => {
         if (!this.running) return;
-        const level = live.length < this.lastLive ? 'warn' : 'info';
+        // Joining alone at start-up is routine; a replica leaving is worth a warning.
+        const level = this.lastLive === 0 ? 'debug' : live.length < this.lastLive ? 'warn' : 'info';
         this.lastLive = live.length;
         this.logger[level]({ replica: this.replica.id, live }, 'replicas changed: re-sharding checks');
         this.reschedule();

@@ -8,6 +8,7 @@ import { type BackupRecord, Backups } from './backups.js';
 import { Controls, type NewSilence } from './controls.js';
 import { Decider } from './decide.js';
 import type { EngineDeps } from './deps.js';
+import { KnownGood } from './known-good.js';
 import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
 import { reconcile } from './reconcile.js';
@@ -33,6 +34,8 @@ export type { EngineDeps } from './deps.js';
 export class RemediationEngine {
   readonly backups: Backups;
   readonly learner: Learner;
+  /** Records each service's `config_files` as known good while it stays healthy (known-good.ts). */
+  readonly knownGood: KnownGood;
   private readonly contexts = new Map<string, Context>();
   private readonly healthyTimers = new Map<string, TimerHandle>();
   private readonly stopping = new AbortController();
@@ -51,6 +54,7 @@ export class RemediationEngine {
         clock: d.clock,
       });
     this.learner = d.learner ?? new Learner(d.store, d.clock, () => d.config().config.policy.learning);
+    this.knownGood = new KnownGood(d, this.backups, (service) => this.scheduler.busy(service));
     const signal = this.stopping.signal;
     // The scheduler and the decider call each other (a decision may schedule a retry); the closure breaks
     // the knot at construction: `this.decider` is set before any timer can fire.
@@ -112,11 +116,15 @@ export class RemediationEngine {
     this.scheduler.schedule(f.service, Math.max(0, wait));
   }
 
-  /** A healthy service needs no pending decision; staying healthy for `policy.healthy_reset` resets its guard. */
+  /**
+   * A healthy service needs no pending decision; staying healthy for `policy.healthy_reset` resets its guard,
+   * and for `policy.known_good_after` records its `config_files` as known good.
+   */
   onHealth(service: string, to: ServiceHealth): void {
     const timer = this.healthyTimers.get(service);
     if (timer) this.d.clock.clearTimeout(timer);
     this.healthyTimers.delete(service);
+    this.knownGood.onHealth(service, to);
     if (to !== 'healthy') return;
     this.scheduler.cancel(service);
     this.scheduler.unblock(service);
@@ -213,8 +221,10 @@ export class RemediationEngine {
     this.scheduler.clearTimers();
     for (const t of this.healthyTimers.values()) this.d.clock.clearTimeout(t);
     this.healthyTimers.clear();
+    this.knownGood.stop();
     this.approvals.clearTimers();
     await this.scheduler.settle();
+    await this.knownGood.idle();
   }
 
   /** True while a heal of the service runs: it, not a passing check, decides when the incident resolves. */

@@ -42,6 +42,11 @@ export const policySchema = z.strictObject({
     .default({ max_actions: 10, window: 3_600_000 }),
   /** A service healthy this long is trusted again after an escalation. */
   healthy_reset: duration.default(600_000),
+  /**
+   * A service healthy this long with one of its `config_files` unchanged has that file's content recorded as
+   * known good (for `config_rollback`). Keep it longer than a broken file takes to fail a check.
+   */
+  known_good_after: duration.default(30_000),
   /** A heal runs on its own only when the learner-adjusted confidence reaches this; below, a human is asked. */
   confidence_threshold: z.number().min(0).max(1).default(0.85),
   /** Heals in flight at once (all services), and distinct targets one playbook may touch per window. */

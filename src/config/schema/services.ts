@@ -32,6 +32,12 @@ export const serviceSchema = z.strictObject({
   role: z.string().optional(),
   /** Service-level objectives, for error budgets and reports. */
   slo: serviceSloSchema.optional(),
+  /**
+   * Files whose healthy version Medic keeps (relative to the config file): once the service has been healthy
+   * for `policy.known_good_after` with a file unchanged, that content is recorded as known good, and
+   * `config_rollback` can put it back.
+   */
+  config_files: z.array(z.string().min(1)).default([]),
 });
 
 export type ServiceConfig = z.output<typeof serviceSchema>;

@@ -37,7 +37,10 @@ export const configRollbackAction: RemediationAction<ExtendedStep> = {
     const file = plan.params['path'] as string;
     if (!ctx.backups) throw new ActionError('no backup store: cannot find a known good version');
     const good = await ctx.backups.lastKnownGood(file);
-    if (!good) throw new ActionError(`no known good version of ${file} is recorded`);
+    if (!good)
+      throw new ActionError(
+        `no known good version of ${file} is recorded (name it in the service's config_files: Medic records it once the service has been healthy for policy.known_good_after)`,
+      );
     if ((await currentHash(file)) === good.hash)
       throw new ActionError(
         `${file} already is its last known good version (${good.id}): nothing to roll back`,
