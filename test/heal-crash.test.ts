@@ -2,10 +2,10 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, AuditEntry, Incident, JournalEntry, TimelineEntry } from '../src/core/index.js';
-import type { ServiceStatus } from '../src/daemon/index.js';
 import {
   CLI,
   exited,
+  firstServiceHealthy,
   freePort,
   getJson,
   ROOT,
@@ -37,10 +37,7 @@ describe('medic run heals a crashed service', () => {
     medic = startMedicProcess(config);
     const api = `http://127.0.0.1:${apiPort}`;
 
-    const healthy = async () => {
-      const { services } = await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`);
-      return services[0]?.health === 'healthy' ? services[0] : null;
-    };
+    const healthy = () => firstServiceHealthy(api);
     const before = await waitFor('demo healthy under medic', healthy);
     expect(before.pid).toBeGreaterThan(0);
 

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { ServiceStatus } from '../src/daemon/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DEMO = path.join(ROOT, 'examples/demo-service/server.mjs');
@@ -115,6 +116,12 @@ export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, init);
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/** The first service of a running daemon's status, when it is healthy (for `waitFor`). */
+export async function firstServiceHealthy(api: string): Promise<ServiceStatus | null> {
+  const { services } = await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`);
+  return services[0]?.health === 'healthy' ? services[0] : null;
 }
 
 export async function countStarts(stateFile: string): Promise<number> {

@@ -3,11 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, Finding, Incident } from '../src/core/index.js';
-import type { ServiceStatus } from '../src/daemon/index.js';
 import {
   CLI,
   demoConfig,
   exited,
+  firstServiceHealthy,
   freePort,
   getJson,
   ROOT,
@@ -48,10 +48,7 @@ describe('logs end to end: the demo error burst', () => {
     medic = startMedicProcess(file);
     const api = `http://127.0.0.1:${apiPort}`;
     const demo = `http://127.0.0.1:${demoPort}`;
-    const healthy = async () => {
-      const { services } = await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`);
-      return services[0]?.health === 'healthy' ? services[0] : null;
-    };
+    const healthy = () => firstServiceHealthy(api);
     const before = await waitFor('demo healthy', healthy, 20_000);
     // Normal traffic first: its template is known before the burst.
     for (let i = 0; i < 20; i++) await fetch(`${demo}/api/work`);

@@ -3,9 +3,17 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Action, Finding, Incident } from '../src/core/index.js';
-import type { ServiceStatus } from '../src/daemon/index.js';
 import { readRss } from '../src/daemon/telemetry/samplers.js';
-import { demoConfig, exited, freePort, getJson, startMedicProcess, tempDir, waitFor } from './helpers.js';
+import {
+  demoConfig,
+  exited,
+  firstServiceHealthy,
+  freePort,
+  getJson,
+  startMedicProcess,
+  tempDir,
+  waitFor,
+} from './helpers.js';
 
 let medic: (ChildProcess & { output(): string }) | null = null;
 
@@ -42,10 +50,7 @@ describe('metrics end to end: the demo memory leak', () => {
     medic = startMedicProcess(file);
     const api = `http://127.0.0.1:${apiPort}`;
     const demo = `http://127.0.0.1:${demoPort}`;
-    const healthy = async () => {
-      const { services } = await getJson<{ services: ServiceStatus[] }>(`${api}/api/status`);
-      return services[0]?.health === 'healthy' ? services[0] : null;
-    };
+    const healthy = () => firstServiceHealthy(api);
     const before = await waitFor('demo healthy', healthy, 20_000);
     // A flat RSS for a while forecasts nothing.
     await new Promise((r) => setTimeout(r, 2500));
