@@ -20,6 +20,9 @@ export const portConflictFault: Fault = {
   name: 'port-conflict',
   description: 'SIGKILL the service and let another program take its port before it restarts',
   needs: ['url'],
+  // Medic does not kill a program it does not own: the right ending is a capped number of restarts, then
+  // an escalation to a human.
+  outcome: 'escalated',
   async inject(t) {
     const url = new URL(urlOf(t, 'port-conflict'));
     const port = Number(url.port || 80);
