@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorClassifier } from './classify.js';
+import { BUILTIN_RULES, ErrorClassifier } from './classify.js';
 
 describe('ErrorClassifier', () => {
   const c = new ErrorClassifier();
@@ -48,5 +48,200 @@ describe('access-log lines', () => {
     );
     expect(c.classify('GET /health 200 1ms')).toBeNull();
     expect(c.classify('POST /login 404 1ms')).toBeNull();
+  });
+});
+
+describe('keyword pre-check of the built-in rules', () => {
+  // The same rules without keywords: every regex runs on every line, as the pre-check must never change.
+  const plain = new ErrorClassifier(
+    [],
+    BUILTIN_RULES.map(({ keywords: _k, ...r }) => r),
+  );
+  const fast = new ErrorClassifier();
+  const same = (text: string, level?: string) => {
+    expect(fast.classify(text, level), JSON.stringify(text)).toEqual(plain.classify(text, level));
+  };
+
+  it('every built-in rule has keywords, in lower case', () => {
+    for (const r of BUILTIN_RULES) {
+      expect(r.keywords?.length, r.category).toBeGreaterThan(0);
+      for (const k of r.keywords ?? []) expect(k).toBe(k.toLowerCase());
+    }
+  });
+
+  it('agrees with the plain rules on the fixtures', () => {
+    const fixtures = [
+      'GET /api/orders HTTP/1.1" 503 1234',
+      'request failed with status=502',
+      'java.lang.IllegalStateException: boom\n    at com.acme.Foo.bar(Foo.java:12)',
+      'Traceback (most recent call last):\n  File "x.py", line 1',
+      'ERROR: deadlock detected SQLSTATE 40P01',
+      'upstream answered 429 Too Many Requests',
+      'context deadline exceeded while calling payments',
+      'java.lang.OutOfMemoryError: Java heap space',
+      'authentication failure; logname= uid=0 rhost=1.2.3.4',
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      'write /data/x: no space left on device',
+      'Server started on port 8080',
+      'something odd happened',
+      '2026-01-01T00:00:00.000Z demo-service[12] GET /api/work 500 3ms',
+      'GET /health 200 1ms',
+      'POST /login 404 1ms',
+      '    at Object.<anonymous> (index.js:1:1)',
+      'relation "users" does not exist',
+      'MongoServer selection failed',
+      'K\u212Aill OO\u212A', // the Kelvin sign folds onto k only with the u flag
+    ];
+    for (const f of fixtures) for (const level of [undefined, 'error', 'fatal', 'info']) same(f, level);
+  });
+
+  it('agrees with the plain rules on generated lines', () => {
+    // Every keyword, every literal the regexes need, near misses and noise, in random case and order.
+    const phrases = [
+      ...BUILTIN_RULES.flatMap((r) => r.keywords ?? []),
+      'out of memory',
+      'outofmemory',
+      'OutOfMemoryError',
+      'OOM-kill',
+      'oom kill',
+      'Cannot allocate memory',
+      'ENOMEM',
+      'heap out of memory',
+      'no space left on device',
+      'ENOSPC',
+      'disk is full',
+      'disk full',
+      'quota exceeded',
+      'filesystem full',
+      'connection refused',
+      'ECONNREFUSED',
+      'could not connect',
+      'unable to connect',
+      'connect failed',
+      'SQLSTATE',
+      'deadlock detected',
+      'SQLException',
+      'database error',
+      'database is locked',
+      'database unavailable',
+      'postgresql',
+      'mysqld',
+      'sqlite3',
+      'mongodb',
+      'error',
+      'failed',
+      'duplicate key',
+      'relation "t" does not exist',
+      'rate-limited',
+      'ratelimit',
+      'rate limit',
+      'too many requests',
+      'throttled',
+      'throttling',
+      '429',
+      'timed out',
+      'time out',
+      'timeout',
+      'ETIMEDOUT',
+      'deadline exceeded',
+      '504',
+      'authentication failed',
+      'authentication failure',
+      'auth error',
+      'authentication error',
+      'invalid password',
+      'invalid credentials',
+      'invalid token',
+      'unauthorized',
+      'unauthorised',
+      'permission denied',
+      'access denied',
+      'forbidden',
+      'failed password',
+      '401',
+      '403',
+      'HTTP/1.1"',
+      'HTTP/2',
+      'status=',
+      'status:',
+      'status',
+      'code=',
+      'code:',
+      'code',
+      '"',
+      '500',
+      '503',
+      '599',
+      '5000',
+      'Internal Server Error',
+      'Bad Gateway',
+      'Service Unavailable',
+      'GET',
+      'POST',
+      'PUT',
+      'PATCH',
+      'DELETE',
+      'HEAD',
+      'OPTIONS',
+      '/api/x',
+      '/',
+      'at',
+      'com.acme.Foo(',
+      'Traceback',
+      '(most recent call last)',
+      'IOException:',
+      'TypeError:',
+      'Exception',
+      'Error',
+      'panic:',
+      'FATAL',
+      'Segmentation fault',
+      'memory',
+      'space',
+      'connect',
+      'limit',
+      'time',
+      'auth',
+      'invalid',
+      'denied',
+      'http',
+      'get',
+      'blk_-1608999687919862906',
+      '10.250.19.102:50010',
+      'INFO',
+      'dfs.DataNode$PacketResponder:',
+      'ok',
+      'the',
+      'request',
+      'user',
+    ];
+    const seps = [' ', ' ', ' ', '', ':', '=', '"', '/', '-', '.', ',', '(', ')', '\n', '\t', '\n  ', '  '];
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const mixCase = (w: string) => {
+      const mode = rand(4);
+      if (mode === 0) return w;
+      if (mode === 1) return w.toUpperCase();
+      if (mode === 2) return w.toLowerCase();
+      return [...w].map((ch) => (rand(2) ? ch.toUpperCase() : ch.toLowerCase())).join('');
+    };
+    let classified = 0;
+    for (let n = 0; n < 30_000; n++) {
+      let line = rand(5) === 0 ? ' ' : '';
+      const words = 1 + rand(8);
+      for (let w = 0; w < words; w++) {
+        const r = rand(10);
+        if (r === 0) line += String(rand(1000));
+        else line += mixCase(phrases[rand(phrases.length)] as string);
+        line += seps[rand(seps.length)];
+      }
+      same(line);
+      if (plain.classify(line)) classified++;
+    }
+    // The generator must reach the rules, or the comparison proves nothing.
+    expect(classified).toBeGreaterThan(10_000);
   });
 });
