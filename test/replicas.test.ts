@@ -55,8 +55,8 @@ describe('three replicas on one PostgreSQL', () => {
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
     const port = (target.address() as AddressInfo).port;
-    // The fix takes 3 s: long enough to kill the replica that runs it.
-    const fix = `require('fs').appendFileSync(process.argv[1], process.argv[2] + ' ' + process.pid + '\\n'); setTimeout(() => fetch('http://127.0.0.1:${port}/fix/' + process.argv[2]).then(() => process.exit(0)), 3000)`;
+    // The fix takes 8 s: long enough to kill the replica that runs it, even on a loaded machine.
+    const fix = `require('fs').appendFileSync(process.argv[1], process.argv[2] + ' ' + process.pid + '\\n'); setTimeout(() => fetch('http://127.0.0.1:${port}/fix/' + process.argv[2]).then(() => process.exit(0)), 8000)`;
     const config = path.join(dir, 'medic.yaml');
     await writeFile(
       config,
@@ -67,7 +67,7 @@ playbooks:
     when: { service: "*", kind: down }
     steps:
       - exec: { command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(fix)}, ${JSON.stringify(marker)}, "{{service.name}}"] }
-        timeout: 10s
+        timeout: 15s
     verify: { within: 6s, stable_for: 500ms }
 policy: { backoff: { initial: 1s } }
 notifiers: []
@@ -111,6 +111,7 @@ notifiers: []
       const fixPid = Number((await readFile(marker, 'utf8')).trim().split(' ')[1]);
       process.kill(-replicas[0]!.child.pid!, 'SIGKILL');
       process.kill(-fixPid, 'SIGKILL');
+      expect(broken.has(victim), 'the machine died before its fix ran').toBe(true);
       await exited(replicas[0]!.child);
       const killedAt = Date.now();
       const survivors = replicas.slice(1);
@@ -142,7 +143,16 @@ notifiers: []
       const incidents = await getJson<{ items: Incident[]; total: number }>(
         `${survivors[0]!.api}/api/incidents`,
       );
-      expect(incidents.total).toBe(1);
+      const story = async (id: string) =>
+        (
+          await getJson<{ timeline: { state: string | null; message: string }[] }>(
+            `${survivors[0]!.api}/api/incidents/${id}`,
+          )
+        ).timeline
+          .map((t) => `${t.state ?? '-'} ${t.message}`)
+          .join('\n');
+      const told = (await Promise.all(incidents.items.map((i) => story(i.id)))).join('\n---\n');
+      expect(incidents.total, told).toBe(1);
       expect(incidents.items[0]!.service).toBe(victim);
 
       // The killed step is reconciled by exactly one survivor: verified or failed, never applied again.
@@ -159,8 +169,16 @@ notifiers: []
       );
       expect(killed.map((j) => j.state)).toEqual(['planned', expect.stringMatching(/^(verified|failed)$/)]);
       expect(killed[1]!.message).toContain('reconciled');
-      const { items: actions } = await getJson<{ items: Action[] }>(
-        `${survivors[0]!.api}/api/actions?limit=100`,
+      // The survivor's own heal finishes: its fix made the service healthy (which may already have resolved
+      // the incident), then its step is journaled applied and verified.
+      const actions = await waitFor(
+        'the survivor heal verified',
+        async () => {
+          const { items } = await getJson<{ items: Action[] }>(`${survivors[0]!.api}/api/actions?limit=100`);
+          return items.some((a) => a.id !== first.id && a.state === 'verified') ? items : null;
+        },
+        30_000,
+        200,
       );
       const journals = await Promise.all(
         actions.map((a) => getJson<{ journal: JournalEntry[] }>(`${survivors[0]!.api}/api/actions/${a.id}`)),
