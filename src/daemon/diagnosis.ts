@@ -51,8 +51,15 @@ export class DiagnosisPath {
   /** Dependents waiting for their root's heal: service → its latest finding. */
   private readonly waiting = new Map<string, Finding>();
   private readonly work = new Set<Promise<void>>();
-  /** The last diagnosis per service, so a second check failing moments later does not diagnose again. */
-  private readonly diagnosed = new Map<string, { incidentId: string; at: number }>();
+  /**
+   * The last diagnosis per service, so a second check failing moments later does not diagnose again, unless
+   * that diagnosis named no cause and the finding brings evidence of a source not seen yet (a probe may
+   * report a dead process before the supervisor's exit does).
+   */
+  private readonly diagnosed = new Map<
+    string,
+    { incidentId: string; at: number; known: boolean; sources: Set<string> }
+  >();
   private readonly stopping = new AbortController();
 
   /** The one finding path of a Medic (created on first use). */
@@ -111,14 +118,26 @@ export class DiagnosisPath {
       return;
     }
     this.waiting.delete(f.service);
+    const source = `${f.kind}:${f.check}`;
     const last = this.diagnosed.get(f.service);
     if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS) {
       // Another check of the same trouble, moments after the first: recorded, and the heal already on its
-      // way (or running) covers it.
-      return;
+      // way (or running) covers it. An unknown cause is looked at again with the new evidence.
+      if (last.known || last.sources.has(source)) return;
+      last.sources.add(source);
+    } else {
+      this.diagnosed.set(f.service, {
+        incidentId: incident.id,
+        at: f.at,
+        known: false,
+        sources: new Set([source]),
+      });
     }
-    this.diagnosed.set(f.service, { incidentId: incident.id, at: f.at });
-    this.spawn(() => this.diagnoseAndHeal(f, incident));
+    const entry = this.diagnosed.get(f.service);
+    this.spawn(async () => {
+      const cause = await this.diagnoseAndHeal(f, incident);
+      if (cause && this.diagnosed.get(f.service) === entry && entry) entry.known = true;
+    });
   }
 
   /** A service's overall health changed: flapping count, incident resolution, the engine's guard timers. */
@@ -187,11 +206,14 @@ export class DiagnosisPath {
     });
   }
 
-  private async diagnoseAndHeal(f: Finding, incident: Incident): Promise<void> {
+  /** Diagnoses the finding, records it, hands it to the engine; resolves with the cause named, if any. */
+  private async diagnoseAndHeal(f: Finding, incident: Incident): Promise<string | null> {
     let diagnosis: Diagnosis | undefined;
+    let named: string | null = null;
     try {
       const result = await this.diagnoseFinding(f, incident);
       const best = result.best;
+      named = best?.cause ?? null;
       const llm = result.llm
         ? result.llm.ok
           ? { ok: true, model: result.llm.model, cause: result.llm.diagnosis.cause }
@@ -225,12 +247,13 @@ export class DiagnosisPath {
     } catch (err) {
       this.medic.logger.warn({ err: errorMessage(err), service: f.service }, 'diagnosis failed');
     }
-    if (this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted) return named;
     // The engine takes an optional diagnosis (cause, confidence, evidence, playbooks) as its third argument.
     const onFinding: (f: Finding, i: Incident, d?: Diagnosis) => void = this.medic.engine.onFinding.bind(
       this.medic.engine,
     );
     onFinding(f, incident, diagnosis);
+    return named;
   }
 
   /** What an incident of several services still waits for when `healthy` is healthy again. */

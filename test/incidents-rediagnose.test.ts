@@ -1,0 +1,56 @@
+import { afterEach, expect, it } from 'vitest';
+import { DiagnosisPath } from '../src/daemon/diagnosis.js';
+import type { Medic } from '../src/daemon/index.js';
+import { freePort, tempDir, waitFor } from './helpers.js';
+import { startMedic } from './incidents-helpers.js';
+
+let medic: Medic | null = null;
+afterEach(async () => {
+  await medic?.stop();
+  medic = null;
+});
+
+// A probe may report a dead service before the supervisor hears of the exit (a loaded machine, or a port
+// closed by the kernel before the parent is told). The first diagnosis then sees a live process and names no
+// cause; the exit that follows moments later must be diagnosed, not skipped as "the same trouble".
+it('an unknown diagnosis is made again when the exit arrives after the failed probe', async () => {
+  const dir = await tempDir();
+  const port = await freePort(); // nothing listens: the probe fails while the process still runs
+  medic = await startMedic(
+    dir,
+    `services:
+  worker:
+    run:
+      command: [${JSON.stringify(process.execPath)}, "-e", "setInterval(() => {}, 1000)"]
+      stop_timeout: 2s
+    checks:
+      - name: port
+        tcp: { port: ${port} }
+        interval: 200ms
+        timeout: 150ms
+        down_after: 1
+server: { port: 0 }
+store: { dir: ./data }
+`,
+  );
+  const m = medic;
+  const incident = await waitFor(
+    'an incident for the failed probe',
+    async () => (await m.store.listIncidents({ state: 'active' })).items[0],
+    15_000,
+  );
+  const diagnoses = async () =>
+    (await m.store.timeline(incident.id)).filter((e) => e.kind === 'diagnosis').map((e) => e.data['cause']);
+  await waitFor('the first diagnosis', async () => (await diagnoses()).length === 1, 10_000);
+  expect(await diagnoses()).toEqual(['unknown']);
+
+  process.kill(m.supervisor.pid('worker')!, 'SIGKILL');
+  await waitFor('a second diagnosis', async () => (await diagnoses()).length === 2, 10_000);
+  await DiagnosisPath.of(m).idle();
+  expect(await diagnoses()).toEqual(['unknown', 'process_crashed']);
+
+  // A named cause is not diagnosed again for the next finding of the same incident.
+  await m.runChecks('worker');
+  await DiagnosisPath.of(m).idle();
+  expect(await diagnoses()).toEqual(['unknown', 'process_crashed']);
+});
