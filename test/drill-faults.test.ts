@@ -52,11 +52,14 @@ describe('drill faults and reports', () => {
       'db-down',
       'cache-down',
       'disk-fill',
-      'crashloop-transient',
+      'port-conflict',
       'crashloop',
       'bad-config',
-      'port-conflict',
+      'crashloop-forever',
+      'port-squatter',
     ]);
+    const safety = faults.names().filter((n) => faults.get(n).outcome === 'escalated');
+    expect(safety).toEqual(['crashloop-forever', 'port-squatter']);
     for (const n of faults.names()) {
       const f = faults.get(n);
       expect(typeof f.inject).toBe('function');

@@ -52,6 +52,8 @@ export interface DemoConfigOptions {
   extra?: string;
   policy?: string;
   interval?: string;
+  /** Declare the demo's port in `run.ports` (a stray copy holding it is stopped before a start). */
+  ports?: boolean;
 }
 
 /** A medic.yaml supervising the demo service, with a restart playbook. */
@@ -65,7 +67,7 @@ export function demoConfig(o: DemoConfigOptions): string {
       command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(DEMO)}]
       env:
 ${env}
-      stop_timeout: 10s
+      stop_timeout: 10s${o.ports ? `\n      ports: [${o.demoPort}]` : ''}
     checks:
       - name: health
         http: { url: "http://127.0.0.1:${o.demoPort}/health" }

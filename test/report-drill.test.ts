@@ -47,8 +47,10 @@ describe('medic report on a store a drill filled', () => {
     expect(r.incidents).toMatchObject({ total: 3, resolved: 3 });
     expect(r.healedWithoutHuman.count).toBe(3);
     expect(r.mttdSamples).toBe(3);
-    // The same events, read back from the store: equal to the millisecond give or take the rounding.
-    expect(Math.abs(r.mttdMs - mean(runs.map((x) => x.mttd_ms)))).toBeLessThanOrEqual(2);
-    expect(Math.abs(r.mttrMs - mean(runs.map((x) => x.mttr_ms)))).toBeLessThanOrEqual(2);
+    // The same events, read back from the store. Recovery: the incident's resolvedAt both ways, equal but for
+    // the rounding of the mean. Detection: the drill times the first finding, the report the incident that
+    // finding opened, within moments in the same service lane.
+    expect(Math.abs(r.mttdMs - mean(runs.map((x) => x.mttd_ms)))).toBeLessThanOrEqual(50);
+    expect(Math.abs(r.mttrMs - mean(runs.map((x) => x.mttr_ms)))).toBeLessThanOrEqual(1);
   }, 150_000);
 });

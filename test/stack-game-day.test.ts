@@ -6,11 +6,11 @@ import { copyStack, runNode, type StackCopy } from './stack-helpers.js';
 
 /**
  * Game day, short form (issue 8): the real stack (PostgreSQL, Redis, the demo API, nginx) under Medic.
- * `drill all --runs 1` over the faults Medic heals today, then a one-minute soak. Sequential on purpose: two
+ * `drill all --runs 1` (every fault Medic promises to heal), then a one-minute soak. Sequential on purpose: two
  * cores, and a soak must not share them with a drill.
  */
 
-/** The faults that work end to end today, and what each must meet (the issue's thresholds). */
+/** Every fault `drill all` runs, and what each must meet (the issue's thresholds). */
 const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean; expected?: boolean }> = {
   crash: { mttd: 2_000, mttr: 10_000, rootCause: true },
   hang: { mttd: 2_000, rootCause: true },
@@ -20,7 +20,8 @@ const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean;
   'db-down': { mttd: 2_000, mttr: 10_000, rootCause: true },
   'cache-down': { mttd: 2_000, mttr: 10_000, rootCause: true },
   'disk-fill': { mttd: 30_000, rootCause: true, expected: true },
-  'crashloop-transient': { mttd: 2_000, rootCause: true },
+  'port-conflict': { mttd: 2_000, rootCause: true },
+  crashloop: { mttd: 2_000, rootCause: true },
   'bad-config': { mttd: 30_000, mttr: 10_000, rootCause: true },
 };
 
@@ -51,7 +52,7 @@ describe('game day on examples/stack', () => {
     await rm(stack.dir, { recursive: true, force: true });
   });
 
-  it('drill all --runs 1: every working fault detected and healed without a human, root cause right, no collateral', async () => {
+  it('drill all --runs 1: every fault detected and healed without a human, root cause right, no collateral', async () => {
     const faults = Object.keys(WORKING);
     const r = await runNode(
       [
@@ -64,8 +65,6 @@ describe('game day on examples/stack', () => {
         stack.config,
         '--runs',
         '1',
-        '--only',
-        faults.join(','),
         '--json',
         '--timeout',
         '40000',

@@ -19,6 +19,8 @@ const PORT = Number(env.PORT ?? 8080);
 const HOST = env.HOST ?? '127.0.0.1';
 const STARTUP_DELAY_MS = Number(env.STARTUP_DELAY_MS ?? 0);
 const SHUTDOWN_DELAY_MS = Number(env.SHUTDOWN_DELAY_MS ?? 0);
+// How long a start keeps retrying a port another process holds (default 0: fail at once, exit 1).
+const LISTEN_RETRY_MS = Number(env.LISTEN_RETRY_MS ?? 0);
 const startedAt = Date.now();
 
 const log = (msg) =>
@@ -474,7 +476,18 @@ const server = createServer((req, res) => {
   else run();
 });
 
+let busySince = null;
+let retryLogged = false;
 server.on('error', (err) => {
+  if (err.code === 'EADDRINUSE' && !server.listening && LISTEN_RETRY_MS > 0) {
+    busySince ??= Date.now();
+    if (Date.now() - busySince < LISTEN_RETRY_MS) {
+      if (!retryLogged) log(`port ${PORT} busy: retrying for up to ${LISTEN_RETRY_MS}ms`);
+      retryLogged = true;
+      setTimeout(() => server.listen(PORT, HOST), 5);
+      return;
+    }
+  }
   logError(`server error: ${err.message}`);
   process.exit(1);
 });

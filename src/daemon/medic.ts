@@ -96,6 +96,7 @@ export class Medic {
       bus: this.bus,
       dataDir: dataDirOf(loaded, opts),
       baseDir: loaded.baseDir,
+      log: (message, service) => this.logger.warn({ service }, message),
     });
     this.scheduler = new Scheduler({
       clock: this.clock,
@@ -160,6 +161,7 @@ export class Medic {
       control: {
         isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
         restart: (s) => this.restartService(s),
+        startNotes: (s) => this.supervisor.startNotes(s),
       },
     });
     this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger);

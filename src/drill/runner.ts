@@ -117,8 +117,9 @@ async function oneRun(
         incidents.set(incident.id, { resolvedAt: null });
       const mine = incidents.get(incident.id);
       if (!mine) return;
+      // The incident's own stamp, as the store keeps it: `medic report` reads the same number back.
       if (incident.state === 'resolved' || incident.state === 'suppressed')
-        mine.resolvedAt = medic.clock.now();
+        mine.resolvedAt = incident.resolvedAt ?? medic.clock.now();
       else mine.resolvedAt = null;
       if (incident.state === 'escalated') escalated ??= `${incident.service} escalated`;
     }),

@@ -106,7 +106,7 @@ export function removePidfile(path: string, pid: number): void {
 }
 
 /** Same program and arguments; argv[0] may have been resolved to a full path by the exec. */
-function sameArgv(actual: string[], expected: string[]): boolean {
+export function sameArgv(actual: string[], expected: string[]): boolean {
   if (actual.length !== expected.length || actual.length === 0) return false;
   const [a0, ...aRest] = actual;
   const [e0, ...eRest] = expected;

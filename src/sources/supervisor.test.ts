@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunConfig, runSchema } from '../config/index.js';
 import { Bus, RealClock, type Signal } from '../core/index.js';
 import { pidfilePath, writePidfile } from './pidfiles.js';
+import { portHolders } from './port-holders.js';
 import { isAlive } from './probes/procfs.js';
 import { Supervisor } from './supervisor.js';
 
@@ -46,6 +48,17 @@ function nextExit(service: string): Promise<Extract<Signal, { kind: 'exit' }>> {
         off();
         resolve(s);
       }
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
     });
   });
 }
@@ -167,5 +180,68 @@ describe('Supervisor', () => {
     writePidfile(pidfilePath(dataDir, 'api'), { pid: otherPid, argv: cfg.command });
     await sup.start('api', cfg);
     expect(await isAlive(otherPid)).toBe(true);
+  });
+
+  describe('a port held before a start (run.ports)', () => {
+    const LISTEN = `require('node:net').createServer().listen(Number(process.argv[1]), '127.0.0.1', () => console.log('up')); ${KEEP_ALIVE}`;
+
+    async function holdPort(argv: string[], cwd: string): Promise<number> {
+      const child = spawn(argv[0] as string, argv.slice(1), { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+      strays.push(child.pid as number);
+      await new Promise((r) => child.stdout?.once('data', r));
+      return child.pid as number;
+    }
+
+    it('stops a stray copy of the service (same argv, same cwd) and starts in its place', async () => {
+      const port = await freePort();
+      const cfg = run(LISTEN, { ports: [port] });
+      cfg.command.push(String(port));
+      const stray = await holdPort(cfg.command, dataDir);
+      const logged: string[] = [];
+      sup = new Supervisor({
+        clock: new RealClock(),
+        bus,
+        dataDir,
+        baseDir: dataDir,
+        log: (m) => logged.push(m),
+      });
+
+      const pid = await sup.start('api', cfg);
+      expect(await isAlive(stray)).toBe(false);
+      expect(sup.startNotes('api')).toEqual([
+        `stopped a stray copy of api (pid ${stray}) that held port ${port}`,
+      ]);
+      expect(logged).toEqual(sup.startNotes('api'));
+      await until(async () => (await portHolders(port)).includes(pid));
+    });
+
+    it('leaves alone another program on the port, and names it', async () => {
+      const port = await freePort();
+      const cfg = run(LISTEN, { ports: [port] });
+      cfg.command.push(String(port));
+      const other = await holdPort([node, '-e', `${LISTEN} /* another program */`, String(port)], dataDir);
+      const exit = nextExit('api');
+      await sup.start('api', cfg);
+      expect(sup.startNotes('api')).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^port ${port} is held by pid ${other} \\(.*another program.*\\), not a copy of api: left alone$`,
+          ),
+        ),
+      ]);
+      expect((await exit).code).not.toBe(0); // EADDRINUSE
+      expect(await isAlive(other)).toBe(true);
+    });
+
+    it('leaves alone the same command run from another directory', async () => {
+      const port = await freePort();
+      const cfg = run(LISTEN, { ports: [port] });
+      cfg.command.push(String(port));
+      const elsewhere = mkdtempSync(join(tmpdir(), 'medic-sup-other-'));
+      const other = await holdPort(cfg.command, elsewhere);
+      await sup.start('api', cfg);
+      expect(sup.startNotes('api')[0]).toMatch(/not a copy of api: left alone/);
+      expect(await isAlive(other)).toBe(true);
+    });
   });
 });

@@ -4,7 +4,17 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RunConfig } from '../config/index.js';
 import type { Bus, Clock } from '../core/index.js';
-import { pidfilePath, reapOrphan, removePidfile, signalGroup, writePidfile } from './pidfiles.js';
+import {
+  pidfilePath,
+  processStartTime,
+  reapOrphan,
+  removePidfile,
+  sameArgv,
+  signalGroup,
+  writePidfile,
+} from './pidfiles.js';
+import { portHolders, processCwd } from './port-holders.js';
+import { isAlive, readCmdline } from './probes/procfs.js';
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -15,6 +25,8 @@ export interface SupervisorOptions {
   baseDir: string;
   /** Lines of stdout/stderr kept per service for diagnosis. */
   logLines?: number;
+  /** Told what a start did besides starting (a stray copy stopped, a port held by another program). */
+  log?: (message: string, service: string) => void;
 }
 
 interface Child {
@@ -24,6 +36,14 @@ interface Child {
   /** True once stop() asked for this exit: it is reported, but never judged a failure. */
   expected: boolean;
   exited: Promise<void>;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone.
+  }
 }
 
 /** A log line longer than this is cut: one runaway line must not hold megabytes in the ring. */
@@ -39,6 +59,7 @@ export class Supervisor {
   private readonly configs = new Map<string, RunConfig>();
   private readonly logs = new Map<string, string[]>();
   private readonly logLines: number;
+  private readonly notes = new Map<string, string[]>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.logLines = opts.logLines ?? 200;
@@ -52,6 +73,7 @@ export class Supervisor {
     try {
       this.configs.set(service, run);
       await this.reapStale(service, run);
+      this.notes.set(service, await this.reapStrays(service, run));
       return await this.spawnChild(service, run);
     } finally {
       this.starting.delete(service);
@@ -61,6 +83,46 @@ export class Supervisor {
   /** Kills a process left by an earlier Medic if it still runs this argv; returns its pid, or null. */
   reapStale(service: string, run: RunConfig): Promise<number | null> {
     return reapOrphan(this.opts.clock, pidfilePath(this.opts.dataDir, service), run.command);
+  }
+
+  /**
+   * A process holding one of `run.ports` would make this start fail. If it runs this same argv in this same
+   * working directory it is a stray copy of the service (left by a deploy, or started by hand) and is stopped:
+   * SIGTERM, then SIGKILL after `stop_timeout`. Any other holder is left alone, since Medic kills nothing it
+   * cannot prove is its own: the start fails and the heal escalates, with the holder named. Returns what it
+   * did, one sentence each.
+   */
+  async reapStrays(service: string, run: RunConfig): Promise<string[]> {
+    const notes: string[] = [];
+    const cwd = resolve(this.opts.baseDir, run.cwd ?? '.');
+    const { clock } = this.opts;
+    for (const port of run.ports) {
+      for (const pid of await portHolders(port)) {
+        if (pid === process.pid) continue;
+        const started = processStartTime(pid);
+        const argv = (await readCmdline(pid)) ?? [];
+        const shown = argv.join(' ') || '?';
+        if (!sameArgv(argv, run.command) || (await processCwd(pid)) !== cwd) {
+          notes.push(`port ${port} is held by pid ${pid} (${shown}), not a copy of ${service}: left alone`);
+          continue;
+        }
+        if (started === null || processStartTime(pid) !== started) continue; // gone, or the pid was reused
+        signal(pid, 'SIGCONT');
+        signal(pid, 'SIGTERM');
+        const deadline = clock.now() + run.stop_timeout;
+        while ((await isAlive(pid)) && clock.now() < deadline) await clock.sleep(20);
+        if (await isAlive(pid)) signal(pid, 'SIGKILL');
+        while ((await isAlive(pid)) && clock.now() < deadline + 5_000) await clock.sleep(20);
+        notes.push(`stopped a stray copy of ${service} (pid ${pid}) that held port ${port}`);
+      }
+    }
+    for (const n of notes) this.opts.log?.(n, service);
+    return notes;
+  }
+
+  /** What the last start did besides starting (see reapStrays). */
+  startNotes(service: string): string[] {
+    return [...(this.notes.get(service) ?? [])];
   }
 
   /** Stops the service: SIGCONT (a stopped process cannot handle SIGTERM), SIGTERM, then SIGKILL after the timeout. */

@@ -12,6 +12,14 @@ export const runSchema = z.strictObject({
   env: envMap.default({}),
   /** How long a stop waits after SIGTERM before SIGKILL. */
   stop_timeout: duration.default(5_000),
+  ports: z
+    .array(z.number().int().min(1).max(65_535))
+    .default([])
+    .describe(
+      'TCP ports the service listens on. Before a start, a process holding one that runs this same command in ' +
+        'this same working directory (a stray copy, left by a deploy or started by hand) is stopped; any other ' +
+        'holder is left alone and named',
+    ),
 });
 
 export const serviceSchema = z.strictObject({

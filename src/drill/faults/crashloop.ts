@@ -1,21 +1,19 @@
 import path from 'node:path';
 import { type Fault, pathVar, remove, signal, writeText } from './fault.js';
 
-/** So many failing starts that only a human (or the drill's undo) ends the loop. */
-const EVERY_START = 1_000_000_000;
-
 /**
- * A service that dies at once on every start. Medic must restart it with growing delays, then escalate and
- * stop: the run is right when it escalated without more restarts than `policy.max_failed_heals` allows.
+ * A crash loop that a restart with backoff outlives, as when a service dies and its next start-ups fail while
+ * something it needs is not ready yet: the next starts fail, then one succeeds (the demo service reads
+ * DATA_DIR/crash-on-start). Medic's backoff must carry it through without a human, within its cap.
  */
+const FAILING_STARTS = 2;
+
 export const crashloopFault: Fault = {
   name: 'crashloop',
-  description:
-    'SIGKILL the service and make every later start fail (exit 1): Medic must back off, then escalate',
+  description: `SIGKILL the service and make its next ${FAILING_STARTS} starts fail (exit 1), then let one succeed`,
   needs: ['DATA_DIR'],
-  outcome: 'escalated',
   async inject(t) {
-    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(EVERY_START));
+    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(FAILING_STARTS));
     signal(t.pid, 'SIGKILL');
   },
   async undo(t) {

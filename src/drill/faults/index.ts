@@ -3,7 +3,7 @@ import { badConfigFault } from './bad-config.js';
 import { cacheDownFault } from './cache-down.js';
 import { crashFault } from './crash.js';
 import { crashloopFault } from './crashloop.js';
-import { crashloopTransientFault } from './crashloop-transient.js';
+import { crashloopForeverFault } from './crashloop-forever.js';
 import { dbDownFault } from './db-down.js';
 import { diskFillFault } from './disk-fill.js';
 import { errorBurstFault } from './error-burst.js';
@@ -11,6 +11,7 @@ import type { Fault } from './fault.js';
 import { hangFault } from './hang.js';
 import { leakFault } from './leak.js';
 import { portConflictFault } from './port-conflict.js';
+import { portSquatterFault } from './port-squatter.js';
 import { slowFault } from './slow.js';
 
 export type { Fault, FaultNeed, FaultRole, FaultTarget, TargetEnv } from './fault.js';
@@ -25,8 +26,10 @@ export const faults = new Registry<Fault>('fault')
   .register(dbDownFault.name, dbDownFault)
   .register(cacheDownFault.name, cacheDownFault)
   .register(diskFillFault.name, diskFillFault)
-  // Last: these make heals fail on purpose, and failed heals lower what the learner trusts.
-  .register(crashloopTransientFault.name, crashloopTransientFault)
+  .register(portConflictFault.name, portConflictFault)
+  // Late: these make heals fail on purpose, and failed heals lower what the learner trusts.
   .register(crashloopFault.name, crashloopFault)
   .register(badConfigFault.name, badConfigFault)
-  .register(portConflictFault.name, portConflictFault);
+  // Safety drills, whose right ending is an escalation: `drill all` runs them with --with-escalations.
+  .register(crashloopForeverFault.name, crashloopForeverFault)
+  .register(portSquatterFault.name, portSquatterFault);

@@ -1,44 +1,72 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type Fault, signal, urlOf } from './fault.js';
+import { readFile, readlink } from 'node:fs/promises';
+import { type Fault, signal } from './fault.js';
 
-/** A squatter per port: a separate process (never this one, which may be Medic itself). */
-const squatters = new Map<number, ChildProcess>();
+/** The stray copy per target pid, for undo. */
+const strays = new Map<number, ChildProcess>();
 
-// Retries every few milliseconds until the port is free, then holds it and answers nothing.
-const SQUATTER = `
-const net = require('node:net');
-const [port, host] = [Number(process.argv[1]), process.argv[2]];
-const tryListen = () => {
-  const srv = net.createServer(() => {});
-  srv.once('error', () => setTimeout(tryListen, 2));
-  srv.listen(port, host, () => process.stdout.write('listening\\n'));
-};
-tryListen();
-`;
+/** How long the copy keeps retrying a busy port (the demo service's LISTEN_RETRY_MS). */
+const RETRY_MS = 20_000;
 
+/** Resolves when `child` writes a line matching `re` on stdout; rejects after `ms`, or if it exits first. */
+function line(child: ChildProcess, re: RegExp, ms: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onData = (c: Buffer) => {
+      buf += c.toString();
+      if (re.test(buf)) done();
+    };
+    const onExit = (code: number | null) => done(new Error(`the stray copy exited (${code}) before ${what}`));
+    const timer = setTimeout(() => done(new Error(`the stray copy did not report ${what} in ${ms} ms`)), ms);
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+/**
+ * A second copy of the service, left behind by a botched deploy or started by hand, takes the port while the
+ * supervised one is down. The copy runs the same command in the same directory with the same environment
+ * (read from /proc), so it is the service's own program: Medic's restart (with `run.ports`) stops the stray
+ * and starts its own. The copy is started first and waits, retrying the busy port (the demo service's
+ * LISTEN_RETRY_MS), so that it wins the port the moment the service is killed.
+ */
 export const portConflictFault: Fault = {
   name: 'port-conflict',
-  description: 'SIGKILL the service and let another program take its port before it restarts',
-  needs: ['url'],
-  // Medic does not kill a program it does not own: the right ending is a capped number of restarts, then
-  // an escalation to a human.
-  outcome: 'escalated',
+  description: 'a stray copy of the service takes its port as the service dies (SIGKILL)',
   async inject(t) {
-    const url = new URL(urlOf(t, 'port-conflict'));
-    const port = Number(url.port || 80);
-    const child = spawn(process.execPath, ['-e', SQUATTER, String(port), url.hostname], {
+    const argv = (await readFile(`/proc/${t.pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+    const environ = (await readFile(`/proc/${t.pid}/environ`, 'utf8')).split('\0').filter(Boolean);
+    const cwd = await readlink(`/proc/${t.pid}/cwd`);
+    const env = Object.fromEntries(
+      environ.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    const [program, ...args] = argv;
+    if (!program) throw new Error(`port-conflict: cannot read the command of pid ${t.pid}`);
+    const child = spawn(program, args, {
+      cwd,
+      env: { ...env, LISTEN_RETRY_MS: String(RETRY_MS) },
       stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
     });
-    squatters.set(port, child);
-    await new Promise((r) => setTimeout(r, 300)); // the squatter is up and polling
-    const listening = new Promise<void>((resolve) => child.stdout?.once('data', () => resolve()));
-    signal(t.pid, 'SIGKILL');
-    await Promise.race([listening, new Promise((r) => setTimeout(r, 3_000))]);
+    strays.set(t.pid, child);
+    try {
+      await line(child, /busy: retrying/, 10_000, 'that it waits for the port');
+      signal(t.pid, 'SIGKILL');
+      await line(child, /listening on/, 5_000, 'that it listens');
+    } finally {
+      child.stdout?.resume(); // keep draining: a full pipe would block the copy
+    }
   },
   async undo(t) {
-    const port = Number(new URL(urlOf(t, 'port-conflict')).port || 80);
-    const child = squatters.get(port);
-    squatters.delete(port);
-    if (child?.pid && child.exitCode === null) signal(child.pid, 'SIGKILL');
+    const child = strays.get(t.pid);
+    strays.delete(t.pid);
+    if (child?.pid && child.exitCode === null && child.signalCode === null) signal(child.pid, 'SIGKILL');
   },
 };

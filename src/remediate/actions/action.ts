@@ -7,6 +7,8 @@ import type { TemplateVars } from '../template.js';
 export interface ServiceControl {
   isSupervised(service: string): boolean;
   restart(service: string): Promise<number>;
+  /** What the last start did besides starting (a stray copy stopped, a port held by another program). */
+  startNotes?(service: string): string[];
 }
 
 /** Files a step changes: the engine backs them up (content-addressed) before apply. Absolute paths. */

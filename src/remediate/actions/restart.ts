@@ -30,7 +30,8 @@ export const restartAction: RemediationAction = {
       if (!ctx.control.isSupervised(plan.target))
         throw new ActionError(`${plan.target} is not supervised by Medic`);
       const pid = await ctx.control.restart(plan.target);
-      return `restarted ${plan.target}: new pid ${pid}`;
+      const notes = ctx.control.startNotes?.(plan.target) ?? [];
+      return `restarted ${plan.target}: new pid ${pid}${notes.length > 0 ? `; ${notes.join('; ')}` : ''}`;
     }
     const command = plan.params['command'] as string[];
     const res = await runCommand(command, { cwd: ctx.baseDir, signal: ctx.signal });
