@@ -249,6 +249,10 @@ export class MetricsStage implements Stage {
       f.episode = false;
       return;
     }
+    // A band still open (the trend could yet be flat: a ramp that just began on a long flat line) waits for a
+    // few more samples to close it, unless the limit is a quarter of `within` away: a finding from a surer
+    // forecast is one Medic can act on without asking.
+    if (!f.episode && !Number.isFinite(e.latest) && e.etaMs > f.cfg.within / 4) return;
     const what = `${service} ${f.metric} reaches ${formatValue(f.metric, f.cfg.limit)}`;
     gate.mark(service, check, now + f.cfg.every * 3, what);
     if (f.episode) return;

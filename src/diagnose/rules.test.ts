@@ -180,6 +180,20 @@ describe('diagnoseByRules', () => {
       evidence: { resource: 'disk' },
     });
     expect(top(bundle({ findings: [forecast] }))?.evidence).toEqual(['forecast: disk /var full in 3h']);
+    // A data directory's size forecast names no disk, but is one filling.
+    const dataDir = finding({
+      kind: 'forecast',
+      check: 'forecast:data_dir',
+      summary: 'api data_dir reaches 48 MB in 25s',
+      evidence: { limit: 48_000_000 },
+    });
+    expect(top(bundle({ findings: [dataDir] }))).toMatchObject({ cause: 'disk_filling', confidence: 0.8 });
+    const rss = finding({
+      kind: 'forecast',
+      check: 'forecast:rss',
+      summary: 'api rss reaches 300 MiB in 20s',
+    });
+    expect(top(bundle({ findings: [rss] }))?.cause).not.toBe('disk_filling');
   });
 
   it('error_burst: errors at several times their usual rate', () => {

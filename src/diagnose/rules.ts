@@ -24,6 +24,7 @@ const CRASH = /panic|uncaught|unhandled|segmentation fault|SIGSEGV|fatal error|t
 const AUTH_FAIL =
   /failed password|authentication fail|invalid user|login failed|invalid credentials|\b401\b/i;
 const CERT = /certificate has expired|CERT_HAS_EXPIRED|certificate (?:is )?not yet valid|ERR_TLS_CERT/i;
+const STORAGE = /disk|_dir\b|data.?dir|volume|filesystem|spool|storage/i;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
 const DAY = 86_400_000;
 
@@ -159,8 +160,11 @@ export const RULES: readonly Rule[] = [
         samples.map((s) => s.usedPercent),
         1.02,
       );
+      // A forecast of a disk, a volume or a data directory (`forecast:data_dir`) filling up.
       const forecast = b.findings.find(
-        (f) => f.kind === 'forecast' && /disk/i.test(JSON.stringify(f.evidence)),
+        (f) =>
+          f.kind === 'forecast' &&
+          (STORAGE.test(f.check) || STORAGE.test(f.summary) || /disk/i.test(JSON.stringify(f.evidence))),
       );
       const evidence: string[] = [];
       if (full[0]) evidence.push(`log: ${quote(full[0].line)}`);

@@ -76,7 +76,7 @@ export async function runAll(
         report = faultReport(fault.name, service, runs);
         report.notes.push(`drill stopped: ${errorMessage(err)}`);
         opts.onProgress?.(`${fault.name}: ${errorMessage(err)}`);
-        await cleanUp(medic, fault.name, opts.onProgress).catch(() => {});
+        await cleanUp(medic, fault.name, [], opts.onProgress).catch(() => {});
       }
     }
     reports.push(report);
@@ -188,7 +188,7 @@ async function oneRun(
           .reject(a.id, 'drill')
           .catch((err) => notes.push(`reject ${a.id}: ${errorMessage(err)}`));
     }
-    await cleanUp(medic, fault.name, opts.onProgress);
+    await cleanUp(medic, fault.name, [...incidents.keys()], opts.onProgress);
   }
   await medic.engine.idle();
 
@@ -258,23 +258,50 @@ function allHealthy(medic: Medic): boolean {
  * After a run Medic did not heal: forget escalations and backoff so Medic acts again, then, if a supervised
  * service is still not healthy after a while, restart it directly (the drill's clean-up, not Medic's heal).
  */
-async function cleanUp(medic: Medic, fault: string, progress?: (msg: string) => void): Promise<void> {
+async function cleanUp(
+  medic: Medic,
+  fault: string,
+  incidentIds: readonly string[],
+  progress?: (msg: string) => void,
+): Promise<void> {
   const services = Object.keys(medic.config().config.services);
   for (const s of services) await medic.engine.resetGuard(s, 'drill', `drill clean-up after ${fault}`);
-  try {
-    await waitAllHealthy(medic, 30_000);
-    return;
-  } catch {
-    // Restart what is still broken.
+  const settled = () => allHealthy(medic) && !services.some((s) => medic.engine.busy(s));
+  if (!(await until(settled, 30_000))) {
+    for (const s of services) {
+      const run = medic.config().config.services[s]?.run;
+      if (!run || medic.health.get(s) === 'healthy') continue;
+      progress?.(`clean-up after ${fault}: restarting ${s}`);
+      await (medic.supervisor.running(s)
+        ? medic.supervisor.restart(s)
+        : medic.supervisor.start(s, run)
+      ).catch(() => {});
+    }
+    await until(settled, 30_000);
   }
-  for (const s of services) {
-    const run = medic.config().config.services[s]?.run;
-    if (!run || medic.health.get(s) === 'healthy') continue;
-    progress?.(`clean-up after ${fault}: restarting ${s}`);
-    await (medic.supervisor.running(s) ? medic.supervisor.restart(s) : medic.supervisor.start(s, run)).catch(
-      () => {},
+  if (!settled()) return;
+  // The drill stands in for the human the run waited for: an incident of the run still open once the fault
+  // is undone and every service is healthy (one a forecast opened, or one whose heal was rejected) is closed.
+  for (const id of incidentIds) {
+    const inc = await medic.store.getIncident(id);
+    if (!inc || inc.state === 'resolved' || inc.state === 'suppressed') continue;
+    progress?.(`clean-up after ${fault}: closing ${id}`);
+    await medic.incidents.move(
+      inc,
+      'resolved',
+      `closed by the drill after ${fault}: the fault was undone and every service is healthy`,
     );
   }
+}
+
+/** Polls `cond` every 100 ms until it holds (true) or `ms` pass (false). */
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+  return true;
 }
 
 /** Resolves when the service is healthy with no active incident; throws after `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RunConfig } from '../config/index.js';
@@ -94,7 +95,10 @@ export class Supervisor {
    */
   async reapStrays(service: string, run: RunConfig): Promise<string[]> {
     const notes: string[] = [];
-    const cwd = resolve(this.opts.baseDir, run.cwd ?? '.');
+    if (run.ports.length === 0) return notes;
+    // /proc/<pid>/cwd names the real path: compare with symlinks resolved.
+    const given = resolve(this.opts.baseDir, run.cwd ?? '.');
+    const cwd = await realpath(given).catch(() => given);
     const { clock } = this.opts;
     for (const port of run.ports) {
       for (const pid of await portHolders(port)) {
