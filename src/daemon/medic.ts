@@ -13,7 +13,7 @@ import {
   type ServiceHealth,
   type Signal,
 } from '../core/index.js';
-import { HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
+import { type CheckState, HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter } from '../notify/index.js';
 import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
@@ -401,6 +401,27 @@ export class Medic {
    * A finding from outside the probe path (logs, metrics, alerts, forecasts): handled in its service's lane
    * like any probe finding, so it opens or joins the service's incident and may start a heal.
    */
+  /**
+   * Sets a pseudo-check's state (the telemetry gate's) in the service's lane, so that the health change it
+   * makes reaches the bus, incident resolution and the engine as a probe's would. No finding: the log or
+   * metric finding behind it was submitted on its own.
+   */
+  forceCheck(
+    service: string,
+    check: string,
+    state: CheckState,
+    summary: string,
+    evidence: Record<string, unknown>,
+  ): Promise<void> {
+    return this.lanes.run(service, async () => {
+      const current = this.health.checks(service).find((c) => c.name === check)?.state;
+      if (current === undefined || current === state) return;
+      const at = this.clock.now();
+      const obs = this.health.force(service, check, state, at, summary, evidence);
+      await this.handle(service, obs ? { finding: null, change: obs.change } : null, at);
+    });
+  }
+
   submitFinding(f: Finding): Promise<void> {
     return this.lanes.run(f.service, () => this.handle(f.service, { finding: f, change: null }, f.at));
   }

@@ -20,6 +20,8 @@ export class TelemetryGate {
   private readonly owners = new Map<string, Set<string>>();
   private offs: (() => void)[] = [];
   private users = 0;
+  /** The state a queued forceCheck will set, so the 200 ms tick does not queue it again. */
+  private readonly pending = new Map<string, 'degraded' | 'up'>();
 
   constructor(private readonly medic: Medic) {}
 
@@ -90,24 +92,25 @@ export class TelemetryGate {
     this.timer = this.medic.clock.setTimeout(() => this.tick(), 200);
   }
 
+  /** Moves each service's telemetry check to what its marks say, in the service's lane (see forceCheck). */
   private sync(): void {
-    const now = this.medic.clock.now();
     for (const service of this.services) {
       const state = this.medic.health.checks(service).find((c) => c.name === TELEMETRY_CHECK)?.state;
       if (state === undefined) continue;
       const active = this.reasons(service);
       const want = active.length > 0 ? 'degraded' : 'up';
-      if (state !== want)
-        this.medic.health.force(
-          service,
-          TELEMETRY_CHECK,
-          want,
-          now,
-          active[0] ?? 'no log or metric condition',
-          {
-            reasons: active,
-          },
-        );
+      if (state === want || this.pending.get(service) === want) continue;
+      this.pending.set(service, want);
+      void this.medic
+        .forceCheck(service, TELEMETRY_CHECK, want, active[0] ?? 'no log or metric condition', {
+          reasons: active,
+        })
+        .catch((err) =>
+          this.medic.logger.warn({ err: String(err), service }, 'telemetry health change failed'),
+        )
+        .finally(() => {
+          if (this.pending.get(service) === want) this.pending.delete(service);
+        });
     }
   }
 }
