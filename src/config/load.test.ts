@@ -133,6 +133,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it('rejects an escalate.route that names no notifier, listing the names there are', async () => {
+    const yaml = [
+      'services:',
+      '  api: {}',
+      'playbooks:',
+      '  fix:',
+      '    when: { service: api, kind: down }',
+      '    steps: [{ restart: {} }]',
+      '    escalate: { route: dba }',
+      'notifiers:',
+      '  - slack: { url: "http://127.0.0.1:9/hook" }',
+      '  - name: oncall',
+      '    log: {}',
+      '',
+    ].join('\n');
+    const err = await loadError(yaml);
+    expect(err.issues[0]).toMatchObject({
+      line: 7,
+      path: 'playbooks.fix.escalate.route',
+      message: 'no notifier is named "dba" (notifiers: slack, oncall)',
+    });
+  });
+
   it('reports an invalid service name at its key', async () => {
     const err = await loadError('services:\n  ok: {}\n  "bad name": {}\n');
     expect(err.issues[0]).toMatchObject({ line: 3, path: 'services.bad name' });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { checkName } from './schema/checks.js';
 import { name } from './schema/common.js';
 import { diagnosisSections } from './schema/diagnosis.js';
-import { notifierSchema } from './schema/notifiers.js';
+import { notifierNames, notifierSchema } from './schema/notifiers.js';
 import { playbookSchema } from './schema/playbooks.js';
 import { policySchema } from './schema/policy.js';
 import { serverSchema, storeSchema } from './schema/server.js';
@@ -60,7 +60,16 @@ export const configSchema = z
         seen.add(n);
       });
     }
+    const notifiers = notifierNames(c.notifiers);
     for (const [pb, p] of Object.entries(c.playbooks)) {
+      const route = p.escalate.route;
+      if (route !== undefined && !notifiers.includes(route)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['playbooks', pb, 'escalate', 'route'],
+          message: `no notifier is named "${route}" (notifiers: ${notifiers.join(', ') || 'none'})`,
+        });
+      }
       if (p.when.service !== '*' && !c.services[p.when.service]) {
         ctx.addIssue({
           code: 'custom',

@@ -156,6 +156,7 @@ export class Medic {
           message: m.message,
           incidentId: null,
           data: { route: m.route },
+          ...(m.route ? { route: m.route } : {}),
         });
       },
       control: {

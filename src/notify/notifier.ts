@@ -10,6 +10,8 @@ export interface Notification {
   message: string;
   incidentId: string | null;
   data: Record<string, unknown>;
+  /** Only this notifier (by name), not every one subscribed to the event: a playbook's `escalate.route`. */
+  route?: string;
 }
 
 export interface Notifier {

@@ -29,6 +29,25 @@ describe('NotifyRouter', () => {
     expect(await router.send(notification({ event: 'incident.resolved' }))).toEqual([]);
   });
 
+  it('routes a notification with a route to that notifier alone, and falls back to all on an unknown name', async () => {
+    const { logger, lines } = memoryLogger();
+    const team = new Recorder('team');
+    const dba = new Recorder('dba-pager');
+    const router = new NotifyRouter([], logger)
+      .add(team, ['incident.escalated'])
+      .add(dba, ['incident.opened']); // not subscribed: a named route reaches it anyway
+    const escalated = notification({ event: 'incident.escalated' });
+    expect(await router.send({ ...escalated, route: 'dba-pager' })).toEqual([
+      { notifier: 'dba-pager', ok: true },
+    ]);
+    expect(team.sent).toHaveLength(0);
+    expect(await router.send(escalated)).toEqual([{ notifier: 'team', ok: true }]);
+    expect(await router.send({ ...escalated, route: 'nobody' })).toEqual([{ notifier: 'team', ok: true }]);
+    expect(
+      lines.some((l) => l['route'] === 'nobody' && /no notifier has this name/.test(String(l['msg']))),
+    ).toBe(true);
+  });
+
   it('builds notifiers from config with default events and names', async () => {
     const { logger, lines } = memoryLogger();
     const receiver = await startReceiver();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { NotifierConfig } from '../config/index.js';
+import { type NotifierConfig, notifierNames } from '../config/index.js';
 import { type Clock, RealClock, type Severity, type TimerHandle } from '../core/index.js';
 import { type ChannelOptionsMap, channelKindOf, createChannel } from './channels.js';
 import type { Notification, NotificationEvent, Notifier } from './notifier.js';
@@ -57,10 +57,9 @@ export class NotifyRouter {
     opts: { clock?: Clock } = {},
   ) {
     this.clock = opts.clock ?? new RealClock();
-    const taken = new Set<string>();
+    const names = notifierNames(configs);
     configs.forEach((c, i) => {
-      const notifier = createNotifier(c, uniqueName(c, i, taken), logger);
-      taken.add(notifier.name);
+      const notifier = createNotifier(c, names[i]!, logger);
       this.add(notifier, c.events, {
         match: c.match,
         groupWait: c.group_wait,
@@ -85,7 +84,14 @@ export class NotifyRouter {
    * when the notification waits in a group, or drop a repeat silently (`dropped: true`).
    */
   async send(n: Notification): Promise<SendResult[]> {
-    const routes = this.routes.filter((r) => r.events.has(n.event) && matches(r.policy, n));
+    let routes = this.routes.filter((r) => r.events.has(n.event) && matches(r.policy, n));
+    if (n.route !== undefined) {
+      // A playbook named where its escalation goes: that notifier alone, whatever its events. A name no
+      // notifier has (the config changed under a running heal) must not lose the escalation.
+      const named = this.routes.filter((r) => r.notifier.name === n.route);
+      if (named.length > 0) routes = named;
+      else this.logger.warn({ route: n.route }, 'no notifier has this name: sent to every subscribed one');
+    }
     if (routes.length === 0) return [];
     const safe: Notification = {
       ...n,
@@ -178,8 +184,3 @@ function combine(batch: Notification[]): Notification {
 }
 
 /** The configured name, else the channel kind ("log", "slack"), suffixed by position when taken. */
-function uniqueName(c: NotifierConfig, index: number, taken: ReadonlySet<string>): string {
-  if (c.name) return c.name;
-  const kind = channelKindOf(c as unknown as Record<string, unknown>) ?? 'log';
-  return taken.has(kind) ? `${kind}-${index}` : kind;
-}

@@ -73,3 +73,17 @@ export const notifierSchema = z
   });
 
 export type NotifierConfig = z.output<typeof notifierSchema>;
+
+/**
+ * The name each notifier goes by, in order: its `name`, else its channel kind (`slack`), else the kind and
+ * its index when that kind is taken (`slack-2`). Playbooks route escalations by these names.
+ */
+export function notifierNames(configs: readonly NotifierConfig[]): string[] {
+  const taken = new Set<string>();
+  return configs.map((c, i) => {
+    const kind = CHANNELS.find((k) => c[k] !== undefined) ?? 'log';
+    const name = c.name ?? (taken.has(kind) ? `${kind}-${i}` : kind);
+    taken.add(name);
+    return name;
+  });
+}
