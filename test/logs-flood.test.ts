@@ -45,8 +45,10 @@ describe('logs: a flood of 10× the sustainable rate', () => {
     let produced = 0;
     const started = Date.now();
     while (Date.now() - started < seconds * 1000) {
-      // Every 10 ms, the lines of 10 ms at 10× the sustainable rate.
-      const lines = Array.from({ length: rate / 100 }, () => ({
+      // Every ~10 ms, the lines due by now at 10× the sustainable rate: paced by the wall clock, so a late
+      // timer on a loaded machine makes a bigger batch, not a lower rate.
+      const due = Math.floor(((Date.now() - started) / 1000) * rate) - produced;
+      const lines = Array.from({ length: Math.max(0, due) }, () => ({
         text: `2026-01-01T00:00:00Z ERROR payment ${produced++} declined for user ${produced % 977}`,
         at: null,
       }));
@@ -62,7 +64,7 @@ describe('logs: a flood of 10× the sustainable rate', () => {
         `accepted ${s.enqueued}, dropped ${s.dropped}, stored ${s.stored}, queue high water ${s.highWater}, ` +
         `heap +${((heapPeak - heapBefore) / 1e6).toFixed(1)} MB`,
     );
-    expect(produced / elapsed).toBeGreaterThan(sustainable * 7);
+    expect(produced / elapsed).toBeGreaterThan(sustainable * 9);
     expect(s.enqueued + s.dropped).toBe(produced);
     expect(s.dropped).toBeGreaterThan(produced * 0.7);
     expect(s.highWater).toBeLessThanOrEqual(5000);

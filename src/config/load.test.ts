@@ -156,6 +156,28 @@ describe('loadConfig', () => {
     });
   });
 
+  it('rejects a verify check the service does not have, naming the ones it has', async () => {
+    const yaml = [
+      'services:',
+      '  api:',
+      '    run: { command: [node, app.js] }',
+      '    checks:',
+      '      - { name: health, tcp: { port: 8080 } }',
+      '  web: {}',
+      'playbooks:',
+      '  fix:',
+      '    when: { service: api, kind: down }',
+      '    steps: [{ restart: {} }]',
+      '    verify: { checks: [health, running, web/nope, helth] }',
+      '',
+    ].join('\n');
+    const err = await loadError(yaml);
+    expect(err.issues.map((i) => [i.line, i.path, i.message])).toEqual([
+      [11, 'playbooks.fix.verify.checks[2]', 'service "web" has no check "nope" (checks: none)'],
+      [11, 'playbooks.fix.verify.checks[3]', 'service "api" has no check "helth" (checks: health, running)'],
+    ]);
+  });
+
   it('reports an invalid service name at its key', async () => {
     const err = await loadError('services:\n  ok: {}\n  "bad name": {}\n');
     expect(err.issues[0]).toMatchObject({ line: 3, path: 'services.bad name' });

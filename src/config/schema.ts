@@ -70,6 +70,28 @@ export const configSchema = z
           message: `no notifier is named "${route}" (notifiers: ${notifiers.join(', ') || 'none'})`,
         });
       }
+      p.verify.checks?.forEach((ref, i) => {
+        const slash = ref.indexOf('/');
+        const svc = slash < 0 ? p.when.service : ref.slice(0, slash);
+        const check = slash < 0 ? ref : ref.slice(slash + 1);
+        if (svc === '*') return; // the healed service is known only at run time
+        const s = c.services[svc];
+        const known = s
+          ? [
+              ...s.checks.map((chk, k) => checkName(chk, k)),
+              ...(s.run ? ['running'] : []), // the supervised process
+              ...(s.logs || s.metrics ? ['telemetry'] : []), // log and metric conditions
+            ]
+          : [];
+        if (!known.includes(check))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['playbooks', pb, 'verify', 'checks', i],
+            message: s
+              ? `service "${svc}" has no check "${check}" (checks: ${known.join(', ') || 'none'})`
+              : `unknown service "${svc}"`,
+          });
+      });
       if (p.when.service !== '*' && !c.services[p.when.service]) {
         ctx.addIssue({
           code: 'custom',

@@ -142,6 +142,7 @@ export class Medic {
       logger: this.logger,
       config: () => this.loaded,
       health: (s) => this.health.get(s),
+      checkState: (s, c) => this.health.checks(s).find((x) => x.name === c)?.state,
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
       claim: (id) => this.replica.claim(id),

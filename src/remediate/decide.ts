@@ -196,11 +196,10 @@ export class Decider {
 
   /** Heals started on the service since `since` (other than `exceptRun`): the guard's rate limit. */
   private async recentRuns(service: string, since: number, exceptRun?: string): Promise<number> {
-    const { items } = await this.d.store.listActions({ service, limit: 1000 });
+    const { items } = await this.d.store.listActions({ service, since });
     return items.filter(
       (a) =>
         a.step === 0 &&
-        a.createdAt >= since &&
         !a.dryRun &&
         a.state !== 'skipped' &&
         (exceptRun === undefined || a.params['runId'] !== exceptRun),
@@ -209,10 +208,9 @@ export class Decider {
 
   /** Distinct services a playbook started on since `since` (not counting dry runs and skipped plans). */
   private async playbookTargets(playbook: string, since: number): Promise<string[]> {
-    const { items } = await this.d.store.listActions({ limit: 2000 });
+    const { items } = await this.d.store.listActions({ since });
     const out = new Set<string>();
     for (const a of items) {
-      if (a.createdAt < since) break; // newest first
       if (
         a.playbook === playbook &&
         a.step === 0 &&

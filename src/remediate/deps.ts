@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import type { Bus, Clock, ServiceHealth } from '../core/index.js';
+import type { CheckState } from '../detect/index.js';
 import type { IncidentManager } from '../incidents/index.js';
 import type { Learner } from '../learn/index.js';
 import type { Store } from '../store/index.js';
@@ -23,6 +24,8 @@ export interface EngineDeps {
   logger: Logger;
   config(): LoadedConfig;
   health(service: string): ServiceHealth;
+  /** One check's state (for `verify.checks`); undefined when the service has no such check. */
+  checkState?(service: string, check: string): CheckState | undefined;
   recheck(service: string): Promise<void>;
   verifyPollMs?: number;
   /** Claims the action for this replica before a step runs; false means another replica owns it. */
@@ -43,12 +46,13 @@ export interface EngineDeps {
 
 /** Verification after a heal and at start-up reconciliation polls the same way. */
 export function verifyDeps(
-  d: Pick<EngineDeps, 'bus' | 'clock' | 'health' | 'recheck' | 'verifyPollMs'>,
+  d: Pick<EngineDeps, 'bus' | 'clock' | 'health' | 'checkState' | 'recheck' | 'verifyPollMs'>,
 ): VerifyDeps {
   return {
     bus: d.bus,
     clock: d.clock,
     health: d.health,
+    checkState: d.checkState ?? (() => undefined),
     recheck: d.recheck,
     pollMs: d.verifyPollMs ?? 500,
   };

@@ -13,7 +13,7 @@ export class Outcomes {
   constructor(
     private readonly d: Pick<
       EngineDeps,
-      'store' | 'clock' | 'incidents' | 'bus' | 'notify' | 'logger' | 'config'
+      'store' | 'clock' | 'incidents' | 'bus' | 'notify' | 'logger' | 'config' | 'health'
     >,
     private readonly signal: AbortSignal,
     private readonly retry: (service: string, delay: number, only: string) => void,
@@ -24,6 +24,15 @@ export class Outcomes {
     await this.d.store.putGuardState(freshGuardState(run.service, this.d.clock.now()));
     await this.record(run, true);
     await this.d.incidents.note(run.incident.id, `healed by ${run.name}: ${reason}`);
+    // Verified on named checks (`verify.checks`) while another check still fails: the heal did its part, and
+    // the incident resolves when the service is healthy (a health change, as for any incident).
+    if (this.d.health(run.service) !== 'healthy') {
+      await this.d.incidents.note(
+        run.incident.id,
+        `${run.service} is ${this.d.health(run.service)} on other checks: the incident stays open until it is healthy`,
+      );
+      return;
+    }
     await this.d.incidents.onHealthy(run.service, `healed by ${run.name}: ${reason}`);
   }
 

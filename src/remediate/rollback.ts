@@ -11,7 +11,7 @@ import {
 import type { StepApplier } from './apply.js';
 import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
-import type { Run } from './run.js';
+import { planStep, type Run } from './run.js';
 
 /** A step that changed something, with what undoing it needs. */
 export interface Applied {
@@ -68,11 +68,7 @@ export async function rollback(
     const label = `rollback step ${j + 1}`;
     try {
       const impl = actions.get(stepKind(step));
-      const cfg = d.config();
-      const plan = impl.plan(step, run.service, cfg.config.services, {
-        baseDir: cfg.baseDir,
-        vars: run.vars,
-      });
+      const { plan } = planStep(d, run, step);
       const result = await applier.applyWithRetries(impl, plan, step);
       const message = result.ok ? result.message : `failed: ${result.message}`;
       await d.incidents.note(run.incident.id, `${label} (${plan.kind}): ${message}`);

@@ -75,16 +75,21 @@ export function templateVars(service: string, incident: Incident, ctx: Context |
   };
 }
 
-/** Plans every step of the run's playbook; throws if an action refuses its step (a value out of bounds). */
-export function planSteps(d: Pick<EngineDeps, 'config'>, run: Run): PlannedStep[] {
+/** Plans one step of the run (a playbook step or an explicit rollback step) with its action. */
+export function planStep(d: Pick<EngineDeps, 'config'>, run: Run, step: StepConfig): PlannedStep {
   const cfg = d.config();
-  return run.playbook.steps.map((step) => ({
+  return {
     step,
     plan: actions.get(stepKind(step)).plan(step, run.service, cfg.config.services, {
       baseDir: cfg.baseDir,
       vars: run.vars,
     }),
-  }));
+  };
+}
+
+/** Plans every step of the run's playbook; throws if an action refuses its step (a value out of bounds). */
+export function planSteps(d: Pick<EngineDeps, 'config'>, run: Run): PlannedStep[] {
+  return run.playbook.steps.map((step) => planStep(d, run, step));
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Backups } from './backups.js';
 import { type EngineDeps, verifyDeps } from './deps.js';
 import type { Outcomes } from './outcomes.js';
 import { type Applied, rollback } from './rollback.js';
-import { journalSteps, type PlannedStep, planSteps, type Run } from './run.js';
+import { journalSteps, type PlannedStep, type Run } from './run.js';
 import { verifyHealthy } from './verify.js';
 
 /** The states a step is in while this replica runs it: a move from any other means someone else moved it. */
@@ -37,8 +37,8 @@ export class StepRunner {
     return [...this.executing].filter((s) => s !== service).length;
   }
 
-  /** Runs the approved steps, else journals the planned ones (planning them if not given) and runs those. */
-  async execute(run: Run, approved: Action[] | null, planned?: PlannedStep[]): Promise<void> {
+  /** Runs the approved steps (already journaled), or journals the planned ones and runs those. */
+  async execute(run: Run, approved: Action[] | null, planned: PlannedStep[] = []): Promise<void> {
     this.executing.add(run.service);
     try {
       await this.executeSteps(run, approved, planned);
@@ -47,19 +47,11 @@ export class StepRunner {
     }
   }
 
-  private async executeSteps(run: Run, approved: Action[] | null, planned?: PlannedStep[]): Promise<void> {
+  private async executeSteps(run: Run, approved: Action[] | null, planned: PlannedStep[]): Promise<void> {
     const { service, playbook } = run;
     await this.d.incidents.transition(service, 'remediating', `running playbook ${run.name}`);
     const steps =
-      approved ??
-      (await journalSteps(
-        this.d,
-        run,
-        planned ?? planSteps(this.d, run),
-        'planned',
-        `playbook ${run.name}`,
-        false,
-      ));
+      approved ?? (await journalSteps(this.d, run, planned, 'planned', `playbook ${run.name}`, false));
     const applied: Applied[] = [];
     // Own every step before the first runs: a later `planned` step without a claim would look orphaned to
     // the other replicas (and to our own orphan scan) while this heal still runs.

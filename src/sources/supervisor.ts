@@ -74,7 +74,11 @@ export class Supervisor {
     try {
       this.configs.set(service, run);
       await this.reapStale(service, run);
-      this.notes.set(service, await this.reapStrays(service, run));
+      const notes = await this.reapStrays(service, run);
+      this.notes.set(service, notes);
+      // A port another program holds would only make the start die at once: fail it here, naming the holder.
+      const held = notes.filter((n) => n.startsWith('port '));
+      if (held.length > 0) throw new Error(`cannot start ${service}: ${held.join('; ')}`);
       return await this.spawnChild(service, run);
     } finally {
       this.starting.delete(service);
@@ -90,8 +94,8 @@ export class Supervisor {
    * A process holding one of `run.ports` would make this start fail. If it runs this same argv in this same
    * working directory it is a stray copy of the service (left by a deploy, or started by hand) and is stopped:
    * SIGTERM, then SIGKILL after `stop_timeout`. Any other holder is left alone, since Medic kills nothing it
-   * cannot prove is its own: the start fails and the heal escalates, with the holder named. Returns what it
-   * did, one sentence each.
+   * cannot prove is its own: start() then fails, naming the holder, and the heal backs off and escalates.
+   * Returns what it found and did, one sentence each (a held port's starts with "port ").
    */
   async reapStrays(service: string, run: RunConfig): Promise<string[]> {
     const notes: string[] = [];

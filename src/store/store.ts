@@ -41,6 +41,8 @@ export interface ActionFilter extends Page {
   service?: string;
   incidentId?: string;
   state?: ActionState;
+  /** Only actions created at or after this time (epoch ms). */
+  since?: number;
 }
 
 /** Guard state kept per service so a restart of Medic keeps its memory of failed heals and backoff. */

@@ -33,6 +33,14 @@ export const playbookSchema = z.strictObject({
       within: duration.default(30_000),
       /** ... and stay healthy this long: a process that dies right after start is not healed. */
       stable_for: duration.default(1_000),
+      checks: z
+        .array(z.string().regex(/^([A-Za-z0-9_.-]+\/)?[^/\s]+$/, 'a check name, or service/check'))
+        .min(1)
+        .optional()
+        .describe(
+          'only these checks must pass (a check of the healed service by name, `running` for its process, ' +
+            'or `service/check` for another service); default: the whole service healthy',
+        ),
     })
     .default({ within: 30_000, stable_for: 1_000 }),
   /**

@@ -63,6 +63,10 @@ export function actionsContract(current: () => Store): void {
         (await store.listActions({ incidentId: 'inc_1', service: 'db' })).items.map((a) => a.id),
       ).toEqual(['act_3']);
       expect((await store.listActions({ state: 'verified' })).items.map((a) => a.id)).toEqual(['act_1']);
+      const since = await store.listActions({ since: T0 + 3 });
+      expect(since).toMatchObject({ total: 3 });
+      expect(since.items.map((a) => a.id)).toEqual(['act_5', 'act_4', 'act_3']);
+      expect((await store.listActions({ since: T0 + 3, service: 'api' })).total).toBe(0);
 
       const unfinished = await store.unfinishedActions();
       expect(unfinished.map((a) => a.id)).toEqual(['act_0', 'act_2', 'act_4', 'act_5']);

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:net';
+import { afterEach, expect, it } from 'vitest';
+import type { Medic } from '../src/daemon/index.js';
+import { freePort, tempDir, waitFor } from './helpers.js';
+import { startMedic } from './incidents-helpers.js';
+
+let medic: Medic | null = null;
+let backend: Server | null = null;
+afterEach(async () => {
+  await medic?.stop();
+  medic = null;
+  await new Promise((r) => (backend ? backend.close(r) : r(null)));
+  backend = null;
+});
+
+// `verify.checks` names what a playbook must bring back. Here a restart heals the process and its port while
+// the service's backend is still away: the heal counts as verified, and the incident stays open until the
+// last check passes, then resolves on its own.
+it('verify.checks: the heal verifies on the named checks; the incident resolves when every check passes', async () => {
+  const dir = await tempDir();
+  const [port, backendPort] = [await freePort(), await freePort()];
+  const listen = `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000);`;
+  medic = await startMedic(
+    dir,
+    `services:
+  worker:
+    run:
+      command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(listen)}]
+      stop_timeout: 2s
+    checks:
+      - name: port
+        tcp: { port: ${port} }
+        interval: 200ms
+        timeout: 150ms
+        down_after: 1
+      - name: backend
+        tcp: { port: ${backendPort} }
+        interval: 200ms
+        timeout: 150ms
+        down_after: 1
+playbooks:
+  restart-worker:
+    when: { service: worker, kind: down, labels: { check: running } }
+    steps: [{ restart: {} }]
+    verify: { within: 10s, stable_for: 400ms, checks: [port, running] }
+server: { port: 0 }
+store: { dir: ./data }
+`,
+  );
+  const m = medic;
+  const state = (c: string) => m.health.checks('worker').find((x) => x.name === c)?.state;
+  await waitFor('port up, backend down', () => state('port') === 'up' && state('backend') === 'down', 10_000);
+  const incident = await waitFor(
+    'the backend incident',
+    async () => (await m.store.listIncidents({ state: 'active' })).items[0],
+    5_000,
+  );
+
+  const pid = m.supervisor.pid('worker')!;
+  process.kill(pid, 'SIGKILL');
+  const action = await waitFor(
+    'the restart verified',
+    async () => (await m.store.listActions({})).items.find((a) => a.state === 'verified'),
+    15_000,
+  );
+  expect(action).toMatchObject({ service: 'worker', playbook: 'restart-worker', kind: 'restart' });
+  expect(m.supervisor.pid('worker')).not.toBe(pid);
+  const notes = async () => (await m.store.timeline(incident.id)).map((e) => e.message);
+  await waitFor('the note that the incident stays open', async () =>
+    (await notes()).some((n) => /is down on other checks: the incident stays open/.test(n)),
+  );
+  expect(
+    (await notes()).some((n) => /healed by restart-worker: worker\/port, worker\/running passing/.test(n)),
+  ).toBe(true);
+  expect((await m.store.getIncident(incident.id))?.state).not.toBe('resolved');
+
+  backend = createServer(() => {});
+  await new Promise<void>((r) => backend!.listen(backendPort, '127.0.0.1', () => r()));
+  const resolved = await waitFor(
+    'the incident resolved once the backend is back',
+    async () => {
+      const i = await m.store.getIncident(incident.id);
+      return i?.state === 'resolved' ? i : null;
+    },
+    10_000,
+  );
+  expect(resolved.state).toBe('resolved');
+  expect((await m.store.listActions({})).items).toHaveLength(1);
+});
