@@ -1,5 +1,5 @@
 import type { Action, ActionState, Bus, Clock } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { AuditInput, Store } from '../store/index.js';
 
 /**
  * Every step's intent is written before it runs and each state it reaches after; each write also goes to
@@ -19,8 +19,8 @@ export class Journal {
   ): Promise<Action> {
     const at = this.clock.now();
     const action: Action = { ...a, createdAt: at, updatedAt: at };
-    await this.store.createAction(action, message);
-    return this.record(action, at, actor, message);
+    await this.store.createAction(action, message, (x) => auditEntry(x, at, actor, message));
+    return this.emit(action);
   }
 
   /**
@@ -35,25 +35,14 @@ export class Journal {
     expected?: ActionState | readonly ActionState[],
   ): Promise<Action> {
     const at = this.clock.now();
-    const action = await this.store.updateAction(id, state, message, at, expected);
-    return this.record(action, at, actor, message);
+    const action = await this.store.updateAction(id, state, message, at, expected, (x) =>
+      auditEntry(x, at, actor, message),
+    );
+    return this.emit(action);
   }
 
-  /** Every journal write is also an audit entry and a bus event. */
-  private async record(action: Action, at: number, actor: string, message: string): Promise<Action> {
-    await this.store.audit({
-      at,
-      actor,
-      event: `action.${action.state}`,
-      subject: action.id,
-      data: {
-        service: action.service,
-        playbook: action.playbook,
-        step: action.step,
-        kind: action.kind,
-        message,
-      },
-    });
+  /** Every journal write is also an audit entry (in the same transaction) and a bus event. */
+  private emit(action: Action): Action {
     this.bus.emit('action', action);
     return action;
   }
@@ -61,4 +50,20 @@ export class Journal {
   unfinished(): Promise<Action[]> {
     return this.store.unfinishedActions();
   }
+}
+
+function auditEntry(action: Action, at: number, actor: string, message: string): AuditInput {
+  return {
+    at,
+    actor,
+    event: `action.${action.state}`,
+    subject: action.id,
+    data: {
+      service: action.service,
+      playbook: action.playbook,
+      step: action.step,
+      kind: action.kind,
+      message,
+    },
+  };
 }

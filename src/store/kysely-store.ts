@@ -125,8 +125,9 @@ export class KyselyStore implements Store {
     return incidents.activeIncident(this.db, service);
   }
 
-  createAction(a: Action, message: string): Promise<void> {
-    return actions.createAction(this.db, a, message);
+  createAction(a: Action, message: string, audit?: (a: Action) => AuditInput): Promise<void> {
+    if (!audit) return actions.createAction(this.db, a, message);
+    return this.withAudit(() => actions.createAction(this.db, a, message, this.auditIn(audit)));
   }
   updateAction(
     id: string,
@@ -134,8 +135,12 @@ export class KyselyStore implements Store {
     message: string,
     at: number,
     expected?: ActionState | readonly ActionState[],
+    audit?: (a: Action) => AuditInput,
   ): Promise<Action> {
-    return actions.updateAction(this.db, id, state, message, at, expected);
+    if (!audit) return actions.updateAction(this.db, id, state, message, at, expected);
+    return this.withAudit(() =>
+      actions.updateAction(this.db, id, state, message, at, expected, this.auditIn(audit)),
+    );
   }
   getAction(id: string): Promise<Action | null> {
     return actions.getAction(this.db, id);
@@ -188,9 +193,18 @@ export class KyselyStore implements Store {
   }
 
   audit(e: AuditInput): Promise<AuditEntry> {
-    const run = this.auditTail.then(() => audit.appendAudit(this.db, e, (trx) => this.lockAuditChain(trx)));
+    return this.withAudit(() => audit.appendAudit(this.db, e, (trx) => this.lockAuditChain(trx)));
+  }
+
+  /** Runs a write that appends to the audit chain after every earlier one: one append at a time. */
+  private withAudit<R>(write: () => Promise<R>): Promise<R> {
+    const run = this.auditTail.then(write);
     this.auditTail = run.catch(() => undefined);
     return run;
+  }
+
+  private auditIn(entry: (a: Action) => AuditInput): actions.AuditIn {
+    return { entry, lock: (trx) => this.lockAuditChain(trx) };
   }
   /**
    * Runs first in every audit append's transaction. Nothing to do for a single process (appends are already

@@ -158,12 +158,16 @@ export interface Store {
   /** The service's incident that is not resolved or suppressed, if any. */
   activeIncident(service: string): Promise<Incident | null>;
 
-  /** Writes the action and its first journal entry (the intent) in one transaction. */
-  createAction(a: Action, message: string): Promise<void>;
+  /**
+   * Writes the action and its first journal entry (the intent) in one transaction; with `audit`, the audit
+   * entry made from the action too, so a crash never leaves a journaled step that the audit log lacks.
+   */
+  createAction(a: Action, message: string, audit?: (a: Action) => AuditInput): Promise<void>;
   /**
    * Moves an action to a new state with a journal entry, atomically. With `expected`, only if the action is
    * in (one of) those states now, checked by the UPDATE itself: otherwise nothing is written and it throws
-   * ConflictError. NotFoundError if there is no such action.
+   * ConflictError. NotFoundError if there is no such action. With `audit`, the audit entry made from the
+   * moved action is appended in the same transaction.
    */
   updateAction(
     id: string,
@@ -171,6 +175,7 @@ export interface Store {
     message: string,
     at: number,
     expected?: ActionState | readonly ActionState[],
+    audit?: (a: Action) => AuditInput,
   ): Promise<Action>;
   getAction(id: string): Promise<Action | null>;
   /** In the order written. */

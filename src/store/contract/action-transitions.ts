@@ -54,5 +54,36 @@ export function actionTransitionsContract(current: () => Store): void {
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
       expect(await store.journal('act_1')).toHaveLength(2);
     });
+
+    it('writes the audit entry of a journal write in its transaction: both, or neither', async () => {
+      const entry = (a: { id: string; state: string }) => ({
+        at: T0,
+        actor: 'medic',
+        event: `action.${a.state}`,
+        subject: a.id,
+      });
+      await store.createAction(actionFixture({ state: 'awaiting_approval' }), 'asked', entry);
+      await store.updateAction('act_1', 'planned', 'approved', T0 + 1, 'awaiting_approval', entry);
+      // A losing writer: neither its journal entry nor its audit entry is written.
+      await expect(
+        store.updateAction('act_1', 'skipped', 'rejected', T0 + 2, 'awaiting_approval', entry),
+      ).rejects.toBeInstanceOf(ConflictError);
+      // Racing writers with audit entries keep the chain whole.
+      await Promise.allSettled(
+        ['applied', 'failed', 'skipped'].map((to, i) =>
+          store.updateAction('act_1', to as 'applied', `w${i}`, T0 + 3, 'planned', entry),
+        ),
+      );
+      const audit = (await store.listAudit({ subject: 'act_1' })).map((e) => e.event).reverse();
+      expect(audit.slice(0, 2)).toEqual(['action.awaiting_approval', 'action.planned']);
+      expect(audit).toHaveLength(3);
+      expect(audit[2]).toBe(`action.${(await store.getAction('act_1'))?.state}`);
+      expect((await store.journal('act_1')).map((j) => j.state)).toEqual([
+        'awaiting_approval',
+        'planned',
+        (await store.getAction('act_1'))?.state,
+      ]);
+      expect(await store.verifyAudit()).toMatchObject({ ok: true, entries: 3 });
+    });
   });
 }

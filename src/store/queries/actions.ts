@@ -10,18 +10,26 @@ import {
   TERMINAL_ACTION_STATES,
 } from '../../core/index.js';
 import { actionToRow, rowToAction, rowToJournal } from '../rows.js';
-import type { ActionFilter } from '../store.js';
+import type { ActionFilter, AuditInput } from '../store.js';
+import { appendAuditIn } from './audit.js';
 import { countOf, type Db, paged } from './common.js';
 
 /** Writes the action and its first journal entry (its state at createdAt: the intent). */
-export async function createAction(db: Db, a: Action, message: string): Promise<void> {
+export async function createAction(db: Db, a: Action, message: string, audit?: AuditIn): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('actions').values(actionToRow(a)).execute();
     await trx
       .insertInto('action_journal')
       .values({ action_id: a.id, at: a.createdAt, state: a.state, message })
       .execute();
+    if (audit) await appendAuditIn(trx, audit.entry(a), audit.lock);
   });
+}
+
+/** The audit entry of a journal write, made from the action as written, appended in the same transaction. */
+export interface AuditIn {
+  entry(a: Action): AuditInput;
+  lock?: (trx: Db) => Promise<void>;
 }
 
 /**
@@ -36,6 +44,7 @@ export async function updateAction(
   message: string,
   at: number,
   expected?: ActionState | readonly ActionState[],
+  audit?: AuditIn,
 ): Promise<Action> {
   const from = expected === undefined ? null : typeof expected === 'string' ? [expected] : [...expected];
   return db.transaction().execute(async (trx) => {
@@ -48,7 +57,9 @@ export async function updateAction(
     if (Number(res.numUpdatedRows) === 0)
       throw new ConflictError(`action ${id} is ${row.state}, not ${(from ?? []).join(' or ')}`);
     await trx.insertInto('action_journal').values({ action_id: id, at, state, message }).execute();
-    return rowToAction(row);
+    const action = rowToAction(row);
+    if (audit) await appendAuditIn(trx, audit.entry(action), audit.lock);
+    return action;
   });
 }
 

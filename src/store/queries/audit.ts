@@ -17,39 +17,49 @@ export async function appendAudit(
   e: AuditInput,
   lock?: (trx: Db) => Promise<void>,
 ): Promise<AuditEntry> {
-  return db.transaction().execute(async (trx) => {
-    await lock?.(trx);
-    const last = await trx
-      .selectFrom('audit_log')
-      .select(['seq', 'hash'])
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    const fields = {
-      seq: last ? Number(last.seq) + 1 : 1,
-      at: e.at,
-      actor: e.actor,
-      event: e.event,
-      subject: e.subject,
-      data: normalizeJson(e.data),
-    };
-    const prevHash = last ? last.hash : GENESIS_HASH;
-    const entry: AuditEntry = { ...fields, prevHash, hash: chainHash(prevHash, fields) };
-    await trx
-      .insertInto('audit_log')
-      .values({
-        seq: entry.seq,
-        at: entry.at,
-        actor: entry.actor,
-        event: entry.event,
-        subject: entry.subject,
-        data: JSON.stringify(entry.data),
-        prev_hash: entry.prevHash,
-        hash: entry.hash,
-      })
-      .execute();
-    return entry;
-  });
+  return db.transaction().execute(async (trx) => appendAuditIn(trx, e, lock));
+}
+
+/**
+ * Appends to the chain inside the caller's transaction, so that the audit entry and the change it records
+ * commit together or not at all. `lock` (a cross-process lock on the chain's head) is taken first.
+ */
+export async function appendAuditIn(
+  trx: Db,
+  e: AuditInput,
+  lock?: (trx: Db) => Promise<void>,
+): Promise<AuditEntry> {
+  await lock?.(trx);
+  const last = await trx
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const fields = {
+    seq: last ? Number(last.seq) + 1 : 1,
+    at: e.at,
+    actor: e.actor,
+    event: e.event,
+    subject: e.subject,
+    data: normalizeJson(e.data),
+  };
+  const prevHash = last ? last.hash : GENESIS_HASH;
+  const entry: AuditEntry = { ...fields, prevHash, hash: chainHash(prevHash, fields) };
+  await trx
+    .insertInto('audit_log')
+    .values({
+      seq: entry.seq,
+      at: entry.at,
+      actor: entry.actor,
+      event: entry.event,
+      subject: entry.subject,
+      data: JSON.stringify(entry.data),
+      prev_hash: entry.prevHash,
+      hash: entry.hash,
+    })
+    .execute();
+  return entry;
 }
 
 /** Newest first. */
