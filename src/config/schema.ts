@@ -70,6 +70,13 @@ export const configSchema = z
           message: `no notifier is named "${route}" (notifiers: ${notifiers.join(', ') || 'none'})`,
         });
       }
+      const after = p.when.after;
+      if (after !== undefined && (after === pb || !c.playbooks[after]))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['playbooks', pb, 'when', 'after'],
+          message: after === pb ? 'a playbook cannot come after itself' : `unknown playbook "${after}"`,
+        });
       p.verify.checks?.forEach((ref, i) => {
         const slash = ref.indexOf('/');
         const svc = slash < 0 ? p.when.service : ref.slice(0, slash);

@@ -42,7 +42,11 @@ export class Decider {
     private readonly hooks: DecideHooks,
   ) {}
 
-  /** `only` names the playbook to retry after a back-off; else every matching playbook competes. */
+  /**
+   * `only` names the playbook to retry after a back-off, unless a playbook whose trigger says `after: only`
+   * matches: that next rung of the ladder runs instead. Else every matching playbook competes, a rung
+   * replacing the one it comes after; a rung whose predecessor has not failed on this incident waits.
+   */
   async decide(service: string, only?: string): Promise<void> {
     const cfg = this.d.config().config;
     const incident = await this.d.store.activeIncident(service);
@@ -58,13 +62,22 @@ export class Decider {
     if (waiting.total > 0) return; // a human is already asked about this incident
     const cause = ctx.diagnosis?.cause ?? UNKNOWN_CAUSE;
     const base = baseConfidence(ctx);
-    const names = only
-      ? cfg.playbooks[only]
-        ? [only]
-        : []
-      : matchPlaybooks(cfg, ctx.finding, ctx.diagnosis)
-          .filter((m) => ctx.finding.at + m.playbook.when.for <= now)
-          .map((m) => m.name);
+    const failed = await this.failedOn(incident);
+    const matched = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis).filter(
+      (m) =>
+        ctx.finding.at + m.playbook.when.for <= now &&
+        (m.playbook.when.after === undefined || failed.has(m.playbook.when.after)),
+    );
+    const superseded = new Set(matched.map((m) => m.playbook.when.after));
+    const next = matched.filter((m) => only !== undefined && m.playbook.when.after === only);
+    const names =
+      only === undefined
+        ? matched.filter((m) => !superseded.has(m.name)).map((m) => m.name)
+        : next.length > 0
+          ? next.map((m) => m.name)
+          : cfg.playbooks[only]
+            ? [only]
+            : [];
     if (names.length === 0) return;
     const ranked = await this.learner.rank(
       cause,
@@ -192,6 +205,12 @@ export class Decider {
         })),
       },
     });
+  }
+
+  /** Playbooks that failed on this incident (their recorded outcomes): what `when.after` rungs wait for. */
+  private async failedOn(incident: { id: string; service: string; openedAt: number }): Promise<Set<string>> {
+    const outcomes = await this.d.store.listOutcomesBy({ service: incident.service, since: incident.openedAt });
+    return new Set(outcomes.filter((o) => o.incidentId === incident.id && !o.success).map((o) => o.playbook));
   }
 
   /** Heals started on the service since `since` (other than `exceptRun`): the guard's rate limit. */

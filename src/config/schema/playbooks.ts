@@ -21,6 +21,11 @@ export const triggerSchema = z.strictObject({
   labels: z.record(z.string().min(1), z.string()).default({}),
   /** The finding must have held this long before the playbook runs. */
   for: duration.default(0),
+  /**
+   * A rung of a ladder: this playbook runs only once the named playbook has failed on the same incident, and
+   * then in its place (restart first; if that did not heal, clear the cache and restart).
+   */
+  after: name.optional(),
 });
 
 export const playbookSchema = z.strictObject({

@@ -1,0 +1,73 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import type { Medic } from '../src/daemon/index.js';
+import { tempDir, waitFor } from './helpers.js';
+import { startMedic } from './incidents-helpers.js';
+
+let medic: Medic | null = null;
+afterEach(async () => {
+  await medic?.stop();
+  medic = null;
+});
+
+// A ladder: restart first; when a restart did not heal (the app dies on every start while its cache file is
+// corrupt), the next rung (`after: restart-app`) clears the cache and restarts, in place of a second restart.
+it('when.after: the next rung runs once the first playbook failed on the incident, and heals', async () => {
+  const dir = await tempDir();
+  const cache = path.join(dir, 'cache.json');
+  const app = `
+    const fs = require('node:fs');
+    try { if (fs.existsSync(${JSON.stringify(cache)})) JSON.parse(fs.readFileSync(${JSON.stringify(cache)}, 'utf8')); }
+    catch (e) { console.error('cannot load cache: ' + e.message); process.exit(1); }
+    setInterval(() => {}, 1000);`;
+  const clear = `require('node:fs').rmSync(${JSON.stringify(cache)}, { force: true })`;
+  medic = await startMedic(
+    dir,
+    `services:
+  app:
+    run:
+      command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(app)}]
+      stop_timeout: 2s
+playbooks:
+  restart-app:
+    when: { service: app, kind: down }
+    steps: [{ restart: {} }]
+    verify: { within: 5s, stable_for: 700ms }
+  clear-cache:
+    when: { service: app, kind: down, after: restart-app }
+    steps:
+      - exec: { command: [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(clear)}] }
+      - restart: {}
+    verify: { within: 5s, stable_for: 700ms }
+policy:
+  backoff: { initial: 300ms }
+server: { port: 0 }
+store: { dir: ./data }
+`,
+  );
+  const m = medic;
+  await waitFor('app healthy', () => m.health.get('app') === 'healthy', 10_000);
+  await writeFile(cache, '{"warm": tru'); // corrupt: every start now dies
+  process.kill(m.supervisor.pid('app')!, 'SIGKILL');
+
+  const incident = await waitFor(
+    'the incident resolved',
+    async () => (await m.store.listIncidents({ state: 'resolved' })).items[0],
+    30_000,
+  );
+  const actions = (await m.store.listActions({})).items.reverse();
+  expect(actions.map((a) => [a.playbook, a.kind, a.state])).toEqual([
+    ['restart-app', 'restart', 'failed'],
+    ['clear-cache', 'exec', 'verified'],
+    ['clear-cache', 'restart', 'verified'],
+  ]);
+  const outcomes = await m.store.listOutcomesBy({ service: 'app' });
+  expect(outcomes.map((o) => [o.playbook, o.success]).sort()).toEqual([
+    ['clear-cache', true],
+    ['restart-app', false],
+  ]);
+  expect(incident.state).toBe('resolved');
+  expect(m.health.get('app')).toBe('healthy');
+  expect((await m.store.getGuardState('app'))?.escalated ?? false).toBe(false);
+});
