@@ -53,13 +53,13 @@ describe('drill faults and reports', () => {
       'cache-down',
       'disk-fill',
       'port-conflict',
+      'crashloop-transient',
       'crashloop',
       'bad-config',
-      'crashloop-forever',
       'port-squatter',
     ]);
     const safety = faults.names().filter((n) => faults.get(n).outcome === 'escalated');
-    expect(safety).toEqual(['crashloop-forever', 'port-squatter']);
+    expect(safety).toEqual(['port-squatter']);
     for (const n of faults.names()) {
       const f = faults.get(n);
       expect(typeof f.inject).toBe('function');

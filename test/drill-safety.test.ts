@@ -26,10 +26,10 @@ async function drill(fault: string, o: Partial<DemoConfigOptions> = {}): Promise
 }
 
 describe('drills whose right ending is an escalation', () => {
-  it('crashloop-forever: restarts with growing delays, escalates, no more than the cap', async () => {
-    const run = await drill('crashloop-forever');
+  it('crashloop with only a restart playbook: restarts with growing delays, escalates, no more than the cap', async () => {
+    const run = await drill('crashloop');
     expect(run).toMatchObject({
-      fault: 'crashloop-forever',
+      fault: 'crashloop',
       detected: true,
       healed: false,
       escalated: true,

@@ -21,6 +21,7 @@ const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean;
   'cache-down': { mttd: 2_000, mttr: 10_000, rootCause: true },
   'disk-fill': { mttd: 30_000, rootCause: true, expected: true },
   'port-conflict': { mttd: 2_000, rootCause: true },
+  'crashloop-transient': { mttd: 2_000, rootCause: true },
   crashloop: { mttd: 2_000, rootCause: true },
   'bad-config': { mttd: 30_000, mttr: 10_000, rootCause: true },
 };

@@ -44,7 +44,8 @@ if (env.FAIL_ON_START === '1') {
   process.exit(1);
 }
 
-// DATA_DIR: where the service keeps its files (spool/ for the disk-fill switch, the crash-loop counter).
+// DATA_DIR: where the service keeps its files (spool/ for the disk-fill switch, the crash-loop counter, its
+// cache).
 const DATA_DIR = env.DATA_DIR || null;
 if (DATA_DIR) mkdirSync(join(DATA_DIR, 'spool'), { recursive: true });
 // A crash loop on demand: while DATA_DIR/crash-on-start holds a number above 0, each start decrements it and
@@ -56,6 +57,21 @@ if (DATA_DIR) {
     writeFileSync(file, String(left - 1));
     logError(`crash-on-start: failing this start (${left - 1} more to fail)`);
     process.exit(1);
+  }
+}
+// Its warm cache (DATA_DIR/cache.json), read at start: a corrupt one makes every start die, as a real
+// service's would, until someone (a playbook) clears it. A missing one is rebuilt.
+if (DATA_DIR) {
+  const file = join(DATA_DIR, 'cache.json');
+  if (existsSync(file)) {
+    try {
+      JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      logError(`FATAL cannot load cache ${file}: ${err.message}`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(file, `${JSON.stringify({ warmedAt: new Date().toISOString(), entries: {} })}\n`);
   }
 }
 

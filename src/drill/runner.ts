@@ -211,7 +211,13 @@ async function oneRun(
     .map((a) => a.createdAt)
     .sort((a, b) => a - b);
   const cap = medic.config().config.policy.max_failed_heals;
-  const ok = fault.outcome === 'escalated' ? escalated !== null && restartStarts.length <= cap : healed;
+  const escalatedWithinCap = escalated !== null && restartStarts.length <= cap;
+  const ok =
+    fault.outcome === 'escalated'
+      ? escalatedWithinCap
+      : fault.outcome === 'healed-or-escalated'
+        ? healed || escalatedWithinCap
+        : healed;
   const firstSeen = first as { at: number; label: string } | null;
   const result: DrillRun = {
     fault: fault.name,

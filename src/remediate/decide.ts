@@ -209,7 +209,10 @@ export class Decider {
 
   /** Playbooks that failed on this incident (their recorded outcomes): what `when.after` rungs wait for. */
   private async failedOn(incident: { id: string; service: string; openedAt: number }): Promise<Set<string>> {
-    const outcomes = await this.d.store.listOutcomesBy({ service: incident.service, since: incident.openedAt });
+    const outcomes = await this.d.store.listOutcomesBy({
+      service: incident.service,
+      since: incident.openedAt,
+    });
     return new Set(outcomes.filter((o) => o.incidentId === incident.id && !o.success).map((o) => o.playbook));
   }
 

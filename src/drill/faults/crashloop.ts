@@ -2,21 +2,22 @@ import path from 'node:path';
 import { type Fault, pathVar, remove, signal, writeText } from './fault.js';
 
 /**
- * A crash loop that a restart with backoff outlives, as when a service dies and its next start-ups fail while
- * something it needs is not ready yet: the next starts fail, then one succeeds (the demo service reads
- * DATA_DIR/crash-on-start). Medic's backoff must carry it through without a human, within its cap.
+ * A service that dies at once on every start: its cache file (the demo service's DATA_DIR/cache.json) is
+ * corrupt, and the service is SIGKILLed. Restarting cannot help. Where a playbook can fix the cause (the
+ * stack clears the cache once a restart has failed: a ladder with `when.after`), the run ends healed; where
+ * restarting is all there is (examples/medic.yaml), the right ending is an escalation after no more restarts
+ * than `policy.max_failed_heals` allows.
  */
-const FAILING_STARTS = 2;
-
 export const crashloopFault: Fault = {
   name: 'crashloop',
-  description: `SIGKILL the service and make its next ${FAILING_STARTS} starts fail (exit 1), then let one succeed`,
+  description: 'corrupt the service cache and SIGKILL it: every start dies until the cache is cleared',
   needs: ['DATA_DIR'],
+  outcome: 'healed-or-escalated',
   async inject(t) {
-    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'), String(FAILING_STARTS));
+    await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'cache.json'), '{"entries": {"a": tru');
     signal(t.pid, 'SIGKILL');
   },
   async undo(t) {
-    await remove(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'crash-on-start'));
+    await remove(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'cache.json'));
   },
 };

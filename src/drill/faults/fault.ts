@@ -37,10 +37,12 @@ export interface Fault {
    */
   readonly expect?: readonly string[];
   /**
-   * What Medic should end with: `healed` (default), or `escalated` for a fault no restart can fix (a crash on
-   * every start): then the run is right when Medic escalated without more restarts than its cap.
+   * What Medic should end with: `healed` (default); `escalated` for a fault no playbook may fix (another
+   * program on the port): then the run is right when Medic escalated without more restarts than its cap;
+   * `healed-or-escalated` for one only some configs can fix (a corrupt cache: a ladder clears it, a restart
+   * alone cannot): healed, or escalated within the cap.
    */
-  readonly outcome?: 'healed' | 'escalated';
+  readonly outcome?: 'healed' | 'escalated' | 'healed-or-escalated';
   inject(t: FaultTarget): Promise<void>;
   /** Puts the target back as it was; safe to call after Medic healed it, and twice. */
   undo(t: FaultTarget): Promise<void>;

@@ -3,7 +3,7 @@ import { badConfigFault } from './bad-config.js';
 import { cacheDownFault } from './cache-down.js';
 import { crashFault } from './crash.js';
 import { crashloopFault } from './crashloop.js';
-import { crashloopForeverFault } from './crashloop-forever.js';
+import { crashloopTransientFault } from './crashloop-transient.js';
 import { dbDownFault } from './db-down.js';
 import { diskFillFault } from './disk-fill.js';
 import { errorBurstFault } from './error-burst.js';
@@ -28,8 +28,8 @@ export const faults = new Registry<Fault>('fault')
   .register(diskFillFault.name, diskFillFault)
   .register(portConflictFault.name, portConflictFault)
   // Late: these make heals fail on purpose, and failed heals lower what the learner trusts.
+  .register(crashloopTransientFault.name, crashloopTransientFault)
   .register(crashloopFault.name, crashloopFault)
   .register(badConfigFault.name, badConfigFault)
-  // Safety drills, whose right ending is an escalation: `drill all` runs them with --with-escalations.
-  .register(crashloopForeverFault.name, crashloopForeverFault)
+  // A safety drill, whose right ending is an escalation: `drill all` runs it with --with-escalations.
   .register(portSquatterFault.name, portSquatterFault);
