@@ -154,6 +154,7 @@ describe('API routes', () => {
         successes: 1,
         successRate: 1,
         meanHealMs: 1200,
+        learnedConfidence: 1,
       },
     ]);
     expect(stats.incidents).toHaveProperty('open');

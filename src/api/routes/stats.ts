@@ -10,6 +10,11 @@ const outcomeStat = z.object({
   successes: z.number(),
   successRate: z.number(),
   meanHealMs: z.number().nullable(),
+  /**
+   * What the learner makes of it now (recent outcomes weigh more): the confidence the guard gives this
+   * playbook for this cause when the diagnosis is certain. Below `policy.confidence_threshold`, a heal asks.
+   */
+  learnedConfidence: z.number(),
 });
 
 /** How many outcomes and resolved incidents the statistics look back over. */
@@ -52,7 +57,10 @@ export function registerStatsRoutes(r: Router, medic: Medic): void {
         .filter((i) => i.resolvedAt !== null)
         .map((i) => i.resolvedAt! - i.openedAt)
         .sort((a, b) => a - b);
-      const groups = new Map<string, z.output<typeof outcomeStat> & { healTotal: number; healN: number }>();
+      const groups = new Map<
+        string,
+        Omit<z.output<typeof outcomeStat>, 'learnedConfidence'> & { healTotal: number; healN: number }
+      >();
       for (const o of outcomes) {
         const key = `${o.cause}\u0000${o.playbook}`;
         const g = groups.get(key) ?? {
@@ -81,11 +89,14 @@ export function registerStatsRoutes(r: Router, medic: Medic): void {
           meanMs: durations.length ? durations.reduce((a, b) => a + b, 0) / durations.length : null,
           p50Ms: durations.length ? (durations[Math.floor(durations.length / 2)] ?? null) : null,
         },
-        outcomes: [...groups.values()].map(({ healTotal, healN, ...g }) => ({
-          ...g,
-          successRate: g.successes / g.attempts,
-          meanHealMs: healN ? healTotal / healN : null,
-        })),
+        outcomes: await Promise.all(
+          [...groups.values()].map(async ({ healTotal, healN, ...g }) => ({
+            ...g,
+            successRate: g.successes / g.attempts,
+            meanHealMs: healN ? healTotal / healN : null,
+            learnedConfidence: round4((await medic.engine.learner.assess(g.cause, g.playbook, 1)).confidence),
+          })),
+        ),
       };
     },
   });
@@ -98,3 +109,5 @@ async function countBy<S extends string>(
   const n = await Promise.all(states.map(count));
   return Object.fromEntries(states.map((s, i) => [s, n[i] ?? 0]));
 }
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;

@@ -22,6 +22,7 @@ interface Stats {
     successes: number;
     successRate: number;
     meanHealMs: number | null;
+    learnedConfidence: number;
   }[];
 }
 
@@ -124,6 +125,7 @@ export function Metrics({ params }: { params: URLSearchParams }) {
                 <th>playbook</th>
                 <th>success</th>
                 <th>mean heal</th>
+                <th title="the confidence the guard gives it now, for a certain diagnosis">trusted</th>
               </tr>
             </thead>
             <tbody>
@@ -135,6 +137,7 @@ export function Metrics({ params }: { params: URLSearchParams }) {
                     {Math.round(o.successRate * 100)}% of {o.attempts}
                   </td>
                   <td>{o.meanHealMs === null ? '–' : `${(o.meanHealMs / 1000).toFixed(1)} s`}</td>
+                  <td>{Math.round(o.learnedConfidence * 100)}%</td>
                 </tr>
               ))}
             </tbody>
