@@ -22,8 +22,8 @@ export interface DecideHooks {
   /** The run now waits for a human: expire it on time. */
   awaitApproval(runId: string): void;
   execute(run: Run, planned: PlannedStep[]): Promise<void>;
-  /** Services other than `service` with steps running: the guard's concurrency rail. */
-  inFlight(service: string): number;
+  /** Services other than `service` with a heal in flight, on any replica: the guard's concurrency rail. */
+  inFlight(service: string): Promise<number>;
   escalate(run: Run, why: string): Promise<void>;
   schedule(service: string, delay: number, only: string): void;
   /** The stop switch or a silence refused the heal: decide again when it lifts. */
@@ -165,7 +165,7 @@ export class Decider {
       maintenance: window ? { name: window.window.name ?? window.window.cron, closes: window.closes } : null,
       silence: silences.find((s) => silenceMatches(s, labels, now)) ?? null,
       confidence,
-      inFlight: this.hooks.inFlight(service),
+      inFlight: await this.hooks.inFlight(service),
       playbookTargets: await this.playbookTargets(run.name, now - cfg.policy.blast_radius.window),
       approved,
     });

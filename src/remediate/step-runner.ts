@@ -32,9 +32,16 @@ export class StepRunner {
     this.applier = new StepApplier(d, backups, stopping);
   }
 
-  /** How many services other than `service` have steps running. */
-  inFlight(service: string): number {
-    return [...this.executing].filter((s) => s !== service).length;
+  /**
+   * How many services other than `service` have a heal in flight: running here, or with a step planned,
+   * backed up or applied (and not yet verified) in the store, which is where other replicas' heals show.
+   */
+  async inFlight(service: string): Promise<number> {
+    const busy = new Set(this.executing);
+    for (const a of await this.d.store.unfinishedActions())
+      if (a.state === 'planned' || a.state === 'backed_up' || a.state === 'applied') busy.add(a.service);
+    busy.delete(service);
+    return busy.size;
   }
 
   /** Runs the approved steps (already journaled), or journals the planned ones and runs those. */
