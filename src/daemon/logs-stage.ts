@@ -1,17 +1,24 @@
 import path from 'node:path';
 import type { ServiceLogsConfig } from '../config/schema/logs.js';
 import { errorMessage, type TimerHandle } from '../core/index.js';
-import { FileTailer } from '../sources/logs/index.js';
+import {
+  DockerLogSource,
+  type DockerRecord,
+  dockerPositionToTail,
+  FileTailer,
+  type LogRecord,
+} from '../sources/logs/index.js';
 import type { Medic } from './medic.js';
 import type { Stage, StageFactory } from './stage.js';
 import { telemetryGate } from './telemetry/gate.js';
 import { telemetryHub } from './telemetry/hub.js';
-import { LogPipeline } from './telemetry/log-pipeline.js';
+import { type LogItem, LogPipeline, lineParser } from './telemetry/log-pipeline.js';
 
 interface Running {
   config: string;
   pipeline: LogPipeline;
   tailers: FileTailer[];
+  dockers: DockerLogSource[];
   rateTimer: TimerHandle | undefined;
 }
 
@@ -20,7 +27,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * Logs (issue 5): per service with a `logs` section, its files (tailed across rotation, resuming from the
- * position stored with the lines), its supervised process's stdout and stderr, and pushed lines go through a
+ * position stored with the lines), its containers' logs (through the Docker Engine API, resuming from the
+ * stamp stored with the lines), its supervised process's stdout and stderr, and pushed lines go through a
  * LogPipeline; new or spiking error templates become `pattern` findings, and the error rate a metric series.
  */
 export class LogsStage implements Stage {
@@ -103,7 +111,13 @@ export class LogsStage implements Stage {
           .catch((err) => logger.error({ err: errorMessage(err), service }, 'log finding not handled'));
       },
     });
-    const r: Running = { config: JSON.stringify(cfg), pipeline, tailers: [], rateTimer: undefined };
+    const r: Running = {
+      config: JSON.stringify(cfg),
+      pipeline,
+      tailers: [],
+      dockers: [],
+      rateTimer: undefined,
+    };
     this.running.set(service, r);
     telemetryHub(this.medic).sinks.set(service, pipeline);
     pipeline.start();
@@ -111,6 +125,8 @@ export class LogsStage implements Stage {
     for (const f of cfg.files) {
       const file = path.resolve(baseDir, f.path);
       const key = `${service}:${file}`;
+      // The pipeline parses with the service's format; a file with its own is parsed here.
+      const parse = f.format === cfg.format ? null : lineParser(f.format);
       const tailer = new FileTailer({
         path: file,
         clock,
@@ -118,11 +134,33 @@ export class LogsStage implements Stage {
         fromEnd: f.from === 'end',
         continuation:
           f.multiline === true ? undefined : f.multiline === false ? null : new RegExp(f.multiline),
-        onRecords: (records) => pipeline.pushRecords(records, key, `file:${file}`),
+        onRecords: (records) => pipeline.pushRecords(records, key, `file:${file}`, parse),
       });
       tailer.resumeAt(await store.getLogOffset(key));
       r.tailers.push(tailer);
       await tailer.start();
+    }
+    for (const d of cfg.docker) {
+      const key = `${service}:docker:${d.container}`;
+      const source = `docker:${d.container}`;
+      // The pipeline parses with the service's format; an entry with its own is parsed here.
+      const parse = d.format === cfg.format ? null : lineParser(d.format);
+      const docker = new DockerLogSource({
+        container: d.container,
+        socketPath: d.socket_path ?? null,
+        url: d.url ?? null,
+        stdout: d.stdout,
+        stderr: d.stderr,
+        fromEnd: d.from === 'end',
+        clock,
+        logger: logger.child({ service }),
+        continuation:
+          d.multiline === true ? undefined : d.multiline === false ? null : new RegExp(d.multiline),
+        onRecords: (records) => pushDockerRecords(pipeline, records, key, source, parse),
+      });
+      docker.resumeAt(await store.getLogOffset(key));
+      r.dockers.push(docker);
+      await docker.start();
     }
     const tickRate = () => {
       const rates = pipeline.takeRates(cfg.rate_interval);
@@ -143,6 +181,7 @@ export class LogsStage implements Stage {
     const hub = telemetryHub(this.medic);
     if (hub.sinks.get(service) === r.pipeline) hub.sinks.delete(service);
     for (const t of r.tailers) await t.stop();
+    for (const d of r.dockers) await d.stop();
     await r.pipeline.stop();
     const s = r.pipeline.stats();
     this.medic.logger.info({ ...s }, 'log ingestion stopped');
@@ -168,6 +207,31 @@ export class LogsStage implements Stage {
       this.medic.logger.warn({ err: errorMessage(err) }, 'log retention: prune failed');
     }
   }
+}
+
+/**
+ * Like pipeline.pushRecords for a tailed file (wait for room, the position stored with the lines), except that
+ * a line keeps Docker's time: its stamp was cut from the text, so the stored time is the only one left.
+ */
+function pushDockerRecords(
+  pipeline: LogPipeline,
+  records: DockerRecord[],
+  key: string,
+  source: string,
+  parse: ((text: string) => LogRecord) | null,
+): Promise<void> {
+  return pipeline.pushItems(
+    records.map((r) => {
+      const item: LogItem = { text: r.text, at: r.time, source };
+      if (r.position) {
+        const p = dockerPositionToTail(r.position);
+        item.fileKey = key;
+        item.tail = { dev: p.dev, ino: p.ino, end: p.offset };
+      }
+      if (parse) item.parsed = parse(r.text);
+      return item;
+    }),
+  );
 }
 
 export const logsStage: StageFactory = (medic) => new LogsStage(medic);

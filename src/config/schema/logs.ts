@@ -1,6 +1,6 @@
 /** `services.<name>.logs`: log sources and mining (see src/daemon/TELEMETRY.md). */
 import { z } from 'zod';
-import { duration } from './common.js';
+import { duration, name } from './common.js';
 
 const severity = z.enum(['info', 'warning', 'critical']);
 
@@ -24,8 +24,31 @@ export const logFileSchema = z.strictObject({
   poll: duration.default(250),
 });
 
+/**
+ * A container's logs through the Docker Engine API: the daemon keeps them, so what is written while Medic is
+ * down is read when it is back.
+ */
+export const logDockerSchema = z
+  .strictObject({
+    /** Name or id; a container recreated under the same name is followed on. */
+    container: name,
+    /** A unix socket (default: $DOCKER_HOST, else /var/run/docker.sock). */
+    socket_path: z.string().min(1).optional(),
+    /** Or a TCP endpoint such as http://127.0.0.1:2375. */
+    url: z.url().optional(),
+    format,
+    multiline,
+    stdout: z.boolean().default(true),
+    stderr: z.boolean().default(true),
+    /** With no saved position: everything the daemon kept, or only what is written from now on. */
+    from: z.enum(['start', 'end']).default('end'),
+  })
+  .refine((d) => !(d.socket_path && d.url), { message: 'socket_path or url, not both' })
+  .refine((d) => d.stdout || d.stderr, { message: 'read stdout, stderr or both' });
+
 export const serviceLogsSchema = z.strictObject({
   files: z.array(logFileSchema).default([]),
+  docker: z.array(logDockerSchema).default([]),
   /** Mine the supervised process's stdout and stderr. */
   stdout: z.boolean().default(true),
   /** Accept lines pushed to POST /api/ingest/logs for this service. */
@@ -82,3 +105,4 @@ export const serviceLogsSchema = z.strictObject({
 
 export type ServiceLogsConfig = z.output<typeof serviceLogsSchema>;
 export type LogFileConfig = z.output<typeof logFileSchema>;
+export type LogDockerConfig = z.output<typeof logDockerSchema>;

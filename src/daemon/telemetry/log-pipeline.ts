@@ -165,13 +165,31 @@ export class LogPipeline implements LogSink {
     return n;
   }
 
-  /** Tailed records wait for room (the file keeps them): backpressure, never a drop. */
-  async pushRecords(records: TailRecord[], key: string, source: string): Promise<void> {
+  /**
+   * Tailed records wait for room (the file keeps them): backpressure, never a drop. `parse` is the file's own
+   * format when it differs from the service's.
+   */
+  async pushRecords(
+    records: TailRecord[],
+    key: string,
+    source: string,
+    parse?: ((text: string) => LogRecord) | null,
+  ): Promise<void> {
     const now = this.o.clock.now();
-    for (const r of records) {
-      const item: LogItem = { text: r.text, at: now, source, fileKey: key, tail: r };
+    await this.pushItems(
+      records.map((r) => {
+        const item: LogItem = { text: r.text, at: now, source, fileKey: key, tail: r };
+        if (parse) item.parsed = parse(r.text);
+        return item;
+      }),
+    );
+  }
+
+  /** Items from a source that can wait (a tailed file, a container's log): backpressure, never a drop. */
+  async pushItems(items: readonly LogItem[]): Promise<void> {
+    for (const item of items) {
       if (this.queue.size >= this.queue.capacity) {
-        this.wake?.();
+        this.wake?.(); // the consumer makes the room
         await this.queue.push(item);
       } else this.queue.offer(item);
     }

@@ -1,4 +1,5 @@
-/** Log ingestion: file tail, line parsing, push payloads and bounded queues. */
+/** Log ingestion: file tail, Docker container logs, line parsing, push payloads and bounded queues. */
+export * from './docker.js';
 export * from './header.js';
 export * from './multiline.js';
 export * from './offsets.js';
