@@ -74,4 +74,52 @@ store: { dir: ./data }
     expect(pdEvents.every((e) => e.event_action === 'trigger')).toBe(true);
     expect(pd.received.every((r) => (r.body as { dedup_key: string }).dedup_key === escalated.id)).toBe(true);
   });
+
+  it('escalate.route: the escalation goes once, to the named notifier only', async () => {
+    const team = await startReceiver();
+    const dba = await startReceiver();
+    receivers.push(team, dba);
+    const dir = await tempDir();
+    medic = await startMedic(
+      dir,
+      `services: { queue: {} }
+playbooks:
+  flush-queue:
+    when: { service: queue, kind: alert }
+    steps: [{ exec: { command: ["false"] } }]
+    escalate: { route: dba }
+policy: { max_failed_heals: 1 }
+notifiers:
+  - name: team
+    webhook: { url: "${team.url}/team" }
+    events: [incident.escalated]
+  - name: dba
+    webhook: { url: "${dba.url}/dba" }
+    events: [incident.escalated]
+store: { dir: ./data }
+`,
+    );
+    const m = medic;
+    const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
+    await AlertsStage.of(m).ingest({
+      version: '4',
+      groupKey: '{}:{alertname="QueueStuck"}',
+      status: 'firing',
+      receiver: 'medic',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'QueueStuck', service: 'queue', severity: 'warning' },
+          annotations: { summary: 'queue depth keeps growing' },
+          startsAt: new Date(m.clock.now()).toISOString(),
+          fingerprint: 'abc124',
+        },
+      ],
+    });
+    await waitFor('the escalation at the dba notifier', () => dba.received.length >= 1);
+    await new Promise((r) => setTimeout(r, 500)); // a second copy, if any, would be here by now
+    expect(dba.received).toHaveLength(1);
+    expect(JSON.stringify(dba.received[0]?.body)).toMatch(/needs a human/);
+    expect(team.received).toHaveLength(0);
+  });
 });

@@ -49,8 +49,21 @@ store: { dir: ./data }
   await DiagnosisPath.of(m).idle();
   expect(await diagnoses()).toEqual(['unknown', 'process_crashed']);
 
-  // A named cause is not diagnosed again for the next finding of the same incident.
-  await m.runChecks('worker');
+  // A named cause is not diagnosed again, even for a finding from a source not seen yet.
+  await m.submitFinding({
+    id: 'fnd_log',
+    service: 'worker',
+    check: 'log:errors',
+    kind: 'pattern',
+    severity: 'warning',
+    score: 1,
+    summary: 'new error template',
+    evidence: {},
+    at: m.clock.now(),
+  });
   await DiagnosisPath.of(m).idle();
+  expect((await m.store.timeline(incident.id)).some((e) => e.message.includes('new error template'))).toBe(
+    true,
+  );
   expect(await diagnoses()).toEqual(['unknown', 'process_crashed']);
 });

@@ -16,7 +16,7 @@ afterEach(async () => {
 // `verify.checks` names what a playbook must bring back. Here a restart heals the process and its port while
 // the service's backend is still away: the heal counts as verified, and the incident stays open until the
 // last check passes, then resolves on its own.
-it('verify.checks: the heal verifies on the named checks; the incident resolves when every check passes', async () => {
+it('verify.checks: verified on the named checks while another fails: escalated; resolved when every check passes', async () => {
   const dir = await tempDir();
   const [port, backendPort] = [await freePort(), await freePort()];
   const listen = `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000);`;
@@ -65,14 +65,20 @@ store: { dir: ./data }
   );
   expect(action).toMatchObject({ service: 'worker', playbook: 'restart-worker', kind: 'restart' });
   expect(m.supervisor.pid('worker')).not.toBe(pid);
-  const notes = async () => (await m.store.timeline(incident.id)).map((e) => e.message);
-  await waitFor('the note that the incident stays open', async () =>
-    (await notes()).some((n) => /is down on other checks: the incident stays open/.test(n)),
+  // The playbook did its part, but the service still fails: a human is asked, and Medic stops acting on it
+  // (a heal that "succeeds" every time must not loop).
+  const escalated = await waitFor('the escalation', async () => {
+    const i = await m.store.getIncident(incident.id);
+    return i?.state === 'escalated' ? i : null;
+  });
+  expect(escalated.state).toBe('escalated');
+  const notes = (await m.store.timeline(incident.id)).map((e) => e.message);
+  expect(notes.some((n) => /restart-worker verified: worker\/port, worker\/running passing/.test(n))).toBe(
+    true,
   );
-  expect(
-    (await notes()).some((n) => /healed by restart-worker: worker\/port, worker\/running passing/.test(n)),
-  ).toBe(true);
-  expect((await m.store.getIncident(incident.id))?.state).not.toBe('resolved');
+  expect(notes.some((n) => /but worker is still down: Medic stops acting on worker/.test(n))).toBe(true);
+  expect((await m.store.getGuardState('worker'))?.escalated).toBe(true);
+  expect((await m.store.listOutcomesBy({ service: 'worker' })).map((o) => o.success)).toEqual([true]);
 
   backend = createServer(() => {});
   await new Promise<void>((r) => backend!.listen(backendPort, '127.0.0.1', () => r()));

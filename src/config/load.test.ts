@@ -178,6 +178,27 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('rejects a ladder that loops and a notify step routed to no notifier', async () => {
+    const yaml = [
+      'services:',
+      '  api: {}',
+      'playbooks:',
+      '  a:',
+      '    when: { service: api, after: b }',
+      '    steps: [{ restart: {} }]',
+      '  b:',
+      '    when: { service: api, after: a }',
+      '    steps: [{ notify: { message: hi, route: pager } }]',
+      '',
+    ].join('\n');
+    const err = await loadError(yaml);
+    expect(err.issues.map((i) => [i.path, i.message])).toEqual([
+      ['playbooks.a.when.after', 'a ladder that loops (a after b after a): none of it could run'],
+      ['playbooks.b.when.after', 'a ladder that loops (b after a after b): none of it could run'],
+      ['playbooks.b.steps[0].notify.route', 'no notifier is named "pager" (notifiers: log)'],
+    ]);
+  });
+
   it('reports an invalid service name at its key', async () => {
     const err = await loadError('services:\n  ok: {}\n  "bad name": {}\n');
     expect(err.issues[0]).toMatchObject({ line: 3, path: 'services.bad name' });

@@ -71,12 +71,25 @@ export const configSchema = z
         });
       }
       const after = p.when.after;
-      if (after !== undefined && (after === pb || !c.playbooks[after]))
+      if (after !== undefined && !c.playbooks[after])
         ctx.addIssue({
           code: 'custom',
           path: ['playbooks', pb, 'when', 'after'],
-          message: after === pb ? 'a playbook cannot come after itself' : `unknown playbook "${after}"`,
+          message: `unknown playbook "${after}"`,
         });
+      // A ladder that comes back to itself has no first rung: none of its playbooks could ever run.
+      const seen = new Set([pb]);
+      for (let next = after; next !== undefined && c.playbooks[next]; next = c.playbooks[next]?.when.after) {
+        if (seen.has(next)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['playbooks', pb, 'when', 'after'],
+            message: `a ladder that loops (${[...seen, next].join(' after ')}): none of it could run`,
+          });
+          break;
+        }
+        seen.add(next);
+      }
       p.verify.checks?.forEach((ref, i) => {
         const slash = ref.indexOf('/');
         const svc = slash < 0 ? p.when.service : ref.slice(0, slash);
@@ -107,6 +120,13 @@ export const configSchema = z
         });
       }
       p.steps.forEach((st, i) => {
+        const notifyRoute = (st.notify as { route?: unknown } | undefined)?.route;
+        if (typeof notifyRoute === 'string' && !notifiers.includes(notifyRoute))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['playbooks', pb, 'steps', i, 'notify', 'route'],
+            message: `no notifier is named "${notifyRoute}" (notifiers: ${notifiers.join(', ') || 'none'})`,
+          });
         const target = st.restart?.service;
         if (target && !c.services[target]) {
           ctx.addIssue({

@@ -9,7 +9,8 @@ export interface BusEvents {
   health: [{ service: string; from: ServiceHealth; to: ServiceHealth; at: number; reason: string }];
   incident: [{ incident: Incident; change: string }];
   action: [Action];
-  escalation: [{ service: string; incidentId: string | null; reason: string; at: number }];
+  /** `route`: the notifier a playbook's `escalate.route` names; absent, every one subscribed. */
+  escalation: [{ service: string; incidentId: string | null; reason: string; at: number; route?: string }];
   'config:reloaded': [{ file: string; at: number }];
   'config:rejected': [{ file: string; at: number; error: string }];
 }

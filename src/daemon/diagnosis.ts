@@ -140,11 +140,14 @@ export class DiagnosisPath {
     });
   }
 
-  /** A service's overall health changed: flapping count, incident resolution, the engine's guard timers. */
-  async onHealth(service: string, change: HealthChange, _at: number): Promise<void> {
+  /**
+   * A service's overall health changed: flapping count (`flapCounts`: false for the telemetry check's
+   * episodes), incident resolution, the engine's guard timers.
+   */
+  async onHealth(service: string, change: HealthChange, _at: number, flapCounts = true): Promise<void> {
     const into = FAILING.includes(change.to) && !FAILING.includes(change.from);
     const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
-    if (into || outOf) this.correlator.noteChange(service, this.clock.now());
+    if (flapCounts && (into || outOf)) this.correlator.noteChange(service, this.clock.now());
     if (change.to === 'healthy') {
       this.waiting.delete(service);
       if (!this.medic.engine.busy(service)) {

@@ -96,7 +96,19 @@ export class Medic {
       bus: this.bus,
       dataDir: dataDirOf(loaded, opts),
       baseDir: loaded.baseDir,
-      log: (message, service) => this.logger.warn({ service }, message),
+      // What a start did to a process on the service's port is audited, like any change Medic makes.
+      log: (message, service) => {
+        this.logger.warn({ service }, message);
+        void this.store
+          .audit({
+            at: this.clock.now(),
+            actor: 'medic',
+            event: 'supervisor.port',
+            subject: service,
+            data: { message },
+          })
+          .catch((err) => this.logger.error({ err: errorMessage(err), service }, 'audit failed'));
+      },
     });
     this.scheduler = new Scheduler({
       clock: this.clock,
@@ -420,7 +432,8 @@ export class Medic {
       if (current === undefined || current === state) return;
       const at = this.clock.now();
       const obs = this.health.force(service, check, state, at, summary, evidence);
-      await this.handle(service, obs ? { finding: null, change: obs.change } : null, at);
+      // Not a flap: a log or metric episode that starts and ends says nothing about a service bouncing.
+      await this.handle(service, obs ? { finding: null, change: obs.change } : null, at, false);
     });
   }
 
@@ -433,6 +446,7 @@ export class Medic {
     service: string,
     obs: Pick<Observation, 'finding' | 'change'> | null,
     at: number,
+    flapCounts = true,
   ): Promise<void> {
     if (!obs) return;
     if (obs.finding) {
@@ -441,7 +455,7 @@ export class Medic {
     }
     if (obs.change) {
       this.bus.emit('health', { ...obs.change, at });
-      await DiagnosisPath.of(this).onHealth(service, obs.change, at);
+      await DiagnosisPath.of(this).onHealth(service, obs.change, at, flapCounts);
     }
   }
 }

@@ -51,6 +51,7 @@ export function subscribeNotifications(
         title: `${e.service}: Medic needs a human`,
         message: e.reason,
         incidentId: e.incidentId,
+        ...(e.route ? { route: e.route } : {}),
         data: {
           severity: 'critical',
           did: steps,

@@ -160,11 +160,10 @@ export const RULES: readonly Rule[] = [
         samples.map((s) => s.usedPercent),
         1.02,
       );
-      // A forecast of a disk, a volume or a data directory (`forecast:data_dir`) filling up.
+      // A forecast of a disk, a volume or a data directory (`forecast:data_dir`) filling up: judged by the
+      // check (the metric's name), not the summary, which also names the service.
       const forecast = b.findings.find(
-        (f) =>
-          f.kind === 'forecast' &&
-          (STORAGE.test(f.check) || STORAGE.test(f.summary) || /disk/i.test(JSON.stringify(f.evidence))),
+        (f) => f.kind === 'forecast' && (STORAGE.test(f.check) || /disk/i.test(JSON.stringify(f.evidence))),
       );
       const evidence: string[] = [];
       if (full[0]) evidence.push(`log: ${quote(full[0].line)}`);

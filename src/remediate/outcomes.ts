@@ -1,4 +1,4 @@
-import { errorMessage, formatDuration } from '../core/index.js';
+import { formatDuration } from '../core/index.js';
 import type { GuardState } from '../store/index.js';
 import type { EngineDeps } from './deps.js';
 import { backoffDelay, freshGuardState } from './guard.js';
@@ -24,16 +24,25 @@ export class Outcomes {
     await this.d.store.putGuardState(freshGuardState(run.service, this.d.clock.now()));
     await this.record(run, true);
     await this.d.incidents.note(run.incident.id, `healed by ${run.name}: ${reason}`);
-    // Verified on named checks (`verify.checks`) while another check still fails: the heal did its part, and
-    // the incident resolves when the service is healthy (a health change, as for any incident).
-    if (this.d.health(run.service) !== 'healthy') {
-      await this.d.incidents.note(
-        run.incident.id,
-        `${run.service} is ${this.d.health(run.service)} on other checks: the incident stays open until it is healthy`,
-      );
-      return;
-    }
     await this.d.incidents.onHealthy(run.service, `healed by ${run.name}: ${reason}`);
+  }
+
+  /**
+   * Verified on its named checks (`verify.checks`) while another check of the service still fails: the
+   * playbook did what it promised (the learner counts a success), but the service is not well. A human is
+   * asked, and Medic stops acting on the service until a healthy period or a human resets it: retrying a heal
+   * that "succeeds" every time would loop. The incident resolves by itself if the service recovers.
+   */
+  async partlyHealed(run: Run, reason: string): Promise<void> {
+    const now = this.d.clock.now();
+    await this.record(run, true);
+    const prev = (await this.d.store.getGuardState(run.service)) ?? freshGuardState(run.service, now);
+    await this.d.store.putGuardState({ ...prev, escalated: true, escalatedAt: now, updatedAt: now });
+    await this.d.incidents.note(run.incident.id, `${run.name} verified: ${reason}`);
+    await this.escalate(
+      run,
+      `${run.name} verified on its checks (${reason}), but ${run.service} is still ${this.d.health(run.service)}: Medic stops acting on ${run.service} until it is healthy or a human resets it`,
+    );
   }
 
   /** The heal failed: back off and retry the same playbook, or escalate after too many (or at once). */
@@ -73,18 +82,16 @@ export class Outcomes {
   async escalate(run: Run, why: string): Promise<void> {
     const now = this.d.clock.now();
     await this.d.incidents.transition(run.service, 'escalated', why);
+    // One escalation, one notification: to the playbook's route when it names one, else to every notifier
+    // subscribed to escalations.
+    const route = run.playbook.escalate.route;
     this.d.bus.emit('escalation', {
       service: run.service,
       incidentId: run.incident.id,
       reason: why,
       at: now,
+      ...(route ? { route } : {}),
     });
-    const route = run.playbook.escalate.route;
-    if (route && this.d.notify) {
-      await this.d
-        .notify({ service: run.service, message: why, severity: 'critical', route })
-        .catch((err) => this.d.logger.error({ err: errorMessage(err), route }, 'escalation notify failed'));
-    }
   }
 
   /** What the learner reads: per cause and playbook, did it heal, and how long after the incident opened. */

@@ -166,6 +166,9 @@ export class StepRunner {
     }
     for (const a of applied) await this.d.journal.move(a.action.id, 'verified', v.reason);
     await this.captureGood(run, applied);
+    // With `verify.checks`, the named checks may pass while another check of the service still fails.
+    if (playbook.verify.checks && this.d.health(service) !== 'healthy')
+      return this.outcomes.partlyHealed(run, v.reason);
     await this.outcomes.healed(run, v.reason);
   }
 

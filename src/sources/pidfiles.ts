@@ -45,6 +45,19 @@ export function processStartTime(pid: number): number | null {
   return Number.isSafeInteger(start) && start >= 0 ? start : null;
 }
 
+/** The process group of a process (field 5 of /proc/<pid>/stat), or null if gone. */
+export function processGroup(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // fields[0] is field 3 (state), so field 5 (pgrp) is fields[2].
+  const pgrp = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+  return Number.isSafeInteger(pgrp) && pgrp > 0 ? pgrp : null;
+}
+
 let cachedBootId: string | null | undefined;
 
 /** This boot's id (/proc/sys/kernel/random/boot_id); null where there is none. */

@@ -227,11 +227,36 @@ describe('Supervisor', () => {
       expect(sup.startNotes('api')).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^port ${port} is held by pid ${other} \\(.*another program.*\\), not a copy of api: left alone$`,
+            // The program's name only: its arguments are its own business (they may hold secrets).
+            `^port ${port} is held by pid ${other} \\(node\\), not a copy of api: left alone$`,
           ),
         ),
       ]);
       expect(await isAlive(other)).toBe(true);
+    });
+
+    it("stops a leftover of the service's last run (its process group) still holding the port", async () => {
+      const port = await freePort();
+      // A wrapper whose child listens and drains for 3 s after SIGTERM, while the wrapper exits at once: a
+      // stop returns when the wrapper is gone, with the port still held by the child.
+      const child = `process.on('SIGTERM', () => setTimeout(() => process.exit(0), 3000)); ${LISTEN}`;
+      const wrapper = `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}, '${port}'], { stdio: 'inherit' }); process.on('SIGTERM', () => process.exit(0)); ${KEEP_ALIVE}`;
+      const cfg = run(wrapper, { ports: [port] });
+      await sup.start('api', cfg);
+      await until(async () => (await portHolders(port)).length > 0);
+      const [drainer] = await portHolders(port);
+      await sup.stop('api');
+      expect(await isAlive(drainer!)).toBe(true); // still draining, still on the port
+      const pid = await sup.start('api', cfg);
+      expect(sup.startNotes('api')).toEqual([
+        `stopped a leftover of api's last run (pid ${drainer}) that held port ${port}`,
+      ]);
+      expect(await isAlive(drainer!)).toBe(false);
+      await until(async () => {
+        const [holder] = await portHolders(port);
+        return holder !== undefined && holder !== drainer;
+      });
+      expect(sup.pid('api')).toBe(pid);
     });
 
     it('leaves alone the same command run from another directory', async () => {

@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RunConfig } from '../config/index.js';
 import type { Bus, Clock } from '../core/index.js';
 import {
   pidfilePath,
+  processGroup,
   processStartTime,
   reapOrphan,
   removePidfile,
@@ -61,6 +62,8 @@ export class Supervisor {
   private readonly logs = new Map<string, string[]>();
   private readonly logLines: number;
   private readonly notes = new Map<string, string[]>();
+  /** Per service, the process group its last start made (the child leads it: detached). */
+  private readonly lastGroup = new Map<string, number>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.logLines = opts.logLines ?? 200;
@@ -104,24 +107,36 @@ export class Supervisor {
     const given = resolve(this.opts.baseDir, run.cwd ?? '.');
     const cwd = await realpath(given).catch(() => given);
     const { clock } = this.opts;
+    const previousGroup = this.lastGroup.get(service);
     for (const port of run.ports) {
       for (const pid of await portHolders(port)) {
         if (pid === process.pid) continue;
         const started = processStartTime(pid);
+        const same = () => started !== null && processStartTime(pid) === started; // not gone, not reused
         const argv = (await readCmdline(pid)) ?? [];
-        const shown = argv.join(' ') || '?';
-        if (!sameArgv(argv, run.command) || (await processCwd(pid)) !== cwd) {
+        // The program's name only: another program's arguments may hold its secrets.
+        const shown = basename(argv[0] ?? '') || '?';
+        // Ours: a copy of this command in this directory, or a process of the group the last start made (a
+        // wrapper's child still draining after the wrapper exited).
+        const copy = sameArgv(argv, run.command) && (await processCwd(pid)) === cwd;
+        const leftover = previousGroup !== undefined && processGroup(pid) === previousGroup;
+        if (!copy && !leftover) {
           notes.push(`port ${port} is held by pid ${pid} (${shown}), not a copy of ${service}: left alone`);
           continue;
         }
-        if (started === null || processStartTime(pid) !== started) continue; // gone, or the pid was reused
+        if (!same()) continue;
         signal(pid, 'SIGCONT');
         signal(pid, 'SIGTERM');
         const deadline = clock.now() + run.stop_timeout;
-        while ((await isAlive(pid)) && clock.now() < deadline) await clock.sleep(20);
-        if (await isAlive(pid)) signal(pid, 'SIGKILL');
-        while ((await isAlive(pid)) && clock.now() < deadline + 5_000) await clock.sleep(20);
-        notes.push(`stopped a stray copy of ${service} (pid ${pid}) that held port ${port}`);
+        while (same() && (await isAlive(pid)) && clock.now() < deadline) await clock.sleep(20);
+        if (same() && (await isAlive(pid))) signal(pid, 'SIGKILL');
+        while (same() && (await isAlive(pid)) && clock.now() < deadline + 5_000) await clock.sleep(20);
+        const what = copy ? `a stray copy of ${service}` : `a leftover of ${service}'s last run`;
+        notes.push(
+          same() && (await isAlive(pid))
+            ? `port ${port} is held by ${what} (pid ${pid}) that did not stop`
+            : `stopped ${what} (pid ${pid}) that held port ${port}`,
+        );
       }
     }
     for (const n of notes) this.opts.log?.(n, service);
@@ -202,6 +217,7 @@ export class Supervisor {
     let exited = () => {};
     const child: Child = { proc, pid, run, expected: false, exited: new Promise((r) => (exited = r)) };
     this.children.set(service, child);
+    this.lastGroup.set(service, pid);
     const path = pidfilePath(this.opts.dataDir, service);
     writePidfile(path, { pid, argv: run.command });
 

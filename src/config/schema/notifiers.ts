@@ -76,7 +76,8 @@ export type NotifierConfig = z.output<typeof notifierSchema>;
 
 /**
  * The name each notifier goes by, in order: its `name`, else its channel kind (`slack`), else the kind and
- * its index when that kind is taken (`slack-2`). Playbooks route escalations by these names.
+ * its 0-based position in the list when that kind is taken (`[slack, slack]`: `slack`, `slack-1`). Playbooks
+ * route escalations by these names.
  */
 export function notifierNames(configs: readonly NotifierConfig[]): string[] {
   const taken = new Set<string>();
