@@ -1,20 +1,15 @@
-import { afterEach, expect, it } from 'vitest';
-import type { Medic } from '../src/daemon/index.js';
+import { expect, it } from 'vitest';
 import { actionFixture } from '../src/store/contract/fixtures.js';
 import { tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { incidentIn, medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
-afterEach(async () => {
-  await medic?.stop();
-  medic = null;
-});
+const start = medicPerTest();
 
 // The blast radius counts heals in flight on every replica: another replica's step shows in the shared store
 // (planned, backed up or applied, not yet verified), and holds this replica's heal back until it is done.
 it('a heal in flight in the store (another replica) holds a new heal back; it runs once that one ends', async () => {
   const dir = await tempDir();
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   api:
@@ -32,7 +27,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   await waitFor('api healthy', () => m.health.get('api') === 'healthy', 10_000);
   const now = Date.now();
   // Another replica restarting the database right now.
@@ -61,14 +55,7 @@ store: { dir: ./data }
   expect((await m.store.listActions({ service: 'api' })).total).toBe(0);
 
   await m.store.updateAction('act_other', 'verified', 'db healthy', Date.now());
-  const resolved = await waitFor(
-    'the heal after the other one ended',
-    async () => {
-      const i = await m.store.getIncident(incident.id);
-      return i?.state === 'resolved' ? i : null;
-    },
-    15_000,
-  );
+  const resolved = await incidentIn(m, incident.id, 'resolved', 15_000);
   expect(resolved.state).toBe('resolved');
   expect((await m.store.listActions({ service: 'api' })).items.map((a) => a.state)).toEqual(['verified']);
 });

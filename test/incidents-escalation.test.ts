@@ -12,6 +12,26 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
+/** Alertmanager says the queue is stuck (as the receiver would pass it on): an `alert` finding for queue. */
+async function queueStuck(m: Medic, fingerprint: string) {
+  const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
+  return AlertsStage.of(m).ingest({
+    version: '4',
+    groupKey: '{}:{alertname="QueueStuck"}',
+    status: 'firing',
+    receiver: 'medic',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'QueueStuck', service: 'queue', severity: 'warning' },
+        annotations: { summary: 'queue depth keeps growing' },
+        startsAt: new Date(m.clock.now()).toISOString(),
+        fingerprint,
+      },
+    ],
+  });
+}
+
 describe('escalation reaches people', () => {
   it('a heal that fails escalates: Slack says Medic needs a human, PagerDuty triggers critical', async () => {
     const slack = await startReceiver();
@@ -38,23 +58,7 @@ store: { dir: ./data }
     );
     const m = medic;
     // An alert finding with the queue's alert check forced down, as the Alertmanager receiver does.
-    const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
-    const now = new Date(m.clock.now()).toISOString();
-    const answer = await AlertsStage.of(m).ingest({
-      version: '4',
-      groupKey: '{}:{alertname="QueueStuck"}',
-      status: 'firing',
-      receiver: 'medic',
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'QueueStuck', service: 'queue', severity: 'warning' },
-          annotations: { summary: 'queue depth keeps growing' },
-          startsAt: now,
-          fingerprint: 'abc123',
-        },
-      ],
-    });
+    const answer = await queueStuck(m, 'abc123');
     expect(answer).toMatchObject({ ok: true, answer: { findings: 1, resolved: 0 } });
     const escalated = await waitFor('escalated', async () => {
       const i = await m.store.activeIncident('queue');
@@ -100,22 +104,7 @@ store: { dir: ./data }
 `,
     );
     const m = medic;
-    const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
-    await AlertsStage.of(m).ingest({
-      version: '4',
-      groupKey: '{}:{alertname="QueueStuck"}',
-      status: 'firing',
-      receiver: 'medic',
-      alerts: [
-        {
-          status: 'firing',
-          labels: { alertname: 'QueueStuck', service: 'queue', severity: 'warning' },
-          annotations: { summary: 'queue depth keeps growing' },
-          startsAt: new Date(m.clock.now()).toISOString(),
-          fingerprint: 'abc124',
-        },
-      ],
-    });
+    await queueStuck(m, 'abc124');
     await waitFor('the escalation at the dba notifier', () => dba.received.length >= 1);
     await new Promise((r) => setTimeout(r, 500)); // a second copy, if any, would be here by now
     expect(dba.received).toHaveLength(1);

@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
+import { afterEach } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
+import type { Incident, IncidentState } from '../src/core/index.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { exited } from './helpers.js';
+import { exited, waitFor } from './helpers.js';
 
 /** An in-process Medic over a config written to `dir`. */
 export async function startMedic(dir: string, yaml: string): Promise<Medic> {
@@ -37,4 +39,32 @@ export async function stop(child: ChildProcess | null | undefined): Promise<void
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await exited(child);
+}
+
+/**
+ * An in-process Medic for each test of the file, stopped after it: `const start = medicPerTest();` at the
+ * top, then `const m = await start(dir, yaml)` in a test.
+ */
+export function medicPerTest(): (dir: string, yaml: string) => Promise<Medic> {
+  let medic: Medic | null = null;
+  afterEach(async () => {
+    await medic?.stop();
+    medic = null;
+  });
+  return async (dir, yaml) => {
+    medic = await startMedic(dir, yaml);
+    return medic;
+  };
+}
+
+/** Waits until the incident is in `state`, and returns it. */
+export function incidentIn(m: Medic, id: string, state: IncidentState, ms = 10_000): Promise<Incident> {
+  return waitFor(
+    `incident ${id} ${state}`,
+    async () => {
+      const i = await m.store.getIncident(id);
+      return i?.state === state ? i : null;
+    },
+    ms,
+  );
 }

@@ -1,14 +1,9 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { DiagnosisPath } from '../src/daemon/diagnosis.js';
-import type { Medic } from '../src/daemon/index.js';
 import { freePort, tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
-afterEach(async () => {
-  await medic?.stop();
-  medic = null;
-});
+const start = medicPerTest();
 
 // A probe may report a dead service before the supervisor hears of the exit (a loaded machine, or a port
 // closed by the kernel before the parent is told). The first diagnosis then sees a live process and names no
@@ -16,7 +11,7 @@ afterEach(async () => {
 it('an unknown diagnosis is made again when the exit arrives after the failed probe', async () => {
   const dir = await tempDir();
   const port = await freePort(); // nothing listens: the probe fails while the process still runs
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   worker:
@@ -33,7 +28,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   const incident = await waitFor(
     'an incident for the failed probe',
     async () => (await m.store.listIncidents({ state: 'active' })).items[0],

@@ -1,15 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import type { Medic } from '../src/daemon/index.js';
+import { expect, it } from 'vitest';
 import { tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
-afterEach(async () => {
-  await medic?.stop();
-  medic = null;
-});
+const start = medicPerTest();
 
 // A file may say how its own lines are written: its `format` wins over the service's.
 it("a tailed file's own format is applied (JSON lines in a service whose other logs are text)", async () => {
@@ -19,7 +14,7 @@ it("a tailed file's own format is applied (JSON lines in a service whose other l
     log,
     `${JSON.stringify({ level: 'error', msg: 'payment declined', user: 7 })}\n${JSON.stringify({ level: 'info', msg: 'ok' })}\n`,
   );
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   app:
@@ -32,7 +27,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   const lines = await waitFor(
     'both lines stored',
     async () => {

@@ -1,15 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import type { Medic } from '../src/daemon/index.js';
+import { expect, it } from 'vitest';
 import { tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
-afterEach(async () => {
-  await medic?.stop();
-  medic = null;
-});
+const start = medicPerTest();
 
 // A ladder: restart first; when a restart did not heal (the app dies on every start while its cache file is
 // corrupt), the next rung (`after: restart-app`) clears the cache and restarts, in place of a second restart.
@@ -22,7 +17,7 @@ it('when.after: the next rung runs once the first playbook failed on the inciden
     catch (e) { console.error('cannot load cache: ' + e.message); process.exit(1); }
     setInterval(() => {}, 1000);`;
   const clear = `require('node:fs').rmSync(${JSON.stringify(cache)}, { force: true })`;
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   app:
@@ -46,7 +41,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   await waitFor('app healthy', () => m.health.get('app') === 'healthy', 10_000);
   await writeFile(cache, '{"warm": tru'); // corrupt: every start now dies
   process.kill(m.supervisor.pid('app')!, 'SIGKILL');

@@ -1,15 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import type { Medic } from '../src/daemon/index.js';
+import { expect, it } from 'vitest';
 import { tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
-afterEach(async () => {
-  await medic?.stop();
-  medic = null;
-});
+const start = medicPerTest();
 
 // A log or metric condition holds the service degraded through the telemetry check. Its health changes must
 // reach the bus and the incident as a probe's do: an incident a new error pattern opened, with no playbook
@@ -28,7 +23,7 @@ it('a pattern finding degrades the service, and its incident resolves when the w
         console.error('ERROR payment gateway refused the charge: connection reset');
       }
     }, 50);`;
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   worker:
@@ -42,7 +37,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   const changes: string[] = [];
   m.bus.on('health', (c) => {
     if (c.service === 'worker') changes.push(`${c.from}>${c.to}`);

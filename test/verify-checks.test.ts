@@ -1,26 +1,23 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import type { Medic } from '../src/daemon/index.js';
 import { freePort, tempDir, waitFor } from './helpers.js';
-import { startMedic } from './incidents-helpers.js';
+import { incidentIn, medicPerTest } from './incidents-helpers.js';
 
-let medic: Medic | null = null;
+const start = medicPerTest();
 let backend: Server | null = null;
 afterEach(async () => {
-  await medic?.stop();
-  medic = null;
   await new Promise((r) => (backend ? backend.close(r) : r(null)));
   backend = null;
 });
 
 // `verify.checks` names what a playbook must bring back. Here a restart heals the process and its port while
-// the service's backend is still away: the heal counts as verified, and the incident stays open until the
-// last check passes, then resolves on its own.
+// the service's backend is still away: the heal counts as verified, a human is asked about the rest, and the
+// incident resolves on its own once the last check passes.
 it('verify.checks: verified on the named checks while another fails: escalated; resolved when every check passes', async () => {
   const dir = await tempDir();
   const [port, backendPort] = [await freePort(), await freePort()];
   const listen = `require('node:net').createServer(() => {}).listen(${port}, '127.0.0.1'); setInterval(() => {}, 1000);`;
-  medic = await startMedic(
+  const m = await start(
     dir,
     `services:
   worker:
@@ -47,7 +44,6 @@ server: { port: 0 }
 store: { dir: ./data }
 `,
   );
-  const m = medic;
   const state = (c: string) => m.health.checks('worker').find((x) => x.name === c)?.state;
   await waitFor('port up, backend down', () => state('port') === 'up' && state('backend') === 'down', 10_000);
   const incident = await waitFor(
@@ -67,10 +63,7 @@ store: { dir: ./data }
   expect(m.supervisor.pid('worker')).not.toBe(pid);
   // The playbook did its part, but the service still fails: a human is asked, and Medic stops acting on it
   // (a heal that "succeeds" every time must not loop).
-  const escalated = await waitFor('the escalation', async () => {
-    const i = await m.store.getIncident(incident.id);
-    return i?.state === 'escalated' ? i : null;
-  });
+  const escalated = await incidentIn(m, incident.id, 'escalated');
   expect(escalated.state).toBe('escalated');
   const notes = (await m.store.timeline(incident.id)).map((e) => e.message);
   expect(notes.some((n) => /restart-worker verified: worker\/port, worker\/running passing/.test(n))).toBe(
@@ -82,14 +75,7 @@ store: { dir: ./data }
 
   backend = createServer(() => {});
   await new Promise<void>((r) => backend!.listen(backendPort, '127.0.0.1', () => r()));
-  const resolved = await waitFor(
-    'the incident resolved once the backend is back',
-    async () => {
-      const i = await m.store.getIncident(incident.id);
-      return i?.state === 'resolved' ? i : null;
-    },
-    10_000,
-  );
+  const resolved = await incidentIn(m, incident.id, 'resolved', 10_000);
   expect(resolved.state).toBe('resolved');
   expect((await m.store.listActions({})).items).toHaveLength(1);
 });
