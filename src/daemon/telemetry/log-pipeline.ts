@@ -70,8 +70,11 @@ function messageParser(format: string): (text: string) => MessageAndLevel {
 interface Pending {
   delta: LogTemplateDelta;
   template: Template;
-  /** Lines per minute bucket. */
+  /** Lines per minute bucket, but for the bucket being counted (most lines of a batch share one minute). */
   buckets: Map<number, number>;
+  /** The bucket being counted (NaN: none yet) and its lines so far. */
+  bucket: number;
+  bucketCount: number;
 }
 
 /**
@@ -264,15 +267,15 @@ export class LogPipeline implements LogSink {
       // Stored times are when Medic received the line (retention, rates and novelty run on them); the
       // record's own time stays in its text.
       const at = item.at;
-      const m = this.miner.add(rec.message, at);
+      const template = this.miner.match(rec.message, at);
       const error: Classification | null = this.classifier.classify(item.text, rec.level ?? undefined);
-      const id = error ? `${m.template.id}~${error.category}` : m.template.id;
+      const id = error ? `${template.id}~${error.category}` : template.id;
       const isNew = !this.seen.has(id);
       if (isNew) this.seen.add(id);
       let p = pending.get(id);
       if (!p) {
         p = {
-          template: m.template,
+          template,
           delta: {
             service,
             templateId: id,
@@ -285,10 +288,12 @@ export class LogPipeline implements LogSink {
             examples: [],
           },
           buckets: new Map(),
+          bucket: Number.NaN,
+          bucketCount: 0,
         };
         pending.set(id, p);
       }
-      p.template = m.template;
+      p.template = template;
       const d = p.delta;
       d.count++;
       if (at < d.firstSeen) d.firstSeen = at;
@@ -296,7 +301,12 @@ export class LogPipeline implements LogSink {
       if ((isNew || error) && (d.examples as string[]).length < examplesMax)
         (d.examples as string[]).push(item.text);
       const bucket = Math.floor(at / 60_000) * 60_000;
-      p.buckets.set(bucket, (p.buckets.get(bucket) ?? 0) + 1);
+      if (bucket === p.bucket) p.bucketCount++;
+      else {
+        if (p.bucketCount > 0) p.buckets.set(p.bucket, (p.buckets.get(p.bucket) ?? 0) + p.bucketCount);
+        p.bucket = bucket;
+        p.bucketCount = 1;
+      }
       if (keepLines)
         lines.push({ service, at, templateId: id, level: rec.level, source: item.source, text: item.text });
       if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
@@ -305,7 +315,7 @@ export class LogPipeline implements LogSink {
         this.rateErrors++;
         const findings = this.novelty.observe({
           templateId: id,
-          template: this.textOf(m.template, error, id),
+          template: this.textOf(template, error, id),
           line: item.text,
           created: isNew,
           error,
@@ -314,7 +324,7 @@ export class LogPipeline implements LogSink {
       } else if (allTemplates) {
         for (const f of this.novelty.observe({
           templateId: id,
-          template: this.miner.text(m.template),
+          template: this.miner.text(template),
           line: item.text,
           created: isNew,
           error: null,
@@ -330,6 +340,7 @@ export class LogPipeline implements LogSink {
       p.delta.text = this.textOf(live, p.delta.category ? { category: p.delta.category } : null, id);
       templates.push(p.delta);
       this.stored.set(id, p.template);
+      if (p.bucketCount > 0) p.buckets.set(p.bucket, (p.buckets.get(p.bucket) ?? 0) + p.bucketCount);
       for (const [bucket, count] of p.buckets) counts.push({ service, templateId: id, bucket, count });
     }
     const merges: LogBatch['merges'] = [];

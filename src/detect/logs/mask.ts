@@ -87,6 +87,11 @@ function trailingNumber(token: string, start: number, end: number): string {
   return token.slice(start, j) + WILDCARD;
 }
 
+function allDigits(token: string): boolean {
+  for (let i = 0; i < token.length; i++) if (!isDigit(token.charCodeAt(i))) return false;
+  return token.length > 0;
+}
+
 export function hasDigit(token: string): boolean {
   for (let i = 0; i < token.length; i++) if (isDigit(token.charCodeAt(i))) return true;
   return false;
@@ -106,6 +111,8 @@ function maskQuoted(token: string): string | null {
 /** Masks one token; returns it unchanged when nothing in it looks variable. */
 export function maskToken(token: string): string {
   if (!hasDigit(token) && !token.includes('/')) return token;
+  // A bare number (a size, a counter): no whole-token pattern matches one, and it is all one variable word.
+  if (allDigits(token)) return WILDCARD;
   for (const { guard, re } of WHOLE_TOKEN) {
     if (guard(token) && re.test(token)) return keepEdges(token);
   }

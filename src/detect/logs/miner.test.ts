@@ -82,3 +82,30 @@ describe('canonicalTemplate', () => {
     expect(canonicalTemplate('port 8080')).toBe('port <*>');
   });
 });
+
+describe('TemplateMiner.match', () => {
+  it('mines exactly as add does, returning only the template', () => {
+    const lines = [
+      'Accepted password for root from 10.0.0.1 port 22 ssh2',
+      'Failed password for admin from 10.0.0.2 port 2222 ssh2',
+      'Accepted password for bob from 10.0.0.3 port 22 ssh2',
+      'Received block blk_-6952295868487656571 of size 67108864 from /10.251.73.220',
+      'Received block blk_38865049064139660 of size 3547 from /10.251.73.221',
+      'Invalid user eve from 10.0.0.9',
+      'Invalid user mallory from 10.0.0.10',
+      'Invalid user trent from 10.0.0.11',
+      'Invalid user peggy from 10.0.0.12',
+    ];
+    const a = new TemplateMiner();
+    const b = new TemplateMiner();
+    for (const [i, line] of lines.entries()) {
+      const viaAdd = a.add(line, i).template;
+      const viaMatch = b.match(line, i);
+      expect(viaMatch.id).toBe(viaAdd.id);
+      expect(b.text(viaMatch)).toBe(a.text(viaAdd));
+    }
+    expect(b.templates().map((t) => [t.id, t.count, b.text(t)])).toEqual(
+      a.templates().map((t) => [t.id, t.count, a.text(t)]),
+    );
+  });
+});

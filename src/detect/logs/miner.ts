@@ -78,6 +78,8 @@ export class TemplateMiner {
   /** Reused per line: nothing keeps them past `add` (the tree copies what it keeps). */
   private readonly raw: string[] = [];
   private readonly masked: string[] = [];
+  /** Whether the last `mineLine` started a new template. */
+  private created = false;
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
@@ -94,6 +96,19 @@ export class TemplateMiner {
 
   /** Mines one message (the content of a line, without its header). `at` is the line's time. */
   add(content: string, at = 0): MatchResult {
+    const member = this.mineLine(content, at);
+    return { template: member, params: this.params(member, this.raw), created: this.created };
+  }
+
+  /**
+   * `add` for callers that need only the template: the same mining, without collecting the line's values
+   * (the log pipeline's hot path).
+   */
+  match(content: string, at = 0): Template {
+    return this.mineLine(content, at);
+  }
+
+  private mineLine(content: string, at: number): Member {
     const raw = this.raw;
     raw.length = 0;
     tokenize(content, raw);
@@ -128,7 +143,7 @@ export class TemplateMiner {
     }
     const key = keyOf(family, (pos) => masked[pos] as string);
     let member = family.members.get(key);
-    const created = !member;
+    this.created = !member;
     if (!member) {
       member = this.create(cluster, family, masked, at);
       family.members.set(key, member);
@@ -136,7 +151,7 @@ export class TemplateMiner {
       member.count++;
       member.lastSeen = at;
     }
-    return { template: member, params: this.params(member, raw), created };
+    return member;
   }
 
   /** The template a (possibly merged) template now lives in. */

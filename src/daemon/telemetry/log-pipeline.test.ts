@@ -1,0 +1,45 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { serviceLogsSchema } from '../../config/schema/logs.js';
+import { SimulatedClock } from '../../core/index.js';
+import type { Store } from '../../store/index.js';
+import { type LogItem, LogPipeline } from './log-pipeline.js';
+
+function pipeline(): LogPipeline {
+  return new LogPipeline({
+    service: 'api',
+    config: serviceLogsSchema.parse({ format: 'text' }),
+    store: {} as Store,
+    clock: new SimulatedClock(0),
+    logger: pino({ level: 'silent' }),
+    onFinding: () => {},
+  });
+}
+
+describe('LogPipeline.mine', () => {
+  it('counts lines per template and minute, whatever order the minutes come in', () => {
+    const p = pipeline();
+    const at = [0, 1_000, 61_000, 2_000, 125_000, 125_500, 60_000, 3_000];
+    const items: LogItem[] = at.map((t, i) => ({
+      text: i % 2 === 0 ? `request ${i} served` : `cache ${i} warmed`,
+      at: t,
+      source: 'stdout',
+    }));
+    const batch = p.mine(items);
+    const counts = new Map<string, number>();
+    for (const c of batch.counts ?? []) {
+      const key = `${c.templateId}@${c.bucket}`;
+      expect(counts.has(key)).toBe(false);
+      counts.set(key, c.count);
+    }
+    const expected = new Map<string, number>();
+    const ids = batch.lines?.map((l) => l.templateId) ?? [];
+    at.forEach((t, i) => {
+      const key = `${ids[i]}@${Math.floor(t / 60_000) * 60_000}`;
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    });
+    expect(counts).toEqual(expected);
+    expect(new Set(ids).size).toBe(2);
+    expect(batch.templates.map((t) => t.count).sort()).toEqual([4, 4]);
+  });
+});
