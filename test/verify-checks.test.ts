@@ -69,7 +69,9 @@ store: { dir: ./data }
   expect(notes.some((n) => /restart-worker verified: worker\/port, worker\/running passing/.test(n))).toBe(
     true,
   );
-  expect(notes.some((n) => /but worker is still down: Medic stops acting on worker/.test(n))).toBe(true);
+  expect(notes.some((n) => /but worker still fails backend: Medic stops acting on worker/.test(n))).toBe(
+    true,
+  );
   expect((await m.store.getGuardState('worker'))?.escalated).toBe(true);
   expect((await m.store.listOutcomesBy({ service: 'worker' })).map((o) => o.success)).toEqual([true]);
 

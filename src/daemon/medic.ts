@@ -25,6 +25,7 @@ import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
 import type { Stage } from './stage.js';
 import { STAGES } from './stages.js';
+import { TELEMETRY_CHECK } from './telemetry/gate.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
 
 export interface MedicOptions {
@@ -155,6 +156,11 @@ export class Medic {
       config: () => this.loaded,
       health: (s) => this.health.get(s),
       checkState: (s, c) => this.health.checks(s).find((x) => x.name === c)?.state,
+      failingChecks: (s) =>
+        this.health
+          .checks(s)
+          .filter((x) => (x.state === 'down' || x.state === 'degraded') && x.name !== TELEMETRY_CHECK)
+          .map((x) => x.name),
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
       claim: (id) => this.replica.claim(id),

@@ -26,6 +26,9 @@ export interface EngineDeps {
   health(service: string): ServiceHealth;
   /** One check's state (for `verify.checks`); undefined when the service has no such check. */
   checkState?(service: string, check: string): CheckState | undefined;
+  /** The service's checks that are down or degraded now, but the telemetry pseudo-check (a log or metric
+   * episode outlives the heal that ends its cause). */
+  failingChecks?(service: string): string[];
   recheck(service: string): Promise<void>;
   verifyPollMs?: number;
   /** Claims the action for this replica before a step runs; false means another replica owns it. */

@@ -33,7 +33,7 @@ export class Outcomes {
    * asked, and Medic stops acting on the service until a healthy period or a human resets it: retrying a heal
    * that "succeeds" every time would loop. The incident resolves by itself if the service recovers.
    */
-  async partlyHealed(run: Run, reason: string): Promise<void> {
+  async partlyHealed(run: Run, reason: string, failing: readonly string[]): Promise<void> {
     const now = this.d.clock.now();
     await this.record(run, true);
     const prev = (await this.d.store.getGuardState(run.service)) ?? freshGuardState(run.service, now);
@@ -41,7 +41,7 @@ export class Outcomes {
     await this.d.incidents.note(run.incident.id, `${run.name} verified: ${reason}`);
     await this.escalate(
       run,
-      `${run.name} verified on its checks (${reason}), but ${run.service} is still ${this.d.health(run.service)}: Medic stops acting on ${run.service} until it is healthy or a human resets it`,
+      `${run.name} verified on its checks (${reason}), but ${run.service} still fails ${failing.join(', ')}: Medic stops acting on ${run.service} until it is healthy or a human resets it`,
     );
   }
 

@@ -166,9 +166,17 @@ export class StepRunner {
     }
     for (const a of applied) await this.d.journal.move(a.action.id, 'verified', v.reason);
     await this.captureGood(run, applied);
-    // With `verify.checks`, the named checks may pass while another check of the service still fails.
-    if (playbook.verify.checks && this.d.health(service) !== 'healthy')
-      return this.outcomes.partlyHealed(run, v.reason);
+    // With `verify.checks`, the named checks may pass while another check of the service still fails: judged
+    // on fresh results of its own checks.
+    if (playbook.verify.checks) {
+      await this.d.recheck(service);
+      const failing = this.d.failingChecks
+        ? this.d.failingChecks(service)
+        : this.d.health(service) === 'healthy'
+          ? []
+          : [this.d.health(service)];
+      if (failing.length > 0) return this.outcomes.partlyHealed(run, v.reason, failing);
+    }
     await this.outcomes.healed(run, v.reason);
   }
 

@@ -62,8 +62,8 @@ export class Supervisor {
   private readonly logs = new Map<string, string[]>();
   private readonly logLines: number;
   private readonly notes = new Map<string, string[]>();
-  /** Per service, the process group its last start made (the child leads it: detached). */
-  private readonly lastGroup = new Map<string, number>();
+  /** Per service, the process group its last start made (the child leads it: detached), and its start time. */
+  private readonly lastGroup = new Map<string, { pgid: number; startTime: number | null }>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.logLines = opts.logLines ?? 200;
@@ -119,7 +119,7 @@ export class Supervisor {
         // Ours: a copy of this command in this directory, or a process of the group the last start made (a
         // wrapper's child still draining after the wrapper exited).
         const copy = sameArgv(argv, run.command) && (await processCwd(pid)) === cwd;
-        const leftover = previousGroup !== undefined && processGroup(pid) === previousGroup;
+        const leftover = previousGroup !== undefined && isOfGroup(pid, started, previousGroup);
         if (!copy && !leftover) {
           notes.push(`port ${port} is held by pid ${pid} (${shown}), not a copy of ${service}: left alone`);
           continue;
@@ -217,7 +217,7 @@ export class Supervisor {
     let exited = () => {};
     const child: Child = { proc, pid, run, expected: false, exited: new Promise((r) => (exited = r)) };
     this.children.set(service, child);
-    this.lastGroup.set(service, pid);
+    this.lastGroup.set(service, { pgid: pid, startTime: processStartTime(pid) });
     const path = pidfilePath(this.opts.dataDir, service);
     writePidfile(path, { pid, argv: run.command });
 
@@ -256,4 +256,20 @@ export class Supervisor {
       this.opts.bus.emit('signal', { kind: 'log', service, at: this.opts.clock.now(), stream, line });
     });
   }
+}
+
+/**
+ * True when `pid` is a member of the group the last start made, and not of a later group that reuses its
+ * number: it started no earlier than that group's leader did, and the leader, if it still runs, is the same
+ * process (same start time).
+ */
+function isOfGroup(
+  pid: number,
+  started: number | null,
+  group: { pgid: number; startTime: number | null },
+): boolean {
+  if (group.startTime === null || started === null || processGroup(pid) !== group.pgid) return false;
+  if (started < group.startTime) return false;
+  const leader = processStartTime(group.pgid);
+  return leader === null || leader === group.startTime;
 }

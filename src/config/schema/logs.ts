@@ -48,7 +48,13 @@ export const logDockerSchema = z
 
 export const serviceLogsSchema = z.strictObject({
   files: z.array(logFileSchema).default([]),
-  docker: z.array(logDockerSchema).default([]),
+  docker: z
+    .array(logDockerSchema)
+    .default([])
+    // A container's position is stored under its name: two entries for one container would share it.
+    .refine((list) => new Set(list.map((d) => d.container)).size === list.length, {
+      message: 'a container may be listed once (choose its streams with stdout and stderr)',
+    }),
   /** Mine the supervised process's stdout and stderr. */
   stdout: z.boolean().default(true),
   /** Accept lines pushed to POST /api/ingest/logs for this service. */

@@ -98,7 +98,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     );
     const { src, records } = source(new SimulatedClock(), { continuation: null });
     await src.start();
-    await until('7 records', () => records.length >= 7);
+    await until('8 records', () => records.length >= 8);
     expect(records.map((r) => [r.stream, r.text, r.time - BASE * 1000])).toEqual([
       ['stdout', 'GET /a 200 3ms', 1123],
       ['stderr', 'WARN disk at 91%', 2500],
@@ -388,6 +388,27 @@ describe('Docker stream format', () => {
       { stream: 'stdout', payload: Buffer.from('2026-01-01T00:00:01Z plain text\n'), framed: false },
     ]);
     expect(wrong.isRaw).toBe(true);
+  });
+
+  it('keeps a daemon error frame (stream 3) out of the log, and stays framed after it', () => {
+    const error = Buffer.alloc(8 + 5);
+    error[0] = 3;
+    error.writeUInt32BE(5, 4);
+    error.write('oops\n', 8);
+    const d = new DockerDemuxer(false);
+    const frames = d.push(
+      Buffer.concat([frame('stdout', Buffer.from('a\n')), error, frame('stdout', Buffer.from('b\n'))]),
+    );
+    expect(frames.map((f) => [f.stream, f.payload.toString(), f.framed, f.system ?? false])).toEqual([
+      ['stdout', 'a\n', true, false],
+      ['stderr', 'oops\n', true, true],
+      ['stdout', 'b\n', true, false],
+    ]);
+    expect(d.isRaw).toBe(false);
+    // Once framed, a header that cannot be one is damage: dropped, never taken for a raw stream.
+    expect(d.push(Buffer.from('garbage that is no header\n'))).toEqual([]);
+    expect(d.isRaw).toBe(false);
+    expect(d.push(frame('stderr', Buffer.from('c\n'))).map((f) => f.payload.toString())).toEqual(['c\n']);
   });
 
   it('keeps a position in the store as dev = seconds, ino = nanoseconds, offset = count', () => {

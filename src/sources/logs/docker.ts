@@ -141,6 +141,8 @@ export interface DockerFrame {
   payload: Buffer;
   /** False for a raw (TTY) stream: the payload is a chunk cut anywhere, not one write of the container. */
   framed: boolean;
+  /** Stream 3: the daemon's own error about the log (a corrupt json-file entry), not a line of the container. */
+  system?: boolean;
 }
 
 /**
@@ -151,6 +153,8 @@ export interface DockerFrame {
  */
 export class DockerDemuxer {
   private buf: Buffer = Buffer.alloc(0);
+  /** A valid frame was seen: the stream is multiplexed, and only its first header may say it is raw. */
+  private framed = false;
 
   constructor(private raw: boolean) {}
 
@@ -165,14 +169,23 @@ export class DockerDemuxer {
     while (buf.length >= 8) {
       const type = buf[0] as number;
       const len = buf.readUInt32BE(4);
-      if (type > 2 || buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0 || len > MAX_FRAME) {
+      if (type > 3 || buf[1] !== 0 || buf[2] !== 0 || buf[3] !== 0 || len > MAX_FRAME) {
+        if (this.framed) {
+          // Framed so far: a bad header is damage, not a raw stream. What is left of this read is dropped
+          // (the connection's position stays at the last line delivered).
+          buf = Buffer.alloc(0);
+          break;
+        }
         this.raw = true;
         out.push({ stream: 'stdout', payload: buf, framed: false });
         buf = Buffer.alloc(0);
         break;
       }
       if (buf.length < 8 + len) break;
-      out.push({ stream: type === 2 ? 'stderr' : 'stdout', payload: buf.subarray(8, 8 + len), framed: true });
+      this.framed = true;
+      const payload = buf.subarray(8, 8 + len);
+      if (type === 3) out.push({ stream: 'stderr', payload, framed: true, system: true });
+      else out.push({ stream: type === 2 ? 'stderr' : 'stdout', payload, framed: true });
       buf = buf.subarray(8 + len);
     }
     // Keep a copy of the remainder only, so a large chunk is not held for a few bytes.
@@ -362,7 +375,13 @@ export class DockerLogSource {
 
   private async consume(demux: DockerDemuxer, chunk: Buffer): Promise<void> {
     for (const f of demux.push(chunk)) {
-      if (f.framed) this.frame(f.stream, f.payload);
+      if (f.system) {
+        // The daemon's error about its own log file (e.g. a corrupt json-file entry): said, not ingested.
+        this.opts.logger?.warn(
+          { container: this.opts.container, error: f.payload.toString('utf8').trim().slice(0, 500) },
+          'docker reports an error reading the container log',
+        );
+      } else if (f.framed) this.frame(f.stream, f.payload);
       else this.rawChunk(f.payload);
     }
     this.clock.clearTimeout(this.idleTimer);
