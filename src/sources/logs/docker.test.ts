@@ -168,6 +168,41 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     });
   });
 
+  it('reads a batch again when storing it failed on the idle flush, and loses nothing', async () => {
+    const c = dockerd.add('web');
+    c.log.push(
+      line('stderr', ts(1), 'Error: boom'),
+      line('stderr', ts(1, '000000100'), '    at handler (/app/server.js:10:5)'),
+    );
+    const clock = new SimulatedClock();
+    let failOnce = true;
+    const { src, records } = source(clock, {
+      idleFlushMs: 500,
+      retryMs: 1000,
+      onRecords: (r) => {
+        if (failOnce) {
+          failOnce = false;
+          throw new Error('disk full');
+        }
+        records.push(...r);
+      },
+    });
+    await src.start();
+    await until('the first connection', () => logRequests().length >= 1);
+    await new Promise((r) => setTimeout(r, 50)); // the trace waits for the idle flush
+    await clock.advance(500); // the flush; storing fails, the connection ends
+    await until('a reconnect is pending', () => !failOnce);
+    for (let i = 0; i < 10 && records.length === 0; i++) {
+      await clock.advance(1000);
+      await new Promise((r) => setTimeout(r, 20));
+      await clock.advance(500);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until('the trace stored', () => records.length >= 1);
+    expect(records.map((r) => r.text)).toEqual(['Error: boom\n    at handler (/app/server.js:10:5)']);
+    expect(logRequests().length).toBeGreaterThanOrEqual(2);
+  });
+
   it('resumes after a restart with `since` and repeats no line, even lines sharing a stamp', async () => {
     const c = dockerd.add('web');
     c.log.push(

@@ -387,7 +387,13 @@ export class DockerLogSource {
     this.clock.clearTimeout(this.idleTimer);
     if (this.joiner.pending()) {
       this.idleTimer = this.clock.setTimeout(() => {
-        void this.serial(() => this.flushJoined()).catch(() => undefined);
+        // Not stored: end this connection, so the reconnect reads the batch again from the stored position
+        // rather than going on past it.
+        void this.serial(() => this.flushJoined()).catch(() =>
+          (this.current as { destroy?: (err?: Error) => void } | null)?.destroy?.(
+            new Error('storing the log failed'),
+          ),
+        );
       }, this.opts.idleFlushMs ?? 500);
     }
     await this.deliver();
