@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processProbe } from './process.js';
-import { listPids, readStat } from './procfs.js';
+import { listPids, readComm, readStat } from './procfs.js';
 import { check, context } from './testing.fixture.js';
 
 const children: ChildProcess[] = [];
@@ -105,6 +105,9 @@ describe('process probe', () => {
 
   it('is degraded over max_rss_mb and max_cpu_percent', async () => {
     const idle = start('sleep', ['30']);
+    // Until the exec is done, the child is a fork of this process on its way to becoming `sleep`: its memory
+    // may read as nothing. Probe the sleeping process.
+    for (let i = 0; i < 100 && (await readComm(idle.pid)) !== 'sleep'; i++) await sleep(10);
     const fat = await processProbe.run(check({ process: { pid: idle.pid, max_rss_mb: 0.01 } }), context());
     expect(fat).toMatchObject({ ok: false, degraded: true });
     expect(fat.message).toMatch(/rss .* over 0.01 MB/);
