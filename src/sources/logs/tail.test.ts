@@ -56,6 +56,23 @@ describe('FileTailer', () => {
     await t.stop();
   });
 
+  it('reads every file when the log rotated twice between two polls (a slow reader)', async () => {
+    const file = join(dir, 'app.log');
+    writeFileSync(file, 'a1\n');
+    const got: string[] = [];
+    const t = tailer(file, got);
+    await t.poll();
+    appendFileSync(file, 'a2\n');
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, 'b1\nb2\n');
+    renameSync(file, `${file}.2`);
+    writeFileSync(file, 'c1\n');
+    await t.poll();
+    expect(got).toEqual(['a1', 'a2', 'b1', 'b2', 'c1']);
+    expect(t.stats.rotations).toBe(2);
+    await t.stop();
+  });
+
   it('starts again at 0 after a truncation (copytruncate)', async () => {
     const file = join(dir, 'app.log');
     writeFileSync(file, 'old line one\nold line two\n');

@@ -73,6 +73,8 @@ export class FileTailer {
   private resume: TailPosition | null;
   /** Files rotated away after the one being finished, while nobody was tailing: read them in order next. */
   private backlog: { dev: number; ino: number }[] = [];
+  /** The files this tailer finished (dev:ino), newest last: a rotated file is never read twice. */
+  private readonly finished: string[] = [];
   private readonly buf: Buffer;
 
   constructor(private readonly opts: TailOptions) {
@@ -139,6 +141,18 @@ export class FileTailer {
         await this.deliver([this.joiner.flush()]);
         closeSync(cur.fd);
         this.stats.rotations++;
+        // It may have rotated more than once since the last look (a slow store held the reads back): the
+        // files rotated away after this one are read, in order, before the live one.
+        this.finished.push(`${cur.dev}:${cur.ino}`);
+        if (this.finished.length > 64) this.finished.shift();
+        if (this.backlog.length === 0) {
+          const done = findByInode(this.opts.path, { dev: cur.dev, ino: cur.ino, offset: 0 });
+          // Files finished already are left out: mtimes in one millisecond do not order them.
+          if (done)
+            this.backlog = rotatedAfter(this.opts.path, done, st).filter(
+              (f) => !this.finished.includes(`${f.dev}:${f.ino}`),
+            );
+        }
         this.cur = this.openAt(this.nextBacklog() ?? this.opts.path, 0);
         if (!this.cur) return;
         continue;
@@ -260,7 +274,8 @@ const COMPRESSED = /\.(gz|bz2|xz|zst|lz4|zip)$/;
 
 /**
  * Rotated files (same directory, name starting with the log's) written after `done`, oldest first by
- * modification time, leaving out `done` itself and the live file: what rotated away while Medic was down.
+ * modification time, leaving out `done` itself and the live file: what rotated away while Medic was down, or
+ * between two looks at a busy log.
  */
 function rotatedAfter(path: string, done: string, live: Stats | null): { dev: number; ino: number }[] {
   const doneSt = statOrNull(done);
