@@ -93,7 +93,7 @@ ${demo('api', apiPort, dbPort, 'db')}${demo('web', webPort, dbPort, 'api')}playb
   restart-web:
     when: { service: web, kind: down }
     steps: [{ restart: {} }]
-correlation: { release_after: 3s }
+correlation: { release_after: 8s } # a loaded CI machine: time for api to see db back
 notifiers:
   - slack: { url: "${slack.url}/hooks/T0/B0/secret" }
     link_base: "http://medic.test:7070"
