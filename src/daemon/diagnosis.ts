@@ -1,16 +1,8 @@
 import type { LlmConfig, MedicConfig } from '../config/index.js';
-import { checkName } from '../config/index.js';
 import type { Clock, Diagnosis, Finding, Incident, ServiceHealth } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { HealthChange } from '../detect/index.js';
-import {
-  type DependencyState,
-  type DiagnoseResult,
-  diagnose,
-  type EvidenceBundle,
-  LlmDiagnoser,
-  type PlaybookMap,
-} from '../diagnose/index.js';
+import { type DiagnoseResult, diagnose, LlmDiagnoser, type PlaybookMap } from '../diagnose/index.js';
 import {
   CoOccurrenceLearner,
   type CorrelationDecision,
@@ -20,6 +12,7 @@ import {
   type IncidentView,
   type TopologySuggestion,
 } from '../incidents/index.js';
+import { gatherEvidence } from './evidence.js';
 import type { Medic } from './medic.js';
 
 /** What the finding path needs of the daemon: a narrow slice of Medic, so tests can drive it too. */
@@ -182,7 +175,7 @@ export class DiagnosisPath {
   /** Rules (and the model, when configured and the rules are unsure) on the evidence at hand. */
   async diagnoseFinding(f: Finding, incident: Incident): Promise<DiagnoseResult> {
     const cfg = this.medic.config().config;
-    const bundle = await this.evidence(f, incident);
+    const bundle = await gatherEvidence(this.medic, f, incident);
     const llm = this.llmDiagnoser(cfg.llm);
     const timeline = await this.medic.store.timeline(incident.id);
     // Playbooks that may act on this service widen the list the model may pick from ('*' is no cause).
@@ -299,60 +292,6 @@ export class DiagnosisPath {
     await this.diagnoseAndHeal({ ...f, at: this.clock.now() }, incident);
   }
 
-  private async evidence(f: Finding, incident: Incident): Promise<EvidenceBundle> {
-    const { store, supervisor, health } = this.medic;
-    const cfg = this.medic.config().config;
-    const svc = cfg.services[f.service];
-    const now = this.clock.now();
-    const findings = await store.listFindings({ incidentId: incident.id, limit: 100 });
-    const mine = findings.filter((x) => x.service === f.service).reverse();
-    const exits = mine
-      .filter((x) => 'code' in x.evidence || 'signal' in x.evidence)
-      .map((x) => ({
-        at: x.at,
-        code: typeof x.evidence['code'] === 'number' ? x.evidence['code'] : null,
-        signal: typeof x.evidence['signal'] === 'string' ? x.evidence['signal'] : null,
-      }));
-    const probes = (
-      await Promise.all(
-        (svc?.checks ?? []).map((c, i) => store.probeHistory(f.service, checkName(c, i), now - 600_000, 20)),
-      )
-    )
-      .flat()
-      .map((p) => ({
-        check: p.check,
-        at: p.at,
-        ok: p.result.ok,
-        latencyMs: p.result.latencyMs,
-        message: p.result.message,
-      }));
-    const lastLogs = Array.isArray(f.evidence['lastLogs']) ? (f.evidence['lastLogs'] as unknown[]) : [];
-    const lines = [...(svc?.run ? supervisor.recentLogs(f.service) : []), ...lastLogs.map(String)];
-    const logs = [...new Set(lines)].slice(-100).map((line) => ({ at: now, line }));
-    const latest = await store.latestProbes();
-    const dependencies: DependencyState[] = (svc?.depends_on ?? []).map((dep) => {
-      const depCfg = cfg.services[dep];
-      const last = latest.filter((p) => p.service === dep && !p.result.ok).at(-1);
-      return {
-        service: dep,
-        healthy: !FAILING.includes(health.get(dep)),
-        message: last?.result.message,
-        addresses: (depCfg?.checks ?? []).flatMap(addressesOf),
-        role: depCfg?.role,
-      };
-    });
-    return {
-      service: f.service,
-      at: now,
-      findings: mine,
-      exits,
-      processAlive: svc?.run ? supervisor.pid(f.service) !== null : null,
-      probes,
-      logs,
-      dependencies,
-    };
-  }
-
   private llmDiagnoser(cfg: LlmConfig | undefined): LlmDiagnoser | null {
     if (!cfg) return null;
     const key = JSON.stringify(cfg);
@@ -459,17 +398,4 @@ export function playbookMap(config: MedicConfig): PlaybookMap {
     }
   }
   return out;
-}
-
-/** How a service is reached, to recognise it in another service's errors (host:port, URL host). */
-function addressesOf(check: MedicConfig['services'][string]['checks'][number]): string[] {
-  if (check.tcp) return [`${check.tcp.host}:${check.tcp.port}`, `:${check.tcp.port}`];
-  if (check.http) {
-    try {
-      return [new URL(check.http.url).host];
-    } catch {
-      return [];
-    }
-  }
-  return [];
 }

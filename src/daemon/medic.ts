@@ -40,6 +40,11 @@ export interface MedicOptions {
   verifyPollMs?: number;
   /** Overrides `store.dir` of the config. */
   dataDir?: string;
+  /**
+   * This Medic runs a drill: faults are injected on purpose, so heal outcomes are recorded as drills and
+   * kept out of what the learner learns.
+   */
+  drill?: boolean;
 }
 
 export interface ServiceStatus {
@@ -163,6 +168,7 @@ export class Medic {
           .map((x) => x.name),
       recheck: (s) => this.recheck(s),
       verifyPollMs: opts.verifyPollMs,
+      drill: opts.drill === true,
       claim: (id) => this.replica.claim(id),
       claimRun: (ids) => this.replica.claimRun(ids),
       backups: new Backups({ dataDir: dataDirOf(loaded, opts), clock: this.clock }),

@@ -43,6 +43,8 @@ export interface EngineDeps {
   backups?: Backups;
   /** Sends `notify` steps and escalations with a route; absent: notify steps fail, escalations use the bus. */
   notify?: (msg: NotifyMessage) => Promise<void>;
+  /** A drill's engine: outcomes are recorded as drills, which the learner does not learn from. */
+  drill?: boolean;
   /** The learner; default: one over the store with `policy.learning`. */
   learner?: Learner;
 }
