@@ -31,6 +31,8 @@ const run = (over: Partial<DrillRun>): DrillRun => ({
   // A healed-outcome fault is ok exactly when it healed.
   ok: over.ok ?? over.healed ?? true,
   root_cause: 'api',
+  cause: 'process_crashed',
+  cause_expected: ['process_crashed'],
   root_cause_ok: true,
   mttd_ms: 10,
   mttr_ms: 1000,

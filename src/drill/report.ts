@@ -27,7 +27,14 @@ export interface DrillRun {
   ok: boolean;
   /** The service the run's incidents name as root cause (null when they disagree or name none). */
   root_cause: string | null;
-  /** Every incident of the run names the service the fault was injected into as its root cause. */
+  /** The cause diagnosed for the service at fault (`unknown`: no rule matched; null: never diagnosed). */
+  cause: string | null;
+  /** The causes a right diagnosis of this fault names (the fault's `expectCause`). */
+  cause_expected: string[];
+  /**
+   * Every incident of the run names the service the fault was injected into as its root cause, and the cause
+   * diagnosed for that service is one the fault expects.
+   */
   root_cause_ok: boolean;
   mttd_ms: number | null;
   mttr_ms: number | null;
@@ -65,6 +72,8 @@ export interface FaultReport {
   healed: boolean;
   ok: boolean;
   root_cause_ok: boolean;
+  /** The causes diagnosed for the service at fault, over the runs (null: a run never diagnosed it). */
+  causes: (string | null)[];
   mttd_ms: { median: number | null; worst: number | null };
   mttr_ms: { median: number | null; worst: number | null };
   actions: number;
@@ -124,6 +133,7 @@ export function faultReport(
     healed: every(s.healed),
     ok: every(s.ok),
     root_cause_ok: every(s.root_cause_ok),
+    causes: [...new Set(runs.map((r) => r.cause))],
     mttd_ms: { median: s.mttd_median_ms, worst: s.mttd_worst_ms },
     mttr_ms: { median: s.mttr_median_ms, worst: s.mttr_worst_ms },
     actions: s.actions,
@@ -148,6 +158,7 @@ export const TABLE_HEADERS = [
   'HEALED',
   'OK',
   'ROOT CAUSE OK',
+  'CAUSE',
   'MTTD median',
   'MTTD worst',
   'MTTR median',
@@ -172,6 +183,7 @@ export function tableRow(r: FaultReport): (string | number)[] {
       '-',
       '-',
       '-',
+      '-',
       `skipped: ${r.skipped}`,
     ];
   const s = summarize(r.fault, r.results);
@@ -183,6 +195,7 @@ export function tableRow(r: FaultReport): (string | number)[] {
     ratio(s.healed, s.runs),
     ratio(s.ok, s.runs),
     ratio(s.root_cause_ok, s.runs),
+    r.causes.map((c) => c ?? 'none').join(' ') || '-',
     ms(s.mttd_median_ms),
     ms(s.mttd_worst_ms),
     ms(s.mttr_median_ms),

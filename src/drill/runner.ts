@@ -1,6 +1,7 @@
 import type { Action } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
+import { causeOk, diagnosedCause } from './cause.js';
 import type { Fault, FaultTarget } from './faults/index.js';
 import { type DrillRun, type FaultReport, faultReport } from './report.js';
 import { missingNeed, targetEnv, targetService } from './target.js';
@@ -24,8 +25,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Injects a fault into a running Medic's service, N times, and measures what Medic did across the whole
  * system: time to the first finding (MTTD), time until every incident the fault caused resolved and every
- * service is healthy (MTTR), the root cause the incidents name, and the actions taken (collateral: on a
- * service that was not at fault). Between runs it waits until everything is healthy.
+ * service is healthy (MTTR), the root cause the incidents name (service, and the cause diagnosed for it), and
+ * the actions taken (collateral: on a service that was not at fault). Between runs it waits until everything is healthy.
  */
 export async function runDrill(medic: Medic, fault: Fault, opts: DrillOptions): Promise<DrillRun[]> {
   const service = targetService(medic.config(), fault, opts.service);
@@ -204,7 +205,9 @@ async function oneRun(
       .note(id, `drill: ${fault.name} (run ${run}) was injected into ${service}`, { drill: fault.name, run })
       .catch(() => {});
   }
-  const causes = [...new Set(named)];
+  const roots = [...new Set(named)];
+  const rootServiceOk = named.length > 0 && named.every((n) => n === service);
+  const cause = await diagnosedCause(medic.store, ids, service);
   const acted = [...actions.values()].filter((a) => a.createdAt >= t0);
   const restartStarts = acted
     .filter((a) => a.kind === 'restart' && a.service === service && a.state !== 'skipped')
@@ -234,8 +237,10 @@ async function oneRun(
     restart_gaps_ms: restartStarts.slice(1).map((t, i) => t - restartStarts[i]!),
     cap,
     ok,
-    root_cause: causes.length === 1 ? (causes[0] ?? null) : null,
-    root_cause_ok: named.length > 0 && named.every((n) => n === service),
+    root_cause: roots.length === 1 ? (roots[0] ?? null) : null,
+    cause,
+    cause_expected: [...fault.expectCause],
+    root_cause_ok: rootServiceOk && causeOk(fault, cause),
     mttd_ms: firstSeen === null ? null : firstSeen.at - t0,
     mttr_ms: healed && healedAt !== null ? healedAt - t0 : null,
     actions: acted.length,

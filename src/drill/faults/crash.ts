@@ -3,6 +3,7 @@ import { type Fault, signal } from './fault.js';
 export const crashFault: Fault = {
   name: 'crash',
   description: 'SIGKILL the service process',
+  expectCause: ['process_crashed'],
   async inject(t) {
     signal(t.pid, 'SIGKILL');
   },

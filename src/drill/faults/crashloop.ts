@@ -13,6 +13,7 @@ export const crashloopFault: Fault = {
   description: 'corrupt the service cache and SIGKILL it: every start dies until the cache is cleared',
   needs: ['DATA_DIR'],
   outcome: 'healed-or-escalated',
+  expectCause: ['process_crashed'],
   async inject(t) {
     await writeText(path.join(pathVar(t, 'crashloop', 'DATA_DIR'), 'cache.json'), '{"entries": {"a": tru');
     signal(t.pid, 'SIGKILL');

@@ -9,6 +9,7 @@ export const errorBurstFault: Fault = {
   needs: ['url'],
   // Seen properly as a spike of an error log template (or of the error rate), not only as a failed probe.
   expect: ['pattern', 'anomaly'],
+  expectCause: ['error_burst'],
   async inject(t) {
     await faultSwitch(t, 'error-burst', 'errors', { count: ERRORS });
   },

@@ -43,6 +43,11 @@ export interface Fault {
    * alone cannot): healed, or escalated within the cap.
    */
   readonly outcome?: 'healed' | 'escalated' | 'healed-or-escalated';
+  /**
+   * The causes a right diagnosis of the root service names (src/diagnose/rules.ts), any one of them;
+   * `unknown` where no rule describes the fault, so that a wrong named cause still counts as wrong.
+   */
+  readonly expectCause: readonly string[];
   inject(t: FaultTarget): Promise<void>;
   /** Puts the target back as it was; safe to call after Medic healed it, and twice. */
   undo(t: FaultTarget): Promise<void>;

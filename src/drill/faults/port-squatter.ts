@@ -26,6 +26,7 @@ export const portSquatterFault: Fault = {
   description: 'SIGKILL the service and let another program take its port before it restarts',
   needs: ['url'],
   outcome: 'escalated',
+  expectCause: ['process_crashed'],
   async inject(t) {
     const url = new URL(urlOf(t, 'port-squatter'));
     const port = Number(url.port || 80);

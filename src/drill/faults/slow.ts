@@ -8,6 +8,9 @@ export const slowFault: Fault = {
   description: `turn on the service's latency switch: every answer ${DELAY_MS} ms late`,
   needs: ['url'],
   expect: ['degraded'],
+  // No rule names slowness (rules.ts has no latency cause): the honest diagnosis is `unknown`, and one that
+  // names a cause (hung, error_burst) is wrong.
+  expectCause: ['unknown'],
   async inject(t) {
     await faultSwitch(t, 'slow', 'slow', { ms: DELAY_MS });
   },

@@ -1,0 +1,30 @@
+import type { Store } from '../store/index.js';
+import type { Fault } from './faults/index.js';
+
+/**
+ * The cause Medic diagnosed for `service` in these incidents, as the timeline records it (kind `diagnosis`,
+ * data.service and data.cause): the first named cause, else `unknown` when every diagnosis named none, else
+ * null when the service was never diagnosed. A diagnosis is made again when the first named no cause and new
+ * evidence arrives, so the first named cause is the one the heal acted on.
+ */
+export async function diagnosedCause(
+  store: Pick<Store, 'timeline'>,
+  incidentIds: readonly string[],
+  service: string,
+): Promise<string | null> {
+  const causes: string[] = [];
+  for (const id of incidentIds) {
+    const entries = await store.timeline(id).catch(() => []);
+    for (const e of entries) {
+      if (e.kind !== 'diagnosis' || e.data['service'] !== service) continue;
+      const cause = e.data['cause'];
+      causes.push(typeof cause === 'string' ? cause : 'unknown');
+    }
+  }
+  return causes.find((c) => c !== 'unknown') ?? (causes.length > 0 ? 'unknown' : null);
+}
+
+/** Whether the cause is one a right diagnosis of the fault names. */
+export function causeOk(fault: Pick<Fault, 'expectCause'>, cause: string | null): boolean {
+  return cause !== null && fault.expectCause.includes(cause);
+}
