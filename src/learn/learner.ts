@@ -95,7 +95,8 @@ export class Learner {
   ) {}
 
   async assess(cause: string, playbook: string, base: number): Promise<Posterior> {
-    const outcomes = await this.store.listOutcomesBy({ cause, playbook, limit: HISTORY });
+    // Drill outcomes are left out: a game day's heals (and its failures on purpose) are not evidence.
+    const outcomes = await this.store.listOutcomesBy({ cause, playbook, limit: HISTORY, drill: false });
     return posterior(base, outcomes, this.clock.now(), this.policy());
   }
 

@@ -13,7 +13,7 @@ export class Outcomes {
   constructor(
     private readonly d: Pick<
       EngineDeps,
-      'store' | 'clock' | 'incidents' | 'bus' | 'notify' | 'logger' | 'config' | 'health'
+      'store' | 'clock' | 'incidents' | 'bus' | 'notify' | 'logger' | 'config' | 'health' | 'drill'
     >,
     private readonly signal: AbortSignal,
     private readonly retry: (service: string, delay: number, only: string) => void,
@@ -94,7 +94,11 @@ export class Outcomes {
     });
   }
 
-  /** What the learner reads: per cause and playbook, did it heal, and how long after the incident opened. */
+  /**
+   * What the learner reads: per cause and playbook, did it heal, and how long after the incident opened. A
+   * drill's outcome is marked so the learner leaves it out: faults injected on purpose say nothing about how
+   * a playbook does on real trouble.
+   */
   private async record(run: Run, success: boolean): Promise<void> {
     await this.d.store.recordOutcome({
       incidentId: run.incident.id,
@@ -104,6 +108,7 @@ export class Outcomes {
       success,
       healMs: success ? this.d.clock.now() - run.incident.openedAt : null,
       at: this.d.clock.now(),
+      ...(this.d.drill ? { drill: true } : {}),
     });
   }
 }

@@ -11,7 +11,6 @@ import type {
   Incident,
   IncidentState,
   JournalEntry,
-  Outcome,
   TimelineEntry,
   TimelineKind,
 } from '../core/index.js';
@@ -162,14 +161,14 @@ export class KyselyStore implements Store {
     return records.putGuardState(this.db, s);
   }
 
-  recordOutcome(o: Outcome): Promise<void> {
+  recordOutcome(o: T.StoredOutcome): Promise<void> {
     return records.recordOutcome(this.db, o);
   }
-  listOutcomes(filter: Page & { service?: string }): Promise<Outcome[]> {
+  listOutcomes(filter: Page & { service?: string }): Promise<T.StoredOutcome[]> {
     return records.listOutcomes(this.db, filter);
   }
 
-  listOutcomesBy(filter: T.OutcomeFilter): Promise<Outcome[]> {
+  listOutcomesBy(filter: T.OutcomeFilter): Promise<T.StoredOutcome[]> {
     return healing.listOutcomesBy(this.db, filter);
   }
 

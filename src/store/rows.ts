@@ -12,7 +12,6 @@ import type {
   Incident,
   IncidentState,
   JournalEntry,
-  Outcome,
   Severity,
   TimelineEntry,
   TimelineKind,
@@ -28,7 +27,7 @@ import type {
   OutcomesTable,
   ProbeResultsTable,
 } from './schema.js';
-import type { GuardState, ProbeRecord } from './store.js';
+import type { GuardState, ProbeRecord, StoredOutcome } from './store.js';
 
 export function toJson(value: Record<string, unknown> | undefined): string {
   return JSON.stringify(value ?? {});
@@ -208,7 +207,7 @@ export function rowToGuard(r: Selectable<GuardStateTable>): GuardState {
   };
 }
 
-export function outcomeToRow(o: Outcome): Omit<Selectable<OutcomesTable>, 'id'> {
+export function outcomeToRow(o: StoredOutcome): Omit<Selectable<OutcomesTable>, 'id'> {
   return {
     incident_id: o.incidentId,
     service: o.service,
@@ -217,10 +216,12 @@ export function outcomeToRow(o: Outcome): Omit<Selectable<OutcomesTable>, 'id'> 
     success: o.success ? 1 : 0,
     heal_ms: o.healMs,
     at: o.at,
+    drill: o.drill ? 1 : 0,
   };
 }
 
-export function rowToOutcome(r: Selectable<OutcomesTable>): Outcome {
+export function rowToOutcome(r: Selectable<OutcomesTable>): StoredOutcome {
+  const drill = num(r.drill) === 1;
   return {
     incidentId: r.incident_id,
     service: r.service,
@@ -229,6 +230,8 @@ export function rowToOutcome(r: Selectable<OutcomesTable>): Outcome {
     success: num(r.success) === 1,
     healMs: numOrNull(r.heal_ms),
     at: num(r.at),
+    // Only when set: an outcome of real trouble reads exactly as before the mark existed.
+    ...(drill ? { drill } : {}),
   };
 }
 

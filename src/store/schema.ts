@@ -110,6 +110,8 @@ export interface OutcomesTable {
   success: number;
   heal_ms: number | null;
   at: number;
+  /** 1: a drill caused it (migration 006); the learner leaves it out. */
+  drill: number;
 }
 
 export interface AuditLogTable {

@@ -103,6 +103,13 @@ export interface OutcomeFilter extends Page {
   playbook?: string;
   /** Outcomes at or after this time. */
   since?: number;
+  /** false: real trouble only (the learner's view); true: drills only; absent: both. */
+  drill?: boolean;
+}
+
+/** An outcome as stored: `drill` when a drill caused it (a fault injected on purpose). */
+export interface StoredOutcome extends Outcome {
+  drill?: boolean;
 }
 
 /**
@@ -187,11 +194,11 @@ export interface Store {
   getGuardState(service: string): Promise<GuardState | null>;
   putGuardState(s: GuardState): Promise<void>;
 
-  recordOutcome(o: Outcome): Promise<void>;
-  listOutcomes(filter: Page & { service?: string }): Promise<Outcome[]>;
+  recordOutcome(o: StoredOutcome): Promise<void>;
+  listOutcomes(filter: Page & { service?: string }): Promise<StoredOutcome[]>;
 
   /** Outcomes by cause, playbook and time (the learner's query); newest first. */
-  listOutcomesBy(filter: OutcomeFilter): Promise<Outcome[]>;
+  listOutcomesBy(filter: OutcomeFilter): Promise<StoredOutcome[]>;
 
   createSilence(s: Silence): Promise<void>;
   getSilence(id: string): Promise<Silence | null>;

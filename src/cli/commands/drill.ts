@@ -69,6 +69,7 @@ export function registerDrill(program: Command): void {
         dataDir,
         watch: false,
         logger: quietLogger(),
+        drill: true,
       });
       const service = opts.service ?? targetService(medic.config(), fault) ?? undefined;
       if (!service || !medic.config().config.services[service]?.run) {
@@ -89,7 +90,7 @@ export function registerDrill(program: Command): void {
             if (opts.json) console.log(JSON.stringify(r));
             else
               progress(
-                `run ${r.run}: detected=${r.detected} healed=${r.healed} escalated=${r.escalated} restarts=${r.restarts} ok=${r.ok} root_cause_ok=${r.root_cause_ok} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions} collateral=${r.collateral_actions}${r.note ? ` (${r.note})` : ''}`,
+                `run ${r.run}: detected=${r.detected} healed=${r.healed} escalated=${r.escalated} restarts=${r.restarts} ok=${r.ok} root_cause=${r.root_cause} cause=${r.cause} root_cause_ok=${r.root_cause_ok} mttd=${r.mttd_ms}ms mttr=${r.mttr_ms}ms actions=${r.actions} collateral=${r.collateral_actions}${r.note ? ` (${r.note})` : ''}`,
               );
           },
         });
@@ -116,6 +117,7 @@ async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
     configFile: opts.config,
     watch: false,
     logger: quietLogger(),
+    drill: true,
     ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
   });
   await medic.start();

@@ -81,5 +81,19 @@ export function healingContract(current: () => Store): void {
       expect(await store.listOutcomesBy({ cause: 'crash', since: T0 + 1 })).toHaveLength(2);
       expect(await store.listOutcomesBy({ playbook: 'restart', limit: 1 })).toHaveLength(1);
     });
+
+    it('keeps the drill mark apart: the learner can ask for real trouble only', async () => {
+      const base = { incidentId: null, service: 'api', cause: 'hung', playbook: 'restart', healMs: null };
+      await store.recordOutcome({ ...base, success: false, at: T0 });
+      await store.recordOutcome({ ...base, success: true, at: T0 + 1, drill: true });
+      const all = await store.listOutcomesBy({ cause: 'hung' });
+      expect(all.map((o) => [o.at, o.drill ?? false])).toEqual([
+        [T0 + 1, true],
+        [T0, false],
+      ]);
+      expect((await store.listOutcomesBy({ cause: 'hung', drill: false })).map((o) => o.at)).toEqual([T0]);
+      expect((await store.listOutcomesBy({ cause: 'hung', drill: true })).map((o) => o.at)).toEqual([T0 + 1]);
+      expect((await store.listOutcomes({ service: 'api' })).find((o) => o.at === T0 + 1)?.drill).toBe(true);
+    });
   });
 }

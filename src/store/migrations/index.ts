@@ -8,6 +8,7 @@ import * as m002 from './002_cluster.js';
 import * as m003 from './003_auth.js';
 import * as m004 from './004_healing.js';
 import * as m005 from './005_telemetry.js';
+import * as m006 from './006_outcome_drill.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '003_auth': m003,
   '004_healing': m004,
   '005_telemetry': m005,
+  '006_outcome_drill': m006,
 };
 
 export const migrationProvider: MigrationProvider = {

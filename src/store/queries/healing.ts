@@ -1,9 +1,8 @@
 /** Silences, the stop switch and the learner's outcome query (migration 004). */
-import type { Outcome } from '../../core/index.js';
 import { NotFoundError } from '../../core/index.js';
 import { rowToOutcome } from '../rows.js';
 import type { SilencesTable } from '../schema.js';
-import type { HealingSwitch, OutcomeFilter, Page, Silence, SilenceMatcher } from '../store.js';
+import type { HealingSwitch, OutcomeFilter, Page, Silence, SilenceMatcher, StoredOutcome } from '../store.js';
 import { type Db, paged } from './common.js';
 
 const GLOBAL = 'global';
@@ -21,12 +20,13 @@ function rowToSilence(r: SilencesTable): Silence {
   };
 }
 
-export async function listOutcomesBy(db: Db, filter: OutcomeFilter): Promise<Outcome[]> {
+export async function listOutcomesBy(db: Db, filter: OutcomeFilter): Promise<StoredOutcome[]> {
   let q = db.selectFrom('outcomes').selectAll();
   if (filter.service !== undefined) q = q.where('service', '=', filter.service);
   if (filter.cause !== undefined) q = q.where('cause', '=', filter.cause);
   if (filter.playbook !== undefined) q = q.where('playbook', '=', filter.playbook);
   if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+  if (filter.drill !== undefined) q = q.where('drill', '=', filter.drill ? 1 : 0);
   const rows = await paged(q.orderBy('at', 'desc').orderBy('id', 'desc'), filter).execute();
   return rows.map(rowToOutcome);
 }

@@ -1,7 +1,7 @@
 /** Findings, guard state and outcomes: plain rows with no lifecycle of their own. */
-import type { Finding, Outcome } from '../../core/index.js';
+import type { Finding } from '../../core/index.js';
 import { findingToRow, guardToRow, outcomeToRow, rowToFinding, rowToGuard, rowToOutcome } from '../rows.js';
-import type { GuardState, Page } from '../store.js';
+import type { GuardState, Page, StoredOutcome } from '../store.js';
 import { type Db, paged } from './common.js';
 
 export async function insertFinding(db: Db, f: Finding, incidentId: string | null): Promise<void> {
@@ -39,12 +39,12 @@ export async function putGuardState(db: Db, s: GuardState): Promise<void> {
     .execute();
 }
 
-export async function recordOutcome(db: Db, o: Outcome): Promise<void> {
+export async function recordOutcome(db: Db, o: StoredOutcome): Promise<void> {
   await db.insertInto('outcomes').values(outcomeToRow(o)).execute();
 }
 
 /** Newest first. */
-export async function listOutcomes(db: Db, filter: Page & { service?: string }): Promise<Outcome[]> {
+export async function listOutcomes(db: Db, filter: Page & { service?: string }): Promise<StoredOutcome[]> {
   let q = db.selectFrom('outcomes').selectAll();
   if (filter.service !== undefined) q = q.where('service', '=', filter.service);
   const rows = await paged(q.orderBy('at', 'desc').orderBy('id', 'desc'), filter).execute();

@@ -1,0 +1,97 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LoadedConfig, playbookSchema, policySchema } from '../config/index.js';
+import { Bus, type Incident, SimulatedClock } from '../core/index.js';
+import type { IncidentManager } from '../incidents/index.js';
+import { Learner } from '../learn/index.js';
+import { openSqliteStore, type SqliteStore } from '../store/index.js';
+import type { EngineDeps } from './deps.js';
+import { Outcomes } from './outcomes.js';
+import type { Run } from './run.js';
+
+const policy = policySchema.parse({});
+const T0 = Date.UTC(2026, 0, 1);
+
+const incident: Incident = {
+  id: 'inc_1',
+  service: 'api',
+  state: 'remediating',
+  title: 'api down',
+  severity: 'critical',
+  rootCause: 'api',
+  openedAt: T0,
+  updatedAt: T0,
+  resolvedAt: null,
+};
+
+const run: Run = {
+  id: 'run_1',
+  service: 'api',
+  name: 'restart-api',
+  playbook: playbookSchema.parse({ when: { service: 'api', kind: 'down' }, steps: [{ restart: {} }] }),
+  incident,
+  cause: 'hung',
+  confidence: 1,
+  vars: {} as Run['vars'],
+};
+
+/** The incident manager's part the outcomes touch: notes and transitions, which this test does not read. */
+const incidents = {
+  note: async () => {},
+  transition: async () => null,
+  onHealthy: async () => null,
+} as unknown as IncidentManager;
+
+describe('outcomes of a drill', () => {
+  const stores: SqliteStore[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+  });
+
+  async function setUp(drill: boolean) {
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    const clock = new SimulatedClock(T0);
+    const d: ConstructorParameters<typeof Outcomes>[0] = {
+      store,
+      clock,
+      incidents,
+      bus: new Bus(),
+      logger: pino({ level: 'silent' }),
+      config: () => ({ config: { policy } }) as unknown as LoadedConfig,
+      health: () => 'down',
+      drill,
+    } satisfies Partial<EngineDeps>;
+    const outcomes = new Outcomes(d, new AbortController().signal, () => {});
+    const learner = new Learner(store, clock, () => policy.learning);
+    return { store, clock, outcomes, learner };
+  }
+
+  it('are recorded with the drill mark and do not move the learner', async () => {
+    const { store, clock, outcomes, learner } = await setUp(true);
+    const before = (await learner.assess('hung', 'restart-api', 1)).confidence;
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1_000);
+      await outcomes.failed(run, 'verification failed', false);
+    }
+    await outcomes.healed(run, 'checks pass');
+    const stored = await store.listOutcomes({});
+    expect(stored).toHaveLength(6);
+    expect(stored.every((o) => o.drill === true)).toBe(true);
+    const after = await learner.assess('hung', 'restart-api', 1);
+    expect(after.attempts).toBe(0);
+    expect(after.confidence).toBe(before);
+  });
+
+  it('of real trouble do move it (the same failures, not a drill)', async () => {
+    const { store, clock, outcomes, learner } = await setUp(false);
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(1_000);
+      await outcomes.failed(run, 'verification failed', false);
+    }
+    expect((await store.listOutcomes({})).some((o) => o.drill)).toBe(false);
+    const after = await learner.assess('hung', 'restart-api', 1);
+    expect(after.attempts).toBe(3);
+    expect(after.confidence).toBeLessThan(policy.confidence_threshold ?? 0.85);
+  });
+});
