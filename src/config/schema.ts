@@ -30,9 +30,12 @@ export const configSchema = z
     services: z.record(name, serviceSchema).default({}),
     playbooks: z.record(name, playbookSchema).default({}),
     policy: policySchema.default(policySchema.parse({})),
-    notifiers: z
-      .array(notifierSchema)
-      .default([{ log: {}, events: ['incident.opened', 'incident.resolved', 'incident.escalated'] }]),
+    notifiers: z.array(notifierSchema).default([
+      {
+        log: {},
+        events: ['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping'],
+      },
+    ]),
     server: serverSchema.default(serverSchema.parse({})),
     store: storeSchema,
     ...diagnosisSections,

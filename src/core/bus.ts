@@ -11,6 +11,17 @@ export interface BusEvents {
   action: [Action];
   /** `route`: the notifier a playbook's `escalate.route` names; absent, every one subscribed. */
   escalation: [{ service: string; incidentId: string | null; reason: string; at: number; route?: string }];
+  /** A service flaps: its heals go on, delayed by `delayMs`; people are told once per incident. */
+  flapping: [
+    {
+      service: string;
+      incidentId: string;
+      reason: string;
+      changesLastHour: number;
+      delayMs: number;
+      at: number;
+    },
+  ];
   'config:reloaded': [{ file: string; at: number }];
   'config:rejected': [{ file: string; at: number; error: string }];
 }

@@ -1,6 +1,6 @@
 import type { LlmConfig, MedicConfig } from '../config/index.js';
 import type { Clock, Diagnosis, Finding, Incident, ServiceHealth } from '../core/index.js';
-import { errorMessage } from '../core/index.js';
+import { errorMessage, formatDuration } from '../core/index.js';
 import type { HealthChange } from '../detect/index.js';
 import { type DiagnoseResult, diagnose, LlmDiagnoser, type PlaybookMap } from '../diagnose/index.js';
 import {
@@ -9,11 +9,13 @@ import {
   type CorrelationView,
   Correlator,
   DependencyGraph,
+  type Flapping,
   type IncidentView,
   type TopologySuggestion,
 } from '../incidents/index.js';
 import { gatherEvidence } from './evidence.js';
 import type { Medic } from './medic.js';
+import { UpstreamWatch } from './upstream.js';
 
 /** What the finding path needs of the daemon: a narrow slice of Medic, so tests can drive it too. */
 type Host = Pick<
@@ -54,6 +56,9 @@ export class DiagnosisPath {
     { incidentId: string; at: number; known: boolean; sources: Set<string> }
   >();
   private readonly stopping = new AbortController();
+  private readonly upstream: UpstreamWatch;
+  /** Incidents (and service) already told about flapping: once each. */
+  private readonly flapTold = new Set<string>();
 
   /** The one finding path of a Medic (created on first use). */
   static of(medic: Host): DiagnosisPath {
@@ -67,6 +72,13 @@ export class DiagnosisPath {
 
   constructor(private readonly medic: Host) {
     this.correlator = this.makeCorrelator();
+    this.upstream = new UpstreamWatch({
+      clock: medic.clock,
+      graph: () => this.graph(),
+      failing: (s) => FAILING.includes(medic.health.get(s)),
+      suspect: (s) => medic.health.suspect(s),
+      runChecks: (s) => medic.runChecks(s),
+    });
     const learn = medic.config().config.correlation.learn;
     this.learner = new CoOccurrenceLearner({
       windowMs: learn.window,
@@ -80,6 +92,7 @@ export class DiagnosisPath {
     medic.bus.on('incident', ({ incident, change }) => {
       if (change === 'resolved' || change === 'suppressed') {
         this.view.delete(incident.id);
+        for (const key of this.flapTold) if (key.startsWith(`${incident.id}|`)) this.flapTold.delete(key);
         for (const [s] of this.waiting) if (!this.inActive(s)) this.waiting.delete(s);
       }
     });
@@ -97,7 +110,9 @@ export class DiagnosisPath {
     const d = correlator.decide(f);
     const { incident, duplicate } = await this.medic.incidents.record(d, f);
     this.applyToView(d, f, incident);
-    if (d.type === 'hold' || !incident || duplicate) return;
+    if (d.flapping) await this.onFlapping(f, incident, d.flapping);
+    if (incident.state === 'escalated' && !duplicate) await this.newFailureWhileEscalated(f, incident);
+    if (duplicate) return;
     if (!d.heal) {
       const already = this.waiting.has(f.service);
       this.waiting.set(f.service, f);
@@ -127,8 +142,9 @@ export class DiagnosisPath {
       });
     }
     const entry = this.diagnosed.get(f.service);
+    const delayMs = d.flapping ? flapDelay(this.medic.config().config, d.flapping) : 0;
     this.spawn(async () => {
-      const cause = await this.diagnoseAndHeal(f, incident);
+      const cause = await this.diagnoseAndHeal(f, incident, delayMs);
       if (cause && this.diagnosed.get(f.service) === entry && entry) entry.known = true;
     });
   }
@@ -137,10 +153,14 @@ export class DiagnosisPath {
    * A service's overall health changed: flapping count (`flapCounts`: false for the telemetry check's
    * episodes), incident resolution, the engine's guard timers.
    */
-  async onHealth(service: string, change: HealthChange, _at: number, flapCounts = true): Promise<void> {
+  async onHealth(service: string, change: HealthChange, at: number, flapCounts = true): Promise<void> {
     const into = FAILING.includes(change.to) && !FAILING.includes(change.from);
     const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
-    if (flapCounts && (into || outOf)) this.correlator.noteChange(service, this.clock.now());
+    // A change that follows from an upstream's trouble (the app fails while its cache is down, and recovers
+    // when the cache does) is the upstream's flapping, not the dependent's own.
+    const own = this.upstream.troubled(service, this.flapSettleMs(), true) === null;
+    this.upstream.note(service, FAILING.includes(change.to), at);
+    if (flapCounts && own && (into || outOf)) this.correlator.noteChange(service, this.clock.now());
     if (change.to === 'healthy') {
       this.waiting.delete(service);
       if (!this.medic.engine.busy(service)) {
@@ -202,8 +222,60 @@ export class DiagnosisPath {
     });
   }
 
+  /**
+   * Before a heal of `service` runs: an upstream in trouble it waits for (nearest first), or null. Suspect
+   * upstreams are probed once more first; one that recovered less than `release_after` ago still counts,
+   * since the dependent may not have seen it yet.
+   */
+  upstreamBlocking(service: string): Promise<string | null> {
+    return this.upstream.blocking(service, this.medic.config().config.correlation.release_after);
+  }
+
+  /**
+   * The service flaps: the incident says so and people are told once per incident; the heal still runs,
+   * delayed. A hold that stopped heals left services down with nobody told.
+   */
+  private async onFlapping(f: Finding, incident: Incident, flap: Flapping): Promise<void> {
+    const key = `${incident.id}|${f.service}`;
+    if (this.flapTold.has(key)) return;
+    this.flapTold.add(key);
+    const delay = flapDelay(this.medic.config().config, flap);
+    const reason = `${f.service} is flapping (${flap.changesLastHour} health changes in the last hour, limit ${flap.limit}): Medic keeps healing it, each heal delayed longer (now ${formatDuration(delay)})`;
+    await this.medic.incidents.note(incident.id, reason, { service: f.service, flapping: true, ...flap });
+    this.medic.bus.emit('flapping', {
+      service: f.service,
+      incidentId: incident.id,
+      reason,
+      changesLastHour: flap.changesLastHour,
+      delayMs: delay,
+      at: this.clock.now(),
+    });
+  }
+
+  /**
+   * A finding on an incident already handed to a human: a failure of a kind the incident has not seen
+   * (another check, another kind) is news for that human, so it is sent, not swallowed.
+   */
+  private async newFailureWhileEscalated(f: Finding, incident: Incident): Promise<void> {
+    const seen = await this.medic.store.listFindings({ incidentId: incident.id, limit: 200 });
+    const before = seen.filter(
+      (x) => x.id !== f.id && x.service === f.service && x.check === f.check && x.kind === f.kind,
+    );
+    if (before.length > 0) return;
+    this.medic.bus.emit('escalation', {
+      service: f.service,
+      incidentId: incident.id,
+      reason: `new failure while ${incident.service} waits for a human: ${f.summary}`,
+      at: this.clock.now(),
+    });
+  }
+
+  private flapSettleMs(): number {
+    return this.medic.config().config.correlation.release_after + FLAP_SETTLE_MS;
+  }
+
   /** Diagnoses the finding, records it, hands it to the engine; resolves with the cause named, if any. */
-  private async diagnoseAndHeal(f: Finding, incident: Incident): Promise<string | null> {
+  private async diagnoseAndHeal(f: Finding, incident: Incident, delayMs = 0): Promise<string | null> {
     let diagnosis: Diagnosis | undefined;
     let named: string | null = null;
     try {
@@ -245,10 +317,7 @@ export class DiagnosisPath {
     }
     if (this.stopping.signal.aborted) return named;
     // The engine takes an optional diagnosis (cause, confidence, evidence, playbooks) as its third argument.
-    const onFinding: (f: Finding, i: Incident, d?: Diagnosis) => void = this.medic.engine.onFinding.bind(
-      this.medic.engine,
-    );
-    onFinding(f, incident, diagnosis);
+    this.medic.engine.onFinding(f, incident, diagnosis, delayMs);
     return named;
   }
 
@@ -356,8 +425,7 @@ export class DiagnosisPath {
     return this.viewLoaded;
   }
 
-  private applyToView(d: CorrelationDecision, f: Finding, incident: Incident | null): void {
-    if (!incident || d.type === 'hold') return;
+  private applyToView(d: CorrelationDecision, f: Finding, incident: Incident): void {
     const prev = this.view.get(incident.id);
     const services = new Set([...(prev?.services ?? []), incident.service, f.service]);
     if (d.type === 'merge') {
@@ -385,6 +453,15 @@ export class DiagnosisPath {
       .finally(() => this.work.delete(p));
     this.work.add(p);
   }
+}
+
+/** How long after an upstream recovers its dependents' health changes are still its doing, past release_after. */
+const FLAP_SETTLE_MS = 60_000;
+
+/** The delay of a flapping service's heal: `correlation.flapping_backoff` per episode past the limit. */
+export function flapDelay(config: MedicConfig, flap: Flapping): number {
+  const { initial, factor, max } = config.correlation.flapping_backoff;
+  return Math.min(max, initial * factor ** (flap.over - 1));
 }
 
 /** cause → playbooks that declare it in `when.cause`, in config order. */

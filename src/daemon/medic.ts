@@ -23,6 +23,7 @@ import { DiagnosisPath } from './diagnosis.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
+import { EscalationReminders, reminderText } from './reminders.js';
 import type { Stage } from './stage.js';
 import { STAGES } from './stages.js';
 import { TELEMETRY_CHECK } from './telemetry/gate.js';
@@ -167,6 +168,7 @@ export class Medic {
           .filter((x) => (x.state === 'down' || x.state === 'degraded') && x.name !== TELEMETRY_CHECK)
           .map((x) => x.name),
       recheck: (s) => this.recheck(s),
+      upstreamBlocking: (s) => DiagnosisPath.of(this).upstreamBlocking(s),
       verifyPollMs: opts.verifyPollMs,
       drill: opts.drill === true,
       claim: (id) => this.replica.claim(id),
@@ -187,6 +189,7 @@ export class Medic {
       control: {
         isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
         restart: (s) => this.restartService(s),
+        running: (s) => this.supervisor.running(s),
         startNotes: (s) => this.supervisor.startNotes(s),
       },
     });
@@ -203,6 +206,26 @@ export class Medic {
     this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
     this.offs.push(this.bus.on('signal', (s) => this.onProcessSignal(s)));
     this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock, this.store));
+    const reminders = new EscalationReminders({
+      bus: this.bus,
+      clock: this.clock,
+      store: this.store,
+      everyMs: () => this.loaded.config.policy.remind_every,
+      send: async (incident, forMs) => {
+        await this.notifier.send({
+          event: 'incident.escalated',
+          at: this.clock.now(),
+          service: incident.service,
+          title: `${incident.service}: still needs a human`,
+          message: reminderText(incident, forMs),
+          incidentId: incident.id,
+          data: { severity: 'critical', reminder: true },
+        });
+      },
+      onError: (err) => this.logger.warn({ err }, 'escalation reminder failed'),
+    });
+    await reminders.start();
+    this.offs.push(() => reminders.stop());
     defineHealth(this.health, this.loaded.config);
     await this.store.audit({
       at: this.clock.now(),
@@ -331,6 +354,7 @@ export class Medic {
         await this.supervisor.start(name, s.run);
       } catch (err) {
         this.logger.error({ service: name, err: errorMessage(err) }, 'cannot start supervised service');
+        this.engine.onExit(name);
         void this.lanes.run(name, () =>
           this.handle(
             name,
@@ -407,6 +431,8 @@ export class Medic {
           this.health.reset(s.service, '');
           return;
         }
+        // Supervision first: whatever the incident's rails decide, the process is started again (keeper.ts).
+        this.engine.onExit(s.service);
         const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
         const evidence = {
           pid: s.pid,

@@ -55,13 +55,25 @@ export function subscribeNotifications(
         data: {
           severity: 'critical',
           did: steps,
-          waitingFor: `a human: fix ${e.service}; Medic acts on it again once it has stayed healthy, or at once after POST /api/services/${e.service}/reset`,
+          waitingFor: `a human: fix ${e.service}. Medic's playbooks act on it again once it has stayed healthy, or after POST /api/services/${e.service}/reset; a supervised process that exits is still started again, with a growing delay`,
         },
       });
     })();
   });
+  const offFlapping = bus.on('flapping', (e) => {
+    void router().send({
+      event: 'incident.flapping',
+      at: e.at,
+      service: e.service,
+      title: `${e.service}: flapping`,
+      message: e.reason,
+      incidentId: e.incidentId,
+      data: { severity: 'warning', changesLastHour: e.changesLastHour, delayMs: e.delayMs },
+    });
+  });
   return () => {
     offIncident();
     offEscalation();
+    offFlapping();
   };
 }

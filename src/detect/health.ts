@@ -58,6 +58,14 @@ export class HealthModel {
     }));
   }
 
+  /**
+   * True when any check of the service failed its last probe, even once: trouble not yet confirmed by
+   * `down_after`. A dependent's heal waits while an upstream is suspect.
+   */
+  suspect(service: string): boolean {
+    return [...(this.detectors.get(service)?.values() ?? [])].some((d) => d.suspect());
+  }
+
   /** Sets every check of the service but `keep` back to unknown (a new process starts from no evidence). */
   reset(service: string, keep: string): HealthChange | null {
     for (const d of this.detectors.get(service)?.values() ?? []) if (d.check !== keep) d.reset();

@@ -50,6 +50,11 @@ export class ThresholdDetector {
     return this.state;
   }
 
+  /** True when the last result failed or was out of bounds, even if too few in a row to change the state. */
+  suspect(): boolean {
+    return this.fails > 0 || this.slow > 0 || this.state === 'down' || this.state === 'degraded';
+  }
+
   observe(result: ProbeResult, at: number): ThresholdVerdict {
     const previous = this.state;
     if (result.ok) {

@@ -113,21 +113,26 @@ describe('Correlator', () => {
     expect(feed('db')).toMatchObject({ type: 'attach', duplicate: false });
   });
 
-  it('holds a flapping service back with a note, and lets it go once calm', async () => {
+  it('never holds a flapping service back: it heals, marked flapping, with a growing step', async () => {
     const { clock, feed, correlator } = setup(chain, { maxChangesPerHour: 4 });
-    expect(feed('db')).toMatchObject({ type: 'open' });
+    expect(feed('db')).toMatchObject({ type: 'open', flapping: null });
     for (let i = 0; i < 5; i++) {
       correlator.noteChange('db');
       await clock.advance(60_000);
     }
-    const held = feed('db');
-    expect(held).toMatchObject({ type: 'hold', incidentId: 'inc_1', changesLastHour: 5 });
-    expect(held.reason).toMatch(/db is flapping \(5 health changes in the last hour, limit 4\)/);
-    // Two changes left in the hour: at half the limit or below, the service counts as calm again.
-    await clock.advance(60 * 60_000 - 3 * 60_000);
-    expect(correlator.changesLastHour('db')).toBe(2);
+    const first = feed('db', { check: 'tcp' });
+    expect(first).toMatchObject({ type: 'attach', heal: true, rootCause: 'db' });
+    expect(first.flapping).toEqual({ changesLastHour: 5, limit: 4, over: 1, began: true });
+    for (let i = 0; i < 4; i++) correlator.noteChange('db');
+    await clock.advance(200_000);
+    const later = feed('db', { check: 'port' });
+    expect(later).toMatchObject({ heal: true });
+    expect(later.flapping).toEqual({ changesLastHour: 9, limit: 4, over: 3, began: false });
+    // An hour later the changes have aged out: calm again.
+    await clock.advance(60 * 60_000);
+    expect(correlator.changesLastHour('db')).toBe(0);
     expect(correlator.isFlapping('db')).toBe(false);
-    expect(feed('db', { check: 'tcp' })).toMatchObject({ type: 'attach' });
+    expect(feed('db', { check: 'http' })).toMatchObject({ flapping: null });
   });
 
   it('stays flapping while the rate is between half the limit and the limit', async () => {

@@ -21,12 +21,26 @@ export interface CorrelationView {
   isFailing(service: string): boolean;
 }
 
+/** The finding's service bounces up and down: heals go on, slowed down, and people are told. */
+export interface Flapping {
+  /** Its own health changes in the last hour (changes that followed from an upstream's trouble excluded). */
+  changesLastHour: number;
+  /** The limit (`correlation.max_changes_per_hour`). */
+  limit: number;
+  /** How far past the limit, in failure episodes (two changes each), at least 1: the heal's backoff step. */
+  over: number;
+  /** True when this finding is the first of the flapping spell (the moment to tell people). */
+  began: boolean;
+}
+
 interface DecisionBase {
   /** The service to heal first: the upstream-most failing dependency. */
   rootCause: string;
   /** True when this finding's own service is the root cause; false means "wait for the root's heal". */
   heal: boolean;
   reason: string;
+  /** Set while the finding's service flaps: the heal is delayed, never held back. */
+  flapping: Flapping | null;
 }
 
 export type CorrelationDecision =
@@ -45,21 +59,14 @@ export type CorrelationDecision =
       incidentId: string;
       /** Incidents folded into it: their findings move over, they end as `suppressed`. */
       absorbed: string[];
-    })
-  | {
-      type: 'hold';
-      /** The incident to write the note on, when the service already has one. */
-      incidentId: string | null;
-      changesLastHour: number;
-      reason: string;
-    };
+    });
 
 export interface CorrelatorOptions {
   /** Linked services' findings this close to an incident's last finding join it (default 5 min). */
   groupWindowMs?: number;
   /** The same service/check/kind within this window is a duplicate (default 2 min). */
   dedupeWindowMs?: number;
-  /** More health changes than this in an hour is flapping (default 6). */
+  /** More health changes than this in an hour is flapping: heals slow down (default 6). */
   maxChangesPerHour?: number;
 }
 
@@ -67,7 +74,7 @@ const HOUR = 3_600_000;
 
 /**
  * Decides where each finding belongs: a new incident, an existing one, or a merge of several, with the
- * upstream-most failing dependency as root cause; or holds it back when the service flaps. It only decides;
+ * upstream-most failing dependency as root cause, and whether the service flaps. It only decides;
  * the caller applies the decision to the store and tells the correlator nothing back except through the view.
  */
 export class Correlator {
@@ -109,20 +116,28 @@ export class Correlator {
     return this.flapping.has(service);
   }
 
+  /**
+   * The service's flapping state for a finding now, or null when it is calm. A flapping service is never
+   * held back (a hold would leave it down with nobody told): its heals wait longer, growing with each
+   * episode past the limit, as the kubelet's CrashLoopBackOff does.
+   */
+  flappingOf(service: string): Flapping | null {
+    const was = this.flapping.has(service);
+    if (!this.isFlapping(service)) return null;
+    const n = this.changesLastHour(service);
+    return {
+      changesLastHour: n,
+      limit: this.maxChanges,
+      over: Math.max(1, Math.ceil((n - this.maxChanges) / 2)),
+      began: !was,
+    };
+  }
+
   decide(f: Finding): CorrelationDecision {
     const now = this.clock.now();
     const incidents = this.view.activeIncidents();
     const own = incidents.find((i) => i.services.includes(f.service)) ?? null;
-
-    if (this.isFlapping(f.service)) {
-      const n = this.changesLastHour(f.service);
-      return {
-        type: 'hold',
-        incidentId: own?.id ?? null,
-        changesLastHour: n,
-        reason: `${f.service} is flapping (${n} health changes in the last hour, limit ${this.maxChanges}): held back, no heal`,
-      };
-    }
+    const flapping = this.flappingOf(f.service);
 
     const key = `${f.service}|${f.check}|${f.kind}`;
     const seen = this.lastSeen.get(key);
@@ -135,6 +150,7 @@ export class Correlator {
         rootChanged: false,
         rootCause: own.rootCause,
         heal: false,
+        flapping,
         reason: `duplicate of a ${f.kind} finding on ${f.service}/${f.check} ${Math.round((f.at - seen) / 1000)}s ago`,
       };
     }
@@ -156,6 +172,7 @@ export class Correlator {
         type: 'open',
         rootCause,
         heal,
+        flapping,
         reason: `new ${f.kind} finding on ${f.service}${upstream}`,
       };
     }
@@ -169,6 +186,7 @@ export class Correlator {
         absorbed: absorbed.map((i) => i.id),
         rootCause,
         heal,
+        flapping,
         reason: `${f.service} links ${related.map((i) => i.services.join('+')).join(' and ')}: one incident, root cause ${rootCause}`,
       };
     }
@@ -180,6 +198,7 @@ export class Correlator {
       rootChanged,
       rootCause,
       heal,
+      flapping,
       reason:
         target === own
           ? `another ${f.kind} finding on ${f.service}`
@@ -236,9 +255,8 @@ export class MemoryIncidentView implements CorrelationView {
     return this.incidents.get(id);
   }
 
-  /** Applies a decision; returns the incident the finding now belongs to (null when held). */
-  apply(d: CorrelationDecision, f: Finding): IncidentView | null {
-    if (d.type === 'hold') return d.incidentId ? (this.incidents.get(d.incidentId) ?? null) : null;
+  /** Applies a decision; returns the incident the finding now belongs to. */
+  apply(d: CorrelationDecision, f: Finding): IncidentView {
     if (d.type === 'open') {
       const inc: IncidentView = {
         id: this.ids(),

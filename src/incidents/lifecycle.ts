@@ -132,20 +132,14 @@ export class IncidentManager {
   }
 
   /**
-   * Applies a correlator decision to the store: opens, attaches, merges (absorbed incidents end suppressed,
-   * their findings move over), or records a held finding with a note. Returns the incident the finding now
-   * belongs to (null for a hold on a service with no incident) and whether it was opened by this call.
+   * Applies a correlator decision to the store: opens, attaches, or merges (absorbed incidents end suppressed,
+   * their findings move over). Returns the incident the finding now belongs to and whether it was opened by
+   * this call.
    */
   async record(
     d: CorrelationDecision,
     f: Finding,
-  ): Promise<{ incident: Incident | null; opened: boolean; duplicate: boolean }> {
-    if (d.type === 'hold') {
-      await this.store.insertFinding(f, d.incidentId);
-      if (d.incidentId) await this.note(d.incidentId, d.reason, { findingId: f.id, held: true });
-      const incident = d.incidentId ? await this.store.getIncident(d.incidentId) : null;
-      return { incident, opened: false, duplicate: false };
-    }
+  ): Promise<{ incident: Incident; opened: boolean; duplicate: boolean }> {
     if (d.type === 'open') {
       const candidate: Incident = {
         id: newId('inc'),

@@ -19,6 +19,7 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   'incident.opened': 'incident opened',
   'incident.resolved': 'incident resolved',
   'incident.escalated': 'needs a human',
+  'incident.flapping': 'flapping: heals slowed down',
   action: 'action taken',
 };
 

@@ -1,5 +1,10 @@
 /** What the notify stage tells people. Channels implement Notifier; the router decides who gets what. */
-export type NotificationEvent = 'incident.opened' | 'incident.resolved' | 'incident.escalated' | 'action';
+export type NotificationEvent =
+  | 'incident.opened'
+  | 'incident.resolved'
+  | 'incident.escalated'
+  | 'incident.flapping'
+  | 'action';
 
 export interface Notification {
   event: NotificationEvent;

@@ -2,6 +2,7 @@ import { errorMessage, newId } from '../core/index.js';
 import { explain, type Learner, type Posterior } from '../learn/index.js';
 import type { EngineDeps } from './deps.js';
 import { evaluateGuard, type GuardDecision } from './guard.js';
+import { KEEPALIVE } from './keeper.js';
 import { matchPlaybooks } from './playbooks.js';
 import {
   type Context,
@@ -25,7 +26,7 @@ export interface DecideHooks {
   /** Services other than `service` with a heal in flight, on any replica: the guard's concurrency rail. */
   inFlight(service: string): Promise<number>;
   escalate(run: Run, why: string): Promise<void>;
-  schedule(service: string, delay: number, only: string): void;
+  schedule(service: string, delay: number, only?: string): void;
   /** The stop switch or a silence refused the heal: decide again when it lifts. */
   block(service: string): void;
 }
@@ -35,9 +36,21 @@ export interface DecideHooks {
  * them by how well each did for that cause, the best is planned (a plan out of bounds is refused and
  * escalated), and the guard rules on it: run, ask a human, suggest, dry run, or not now.
  */
+/** A hold longer than this (or the backoff cap, if shorter) is a human's business: the incident escalates. */
+const HOLD_CAP_MS = 300_000;
+
+/** How often a heal waiting for an upstream looks again. */
+const UPSTREAM_RECHECK_MS = 1_000;
+
 export class Decider {
+  /** Waits already noted on their incident (incident|service|upstream): once each. */
+  private readonly waitNoted = new Set<string>();
+
   constructor(
-    private readonly d: Pick<EngineDeps, 'config' | 'store' | 'clock' | 'incidents' | 'journal'>,
+    private readonly d: Pick<
+      EngineDeps,
+      'config' | 'store' | 'clock' | 'incidents' | 'journal' | 'upstreamBlocking'
+    >,
     private readonly learner: Learner,
     private readonly hooks: DecideHooks,
   ) {}
@@ -60,6 +73,22 @@ export class Decider {
       limit: 1,
     });
     if (waiting.total > 0) return; // a human is already asked about this incident
+    // Whatever order the findings came in, a dependent is not healed for an upstream's fault: it is looked
+    // at again shortly, and heals by itself, or gets its own heal, once the upstream is well.
+    const upstream = await this.d.upstreamBlocking?.(service);
+    if (upstream) {
+      const key = `${incident.id}|${service}|${upstream}`;
+      if (!this.waitNoted.has(key)) {
+        this.waitNoted.add(key);
+        await this.d.incidents.note(
+          incident.id,
+          `${service} waits for ${upstream}, which it depends on and which is failing: no action on ${service} while it does`,
+          { service, upstream },
+        );
+      }
+      this.hooks.schedule(service, UPSTREAM_RECHECK_MS, only);
+      return;
+    }
     const cause = ctx.diagnosis?.cause ?? UNKNOWN_CAUSE;
     const base = baseConfidence(ctx);
     const failed = await this.failedOn(incident);
@@ -171,13 +200,26 @@ export class Decider {
     });
   }
 
-  /** A denial: noted on the incident; retried when it lifts by itself, or when the stop/silence lifts. */
+  /**
+   * A denial: noted on the incident; retried when it lifts by itself, or when the stop/silence lifts. A hold
+   * that will not lift within the backoff cap (an escalation, the stop switch, the rate limit, a long silence)
+   * changes how Medic acts, never whether anyone knows: the incident is handed to a human, once.
+   */
   async notRun(run: Run, decision: GuardDecision): Promise<void> {
     const now = this.d.clock.now();
     await this.d.incidents.note(run.incident.id, `playbook ${run.name} not run: ${decision.reason}`);
     if (decision.rail === 'stop_switch' || decision.rail === 'silence') this.hooks.block(run.service);
     if (decision.retryAt !== undefined)
       this.hooks.schedule(run.service, Math.max(0, decision.retryAt - now), run.name);
+    const cap = Math.min(this.d.config().config.policy.backoff.max, HOLD_CAP_MS);
+    const lifts = decision.retryAt !== undefined && decision.retryAt - now <= cap;
+    if (lifts || decision.rail === 'autonomy') return;
+    const current = await this.d.store.getIncident(run.incident.id);
+    if (!current || current.state === 'escalated' || current.state === 'resolved') return;
+    await this.hooks.escalate(
+      run,
+      `${run.service} is failing and Medic holds its heal (${decision.reason}); a human is needed, or the hold to lift`,
+    );
   }
 
   /** Every verdict is audited with the candidates and their confidence: why Medic did (or did not) act. */
@@ -216,7 +258,10 @@ export class Decider {
     return new Set(outcomes.filter((o) => o.incidentId === incident.id && !o.success).map((o) => o.playbook));
   }
 
-  /** Heals started on the service since `since` (other than `exceptRun`): the guard's rate limit. */
+  /**
+   * Heals started on the service since `since` (other than `exceptRun`): the guard's rate limit. Keepalive
+   * starts are supervision, not heals, and back off on their own.
+   */
   private async recentRuns(service: string, since: number, exceptRun?: string): Promise<number> {
     const { items } = await this.d.store.listActions({ service, since });
     return items.filter(
@@ -224,6 +269,7 @@ export class Decider {
         a.step === 0 &&
         !a.dryRun &&
         a.state !== 'skipped' &&
+        a.playbook !== KEEPALIVE &&
         (exceptRun === undefined || a.params['runId'] !== exceptRun),
     ).length;
   }

@@ -30,6 +30,11 @@ export interface EngineDeps {
    * episode outlives the heal that ends its cause). */
   failingChecks?(service: string): string[];
   recheck(service: string): Promise<void>;
+  /**
+   * An upstream of the service in trouble now, which its heal waits for (nearest first), or null. Absent:
+   * nothing waits.
+   */
+  upstreamBlocking?(service: string): Promise<string | null>;
   verifyPollMs?: number;
   /** Claims the action for this replica before a step runs; false means another replica owns it. */
   claim?(actionId: string): Promise<boolean>;

@@ -8,6 +8,7 @@ import { type BackupRecord, Backups } from './backups.js';
 import { Controls, type NewSilence } from './controls.js';
 import { Decider } from './decide.js';
 import type { EngineDeps } from './deps.js';
+import { Keeper } from './keeper.js';
 import { KnownGood } from './known-good.js';
 import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
@@ -44,6 +45,7 @@ export class RemediationEngine {
   private readonly approvals: Approvals;
   private readonly runner: StepRunner;
   private readonly decider: Decider;
+  private readonly keeper: Keeper;
   private readonly offIncident: () => void;
 
   constructor(private readonly d: EngineDeps) {
@@ -89,6 +91,10 @@ export class RemediationEngine {
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
     });
+    this.keeper = new Keeper(d, signal, {
+      pending: (service) => this.scheduler.busy(service) || this.scheduler.waiting(service),
+      track: (service, work) => this.scheduler.track(service, work),
+    });
     // A heal waiting for approval is moot once its incident ends: approving it later must not run it.
     this.offIncident = d.bus.on('incident', ({ incident, change }) => {
       if (change !== 'resolved' && change !== 'suppressed') return;
@@ -100,9 +106,9 @@ export class RemediationEngine {
 
   /**
    * A finding arrived for an incident, perhaps with a diagnosis: heal it if a playbook matches, once the
-   * shortest `for` of the candidates has held.
+   * shortest `for` of the candidates has held and at least `minDelayMs` passed (a flapping service's delay).
    */
-  onFinding(f: Finding, incident: Incident, diagnosis?: Diagnosis | null): void {
+  onFinding(f: Finding, incident: Incident, diagnosis?: Diagnosis | null, minDelayMs = 0): void {
     const prev = this.contexts.get(f.service);
     // A later finding without a diagnosis keeps the diagnosis already made for the service.
     this.contexts.set(f.service, { finding: f, diagnosis: diagnosis ?? prev?.diagnosis ?? null });
@@ -113,7 +119,20 @@ export class RemediationEngine {
       return;
     }
     const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
-    this.scheduler.schedule(f.service, Math.max(0, wait));
+    this.scheduler.schedule(f.service, Math.max(0, wait, minDelayMs));
+  }
+
+  /**
+   * A supervised process exited without being asked to (or could not start): whatever the playbooks'
+   * rails decide, it is started again with a capped backoff unless a heal starts it first (keeper.ts).
+   */
+  onExit(service: string): void {
+    this.keeper.onExit(service);
+  }
+
+  /** True while a heal of the service runs or is due: a playbook's, a retry after backoff, or a keepalive. */
+  healDue(service: string): boolean {
+    return this.scheduler.busy(service) || this.scheduler.waiting(service) || this.keeper.due(service);
   }
 
   /**
@@ -133,6 +152,7 @@ export class RemediationEngine {
       service,
       this.d.clock.setTimeout(() => {
         this.healthyTimers.delete(service);
+        this.keeper.reset(service);
         void this.resetGuard(service, 'medic', `healthy for ${formatDuration(window)}`);
       }, window),
     );
@@ -219,6 +239,7 @@ export class RemediationEngine {
     this.offIncident();
     this.stopping.abort();
     this.scheduler.clearTimers();
+    this.keeper.stop();
     for (const t of this.healthyTimers.values()) this.d.clock.clearTimeout(t);
     this.healthyTimers.clear();
     this.knownGood.stop();

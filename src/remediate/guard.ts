@@ -164,3 +164,25 @@ export function backoffDelay(policy: PolicyConfig, failures: number): number {
 export function freshGuardState(service: string, now: number): GuardState {
   return { service, failedHeals: 0, nextAllowedAt: 0, escalated: false, escalatedAt: null, updatedAt: now };
 }
+
+/** What a keepalive start is judged on: the rails a human sets, not the ones that count failed heals. */
+export type KeepaliveInput = Pick<
+  GuardInput,
+  'service' | 'autonomy' | 'policy' | 'now' | 'stop' | 'maintenance' | 'silence'
+>;
+
+/**
+ * The guard of a keepalive start (a supervised process that exited, started again): autonomy, the stop
+ * switch, maintenance windows, silences and dry run apply as to any heal. Escalation, backoff, the rate limit
+ * and confidence do not: they stop a service's playbooks, never its supervision (the keeper backs off itself).
+ */
+export function evaluateKeepalive(input: KeepaliveInput): GuardDecision {
+  const { autonomy, policy } = input;
+  if (autonomy !== 'auto')
+    return { verdict: 'deny', rail: 'autonomy', reason: `autonomy is ${autonomy}: no start without a human` };
+  const held = evaluateGuard({ ...input, playbook: 'keepalive', state: null, recentRuns: 0 });
+  if (held.rail === 'stop_switch' || held.rail === 'maintenance' || held.rail === 'silence') return held;
+  if (policy.dry_run)
+    return { verdict: 'dry_run', rail: 'dry_run', reason: 'dry run: planned and logged, nothing changed' };
+  return { verdict: 'run', rail: 'none', reason: 'keepalive' };
+}

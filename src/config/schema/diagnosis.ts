@@ -8,8 +8,22 @@ export const correlationSchema = z.strictObject({
   group_window: duration.default(300_000),
   /** The same service, check and kind within this window is a duplicate. */
   dedupe_window: duration.default(120_000),
-  /** More health changes than this per hour is flapping: findings are held back with a note, no heal. */
+  /**
+   * More health changes than this per hour is flapping: people are told, and heals go on with a growing
+   * delay (policy.backoff per episode past the limit), never held back.
+   */
   max_changes_per_hour: z.number().int().min(1).default(6),
+  /**
+   * The delay of a flapping service's heal: initial × factor^(n-1) for the n-th failure episode past the
+   * limit, capped at max (the kubelet caps its CrashLoopBackOff at 5 minutes too).
+   */
+  flapping_backoff: z
+    .strictObject({
+      initial: duration.default(1_000),
+      factor: z.number().min(1).default(2),
+      max: duration.default(300_000),
+    })
+    .default({ initial: 1_000, factor: 2, max: 300_000 }),
   /**
    * After the root cause's heal verifies, a dependent that still fails gets this long to recover by itself
    * before its own heal is released.

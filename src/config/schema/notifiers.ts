@@ -8,6 +8,7 @@ export const notificationEvent = z.enum([
   'incident.opened',
   'incident.resolved',
   'incident.escalated',
+  'incident.flapping',
   'action',
 ]);
 
@@ -48,7 +49,7 @@ export const notifierSchema = z
     /** Which events go to this notifier. */
     events: z
       .array(notificationEvent)
-      .default(['incident.opened', 'incident.resolved', 'incident.escalated']),
+      .default(['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping']),
     /** Only notifications matching every given field (services, minimum severity). */
     match: z
       .strictObject({

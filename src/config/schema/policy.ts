@@ -40,6 +40,8 @@ export const policySchema = z.strictObject({
   rate_limit: z
     .strictObject({ max_actions: z.number().int().min(1).default(10), window: duration.default(3_600_000) })
     .default({ max_actions: 10, window: 3_600_000 }),
+  /** An escalated incident is sent to its notifiers again this often until it ends (0: only once). */
+  remind_every: duration.default(3_600_000),
   /** A service healthy this long is trusted again after an escalation. */
   healthy_reset: duration.default(600_000),
   /**

@@ -7,6 +7,8 @@ import type { TemplateVars } from '../template.js';
 export interface ServiceControl {
   isSupervised(service: string): boolean;
   restart(service: string): Promise<number>;
+  /** True while the service's supervised process runs. */
+  running?(service: string): boolean;
   /** What the last start did besides starting (a stray copy stopped, a port held by another program). */
   startNotes?(service: string): string[];
 }

@@ -1,0 +1,165 @@
+import type { TimerHandle } from '../core/index.js';
+import { errorMessage, formatDuration, newId } from '../core/index.js';
+import type { EngineDeps } from './deps.js';
+import { evaluateKeepalive, type GuardDecision } from './guard.js';
+import { activeMaintenance, silenceMatches } from './silences.js';
+
+/** The playbook name a keepalive start is journaled under. */
+export const KEEPALIVE = 'keepalive';
+
+/** The first keepalive delay: long enough for the playbooks' heal to be decided first. */
+const KEEPALIVE_FIRST_MS = 10_000;
+
+/** The kubelet's CrashLoopBackOff cap: a dead process is tried again at least this often. */
+export const KEEPALIVE_CAP_MS = 300_000;
+
+/** What the keeper needs of the engine's scheduler: one heal per service at a time. */
+export interface KeeperHooks {
+  /** A heal of the service runs or waits on a timer: the playbooks are on it, the keeper stands by. */
+  pending(service: string): boolean;
+  /** Runs the work as the service's one heal. */
+  track(service: string, work: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Keeps supervised processes alive whatever the playbooks' rails decided, as the kubelet does for a dead
+ * container: a process that exited and that no heal is about to start is started again with a capped
+ * exponential backoff (from 10 s, capped at 5 minutes), also after an escalation. Escalation stops a
+ * service's playbooks, never its supervision. Each start goes through its own guard (autonomy, the stop
+ * switch, maintenance, silences, dry run) and the journal, like any action.
+ */
+export class Keeper {
+  private readonly timers = new Map<string, TimerHandle>();
+  /** Starts in a row per service, the backoff's exponent; forgotten after a healthy period. */
+  private readonly attempts = new Map<string, number>();
+  private readonly told = new Set<string>();
+
+  constructor(
+    private readonly d: Pick<
+      EngineDeps,
+      'clock' | 'config' | 'control' | 'journal' | 'store' | 'incidents' | 'logger'
+    >,
+    private readonly signal: AbortSignal,
+    private readonly hooks: KeeperHooks,
+  ) {}
+
+  /** The service's process exited unexpectedly (or could not start): start it again after the backoff. */
+  onExit(service: string): void {
+    if (!this.d.config().config.services[service]?.run || this.timers.has(service)) return;
+    this.arm(service, this.delay(service));
+  }
+
+  /**
+   * The next start's delay: 10 s (the kubelet's first back-off; a playbook's heal normally starts the process
+   * well before), times policy.backoff.factor per start made in a row, capped at policy.backoff.max and at
+   * 5 minutes.
+   */
+  delay(service: string): number {
+    const { factor, max } = this.d.config().config.policy.backoff;
+    const n = this.attempts.get(service) ?? 0;
+    return Math.min(max, KEEPALIVE_CAP_MS, KEEPALIVE_FIRST_MS * factor ** n);
+  }
+
+  /** The service stayed healthy: its next exit starts from the shortest delay again. */
+  reset(service: string): void {
+    this.attempts.delete(service);
+  }
+
+  /** True while a start of the service is due. */
+  due(service: string): boolean {
+    return this.timers.has(service);
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) this.d.clock.clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private arm(service: string, delay: number): void {
+    const prev = this.timers.get(service);
+    if (prev) this.d.clock.clearTimeout(prev);
+    this.timers.set(
+      service,
+      this.d.clock.setTimeout(() => {
+        this.timers.delete(service);
+        void this.fire(service).catch((err) =>
+          this.d.logger.error({ err: errorMessage(err), service }, 'keepalive failed'),
+        );
+      }, delay),
+    );
+  }
+
+  private async fire(service: string): Promise<void> {
+    if (this.signal.aborted) return;
+    const run = this.d.config().config.services[service]?.run;
+    if (!run || this.d.control.running?.(service)) return;
+    // A playbook's heal is on its way or running: it starts the process; look again after it.
+    if (this.hooks.pending(service)) return this.arm(service, this.delay(service));
+    const decision = await this.guard(service);
+    const incident = await this.d.store.activeIncident(service);
+    if (decision.verdict !== 'run') {
+      const key = `${incident?.id ?? ''}|${decision.rail}`;
+      if (incident && !this.told.has(key)) {
+        this.told.add(key);
+        await this.d.incidents.note(
+          incident.id,
+          `${service} is not running; not started: ${decision.reason}`,
+        );
+      }
+      if (decision.retryAt !== undefined)
+        this.arm(service, Math.max(this.delay(service), decision.retryAt - this.d.clock.now()));
+      return;
+    }
+    const n = (this.attempts.get(service) ?? 0) + 1;
+    this.attempts.set(service, n);
+    await this.hooks.track(service, async () => {
+      if (this.d.control.running?.(service)) return;
+      const reason = `${service} is not running and no heal is on its way: start it again (keepalive, start ${n} in a row)`;
+      const action = await this.d.journal.intend(
+        {
+          id: newId('act'),
+          incidentId: incident?.id ?? null,
+          service,
+          playbook: KEEPALIVE,
+          step: 0,
+          kind: 'restart',
+          params: { description: `start ${service} again (keepalive)`, runId: newId('run'), attempt: n },
+          state: 'planned',
+          dryRun: false,
+          reason,
+        },
+        reason,
+      );
+      try {
+        const pid = await this.d.control.restart(service);
+        await this.d.journal.move(action.id, 'applied', `started as pid ${pid}`);
+        await this.d.journal.move(action.id, 'verified', `${service} runs (pid ${pid})`);
+        if (incident)
+          await this.d.incidents.note(
+            incident.id,
+            `keepalive: ${service} started again (pid ${pid}); if it exits again, the next start is in ${formatDuration(this.delay(service))}`,
+            { service, attempt: n },
+          );
+      } catch (err) {
+        await this.d.journal.move(action.id, 'failed', `start failed: ${errorMessage(err)}`);
+        this.arm(service, this.delay(service));
+      }
+    });
+  }
+
+  private async guard(service: string): Promise<GuardDecision> {
+    const cfg = this.d.config().config;
+    const now = this.d.clock.now();
+    const silences = await this.d.store.listSilences({ activeAt: now });
+    const window = activeMaintenance(cfg.policy.maintenance, service, now);
+    return evaluateKeepalive({
+      service,
+      autonomy: cfg.services[service]?.autonomy ?? cfg.policy.autonomy,
+      policy: cfg.policy,
+      now,
+      stop: await this.d.store.getHealingSwitch(),
+      maintenance: window ? { name: window.window.name ?? window.window.cron, closes: window.closes } : null,
+      silence: silences.find((s) => silenceMatches(s, { service }, now)) ?? null,
+    });
+  }
+}
