@@ -5,18 +5,21 @@ import type { Fault } from './faults/index.js';
  * The cause Medic diagnosed for `service` in these incidents, as the timeline records it (kind `diagnosis`,
  * data.service and data.cause): the first named cause, else `unknown` when every diagnosis named none, else
  * null when the service was never diagnosed. A diagnosis is made again when the first named no cause and new
- * evidence arrives, so the first named cause is the one the heal acted on.
+ * evidence arrives, so the first named cause is the one the heal acted on. `window`: only diagnoses made in
+ * it (a chaos run's incident may hold the diagnoses of several faults).
  */
 export async function diagnosedCause(
   store: Pick<Store, 'timeline'>,
   incidentIds: readonly string[],
   service: string,
+  window: { from: number; to: number } = { from: 0, to: Number.POSITIVE_INFINITY },
 ): Promise<string | null> {
   const causes: string[] = [];
   for (const id of incidentIds) {
     const entries = await store.timeline(id).catch(() => []);
     for (const e of entries) {
       if (e.kind !== 'diagnosis' || e.data['service'] !== service) continue;
+      if (e.at < window.from || e.at > window.to) continue;
       const cause = e.data['cause'];
       causes.push(typeof cause === 'string' ? cause : 'unknown');
     }

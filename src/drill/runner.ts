@@ -261,7 +261,10 @@ async function oneRun(
   return result;
 }
 
-function allHealthy(medic: Medic): boolean {
+/** What the waits read of a running Medic. */
+type HealthView = Pick<Medic, 'config' | 'health' | 'engine' | 'store'>;
+
+function allHealthy(medic: HealthView): boolean {
   return Object.keys(medic.config().config.services).every((s) => medic.health.get(s) === 'healthy');
 }
 
@@ -328,7 +331,7 @@ export async function waitHealthy(medic: Medic, service: string, timeoutMs: numb
 }
 
 /** Resolves when every service is healthy, none has an active incident and no heal is running. */
-export async function waitAllHealthy(medic: Medic, timeoutMs: number): Promise<void> {
+export async function waitAllHealthy(medic: HealthView, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const services = () => Object.keys(medic.config().config.services);
   while (Date.now() < deadline) {

@@ -24,6 +24,19 @@ export function targetService(loaded: LoadedConfig, fault: Fault, override?: str
   return (services.find(([, s]) => s.checks.some((c) => c.http)) ?? services[0])?.[0] ?? null;
 }
 
+/**
+ * Every supervised service the fault fits by the config: a database or cache fault, the services of that
+ * role; any other fault (a crash, a hang), every supervised service; then only those with what it needs.
+ */
+export function fittingServices(loaded: LoadedConfig, fault: Fault): string[] {
+  const role = fault.role ?? 'app';
+  return Object.entries(loaded.config.services)
+    .filter(([, s]) => s.run)
+    .filter(([, s]) => role === 'app' || (s.role !== undefined && ROLES[role].includes(s.role.toLowerCase())))
+    .map(([name]) => name)
+    .filter((name) => missingNeed(fault, targetEnv(loaded, name)) === null);
+}
+
 /** What a fault may use of a service besides its pid: its http origin, run env and working directory. */
 export function targetEnv(loaded: LoadedConfig, service: string): TargetEnv {
   const s = loaded.config.services[service];

@@ -2,14 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { parseDuration } from '../../core/index.js';
 import { createMedic, type Medic } from '../../daemon/index.js';
 import {
+  CHAOS_HEADERS,
+  chaosRow,
   type Fault,
   type FaultReport,
   faultReport,
   faults,
   runAll,
+  runChaos,
   runDrill,
+  summaryLine,
   TABLE_HEADERS,
   tableRow,
   targetService,
@@ -27,6 +32,8 @@ interface DrillOpts {
   only?: string;
   skip?: string;
   withEscalations?: boolean;
+  duration?: string;
+  seed?: string;
 }
 
 const list = (v: string | undefined) =>
@@ -40,7 +47,8 @@ export function registerDrill(program: Command): void {
     .command('drill <fault>')
     .description(
       `inject a fault (${faults.names().join(', ')}) into a supervised service and measure detection and healing; ` +
-        '"all" runs every fault in turn against the config\'s own store',
+        '"all" runs every fault in turn against the config\'s own store; ' +
+        '"chaos" injects faults drawn at random (--seed) for --duration, overlapping, without waiting for health',
     )
     .requiredOption('-c, --config <file>', 'medic.yaml')
     .option('--runs <n>', 'how many times (per fault)', '1')
@@ -56,12 +64,15 @@ export function registerDrill(program: Command): void {
       '--with-escalations',
       'with "all": also the safety drills, whose right ending is an escalation to a human (port-squatter)',
     )
-    .option('--json', 'one JSON object per run (per fault with "all")')
+    .option('--duration <d>', 'with "chaos": how long to inject faults (3m, 30m)', '30m')
+    .option('--seed <n>', 'with "chaos": the seed of the fault sequence (default: from the clock, printed)')
+    .option('--json', 'one JSON object per run (per fault with "all", one document with "chaos")')
     .action(async (name: string, opts: DrillOpts) => {
       const runs = Number(opts.runs);
       if (!Number.isInteger(runs) || runs < 1)
         throw new Error(`--runs must be a positive integer, not ${opts.runs}`);
       if (name === 'all') return drillAll(opts, runs);
+      if (name === 'chaos') return drillChaos(opts);
       const fault = faults.get(name);
       const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'medic-drill-')));
       const medic = await createMedic({
@@ -105,14 +116,19 @@ export function registerDrill(program: Command): void {
     });
 }
 
-/** `drill all`: every fault (or --only), in registry order, against the config's store (or --data-dir). */
-async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
+/** The faults --only, --skip and --with-escalations leave, in registry order; unknown names fail here. */
+function chosenFaults(opts: DrillOpts): Fault[] {
   const only = list(opts.only);
   const skip = new Set(list(opts.skip));
-  for (const n of [...only, ...skip]) faults.get(n); // unknown names fail here, before anything starts
-  // By default `all` is what Medic promises to heal; the safety drills (an escalation is right) on request.
+  for (const n of [...only, ...skip]) faults.get(n);
+  // By default what Medic promises to heal; the safety drills (an escalation is right) on request.
   const all = faults.names().filter((n) => opts.withEscalations || faults.get(n).outcome !== 'escalated');
-  const chosen: Fault[] = (only.length ? only : all).filter((n) => !skip.has(n)).map((n) => faults.get(n));
+  return (only.length ? only : all).filter((n) => !skip.has(n)).map((n) => faults.get(n));
+}
+
+/** `drill all`: every fault (or --only), in registry order, against the config's store (or --data-dir). */
+async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
+  const chosen = chosenFaults(opts);
   const medic: Medic = await createMedic({
     configFile: opts.config,
     watch: false,
@@ -142,6 +158,44 @@ async function drillAll(opts: DrillOpts, runs: number): Promise<void> {
   }
   if (!opts.json) console.log(table(TABLE_HEADERS, reports.map(tableRow)));
   if (reports.some((r) => !r.skipped && (!r.detected || !r.ok))) process.exitCode = 1;
+}
+
+/**
+ * `drill chaos`: random faults (seeded) for --duration against a fresh store (or --data-dir); the process exits
+ * non-zero when a fault was neither healed nor escalated with a notification, or a service was down silently.
+ */
+async function drillChaos(opts: DrillOpts): Promise<void> {
+  const durationMs = parseDuration(opts.duration ?? '30m');
+  if (durationMs < 10_000) throw new Error(`--duration must be at least 10s, not ${opts.duration}`);
+  const seed = opts.seed === undefined ? Date.now() % 2 ** 31 : Number(opts.seed);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new Error(`--seed must be a non-negative integer, not ${opts.seed}`);
+  const chosen = chosenFaults(opts);
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'medic-chaos-')));
+  const medic = await createMedic({
+    configFile: opts.config,
+    dataDir,
+    watch: false,
+    logger: quietLogger(),
+    drill: true,
+  });
+  await medic.start();
+  const off = stopOnSignal(medic);
+  try {
+    const report = await runChaos(medic, { seed, durationMs, faults: chosen, onProgress: progress });
+    if (opts.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      console.log(table(CHAOS_HEADERS, report.faults.map(chaosRow)));
+      for (const s of report.silent) console.log(`  silent: ${s.service} ${s.seconds} s: ${s.why}`);
+      for (const c of report.collateral) console.log(`  collateral: ${c.service} ${c.action}`);
+      console.log(summaryLine(report.summary));
+    }
+    if (!report.summary.passed) process.exitCode = 1;
+  } finally {
+    off();
+    await medic.stop();
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 /**

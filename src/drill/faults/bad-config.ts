@@ -7,6 +7,7 @@ const saved = new Map<string, string>();
 export const badConfigFault: Fault = {
   name: 'bad-config',
   description: "write an out-of-range value into the service's settings file (CONFIG_FILE): its work fails",
+  program: 'demo-service',
   needs: ['CONFIG_FILE'],
   // No rule names a broken settings file (rules.ts has no config cause): the honest diagnosis is `unknown`;
   // the heal comes from the playbook matched on the failing `config` check.
@@ -14,7 +15,8 @@ export const badConfigFault: Fault = {
   async inject(t) {
     const file = pathVar(t, 'bad-config', 'CONFIG_FILE');
     const text = await readFile(file, 'utf8');
-    saved.set(file, text);
+    // A second injection before the first was undone (chaos repeats faults) must keep the good text.
+    if (!saved.has(file)) saved.set(file, text);
     const settings = JSON.parse(text) as Record<string, unknown>;
     await writeText(file, `${JSON.stringify({ ...settings, work_iterations: -1 }, null, 2)}\n`);
   },

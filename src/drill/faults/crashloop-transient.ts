@@ -11,6 +11,7 @@ const FAILING_STARTS = 2;
 export const crashloopTransientFault: Fault = {
   name: 'crashloop-transient',
   description: `SIGKILL the service and make its next ${FAILING_STARTS} starts fail (exit 1), then let one succeed`,
+  program: 'demo-service',
   expectCause: ['process_crashed'],
   needs: ['DATA_DIR'],
   async inject(t) {

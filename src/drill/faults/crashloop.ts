@@ -11,6 +11,7 @@ import { type Fault, pathVar, remove, signal, writeText } from './fault.js';
 export const crashloopFault: Fault = {
   name: 'crashloop',
   description: 'corrupt the service cache and SIGKILL it: every start dies until the cache is cleared',
+  program: 'demo-service',
   needs: ['DATA_DIR'],
   outcome: 'healed-or-escalated',
   expectCause: ['process_crashed'],

@@ -8,6 +8,7 @@ const MB_PER_S = 2;
 export const diskFillFault: Fault = {
   name: 'disk-fill',
   description: `a runaway writer in the service appends ${MB_PER_S} MB a second to its data directory (DATA_DIR/spool)`,
+  program: 'demo-service',
   needs: ['url', 'DATA_DIR'],
   // Seen properly when the limit is predicted, before the directory is full.
   expect: ['forecast'],

@@ -6,6 +6,7 @@ const ERRORS = 60;
 export const errorBurstFault: Fault = {
   name: 'error-burst',
   description: `the service's next ${ERRORS} requests answer 500 and log an error`,
+  program: 'demo-service',
   needs: ['url'],
   // Seen properly as a spike of an error log template (or of the error rate), not only as a failed probe.
   expect: ['pattern', 'anomaly'],

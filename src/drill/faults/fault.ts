@@ -32,6 +32,12 @@ export interface Fault {
   readonly role?: FaultRole;
   readonly needs?: readonly FaultNeed[];
   /**
+   * The fault works through a feature of examples/demo-service (its fault switches over HTTP, its port retry,
+   * the files it reads at start): only a service running that program takes it. `drill chaos` checks this on
+   * the running service (see chaos-targets.ts); `drill all` trusts the role and environment.
+   */
+  readonly program?: 'demo-service';
+  /**
    * How Medic should see it: finding kinds that are the fault's proper detection (e.g. `forecast` for a
    * leak). Any finding counts as detected; `detected_as` in the report says whether it was one of these.
    */

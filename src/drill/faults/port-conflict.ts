@@ -40,6 +40,7 @@ function line(child: ChildProcess, re: RegExp, ms: number, what: string): Promis
 export const portConflictFault: Fault = {
   name: 'port-conflict',
   description: 'a stray copy of the service takes its port as the service dies (SIGKILL)',
+  program: 'demo-service',
   // The supervised process died; the stray holding the port is what the restart (run.ports) must handle.
   expectCause: ['process_crashed'],
   async inject(t) {

@@ -6,6 +6,7 @@ const DELAY_MS = 700;
 export const slowFault: Fault = {
   name: 'slow',
   description: `turn on the service's latency switch: every answer ${DELAY_MS} ms late`,
+  program: 'demo-service',
   needs: ['url'],
   expect: ['degraded'],
   // No rule names slowness (rules.ts has no latency cause): the honest diagnosis is `unknown`, and one that

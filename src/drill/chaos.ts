@@ -1,0 +1,403 @@
+import type { Action, ServiceHealth } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import type { Medic } from '../daemon/index.js';
+import { DependencyGraph } from '../incidents/index.js';
+import { causeOk, diagnosedCause } from './cause.js';
+import { type ChaosStep, planChaos } from './chaos-plan.js';
+import {
+  type ChaosFaultReport,
+  type ChaosReport,
+  chaosSummary,
+  seconds,
+  summaryLine,
+} from './chaos-report.js';
+import { chaosCandidates } from './chaos-targets.js';
+import { SilenceWatch } from './chaos-watch.js';
+import type { Fault, FaultTarget } from './faults/index.js';
+import { waitAllHealthy } from './runner.js';
+import { targetEnv } from './target.js';
+
+export interface ChaosOptions {
+  seed: number;
+  /** Faults are injected within this; then the run waits (up to `drainMs`) for the last ones to end. */
+  durationMs: number;
+  /** The catalogue to draw from (registry order). */
+  faults: readonly Fault[];
+  /** Longest to wait for the last faults to be healed or escalated after `durationMs` (default 2 min). */
+  drainMs?: number;
+  healthyTimeoutMs?: number;
+  onProgress?(msg: string): void;
+}
+
+/** What chaos reads of a running Medic. */
+export type ChaosMedic = Pick<
+  Medic,
+  'bus' | 'clock' | 'health' | 'engine' | 'supervisor' | 'store' | 'config'
+>;
+
+const SAMPLE_MS = 250;
+/** Finding → correlation → evidence → diagnosis → decision, unseen from outside (see chaos-watch.ts). */
+const GRACE_MS = 3_000;
+/** The backoff cap of issue 12 (Kubernetes' CrashLoopBackOff): a retry due later than this is no cover. */
+const CAP_MS = 5 * 60_000;
+/** A fault meant for a service being restarted waits this long for its new process. */
+const PID_WAIT_MS = 5_000;
+/** An action this soon after a fault ended still belongs to it (the heal's last step, a verification). */
+const AFTER_MS = 2_000;
+const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** One fault of the run as it happens. */
+interface Live {
+  n: number;
+  step: ChaosStep;
+  fault: Fault;
+  target: FaultTarget | null;
+  injectedAt: number;
+  injected: boolean;
+  note: string | null;
+  alreadyFailing: boolean;
+  detectedAt: number | null;
+  detectedBy: string | null;
+  /** An incident covered the service or a dependent of it after the injection: the fault took effect. */
+  sawIncident: boolean;
+  healedAt: number | null;
+  escalatedAt: number | null;
+  notified: boolean;
+  /** After an escalation and the drill's undo: healthy again (ends the fault's window for actions). */
+  recoveredAt: number | null;
+}
+
+/**
+ * `medic drill chaos`: faults drawn from the catalogue by a seeded plan (chaos-plan.ts), injected on time
+ * whatever state the system is in, so faults overlap, repeat and hit a dependency and its dependent together.
+ * Meanwhile the invariant of issue 12 is sampled (chaos-watch.ts). A fault Medic escalates is undone by the
+ * drill at once, standing in for the human the escalation asked for (its guard reset, as the escalation
+ * tells a human to do). At the end every fault is undone, and each is judged: detected, healed or escalated
+ * with a notification, root cause (service and cause), MTTD, MTTR, collateral actions, silent down time.
+ */
+export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<ChaosReport> {
+  const progress = opts.onProgress ?? (() => {});
+  const loaded = medic.config();
+  const cfg = loaded.config;
+  const services = Object.keys(cfg.services);
+  const graph = DependencyGraph.fromServices(cfg.services);
+  const now = () => medic.clock.now();
+
+  progress('waiting for every service to be healthy');
+  await waitAllHealthy(medic, opts.healthyTimeoutMs ?? 120_000);
+  const candidates = await chaosCandidates(loaded, opts.faults, (s) => medic.supervisor.pid(s));
+  for (const c of candidates)
+    progress(`${c.fault}: ${c.services.length > 0 ? c.services.join(', ') : 'fits no service here'}`);
+  const plan = planChaos({
+    seed: opts.seed,
+    durationMs: opts.durationMs,
+    candidates,
+    dependsOn: Object.fromEntries(Object.entries(cfg.services).map(([n, s]) => [n, s.depends_on])),
+  });
+  progress(`seed ${opts.seed}: ${plan.length} faults planned over ${seconds(opts.durationMs)} s`);
+
+  const notifies = cfg.notifiers.some((n) => n.events.includes('incident.escalated'));
+  const watch = new SilenceWatch(
+    {
+      services: () => services,
+      health: (s) => medic.health.get(s),
+      busy: (s) => medic.engine.busy(s),
+      activeIncident: (s) => medic.store.activeIncident(s),
+      guard: (s) => medic.store.getGuardState(s),
+    },
+    { graceMs: GRACE_MS, capMs: CAP_MS, releaseAfterMs: cfg.correlation.release_after, notifies },
+  );
+  const lives: Live[] = [];
+  const actions = new Map<string, Action>();
+  const incidentIds = new Set<string>();
+  const escalations: { service: string; incidentId: string | null; at: number }[] = [];
+  const relevant = (s: string) => [s, ...graph.downstreamOf(s)];
+  const offs = [
+    medic.bus.on('finding', (f) => {
+      const at = now();
+      for (const l of lives) {
+        if (!l.injected || l.detectedAt !== null || !relevant(l.step.service).includes(f.service)) continue;
+        l.detectedAt = at;
+        l.detectedBy = `${f.service}/${f.check}:${f.kind}`;
+        progress(`#${l.n} ${l.fault.name} on ${l.step.service}: detected by ${l.detectedBy}`);
+      }
+    }),
+    medic.bus.on('incident', ({ incident }) => {
+      incidentIds.add(incident.id);
+    }),
+    medic.bus.on('action', (a) => {
+      actions.set(a.id, a);
+    }),
+    medic.bus.on('escalation', (e) => {
+      watch.noteEscalation(e.incidentId);
+      escalations.push({ service: e.service, incidentId: e.incidentId, at: now() });
+      progress(`escalation: ${e.service}: ${e.reason}`);
+    }),
+    medic.bus.on('health', (h) => watch.noteHealth(h.service, h.to, h.at)),
+  ];
+
+  const inject = async (n: number, step: ChaosStep): Promise<void> => {
+    const fault = opts.faults.find((f) => f.name === step.fault)!;
+    const deadline = Date.now() + PID_WAIT_MS;
+    let pid = medic.supervisor.pid(step.service);
+    while (pid === null && Date.now() < deadline) {
+      await sleep(100);
+      pid = medic.supervisor.pid(step.service);
+    }
+    const l: Live = {
+      n,
+      step,
+      fault,
+      target: pid === null ? null : { service: step.service, pid, env: targetEnv(loaded, step.service) },
+      injectedAt: now(),
+      injected: pid !== null,
+      note: pid === null ? `${step.service} had no running process for ${PID_WAIT_MS / 1000} s` : null,
+      alreadyFailing: FAILING.includes(medic.health.get(step.service)),
+      detectedAt: null,
+      detectedBy: null,
+      sawIncident: false,
+      healedAt: null,
+      escalatedAt: null,
+      notified: false,
+      recoveredAt: null,
+    };
+    lives.push(l);
+    const of = step.of === undefined ? '' : ` (${step.kind} of #${step.of})`;
+    if (!l.target) {
+      progress(`#${n} ${fault.name} on ${step.service}${of}: not injected: ${l.note}`);
+      return;
+    }
+    progress(`#${n} +${seconds(l.injectedAt - t0)} s: ${fault.name} on ${step.service}${of}`);
+    try {
+      await fault.inject(l.target);
+    } catch (err) {
+      l.injected = false;
+      l.note = `inject failed: ${errorMessage(err)}`;
+      progress(`#${n} ${fault.name} on ${step.service}: ${l.note}`);
+    }
+  };
+
+  /** Each fault still in force: did it take effect, heal, escalate; after an escalation, did it recover. */
+  const track = async (at: number): Promise<void> => {
+    for (const l of lives) {
+      if (!l.injected || l.recoveredAt !== null || l.healedAt !== null) continue;
+      const rel = relevant(l.step.service);
+      const active = await Promise.all(rel.map((s) => medic.store.activeIncident(s)));
+      const activeIds = new Set(active.flatMap((i) => (i ? [i.id] : [])));
+      if (activeIds.size > 0) l.sawIncident = true;
+      if (l.alreadyFailing && l.detectedAt === null && l.sawIncident) {
+        l.detectedAt = l.injectedAt;
+        l.detectedBy = 'already failing';
+      }
+      const settled =
+        activeIds.size === 0 && rel.every((s) => medic.health.get(s) === 'healthy' && !medic.engine.busy(s));
+      if (l.escalatedAt === null) {
+        const e = escalations.find(
+          (x) =>
+            x.at >= l.injectedAt &&
+            (rel.includes(x.service) || (x.incidentId !== null && activeIds.has(x.incidentId))),
+        );
+        if (e) {
+          l.escalatedAt = e.at;
+          l.notified = e.incidentId !== null && watch.wasNotified(e.incidentId);
+          await standIn(l);
+          continue;
+        }
+        if (settled && l.detectedAt !== null && l.sawIncident) {
+          l.healedAt = at;
+          progress(`#${l.n} ${l.fault.name} on ${l.step.service}: healed in ${l.healedAt - l.injectedAt} ms`);
+        }
+      } else if (settled) {
+        l.recoveredAt = at;
+      }
+    }
+  };
+
+  /** The human an escalation asks for: undo the fault, reset the guard so Medic acts on the service again. */
+  const standIn = async (l: Live): Promise<void> => {
+    progress(
+      `#${l.n} ${l.fault.name} on ${l.step.service}: escalated${l.notified ? '' : ' (no notification sent)'}; the drill undoes the fault`,
+    );
+    if (l.target) await l.fault.undo(l.target).catch(() => {});
+    await medic.engine
+      .resetGuard(l.step.service, 'drill', `chaos: ${l.fault.name} undone after the escalation`)
+      .catch(() => {});
+  };
+
+  const t0 = now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const at = now();
+      await watch.sample(at).catch(() => {});
+      await track(at).catch(() => {});
+      await sleep(SAMPLE_MS);
+    }
+  })();
+  const status = setInterval(() => {
+    const open = lives.filter((l) => l.injected && l.healedAt === null && l.escalatedAt === null);
+    progress(
+      `+${seconds(now() - t0)} s: ${lives.length}/${plan.length} injected, ${open.length} in force, silent down ${seconds(watch.silentMs(null))} s`,
+    );
+  }, 60_000);
+
+  const pending: Promise<void>[] = [];
+  try {
+    for (const [n, step] of plan.entries()) {
+      await sleep(t0 + step.at - now());
+      pending.push(inject(n, step));
+    }
+    await sleep(t0 + opts.durationMs - now());
+    await Promise.all(pending);
+    const drainUntil = Date.now() + (opts.drainMs ?? 120_000);
+    while (
+      Date.now() < drainUntil &&
+      lives.some((l) => l.injected && l.healedAt === null && l.escalatedAt === null)
+    ) {
+      await sleep(SAMPLE_MS);
+    }
+  } finally {
+    sampling = false;
+    clearInterval(status);
+    await sampler;
+    watch.finish(now());
+    for (const off of offs) off();
+    await Promise.all(pending);
+    for (const l of lives) if (l.target) await l.fault.undo(l.target).catch(() => {});
+  }
+  const end = now();
+  return judge(medic, { plan, lives, actions, incidentIds, watch, graph, t0, end, opts, notifies });
+}
+
+interface Judged {
+  plan: ChaosStep[];
+  lives: Live[];
+  actions: Map<string, Action>;
+  incidentIds: Set<string>;
+  watch: SilenceWatch;
+  graph: DependencyGraph;
+  t0: number;
+  end: number;
+  opts: ChaosOptions;
+  notifies: boolean;
+}
+
+/** The report, from what was seen and what the store kept. */
+async function judge(medic: ChaosMedic, j: Judged): Promise<ChaosReport> {
+  const { lives, graph, end } = j;
+  const closedAt = (l: Live) => l.healedAt ?? l.recoveredAt ?? end;
+  const incidents = [];
+  for (const id of j.incidentIds) {
+    const inc = await medic.store.getIncident(id);
+    if (inc)
+      incidents.push({ inc, services: await medic.store.incidentServices(id).catch(() => [inc.service]) });
+  }
+  // A fault touched a service from its injection until it healed (or recovered after an escalation).
+  const touched = (service: string, at: number) =>
+    lives.some(
+      (l) => l.injected && l.step.service === service && at >= l.injectedAt && at <= closedAt(l) + AFTER_MS,
+    );
+  const done = [...j.actions.values()].filter((a) => a.state !== 'skipped' && a.createdAt >= j.t0);
+  const collateral = done.filter((a) => !touched(a.service, a.createdAt));
+  const blame = new Map<number, number>();
+  for (const a of collateral) {
+    const latest = lives.filter((l) => l.injected && l.injectedAt <= a.createdAt).at(-1);
+    if (latest) blame.set(latest.n, (blame.get(latest.n) ?? 0) + 1);
+  }
+
+  const reports: ChaosFaultReport[] = [];
+  for (const l of lives.sort((a, b) => a.n - b.n)) {
+    const s = l.step.service;
+    const until = closedAt(l);
+    const covering = incidents.filter(
+      ({ inc, services }) =>
+        services.includes(s) && inc.openedAt <= until && (inc.resolvedAt ?? end) >= l.injectedAt,
+    );
+    const roots = [...new Set(covering.map(({ inc }) => inc.rootCause ?? inc.service))];
+    // A faulted upstream named as the root is right too: both failed, and the upstream comes first.
+    const faultedUpstream = (r: string) =>
+      graph.upstreamOf(s).has(r) &&
+      lives.some(
+        (o) => o.injected && o.step.service === r && o.injectedAt <= until && closedAt(o) >= l.injectedAt,
+      );
+    // A fault on a service already failing joins the incident (and diagnosis) of the trouble already there.
+    const from = l.alreadyFailing
+      ? Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt))
+      : l.injectedAt;
+    const cause = l.injected
+      ? await diagnosedCause(
+          medic.store,
+          covering.map(({ inc }) => inc.id),
+          s,
+          { from, to: until + AFTER_MS },
+        )
+      : null;
+    const healed = l.healedAt !== null;
+    const escalated = l.escalatedAt !== null;
+    const ok = !l.injected
+      ? false
+      : l.fault.outcome === 'escalated'
+        ? escalated && l.notified
+        : healed || (escalated && l.notified);
+    reports.push({
+      n: l.n,
+      fault: l.fault.name,
+      service: s,
+      kind: l.step.kind,
+      of: l.step.of ?? null,
+      injected_at: l.injectedAt,
+      at_ms: l.injectedAt - j.t0,
+      injected: l.injected,
+      already_failing: l.alreadyFailing,
+      detected: l.detectedAt !== null,
+      detected_by: l.detectedBy,
+      healed,
+      escalated,
+      notified: l.notified,
+      ok,
+      root_cause: roots.length > 0 ? roots.join(',') : null,
+      cause,
+      cause_expected: [...l.fault.expectCause],
+      root_cause_ok:
+        l.injected &&
+        roots.length > 0 &&
+        roots.every((r) => r === s || faultedUpstream(r)) &&
+        causeOk(l.fault, cause),
+      mttd_ms: l.detectedAt === null ? null : l.detectedAt - l.injectedAt,
+      mttr_ms: l.healedAt === null ? null : l.healedAt - l.injectedAt,
+      actions: done.filter(
+        (a) => a.service === s && a.createdAt >= l.injectedAt && a.createdAt <= until + AFTER_MS,
+      ).length,
+      collateral_actions: blame.get(l.n) ?? 0,
+      silent_down_s: seconds(j.watch.silentMs(s, l.injectedAt, until)),
+      incidents: covering.map(({ inc }) => inc.id),
+      ...(l.note
+        ? { note: l.note }
+        : !healed && !escalated
+          ? { note: `neither healed nor escalated by the end of the run` }
+          : {}),
+    });
+  }
+  const summary = chaosSummary(
+    j.opts.seed,
+    j.opts.durationMs,
+    j.plan.length,
+    reports,
+    collateral.length,
+    j.watch.silentMs(null),
+  );
+  j.opts.onProgress?.(summaryLine(summary));
+  return {
+    summary,
+    faults: reports,
+    collateral: collateral.map((a) => ({
+      at_ms: a.createdAt - j.t0,
+      service: a.service,
+      action: `${a.playbook}#${a.step} ${a.kind}`,
+    })),
+    silent: j.watch.stretches.map((x) => ({ ...x, seconds: seconds(x.to - x.from) })),
+    watch: { grace_ms: GRACE_MS, cap_ms: CAP_MS, notifies: j.notifies },
+  };
+}
