@@ -2,27 +2,51 @@ import type { MedicConfig } from '../config/index.js';
 import { checkName } from '../config/index.js';
 import type { Finding, Incident, ServiceHealth } from '../core/index.js';
 import type { DependencyState, EvidenceBundle } from '../diagnose/index.js';
+import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
+import { dataDirEvidence } from './evidence-disk.js';
+import { logEvidence } from './evidence-logs.js';
 import type { Medic } from './medic.js';
 
 /** What gathering evidence reads of the daemon. */
 export type EvidenceHost = Pick<Medic, 'store' | 'clock' | 'health' | 'supervisor' | 'config'>;
 
+type ServiceConfig = MedicConfig['services'][string];
+
 const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
+/** Log lines this long before the incident opened still belong to it (the first errors come before the finding). */
+export const LEAD_MS = 2 * 60_000;
+/** How long the process's CPU use is measured while the diagnosis waits. */
+const CPU_SAMPLE_MS = 150;
+const CERT_TIMEOUT_MS = 1000;
+const MIB = 1024 * 1024;
 
 /**
- * The evidence the diagnosis rules read for a finding: the service's findings in the incident, its exits,
- * recent probe results, log lines, and the state of what it depends on.
+ * The evidence the diagnosis rules read for a finding: the service's findings in the incident, its exits, its
+ * process's state, CPU and memory, recent probe results, log lines of the incident's window (with the usual
+ * error rate of each source), its data directories' use, its TLS certificates, and the state of what it
+ * depends on. Every reader fails soft: what cannot be read is left out, never guessed.
  */
 export async function gatherEvidence(
   host: EvidenceHost,
   f: Finding,
   incident: Incident,
 ): Promise<EvidenceBundle> {
-  const { store, supervisor, health } = host;
+  const { store, supervisor } = host;
   const cfg = host.config().config;
   const svc = cfg.services[f.service];
   const now = host.clock.now();
-  const findings = await store.listFindings({ incidentId: incident.id, limit: 100 });
+  const since = Math.min(incident.openedAt, f.at) - LEAD_MS;
+  const pid = svc?.run ? supervisor.pid(f.service) : null;
+  const [findings, probes, state, logs, rss, disk, certificates, dependencies] = await Promise.all([
+    store.listFindings({ incidentId: incident.id, limit: 100 }),
+    probeEvidence(host, f.service, svc, now),
+    pid ? readProcessState(pid, { cpuSampleMs: CPU_SAMPLE_MS }) : Promise.resolve(null),
+    logEvidence(store, f.service, svc, svc?.run ? supervisor.recentLines(f.service) : [], since, now),
+    rssEvidence(host, f, svc),
+    dataDirEvidence(svc, host.config().baseDir, now),
+    certificateEvidence(svc),
+    dependencyEvidence(host, svc),
+  ]);
   const mine = findings.filter((x) => x.service === f.service).reverse();
   const exits = mine
     .filter((x) => 'code' in x.evidence || 'signal' in x.evidence)
@@ -31,48 +55,125 @@ export async function gatherEvidence(
       code: typeof x.evidence['code'] === 'number' ? x.evidence['code'] : null,
       signal: typeof x.evidence['signal'] === 'string' ? x.evidence['signal'] : null,
     }));
-  const probes = (
-    await Promise.all(
-      (svc?.checks ?? []).map((c, i) => store.probeHistory(f.service, checkName(c, i), now - 600_000, 20)),
-    )
-  )
-    .flat()
-    .map((p) => ({
-      check: p.check,
-      at: p.at,
-      ok: p.result.ok,
-      latencyMs: p.result.latencyMs,
-      message: p.result.message,
-    }));
-  const lastLogs = Array.isArray(f.evidence['lastLogs']) ? (f.evidence['lastLogs'] as unknown[]) : [];
-  const lines = [...(svc?.run ? supervisor.recentLogs(f.service) : []), ...lastLogs.map(String)];
-  const logs = [...new Set(lines)].slice(-100).map((line) => ({ at: now, line }));
-  const latest = await store.latestProbes();
-  const dependencies: DependencyState[] = (svc?.depends_on ?? []).map((dep) => {
-    const depCfg = cfg.services[dep];
-    const last = latest.filter((p) => p.service === dep && !p.result.ok).at(-1);
-    return {
-      service: dep,
-      healthy: !FAILING.includes(health.get(dep)),
-      message: last?.result.message,
-      addresses: (depCfg?.checks ?? []).flatMap(addressesOf),
-      role: depCfg?.role,
-    };
-  });
-  return {
+  const bundle: EvidenceBundle = {
     service: f.service,
     at: now,
     findings: mine,
     exits,
-    processAlive: svc?.run ? supervisor.pid(f.service) !== null : null,
+    // A zombie leader has exited: only its parent's wait is missing.
+    processAlive: svc?.run ? pid !== null && state?.state !== 'Z' : null,
+    processState: state ? { pid: state.pid, state: state.state, group: state.group } : null,
     probes,
-    logs,
+    ...withLastWords(logs, f),
     dependencies,
   };
+  const live = state?.cpuPercent;
+  if (live !== null && live !== undefined) bundle.cpu = [{ at: now, percent: live }];
+  if (rss.length > 0) bundle.rss = rss;
+  if (disk.length > 0) bundle.disk = disk;
+  if (certificates.length > 0) bundle.certificates = certificates;
+  return bundle;
+}
+
+async function probeEvidence(
+  host: EvidenceHost,
+  service: string,
+  svc: ServiceConfig | undefined,
+  now: number,
+) {
+  const results = await Promise.all(
+    (svc?.checks ?? []).map((c, i) => host.store.probeHistory(service, checkName(c, i), now - 600_000, 20)),
+  );
+  return results.flat().map((p) => ({
+    check: p.check,
+    at: p.at,
+    ok: p.result.ok,
+    latencyMs: p.result.latencyMs,
+    message: p.result.message,
+  }));
+}
+
+/**
+ * An exit finding's last lines (as the supervisor kept them when the process died) that the window's lines do
+ * not already hold: stamped with the exit, from stderr.
+ */
+function withLastWords(
+  logs: Pick<EvidenceBundle, 'logs' | 'logBaseline' | 'logsSince'>,
+  f: Finding,
+): Pick<EvidenceBundle, 'logs' | 'logBaseline' | 'logsSince'> {
+  const last = f.evidence['lastLogs'];
+  if (!Array.isArray(last)) return logs;
+  const have = new Set((logs.logs ?? []).map((l) => l.line));
+  const missing = last
+    .map((x) => (typeof x === 'string' ? x : typeof x?.line === 'string' ? (x.line as string) : null))
+    .filter((x): x is string => x !== null && !have.has(x))
+    .map((line) => ({ at: f.at, line, category: null, source: 'stderr' }));
+  if (missing.length === 0) return logs;
+  return { ...logs, logs: [...(logs.logs ?? []), ...missing].sort((a, b) => a.at - b.at) };
+}
+
+/**
+ * Resident memory of the run the finding is about (the one that exited, or the running one), from the series
+ * the config samples for the supervised process (`rss: true`), plus a reading now if it still runs.
+ */
+async function rssEvidence(
+  host: EvidenceHost,
+  f: Finding,
+  svc: ServiceConfig | undefined,
+): Promise<{ at: number; mb: number }[]> {
+  if (!svc?.run) return [];
+  const series = (svc.metrics?.series ?? []).filter((s) => s.rss === true).map((s) => s.name);
+  const runs = host.supervisor.recentRuns(f.service);
+  const exitedPid = typeof f.evidence['pid'] === 'number' ? f.evidence['pid'] : null;
+  const run = runs.find((r) => r.pid === exitedPid) ?? runs.at(-1);
+  if (!run || series.length === 0) return [];
+  const until = run.exitedAt ?? Number.POSITIVE_INFINITY;
+  const samples = await host.store.metricSamples(f.service, series[0] as string, run.startedAt, 120);
+  return samples
+    .filter((s) => s.at <= until)
+    .map((s) => ({ at: s.at, mb: Math.round((s.value / MIB) * 10) / 10 }));
+}
+
+/** The certificate each https check's endpoint presents now (failures are just no evidence). */
+async function certificateEvidence(svc: ServiceConfig | undefined) {
+  const endpoints = new Map<string, { host: string; port: number }>();
+  for (const c of svc?.checks ?? []) {
+    const e = c.http ? tlsEndpoint(c.http.url) : null;
+    if (e) endpoints.set(`${e.host}:${e.port}`, e);
+  }
+  const certs = await Promise.all(
+    [...endpoints.values()].map((e) => peerCertificate(e.host, e.port, { timeoutMs: CERT_TIMEOUT_MS })),
+  );
+  return certs.filter((c) => c !== null);
+}
+
+async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undefined) {
+  const cfg = host.config().config;
+  const deps = svc?.depends_on ?? [];
+  if (deps.length === 0) return [];
+  const latest = await host.store.latestProbes();
+  return Promise.all(
+    deps.map(async (dep): Promise<DependencyState> => {
+      const depCfg = cfg.services[dep];
+      const failed = latest.filter((p) => p.service === dep && !p.result.ok);
+      const pid = depCfg?.run ? host.supervisor.pid(dep) : null;
+      const state = pid ? await readProcessState(pid) : null;
+      const d: DependencyState = {
+        service: dep,
+        // Its last probe failing counts before its checks have failed often enough to be judged down.
+        healthy: !FAILING.includes(host.health.get(dep)) && failed.length === 0,
+        message: failed.at(-1)?.result.message,
+        addresses: (depCfg?.checks ?? []).flatMap(addressesOf),
+        role: depCfg?.role,
+      };
+      if (state) d.processState = { pid: state.pid, state: state.state, group: state.group };
+      return d;
+    }),
+  );
 }
 
 /** How a service is reached, to recognise it in another service's errors (host:port, URL host). */
-function addressesOf(check: MedicConfig['services'][string]['checks'][number]): string[] {
+function addressesOf(check: ServiceConfig['checks'][number]): string[] {
   if (check.tcp) return [`${check.tcp.host}:${check.tcp.port}`, `:${check.tcp.port}`];
   if (check.http) {
     try {

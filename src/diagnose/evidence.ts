@@ -17,9 +17,21 @@ export interface EvidenceBundle {
   cpu?: readonly { at: number; percent: number }[];
   /** Whether the process is alive right now (null: not supervised, unknown). */
   processAlive?: boolean | null;
+  /** The supervised process's state from /proc now, with its process group (null: not running). */
+  processState?: ProcessStateEvidence | null;
   probes?: readonly { check: string; at: number; ok: boolean; latencyMs: number; message: string }[];
-  /** Log lines, oldest first, with the category the log classifier gave them (rate_limit, timeout …). */
-  logs?: readonly { at: number; line: string; category?: string | null }[];
+  /**
+   * Log lines, oldest first, each stamped when it was written or read, with the category the log classifier
+   * gave it (rate_limit, timeout …) and where it came from (`stderr`, `file:PATH`, `docker:NAME`, `push`).
+   */
+  logs?: readonly { at: number; line: string; category?: string | null; source?: string }[];
+  /**
+   * Where the incident's own window starts: `logs` holds only lines from then on, so lines of an earlier
+   * fault say nothing about this one. Absent: the rules look at the last 5 minutes.
+   */
+  logsSince?: number;
+  /** Each log source's error lines before the window, for its usual rate (from the store's history). */
+  logBaseline?: readonly { source: string; from: number; to: number; errors: number }[];
   /** The service's dependencies and how their own checks look now. */
   dependencies?: readonly DependencyState[];
   /** Disk use samples, oldest first. */
@@ -39,6 +51,16 @@ export interface DependencyState {
   addresses?: readonly string[];
   /** A database, a cache …: lets `db_unreachable` say "database" only when it is one. */
   role?: string;
+  /** Its supervised process's state now (a stopped upstream fails its dependents without a check of its own). */
+  processState?: ProcessStateEvidence | null;
+}
+
+/** A process's state as /proc shows it: T stopped, D uninterruptible, Z zombie, R running, S sleeping. */
+export interface ProcessStateEvidence {
+  pid: number;
+  /** The state that says most about the whole process group (a stopped child stops the service). */
+  state: string;
+  group?: readonly { pid: number; state: string; comm: string }[];
 }
 
 /** A diagnosis as the rules give it. */

@@ -126,6 +126,43 @@ describe('diagnoseByRules', () => {
     expect(diagnoseByRules(bundle({ probes, processAlive: false }))).toEqual([]);
   });
 
+  it('hung: a stopped process (SIGSTOP) is hung, with or without probes of its own', () => {
+    const stopped = { pid: 42, state: 'T', group: [{ pid: 42, state: 'T', comm: 'node' }] };
+    const alone = top(bundle({ processAlive: true, processState: stopped }));
+    expect(alone).toMatchObject({ cause: 'hung', confidence: 0.9 });
+    expect(alone?.evidence[0]).toBe('the process (pid 42) is stopped (state T): alive, running nothing');
+    const probe = {
+      check: 'http',
+      at: T,
+      ok: false,
+      latencyMs: 400,
+      message: 'GET /health: timed out after 400ms',
+    };
+    expect(top(bundle({ processAlive: true, processState: stopped, probes: [probe] }))).toMatchObject({
+      cause: 'hung',
+      confidence: 0.93,
+    });
+    // Sleeping is no evidence of a hang.
+    const sleeping = { pid: 42, state: 'S' };
+    expect(diagnoseByRules(bundle({ processAlive: true, processState: sleeping }))).toEqual([]);
+  });
+
+  it('hung: a dependent names the stopped upstream it waits on', () => {
+    const d = top(
+      bundle({
+        processAlive: true,
+        processState: { pid: 7, state: 'S' },
+        probes: [{ check: 'http', at: T, ok: false, latencyMs: 3, message: '503 Service Unavailable' }],
+        dependencies: [
+          { service: 'cache', healthy: true, processState: { pid: 8, state: 'S' } },
+          { service: 'app', healthy: true, processState: { pid: 9, state: 'T' } },
+        ],
+      }),
+    );
+    expect(d).toMatchObject({ cause: 'hung', confidence: 0.9, target: 'app' });
+    expect(d?.evidence).toEqual(['app, which api depends on, is stopped (state T) (pid 9)']);
+  });
+
   it('rate_limited: 429s in the logs', () => {
     const logs = Array.from({ length: 5 }, (_, i) => ({
       at: T - i * 1000,
@@ -204,6 +241,42 @@ describe('diagnoseByRules', () => {
     expect(top(bundle({ logs }))).toMatchObject({ cause: 'error_burst', confidence: 0.75 });
     const pattern = finding({ kind: 'pattern', summary: 'new template "payment <*> declined" x40' });
     expect(top(bundle({ findings: [pattern] }))).toMatchObject({ cause: 'error_burst', confidence: 0.65 });
+  });
+
+  it("error_burst: only the incident's window counts, against its source's usual rate", () => {
+    const opened = T - MIN;
+    const stale = Array.from({ length: 30 }, (_, i) => ({
+      at: T - 20 * MIN + i * 1000,
+      line: 'ERROR cache unreachable',
+      source: 'stderr',
+    }));
+    // An earlier fault's lines, outside the window: no burst now.
+    expect(diagnoseByRules(bundle({ logs: stale, logsSince: opened }))).toEqual([]);
+    const fresh = Array.from({ length: 12 }, (_, i) => ({
+      at: T - i * 1000,
+      line: 'ERROR payment failed',
+      source: 'stderr',
+    }));
+    const quiet = [{ source: 'stderr', from: opened - 30 * MIN, to: opened, errors: 3 }];
+    expect(top(bundle({ logs: fresh, logsSince: opened, logBaseline: quiet }))).toMatchObject({
+      cause: 'error_burst',
+      confidence: 0.75,
+    });
+    // 12 errors a minute is what this source always writes: errors, but no burst.
+    const noisy = [{ source: 'stderr', from: opened - 30 * MIN, to: opened, errors: 360 }];
+    expect(top(bundle({ logs: fresh, logsSince: opened, logBaseline: noisy }))).toMatchObject({
+      cause: 'error_burst',
+      confidence: 0.55,
+    });
+    // Each source is judged by its own history: a quiet file's burst is not hidden by a noisy stderr.
+    const file = fresh.map((l) => ({ ...l, source: 'file:/var/log/app.log' }));
+    const both = [
+      ...noisy,
+      { source: 'file:/var/log/app.log', from: opened - 30 * MIN, to: opened, errors: 0 },
+    ];
+    const d = top(bundle({ logs: [...fresh, ...file], logsSince: opened, logBaseline: both }));
+    expect(d).toMatchObject({ cause: 'error_burst', confidence: 0.75 });
+    expect(d?.evidence[0]).toMatch(/^12 error lines from file:\/var\/log\/app\.log/);
   });
 
   it('cert_expiring: within 14 days, or already expired', () => {

@@ -20,11 +20,13 @@ const RATE = /\b429\b|too many requests|rate.?limit/i;
 const OOM = /out of memory|heap out of memory|oom.?kill|cannot allocate memory|ENOMEM/i;
 const ENOSPC = /ENOSPC|no space left on device|disk full/i;
 const ERROR = /\b(error|exception|fatal|panic|traceback)\b|\b5\d\d\b/i;
-const CRASH = /panic|uncaught|unhandled|segmentation fault|SIGSEGV|fatal error|traceback/i;
+const CRASH =
+  /panic|uncaught|unhandled|segmentation fault|SIGSEGV|fatal error|traceback|^\s*\w*(?:Error|Exception):/i;
 const AUTH_FAIL =
   /failed password|authentication fail|invalid user|login failed|invalid credentials|\b401\b/i;
 const CERT = /certificate has expired|CERT_HAS_EXPIRED|certificate (?:is )?not yet valid|ERR_TLS_CERT/i;
 const STORAGE = /disk|_dir\b|data.?dir|volume|filesystem|spool|storage/i;
+const STOPPED = /^[Tt]$/;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
 const DAY = 86_400_000;
 
@@ -50,6 +52,67 @@ function killed(e: { code: number | null; signal: string | null }): boolean {
 
 function describeExit(e: { code: number | null; signal: string | null }): string {
   return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+const STATE_NAMES: Readonly<Record<string, string>> = {
+  T: 'stopped (state T)',
+  t: 'stopped by a tracer (state t)',
+  D: 'in uninterruptible sleep (state D)',
+  Z: 'a zombie (state Z)',
+};
+const stateName = (s: string) => STATE_NAMES[s] ?? `in state ${s}`;
+
+/** A line the classifier put in an error category, or that reads like an error. */
+export function isErrorLine(l: { line: string; category?: string | null }): boolean {
+  return Boolean(l.category) || ERROR.test(l.line);
+}
+
+const WINDOW_MS = 5 * 60_000;
+
+/**
+ * The log source with the most error lines in the incident's window (from `logsSince`, else the last 5
+ * minutes), and how many its usual rate would give in as long: from `logBaseline` (the store's history of
+ * that source before the window), else from the bundle's own lines of the 3 windows before.
+ */
+function errorBurst(
+  b: EvidenceBundle,
+): { count: number; expected: number; text: string; example: string } | null {
+  const since = b.logsSince ?? b.at - WINDOW_MS;
+  const span = Math.max(60_000, b.at - since);
+  const errors = (b.logs ?? []).filter(isErrorLine);
+  const inWindow = errors.filter((l) => l.at >= since && l.at <= b.at);
+  if (inWindow.length === 0) return null;
+  const bySource = new Map<string, typeof inWindow>();
+  for (const l of inWindow) bySource.set(l.source ?? '', [...(bySource.get(l.source ?? '') ?? []), l]);
+  let best: { count: number; expected: number; text: string; example: string } | null = null;
+  for (const [source, lines] of bySource) {
+    let expected: number;
+    let usual: string;
+    if (b.logBaseline) {
+      const base = b.logBaseline.find((x) => x.source === source);
+      const baseSpan = base ? Math.max(60_000, base.to - base.from) : 0;
+      expected = base ? (base.errors * span) / baseSpan : 0;
+      usual = base
+        ? `${base.errors} in the ${Math.round(baseSpan / 60_000)} min before`
+        : 'none in its history before';
+    } else {
+      const before = errors.filter(
+        (l) => (l.source ?? '') === source && l.at < since && l.at >= since - 3 * span,
+      ).length;
+      expected = before / 3;
+      usual = `${before} in the ${Math.round((3 * span) / 60_000)} min before`;
+    }
+    const from = source ? ` from ${source}` : '';
+    const c = {
+      count: lines.length,
+      expected,
+      text: `${lines.length} error lines${from} in the incident's ${Math.round(span / 60_000)} min (${usual})`,
+      example: lines[0]?.line ?? '',
+    };
+    const ratio = (x: typeof c) => x.count / Math.max(1, x.expected);
+    if (c.count >= 10 && (!best || ratio(c) > ratio(best))) best = c;
+  }
+  return best;
 }
 
 export const RULES: readonly Rule[] = [
@@ -103,20 +166,49 @@ export const RULES: readonly Rule[] = [
   },
   {
     cause: 'hung',
-    signature: 'probes time out while the process stays alive (and burns CPU)',
+    signature:
+      'the process is stopped (T), or probes time out while it stays alive (and burns CPU or sits in D); or an upstream it depends on is stopped',
     match(b) {
-      const timeouts = (b.probes ?? []).filter((p) => !p.ok && TIMEOUT.test(p.message));
-      if (timeouts.length < 2) return null;
       if (b.processAlive === false) return null;
-      const recent = (b.cpu ?? []).slice(-5);
-      const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
-      const evidence = [`${timeouts.length} probes timed out, last: ${quote(timeouts.at(-1)!.message)}`];
-      if (b.processAlive) evidence.push('the process is still alive');
-      if (avg !== null) evidence.push(`CPU averaged ${pct(avg)} over the last ${recent.length} samples`);
-      let confidence = 0.45;
-      if (b.processAlive && avg !== null && avg >= 80) confidence = 0.88;
-      else if (b.processAlive) confidence = 0.65;
-      return { confidence, evidence };
+      const timeouts = (b.probes ?? []).filter((p) => !p.ok && TIMEOUT.test(p.message));
+      const state = b.processState?.state;
+      const lastTimeout = timeouts.at(-1);
+      if (state && STOPPED.test(state)) {
+        const evidence = [
+          `the process (pid ${b.processState?.pid}) is ${stateName(state)}: alive, running nothing`,
+        ];
+        if (lastTimeout)
+          evidence.push(`${timeouts.length} probes timed out, last: ${quote(lastTimeout.message)}`);
+        return { confidence: timeouts.length > 0 ? 0.93 : 0.9, evidence };
+      }
+      if (timeouts.length >= 2 && lastTimeout) {
+        const recent = (b.cpu ?? []).slice(-5);
+        const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
+        const evidence = [`${timeouts.length} probes timed out, last: ${quote(lastTimeout.message)}`];
+        if (b.processAlive) evidence.push('the process is still alive');
+        if (avg !== null) evidence.push(`CPU averaged ${pct(avg)} over the last ${recent.length} samples`);
+        if (state === 'D') evidence.push('the process waits in uninterruptible sleep (D): stuck on I/O');
+        let confidence = 0.45;
+        if (b.processAlive && avg !== null && avg >= 80) confidence = 0.88;
+        else if (b.processAlive && state === 'D') confidence = 0.8;
+        else if (b.processAlive) confidence = 0.65;
+        return { confidence, evidence };
+      }
+      // An upstream with no checks of its own fails only through its dependents: its stopped process is the
+      // cause, and the one to act on.
+      const upstream = (b.dependencies ?? []).find(
+        (d) => d.processState && STOPPED.test(d.processState.state),
+      );
+      if (upstream?.processState) {
+        return {
+          confidence: 0.9,
+          evidence: [
+            `${upstream.service}, which ${b.service} depends on, is ${stateName(upstream.processState.state)} (pid ${upstream.processState.pid})`,
+          ],
+          target: upstream.service,
+        };
+      }
+      return null;
     },
   },
   {
@@ -140,11 +232,14 @@ export const RULES: readonly Rule[] = [
     match(b) {
       const exit = unexpectedExits(b).at(-1);
       if (!exit || (exit.code === 0 && !exit.signal) || b.processAlive) return null;
-      const crash = lines(b, 'exception', CRASH)
-        .filter((l) => l.at <= exit.at)
-        .at(-1);
+      // Its last lines may be read from the pipe a moment after the exit itself was seen.
+      const before = (b.logs ?? []).filter((l) => l.at <= exit.at + 500);
+      const crash = lines({ ...b, logs: before }, 'exception', CRASH).at(-1);
+      // Without a line that reads like a crash, the last thing it wrote to stderr is still what an operator
+      // reads first (as `systemctl status` shows it).
+      const last = crash ?? before.filter((l) => l.source === 'stderr').at(-1);
       const evidence = [`${b.service} ${describeExit(exit)}`];
-      if (crash) evidence.push(`last words: ${quote(crash.line)}`);
+      if (last) evidence.push(`last words: ${quote(last.line)}`);
       const confidence = killed(exit) ? 0.6 : crash ? 0.88 : 0.8;
       return { confidence, evidence };
     },
@@ -179,22 +274,19 @@ export const RULES: readonly Rule[] = [
   },
   {
     cause: 'error_burst',
-    signature: 'errors in the logs at several times their usual rate, or a spiking log pattern',
+    signature:
+      'errors in the incident’s own window at several times their source’s usual rate, or a spiking log pattern',
     match(b) {
-      const windowMs = 5 * 60_000;
-      const errors = (b.logs ?? []).filter((l) => l.category || ERROR.test(l.line));
-      const now = errors.filter((l) => b.at - l.at <= windowMs);
-      const before = errors.filter((l) => b.at - l.at > windowMs && b.at - l.at <= 4 * windowMs);
+      const burst = errorBurst(b);
       const pattern = b.findings.find((f) => f.kind === 'pattern');
       const evidence: string[] = [];
-      if (now.length > 0)
-        evidence.push(`${now.length} error lines in the last 5 min (${before.length} in the 15 min before)`);
-      if (now[0]) evidence.push(`e.g. ${quote(now[0].line)}`);
+      if (burst) {
+        evidence.push(burst.text);
+        evidence.push(`e.g. ${quote(burst.example)}`);
+      }
       if (pattern) evidence.push(`log pattern: ${pattern.summary}`);
-      const baseline = before.length / 3;
       let confidence = 0;
-      if (now.length >= 10 && now.length >= 3 * Math.max(1, baseline)) confidence = 0.75;
-      else if (now.length >= 10) confidence = 0.55;
+      if (burst) confidence = burst.count >= 3 * Math.max(1, burst.expected) ? 0.75 : 0.55;
       if (pattern) confidence = Math.max(confidence, 0.65);
       return confidence > 0 ? { confidence, evidence } : null;
     },

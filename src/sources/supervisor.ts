@@ -31,6 +31,29 @@ export interface SupervisorOptions {
   log?: (message: string, service: string) => void;
 }
 
+/** One line a supervised process wrote, stamped when Medic read it. */
+export interface ProcessLine {
+  at: number;
+  stream: 'stdout' | 'stderr';
+  /** The process that wrote it: lines of a run that exited stay beside those of the next one. */
+  pid: number;
+  line: string;
+}
+
+/** One run of a service's process: when it started and, once it has, how it ended. */
+export interface ProcessRun {
+  pid: number;
+  startedAt: number;
+  exitedAt: number | null;
+  code: number | null;
+  signal: string | null;
+}
+
+/** Runs remembered per service (evidence of a crash loop, and which run a line or sample belongs to). */
+const RUNS_KEPT = 10;
+/** How long an exit waits for the pipes to give their last lines (a grandchild may hold them open). */
+const DRAIN_MS = 50;
+
 interface Child {
   proc: ChildProcess;
   pid: number;
@@ -59,7 +82,8 @@ export class Supervisor {
   private readonly children = new Map<string, Child>();
   private readonly starting = new Set<string>();
   private readonly configs = new Map<string, RunConfig>();
-  private readonly logs = new Map<string, string[]>();
+  private readonly logs = new Map<string, ProcessLine[]>();
+  private readonly runs = new Map<string, ProcessRun[]>();
   private readonly logLines: number;
   private readonly notes = new Map<string, string[]>();
   /** Per service, the process group its last start made (the child leads it: detached), and its start time. */
@@ -185,7 +209,28 @@ export class Supervisor {
 
   /** The last lines the service wrote, stdout and stderr interleaved as they arrived; kept after it exits. */
   recentLogs(service: string): string[] {
+    return (this.logs.get(service) ?? []).map((l) => l.line);
+  }
+
+  /** The same lines with their stamps, streams and pids, oldest first. */
+  recentLines(service: string): ProcessLine[] {
     return [...(this.logs.get(service) ?? [])];
+  }
+
+  /**
+   * The last `limit` lines one process wrote to one stream (default stderr), as `systemctl status` shows
+   * them: what an exit finding carries as the process's last words.
+   */
+  lastLines(service: string, pid: number, limit = 20, stream: ProcessLine['stream'] = 'stderr'): string[] {
+    return (this.logs.get(service) ?? [])
+      .filter((l) => l.pid === pid && l.stream === stream)
+      .slice(-limit)
+      .map((l) => l.line);
+  }
+
+  /** The service's last runs, oldest first (the running one, if any, last with exitedAt null). */
+  recentRuns(service: string): ProcessRun[] {
+    return (this.runs.get(service) ?? []).map((r) => ({ ...r }));
   }
 
   async stopAll(): Promise<void> {
@@ -221,13 +266,26 @@ export class Supervisor {
     const path = pidfilePath(this.opts.dataDir, service);
     writePidfile(path, { pid, argv: run.command });
 
-    this.readLines(service, proc, 'stdout');
-    this.readLines(service, proc, 'stderr');
-    // 'exit', not 'close': a grandchild holding the pipes must not delay the news that the service died.
-    proc.once('exit', (code, signal) => {
+    const record: ProcessRun = {
+      pid,
+      startedAt: this.opts.clock.now(),
+      exitedAt: null,
+      code: null,
+      signal: null,
+    };
+    const runs = this.runs.get(service) ?? [];
+    this.runs.set(service, runs);
+    runs.push(record);
+    if (runs.length > RUNS_KEPT) runs.splice(0, runs.length - RUNS_KEPT);
+    const drained = [this.readLines(service, proc, 'stdout'), this.readLines(service, proc, 'stderr')];
+    // 'exit', not 'close': a grandchild holding the pipes must not delay the news that the service died by
+    // more than DRAIN_MS. Within it, the last lines still in the pipes are read, so the exit's evidence has them.
+    proc.once('exit', async (code, signal) => {
       if (this.children.get(service) === child) this.children.delete(service);
       removePidfile(path, pid);
       const at = this.opts.clock.now();
+      Object.assign(record, { exitedAt: at, code, signal });
+      await drainWithin(drained, DRAIN_MS);
       this.opts.bus.emit('signal', {
         kind: 'exit',
         service,
@@ -243,19 +301,38 @@ export class Supervisor {
     return pid;
   }
 
-  private readLines(service: string, proc: ChildProcess, stream: 'stdout' | 'stderr'): void {
+  /** Reads the stream's lines into the ring and onto the bus; resolves when the stream has closed. */
+  private readLines(service: string, proc: ChildProcess, stream: 'stdout' | 'stderr'): Promise<void> {
     const input = proc[stream];
-    if (!input) return;
+    if (!input) return Promise.resolve();
+    const pid = proc.pid as number;
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on('line', (raw) => {
       const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
+      const at = this.opts.clock.now();
       const ring = this.logs.get(service) ?? [];
       this.logs.set(service, ring);
-      ring.push(line);
+      ring.push({ at, stream, pid, line });
       if (ring.length > this.logLines) ring.splice(0, ring.length - this.logLines);
-      this.opts.bus.emit('signal', { kind: 'log', service, at: this.opts.clock.now(), stream, line });
+      this.opts.bus.emit('signal', { kind: 'log', service, at, stream, line });
     });
+    return new Promise((resolve) => lines.once('close', () => resolve()));
   }
+}
+
+/**
+ * Waits for the streams to close, at most `ms` of real time: the pipes are real, whatever the clock, and a
+ * grandchild that keeps them open must not hold the exit back.
+ */
+async function drainWithin(streams: Promise<void>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(streams),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /**

@@ -10,6 +10,7 @@ import { dedupContract } from './contract/dedup.js';
 import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
 import { incidentsExtraContract } from './contract/incidents-extra.js';
+import { logLineCountsContract } from './contract/log-line-counts.js';
 import { recordsContract } from './contract/records.js';
 import { telemetryContract } from './contract/telemetry.js';
 import type { Store } from './store.js';
@@ -43,5 +44,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     telemetryContract(current);
     healingContract(current);
     incidentsExtraContract(current);
+    logLineCountsContract(current);
   });
 }

@@ -21,6 +21,7 @@ import * as audit from './queries/audit.js';
 import * as healing from './queries/healing.js';
 import * as incidents from './queries/incidents.js';
 import * as incidentsExtra from './queries/incidents-extra.js';
+import { logLineCounts } from './queries/log-line-counts.js';
 import * as logs from './queries/logs.js';
 import * as metrics from './queries/metrics.js';
 import * as probes from './queries/probes.js';
@@ -251,6 +252,9 @@ export class KyselyStore implements Store {
   }
   logLines(filter: T.LogLineFilter): Promise<T.LogLine[]> {
     return logs.logLines(this.db, filter);
+  }
+  logLineCounts(service: string, since: number, until: number, maxLines?: number): Promise<T.LogLineCounts> {
+    return logLineCounts(this.db, service, since, until, maxLines);
   }
   pruneLogs(before: number): Promise<number> {
     return logs.pruneLogs(this.db, before);

@@ -303,6 +303,13 @@ export interface LogLineFilter {
   limit?: number;
 }
 
+/** How many stored lines each (source, template) of a service has in [from, to). */
+export interface LogLineCounts {
+  from: number;
+  to: number;
+  counts: { source: string; templateId: string; lines: number }[];
+}
+
 export interface MetricSample {
   service: string;
   metric: string;
@@ -335,6 +342,11 @@ export interface Store {
   ): Promise<{ bucket: number; count: number }[]>;
   getLogOffset(source: string): Promise<LogPosition | null>;
   logLines(filter: LogLineFilter): Promise<LogLine[]>;
+  /**
+   * Stored lines of a service stamped in [since, until), counted per source and template, newest first up to
+   * `maxLines` (default 50 000): `from` is where the counts begin (later than `since` when the cap was hit).
+   */
+  logLineCounts(service: string, since: number, until: number, maxLines?: number): Promise<LogLineCounts>;
   /** Deletes lines and per-minute counts older than `before`; returns the lines deleted. */
   pruneLogs(before: number): Promise<number>;
 

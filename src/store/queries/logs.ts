@@ -65,10 +65,10 @@ function chunkRow(service: string, part: readonly LogLine[]) {
   };
 }
 
-type StoredLine = [number, string, string | null, string, string];
+export type StoredLine = [number, string, string | null, string, string];
 
 /** The lines of a stored chunk body, in either layout (see chunkRow). */
-function chunkLines(body: string, firstAt: number): StoredLine[] {
+export function chunkLines(body: string, firstAt: number): StoredLine[] {
   const parsed = JSON.parse(body) as
     | StoredLine[]
     | { v: 2; k: [string, string | null, string][]; l: [number, number, string][] };
