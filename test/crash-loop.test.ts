@@ -21,7 +21,7 @@ async function advance(clock: SimulatedClock, ms: number, step = 100): Promise<v
 }
 
 describe('a service that dies on every start', () => {
-  it('is restarted with growing delays, then Medic escalates and stops acting (simulated time)', async () => {
+  it('is restarted with growing delays, then Medic escalates, stops its playbooks and keeps starting it (simulated time)', async () => {
     const dir = await tempDir();
     const file = path.join(dir, 'medic.yaml');
     await writeFile(
@@ -50,7 +50,6 @@ store: { dir: ./data }
       if (s.kind === 'start') starts.push(clock.now());
     });
     medic.bus.on('escalation', (e) => escalations.push(e.at));
-    const t0 = clock.now();
     await medic.start();
 
     // Long enough for 3 heals with 10 s and 20 s backoff, then ten quiet minutes. The long stable_for gives
@@ -59,25 +58,36 @@ store: { dir: ./data }
     await advance(clock, 600_000, 1000);
     await medic.engine.idle();
 
-    const restarts = starts.slice(1).map((t) => t - t0); // the first start is Medic starting the service
-    expect(restarts).toHaveLength(3);
-    const gaps = restarts.slice(1).map((t, i) => t - restarts[i]!);
+    const actions = (await medic.store.listActions({ service: 'flaky', limit: 100 })).items as Action[];
+    const heals = actions
+      .filter((a) => a.playbook === 'restart-flaky')
+      .sort((a, b) => a.createdAt - b.createdAt);
+    expect(heals).toHaveLength(3);
+    expect(heals.every((a) => a.state === 'failed')).toBe(true);
+    const gaps = heals.slice(1).map((a, i) => a.createdAt - heals[i]!.createdAt);
     // Each gap is the backoff (10 s, then 20 s) plus the failed verification before it.
     expect(gaps[0]).toBeGreaterThanOrEqual(10_000);
     expect(gaps[1]).toBeGreaterThanOrEqual(20_000);
     expect(gaps[1]!).toBeGreaterThan(gaps[0]!);
 
+    // One escalation, sent once: the same failure again is not news.
     expect(escalations).toHaveLength(1);
     const incidents = await medic.store.listIncidents({ service: 'flaky' });
     expect(incidents.items).toHaveLength(1);
     expect(incidents.items[0]!.state).toBe('escalated');
-    const actions = (await medic.store.listActions({ service: 'flaky' })).items as Action[];
-    expect(actions).toHaveLength(3);
-    expect(actions.every((a) => a.state === 'failed')).toBe(true);
     const guard = await medic.store.getGuardState('flaky');
     expect(guard).toMatchObject({ escalated: true, failedHeals: 3 });
-    const timeline = await medic.store.timeline(incidents.items[0]!.id);
-    expect(timeline.some((t) => t.message.includes('not run: escalated'))).toBe(false); // no new findings while dead
+
+    // The escalation stopped the playbooks, not the supervision: the dead process is started again, with a
+    // delay that grows from 10 s and never passes the 5-minute cap, each start journaled.
+    const keep = actions.filter((a) => a.playbook === 'keepalive').sort((a, b) => a.createdAt - b.createdAt);
+    expect(keep.length).toBeGreaterThanOrEqual(4);
+    expect(keep.every((a) => a.createdAt > escalations[0]! && a.state === 'verified')).toBe(true);
+    const keepGaps = keep.slice(1).map((a, i) => a.createdAt - keep[i]!.createdAt);
+    for (let i = 1; i < keepGaps.length; i++) expect(keepGaps[i]!).toBeGreaterThan(keepGaps[i - 1]!);
+    // The cap, plus the moments the process takes to exit in 1-second steps of simulated time.
+    expect(Math.max(...keepGaps)).toBeLessThanOrEqual(300_000 + 20_000);
+    expect(starts.length).toBe(1 + heals.length + keep.length);
     expect((await medic.store.verifyAudit()).ok).toBe(true);
   });
 });

@@ -158,9 +158,17 @@ export class DiagnosisPath {
     const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
     // A change that follows from an upstream's trouble (the app fails while its cache is down, and recovers
     // when the cache does) is the upstream's flapping, not the dependent's own.
-    const own = this.upstream.troubled(service, this.flapSettleMs(), true) === null;
+    // Nor are the changes a heal of the service makes (a restarting process refuses connections for a
+    // moment): a crash that Medic heals is one change, a service that fails and recovers by itself two.
+    const own =
+      this.upstream.troubled(service, this.flapSettleMs(), true) === null && !this.medic.engine.busy(service);
     this.upstream.note(service, FAILING.includes(change.to), at);
     if (flapCounts && own && (into || outOf)) this.correlator.noteChange(service, this.clock.now());
+    // Trouble here explains what its dependents went through just before it showed.
+    if (into) {
+      const since = at - this.flapSettleMs();
+      for (const s of this.graph().downstreamOf(service)) this.correlator.forgetChanges(s, since);
+    }
     if (change.to === 'healthy') {
       this.waiting.delete(service);
       if (!this.medic.engine.busy(service)) {

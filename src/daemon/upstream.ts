@@ -44,16 +44,16 @@ export class UpstreamWatch {
   }
 
   /**
-   * Before a dependent's heal: an upstream in trouble, including one whose trouble is not yet confirmed.
-   * Suspect upstreams are probed once more now, so a hung upstream shows itself before the dependent is
-   * restarted for what is not its fault.
+   * Before a dependent's heal: an upstream in trouble, including trouble not yet confirmed. Every upstream is
+   * probed once more first, so a hung upstream whose next check was not due yet shows itself before the
+   * dependent is restarted for what is not its fault (a proxy's check may fail before the app's own does).
    */
   async blocking(service: string, settleMs: number): Promise<string | null> {
-    const known = this.troubled(service, settleMs);
+    const known = this.troubled(service, settleMs, true);
     if (known) return known;
-    const suspects = this.upstreamOrdered(service).filter((up) => this.d.suspect(up));
-    if (suspects.length === 0) return null;
-    await Promise.all(suspects.map((up) => this.d.runChecks(up).catch(() => {})));
+    const ups = this.upstreamOrdered(service);
+    if (ups.length === 0) return null;
+    await Promise.all(ups.map((up) => this.d.runChecks(up).catch(() => {})));
     return this.troubled(service, settleMs, true);
   }
 

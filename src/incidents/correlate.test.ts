@@ -127,7 +127,7 @@ describe('Correlator', () => {
     await clock.advance(200_000);
     const later = feed('db', { check: 'port' });
     expect(later).toMatchObject({ heal: true });
-    expect(later.flapping).toEqual({ changesLastHour: 9, limit: 4, over: 3, began: false });
+    expect(later.flapping).toEqual({ changesLastHour: 9, limit: 4, over: 5, began: false });
     // An hour later the changes have aged out: calm again.
     await clock.advance(60 * 60_000);
     expect(correlator.changesLastHour('db')).toBe(0);

@@ -27,7 +27,7 @@ export interface Flapping {
   changesLastHour: number;
   /** The limit (`correlation.max_changes_per_hour`). */
   limit: number;
-  /** How far past the limit, in failure episodes (two changes each), at least 1: the heal's backoff step. */
+  /** How far past the limit, in changes, at least 1: the heal's backoff step. */
   over: number;
   /** True when this finding is the first of the flapping spell (the moment to tell people). */
   began: boolean;
@@ -103,6 +103,19 @@ export class Correlator {
     this.changes.set(service, list);
   }
 
+  /**
+   * Forgets the service's health changes since `since`: they turned out to follow from an upstream's trouble
+   * that showed itself after them (a proxy's check can fail before the hung app's own check does).
+   */
+  forgetChanges(service: string, since: number): void {
+    const list = this.changes.get(service);
+    if (list)
+      this.changes.set(
+        service,
+        list.filter((t) => t < since),
+      );
+  }
+
   /** Health changes of the service in the last hour. */
   changesLastHour(service: string): number {
     const now = this.clock.now();
@@ -128,7 +141,7 @@ export class Correlator {
     return {
       changesLastHour: n,
       limit: this.maxChanges,
-      over: Math.max(1, Math.ceil((n - this.maxChanges) / 2)),
+      over: Math.max(1, n - this.maxChanges),
       began: !was,
     };
   }

@@ -1,0 +1,241 @@
+import http from 'node:http';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Action } from '../src/core/index.js';
+import type { Medic } from '../src/daemon/index.js';
+import { DEMO, demoConfig, freePort, tempDir, waitFor } from './helpers.js';
+import { medicPerTest } from './incidents-helpers.js';
+
+const start = medicPerTest();
+const PROXY = path.join(import.meta.dirname, 'proxy.fixture.mjs');
+const node = JSON.stringify(process.execPath);
+
+/** A local receiver of Medic's webhook notifications (the real wire format, posted by the real client). */
+async function receiver(): Promise<{
+  url: string;
+  events: () => { event: string; service: string; message: string }[];
+  close(): void;
+}> {
+  const got: { event: string; service: string; message: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/hook`, events: () => got, close: () => server.close() };
+}
+
+/** app (the demo service) behind proxy: the proxy's check fails fast, the app's own check slowly. */
+function stackYaml(o: { app: number; proxy: number; hook: string; extra?: string; policy?: string }): string {
+  return `services:
+  app:
+    run:
+      command: [${node}, ${JSON.stringify(DEMO)}]
+      env: { PORT: "${o.app}" }
+      stop_timeout: 2s
+    checks:
+      - name: health
+        http: { url: "http://127.0.0.1:${o.app}/health" }
+        interval: 1s
+        timeout: 500ms
+        down_after: 2
+  proxy:
+    depends_on: [app]
+    run:
+      command: [${node}, ${JSON.stringify(PROXY)}]
+      env: { PORT: "${o.proxy}", UPSTREAM: "http://127.0.0.1:${o.app}" }
+      stop_timeout: 2s
+    checks:
+      - name: through
+        http: { url: "http://127.0.0.1:${o.proxy}/health" }
+        interval: 250ms
+        timeout: 250ms
+        down_after: 1
+playbooks:
+  restart-app:
+    when: { service: app, kind: down }
+    steps: [{ restart: {}, timeout: 10s }]
+    verify: { within: 10s, stable_for: 500ms }
+  restart-proxy:
+    when: { service: proxy, kind: down }
+    steps: [{ restart: {}, timeout: 10s }]
+    verify: { within: 4s, stable_for: 500ms }
+policy:
+  backoff: { initial: 500ms, factor: 2, max: 2s }
+  rate_limit: { max_actions: 100, window: 1h }
+${o.policy ?? ''}
+correlation:
+  max_changes_per_hour: 1
+  release_after: 2s
+notifiers:
+  - webhook: { url: "${o.hook}" }
+    events: [incident.opened, incident.resolved, incident.escalated, incident.flapping]
+store: { dir: ./data }
+${o.extra ?? ''}`;
+}
+
+async function allHealthy(m: Medic): Promise<boolean> {
+  for (const s of ['app', 'proxy']) {
+    if (m.health.get(s) !== 'healthy' || m.engine.busy(s) || (await m.store.activeIncident(s))) return false;
+  }
+  return true;
+}
+
+async function actionsSince(m: Medic, since: number): Promise<Action[]> {
+  return (await m.store.listActions({ since, limit: 200 })).items.filter((a) => !a.dryRun);
+}
+
+describe('a bad hour: the same fault again, on a stack with a proxy in front', () => {
+  it('the second and third hang of the app behind the proxy heal the app, never the proxy, though the app flaps', async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    const m = await start(dir, stackYaml({ app: await freePort(), proxy: await freePort(), hook: hook.url }));
+    const flaps: string[] = [];
+    m.bus.on('flapping', (e) => flaps.push(e.service));
+    await waitFor('the stack healthy', () => allHealthy(m), 20_000);
+
+    for (const round of [1, 2, 3]) {
+      const t0 = Date.now();
+      const pid = m.supervisor.pid('app')!;
+      process.kill(pid, 'SIGSTOP');
+      try {
+        // Healed: the app runs as a new process, both healthy, no incident open.
+        await waitFor(
+          `round ${round} healed`,
+          async () => m.supervisor.pid('app') !== pid && (await allHealthy(m)),
+          30_000,
+        );
+      } finally {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // Restarted by Medic: gone already.
+        }
+      }
+      const acted = await actionsSince(m, t0);
+      expect(
+        acted.filter((a) => a.service === 'proxy'),
+        `round ${round}: no action on the proxy`,
+      ).toEqual([]);
+      expect(acted.some((a) => a.service === 'app' && a.state === 'verified')).toBe(true);
+      const { items } = await m.store.listIncidents({ since: t0 });
+      expect(items.length).toBeGreaterThan(0);
+      for (const i of items) expect(i.rootCause, `round ${round} root cause`).toBe('app');
+    }
+    // Round three found the app flapping (limit 1 change an hour; each healed hang is one): said so, healed
+    // anyway. The proxy's failures followed from the app's, so they are not its own flapping.
+    expect(flaps).toContain('app');
+    expect(flaps).not.toContain('proxy');
+    await waitFor('the flapping notification', () =>
+      hook.events().some((e) => e.event === 'incident.flapping'),
+    );
+    hook.close();
+  }, 90_000);
+
+  it('an escalated service that is then killed is started again, and the new failure is sent', async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    const app = await freePort();
+    // The proxy's playbook cannot heal it (its check reads a port nothing listens on): it escalates after one
+    // failed heal, and its playbooks stop.
+    const yaml = stackYaml({
+      app,
+      proxy: await freePort(),
+      hook: hook.url,
+      policy: '  max_failed_heals: 1',
+    }).replace(
+      /(proxy:\n {4}depends_on: \[app\][\s\S]*?checks:\n)/,
+      '$1      - name: dead\n        tcp: { host: 127.0.0.1, port: 9 }\n        interval: 250ms\n        timeout: 200ms\n        down_after: 1\n',
+    );
+    const m = await start(dir, yaml);
+    const escalated = await waitFor(
+      'the proxy escalated',
+      async () => (await m.store.listIncidents({ service: 'proxy', state: 'escalated' })).items[0],
+      30_000,
+    );
+    await waitFor('the escalation sent', () =>
+      hook.events().some((e) => e.event === 'incident.escalated' && e.service === 'proxy'),
+    );
+    const sentBefore = hook.events().filter((e) => e.event === 'incident.escalated').length;
+    const pid = m.supervisor.pid('proxy')!;
+    const t0 = Date.now();
+    process.kill(pid, 'SIGKILL');
+    // Supervision goes on after an escalation: the process is started again (keepalive, journaled).
+    await waitFor(
+      'the proxy running again',
+      () => {
+        const now = m.supervisor.pid('proxy');
+        return now !== null && now !== pid;
+      },
+      20_000,
+    );
+    const keep = (await actionsSince(m, t0)).filter((a) => a.service === 'proxy');
+    expect(keep.map((a) => [a.playbook, a.kind])).toContainEqual(['keepalive', 'restart']);
+    // The exit is a failure the incident had not seen: the human already asked is told about it.
+    await waitFor(
+      'the new failure sent',
+      () => hook.events().filter((e) => e.event === 'incident.escalated').length > sentBefore,
+    );
+    const news = hook
+      .events()
+      .filter((e) => e.event === 'incident.escalated')
+      .slice(sentBefore);
+    expect(news.some((e) => /new failure/.test(e.message))).toBe(true);
+    const still = await m.store.getIncident(escalated.id);
+    expect(still?.state).toBe('escalated');
+    hook.close();
+  }, 60_000);
+
+  it('the fifth crash within the hour, and every one after the flapping limit, is healed with a growing delay', async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    const yaml = demoConfig({ demoPort: await freePort(), policy: '  backoff: { initial: 1s }' }).replace(
+      'notifiers: []',
+      `notifiers:\n  - webhook: { url: "${hook.url}" }\n    events: [incident.flapping]`,
+    );
+    const m = await start(dir, yaml);
+    await waitFor(
+      'demo healthy',
+      async () => m.health.get('demo') === 'healthy' && !(await m.store.activeIncident('demo')),
+      20_000,
+    );
+    // Time from each crash to the heal's restart: the delay Medic chose.
+    const delays: number[] = [];
+    for (let crash = 1; crash <= 9; crash++) {
+      const pid = m.supervisor.pid('demo')!;
+      const t0 = Date.now();
+      process.kill(pid, 'SIGKILL');
+      await waitFor(
+        `crash ${crash} healed`,
+        async () =>
+          m.supervisor.pid('demo') !== pid &&
+          m.health.get('demo') === 'healthy' &&
+          !m.engine.busy('demo') &&
+          !(await m.store.activeIncident('demo')),
+        40_000,
+      );
+      const heal = (await actionsSince(m, t0)).find(
+        (a) => a.service === 'demo' && a.playbook === 'restart-demo',
+      );
+      expect(heal, `crash ${crash}: healed by its playbook`).toBeDefined();
+      expect(heal!.state).toBe('verified');
+      delays.push(heal!.createdAt - t0);
+    }
+    // Six changes an hour is the limit, and a crash Medic heals is one change (the heal's own are not
+    // counted): the first seven crashes heal at once, then each delay grows; none is held back.
+    for (const d of delays.slice(0, 7)) expect(d).toBeLessThan(1_000);
+    expect(delays[7]!).toBeGreaterThanOrEqual(1_000);
+    expect(delays[8]!).toBeGreaterThan(delays[7]!);
+    await waitFor('the flapping notification', () =>
+      hook.events().some((e) => e.event === 'incident.flapping'),
+    );
+    hook.close();
+  }, 120_000);
+});
