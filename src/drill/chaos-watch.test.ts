@@ -11,6 +11,9 @@ interface Frame {
   /** ms from now until a retry is allowed (the guard's backoff); `escalated`: the guard stopped acting. */
   retryIn?: number;
   escalated?: boolean;
+  /** The health of `db`, which `api` depends on, and whether a heal of it runs. */
+  db?: ServiceHealth;
+  dbBusy?: boolean;
 }
 
 /** Samples `frames` (one per 250 ms, for service `api` beside a healthy `db`) and returns the silent ms. */
@@ -38,8 +41,9 @@ async function silentMs(
   const watch = new SilenceWatch(
     {
       services: () => ['api', 'db'],
-      health: (s) => (s === 'api' ? (frame.health ?? 'healthy') : 'healthy'),
-      busy: (s) => s === 'api' && frame.busy === true,
+      upstreamOf: (s) => (s === 'api' ? ['db'] : []),
+      health: (s) => (s === 'api' ? (frame.health ?? 'healthy') : (frame.db ?? 'healthy')),
+      busy: (s) => (s === 'api' ? frame.busy === true : frame.dbBusy === true),
       activeIncident: async (s) => (s === 'api' ? incident(frame) : null),
       guard: async (s): Promise<GuardState | null> =>
         s === 'api' && (frame.retryIn !== undefined || frame.escalated)
@@ -117,6 +121,18 @@ describe('silent down time (the invariant of issue 12)', () => {
       [...repeat(40, down({ incident: { rootCause: 'db' } })), {}],
       { dbHealthyAt: 0 },
       3_750, // from 6.25 s (release_after 5 s + grace 1 s) to 10 s
+    ],
+    [
+      'a dependent with its own incident, while its upstream is being healed',
+      repeat(20, down({ db: 'down', dbBusy: true })),
+      {},
+      0,
+    ],
+    [
+      'a dependent whose failing upstream has nothing running for it either',
+      [...repeat(8, down({ db: 'down' })), {}],
+      {},
+      2_000,
     ],
   ] as const)('%s', async (_name, frames, opts, want) => {
     expect(await silentMs([...frames], opts)).toBe(want);

@@ -4,6 +4,8 @@ import type { GuardState } from '../store/index.js';
 /** What the watch reads of a running Medic. */
 export interface WatchView {
   services(): string[];
+  /** The services it depends on, directly or not (config `depends_on`). */
+  upstreamOf(service: string): readonly string[];
   health(service: string): ServiceHealth;
   /** A heal of the service is running. */
   busy(service: string): boolean;
@@ -101,19 +103,29 @@ export class SilenceWatch {
     const inc = await this.view.activeIncident(s);
     if (inc?.state === 'escalated' && this.wasNotified(inc.id)) return null;
     if (await this.due(s, now)) return null;
+    // Medic acts on no dependent while a service it depends on fails, and gives it release_after once that
+    // one is back: the dependent's heal waits on the upstream's (the root an incident names may also be one
+    // the findings suggested).
+    const root = inc ? (inc.rootCause ?? inc.service) : s;
+    const upstreams = new Set([...this.view.upstreamOf(s), ...(root !== s ? [root] : [])]);
+    for (const u of upstreams) if (await this.waitsFor(u, now)) return null;
     if (inc) {
-      const root = inc.rootCause ?? inc.service;
-      if (root !== s) {
-        if (this.view.busy(root) || (await this.due(root, now))) return null;
-        // The upstream is back: the dependent's own heal is due after release_after.
-        const back = this.healthySince.get(root);
-        if (back !== undefined && now - back <= this.opts.releaseAfterMs + this.opts.graceMs) return null;
-      }
       return inc.state === 'escalated'
         ? `incident ${inc.id} escalated, but no notification was sent`
         : `incident ${inc.id} ${inc.state}: no heal running or due, nobody told`;
     }
     return 'unhealthy with no incident: no heal running or due, nobody told';
+  }
+
+  /** The upstream `u` fails with its own heal running or due (or a human told), or came back just now. */
+  private async waitsFor(u: string, now: number): Promise<boolean> {
+    if (FAILING.includes(this.view.health(u))) {
+      if (this.view.busy(u) || (await this.due(u, now))) return true;
+      const inc = await this.view.activeIncident(u);
+      return inc?.state === 'escalated' && this.wasNotified(inc.id);
+    }
+    const back = this.healthySince.get(u);
+    return back !== undefined && now - back <= this.opts.releaseAfterMs + this.opts.graceMs;
   }
 
   /** A retry is due within the backoff cap (the guard holds the next allowed time of a failed heal). */

@@ -2,18 +2,12 @@ import type { Action, ServiceHealth } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
 import { DependencyGraph } from '../incidents/index.js';
-import { causeOk, diagnosedCause } from './cause.js';
+import { judge, type Live } from './chaos-judge.js';
 import { type ChaosStep, planChaos } from './chaos-plan.js';
-import {
-  type ChaosFaultReport,
-  type ChaosReport,
-  chaosSummary,
-  seconds,
-  summaryLine,
-} from './chaos-report.js';
+import { type ChaosReport, seconds } from './chaos-report.js';
 import { chaosCandidates } from './chaos-targets.js';
 import { SilenceWatch } from './chaos-watch.js';
-import type { Fault, FaultTarget } from './faults/index.js';
+import type { Fault } from './faults/index.js';
 import { waitAllHealthy } from './runner.js';
 import { targetEnv } from './target.js';
 
@@ -42,32 +36,9 @@ const GRACE_MS = 3_000;
 const CAP_MS = 5 * 60_000;
 /** A fault meant for a service being restarted waits this long for its new process. */
 const PID_WAIT_MS = 5_000;
-/** An action this soon after a fault ended still belongs to it (the heal's last step, a verification). */
-const AFTER_MS = 2_000;
 const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-/** One fault of the run as it happens. */
-interface Live {
-  n: number;
-  step: ChaosStep;
-  fault: Fault;
-  target: FaultTarget | null;
-  injectedAt: number;
-  injected: boolean;
-  note: string | null;
-  alreadyFailing: boolean;
-  detectedAt: number | null;
-  detectedBy: string | null;
-  /** An incident covered the service or a dependent of it after the injection: the fault took effect. */
-  sawIncident: boolean;
-  healedAt: number | null;
-  escalatedAt: number | null;
-  notified: boolean;
-  /** After an escalation and the drill's undo: healthy again (ends the fault's window for actions). */
-  recoveredAt: number | null;
-}
 
 /**
  * `medic drill chaos`: faults drawn from the catalogue by a seeded plan (chaos-plan.ts), injected on time
@@ -102,6 +73,7 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
   const watch = new SilenceWatch(
     {
       services: () => services,
+      upstreamOf: (s) => [...graph.upstreamOf(s)],
       health: (s) => medic.health.get(s),
       busy: (s) => medic.engine.busy(s),
       activeIncident: (s) => medic.store.activeIncident(s),
@@ -268,136 +240,20 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
     for (const l of lives) if (l.target) await l.fault.undo(l.target).catch(() => {});
   }
   const end = now();
-  return judge(medic, { plan, lives, actions, incidentIds, watch, graph, t0, end, opts, notifies });
-}
-
-interface Judged {
-  plan: ChaosStep[];
-  lives: Live[];
-  actions: Map<string, Action>;
-  incidentIds: Set<string>;
-  watch: SilenceWatch;
-  graph: DependencyGraph;
-  t0: number;
-  end: number;
-  opts: ChaosOptions;
-  notifies: boolean;
-}
-
-/** The report, from what was seen and what the store kept. */
-async function judge(medic: ChaosMedic, j: Judged): Promise<ChaosReport> {
-  const { lives, graph, end } = j;
-  const closedAt = (l: Live) => l.healedAt ?? l.recoveredAt ?? end;
-  const incidents = [];
-  for (const id of j.incidentIds) {
-    const inc = await medic.store.getIncident(id);
-    if (inc)
-      incidents.push({ inc, services: await medic.store.incidentServices(id).catch(() => [inc.service]) });
-  }
-  // A fault touched a service from its injection until it healed (or recovered after an escalation).
-  const touched = (service: string, at: number) =>
-    lives.some(
-      (l) => l.injected && l.step.service === service && at >= l.injectedAt && at <= closedAt(l) + AFTER_MS,
-    );
-  const done = [...j.actions.values()].filter((a) => a.state !== 'skipped' && a.createdAt >= j.t0);
-  const collateral = done.filter((a) => !touched(a.service, a.createdAt));
-  const blame = new Map<number, number>();
-  for (const a of collateral) {
-    const latest = lives.filter((l) => l.injected && l.injectedAt <= a.createdAt).at(-1);
-    if (latest) blame.set(latest.n, (blame.get(latest.n) ?? 0) + 1);
-  }
-
-  const reports: ChaosFaultReport[] = [];
-  for (const l of lives.sort((a, b) => a.n - b.n)) {
-    const s = l.step.service;
-    const until = closedAt(l);
-    const covering = incidents.filter(
-      ({ inc, services }) =>
-        services.includes(s) && inc.openedAt <= until && (inc.resolvedAt ?? end) >= l.injectedAt,
-    );
-    const roots = [...new Set(covering.map(({ inc }) => inc.rootCause ?? inc.service))];
-    // A faulted upstream named as the root is right too: both failed, and the upstream comes first.
-    const faultedUpstream = (r: string) =>
-      graph.upstreamOf(s).has(r) &&
-      lives.some(
-        (o) => o.injected && o.step.service === r && o.injectedAt <= until && closedAt(o) >= l.injectedAt,
-      );
-    // A fault on a service already failing joins the incident (and diagnosis) of the trouble already there.
-    const from = l.alreadyFailing
-      ? Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt))
-      : l.injectedAt;
-    const cause = l.injected
-      ? await diagnosedCause(
-          medic.store,
-          covering.map(({ inc }) => inc.id),
-          s,
-          { from, to: until + AFTER_MS },
-        )
-      : null;
-    const healed = l.healedAt !== null;
-    const escalated = l.escalatedAt !== null;
-    const ok = !l.injected
-      ? false
-      : l.fault.outcome === 'escalated'
-        ? escalated && l.notified
-        : healed || (escalated && l.notified);
-    reports.push({
-      n: l.n,
-      fault: l.fault.name,
-      service: s,
-      kind: l.step.kind,
-      of: l.step.of ?? null,
-      injected_at: l.injectedAt,
-      at_ms: l.injectedAt - j.t0,
-      injected: l.injected,
-      already_failing: l.alreadyFailing,
-      detected: l.detectedAt !== null,
-      detected_by: l.detectedBy,
-      healed,
-      escalated,
-      notified: l.notified,
-      ok,
-      root_cause: roots.length > 0 ? roots.join(',') : null,
-      cause,
-      cause_expected: [...l.fault.expectCause],
-      root_cause_ok:
-        l.injected &&
-        roots.length > 0 &&
-        roots.every((r) => r === s || faultedUpstream(r)) &&
-        causeOk(l.fault, cause),
-      mttd_ms: l.detectedAt === null ? null : l.detectedAt - l.injectedAt,
-      mttr_ms: l.healedAt === null ? null : l.healedAt - l.injectedAt,
-      actions: done.filter(
-        (a) => a.service === s && a.createdAt >= l.injectedAt && a.createdAt <= until + AFTER_MS,
-      ).length,
-      collateral_actions: blame.get(l.n) ?? 0,
-      silent_down_s: seconds(j.watch.silentMs(s, l.injectedAt, until)),
-      incidents: covering.map(({ inc }) => inc.id),
-      ...(l.note
-        ? { note: l.note }
-        : !healed && !escalated
-          ? { note: `neither healed nor escalated by the end of the run` }
-          : {}),
-    });
-  }
-  const summary = chaosSummary(
-    j.opts.seed,
-    j.opts.durationMs,
-    j.plan.length,
-    reports,
-    collateral.length,
-    j.watch.silentMs(null),
-  );
-  j.opts.onProgress?.(summaryLine(summary));
-  return {
-    summary,
-    faults: reports,
-    collateral: collateral.map((a) => ({
-      at_ms: a.createdAt - j.t0,
-      service: a.service,
-      action: `${a.playbook}#${a.step} ${a.kind}`,
-    })),
-    silent: j.watch.stretches.map((x) => ({ ...x, seconds: seconds(x.to - x.from) })),
-    watch: { grace_ms: GRACE_MS, cap_ms: CAP_MS, notifies: j.notifies },
-  };
+  return judge(medic.store, {
+    plan,
+    lives,
+    actions,
+    incidentIds,
+    watch,
+    graph,
+    t0,
+    end,
+    seed: opts.seed,
+    durationMs: opts.durationMs,
+    notifies,
+    graceMs: GRACE_MS,
+    capMs: CAP_MS,
+    onProgress: opts.onProgress,
+  });
 }
