@@ -238,4 +238,68 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     );
     hook.close();
   }, 120_000);
+
+  it('an upstream with no checks of its own, stopped, is the root cause of its dependent failing', async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    const [backend, front] = [await freePort(), await freePort()];
+    const m = await start(
+      dir,
+      `services:
+  backend:
+    run:
+      command: [${node}, ${JSON.stringify(DEMO)}]
+      env: { PORT: "${backend}" }
+      stop_timeout: 2s
+  front:
+    depends_on: [backend]
+    run:
+      command: [${node}, ${JSON.stringify(PROXY)}]
+      env: { PORT: "${front}", UPSTREAM: "http://127.0.0.1:${backend}" }
+      stop_timeout: 2s
+    checks:
+      - name: through
+        http: { url: "http://127.0.0.1:${front}/health" }
+        interval: 250ms
+        timeout: 250ms
+        down_after: 1
+playbooks:
+  restart-any:
+    when: { service: "*", kind: down }
+    steps: [{ restart: {}, timeout: 10s }]
+    verify: { within: 10s, stable_for: 500ms }
+policy:
+  backoff: { initial: 500ms, factor: 2, max: 2s }
+notifiers:
+  - webhook: { url: "${hook.url}" }
+store: { dir: ./data }
+`,
+    );
+    const healthy = async () =>
+      m.health.get('front') === 'healthy' &&
+      m.health.get('backend') === 'healthy' &&
+      !(await m.store.activeIncident('front')) &&
+      !(await m.store.activeIncident('backend'));
+    await waitFor('the stack healthy', healthy, 20_000);
+    const pid = m.supervisor.pid('backend')!;
+    const t0 = Date.now();
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitFor('healed', async () => m.supervisor.pid('backend') !== pid && (await healthy()), 30_000);
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Restarted by Medic: gone already.
+      }
+    }
+    const acted = await actionsSince(m, t0);
+    expect(acted.filter((a) => a.service === 'front')).toEqual([]);
+    expect(acted.some((a) => a.service === 'backend' && a.state === 'verified')).toBe(true);
+    const { items } = await m.store.listIncidents({ since: t0 });
+    for (const i of items) expect(i.rootCause).toBe('backend');
+    const timeline = (await Promise.all(items.map((i) => m.store.timeline(i.id)))).flat();
+    expect(timeline.some((t) => t.kind === 'finding' && /backend is stopped/.test(t.message))).toBe(true);
+    hook.close();
+  }, 60_000);
 });

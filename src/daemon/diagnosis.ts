@@ -13,6 +13,7 @@ import {
   type IncidentView,
   type TopologySuggestion,
 } from '../incidents/index.js';
+import { readStat } from '../sources/index.js';
 import { gatherEvidence } from './evidence.js';
 import type { Medic } from './medic.js';
 import { UpstreamWatch } from './upstream.js';
@@ -78,6 +79,11 @@ export class DiagnosisPath {
       failing: (s) => FAILING.includes(medic.health.get(s)),
       suspect: (s) => medic.health.suspect(s),
       runChecks: (s) => medic.runChecks(s),
+      stopped: async (s) => {
+        const pid = medic.supervisor.pid(s);
+        const state = pid === null ? null : (await readStat(pid))?.state;
+        return state === 'T' || state === 't';
+      },
     });
     const learn = medic.config().config.correlation.learn;
     this.learner = new CoOccurrenceLearner({

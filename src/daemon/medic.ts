@@ -17,12 +17,13 @@ import { type CheckState, HealthModel, type Observation, PROCESS_CHECK } from '.
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter } from '../notify/index.js';
 import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
-import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
+import { readStat, runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
 import { DiagnosisPath } from './diagnosis.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
+import { ProcessWatch } from './process-watch.js';
 import { EscalationReminders, reminderText } from './reminders.js';
 import type { Stage } from './stage.js';
 import { STAGES } from './stages.js';
@@ -83,6 +84,7 @@ export class Medic {
   readonly probes: ProbeWriter;
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
+  private readonly processWatch: ProcessWatch;
   private running = false;
   private lastLive = 0;
   private readonly stages: Stage[] = [];
@@ -194,6 +196,16 @@ export class Medic {
       },
     });
     this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger);
+    this.processWatch = new ProcessWatch({
+      clock: this.clock,
+      supervised: () =>
+        Object.entries(this.loaded.config.services)
+          .filter(([, s]) => s.run)
+          .map(([service]) => ({ service, pid: this.supervisor.pid(service) })),
+      state: async (pid) => (await readStat(pid))?.state ?? null,
+      onStopped: (service, pid) => this.onStopped(service, pid),
+      onResumed: (service) => this.onResumed(service),
+    });
   }
 
   config(): LoadedConfig {
@@ -238,6 +250,7 @@ export class Medic {
     await this.replica.start({ sole: isSqlite(this.store.db as never) });
     this.reschedule();
     this.scheduler.start();
+    this.processWatch.start();
     for (const make of STAGES) this.stages.push(make(this));
     for (const stage of this.stages) await stage.start();
     void this.adoptOrphans();
@@ -249,6 +262,7 @@ export class Medic {
     this.running = false;
     this.watcher?.close();
     this.scheduler.stop();
+    this.processWatch.stop();
     for (const stage of this.stages.splice(0).reverse()) {
       await stage
         .stop()
@@ -447,6 +461,41 @@ export class Medic {
         );
       });
     }
+  }
+
+  /** A supervised process is stopped (SIGSTOP): it is down, though it never exited. */
+  private onStopped(service: string, pid: number): void {
+    void this.lanes.run(service, async () => {
+      if (this.supervisor.pid(service) !== pid) return;
+      const at = this.clock.now();
+      await this.handle(
+        service,
+        this.health.force(
+          service,
+          PROCESS_CHECK,
+          'down',
+          at,
+          `${service} is stopped: its process ${pid} is in state T (stopped), holds its port and answers nothing`,
+          { pid, processState: 'T' },
+        ),
+        at,
+      );
+    });
+  }
+
+  /** A process seen stopped runs again (or was replaced): its process check is up if it runs. */
+  private onResumed(service: string): void {
+    void this.lanes.run(service, async () => {
+      const pid = this.supervisor.pid(service);
+      const current = this.health.checks(service).find((c) => c.name === PROCESS_CHECK)?.state;
+      if (pid === null || current !== 'down') return;
+      const at = this.clock.now();
+      await this.handle(
+        service,
+        this.health.force(service, PROCESS_CHECK, 'up', at, 'running again', { pid }),
+        at,
+      );
+    });
   }
 
   /**

@@ -11,6 +11,8 @@ export interface UpstreamDeps {
   suspect(service: string): boolean;
   /** Runs the service's checks now and waits for their results to be judged. */
   runChecks(service: string): Promise<void>;
+  /** True when the service's supervised process is stopped right now (from /proc). */
+  stopped(service: string): Promise<boolean>;
 }
 
 /**
@@ -54,7 +56,11 @@ export class UpstreamWatch {
     const ups = this.upstreamOrdered(service);
     if (ups.length === 0) return null;
     await Promise.all(ups.map((up) => this.d.runChecks(up).catch(() => {})));
-    return this.troubled(service, settleMs, true);
+    const troubled = this.troubled(service, settleMs, true);
+    if (troubled) return troubled;
+    // An upstream with no checks of its own says nothing through them; its process may still be stopped.
+    const stopped = await Promise.all(ups.map((up) => this.d.stopped(up).catch(() => false)));
+    return ups.find((_, i) => stopped[i]) ?? null;
   }
 
   /** Upstreams, nearest first, so the one named is the one the dependent talks to. */

@@ -49,7 +49,7 @@ export class Decider {
   constructor(
     private readonly d: Pick<
       EngineDeps,
-      'config' | 'store' | 'clock' | 'incidents' | 'journal' | 'upstreamBlocking'
+      'config' | 'store' | 'clock' | 'bus' | 'incidents' | 'journal' | 'upstreamBlocking'
     >,
     private readonly learner: Learner,
     private readonly hooks: DecideHooks,
@@ -156,7 +156,16 @@ export class Decider {
       case 'dry_run': {
         const state = decision.verdict === 'ask' ? 'awaiting_approval' : 'skipped';
         await journalSteps(this.d, run, planned, state, decision.reason, decision.verdict === 'dry_run');
-        if (decision.verdict === 'ask') this.hooks.awaitApproval(run.id);
+        if (decision.verdict === 'ask') {
+          this.hooks.awaitApproval(run.id);
+          // Waiting for a human is a hold like any other: the human is told, not left to find it.
+          this.d.bus.emit('escalation', {
+            service,
+            incidentId: incident.id,
+            reason: `${service} is failing and Medic waits for approval to run ${run.name}: ${decision.reason}`,
+            at: now,
+          });
+        }
         await this.d.incidents.note(incident.id, `playbook ${run.name}: ${decision.reason}`);
         return;
       }
