@@ -58,6 +58,8 @@ export class DiagnosisPath {
   >();
   private readonly stopping = new AbortController();
   private readonly upstream: UpstreamWatch;
+  /** Services with a diagnosis running (a count: several findings may be diagnosed at once). */
+  private readonly diagnosing = new Map<string, number>();
   /** Incidents (and service) already told about flapping: once each. */
   private readonly flapTold = new Set<string>();
 
@@ -290,6 +292,25 @@ export class DiagnosisPath {
 
   /** Diagnoses the finding, records it, hands it to the engine; resolves with the cause named, if any. */
   private async diagnoseAndHeal(f: Finding, incident: Incident, delayMs = 0): Promise<string | null> {
+    this.diagnosing.set(f.service, (this.diagnosing.get(f.service) ?? 0) + 1);
+    try {
+      return await this.diagnoseAndHand(f, incident, delayMs);
+    } finally {
+      const n = (this.diagnosing.get(f.service) ?? 1) - 1;
+      if (n > 0) this.diagnosing.set(f.service, n);
+      else this.diagnosing.delete(f.service);
+    }
+  }
+
+  /**
+   * True while the service's heal is on its way through this path: being diagnosed, or waiting for its
+   * root cause's heal (then its own release). What "a heal in progress or due" means before the engine has it.
+   */
+  covers(service: string): boolean {
+    return this.diagnosing.has(service) || this.waiting.has(service);
+  }
+
+  private async diagnoseAndHand(f: Finding, incident: Incident, delayMs: number): Promise<string | null> {
     let diagnosis: Diagnosis | undefined;
     let named: string | null = null;
     try {

@@ -303,6 +303,15 @@ export class Medic {
     }));
   }
 
+  /**
+   * True while a heal of the service is in progress or due: being diagnosed, waiting for its root cause's
+   * heal, decided on a timer (a `for`, a backoff, a flapping delay), running, or a keepalive start due. The
+   * other half of "never down silently" is an escalated incident whose notification was sent.
+   */
+  healPending(service: string): boolean {
+    return this.engine.healDue(service) || DiagnosisPath.of(this).covers(service);
+  }
+
   /** Runs the checks now (all, or one service's) and waits until their results are judged. */
   async runChecks(service?: string): Promise<void> {
     await this.scheduler.runNow(service ? { service } : undefined);

@@ -1,0 +1,136 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../src/core/index.js';
+import { createMedic, type Medic } from '../src/daemon/index.js';
+import { tempDir } from './helpers.js';
+
+let medic: Medic | null = null;
+afterEach(async () => {
+  await medic?.stop();
+  medic = null;
+});
+
+/**
+ * The promise of "never down silently", checked over simulated time: at every moment each unhealthy
+ * service has a heal in progress or due, or its incident was sent to a human. Short gaps (detection and
+ * diagnosis take a moment) are allowed up to GRACE_MS.
+ */
+const GRACE_MS = 3_000;
+
+interface Scenario {
+  name: string;
+  policy: string;
+  /** Applied once the service is first down. */
+  after?: (m: Medic) => Promise<void>;
+  /** Checked at the end. */
+  expect: (r: { escalations: number; keepalives: number; heals: number }) => void;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'a service that dies on every start: heals, escalation, then keepalive starts',
+    policy: '  max_failed_heals: 2',
+    expect: (r) => {
+      expect(r.heals).toBe(2);
+      expect(r.escalations).toBeGreaterThanOrEqual(1);
+      expect(r.keepalives).toBeGreaterThanOrEqual(3);
+    },
+  },
+  {
+    name: 'the stop switch on: no heal and no keepalive, and a human is told',
+    policy: '  max_failed_heals: 2',
+    after: async (m) => {
+      await m.engine.stopHealing('test', 'hands off');
+    },
+    expect: (r) => {
+      expect(r.escalations).toBeGreaterThanOrEqual(1);
+    },
+  },
+  {
+    name: 'the rate limit reached: the hold is sent to a human, the process still kept alive',
+    policy: '  max_failed_heals: 5\n  rate_limit: { max_actions: 1, window: 1h }',
+    expect: (r) => {
+      expect(r.heals).toBe(1);
+      expect(r.escalations).toBeGreaterThanOrEqual(1);
+      expect(r.keepalives).toBeGreaterThanOrEqual(3);
+    },
+  },
+  {
+    name: 'approval needed: the request is sent, nothing runs without a human',
+    policy: '  autonomy: approve',
+    expect: (r) => {
+      expect(r.heals).toBe(0);
+      expect(r.escalations).toBeGreaterThanOrEqual(1);
+    },
+  },
+];
+
+async function setup(dir: string, policy: string): Promise<{ medic: Medic; clock: SimulatedClock }> {
+  const file = path.join(dir, 'medic.yaml');
+  await writeFile(
+    file,
+    `services:
+  flaky:
+    run: { command: [${JSON.stringify(process.execPath)}, -e, "setTimeout(() => process.exit(3), 50)"] }
+playbooks:
+  restart-flaky:
+    when: { service: flaky, kind: down }
+    steps: [{ restart: {} }]
+    verify: { within: 30s, stable_for: 20s }
+policy:
+  backoff: { initial: 10s, factor: 2, max: 5m }
+${policy}
+notifiers: []
+store: { dir: ./data }
+`,
+  );
+  const clock = new SimulatedClock();
+  const m = await createMedic({ configFile: file, clock, watch: false, logger: pino({ level: 'silent' }) });
+  return { medic: m, clock };
+}
+
+describe('never down silently (simulated time)', () => {
+  for (const sc of SCENARIOS) {
+    it(sc.name, async () => {
+      const { medic: m, clock } = await setup(await tempDir(), sc.policy);
+      medic = m;
+      const told = new Set<string>();
+      m.bus.on('escalation', (e) => {
+        if (e.incidentId) told.add(e.incidentId);
+      });
+      await m.start();
+      let silentSince: number | null = null;
+      let worst = 0;
+      let applied = false;
+      const end = clock.now() + 12 * 60_000;
+      while (clock.now() < end) {
+        const step = clock.now() < end - 11 * 60_000 ? 200 : 1_000;
+        await clock.advance(step);
+        await new Promise((r) => setTimeout(r, 5));
+        const failing = ['down', 'degraded'].includes(m.health.get('flaky'));
+        if (failing && !applied && sc.after) {
+          applied = true;
+          await sc.after(m);
+        }
+        const incident = failing ? await m.store.activeIncident('flaky') : null;
+        const covered = !failing || m.healPending('flaky') || (incident !== null && told.has(incident.id));
+        if (covered) silentSince = null;
+        else {
+          silentSince ??= clock.now();
+          worst = Math.max(worst, clock.now() - silentSince);
+        }
+      }
+      await m.engine.idle();
+      expect(worst, 'longest time down with no heal due and nobody told').toBeLessThanOrEqual(GRACE_MS);
+      const { items } = await m.store.listActions({ service: 'flaky', limit: 200 });
+      const ran = items.filter((a) => a.state !== 'skipped' && a.state !== 'awaiting_approval');
+      sc.expect({
+        escalations: told.size,
+        keepalives: ran.filter((a) => a.playbook === 'keepalive').length,
+        heals: ran.filter((a) => a.playbook === 'restart-flaky').length,
+      });
+    }, 60_000);
+  }
+});
