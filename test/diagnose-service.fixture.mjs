@@ -42,7 +42,7 @@ function handler(_req, res) {
     return;
   }
   if (MODE === 'proxy') {
-    const up = http.get({ host: '127.0.0.1', port: Number(UPSTREAM), path: '/health', timeout: 300 }, (r) => {
+    const up = http.get({ host: '127.0.0.1', port: Number(UPSTREAM), path: '/health', timeout: 200 }, (r) => {
       r.resume();
       answer(res, r.statusCode ?? 502, 'proxied');
     });

@@ -152,7 +152,14 @@ describe('diagnoseByRules', () => {
       bundle({
         processAlive: true,
         processState: { pid: 7, state: 'S' },
-        probes: [{ check: 'http', at: T, ok: false, latencyMs: 3, message: '503 Service Unavailable' }],
+        // Its own probes time out waiting for the upstream: the upstream is still the one named.
+        probes: [1, 2].map((i) => ({
+          check: 'http',
+          at: T - i * 1000,
+          ok: false,
+          latencyMs: 250,
+          message: 'timed out after 250ms',
+        })),
         dependencies: [
           { service: 'cache', healthy: true, processState: { pid: 8, state: 'S' } },
           { service: 'app', healthy: true, processState: { pid: 9, state: 'T' } },

@@ -181,6 +181,20 @@ export const RULES: readonly Rule[] = [
           evidence.push(`${timeouts.length} probes timed out, last: ${quote(lastTimeout.message)}`);
         return { confidence: timeouts.length > 0 ? 0.93 : 0.9, evidence };
       }
+      // An upstream with no checks of its own fails only through its dependents: its stopped process is the
+      // cause, and the one to act on, even when this service's own probes time out waiting for it.
+      const upstream = (b.dependencies ?? []).find(
+        (d) => d.processState && STOPPED.test(d.processState.state),
+      );
+      if (upstream?.processState) {
+        return {
+          confidence: 0.9,
+          evidence: [
+            `${upstream.service}, which ${b.service} depends on, is ${stateName(upstream.processState.state)} (pid ${upstream.processState.pid})`,
+          ],
+          target: upstream.service,
+        };
+      }
       if (timeouts.length >= 2 && lastTimeout) {
         const recent = (b.cpu ?? []).slice(-5);
         const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
@@ -193,20 +207,6 @@ export const RULES: readonly Rule[] = [
         else if (b.processAlive && state === 'D') confidence = 0.8;
         else if (b.processAlive) confidence = 0.65;
         return { confidence, evidence };
-      }
-      // An upstream with no checks of its own fails only through its dependents: its stopped process is the
-      // cause, and the one to act on.
-      const upstream = (b.dependencies ?? []).find(
-        (d) => d.processState && STOPPED.test(d.processState.state),
-      );
-      if (upstream?.processState) {
-        return {
-          confidence: 0.9,
-          evidence: [
-            `${upstream.service}, which ${b.service} depends on, is ${stateName(upstream.processState.state)} (pid ${upstream.processState.pid})`,
-          ],
-          target: upstream.service,
-        };
       }
       return null;
     },
@@ -232,8 +232,8 @@ export const RULES: readonly Rule[] = [
     match(b) {
       const exit = unexpectedExits(b).at(-1);
       if (!exit || (exit.code === 0 && !exit.signal) || b.processAlive) return null;
-      // Its last lines may be read from the pipe a moment after the exit itself was seen.
-      const before = (b.logs ?? []).filter((l) => l.at <= exit.at + 500);
+      // Its last lines may be read from the pipe a moment after the exit itself was seen (the supervisor waits for them).
+      const before = (b.logs ?? []).filter((l) => l.at <= exit.at + 1000);
       const crash = lines({ ...b, logs: before }, 'exception', CRASH).at(-1);
       // Without a line that reads like a crash, the last thing it wrote to stderr is still what an operator
       // reads first (as `systemctl status` shows it).

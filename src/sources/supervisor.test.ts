@@ -89,6 +89,14 @@ describe('Supervisor', () => {
       expect.objectContaining({ kind: 'log', stream: 'stderr', line: 'warn: hi' }),
     );
 
+    const lines = sup.recentLines('api');
+    expect(lines.map((l) => [l.stream, l.line, l.pid]).sort()).toEqual([
+      ['stderr', 'warn: hi', pid],
+      ['stdout', 'hello', pid],
+    ]);
+    expect(lines.every((l) => l.at > 0)).toBe(true);
+    expect(sup.lastLines('api', pid)).toEqual(['warn: hi']);
+
     const exit = nextExit('api');
     await sup.stop('api');
     expect(await exit).toMatchObject({ service: 'api', pid, code: null, signal: 'SIGTERM', expected: true });
@@ -268,5 +276,20 @@ describe('Supervisor', () => {
       await expect(sup.start('api', cfg)).rejects.toThrow(/not a copy of api: left alone/);
       expect(await isAlive(other)).toBe(true);
     });
+  });
+});
+
+describe("a dying process's last words", () => {
+  it('are there when its exit is reported, and its run is remembered', async () => {
+    // Many lines written just before exiting (a load where the exit may be seen first).
+    const script = `for (let i = 0; i < 300; i++) process.stderr.write('E' + i + ' ' + 'x'.repeat(200) + '\\n'); process.exit(7);`;
+    const exit = nextExit('dies');
+    const pid = await sup.start('dies', run(script));
+    expect(await exit).toMatchObject({ code: 7 });
+    // The ring keeps 3 lines in this suite: the last three, all there when the exit was announced.
+    expect(sup.lastLines('dies', pid).map((l) => l.split(' ')[0])).toEqual(['E297', 'E298', 'E299']);
+    const [r] = sup.recentRuns('dies');
+    expect(r).toMatchObject({ pid, code: 7, signal: null });
+    expect(r?.exitedAt).toBeGreaterThanOrEqual(r?.startedAt ?? Number.POSITIVE_INFINITY);
   });
 });

@@ -52,7 +52,7 @@ export interface ProcessRun {
 /** Runs remembered per service (evidence of a crash loop, and which run a line or sample belongs to). */
 const RUNS_KEPT = 10;
 /** How long an exit waits for the pipes to give their last lines (a grandchild may hold them open). */
-const DRAIN_MS = 50;
+const DRAIN_MS = 250;
 
 interface Child {
   proc: ChildProcess;
@@ -277,7 +277,11 @@ export class Supervisor {
     this.runs.set(service, runs);
     runs.push(record);
     if (runs.length > RUNS_KEPT) runs.splice(0, runs.length - RUNS_KEPT);
-    const drained = [this.readLines(service, proc, 'stdout'), this.readLines(service, proc, 'stderr')];
+    const read = { lines: 0 };
+    const drained = [
+      this.readLines(service, proc, 'stdout', read),
+      this.readLines(service, proc, 'stderr', read),
+    ];
     // 'exit', not 'close': a grandchild holding the pipes must not delay the news that the service died by
     // more than DRAIN_MS. Within it, the last lines still in the pipes are read, so the exit's evidence has them.
     proc.once('exit', async (code, signal) => {
@@ -285,7 +289,7 @@ export class Supervisor {
       removePidfile(path, pid);
       const at = this.opts.clock.now();
       Object.assign(record, { exitedAt: at, code, signal });
-      await drainWithin(drained, DRAIN_MS);
+      await drainWithin(drained, read, DRAIN_MS);
       this.opts.bus.emit('signal', {
         kind: 'exit',
         service,
@@ -302,7 +306,12 @@ export class Supervisor {
   }
 
   /** Reads the stream's lines into the ring and onto the bus; resolves when the stream has closed. */
-  private readLines(service: string, proc: ChildProcess, stream: 'stdout' | 'stderr'): Promise<void> {
+  private readLines(
+    service: string,
+    proc: ChildProcess,
+    stream: 'stdout' | 'stderr',
+    read: { lines: number },
+  ): Promise<void> {
     const input = proc[stream];
     if (!input) return Promise.resolve();
     const pid = proc.pid as number;
@@ -310,6 +319,7 @@ export class Supervisor {
     lines.on('line', (raw) => {
       const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
       const at = this.opts.clock.now();
+      read.lines++;
       const ring = this.logs.get(service) ?? [];
       this.logs.set(service, ring);
       ring.push({ at, stream, pid, line });
@@ -321,18 +331,24 @@ export class Supervisor {
 }
 
 /**
- * Waits for the streams to close, at most `ms` of real time: the pipes are real, whatever the clock, and a
- * grandchild that keeps them open must not hold the exit back.
+ * Waits for the streams to close while lines keep coming, at most `idleMs` of real time without one (the
+ * pipes are real, whatever the clock) and 10 idle periods in all: a grandchild that keeps them open must not
+ * hold the exit back, and a loaded machine that reads the last lines late must not lose them.
  */
-async function drainWithin(streams: Promise<void>[], ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(streams),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]);
-  clearTimeout(timer);
+async function drainWithin(streams: Promise<void>[], read: { lines: number }, idleMs: number): Promise<void> {
+  let closed = false;
+  const all = Promise.all(streams).then(() => {
+    closed = true;
+  });
+  for (let i = 0; i < 10 && !closed; i++) {
+    const before = read.lines;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, idleMs)))]);
+    clearTimeout(timer);
+    // A stalled event loop runs timers before it reads: give the pipes one turn before judging them idle.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!closed && read.lines === before) return;
+  }
 }
 
 /**
