@@ -14,8 +14,7 @@ afterEach(async () => {
 
 /** Alertmanager says the queue is stuck (as the receiver would pass it on): an `alert` finding for queue. */
 async function queueStuck(m: Medic, fingerprint: string) {
-  const { AlertsStage } = await import('../src/daemon/alerts-stage.js');
-  return AlertsStage.of(m).ingest({
+  return m.alerts().ingest({
     version: '4',
     groupKey: '{}:{alertname="QueueStuck"}',
     status: 'firing',

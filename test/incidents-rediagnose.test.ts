@@ -1,5 +1,4 @@
 import { expect, it } from 'vitest';
-import { DiagnosisPath } from '../src/daemon/diagnosis.js';
 import { freePort, tempDir, waitFor } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
 
@@ -40,7 +39,7 @@ store: { dir: ./data }
 
   process.kill(m.supervisor.pid('worker')!, 'SIGKILL');
   await waitFor('a second diagnosis', async () => (await diagnoses()).length === 2, 10_000);
-  await DiagnosisPath.of(m).idle();
+  await m.findings.idle();
   expect(await diagnoses()).toEqual(['unknown', 'process_crashed']);
 
   // A named cause is not diagnosed again, even for a finding from a source not seen yet.
@@ -55,7 +54,7 @@ store: { dir: ./data }
     evidence: {},
     at: m.clock.now(),
   });
-  await DiagnosisPath.of(m).idle();
+  await m.findings.idle();
   expect((await m.store.timeline(incident.id)).some((e) => e.message.includes('new error template'))).toBe(
     true,
   );

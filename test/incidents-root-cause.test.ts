@@ -3,7 +3,6 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../src/core/index.js';
-import { DiagnosisPath } from '../src/daemon/diagnosis.js';
 import type { Medic } from '../src/daemon/index.js';
 import { type Receiver, startReceiver } from '../src/notify/notify.fixture.js';
 import { DEMO, freePort, tempDir, waitFor } from './helpers.js';
@@ -128,7 +127,7 @@ store: { dir: ./data }
       await dump(m);
       throw err;
     });
-    await DiagnosisPath.of(m).idle();
+    await m.findings.idle();
     expect((await sinceKill()).filter((i: Incident) => i.state !== 'suppressed')).toHaveLength(1);
     expect(resolved).toMatchObject({ service: 'db', rootCause: 'db' });
     expect(await m.store.incidentServices(resolved.id)).toEqual(['api', 'db', 'web']);
@@ -231,7 +230,7 @@ store: { dir: ./data }
         (await m.store.listIncidents({ state: 'resolved' })).items.find((i) => i.openedAt >= killedAt),
       40_000,
     );
-    await DiagnosisPath.of(m).idle();
+    await m.findings.idle();
     const actions = (await m.store.listActions({})).items.filter((a) => a.createdAt >= killedAt);
     const order = actions
       .slice()

@@ -7,17 +7,14 @@ import {
   type PayloadError,
   parseAlertmanagerPayload,
 } from '../sources/alerts/index.js';
-import { DiagnosisPath } from './diagnosis.js';
-import type { Medic } from './medic.js';
-import type { Stage } from './stage.js';
+import type { StageHost } from './host.js';
+import type { Stage, StageFactory } from './stage.js';
 
 export interface IngestAnswer {
   findings: number;
   resolved: number;
   unmapped: AlertMapping['unmapped'];
 }
-
-const instances = new WeakMap<Medic, AlertsStage>();
 
 /**
  * Alertmanager's webhook at runtime: each firing alert is an `alert:<alertname>` check of its service, forced
@@ -30,16 +27,7 @@ export class AlertsStage implements Stage {
   /** service → alert check → firing? */
   private readonly checks = new Map<string, Map<string, boolean>>();
 
-  static of(medic: Medic): AlertsStage {
-    let stage = instances.get(medic);
-    if (!stage) {
-      stage = new AlertsStage(medic);
-      instances.set(medic, stage);
-    }
-    return stage;
-  }
-
-  private constructor(private readonly medic: Medic) {}
+  constructor(private readonly medic: StageHost) {}
 
   async start(): Promise<void> {}
 
@@ -90,11 +78,8 @@ export class AlertsStage implements Stage {
 
   private async fire(f: Finding): Promise<void> {
     this.track(f.service, f.check, true);
-    const at = this.medic.clock.now();
-    const obs = this.medic.health.force(f.service, f.check, 'down', at, f.summary, f.evidence);
     try {
-      await this.medic.submitFinding(f);
-      if (obs?.change) await this.changed(obs.change, at);
+      await this.medic.applyCheck(f.service, f.check, 'down', f.summary, f.evidence, f);
     } catch (err) {
       this.medic.logger.error({ err: errorMessage(err), service: f.service }, 'alert finding failed');
     }
@@ -103,17 +88,7 @@ export class AlertsStage implements Stage {
   private async resolve(service: string, check: string, alertname: string): Promise<void> {
     if (!this.checks.get(service)?.has(check)) return; // resolved before Medic saw it fire
     this.track(service, check, false);
-    const at = this.medic.clock.now();
-    const obs = this.medic.health.force(service, check, 'up', at, `${alertname} resolved`, {});
-    if (obs?.change) await this.changed(obs.change, at);
-  }
-
-  private async changed(
-    change: NonNullable<ReturnType<Medic['health']['force']>>['change'] & {},
-    at: number,
-  ) {
-    this.medic.bus.emit('health', { ...change, at });
-    await DiagnosisPath.of(this.medic).onHealth(change.service, change, at);
+    await this.medic.applyCheck(service, check, 'up', `${alertname} resolved`, {});
   }
 
   private track(service: string, check: string, firing: boolean): void {
@@ -141,4 +116,4 @@ export class AlertsStage implements Stage {
 }
 
 /** The stage's factory for stages.ts. */
-export const alertsStage = (medic: Medic): Stage => AlertsStage.of(medic);
+export const alertsStage: StageFactory = (kit) => new AlertsStage(kit.host);

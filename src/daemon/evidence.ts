@@ -5,10 +5,10 @@ import type { DependencyState, EvidenceBundle } from '../diagnose/index.js';
 import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
 import { dataDirEvidence } from './evidence-disk.js';
 import { logEvidence } from './evidence-logs.js';
-import type { Medic } from './medic.js';
+import type { EvidenceHost } from './host.js';
 
 /** What gathering evidence reads of the daemon. */
-export type EvidenceHost = Pick<Medic, 'store' | 'clock' | 'health' | 'supervisor' | 'config'>;
+export type { EvidenceHost };
 
 type ServiceConfig = MedicConfig['services'][string];
 

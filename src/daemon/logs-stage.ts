@@ -8,10 +8,10 @@ import {
   FileTailer,
   type LogRecord,
 } from '../sources/logs/index.js';
-import type { Medic } from './medic.js';
-import type { Stage, StageFactory } from './stage.js';
-import { telemetryGate } from './telemetry/gate.js';
-import { telemetryHub } from './telemetry/hub.js';
+import type { StageHost } from './host.js';
+import type { Stage, StageFactory, StageKit } from './stage.js';
+import type { TelemetryGate } from './telemetry/gate.js';
+import type { TelemetryHub } from './telemetry/hub.js';
 import { type LogItem, LogPipeline, lineParser } from './telemetry/log-pipeline.js';
 
 interface Running {
@@ -37,10 +37,18 @@ export class LogsStage implements Stage {
   private offs: (() => void)[] = [];
   private pruneTimer: TimerHandle | undefined;
 
-  constructor(private readonly medic: Medic) {}
+  private readonly medic: StageHost;
+  private readonly gate: TelemetryGate;
+  private readonly hub: TelemetryHub;
+
+  constructor(kit: StageKit) {
+    this.medic = kit.host;
+    this.gate = kit.gate;
+    this.hub = kit.hub;
+  }
 
   async start(): Promise<void> {
-    telemetryGate(this.medic).start();
+    this.gate.start();
     this.offs.push(
       this.medic.bus.on('signal', (s) => {
         if (s.kind !== 'log') return;
@@ -62,7 +70,7 @@ export class LogsStage implements Stage {
     this.offs = [];
     this.medic.clock.clearTimeout(this.pruneTimer);
     for (const name of [...this.running.keys()]) await this.stopService(name);
-    telemetryGate(this.medic).stop();
+    this.gate.stop();
   }
 
   /** Queue and store counters per service (GET /api/logs/stats). */
@@ -90,12 +98,12 @@ export class LogsStage implements Stage {
         this.medic.logger.error({ service: name, err: errorMessage(err) }, 'cannot start log ingestion');
       }
     }
-    telemetryGate(this.medic).setServices('logs', wanted.keys());
+    this.gate.setServices('logs', wanted.keys());
   }
 
   private async startService(service: string, cfg: ServiceLogsConfig): Promise<void> {
     const { store, clock, logger } = this.medic;
-    const gate = telemetryGate(this.medic);
+    const gate = this.gate;
     const known = await store.listLogTemplates({ service, merged: true });
     const pipeline = new LogPipeline({
       service,
@@ -119,7 +127,7 @@ export class LogsStage implements Stage {
       rateTimer: undefined,
     };
     this.running.set(service, r);
-    telemetryHub(this.medic).sinks.set(service, pipeline);
+    this.hub.sinks.set(service, pipeline);
     pipeline.start();
     const baseDir = this.medic.config().baseDir;
     for (const f of cfg.files) {
@@ -165,7 +173,7 @@ export class LogsStage implements Stage {
     const tickRate = () => {
       const rates = pipeline.takeRates(cfg.rate_interval);
       const now = clock.now();
-      const hub = telemetryHub(this.medic);
+      const hub = this.hub;
       hub.publish(service, 'logs.error_rate', now, rates.errors);
       hub.publish(service, 'logs.lines_rate', now, rates.lines);
       r.rateTimer = clock.setTimeout(tickRate, cfg.rate_interval);
@@ -178,7 +186,7 @@ export class LogsStage implements Stage {
     if (!r) return;
     this.running.delete(service);
     this.medic.clock.clearTimeout(r.rateTimer);
-    const hub = telemetryHub(this.medic);
+    const hub = this.hub;
     if (hub.sinks.get(service) === r.pipeline) hub.sinks.delete(service);
     for (const t of r.tailers) await t.stop();
     for (const d of r.dockers) await d.stop();
@@ -234,4 +242,4 @@ function pushDockerRecords(
   );
 }
 
-export const logsStage: StageFactory = (medic) => new LogsStage(medic);
+export const logsStage: StageFactory = (kit) => new LogsStage(kit);

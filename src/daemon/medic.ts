@@ -19,15 +19,17 @@ import { NotifyRouter } from '../notify/index.js';
 import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
 import { readStat, runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
-import { DiagnosisPath } from './diagnosis.js';
+import { AlertsStage } from './alerts-stage.js';
+import { FindingPath } from './finding-path.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
 import { ProcessWatch } from './process-watch.js';
 import { EscalationReminders, reminderText } from './reminders.js';
-import type { Stage } from './stage.js';
+import type { Stage, StageKit } from './stage.js';
 import { STAGES } from './stages.js';
-import { TELEMETRY_CHECK } from './telemetry/gate.js';
+import { TELEMETRY_CHECK, TelemetryGate } from './telemetry/gate.js';
+import { TelemetryHub } from './telemetry/hub.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
 
 export interface MedicOptions {
@@ -77,6 +79,8 @@ export class Medic {
   readonly incidents: IncidentManager;
   readonly journal: Journal;
   readonly engine: RemediationEngine;
+  /** Correlation, diagnosis and the hand-over to the engine: the path every finding takes. */
+  readonly findings: FindingPath;
   readonly startedAt: number;
   private loaded: LoadedConfig;
   private notifier: NotifyRouter;
@@ -88,6 +92,8 @@ export class Medic {
   private running = false;
   private lastLive = 0;
   private readonly stages: Stage[] = [];
+  /** Log sinks by service and derived series: the API's push endpoint feeds the log stage through it. */
+  readonly telemetry = new TelemetryHub();
   private unlock: () => void = () => {};
 
   constructor(
@@ -170,7 +176,7 @@ export class Medic {
           .filter((x) => (x.state === 'down' || x.state === 'degraded') && x.name !== TELEMETRY_CHECK)
           .map((x) => x.name),
       recheck: (s) => this.recheck(s),
-      upstreamBlocking: (s) => DiagnosisPath.of(this).upstreamBlocking(s),
+      upstreamBlocking: (s) => this.findings.upstreamBlocking(s),
       verifyPollMs: opts.verifyPollMs,
       drill: opts.drill === true,
       claim: (id) => this.replica.claim(id),
@@ -196,6 +202,11 @@ export class Medic {
       },
     });
     this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger);
+    this.findings = new FindingPath(this);
+    // The stages beside the probe loop see the daemon through its narrow face (StageHost) and share the
+    // telemetry gate and hub, made once here.
+    const kit: StageKit = { host: this, gate: new TelemetryGate(this), hub: this.telemetry };
+    for (const make of STAGES) this.stages.push(make(kit));
     this.processWatch = new ProcessWatch({
       clock: this.clock,
       supervised: () =>
@@ -210,6 +221,13 @@ export class Medic {
 
   config(): LoadedConfig {
     return this.loaded;
+  }
+
+  /** The stage that takes Alertmanager's webhook (the API's receiver hands payloads to it). */
+  alerts(): AlertsStage {
+    const stage = this.stages.find((s): s is AlertsStage => s instanceof AlertsStage);
+    if (!stage) throw new Error('no alerts stage');
+    return stage;
   }
 
   async start(): Promise<void> {
@@ -251,7 +269,6 @@ export class Medic {
     this.reschedule();
     this.scheduler.start();
     this.processWatch.start();
-    for (const make of STAGES) this.stages.push(make(this));
     for (const stage of this.stages) await stage.start();
     void this.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
@@ -268,7 +285,7 @@ export class Medic {
         .stop()
         .catch((err) => this.logger.error({ err, stage: stage.name }, 'stage did not stop cleanly'));
     }
-    DiagnosisPath.of(this).stop();
+    this.findings.stop();
     await this.engine.stop();
     await this.supervisor.stopAll();
     await this.lanes.idle();
@@ -309,7 +326,7 @@ export class Medic {
    * other half of "never down silently" is an escalated incident whose notification was sent.
    */
   healPending(service: string): boolean {
-    return this.engine.healDue(service) || DiagnosisPath.of(this).covers(service);
+    return this.engine.healDue(service) || this.findings.covers(service);
   }
 
   /** Runs the checks now (all, or one service's) and waits until their results are judged. */
@@ -533,6 +550,25 @@ export class Medic {
     });
   }
 
+  applyCheck(
+    service: string,
+    check: string,
+    state: CheckState,
+    summary: string,
+    evidence: Record<string, unknown>,
+    finding?: Finding,
+  ): Promise<void> {
+    return this.lanes.run(service, async () => {
+      const at = this.clock.now();
+      const obs = this.health.force(service, check, state, at, summary, evidence);
+      await this.handle(
+        service,
+        { finding: finding ?? obs?.finding ?? null, change: obs?.change ?? null },
+        at,
+      );
+    });
+  }
+
   submitFinding(f: Finding): Promise<void> {
     return this.lanes.run(f.service, () => this.handle(f.service, { finding: f, change: null }, f.at));
   }
@@ -547,11 +583,11 @@ export class Medic {
     if (!obs) return;
     if (obs.finding) {
       this.bus.emit('finding', obs.finding);
-      await DiagnosisPath.of(this).onFinding(obs.finding);
+      await this.findings.onFinding(obs.finding);
     }
     if (obs.change) {
       this.bus.emit('health', { ...obs.change, at });
-      await DiagnosisPath.of(this).onHealth(service, obs.change, at, flapCounts);
+      await this.findings.onHealth(service, obs.change, at, flapCounts);
     }
   }
 }

@@ -2,10 +2,10 @@ import type { ServiceMetricsConfig } from '../config/schema/metrics.js';
 import { errorMessage, type Finding, type TimerHandle } from '../core/index.js';
 import { AnomalyMonitor, detectors, forecastFinding, TrendForecaster } from '../detect/index.js';
 import type { MetricSample } from '../store/index.js';
-import type { Medic } from './medic.js';
-import type { Stage, StageFactory } from './stage.js';
-import { telemetryGate } from './telemetry/gate.js';
-import { telemetryHub } from './telemetry/hub.js';
+import type { StageHost } from './host.js';
+import type { Stage, StageFactory, StageKit } from './stage.js';
+import type { TelemetryGate } from './telemetry/gate.js';
+import type { TelemetryHub } from './telemetry/hub.js';
 import { type Sampler, samplerOf } from './telemetry/samplers.js';
 
 interface Watch {
@@ -58,14 +58,20 @@ export class MetricsStage implements Stage {
   dropped = 0;
   written = 0;
 
-  constructor(private readonly medic: Medic) {}
+  private readonly medic: StageHost;
+  private readonly gate: TelemetryGate;
+  private readonly hub: TelemetryHub;
+
+  constructor(kit: StageKit) {
+    this.medic = kit.host;
+    this.gate = kit.gate;
+    this.hub = kit.hub;
+  }
 
   async start(): Promise<void> {
-    telemetryGate(this.medic).start();
+    this.gate.start();
     this.offs.push(
-      telemetryHub(this.medic).onSeries((service, metric, at, value) =>
-        this.ingest(service, metric, at, value),
-      ),
+      this.hub.onSeries((service, metric, at, value) => this.ingest(service, metric, at, value)),
       this.medic.bus.on('signal', (s) => {
         if (s.kind === 'start') this.resetProcess(s.service);
         // Probe latencies are series too, for services that have a metrics section: a latency creeping up
@@ -89,7 +95,7 @@ export class MetricsStage implements Stage {
     this.medic.clock.clearTimeout(this.houseTimer);
     for (const name of [...this.services.keys()]) this.stopService(name);
     await this.flush();
-    telemetryGate(this.medic).stop();
+    this.gate.stop();
   }
 
   /** One sample of a series: stored, and shown to the detectors and forecasts that watch it. */
@@ -104,7 +110,7 @@ export class MetricsStage implements Stage {
     this.flushTimer ??= this.medic.clock.setTimeout(() => void this.flush(), FLUSH_MS);
     const s = this.services.get(service);
     if (!s) return;
-    const gate = telemetryGate(this.medic);
+    const gate = this.gate;
     for (const w of s.watches) {
       if (w.metric !== metric) continue;
       const v = w.monitor.observe(at, value);
@@ -159,7 +165,7 @@ export class MetricsStage implements Stage {
       if (!cfg || JSON.stringify(cfg) !== s.config) this.stopService(name);
     }
     for (const [name, cfg] of wanted) if (!this.services.has(name)) this.startService(name, cfg);
-    telemetryGate(this.medic).setServices('metrics', wanted.keys());
+    this.gate.setServices('metrics', wanted.keys());
   }
 
   private startService(service: string, cfg: ServiceMetricsConfig): void {
@@ -239,7 +245,7 @@ export class MetricsStage implements Stage {
 
   private evaluate(service: string, f: Forecast): void {
     const { clock } = this.medic;
-    const gate = telemetryGate(this.medic);
+    const gate = this.gate;
     const check = `forecast:${f.metric}`;
     const now = clock.now();
     const e =
@@ -325,4 +331,4 @@ function formatValue(metric: string, v: number): string {
   return `the limit ${Number(v.toPrecision(4))}`;
 }
 
-export const metricsStage: StageFactory = (medic) => new MetricsStage(medic);
+export const metricsStage: StageFactory = (kit) => new MetricsStage(kit);

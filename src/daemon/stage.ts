@@ -1,9 +1,11 @@
-import type { Medic } from './medic.js';
+import type { StageHost } from './host.js';
+import type { TelemetryGate } from './telemetry/gate.js';
+import type { TelemetryHub } from './telemetry/hub.js';
 
 /**
  * A part of the daemon that runs beside the probe loop (log ingestion, metric scraping and detection,
- * alert receivers...). It reads the config from `medic.config()`, reports findings with
- * `medic.submitFinding()`, and never reaches into another stage. Adding one is one file and one line in
+ * alert receivers...). It reads the config from `host.config()`, reports findings with
+ * `host.submitFinding()`, and never reaches into another stage. Adding one is one file and one line in
  * stages.ts.
  */
 export interface Stage {
@@ -14,4 +16,13 @@ export interface Stage {
   stop(): Promise<void>;
 }
 
-export type StageFactory = (medic: Medic) => Stage;
+/** What a stage is built with: the daemon's narrow face, and what the telemetry stages share. */
+export interface StageKit {
+  host: StageHost;
+  /** Holds a service degraded while a log or metric condition is active. */
+  gate: TelemetryGate;
+  /** Log sinks by service and derived series, shared with the API's push endpoint. */
+  hub: TelemetryHub;
+}
+
+export type StageFactory = (kit: StageKit) => Stage;

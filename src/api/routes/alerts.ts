@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AlertsStage } from '../../daemon/alerts-stage.js';
 import type { Medic } from '../../daemon/index.js';
 import type { Router } from '../route.js';
 
@@ -20,7 +19,7 @@ export function registerAlertRoutes(router: Router, medic: Medic): void {
       "Alertmanager's webhook (payload version 4): firing alerts open findings of kind `alert`, resolved ones close them",
     response: answer,
     handler: async ({ req, reply }) => {
-      const result = await AlertsStage.of(medic).ingest(req.body);
+      const result = await medic.alerts().ingest(req.body);
       if (!result.ok) {
         const { status, error, issues } = result.error;
         return reply.status(status).send({

@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { MedicError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
-import { telemetryHub } from '../../daemon/telemetry/hub.js';
 import { type PushedRecord, parseJsonLinesPayload, parseLokiPush } from '../../sources/logs/index.js';
 import { paged, paging, type Router } from '../route.js';
 
@@ -32,7 +31,7 @@ function serviceOf(rec: PushedRecord, fallback: string | undefined): string | un
 }
 
 export function registerIngestRoutes(r: Router, medic: Medic): void {
-  const hub = telemetryHub(medic);
+  const hub = medic.telemetry;
   for (const type of ['application/x-ndjson', 'application/jsonl', 'application/json-lines']) {
     r.app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }

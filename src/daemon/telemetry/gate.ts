@@ -1,7 +1,7 @@
 import { checkName, type MedicConfig } from '../../config/index.js';
 import type { TimerHandle } from '../../core/index.js';
 import { PROCESS_CHECK } from '../../detect/index.js';
-import type { Medic } from '../medic.js';
+import type { StageHost } from '../host.js';
 
 /** The pseudo-check through which log and metric findings count in a service's health. */
 export const TELEMETRY_CHECK = 'telemetry';
@@ -23,7 +23,7 @@ export class TelemetryGate {
   /** The state a queued forceCheck will set, so the 200 ms tick does not queue it again. */
   private readonly pending = new Map<string, 'degraded' | 'up'>();
 
-  constructor(private readonly medic: Medic) {}
+  constructor(private readonly medic: StageHost) {}
 
   /** Starts with its first user (the log or the metric stage), stops with its last. */
   start(): void {
@@ -125,16 +125,4 @@ function checksOf(config: MedicConfig, service: string) {
   }));
   if (s.run) checks.push({ name: PROCESS_CHECK, opts: { downAfter: 1, upAfter: 1 } });
   return checks;
-}
-
-const gates = new WeakMap<Medic, TelemetryGate>();
-
-/** One gate per Medic, shared by the log and metric stages; started by the first stage that asks. */
-export function telemetryGate(medic: Medic): TelemetryGate {
-  let g = gates.get(medic);
-  if (!g) {
-    g = new TelemetryGate(medic);
-    gates.set(medic, g);
-  }
-  return g;
 }

@@ -1,5 +1,3 @@
-import type { Medic } from '../medic.js';
-
 /** A sample of a series some stage derived (a log error rate), offered to the metric stage. */
 export type SeriesListener = (service: string, metric: string, at: number, value: number) => void;
 
@@ -26,7 +24,7 @@ export interface LogSinkStats {
 }
 
 /**
- * The few things the telemetry stages share with each other and with the API, one per Medic: log sinks by
+ * The few things the telemetry stages share with each other and with the API, one per daemon: log sinks by
  * service (for POST /api/ingest/logs) and derived series (the log stage's error rate, for the metric stage).
  */
 export class TelemetryHub {
@@ -41,15 +39,4 @@ export class TelemetryHub {
   publish(service: string, metric: string, at: number, value: number): void {
     for (const fn of this.listeners) fn(service, metric, at, value);
   }
-}
-
-const hubs = new WeakMap<Medic, TelemetryHub>();
-
-export function telemetryHub(medic: Medic): TelemetryHub {
-  let hub = hubs.get(medic);
-  if (!hub) {
-    hub = new TelemetryHub();
-    hubs.set(medic, hub);
-  }
-  return hub;
 }

@@ -1,4 +1,5 @@
-import type { DockerStream } from './docker.js';
+/** Which of a container's streams a line came from. */
+export type DockerStream = 'stdout' | 'stderr';
 
 const MAX_FRAME = 16 * 1024 * 1024;
 

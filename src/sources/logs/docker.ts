@@ -1,12 +1,11 @@
 import Docker from 'dockerode';
 import type { Clock, TimerHandle } from '../../core/index.js';
 import { errorMessage, RealClock } from '../../core/index.js';
-import { DockerDemuxer } from './docker-demux.js';
+import { DockerDemuxer, type DockerStream } from './docker-demux.js';
 import { DEFAULT_CONTINUATION, type JoinedRecord, LineJoiner } from './multiline.js';
 import type { TailPosition } from './offsets.js';
 
-export { DockerDemuxer, type DockerFrame } from './docker-demux.js';
-export type DockerStream = 'stdout' | 'stderr';
+export { DockerDemuxer, type DockerFrame, type DockerStream } from './docker-demux.js';
 
 /**
  * A point in a container's log. Docker stamps every line with its own clock (nanoseconds), and that stamp is

@@ -1,0 +1,236 @@
+import type { Logger } from 'pino';
+import type { Bus, Finding, Incident, ServiceHealth } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import type { HealthChange, HealthModel } from '../detect/index.js';
+import type { DependencyGraph, IncidentManager, TopologySuggestion } from '../incidents/index.js';
+import type { RemediationEngine } from '../remediate/index.js';
+import { readStat } from '../sources/index.js';
+import { Correlation } from './correlation.js';
+import { Dependents } from './dependents.js';
+import { Diagnoser } from './diagnoser.js';
+import type { EvidenceHost } from './host.js';
+import { flapDelay, Notices } from './notices.js';
+import { UpstreamWatch } from './upstream.js';
+
+/** What the finding path reads of the daemon and whom it hands heals to. */
+export interface FindingHost extends EvidenceHost {
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly health: HealthModel;
+  readonly incidents: IncidentManager;
+  readonly engine: Pick<RemediationEngine, 'onFinding' | 'onHealth' | 'busy'>;
+  runChecks(service?: string): Promise<void>;
+}
+
+const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
+const REDIAGNOSE_MS = 30_000;
+/** How long after an upstream recovers its dependents' health changes are still its doing, past release_after. */
+const FLAP_SETTLE_MS = 60_000;
+
+/**
+ * The finding path of DESIGN.md between detect and remediate: each finding goes through the correlator
+ * (open, attach or merge, with the upstream-most failing dependency as root cause, flapping or not); only
+ * the root cause's findings are diagnosed (outside the service lane, since a model may take seconds) and
+ * handed to the engine with the diagnosis. Dependents wait for their root's heal (dependents.ts). An incident
+ * resolves only when every attached service is healthy.
+ */
+export class FindingPath {
+  private readonly correlation: Correlation;
+  private readonly dependents: Dependents;
+  private readonly diagnoser: Diagnoser;
+  private readonly notices: Notices;
+  private readonly upstream: UpstreamWatch;
+  private readonly work = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  /**
+   * The last diagnosis per service, so a second check failing moments later does not diagnose again, unless
+   * that diagnosis named no cause and the finding brings evidence of a source not seen yet (a probe may
+   * report a dead process before the supervisor's exit does).
+   */
+  private readonly diagnosed = new Map<
+    string,
+    { incidentId: string; at: number; known: boolean; sources: Set<string> }
+  >();
+  /** Services with a diagnosis running (a count: several findings may be diagnosed at once). */
+  private readonly diagnosing = new Map<string, number>();
+
+  constructor(private readonly host: FindingHost) {
+    const failing = (s: string) => FAILING.includes(host.health.get(s));
+    this.correlation = new Correlation({
+      clock: host.clock,
+      store: host.store,
+      config: () => host.config().config,
+      failing,
+    });
+    this.diagnoser = new Diagnoser(host);
+    this.notices = new Notices({ ...host, config: () => host.config().config });
+    this.dependents = new Dependents({
+      clock: host.clock,
+      incidents: host.incidents,
+      health: (s) => host.health.get(s),
+      busy: (s) => host.engine.busy(s),
+      runChecks: (s) => host.runChecks(s),
+      releaseAfter: () => host.config().config.correlation.release_after,
+      heal: async (f, incident) => {
+        await this.diagnoseAndHeal(f, incident);
+      },
+      spawn: (work) => this.spawn(work),
+      signal: this.stopping.signal,
+    });
+    this.upstream = new UpstreamWatch({
+      clock: host.clock,
+      graph: () => this.correlation.graph(),
+      failing,
+      suspect: (s) => host.health.suspect(s),
+      runChecks: (s) => host.runChecks(s),
+      stopped: async (s) => {
+        const pid = host.supervisor.pid(s);
+        const state = pid === null ? null : (await readStat(pid))?.state;
+        return state === 'T' || state === 't';
+      },
+    });
+    host.incidents.setGate({
+      holding: (_incident, services, healthy) => this.dependents.holding(services, healthy),
+      memberHealthy: (incident, service, holding) =>
+        this.dependents.memberHealthy(incident, service, holding),
+    });
+    host.bus.on('incident', ({ incident, change }) => {
+      if (change === 'resolved' || change === 'suppressed') {
+        this.correlation.close(incident.id);
+        this.notices.forget(incident.id);
+        this.dependents.prune((s) => this.correlation.inActive(s));
+      }
+    });
+  }
+
+  /** A finding (from probes, the supervisor, alerts, logs...): correlate, record, maybe diagnose and heal. */
+  async onFinding(f: Finding): Promise<void> {
+    const d = await this.correlation.decide(f);
+    const { incident, duplicate } = await this.host.incidents.record(d, f);
+    this.correlation.apply(d, f, incident);
+    if (d.flapping) await this.notices.flapping(f, incident, d.flapping);
+    if (incident.state === 'escalated' && !duplicate) await this.notices.whileEscalated(f, incident);
+    if (duplicate) return;
+    if (!d.heal) {
+      if (this.dependents.wait(f)) {
+        await this.host.incidents.note(
+          incident.id,
+          `${f.service} waits for ${d.rootCause}, which it depends on: no action on ${f.service} until ${d.rootCause}'s heal verifies`,
+          { service: f.service, rootCause: d.rootCause },
+        );
+      }
+      return;
+    }
+    this.dependents.drop(f.service);
+    const source = `${f.kind}:${f.check}`;
+    const last = this.diagnosed.get(f.service);
+    if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS) {
+      // Another check of the same trouble, moments after the first: recorded, and the heal already on its
+      // way (or running) covers it. An unknown cause is looked at again with the new evidence.
+      if (last.known || last.sources.has(source)) return;
+      last.sources.add(source);
+    } else {
+      this.diagnosed.set(f.service, {
+        incidentId: incident.id,
+        at: f.at,
+        known: false,
+        sources: new Set([source]),
+      });
+    }
+    const entry = this.diagnosed.get(f.service);
+    const delayMs = d.flapping ? flapDelay(this.host.config().config, d.flapping) : 0;
+    this.spawn(async () => {
+      const cause = await this.diagnoseAndHeal(f, incident, delayMs);
+      if (cause && this.diagnosed.get(f.service) === entry && entry) entry.known = true;
+    });
+  }
+
+  /**
+   * A service's overall health changed: flapping count (`flapCounts`: false for the telemetry check's
+   * episodes), incident resolution, the engine's guard timers.
+   */
+  async onHealth(service: string, change: HealthChange, at: number, flapCounts = true): Promise<void> {
+    const into = FAILING.includes(change.to) && !FAILING.includes(change.from);
+    const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
+    // A change that follows from an upstream's trouble (the app fails while its cache is down, and recovers
+    // when the cache does) is the upstream's flapping, not the dependent's own. Nor are the changes a heal
+    // of the service makes (a restarting process refuses connections for a moment): a crash that Medic
+    // heals is one change, a service that fails and recovers by itself two.
+    const own =
+      this.upstream.troubled(service, this.flapSettleMs(), true) === null && !this.host.engine.busy(service);
+    this.upstream.note(service, FAILING.includes(change.to), at);
+    if (flapCounts && own && (into || outOf)) this.correlation.noteChange(service, this.host.clock.now());
+    // Trouble here explains what its dependents went through just before it showed.
+    if (into) {
+      const since = at - this.flapSettleMs();
+      for (const s of this.graph().downstreamOf(service)) this.correlation.forgetChanges(s, since);
+    }
+    if (change.to === 'healthy') {
+      this.dependents.drop(service);
+      if (!this.host.engine.busy(service)) {
+        await this.host.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
+      }
+    }
+    this.host.engine.onHealth(service, change.to);
+  }
+
+  /**
+   * Before a heal of `service` runs: an upstream in trouble it waits for (nearest first), or null. Every
+   * upstream is probed once more first; one that recovered less than `release_after` ago still counts,
+   * since the dependent may not have seen it yet.
+   */
+  upstreamBlocking(service: string): Promise<string | null> {
+    return this.upstream.blocking(service, this.host.config().config.correlation.release_after);
+  }
+
+  /**
+   * True while the service's heal is on its way through this path: being diagnosed, or waiting for its
+   * root cause's heal (then its own release). What "a heal in progress or due" means before the engine has it.
+   */
+  covers(service: string): boolean {
+    return this.diagnosing.has(service) || this.dependents.has(service);
+  }
+
+  /** Dependencies the config does not declare but the findings suggest (`medic topology`). */
+  suggestions(): TopologySuggestion[] {
+    return this.correlation.suggestions();
+  }
+
+  graph(): DependencyGraph {
+    return this.correlation.graph();
+  }
+
+  /** Resolves when no diagnosis or release started by this path is still running. */
+  async idle(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private flapSettleMs(): number {
+    return this.host.config().config.correlation.release_after + FLAP_SETTLE_MS;
+  }
+
+  /** Diagnoses the finding, records it, hands it to the engine; resolves with the cause named, if any. */
+  private async diagnoseAndHeal(f: Finding, incident: Incident, delayMs = 0): Promise<string | null> {
+    this.diagnosing.set(f.service, (this.diagnosing.get(f.service) ?? 0) + 1);
+    try {
+      const { diagnosis, named } = await this.diagnoser.diagnoseAndRecord(f, incident, this.stopping.signal);
+      if (!this.stopping.signal.aborted) this.host.engine.onFinding(f, incident, diagnosis, delayMs);
+      return named;
+    } finally {
+      const n = (this.diagnosing.get(f.service) ?? 1) - 1;
+      if (n > 0) this.diagnosing.set(f.service, n);
+      else this.diagnosing.delete(f.service);
+    }
+  }
+
+  private spawn(work: () => Promise<void>): void {
+    const p = work()
+      .catch((err) => this.host.logger.error({ err: errorMessage(err) }, 'finding path failed'))
+      .finally(() => this.work.delete(p));
+    this.work.add(p);
+  }
+}
