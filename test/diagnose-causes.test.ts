@@ -240,7 +240,9 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
   it('db_unreachable: the API names the database its connections are refused by', async () => {
     const dir = await tempDir('medic-diag-db-');
     const [dbPort, apiPort] = [await freePort(), await freePort()];
-    // The database is not Medic's to run: a server the test starts and kills.
+    // The database is not Medic's to run: a server the test starts and kills. Its check fails at once but is
+    // judged down only after 3 s; the API's, after 4 failures: the API is diagnosed while its database's
+    // last probes fail, before the database is down (then the database would be the one diagnosed).
     const db = run(
       process.execPath,
       ['-e', `require('net').createServer(s => s.end()).listen(${dbPort}, '127.0.0.1')`],
@@ -250,10 +252,10 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     role: database
     checks:
       - tcp: { port: ${dbPort} }
-        interval: 200ms
-        timeout: 150ms
-        down_after: 15
-${service('api', { MODE: 'dbclient', PORT: apiPort, UPSTREAM: dbPort }, httpCheck(apiPort))}    depends_on: [db]
+        interval: 100ms
+        timeout: 90ms
+        down_after: 30
+${service('api', { MODE: 'dbclient', PORT: apiPort, UPSTREAM: dbPort }, httpCheck(apiPort).replace('down_after: 2', 'down_after: 4'))}    depends_on: [db]
 `);
     try {
       await withMedic(dir, yaml, async (m) => {
