@@ -77,7 +77,10 @@ export class Dependents {
     } catch {
       return; // stopping
     }
-    if (this.waiting.get(service) !== f) return; // recovered, or a newer finding took over
+    // Recovered (or healed) meanwhile: nothing waits any more. A newer finding that arrived while it waited
+    // (another check failing) is the one to heal by: it is the latest word on the dependent.
+    const latest = this.waiting.get(service);
+    if (!latest) return;
     this.waiting.delete(service);
     if (!FAILING.includes(this.d.health(service))) return;
     await this.d.incidents.note(
@@ -85,6 +88,6 @@ export class Dependents {
       `${service} still fails ${Math.round(grace / 1000)}s after ${incident.rootCause} was healed: its own heal may run`,
       { service },
     );
-    await this.d.heal({ ...f, at: this.d.clock.now() }, incident);
+    await this.d.heal({ ...(latest ?? f), at: this.d.clock.now() }, incident);
   }
 }
