@@ -46,6 +46,16 @@ function finding(service: string, at: number, over: Partial<Finding> = {}): Find
 const chain = { web: ['api'], api: ['db'], db: [] };
 
 describe('Correlator', () => {
+  it('two upstreams of one service failing together are two incidents, each healed', async () => {
+    const { clock, feed } = setup({ api: ['db', 'cache'], db: [], cache: [] });
+    expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });
+    await clock.advance(300);
+    expect(feed('api')).toMatchObject({ type: 'attach', incidentId: 'inc_1', heal: false });
+    await clock.advance(700);
+    // The database is not linked to the cache: its own incident and its own heal, at once.
+    expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db', heal: true });
+  });
+
   it('db dies first: one incident, root cause db, only db is healed', async () => {
     const { clock, view, feed } = setup(chain);
     expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db', heal: true });

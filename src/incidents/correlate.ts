@@ -169,10 +169,13 @@ export class Correlator {
     }
 
     const graph = this.view.graph();
+    // Linked to the incident's root cause, not to any member: the cache and the database behind one API are
+    // two faults (two incidents, healed in parallel) even while the API sits in the cache's incident.
     const related = incidents.filter(
       (i) =>
         i === own ||
-        (now - i.lastFindingAt <= this.groupWindowMs && i.services.some((s) => graph.linked(s, f.service))),
+        (now - i.lastFindingAt <= this.groupWindowMs &&
+          (graph.linked(i.rootCause, f.service) || i.services.includes(f.service))),
     );
     const involved = new Set<string>([f.service, ...related.flatMap((i) => i.services)]);
     const failing = (s: string) => involved.has(s) || this.view.isFailing(s);
