@@ -478,7 +478,7 @@ export class Medic {
           pid: s.pid,
           code: s.code,
           signal: s.signal,
-          lastLogs: this.supervisor.recentLogs(s.service).slice(-20),
+          lastLogs: this.supervisor.lastLines(s.service, s.pid, 20),
         };
         await this.handle(
           s.service,

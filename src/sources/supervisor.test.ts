@@ -256,9 +256,8 @@ describe('Supervisor', () => {
       await sup.stop('api');
       expect(await isAlive(drainer!)).toBe(true); // still draining, still on the port
       const pid = await sup.start('api', cfg);
-      expect(sup.startNotes('api')).toEqual([
-        `stopped a leftover of api's last run (pid ${drainer}) that held port ${port}`,
-      ]);
+      // Its process group is the service: what is left of it goes before the next start, port or not.
+      expect(sup.startNotes('api')).toEqual([`stopped a leftover of api's last run (pid ${drainer})`]);
       expect(await isAlive(drainer!)).toBe(false);
       await until(async () => {
         const [holder] = await portHolders(port);
@@ -292,5 +291,34 @@ describe("a dying process's last words", () => {
     const [r] = sup.recentRuns('dies');
     expect(r).toMatchObject({ pid, code: 7, signal: null });
     expect(r?.exitedAt).toBeGreaterThanOrEqual(r?.startedAt ?? Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('a leader that dies leaves no workers behind', () => {
+  // The leader forks a worker into its process group; the worker ignores SIGTERM, as a busy one may.
+  const leaderWithWorker = `
+    const { spawn } = require('node:child_process');
+    const w = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); console.log('worker ' + process.pid); setInterval(() => {}, 1000);"], { stdio: ['ignore', 'inherit', 'inherit'] });
+    ${KEEP_ALIVE}`;
+
+  it('a worker that survives its leader is stopped before the next start', async () => {
+    const cfg = run(leaderWithWorker, { stop_timeout: '300ms' });
+    const pid = await sup.start('svc', cfg);
+    const worker = await (async () => {
+      for (let i = 0; i < 100; i++) {
+        const line = sup.recentLogs('svc').find((l) => l.startsWith('worker '));
+        if (line) return Number(line.split(' ')[1]);
+        await sleep(50);
+      }
+      throw new Error('the worker never started');
+    })();
+    strays.push(worker);
+    const exit = nextExit('svc');
+    process.kill(pid, 'SIGKILL');
+    await exit;
+    expect(await isAlive(worker)).toBe(true); // it ignored the SIGTERM its group got
+    await sup.start('svc', cfg);
+    expect(await isAlive(worker)).toBe(false);
+    expect(sup.startNotes('svc')).toEqual([`stopped a leftover of svc's last run (pid ${worker})`]);
   });
 });

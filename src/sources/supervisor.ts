@@ -16,7 +16,7 @@ import {
   writePidfile,
 } from './pidfiles.js';
 import { portHolders, processCwd } from './port-holders.js';
-import { isAlive, readCmdline } from './probes/procfs.js';
+import { isAlive, listPids, readCmdline } from './probes/procfs.js';
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -101,7 +101,8 @@ export class Supervisor {
     try {
       this.configs.set(service, run);
       await this.reapStale(service, run);
-      const notes = await this.reapStrays(service, run);
+      const leftovers = await this.reapGroup(service, run);
+      const notes = [...leftovers, ...(await this.reapStrays(service, run))];
       this.notes.set(service, notes);
       // A port another program holds would only make the start die at once: fail it here, naming the holder.
       const held = notes.filter((n) => n.startsWith('port '));
@@ -110,6 +111,38 @@ export class Supervisor {
     } finally {
       this.starting.delete(service);
     }
+  }
+
+  /**
+   * The process group the service's last run made is the service: members still alive after its leader
+   * died (a server's workers when its master was killed) would hold its port and keep answering for a
+   * service that is gone. They are stopped before the next start: SIGTERM, then SIGKILL after
+   * `stop_timeout`. Only processes of that group started after its leader are touched.
+   */
+  async reapGroup(service: string, run: RunConfig): Promise<string[]> {
+    const group = this.lastGroup.get(service);
+    if (!group || this.children.has(service)) return [];
+    const members = async () => {
+      const out: number[] = [];
+      for (const pid of await listPids()) {
+        if (pid !== process.pid && isOfGroup(pid, processStartTime(pid), group)) out.push(pid);
+      }
+      return out;
+    };
+    const found = await members();
+    if (found.length === 0) return [];
+    const { clock } = this.opts;
+    for (const pid of found) {
+      signal(pid, 'SIGCONT');
+      signal(pid, 'SIGTERM');
+    }
+    const deadline = clock.now() + run.stop_timeout;
+    let left = found;
+    while ((left = await members()).length > 0 && clock.now() < deadline) await clock.sleep(20);
+    for (const pid of left) signal(pid, 'SIGKILL');
+    const notes = found.map((pid) => `stopped a leftover of ${service}'s last run (pid ${pid})`);
+    for (const n of notes) this.opts.log?.(n, service);
+    return notes;
   }
 
   /** Kills a process left by an earlier Medic if it still runs this argv; returns its pid, or null. */
@@ -286,6 +319,12 @@ export class Supervisor {
     // more than DRAIN_MS. Within it, the last lines still in the pipes are read, so the exit's evidence has them.
     proc.once('exit', async (code, signal) => {
       if (this.children.get(service) === child) this.children.delete(service);
+      // The leader died on its own: the rest of its group goes with it (it is the service), as a container's
+      // processes end with the container. What does not stop is killed before the next start (reapGroup).
+      if (!child.expected) {
+        signalGroup(pid, 'SIGCONT');
+        signalGroup(pid, 'SIGTERM');
+      }
       removePidfile(path, pid);
       const at = this.opts.clock.now();
       Object.assign(record, { exitedAt: at, code, signal });
