@@ -1,7 +1,7 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Replica } from '../cluster/index.js';
-import { type LoadedConfig, loadConfig, type MedicConfig, watchConfig } from '../config/index.js';
+import { type LoadedConfig, loadConfig, watchConfig } from '../config/index.js';
 import {
   Bus,
   type Clock,
@@ -11,23 +11,22 @@ import {
   KeyedSerial,
   RealClock,
   type ServiceHealth,
-  type Signal,
 } from '../core/index.js';
-import { type CheckState, HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
+import { type CheckState, HealthModel, type Observation } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter } from '../notify/index.js';
 import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
-import { readStat, runProbe, Scheduler, Supervisor } from '../sources/index.js';
+import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
 import { AlertsStage } from './alerts-stage.js';
 import { FindingPath } from './finding-path.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { ProbeWriter } from './probe-writer.js';
-import { ProcessWatch } from './process-watch.js';
 import { EscalationReminders, reminderText } from './reminders.js';
 import type { Stage, StageKit } from './stage.js';
 import { STAGES } from './stages.js';
+import { Supervision } from './supervision.js';
 import { TELEMETRY_CHECK, TelemetryGate } from './telemetry/gate.js';
 import { TelemetryHub } from './telemetry/hub.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
@@ -88,7 +87,7 @@ export class Medic {
   readonly probes: ProbeWriter;
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
-  private readonly processWatch: ProcessWatch;
+  private readonly supervision: Supervision;
   private running = false;
   private lastLive = 0;
   private readonly stages: Stage[] = [];
@@ -196,7 +195,7 @@ export class Medic {
       },
       control: {
         isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
-        restart: (s) => this.restartService(s),
+        restart: (s) => this.supervision.restart(s),
         running: (s) => this.supervisor.running(s),
         startNotes: (s) => this.supervisor.startNotes(s),
       },
@@ -207,15 +206,16 @@ export class Medic {
     // telemetry gate and hub, made once here.
     const kit: StageKit = { host: this, gate: new TelemetryGate(this), hub: this.telemetry };
     for (const make of STAGES) this.stages.push(make(kit));
-    this.processWatch = new ProcessWatch({
+    this.supervision = new Supervision({
+      bus: this.bus,
       clock: this.clock,
-      supervised: () =>
-        Object.entries(this.loaded.config.services)
-          .filter(([, s]) => s.run)
-          .map(([service]) => ({ service, pid: this.supervisor.pid(service) })),
-      state: async (pid) => (await readStat(pid))?.state ?? null,
-      onStopped: (service, pid) => this.onStopped(service, pid),
-      onResumed: (service) => this.onResumed(service),
+      logger: this.logger,
+      health: this.health,
+      supervisor: this.supervisor,
+      config: () => this.loaded,
+      onExit: (service) => this.engine.onExit(service),
+      inLane: (service, work) => this.lanes.run(service, work),
+      handle: (service, obs, at) => this.handle(service, obs, at),
     });
   }
 
@@ -234,7 +234,8 @@ export class Medic {
     if (this.running) return;
     this.running = true;
     this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
-    this.offs.push(this.bus.on('signal', (s) => this.onProcessSignal(s)));
+    this.supervision.start();
+    this.offs.push(() => this.supervision.stop());
     this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock, this.store));
     const reminders = new EscalationReminders({
       bus: this.bus,
@@ -264,11 +265,10 @@ export class Medic {
       subject: this.loaded.file,
       data: { pid: process.pid, services: Object.keys(this.loaded.config.services) },
     });
-    await this.startSupervised(this.loaded.config);
+    await this.supervision.startAll(this.loaded.config);
     await this.replica.start({ sole: isSqlite(this.store.db as never) });
     this.reschedule();
     this.scheduler.start();
-    this.processWatch.start();
     for (const stage of this.stages) await stage.start();
     void this.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
@@ -279,7 +279,6 @@ export class Medic {
     this.running = false;
     this.watcher?.close();
     this.scheduler.stop();
-    this.processWatch.stop();
     for (const stage of this.stages.splice(0).reverse()) {
       await stage
         .stop()
@@ -348,7 +347,7 @@ export class Medic {
         await this.supervisor.stop(name);
       }
     }
-    await this.startSupervised(next.config);
+    await this.supervision.startAll(next.config);
     this.reschedule();
     await this.store.audit({
       at: this.clock.now(),
@@ -387,32 +386,6 @@ export class Medic {
     });
   }
 
-  private async startSupervised(config: MedicConfig): Promise<void> {
-    for (const [name, s] of Object.entries(config.services)) {
-      if (!s.run || this.supervisor.running(name)) continue;
-      try {
-        await this.supervisor.start(name, s.run);
-      } catch (err) {
-        this.logger.error({ service: name, err: errorMessage(err) }, 'cannot start supervised service');
-        this.engine.onExit(name);
-        void this.lanes.run(name, () =>
-          this.handle(
-            name,
-            this.health.force(
-              name,
-              PROCESS_CHECK,
-              'down',
-              this.clock.now(),
-              `${name} cannot start: ${errorMessage(err)}`,
-              {},
-            ),
-            this.clock.now(),
-          ),
-        );
-      }
-    }
-  }
-
   /**
    * Schedules this replica's share of the checks. Checks are sharded by service, so one replica sees all of a
    * service's findings and is the one that heals it; supervised services run their checks where they run.
@@ -443,85 +416,8 @@ export class Medic {
     }
   }
 
-  private async restartService(service: string): Promise<number> {
-    const run = this.loaded.config.services[service]?.run;
-    if (!run) throw new Error(`${service} is not supervised`);
-    if (!this.supervisor.running(service)) return this.supervisor.start(service, run);
-    return this.supervisor.restart(service);
-  }
-
   private async recheck(service: string): Promise<void> {
     await this.runChecks(service);
-  }
-
-  private onProcessSignal(s: Signal): void {
-    if (s.kind === 'start') {
-      void this.lanes.run(s.service, async () => {
-        // Results about the process that was replaced say nothing about the new one.
-        this.health.reset(s.service, PROCESS_CHECK);
-        await this.handle(
-          s.service,
-          this.health.force(s.service, PROCESS_CHECK, 'up', s.at, 'started', { pid: s.pid }),
-          s.at,
-        );
-      });
-    } else if (s.kind === 'exit') {
-      void this.lanes.run(s.service, async () => {
-        if (s.expected) {
-          this.health.reset(s.service, '');
-          return;
-        }
-        // Supervision first: whatever the incident's rails decide, the process is started again (keeper.ts).
-        this.engine.onExit(s.service);
-        const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
-        const evidence = {
-          pid: s.pid,
-          code: s.code,
-          signal: s.signal,
-          lastLogs: this.supervisor.lastLines(s.service, s.pid, 20),
-        };
-        await this.handle(
-          s.service,
-          this.health.force(s.service, PROCESS_CHECK, 'down', s.at, `${s.service} ${how}`, evidence),
-          s.at,
-        );
-      });
-    }
-  }
-
-  /** A supervised process is stopped (SIGSTOP): it is down, though it never exited. */
-  private onStopped(service: string, pid: number): void {
-    void this.lanes.run(service, async () => {
-      if (this.supervisor.pid(service) !== pid) return;
-      const at = this.clock.now();
-      await this.handle(
-        service,
-        this.health.force(
-          service,
-          PROCESS_CHECK,
-          'down',
-          at,
-          `${service} is stopped: its process ${pid} is in state T (stopped), holds its port and answers nothing`,
-          { pid, processState: 'T' },
-        ),
-        at,
-      );
-    });
-  }
-
-  /** A process seen stopped runs again (or was replaced): its process check is up if it runs. */
-  private onResumed(service: string): void {
-    void this.lanes.run(service, async () => {
-      const pid = this.supervisor.pid(service);
-      const current = this.health.checks(service).find((c) => c.name === PROCESS_CHECK)?.state;
-      if (pid === null || current !== 'down') return;
-      const at = this.clock.now();
-      await this.handle(
-        service,
-        this.health.force(service, PROCESS_CHECK, 'up', at, 'running again', { pid }),
-        at,
-      );
-    });
   }
 
   /**

@@ -1,0 +1,164 @@
+import type { Logger } from 'pino';
+import type { LoadedConfig, MedicConfig } from '../config/index.js';
+import type { Bus, Clock, Signal } from '../core/index.js';
+import { errorMessage } from '../core/index.js';
+import { type HealthModel, type Observation, PROCESS_CHECK } from '../detect/index.js';
+import { readStat, type Supervisor } from '../sources/index.js';
+import { ProcessWatch } from './process-watch.js';
+
+/** What the supervision path needs of the daemon. */
+export interface SupervisionDeps {
+  bus: Bus;
+  clock: Clock;
+  logger: Logger;
+  health: HealthModel;
+  supervisor: Supervisor;
+  config(): LoadedConfig;
+  /** The keeper's cue: a supervised process exited unexpectedly or could not start. */
+  onExit(service: string): void;
+  /** Runs work in the service's lane (its events in order). */
+  inLane(service: string, work: () => Promise<void>): Promise<void>;
+  /** Turns a judged observation into findings, incidents and heals (in the lane). */
+  handle(service: string, obs: Pick<Observation, 'finding' | 'change'> | null, at: number): Promise<void>;
+}
+
+/**
+ * The supervised processes as evidence: starts (a new process starts from no evidence), exits (down at once,
+ * with the dead process's last stderr lines, and the keeper's cue), a stopped process (SIGSTOP: down, though
+ * it never exited), and the start of every supervised service with the daemon.
+ */
+export class Supervision {
+  private readonly watch: ProcessWatch;
+  private off: (() => void) | null = null;
+
+  constructor(private readonly d: SupervisionDeps) {
+    this.watch = new ProcessWatch({
+      clock: d.clock,
+      supervised: () =>
+        Object.entries(d.config().config.services)
+          .filter(([, s]) => s.run)
+          .map(([service]) => ({ service, pid: d.supervisor.pid(service) })),
+      state: async (pid) => (await readStat(pid))?.state ?? null,
+      onStopped: (service, pid) => this.onStopped(service, pid),
+      onResumed: (service) => this.onResumed(service),
+    });
+  }
+
+  start(): void {
+    this.off = this.d.bus.on('signal', (s) => this.onSignal(s));
+    this.watch.start();
+  }
+
+  stop(): void {
+    this.off?.();
+    this.off = null;
+    this.watch.stop();
+  }
+
+  /** Starts every supervised service not running yet; one that cannot start is down (and kept trying). */
+  async startAll(config: MedicConfig): Promise<void> {
+    for (const [name, s] of Object.entries(config.services)) {
+      if (!s.run || this.d.supervisor.running(name)) continue;
+      try {
+        await this.d.supervisor.start(name, s.run);
+      } catch (err) {
+        this.d.logger.error({ service: name, err: errorMessage(err) }, 'cannot start supervised service');
+        this.d.onExit(name);
+        const at = this.d.clock.now();
+        void this.d.inLane(name, () =>
+          this.d.handle(
+            name,
+            this.d.health.force(
+              name,
+              PROCESS_CHECK,
+              'down',
+              at,
+              `${name} cannot start: ${errorMessage(err)}`,
+              {},
+            ),
+            at,
+          ),
+        );
+      }
+    }
+  }
+
+  /** Starts the service, or stops and starts it: what the restart action does. */
+  async restart(service: string): Promise<number> {
+    const run = this.d.config().config.services[service]?.run;
+    if (!run) throw new Error(`${service} is not supervised`);
+    if (!this.d.supervisor.running(service)) return this.d.supervisor.start(service, run);
+    return this.d.supervisor.restart(service);
+  }
+
+  private onSignal(s: Signal): void {
+    const { health } = this.d;
+    if (s.kind === 'start') {
+      void this.d.inLane(s.service, async () => {
+        // Results about the process that was replaced say nothing about the new one.
+        health.reset(s.service, PROCESS_CHECK);
+        await this.d.handle(
+          s.service,
+          health.force(s.service, PROCESS_CHECK, 'up', s.at, 'started', { pid: s.pid }),
+          s.at,
+        );
+      });
+    } else if (s.kind === 'exit') {
+      void this.d.inLane(s.service, async () => {
+        if (s.expected) {
+          health.reset(s.service, '');
+          return;
+        }
+        // Supervision first: whatever the incident's rails decide, the process is started again (keeper.ts).
+        this.d.onExit(s.service);
+        const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
+        const evidence = {
+          pid: s.pid,
+          code: s.code,
+          signal: s.signal,
+          lastLogs: this.d.supervisor.lastLines(s.service, s.pid, 20),
+        };
+        await this.d.handle(
+          s.service,
+          health.force(s.service, PROCESS_CHECK, 'down', s.at, `${s.service} ${how}`, evidence),
+          s.at,
+        );
+      });
+    }
+  }
+
+  /** A supervised process is stopped (SIGSTOP): it is down, though it never exited. */
+  private onStopped(service: string, pid: number): void {
+    void this.d.inLane(service, async () => {
+      if (this.d.supervisor.pid(service) !== pid) return;
+      const at = this.d.clock.now();
+      await this.d.handle(
+        service,
+        this.d.health.force(
+          service,
+          PROCESS_CHECK,
+          'down',
+          at,
+          `${service} is stopped: its process ${pid} is in state T (stopped), holds its port and answers nothing`,
+          { pid, processState: 'T' },
+        ),
+        at,
+      );
+    });
+  }
+
+  /** A process seen stopped runs again (or was replaced): its process check is up if it runs. */
+  private onResumed(service: string): void {
+    void this.d.inLane(service, async () => {
+      const pid = this.d.supervisor.pid(service);
+      const current = this.d.health.checks(service).find((c) => c.name === PROCESS_CHECK)?.state;
+      if (pid === null || current !== 'down') return;
+      const at = this.d.clock.now();
+      await this.d.handle(
+        service,
+        this.d.health.force(service, PROCESS_CHECK, 'up', at, 'running again', { pid }),
+        at,
+      );
+    });
+  }
+}
