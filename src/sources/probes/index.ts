@@ -7,8 +7,8 @@ import { processProbe } from './process.js';
 import { tcpProbe } from './tcp.js';
 
 export type { Probe, ProbeContext } from './probe.js';
-export { commandProbe, httpProbe, processProbe, tcpProbe };
 export { readStat } from './procfs.js';
+export { commandProbe, httpProbe, processProbe, tcpProbe };
 
 /** Every probe kind, by the key a check uses in medic.yaml. Adding one: a file here and one line below. */
 export const probes = new Registry<Probe>('probe')
