@@ -1,5 +1,6 @@
 import type { MedicConfig } from '../config/index.js';
 import type { Clock, Finding, Incident } from '../core/index.js';
+import { PROCESS_CHECK } from '../detect/index.js';
 import {
   CoOccurrenceLearner,
   type CorrelationDecision,
@@ -111,6 +112,8 @@ export class Correlation {
       groupWindowMs: c.group_window,
       dedupeWindowMs: c.dedupe_window,
       maxChangesPerHour: c.max_changes_per_hour,
+      // A supervised process that exited or is stopped is that service's own fault.
+      ownFault: (f) => f.check === PROCESS_CHECK && f.kind === 'down',
     });
   }
 

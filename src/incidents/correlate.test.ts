@@ -46,6 +46,25 @@ function finding(service: string, at: number, over: Partial<Finding> = {}): Find
 const chain = { web: ['api'], api: ['db'], db: [] };
 
 describe('Correlator', () => {
+  it("a process's own death is its own root: never explained by a failing upstream", async () => {
+    const { clock, view } = setup(chain);
+    const c = new Correlator(clock, view, { ownFault: (f) => f.check === 'running' });
+    const feed = (service: string, over: Partial<Finding> = {}) => {
+      const f = finding(service, clock.now(), over);
+      view.setFailing(service, true);
+      const d = c.decide(f);
+      view.apply(d, f);
+      return d;
+    };
+    expect(feed('api')).toMatchObject({ type: 'open', rootCause: 'api', heal: true });
+    await clock.advance(200);
+    // web's process exits while api fails: not api's doing, its own incident and heal.
+    expect(feed('web', { check: 'running' })).toMatchObject({ type: 'open', rootCause: 'web', heal: true });
+    await clock.advance(200);
+    // db's process dies: what depends on it is explained by it, so those incidents join it, db the root.
+    expect(feed('db', { check: 'running' })).toMatchObject({ rootCause: 'db', heal: true });
+  });
+
   it('two upstreams of one service failing together are two incidents, each healed', async () => {
     const { clock, feed } = setup({ api: ['db', 'cache'], db: [], cache: [] });
     expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });

@@ -68,6 +68,12 @@ export interface CorrelatorOptions {
   dedupeWindowMs?: number;
   /** More health changes than this in an hour is flapping: heals slow down (default 6). */
   maxChangesPerHour?: number;
+  /**
+   * True for a finding that is the service's own fault whatever its dependencies do: its process exited or
+   * is stopped. Such a service is its own root cause and gets its own heal (which still waits while an
+   * upstream fails), rather than waiting inside an upstream's incident for a heal that cannot revive it.
+   */
+  ownFault?: (f: Finding) => boolean;
 }
 
 const HOUR = 3_600_000;
@@ -81,6 +87,7 @@ export class Correlator {
   private readonly groupWindowMs: number;
   private readonly dedupeWindowMs: number;
   private readonly maxChanges: number;
+  private readonly ownFault: (f: Finding) => boolean;
   private readonly lastSeen = new Map<string, number>();
   private readonly changes = new Map<string, number[]>();
   /** Services judged flapping; they stay so until the rate falls to half the limit (hysteresis). */
@@ -94,6 +101,7 @@ export class Correlator {
     this.groupWindowMs = opts.groupWindowMs ?? 300_000;
     this.dedupeWindowMs = opts.dedupeWindowMs ?? 120_000;
     this.maxChanges = opts.maxChangesPerHour ?? 6;
+    this.ownFault = opts.ownFault ?? (() => false);
   }
 
   /** Records a health change of a service (into or out of trouble): the flapping count. */
@@ -168,18 +176,36 @@ export class Correlator {
       };
     }
 
+    const ownFault = this.ownFault(f);
+    if (ownFault && own) {
+      return {
+        type: 'attach',
+        incidentId: own.id,
+        duplicate: false,
+        rootChanged: false,
+        rootCause: own.rootCause,
+        heal: true,
+        flapping,
+        reason: `${f.service}'s own process failed: its own heal, in its turn`,
+      };
+    }
+
     const graph = this.view.graph();
     // Linked to the incident's root cause, not to any member: the cache and the database behind one API are
     // two faults (two incidents, healed in parallel) even while the API sits in the cache's incident.
+    // A service whose own process failed is not explained by an upstream's incident: it joins only the
+    // incidents of what depends on it (a proxy's incident, whose root moves to it).
+    const upstream = graph.upstreamOf(f.service);
     const related = incidents.filter(
       (i) =>
         i === own ||
         (now - i.lastFindingAt <= this.groupWindowMs &&
-          (graph.linked(i.rootCause, f.service) || i.services.includes(f.service))),
+          (graph.linked(i.rootCause, f.service) || i.services.includes(f.service)) &&
+          !(ownFault && upstream.has(i.rootCause))),
     );
     const involved = new Set<string>([f.service, ...related.flatMap((i) => i.services)]);
     const failing = (s: string) => involved.has(s) || this.view.isFailing(s);
-    const rootCause = groupRoot(graph, [...involved], failing);
+    const rootCause = groupRoot(graph, [...involved], failing, ownFault ? f.service : null);
     const heal = rootCause === f.service;
 
     if (related.length === 0) {
@@ -224,11 +250,17 @@ export class Correlator {
 }
 
 /**
- * The root of a group of failing services: each member's upstream-most failing dependency, then the one of
- * those that the others depend on (a root that is upstream of another root wins), then the name.
+ * The root of a group of failing services: each member's upstream-most failing dependency (`selfRooted`,
+ * whose own process failed, is its own), then the one of those that the others depend on (a root that is
+ * upstream of another root wins), then the name.
  */
-function groupRoot(graph: DependencyGraph, services: string[], failing: (s: string) => boolean): string {
-  const roots = [...new Set(services.map((s) => graph.rootCause(s, failing)))];
+function groupRoot(
+  graph: DependencyGraph,
+  services: string[],
+  failing: (s: string) => boolean,
+  selfRooted: string | null,
+): string {
+  const roots = [...new Set(services.map((s) => (s === selfRooted ? s : graph.rootCause(s, failing))))];
   const covers = (r: string) => roots.filter((o) => o !== r && graph.upstreamOf(o).has(r)).length;
   roots.sort(
     (a, b) =>
