@@ -7,7 +7,7 @@ export interface WatchView {
   /** The services it depends on, directly or not (config `depends_on`). */
   upstreamOf(service: string): readonly string[];
   health(service: string): ServiceHealth;
-  /** A heal of the service is running. */
+  /** A heal of the service is running or due (Medic.healPending). */
   busy(service: string): boolean;
   activeIncident(service: string): Promise<Incident | null>;
   guard(service: string): Promise<GuardState | null>;

@@ -75,7 +75,9 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       services: () => services,
       upstreamOf: (s) => [...graph.upstreamOf(s)],
       health: (s) => medic.health.get(s),
-      busy: (s) => medic.engine.busy(s),
+      // Medic's own account of a heal in progress or due: running, decided on a timer (a `for`, a backoff, a
+      // flapping delay), a keepalive start due, being diagnosed, or waiting for its root cause's heal.
+      busy: (s) => medic.healPending(s),
       activeIncident: (s) => medic.store.activeIncident(s),
       guard: (s) => medic.store.getGuardState(s),
     },
