@@ -26,7 +26,7 @@ export interface ChaosOptions {
 /** What chaos reads of a running Medic. */
 export type ChaosMedic = Pick<
   Medic,
-  'bus' | 'clock' | 'health' | 'engine' | 'supervisor' | 'store' | 'config'
+  'bus' | 'clock' | 'health' | 'engine' | 'supervisor' | 'store' | 'config' | 'healPending'
 >;
 
 const SAMPLE_MS = 250;
