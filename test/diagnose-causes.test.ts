@@ -159,6 +159,17 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     await withMedic(dir, config(service('app', { MODE: 'leak', PORT: port }, metrics)), async (m) => {
       const pid = await pidOf(m, 'app');
       await waitFor('app past 170 MB', async () => (await rssMb(pid)) > 170, 20_000, 50);
+      // A leak is a climb sustained past the process's start-up, over several samples: on a loaded machine
+      // the sampler may have taken fewer than the leak's pace would give, so wait for enough of them.
+      await waitFor(
+        'eight samples past start-up',
+        async () => {
+          const s = await m.store.metricSamples('app', 'rss', 0);
+          return s.filter((x) => x.at >= (s[0]?.at ?? 0) + 2_500).length >= 8;
+        },
+        20_000,
+        50,
+      );
       process.kill(pid, 'SIGKILL');
       const d = await diagnosisOf(m, 'app', 'memory_leak');
       expect(d.evidence[0]).toMatch(/^resident memory rose from \d/);

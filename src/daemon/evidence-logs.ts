@@ -58,7 +58,7 @@ export async function logEvidence(
   );
   for (const l of ring) {
     if (l.at < since || (processStored && l.at <= storedUpTo)) continue;
-    logs.push({ at: l.at, line: l.line, category: null, source: l.stream });
+    logs.push({ at: l.at, line: l.line, category: null, source: l.stream, pid: l.pid });
   }
   if (!processStored) {
     // The ring's older lines are what is known of the process's usual rate.

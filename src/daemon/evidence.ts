@@ -19,6 +19,8 @@ export const LEAD_MS = 2 * 60_000;
 const CPU_SAMPLE_MS = 150;
 const CERT_TIMEOUT_MS = 1000;
 const MIB = 1024 * 1024;
+/** How far back a dependency's failed probes are looked for (as far as the service's own probes are read). */
+const DEP_HISTORY_MS = 600_000;
 
 /**
  * The evidence the diagnosis rules read for a finding: the service's findings in the incident, its exits, its
@@ -45,7 +47,7 @@ export async function gatherEvidence(
     rssEvidence(host, f, svc),
     dataDirEvidence(svc, host.config().baseDir, now),
     certificateEvidence(svc),
-    dependencyEvidence(host, svc),
+    dependencyEvidence(host, svc, now),
   ]);
   const mine = findings.filter((x) => x.service === f.service).reverse();
   const exits = mine
@@ -54,22 +56,27 @@ export async function gatherEvidence(
       at: x.at,
       code: typeof x.evidence['code'] === 'number' ? x.evidence['code'] : null,
       signal: typeof x.evidence['signal'] === 'string' ? x.evidence['signal'] : null,
+      pid: typeof x.evidence['pid'] === 'number' ? x.evidence['pid'] : null,
     }));
   const bundle: EvidenceBundle = {
     service: f.service,
     at: now,
     findings: mine,
+    trigger: { kind: f.kind, check: f.check },
     exits,
     // A zombie leader has exited: only its parent's wait is missing.
     processAlive: svc?.run ? pid !== null && state?.state !== 'Z' : null,
     processState: state ? { pid: state.pid, state: state.state, group: state.group } : null,
-    probes,
+    probes: withFindingResult(probes, f),
     ...withLastWords(logs, f),
     dependencies,
   };
   const live = state?.cpuPercent;
   if (live !== null && live !== undefined) bundle.cpu = [{ at: now, percent: live }];
-  if (rss.length > 0) bundle.rss = rss;
+  if (rss.samples.length > 0) {
+    bundle.rss = rss.samples;
+    bundle.rssRunStartedAt = rss.startedAt;
+  }
   if (disk.length > 0) bundle.disk = disk;
   if (certificates.length > 0) bundle.certificates = certificates;
   return bundle;
@@ -93,6 +100,24 @@ async function probeEvidence(
   }));
 }
 
+type ProbeEvidence = NonNullable<EvidenceBundle['probes']>[number];
+
+/**
+ * The probe result a check's finding was made from (`lastResult`), when the store does not hold it yet (the
+ * probe writer stores results in batches, and a heal can start within a second of the finding).
+ */
+function withFindingResult(probes: ProbeEvidence[], f: Finding): ProbeEvidence[] {
+  const out = [...probes];
+  const r = f.evidence['lastResult'] as { ok?: unknown; latencyMs?: unknown; message?: unknown } | undefined;
+  const have = out.some((p) => p.check === f.check && p.at === f.at);
+  if (r && typeof r.ok === 'boolean' && typeof r.message === 'string' && !have) {
+    const latencyMs = typeof r.latencyMs === 'number' ? r.latencyMs : 0;
+    out.push({ check: f.check, at: f.at, ok: r.ok, latencyMs, message: r.message });
+  }
+  // Oldest first across checks, as the bundle's other series are.
+  return out.sort((a, b) => a.at - b.at);
+}
+
 /**
  * An exit finding's last lines (as the supervisor kept them when the process died) that the window's lines do
  * not already hold: stamped with the exit, from stderr.
@@ -104,10 +129,11 @@ function withLastWords(
   const last = f.evidence['lastLogs'];
   if (!Array.isArray(last)) return logs;
   const have = new Set((logs.logs ?? []).map((l) => l.line));
+  const pid = typeof f.evidence['pid'] === 'number' ? f.evidence['pid'] : null;
   const missing = last
     .map((x) => (typeof x === 'string' ? x : typeof x?.line === 'string' ? (x.line as string) : null))
     .filter((x): x is string => x !== null && !have.has(x))
-    .map((line) => ({ at: f.at, line, category: null, source: 'stderr' }));
+    .map((line) => ({ at: f.at, line, category: null, source: 'stderr', pid }));
   if (missing.length === 0) return logs;
   return { ...logs, logs: [...(logs.logs ?? []), ...missing].sort((a, b) => a.at - b.at) };
 }
@@ -120,18 +146,21 @@ async function rssEvidence(
   host: EvidenceHost,
   f: Finding,
   svc: ServiceConfig | undefined,
-): Promise<{ at: number; mb: number }[]> {
-  if (!svc?.run) return [];
+): Promise<{ samples: { at: number; mb: number }[]; startedAt?: number }> {
+  if (!svc?.run) return { samples: [] };
   const series = (svc.metrics?.series ?? []).filter((s) => s.rss === true).map((s) => s.name);
   const runs = host.supervisor.recentRuns(f.service);
   const exitedPid = typeof f.evidence['pid'] === 'number' ? f.evidence['pid'] : null;
   const run = runs.find((r) => r.pid === exitedPid) ?? runs.at(-1);
-  if (!run || series.length === 0) return [];
+  if (!run || series.length === 0) return { samples: [] };
   const until = run.exitedAt ?? Number.POSITIVE_INFINITY;
   const samples = await host.store.metricSamples(f.service, series[0] as string, run.startedAt, 120);
-  return samples
-    .filter((s) => s.at <= until)
-    .map((s) => ({ at: s.at, mb: Math.round((s.value / MIB) * 10) / 10 }));
+  return {
+    samples: samples
+      .filter((s) => s.at <= until)
+      .map((s) => ({ at: s.at, mb: Math.round((s.value / MIB) * 10) / 10 })),
+    startedAt: run.startedAt,
+  };
 }
 
 /** The certificate each https check's endpoint presents now (failures are just no evidence). */
@@ -147,7 +176,7 @@ async function certificateEvidence(svc: ServiceConfig | undefined) {
   return certs.filter((c) => c !== null);
 }
 
-async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undefined) {
+async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undefined, now: number) {
   const cfg = host.config().config;
   const deps = svc?.depends_on ?? [];
   if (deps.length === 0) return [];
@@ -157,7 +186,21 @@ async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undef
       const depCfg = cfg.services[dep];
       const failed = latest.filter((p) => p.service === dep && !p.result.ok);
       const pid = depCfg?.run ? host.supervisor.pid(dep) : null;
-      const state = pid ? await readProcessState(pid) : null;
+      const [state, history] = await Promise.all([
+        pid ? readProcessState(pid) : Promise.resolve(null),
+        Promise.all(
+          (depCfg?.checks ?? []).map((c, i) =>
+            host.store.probeHistory(dep, checkName(c, i), now - DEP_HISTORY_MS, 20),
+          ),
+        ),
+      ]);
+      const lastFailedAt = Math.max(
+        Number.NEGATIVE_INFINITY,
+        ...history
+          .flat()
+          .filter((p) => !p.result.ok)
+          .map((p) => p.at),
+      );
       const d: DependencyState = {
         service: dep,
         // Its last probe failing counts before its checks have failed often enough to be judged down.
@@ -167,6 +210,7 @@ async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undef
         role: depCfg?.role,
       };
       if (state) d.processState = { pid: state.pid, state: state.state, group: state.group };
+      if (Number.isFinite(lastFailedAt)) d.lastFailedAt = lastFailedAt;
       return d;
     }),
   );

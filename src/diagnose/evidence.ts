@@ -9,10 +9,26 @@ export interface EvidenceBundle {
   /** When the diagnosis is made (from the Clock). */
   at: number;
   findings: readonly Finding[];
-  /** Process exits, oldest first. Expected exits (restarts Medic asked for) are ignored. */
-  exits?: readonly { at: number; code: number | null; signal: string | null; expected?: boolean }[];
-  /** Resident memory samples in MB, oldest first. */
+  /**
+   * The finding this diagnosis explains (the one that asked for it): a cause about another of the service's
+   * troubles (an upstream's stop when its disk is filling) yields to one about this finding.
+   */
+  trigger?: Pick<Finding, 'kind' | 'check'>;
+  /**
+   * Process exits, oldest first, with the pid of the run that exited. Expected exits (restarts Medic asked
+   * for) are ignored.
+   */
+  exits?: readonly {
+    at: number;
+    code: number | null;
+    signal: string | null;
+    expected?: boolean;
+    pid?: number | null;
+  }[];
+  /** Resident memory samples in MB, oldest first, of one run of the process. */
   rss?: readonly { at: number; mb: number }[];
+  /** When the run that `rss` follows started: its first seconds are its start-up, not a leak. */
+  rssRunStartedAt?: number;
   /** CPU samples in percent of one core, oldest first. */
   cpu?: readonly { at: number; percent: number }[];
   /** Whether the process is alive right now (null: not supervised, unknown). */
@@ -22,9 +38,16 @@ export interface EvidenceBundle {
   probes?: readonly { check: string; at: number; ok: boolean; latencyMs: number; message: string }[];
   /**
    * Log lines, oldest first, each stamped when it was written or read, with the category the log classifier
-   * gave it (rate_limit, timeout …) and where it came from (`stderr`, `file:PATH`, `docker:NAME`, `push`).
+   * gave it (rate_limit, timeout …) and where it came from (`stderr`, `file:PATH`, `docker:NAME`, `push`);
+   * a supervised process's own lines carry the pid of the run that wrote them.
    */
-  logs?: readonly { at: number; line: string; category?: string | null; source?: string }[];
+  logs?: readonly {
+    at: number;
+    line: string;
+    category?: string | null;
+    source?: string;
+    pid?: number | null;
+  }[];
   /**
    * Where the incident's own window starts: `logs` holds only lines from then on, so lines of an earlier
    * fault say nothing about this one. Absent: the rules look at the last 5 minutes.
@@ -51,6 +74,11 @@ export interface DependencyState {
   addresses?: readonly string[];
   /** A database, a cache …: lets `db_unreachable` say "database" only when it is one. */
   role?: string;
+  /**
+   * When its checks last failed, if they did in the last minutes: a dependency that failed and recovered
+   * moments ago still explains what its dependents answered meanwhile.
+   */
+  lastFailedAt?: number;
   /** Its supervised process's state now (a stopped upstream fails its dependents without a check of its own). */
   processState?: ProcessStateEvidence | null;
 }

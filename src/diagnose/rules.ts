@@ -26,6 +26,7 @@ const AUTH_FAIL =
   /failed password|authentication fail|invalid user|login failed|invalid credentials|\b401\b/i;
 const CERT = /certificate has expired|CERT_HAS_EXPIRED|certificate (?:is )?not yet valid|ERR_TLS_CERT/i;
 const STORAGE = /disk|_dir\b|data.?dir|volume|filesystem|spool|storage/i;
+const MEMORY = /rss|mem|heap/i;
 const STOPPED = /^[Tt]$/;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
 const DAY = 86_400_000;
@@ -46,6 +47,70 @@ function rising(values: readonly number[], minGrowth = 1.2): { from: number; to:
   return to >= from * minGrowth && up / (values.length - 1) >= 0.7 ? { from, to } : null;
 }
 
+/**
+ * How a process's resident memory shows a leak, and why these numbers:
+ * - STARTUP_MS: in its first seconds a process loads its code and libraries and fills its pools and caches
+ *   (the stack's Node API goes from 32 MB to 57 MB in its first second, then stays flat): samples that young
+ *   say nothing about a leak.
+ * - LEAK_MIN_STEPS, LEAK_MIN_SPAN_MS: a leak is a climb sustained over several samples and some seconds, so
+ *   one burst of allocations between two samples (a request, a cache filled at once) is not one.
+ * - LEAK_MAX_STEP_SHARE: a leak grows by many similar steps; a climb that one step carries more than half of
+ *   is a jump (a start-up, a load spike) followed by a plateau, whatever the ratio from first to last. A step
+ *   may carry more when it also took that much of the time (samples the sampler missed on a busy machine):
+ *   up to twice its share of the time.
+ */
+const STARTUP_MS = 2_000;
+const LEAK_MIN_STEPS = 4;
+const LEAK_MIN_SPAN_MS = 3_000;
+const LEAK_MAX_STEP_SHARE = 0.5;
+/** The share of steps that must go up (RSS jitters by a percent or two from sample to sample). */
+const LEAK_UP_SHARE = 0.7;
+
+/**
+ * The longest climb that ends at the newest sample (a leak is still going on) and is sustained: at least
+ * LEAK_MIN_STEPS steps over LEAK_MIN_SPAN_MS, mostly up, growing by `minGrowth` or more, no step carrying
+ * more than LEAK_MAX_STEP_SHARE of the rise. Samples of the run's start-up are left out when its start is known.
+ */
+export function sustainedGrowth(
+  samples: readonly { at: number; mb: number }[],
+  startedAt: number | undefined,
+  minGrowth = 1.2,
+): { from: number; to: number; steps: number; spanMs: number } | null {
+  const s = startedAt === undefined ? samples : samples.filter((x) => x.at >= startedAt + STARTUP_MS);
+  const last = s.at(-1);
+  if (!last) return null;
+  for (let i = 0; i + LEAK_MIN_STEPS < s.length; i++) {
+    const from = s[i]!.mb;
+    const spanMs = last.at - s[i]!.at;
+    if (spanMs < LEAK_MIN_SPAN_MS || last.mb < from * minGrowth) continue;
+    const rise = last.mb - from;
+    let up = 0;
+    let jump = false;
+    for (let j = i + 1; j < s.length; j++) {
+      const d = s[j]!.mb - s[j - 1]!.mb;
+      if (d >= 0) up++;
+      // A step that took a long share of the time (a sampler that fell behind) may carry as much of the rise.
+      const timeShare = (s[j]!.at - s[j - 1]!.at) / spanMs;
+      if (d > rise * Math.max(LEAK_MAX_STEP_SHARE, 2 * timeShare)) jump = true;
+    }
+    const steps = s.length - 1 - i;
+    if (up / steps < LEAK_UP_SHARE || jump) continue;
+    return { from, to: last.mb, steps, spanMs };
+  }
+  return null;
+}
+
+/**
+ * Whether the process that exited is the one running now. A supervisor starts a crashed process again within
+ * seconds, so a live process says the crash is over only when it is the same one: a new pid is a restart,
+ * and the crash is still what happened.
+ */
+function stillRunning(b: EvidenceBundle, exit: { pid?: number | null }): boolean {
+  if (!b.processAlive) return false;
+  const now = b.processState?.pid;
+  return exit.pid == null || now == null || now === exit.pid;
+}
+
 function killed(e: { code: number | null; signal: string | null }): boolean {
   return e.code === 137 || e.signal === 'SIGKILL';
 }
@@ -62,12 +127,68 @@ const STATE_NAMES: Readonly<Record<string, string>> = {
 };
 const stateName = (s: string) => STATE_NAMES[s] ?? `in state ${s}`;
 
+/**
+ * Whether the finding being diagnosed is about the service's own resources: a forecast of one of its own
+ * series, or a check of its storage or memory. A dependency's failure explains the requests it fails, not
+ * its disk filling or its memory climbing: rules that blame a dependency leave such a finding to the rules
+ * about it, even while a dependency is failing too.
+ */
+function aboutOwnResources(b: EvidenceBundle): boolean {
+  const t = b.trigger;
+  return Boolean(t && (t.kind === 'forecast' || STORAGE.test(t.check) || MEMORY.test(t.check)));
+}
+
 /** A line the classifier put in an error category, or that reads like an error. */
 export function isErrorLine(l: { line: string; category?: string | null }): boolean {
   return Boolean(l.category) || ERROR.test(l.line);
 }
 
 const WINDOW_MS = 5 * 60_000;
+/**
+ * How long before its exit a dying process's lines are its last words (a stack trace, a panic, "shutting
+ * down"): a process writes them in its last second or two; 5 s leaves room for lines read from the pipe late.
+ */
+const LAST_WORDS_MS = 5_000;
+
+/**
+ * From when the window's lines are the aftermath of a crash: its last words, then what its restarts print
+ * (a failing start-up, a database recovering, clients refused meanwhile). They are explained by the crash,
+ * which process_crashed names, not a burst of their own. No unexpected exit: no shadow.
+ */
+function crashShadow(b: EvidenceBundle): number {
+  const since = b.logsSince ?? b.at - WINDOW_MS;
+  const exit = unexpectedExits(b).find((e) => e.at >= since);
+  return exit ? exit.at - LAST_WORDS_MS : Number.POSITIVE_INFINITY;
+}
+
+/** An HTTP probe answered with a server error (the probe's message starts with the status). */
+const SERVER_ERROR = /^5\d\d\b/;
+/**
+ * A check of the service's configuration (named so): its 5xx reports the configuration broken, which is what
+ * that check exists to say, not requests failing in a burst. No rule names a broken configuration.
+ */
+const CONFIG_CHECK = /config|settings/i;
+
+/**
+ * The service's own checks answered with server errors (5xx) in the incident's window, where the same checks
+ * answered without one before it: the service runs and its requests fail, seen from outside when it logs
+ * nothing about them. Not when a dependency failed in the window (a 502/503 is then the dependency's, even
+ * if it recovered since), nor after a crash.
+ */
+function serverErrors(b: EvidenceBundle): { count: number; example: string } | null {
+  const since = b.logsSince ?? b.at - WINDOW_MS;
+  const depFailed = (b.dependencies ?? []).some(
+    (d) => !d.healthy || (d.lastFailedAt !== undefined && d.lastFailedAt >= since),
+  );
+  if (b.processAlive === false || depFailed) return null;
+  const shadow = crashShadow(b);
+  const probes = (b.probes ?? []).filter((p) => !CONFIG_CHECK.test(p.check));
+  const fivexx = (p: { ok: boolean; message: string }) => !p.ok && SERVER_ERROR.test(p.message);
+  const recent = probes.filter((p) => p.at >= since && p.at < shadow && fivexx(p));
+  const usual = probes.filter((p) => p.at < since && fivexx(p));
+  if (recent.length < 2 || usual.length > 0) return null;
+  return { count: recent.length, example: `${recent.at(-1)!.check}: ${recent.at(-1)!.message}` };
+}
 
 /**
  * The log source with the most error lines in the incident's window (from `logsSince`, else the last 5
@@ -79,7 +200,8 @@ function errorBurst(
 ): { count: number; expected: number; text: string; example: string } | null {
   const since = b.logsSince ?? b.at - WINDOW_MS;
   const span = Math.max(60_000, b.at - since);
-  const errors = (b.logs ?? []).filter(isErrorLine);
+  const shadow = crashShadow(b);
+  const errors = (b.logs ?? []).filter((l) => isErrorLine(l) && l.at < shadow);
   const inWindow = errors.filter((l) => l.at >= since && l.at <= b.at);
   if (inWindow.length === 0) return null;
   const bySource = new Map<string, typeof inWindow>();
@@ -118,25 +240,32 @@ function errorBurst(
 export const RULES: readonly Rule[] = [
   {
     cause: 'memory_leak',
-    signature: 'exit code 137 / SIGKILL (or an out-of-memory log) after resident memory rose steadily',
+    signature:
+      'exit code 137 / SIGKILL (or an out-of-memory log) after resident memory climbed steadily past start-up; or a sustained climb (and a forecast of memory running out)',
     match(b) {
       const exit = unexpectedExits(b).at(-1);
       const before = (b.rss ?? []).filter((s) => !exit || s.at <= exit.at);
-      const grew = rising(before.map((s) => s.mb));
+      const grew = sustainedGrowth(before, b.rssRunStartedAt);
       const oom = lines(b, 'out_of_memory', OOM);
+      // A forecast of one of its memory series reaching its limit (judged by the metric's name, the check).
+      const forecast = b.findings.find((f) => f.kind === 'forecast' && MEMORY.test(f.check));
       const evidence: string[] = [];
       if (grew)
         evidence.push(
-          `resident memory rose from ${grew.from} MB to ${grew.to} MB over ${before.length} samples`,
+          `resident memory rose from ${grew.from} MB to ${grew.to} MB over ${grew.steps + 1} samples (${Math.round(grew.spanMs / 1000)} s)`,
         );
       if (exit && killed(exit))
         evidence.push(`the process ${describeExit(exit)}, as the OOM killer leaves it`);
       if (oom[0]) evidence.push(`log: ${quote(oom[0].line)}`);
+      if (forecast) evidence.push(`forecast: ${forecast.summary}`);
       const isKilled = Boolean(exit && killed(exit));
       let confidence = 0;
       if (grew && isKilled) confidence = oom.length > 0 ? 0.95 : 0.9;
       else if (oom.length > 0) confidence = grew ? 0.85 : 0.7;
+      // Still running: the climb is all there is, so it must be steep, or its trend predicted to run out.
+      else if (grew && forecast) confidence = 0.8;
       else if (grew && grew.to >= grew.from * 1.5) confidence = 0.55;
+      else if (forecast && before.length === 0 && !exit) confidence = 0.6;
       return confidence > 0 ? { confidence, evidence } : null;
     },
   },
@@ -145,7 +274,11 @@ export const RULES: readonly Rule[] = [
     signature: 'connection refused to a dependency while that dependency’s own probe fails',
     match(b) {
       const down = (b.dependencies ?? []).filter((d) => !d.healthy);
-      if (down.length === 0) return null;
+      if (down.length === 0 || aboutOwnResources(b)) return null;
+      // Killed by a signal: from outside (a person, the OOM killer), which a dependency failing does not do.
+      // What it reported of the dependency before it died explains its requests failing, not its death.
+      const exit = unexpectedExits(b).at(-1);
+      if (exit && (exit.signal || killed(exit)) && !stillRunning(b, exit)) return null;
       const refused = [
         ...lines(b, 'connection_refused', REFUSED).map((l) => l.line),
         ...(b.probes ?? []).filter((p) => !p.ok && REFUSED.test(p.message)).map((p) => p.message),
@@ -183,9 +316,9 @@ export const RULES: readonly Rule[] = [
       }
       // An upstream with no checks of its own fails only through its dependents: its stopped process is the
       // cause, and the one to act on, even when this service's own probes time out waiting for it.
-      const upstream = (b.dependencies ?? []).find(
-        (d) => d.processState && STOPPED.test(d.processState.state),
-      );
+      const upstream = aboutOwnResources(b)
+        ? undefined
+        : (b.dependencies ?? []).find((d) => d.processState && STOPPED.test(d.processState.state));
       if (upstream?.processState) {
         return {
           confidence: 0.9,
@@ -228,18 +361,24 @@ export const RULES: readonly Rule[] = [
   },
   {
     cause: 'process_crashed',
-    signature: 'the process exited unexpectedly (non-zero code or a signal) and is not running',
+    signature:
+      'the process exited unexpectedly (non-zero code or a signal) and is not running, or runs again only as a new process started since',
     match(b) {
       const exit = unexpectedExits(b).at(-1);
-      if (!exit || (exit.code === 0 && !exit.signal) || b.processAlive) return null;
-      // Its last lines may be read from the pipe a moment after the exit itself was seen (the supervisor waits for them).
-      const before = (b.logs ?? []).filter((l) => l.at <= exit.at + 1000);
+      if (!exit || (exit.code === 0 && !exit.signal) || stillRunning(b, exit)) return null;
+      // Its last lines may be read from the pipe a moment after the exit itself was seen (the supervisor waits
+      // for them); the next run's lines (a restart's start-up) are not its last words.
+      const before = (b.logs ?? []).filter(
+        (l) => l.at <= exit.at + 1000 && (l.pid == null || exit.pid == null || l.pid === exit.pid),
+      );
       const crash = lines({ ...b, logs: before }, 'exception', CRASH).at(-1);
       // Without a line that reads like a crash, the last thing it wrote to stderr is still what an operator
       // reads first (as `systemctl status` shows it).
       const last = crash ?? before.filter((l) => l.source === 'stderr').at(-1);
       const evidence = [`${b.service} ${describeExit(exit)}`];
       if (last) evidence.push(`last words: ${quote(last.line)}`);
+      if (b.processAlive && b.processState)
+        evidence.push(`it runs again as a new process (pid ${b.processState.pid}) started since`);
       const confidence = killed(exit) ? 0.6 : crash ? 0.88 : 0.8;
       return { confidence, evidence };
     },
@@ -275,19 +414,27 @@ export const RULES: readonly Rule[] = [
   {
     cause: 'error_burst',
     signature:
-      'errors in the incident’s own window at several times their source’s usual rate, or a spiking log pattern',
+      'errors in the incident’s own window at several times their source’s usual rate, a spiking log pattern, or its checks newly answered with server errors (5xx)',
     match(b) {
       const burst = errorBurst(b);
-      const pattern = b.findings.find((f) => f.kind === 'pattern');
+      const shadow = crashShadow(b);
+      const pattern = b.findings.find((f) => f.kind === 'pattern' && f.at < shadow);
+      const answered = serverErrors(b);
       const evidence: string[] = [];
       if (burst) {
         evidence.push(burst.text);
         evidence.push(`e.g. ${quote(burst.example)}`);
       }
       if (pattern) evidence.push(`log pattern: ${pattern.summary}`);
+      if (answered)
+        evidence.push(
+          `${answered.count} of its checks' requests answered with a server error, none before: ${quote(answered.example)}`,
+        );
       let confidence = 0;
       if (burst) confidence = burst.count >= 3 * Math.max(1, burst.expected) ? 0.75 : 0.55;
       if (pattern) confidence = Math.max(confidence, 0.65);
+      // Requests failing is a burst of errors seen from outside; how many were logged is not known.
+      if (answered) confidence = Math.max(confidence, 0.6);
       return confidence > 0 ? { confidence, evidence } : null;
     },
   },
