@@ -112,8 +112,9 @@ export class Correlation {
       groupWindowMs: c.group_window,
       dedupeWindowMs: c.dedupe_window,
       maxChangesPerHour: c.max_changes_per_hour,
-      // A supervised process that exited or is stopped is that service's own fault.
-      ownFault: (f) => f.check === PROCESS_CHECK && f.kind === 'down',
+      // A supervised process that exited or is stopped, or a forecast of its own resources (memory, disk),
+      // is that service's own fault, whatever its dependencies do.
+      ownFault: (f) => (f.check === PROCESS_CHECK && f.kind === 'down') || f.kind === 'forecast',
     });
   }
 

@@ -70,7 +70,7 @@ export interface CorrelatorOptions {
   maxChangesPerHour?: number;
   /**
    * True for a finding that is the service's own fault whatever its dependencies do: its process exited or
-   * is stopped. Such a service is its own root cause and gets its own heal (which still waits while an
+   * is stopped, its own memory or disk runs out. Such a service is its own root cause and gets its own heal (which still waits while an
    * upstream fails), rather than waiting inside an upstream's incident for a heal that cannot revive it.
    */
   ownFault?: (f: Finding) => boolean;
