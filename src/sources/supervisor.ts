@@ -137,8 +137,11 @@ export class Supervisor {
       signal(pid, 'SIGTERM');
     }
     const deadline = clock.now() + run.stop_timeout;
-    let left = found;
-    while ((left = await members()).length > 0 && clock.now() < deadline) await clock.sleep(20);
+    let left = await members();
+    while (left.length > 0 && clock.now() < deadline) {
+      await clock.sleep(20);
+      left = await members();
+    }
     for (const pid of left) signal(pid, 'SIGKILL');
     const notes = found.map((pid) => `stopped a leftover of ${service}'s last run (pid ${pid})`);
     for (const n of notes) this.opts.log?.(n, service);
