@@ -1,13 +1,14 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerChaosCase } from './drill-chaos.cases.js';
 import { CLI, ROOT } from './helpers.js';
 import { copyStack, runNode, type StackCopy } from './stack-helpers.js';
 
 /**
  * Game day, short form (issue 8): the real stack (PostgreSQL, Redis, the demo API, nginx) under Medic.
- * `drill all --runs 1` (every fault Medic promises to heal), then a one-minute soak. Sequential on purpose: two
- * cores, and a soak must not share them with a drill.
+ * `drill all --runs 1` (every fault Medic promises to heal), then a one-minute soak, then `drill chaos` in its CI
+ * form (drill-chaos.cases.ts). Sequential on purpose: two cores, and a soak must not share them with a drill.
  */
 
 /** Every fault `drill all` runs, and what each must meet (the issue's thresholds). */
@@ -155,3 +156,5 @@ describe('game day on examples/stack', () => {
     expect(r.status, r.stderr).toBe(0);
   }, 150_000);
 });
+
+registerChaosCase();
