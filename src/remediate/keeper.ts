@@ -10,6 +10,9 @@ export const KEEPALIVE = 'keepalive';
 /** The first keepalive delay: long enough for the playbooks' heal to be decided first. */
 const KEEPALIVE_FIRST_MS = 10_000;
 
+/** How soon the keeper looks again when a heal was on its way at its due time. */
+const RECHECK_MS = 1_000;
+
 /** The kubelet's CrashLoopBackOff cap: a dead process is tried again at least this often. */
 export const KEEPALIVE_CAP_MS = 300_000;
 
@@ -93,8 +96,9 @@ export class Keeper {
     if (this.signal.aborted) return;
     const run = this.d.config().config.services[service]?.run;
     if (!run || this.d.control.running?.(service)) return;
-    // A playbook's heal is on its way or running: it starts the process; look again after it.
-    if (this.hooks.pending(service)) return this.arm(service, this.delay(service));
+    // A playbook's heal is on its way or running: it starts the process; look again shortly (the heal may
+    // yet be refused), without waiting a whole backoff more.
+    if (this.hooks.pending(service)) return this.arm(service, RECHECK_MS);
     const decision = await this.guard(service);
     const incident = await this.d.store.activeIncident(service);
     if (decision.verdict !== 'run') {

@@ -55,12 +55,17 @@ describe('HealScheduler', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(log).toEqual(['heal start', 'heal end', 'reconcile start']);
     expect(s.busy('api')).toBe(true);
-    s.schedule('api', 0); // a fresh decision while reconciling: it must not start
+    s.schedule('api', 0); // a fresh decision while reconciling: it must not start beside it
     await clock.advance(1);
     expect(log).not.toContain('decide api');
+    expect(s.waiting('api')).toBe(true); // still due: never dropped
     rec.open();
     await done;
+    await new Promise((r) => setTimeout(r, 10));
+    await s.idle();
+    // It runs once the reconciliation is over, and only then.
+    expect(log).toEqual(['heal start', 'heal end', 'reconcile start', 'reconcile end', 'decide api']);
     expect(s.busy('api')).toBe(false);
-    expect(log).toEqual(['heal start', 'heal end', 'reconcile start', 'reconcile end']);
+    expect(s.waiting('api')).toBe(false);
   });
 });

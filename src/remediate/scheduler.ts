@@ -30,18 +30,38 @@ export class HealScheduler {
     return this.pending.has(service);
   }
 
-  /** Decides the service after `delay`, unless it is healthy or busy by then; `only` restricts the playbook. */
+  /**
+   * Decides the service after `delay`, unless it is healthy by then; `only` restricts the playbook. When the
+   * time comes while a decision or heal of the service still runs (a decision that waits on an upstream's
+   * probes may outlast a short delay), it is decided once that ends: dropping it would leave the service
+   * with nothing due.
+   */
   schedule(service: string, delay: number, only?: string): void {
     this.cancel(service);
-    this.pending.set(
-      service,
-      this.d.clock.setTimeout(() => {
+    const timer = this.d.clock.setTimeout(() => {
+      if (this.pending.get(service) !== timer) return;
+      if (this.signal.aborted) {
         this.pending.delete(service);
-        if (this.signal.aborted || this.running.has(service)) return;
-        if (this.d.health(service) === 'healthy') return;
-        this.track(service, () => this.decide(service, only));
-      }, delay),
-    );
+        return;
+      }
+      const running = this.running.get(service);
+      if (running) {
+        // Still counted as due (`waiting`) until it is decided.
+        void running.then(() => {
+          if (this.pending.get(service) === timer) this.fire(service, only);
+        });
+        return;
+      }
+      this.fire(service, only);
+    }, delay);
+    this.pending.set(service, timer);
+  }
+
+  private fire(service: string, only?: string): void {
+    this.pending.delete(service);
+    if (this.signal.aborted || this.running.has(service)) return;
+    if (this.d.health(service) === 'healthy') return;
+    this.track(service, () => this.decide(service, only));
   }
 
   cancel(service: string): void {
