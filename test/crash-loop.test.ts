@@ -85,8 +85,10 @@ store: { dir: ./data }
     expect(keep.every((a) => a.createdAt > escalations[0]! && a.state === 'verified')).toBe(true);
     const keepGaps = keep.slice(1).map((a, i) => a.createdAt - keep[i]!.createdAt);
     for (let i = 1; i < keepGaps.length; i++) expect(keepGaps[i]!).toBeGreaterThan(keepGaps[i - 1]!);
-    // The cap, plus the moments the process takes to exit in 1-second steps of simulated time.
-    expect(Math.max(...keepGaps)).toBeLessThanOrEqual(300_000 + 20_000);
+    // The cap, plus the moments the process takes to exit and be judged (1-second steps of simulated time,
+    // each a few real milliseconds: a loaded machine stretches them) and the keeper's 1 s look-again.
+    expect(Math.max(...keepGaps)).toBeLessThanOrEqual(300_000 + 30_000);
+    expect(Math.max(...keepGaps)).toBeGreaterThanOrEqual(300_000);
     expect(starts.length).toBe(1 + heals.length + keep.length);
     expect((await medic.store.verifyAudit()).ok).toBe(true);
   });
