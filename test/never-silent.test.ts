@@ -46,6 +46,20 @@ const SCENARIOS: Scenario[] = [
     },
     expect: (r) => {
       expect(r.escalations).toBeGreaterThanOrEqual(1);
+      expect(r.keepalives).toBe(0);
+    },
+  },
+  {
+    name: 'the stop switch on, then off: the dead process is started again without anyone asking',
+    policy: '  max_failed_heals: 2',
+    after: async (m) => {
+      await m.engine.stopHealing('test', 'hands off');
+      // Lifted a simulated minute later (the loop below advances the clock).
+      const clock = m.clock as SimulatedClock;
+      clock.setTimeout(() => void m.engine.resumeHealing('test', 'done'), 60_000);
+    },
+    expect: (r) => {
+      expect(r.keepalives + r.heals).toBeGreaterThanOrEqual(1);
     },
   },
   {

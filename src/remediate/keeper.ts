@@ -110,8 +110,10 @@ export class Keeper {
           `${service} is not running; not started: ${decision.reason}`,
         );
       }
-      if (decision.retryAt !== undefined)
-        this.arm(service, Math.max(this.delay(service), decision.retryAt - this.d.clock.now()));
+      // Looked at again in any case: a stop switch lifted or a config that changed says nothing to the keeper,
+      // and a dead process must not stay dead once the hold is gone.
+      const lifts = decision.retryAt === undefined ? 0 : decision.retryAt - this.d.clock.now();
+      this.arm(service, Math.max(this.delay(service), lifts));
       return;
     }
     const n = (this.attempts.get(service) ?? 0) + 1;
