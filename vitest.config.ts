@@ -1,13 +1,37 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests that measure a real stack's timing or Medic's own CPU (a game day, a bad hour): run alone, after the
+ * rest, so the rest's processes do not share the two cores with what they measure.
+ */
+const SOLO = ['test/stack-game-day.test.ts', 'test/bad-hour.test.ts', 'test/never-silent.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
-    // *.data.test.ts need the shared benchmark data: `npm run test:bench` runs them.
-    exclude: ['**/node_modules/**', '**/*.data.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // End-to-end tests start real processes on real ports; keep the two cores for them.
-    maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'parallel',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
+          // *.data.test.ts need the shared benchmark data: `npm run test:bench` runs them.
+          exclude: ['**/node_modules/**', '**/*.data.test.ts', ...SOLO],
+          // End-to-end tests start real processes on real ports; keep the two cores for them.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'solo',
+          include: SOLO,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

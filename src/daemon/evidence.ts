@@ -39,6 +39,7 @@ export async function gatherEvidence(
   const now = host.clock.now();
   const since = Math.min(incident.openedAt, f.at) - LEAD_MS;
   const pid = svc?.run ? supervisor.pid(f.service) : null;
+  await host.flushWrites(f.service);
   const [findings, probes, state, logs, rss, disk, certificates, dependencies] = await Promise.all([
     store.listFindings({ incidentId: incident.id, limit: 100 }),
     probeEvidence(host, f.service, svc, now),

@@ -108,6 +108,7 @@ export class FindingPath {
     const d = await this.correlation.decide(f);
     const { incident, duplicate } = await this.host.incidents.record(d, f);
     this.correlation.apply(d, f, incident);
+    if (d.flapping && (await this.upstreamExplains(f))) d.flapping = null;
     if (d.flapping) await this.notices.flapping(f, incident, d.flapping);
     if (incident.state === 'escalated' && !duplicate) await this.notices.whileEscalated(f, incident);
     if (duplicate) return;
@@ -172,6 +173,18 @@ export class FindingPath {
       }
     }
     this.host.engine.onHealth(service, change.to);
+  }
+
+  /**
+   * True when an upstream of the finding's service is in trouble once probed again: the service's changes
+   * follow from it (a proxy's check can fail before the hung app's own does, more so on a loaded machine),
+   * so they are forgotten and the service is not called flapping.
+   */
+  private async upstreamExplains(f: Finding): Promise<boolean> {
+    if (this.graph().upstreamOf(f.service).size === 0) return false;
+    if ((await this.upstreamBlocking(f.service)) === null) return false;
+    this.correlation.forgetChanges(f.service, f.at - this.flapSettleMs());
+    return true;
   }
 
   /**

@@ -44,6 +44,11 @@ export interface StageHost {
 /** What gathering a diagnosis' evidence reads of the daemon. */
 export interface EvidenceHost {
   readonly store: Store;
+  /**
+   * Stores what the probes and the service's log pipeline hold for a batched write, so that evidence read
+   * from the store includes the last second.
+   */
+  flushWrites(service: string): Promise<void>;
   readonly clock: Clock;
   readonly health: HealthModel;
   readonly supervisor: Supervisor;

@@ -328,6 +328,11 @@ export class Medic {
     return this.engine.healDue(service) || this.findings.covers(service);
   }
 
+  /** Stores the probe results and the service's mined log lines that wait for a batched write. */
+  async flushWrites(service: string): Promise<void> {
+    await Promise.all([this.probes.flush(), this.telemetry.sinks.get(service)?.flush()]);
+  }
+
   /** Runs the checks now (all, or one service's) and waits until their results are judged. */
   async runChecks(service?: string): Promise<void> {
     await this.scheduler.runNow(service ? { service } : undefined);

@@ -36,7 +36,7 @@ export class ProbeWriter {
     this.timer ??= this.clock.setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, this.opts.intervalMs ?? 250);
+    }, this.opts.intervalMs ?? 1_000);
   }
 
   /** How many results wait for a write (not counting the batch in flight). */
@@ -63,7 +63,7 @@ export class ProbeWriter {
         this.timer = this.clock.setTimeout(() => {
           this.timer = undefined;
           void this.flush();
-        }, this.opts.intervalMs ?? 250);
+        }, this.opts.intervalMs ?? 1_000);
       }
     });
     return this.draining;

@@ -231,7 +231,7 @@ export class KyselyStore implements Store {
   }
 
   /* ---- Telemetry (migration 005) ---- */
-  recordLogBatch(batch: T.LogBatch): Promise<void> {
+  recordLogBatch(batch: T.LogBatch | readonly T.LogBatch[]): Promise<void> {
     return logs.recordLogBatch(this.db, batch);
   }
   listLogTemplates(filter: T.LogTemplateFilter): Promise<{ items: T.LogTemplateRecord[]; total: number }> {

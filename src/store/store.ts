@@ -331,7 +331,8 @@ export interface MetricRollup {
 }
 
 export interface Store {
-  recordLogBatch(batch: LogBatch): Promise<void>;
+  /** One transaction; several batches are applied in order, as if written one after another. */
+  recordLogBatch(batch: LogBatch | readonly LogBatch[]): Promise<void>;
   listLogTemplates(filter: LogTemplateFilter): Promise<{ items: LogTemplateRecord[]; total: number }>;
   getLogTemplate(service: string, templateId: string): Promise<LogTemplateRecord | null>;
   /** Per-minute counts of a service (one template, or all summed), oldest first. */

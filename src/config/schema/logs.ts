@@ -69,8 +69,8 @@ export const serviceLogsSchema = z.strictObject({
       overflow: z.enum(['drop-newest', 'drop-oldest']).default('drop-newest'),
       /** Records per stored batch (one transaction). */
       batch: z.number().int().min(1).default(20_000),
-      /** How long a record may wait for its batch. */
-      flush: duration.default(200),
+      /** How long a mined record may wait to be stored with later ones (one transaction for all). */
+      flush: duration.default(1_000),
     })
     .prefault({}),
   miner: z

@@ -8,6 +8,8 @@ export interface LogSink {
   readonly acceptsPush: boolean;
   /** Queues lines without waiting; returns how many were accepted (the rest were dropped and counted). */
   offerLines(lines: { text: string; at: number | null }[], source: string): number;
+  /** Stores what is mined and not yet stored (lines wait up to `queue.flush` to share a transaction). */
+  flush(): Promise<void>;
   stats(): LogSinkStats;
 }
 

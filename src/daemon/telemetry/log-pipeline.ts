@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ServiceLogsConfig } from '../../config/schema/logs.js';
-import { type Clock, errorMessage, type Finding } from '../../core/index.js';
+import { type Clock, errorMessage, type Finding, type TimerHandle } from '../../core/index.js';
 import {
   type Classification,
   ErrorClassifier,
@@ -105,6 +105,12 @@ export class LogPipeline implements LogSink {
   /** Lines and error lines since the last rate sample. */
   private rateLines = 0;
   private rateErrors = 0;
+  /** Mined batches not yet stored, their lines, and since when the oldest waits. */
+  private unwritten: LogBatch[] = [];
+  private unwrittenLines = 0;
+  private unwrittenSince: number | null = null;
+  /** The last write started (they run one after another; store() never rejects). */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: LogPipelineOptions) {
     this.service = o.service;
@@ -222,32 +228,90 @@ export class LogPipeline implements LogSink {
     return r;
   }
 
+  /**
+   * Mines what arrives at once (findings are not delayed) and stores the mined batches together at most every
+   * `queue.flush`, or sooner once `queue.batch` lines wait: a few lines a second must not cost a transaction
+   * (and an fsync) each.
+   */
   private async run(): Promise<void> {
+    const { batch, flush } = this.o.config.queue;
     while (this.running) {
-      if (this.queue.size === 0) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          if (this.queue.size > 0 || !this.running) resolve();
-        });
-        this.wake = null;
+      if (this.queue.size > 0) {
+        const items = this.queue.drain(batch);
+        this.unwritten.push(this.mine(items));
+        this.unwrittenLines += items.length;
+        this.unwrittenSince ??= this.o.clock.now();
+        if (this.unwrittenLines >= batch) await this.write();
         continue;
       }
-      await this.step();
+      if (this.unwritten.length > 0) {
+        const wait = (this.unwrittenSince ?? 0) + flush - this.o.clock.now();
+        if (wait <= 0) {
+          await this.write();
+          continue;
+        }
+        await this.sleep(wait);
+        continue;
+      }
+      await this.sleep(null);
     }
+    await this.write();
   }
 
-  /** Mines one batch and stores it in one transaction. */
+  /** Until a line arrives or stop() (and at most `ms`, when given). */
+  private async sleep(ms: number | null): Promise<void> {
+    let timer: TimerHandle | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      if (ms !== null) timer = this.o.clock.setTimeout(resolve, ms);
+      if (this.queue.size > 0 || !this.running) resolve();
+    });
+    this.o.clock.clearTimeout(timer);
+    this.wake = null;
+  }
+
+  /** Mines what is queued and stores it with what waits, now. */
+  async flush(): Promise<void> {
+    while (this.queue.size > 0) {
+      const items = this.queue.drain(this.o.config.queue.batch);
+      this.unwritten.push(this.mine(items));
+      this.unwrittenLines += items.length;
+    }
+    await this.write();
+  }
+
+  /**
+   * Stores the mined batches waiting, in one transaction, after any write in flight: when it resolves, every
+   * line mined before the call is stored.
+   */
+  private write(): Promise<void> {
+    if (this.unwritten.length === 0) return this.writing;
+    const batches = this.unwritten;
+    const lines = this.unwrittenLines;
+    this.unwritten = [];
+    this.unwrittenLines = 0;
+    this.unwrittenSince = null;
+    this.writing = this.writing.then(() => this.store(batches, lines));
+    return this.writing;
+  }
+
+  /** Mines one batch and stores it in one transaction (with any mined batch still waiting). */
   async step(): Promise<void> {
     const items = this.queue.drain(this.o.config.queue.batch);
     if (items.length === 0) return;
-    const batch = this.mine(items);
+    this.unwritten.push(this.mine(items));
+    this.unwrittenLines += items.length;
+    await this.write();
+  }
+
+  private async store(batches: LogBatch[], lines: number): Promise<void> {
     try {
-      await this.o.store.recordLogBatch(batch);
-      this.storedLines += items.length;
+      await this.o.store.recordLogBatch(batches);
+      this.storedLines += lines;
     } catch (err) {
       this.storeErrors++;
       this.o.logger.warn(
-        { service: this.service, err: errorMessage(err), lines: items.length },
+        { service: this.service, err: errorMessage(err), lines },
         'could not store log lines',
       );
     }

@@ -125,8 +125,11 @@ describe('process probe', () => {
       if (st && st.cpuTicks >= 30) break;
       await sleep(50);
     }
-    // 5 %: a spinning process gets far more even on two loaded cores; an idle one stays at ~0.
-    const hot = await processProbe.run(check({ process: { pid: busy.pid, max_cpu_percent: 5 } }), context());
+    // 5 %: a spinning process gets far more even on two loaded cores; an idle one stays at ~0. One sample is
+    // short: on cores other tests saturate, a few tries give the spinner its share.
+    let hot = await processProbe.run(check({ process: { pid: busy.pid, max_cpu_percent: 5 } }), context());
+    for (let i = 0; i < 4 && hot.ok; i++)
+      hot = await processProbe.run(check({ process: { pid: busy.pid, max_cpu_percent: 5 } }), context());
     expect(hot).toMatchObject({ ok: false, degraded: true });
     expect(hot.details?.cpuPercent).toBeGreaterThan(5);
   });

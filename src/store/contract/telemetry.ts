@@ -110,6 +110,37 @@ export function telemetryContract(current: () => Store): void {
       ]);
     });
 
+    it('applies several batches in one call in order, as if written one after another; their lines together', async () => {
+      const t = (id: string, count: number) => ({
+        service: 'api',
+        templateId: id,
+        text: `text ${id}`,
+        category: null,
+        severity: null,
+        count,
+        firstSeen: T0,
+        lastSeen: T0 + count,
+      });
+      await store.recordLogBatch([
+        { templates: [t('a', 5), t('b', 7)], lines: [line(0, { templateId: 'a' })] },
+        {
+          templates: [t('b', 1)],
+          merges: [{ service: 'api', from: 'a', into: 'b' }],
+          lines: [line(1, { templateId: 'b' })],
+          offsets: [{ source: 'k', position: { dev: 1, ino: 2, offset: 10 }, at: T0 }],
+        },
+        {
+          templates: [t('c', 2)],
+          offsets: [{ source: 'k', position: { dev: 1, ino: 2, offset: 30 }, at: T0 + 1 }],
+        },
+      ]);
+      expect((await store.getLogTemplate('api', 'b'))?.count).toBe(13);
+      expect((await store.getLogTemplate('api', 'a'))?.mergedInto).toBe('b');
+      expect((await store.getLogTemplate('api', 'c'))?.count).toBe(2);
+      expect((await store.getLogOffset('k'))?.offset).toBe(30);
+      expect((await store.logLines({ service: 'api' })).map((l) => l.text)).toEqual(['line 0', 'line 1']);
+    });
+
     it('stores lines, offsets and per-minute counts in one batch; reads lines newest-limited, oldest first', async () => {
       const lines = Array.from({ length: 4500 }, (_, i) => line(i));
       await store.recordLogBatch({

@@ -79,7 +79,31 @@ export function chunkLines(body: string, firstAt: number): StoredLine[] {
   });
 }
 
-export async function recordLogBatch(db: Db, b: LogBatch): Promise<void> {
+/**
+ * Stores log batches in one transaction, each applied as if alone and in order (a later batch's merges see the
+ * earlier batch's templates); their lines go in together, so a write of several small batches still makes
+ * full chunks.
+ */
+export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch[]): Promise<void> {
+  const list: readonly LogBatch[] = Array.isArray(batch) ? batch : [batch as LogBatch];
+  const byService = new Map<string, LogLine[]>();
+  for (const b of list)
+    for (const l of b.lines ?? []) {
+      const lines = byService.get(l.service) ?? [];
+      lines.push(l);
+      byService.set(l.service, lines);
+    }
+  await db.transaction().execute(async (trx) => {
+    for (const b of list) await applyBatch(trx, b);
+    for (const [service, lines] of byService) {
+      const rowsOf = chunks(lines, CHUNK_LINES).map((part) => chunkRow(service, part));
+      for (const part of chunks(rowsOf, 50)) await trx.insertInto('log_chunks').values(part).execute();
+    }
+  });
+}
+
+/** One batch's templates, merges, per-minute counts and tail positions (its lines are written by the caller). */
+async function applyBatch(trx: Db, b: LogBatch): Promise<void> {
   // One upsert may not touch a row twice (PostgreSQL refuses): fold the batch per key first.
   const templates = new Map<string, (typeof b.templates)[number]>();
   for (const t of b.templates) {
@@ -105,107 +129,95 @@ export async function recordLogBatch(db: Db, b: LogBatch): Promise<void> {
   }
   const offsets = new Map<string, NonNullable<LogBatch['offsets']>[number]>();
   for (const o of b.offsets ?? []) offsets.set(o.source, o);
-  const byService = new Map<string, LogLine[]>();
-  for (const l of b.lines ?? []) {
-    const list = byService.get(l.service) ?? [];
-    list.push(l);
-    byService.set(l.service, list);
-  }
 
-  await db.transaction().execute(async (trx) => {
-    const rows = [...templates.values()].map((t) => ({
-      service: t.service,
-      template_id: t.templateId,
-      text: t.text,
-      category: t.category,
-      severity: t.severity,
-      count: t.count,
-      first_seen: t.firstSeen,
-      last_seen: t.lastSeen,
-      examples: JSON.stringify(t.examples ?? []),
-      merged_into: null,
-    }));
-    for (const part of chunks(rows, BATCH)) {
-      await trx
-        .insertInto('log_templates')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['service', 'template_id']).doUpdateSet({
-            text: (eb) => eb.ref('excluded.text'),
-            category: sql`coalesce(excluded.category, log_templates.category)`,
-            severity: sql`coalesce(excluded.severity, log_templates.severity)`,
-            count: sql`log_templates.count + excluded.count`,
-            first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
-            last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
-            examples: sql`case when excluded.examples = '[]' then log_templates.examples else excluded.examples end`,
-            merged_into: null,
-          }),
-        )
-        .execute();
-    }
-    for (const m of b.merges ?? []) {
-      if (m.from === m.into) continue;
-      const from = await trx
-        .selectFrom('log_templates')
-        .selectAll()
-        .where('service', '=', m.service)
-        .where('template_id', '=', m.from)
-        .where('merged_into', 'is', null)
-        .executeTakeFirst();
-      if (!from) continue;
-      // The template it joined may have no row yet (no line of this batch named it): create it from this one.
-      await trx
-        .insertInto('log_templates')
-        .values({ ...from, template_id: m.into, count: Number(from.count), merged_into: null })
-        .onConflict((oc) =>
-          oc.columns(['service', 'template_id']).doUpdateSet({
-            count: sql`log_templates.count + excluded.count`,
-            first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
-            last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
-          }),
-        )
-        .execute();
-      await trx
-        .updateTable('log_templates')
-        .set({ merged_into: m.into, count: 0 })
-        .where('service', '=', m.service)
-        .where('template_id', '=', m.from)
-        .execute();
-    }
-    for (const part of chunks([...counts.values()], BATCH)) {
-      await trx
-        .insertInto('log_counts')
-        .values(part)
-        .onConflict((oc) =>
-          oc.columns(['service', 'template_id', 'bucket']).doUpdateSet({
-            count: sql`log_counts.count + excluded.count`,
-          }),
-        )
-        .execute();
-    }
-    for (const [service, lines] of byService) {
-      const rowsOf = chunks(lines, CHUNK_LINES).map((part) => chunkRow(service, part));
-      for (const part of chunks(rowsOf, 50)) await trx.insertInto('log_chunks').values(part).execute();
-    }
-    for (const o of offsets.values()) {
-      const row = {
-        source: o.source,
-        dev: o.position.dev,
-        ino: o.position.ino,
-        offset: o.position.offset,
-        updated_at: o.at,
-      };
-      await trx
-        .insertInto('log_offsets')
-        .values(row)
-        .onConflict((oc) =>
-          oc
-            .column('source')
-            .doUpdateSet({ dev: row.dev, ino: row.ino, offset: row.offset, updated_at: row.updated_at }),
-        )
-        .execute();
-    }
-  });
+  const rows = [...templates.values()].map((t) => ({
+    service: t.service,
+    template_id: t.templateId,
+    text: t.text,
+    category: t.category,
+    severity: t.severity,
+    count: t.count,
+    first_seen: t.firstSeen,
+    last_seen: t.lastSeen,
+    examples: JSON.stringify(t.examples ?? []),
+    merged_into: null,
+  }));
+  for (const part of chunks(rows, BATCH)) {
+    await trx
+      .insertInto('log_templates')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['service', 'template_id']).doUpdateSet({
+          text: (eb) => eb.ref('excluded.text'),
+          category: sql`coalesce(excluded.category, log_templates.category)`,
+          severity: sql`coalesce(excluded.severity, log_templates.severity)`,
+          count: sql`log_templates.count + excluded.count`,
+          first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
+          last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
+          examples: sql`case when excluded.examples = '[]' then log_templates.examples else excluded.examples end`,
+          merged_into: null,
+        }),
+      )
+      .execute();
+  }
+  for (const m of b.merges ?? []) {
+    if (m.from === m.into) continue;
+    const from = await trx
+      .selectFrom('log_templates')
+      .selectAll()
+      .where('service', '=', m.service)
+      .where('template_id', '=', m.from)
+      .where('merged_into', 'is', null)
+      .executeTakeFirst();
+    if (!from) continue;
+    // The template it joined may have no row yet (no line of this batch named it): create it from this one.
+    await trx
+      .insertInto('log_templates')
+      .values({ ...from, template_id: m.into, count: Number(from.count), merged_into: null })
+      .onConflict((oc) =>
+        oc.columns(['service', 'template_id']).doUpdateSet({
+          count: sql`log_templates.count + excluded.count`,
+          first_seen: least(trx, 'log_templates.first_seen', 'excluded.first_seen'),
+          last_seen: greatest(trx, 'log_templates.last_seen', 'excluded.last_seen'),
+        }),
+      )
+      .execute();
+    await trx
+      .updateTable('log_templates')
+      .set({ merged_into: m.into, count: 0 })
+      .where('service', '=', m.service)
+      .where('template_id', '=', m.from)
+      .execute();
+  }
+  for (const part of chunks([...counts.values()], BATCH)) {
+    await trx
+      .insertInto('log_counts')
+      .values(part)
+      .onConflict((oc) =>
+        oc.columns(['service', 'template_id', 'bucket']).doUpdateSet({
+          count: sql`log_counts.count + excluded.count`,
+        }),
+      )
+      .execute();
+  }
+  for (const o of offsets.values()) {
+    const row = {
+      source: o.source,
+      dev: o.position.dev,
+      ino: o.position.ino,
+      offset: o.position.offset,
+      updated_at: o.at,
+    };
+    await trx
+      .insertInto('log_offsets')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column('source')
+          .doUpdateSet({ dev: row.dev, ino: row.ino, offset: row.offset, updated_at: row.updated_at }),
+      )
+      .execute();
+  }
 }
 
 function rowToTemplate(r: {
