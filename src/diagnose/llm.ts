@@ -1,4 +1,5 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import type { ClientOptions } from 'openai';
 import { z } from 'zod';
 import type { Clock, Diagnosis } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
@@ -58,8 +59,17 @@ export const llmAnswerSchema = z.strictObject({
   playbook: z.string().min(1).max(128).nullable(),
 });
 
+let sdk: Promise<typeof OpenAI> | undefined;
+
+/** The SDK loads on the first call, not with the daemon: every fork of the daemon pays for what is loaded. */
+function loadOpenAI(): Promise<typeof OpenAI> {
+  sdk ??= import('openai').then((m) => m.default);
+  return sdk;
+}
+
 export class LlmDiagnoser {
-  private readonly client: OpenAI;
+  private readonly clientOptions: ClientOptions;
+  private client: Promise<OpenAI> | null = null;
   private readonly causes: readonly string[];
   private failures = 0;
   private openUntil = 0;
@@ -68,13 +78,13 @@ export class LlmDiagnoser {
     private readonly opts: LlmOptions,
     private readonly clock: Clock,
   ) {
-    this.client = new OpenAI({
+    this.clientOptions = {
       baseURL: opts.baseURL,
       apiKey: opts.apiKey || 'not-needed',
       timeout: opts.timeoutMs ?? 20_000,
       // One attempt per incident: a retry storm against a struggling model helps nobody; the breaker decides.
       maxRetries: 0,
-    });
+    };
     this.causes = [...(opts.causes ?? CAUSES), 'unknown'];
   }
 
@@ -86,7 +96,9 @@ export class LlmDiagnoser {
     }
     let content: string | null;
     try {
-      const res = await this.client.chat.completions.create(
+      this.client ??= loadOpenAI().then((C) => new C(this.clientOptions));
+      const client = await this.client;
+      const res = await client.chat.completions.create(
         {
           model: this.opts.model,
           temperature: 0,

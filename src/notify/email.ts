@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { type MessageParts, messageParts, plainText } from './format.js';
 import type { Notification, Notifier } from './notifier.js';
@@ -19,15 +19,26 @@ export interface EmailOptions {
   linkBase?: string;
 }
 
+type Transport = nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+
+let mailer: Promise<typeof nodemailer> | undefined;
+
+/** nodemailer loads on the first message, not with the daemon: every fork of the daemon pays for it. */
+function loadNodemailer(): Promise<typeof nodemailer> {
+  mailer ??= import('nodemailer').then((m) => m.default);
+  return mailer;
+}
+
 /** E-mail over SMTP with nodemailer: a plain-text body and the same in simple HTML. */
 export class EmailNotifier implements Notifier {
   readonly name: string;
-  private readonly transport: nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
+  private readonly smtp: SMTPTransport.Options;
+  private transport: Promise<Transport> | null = null;
 
   constructor(private readonly opts: EmailOptions) {
     this.name = opts.name;
     const timeout = opts.timeoutMs ?? 10_000;
-    this.transport = nodemailer.createTransport({
+    this.smtp = {
       host: opts.host,
       port: opts.port,
       secure: opts.secure ?? false,
@@ -36,20 +47,27 @@ export class EmailNotifier implements Notifier {
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
-    });
+    };
+  }
+
+  private transporter(): Promise<Transport> {
+    this.transport ??= loadNodemailer().then((m) => m.createTransport(this.smtp));
+    return this.transport;
   }
 
   async send(n: Notification): Promise<void> {
     const p = messageParts(n, this.opts.linkBase);
-    const info = await this.transport
-      .sendMail({
-        from: this.opts.from,
-        to: [...this.opts.to],
-        subject: `[Medic] ${p.headline}`,
-        text: plainText(p),
-        html: html(p),
-        headers: n.incidentId ? { 'X-Medic-Incident': n.incidentId } : {},
-      })
+    const info = await this.transporter()
+      .then((t) =>
+        t.sendMail({
+          from: this.opts.from,
+          to: [...this.opts.to],
+          subject: `[Medic] ${p.headline}`,
+          text: plainText(p),
+          html: html(p),
+          headers: n.incidentId ? { 'X-Medic-Incident': n.incidentId } : {},
+        }),
+      )
       .catch((err: unknown) => {
         throw new Error(
           `email ${this.name} (${this.opts.host}:${this.opts.port}): ${(err as Error).message}`,
@@ -65,7 +83,11 @@ export class EmailNotifier implements Notifier {
   }
 
   close(): void {
-    this.transport.close();
+    // Nothing to close before the first message; a transport that failed to load has nothing either.
+    void this.transport?.then(
+      (t) => t.close(),
+      () => {},
+    );
   }
 }
 

@@ -3,7 +3,7 @@
  * migrations, same queries as SQLite; what differs is the pool, number parsing and the audit lock.
  */
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { type Clock, RealClock } from '../core/index.js';
 import { KyselyStore } from './kysely-store.js';
 import type { StoreSchema } from './schema.js';
@@ -49,16 +49,26 @@ export const AUDIT_LOCK_KEY = 0x6d_65_64_69; // "medi"
 
 const INT8_OID = 20;
 
+let pgModule: Promise<typeof pg> | undefined;
+
+/** pg loads on first use, not with the daemon: most run on SQLite, and every fork pays for what is loaded. */
+function loadPg(): Promise<typeof pg> {
+  pgModule ??= import('pg').then((m) => m.default);
+  return pgModule;
+}
+
 /**
  * bigint columns (epoch-ms times, ids, seq) and count(*) as JS numbers, for this pool only: epoch ms and our
  * sequences stay far below 2^53, and every caller then sees the same types as on SQLite.
  */
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary'
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
+function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID && format !== 'binary'
+        ? (v: string) => Number(v)
+        : driver.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
+  };
+}
 
 export class PostgresStore extends KyselyStore implements Store {
   constructor(
@@ -85,11 +95,12 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     opts.queryTimeoutMs ??
     (statementTimeout > 0 ? statementTimeout + POSTGRES_DEFAULTS.queryTimeoutSlackMs : 0);
   const keepAlive = opts.keepAlive ?? true;
-  const pool = new pg.Pool({
+  const driver = await loadPg();
+  const pool = new driver.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     application_name: opts.applicationName ?? 'medic',
-    types,
+    types: int8AsNumber(driver),
     // Left undefined, a limit is off.
     connectionTimeoutMillis: opts.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
     statement_timeout: statementTimeout > 0 ? statementTimeout : undefined,

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { ActionError, errorMessage } from '../../core/index.js';
 import { baseVars, renderString } from '../template.js';
 import type { ActionPlan, RemediationAction } from './action.js';
@@ -13,15 +13,24 @@ interface DockerParams {
   host: string | null;
 }
 
+let dockerode: Promise<typeof Docker> | undefined;
+
 /** A dockerode client for the step's endpoint: a socket, a URL, or dockerode's default ($DOCKER_HOST). */
-export function dockerClient(p: { socketPath: string | null; host: string | null }): Docker {
-  if (p.socketPath) return new Docker({ socketPath: p.socketPath });
+export async function dockerClient(p: { socketPath: string | null; host: string | null }): Promise<Docker> {
+  // Loaded on first use: most daemons never run a docker step, and every fork pays for what is loaded.
+  dockerode ??= import('dockerode').then((m) => m.default);
+  const Dockerode = await dockerode;
+  if (p.socketPath) return new Dockerode({ socketPath: p.socketPath });
   if (p.host) {
     const u = new URL(p.host);
     const protocol = u.protocol === 'https:' ? 'https' : 'http';
-    return new Docker({ protocol, host: u.hostname, port: u.port || (protocol === 'https' ? 2376 : 2375) });
+    return new Dockerode({
+      protocol,
+      host: u.hostname,
+      port: u.port || (protocol === 'https' ? 2376 : 2375),
+    });
   }
-  return new Docker();
+  return new Dockerode();
 }
 
 function params(plan: ActionPlan): DockerParams {
@@ -72,7 +81,9 @@ export const dockerAction: RemediationAction<ExtendedStep> = {
   async snapshot(plan, ctx) {
     const p = params(plan);
     try {
-      const info = await dockerClient(p).getContainer(p.container).inspect({ abortSignal: ctx.signal });
+      const info = await (await dockerClient(p))
+        .getContainer(p.container)
+        .inspect({ abortSignal: ctx.signal });
       return { running: info.State.Running === true };
     } catch (err) {
       throw new ActionError(`docker inspect ${p.container} failed: ${errorMessage(err)}`, { cause: err });
@@ -80,7 +91,7 @@ export const dockerAction: RemediationAction<ExtendedStep> = {
   },
   async apply(plan, ctx) {
     const p = params(plan);
-    const c = dockerClient(p).getContainer(p.container);
+    const c = (await dockerClient(p)).getContainer(p.container);
     const abortSignal = ctx.signal;
     switch (p.action) {
       case 'restart':
@@ -93,7 +104,7 @@ export const dockerAction: RemediationAction<ExtendedStep> = {
   },
   async rollback(plan, ctx, backup) {
     const p = params(plan);
-    const c = dockerClient(p).getContainer(p.container);
+    const c = (await dockerClient(p)).getContainer(p.container);
     const was = backup.state?.['running'];
     const abortSignal = ctx.signal;
     if (p.action === 'stop' && was !== false) return call('start', p, () => c.start({ abortSignal }));

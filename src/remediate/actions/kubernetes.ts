@@ -1,11 +1,4 @@
-import {
-  ApiException,
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ActionError, errorMessage } from '../../core/index.js';
 import { baseVars, renderString } from '../template.js';
 import type { ActionPlan, PlanContext, RemediationAction } from './action.js';
@@ -45,19 +38,28 @@ export function kubeTarget(
   };
 }
 
-function kubeConfig(t: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
+type KubeClient = typeof import('@kubernetes/client-node');
+let client: Promise<KubeClient> | undefined;
+
+/** The client costs ~80 MB and every fork of the daemon pays for it: loaded on first use, not with Medic. */
+function loadClient(): Promise<KubeClient> {
+  client ??= import('@kubernetes/client-node');
+  return client;
+}
+
+function kubeConfig(k: KubeClient, t: KubeTarget): KubeConfig {
+  const kc = new k.KubeConfig();
   if (t.kubeconfig) kc.loadFromFile(t.kubeconfig);
   else kc.loadFromDefault();
   if (t.context) kc.setCurrentContext(t.context);
   return kc;
 }
 
-async function kube<T>(what: string, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+async function kube<T>(k: KubeClient, what: string, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
   try {
     return await abortable(call(), signal);
   } catch (err) {
-    if (err instanceof ApiException) {
+    if (err instanceof k.ApiException) {
       throw new ActionError(`${what}: the API server answered ${err.code}${statusMessage(err.body)}`, {
         cause: err,
       });
@@ -83,16 +85,17 @@ function statusMessage(body: unknown): string {
 
 /** `kubectl rollout restart`: a strategic-merge PATCH of the pod template's restartedAt annotation. */
 export async function rolloutRestart(t: KubeTarget, at: Date, signal: AbortSignal): Promise<void> {
-  const apps = kubeConfig(t).makeApiClient(AppsV1Api);
+  const k = await loadClient();
+  const apps = kubeConfig(k, t).makeApiClient(k.AppsV1Api);
   const body = {
     spec: {
       template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at.toISOString() } } },
     },
   };
   const req = { name: t.name, namespace: t.namespace, body, fieldManager: 'medic' };
-  const opts = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+  const opts = k.setHeaderOptions('Content-Type', k.PatchStrategy.StrategicMergePatch);
   const what = `rollout restart ${t.kind.toLowerCase()}/${t.name}`;
-  await kube<unknown>(what, signal, () => {
+  await kube<unknown>(k, what, signal, () => {
     if (t.kind === 'StatefulSet') return apps.patchNamespacedStatefulSet(req, opts);
     if (t.kind === 'DaemonSet') return apps.patchNamespacedDaemonSet(req, opts);
     return apps.patchNamespacedDeployment(req, opts);
@@ -100,17 +103,19 @@ export async function rolloutRestart(t: KubeTarget, at: Date, signal: AbortSigna
 }
 
 export async function deletePod(t: KubeTarget, signal: AbortSignal): Promise<void> {
-  const core = kubeConfig(t).makeApiClient(CoreV1Api);
-  await kube(`delete pod/${t.name}`, signal, () =>
+  const k = await loadClient();
+  const core = kubeConfig(k, t).makeApiClient(k.CoreV1Api);
+  await kube(k, `delete pod/${t.name}`, signal, () =>
     core.deleteNamespacedPod({ name: t.name, namespace: t.namespace }),
   );
 }
 
 /** The replica count, through the scale subresource. */
 export async function readReplicas(t: KubeTarget, signal: AbortSignal): Promise<number> {
-  const apps = kubeConfig(t).makeApiClient(AppsV1Api);
+  const k = await loadClient();
+  const apps = kubeConfig(k, t).makeApiClient(k.AppsV1Api);
   const req = { name: t.name, namespace: t.namespace };
-  const scale = await kube(`read scale of ${t.kind.toLowerCase()}/${t.name}`, signal, () =>
+  const scale = await kube(k, `read scale of ${t.kind.toLowerCase()}/${t.name}`, signal, () =>
     t.kind === 'StatefulSet'
       ? apps.readNamespacedStatefulSetScale(req)
       : apps.readNamespacedDeploymentScale(req),
@@ -121,10 +126,11 @@ export async function readReplicas(t: KubeTarget, signal: AbortSignal): Promise<
 /** Sets the replica count: a merge PATCH of the scale subresource (what `kubectl scale` does). */
 export async function writeReplicas(t: KubeTarget, replicas: number, signal: AbortSignal): Promise<void> {
   if (t.kind === 'DaemonSet') throw new ActionError('a DaemonSet cannot be scaled');
-  const apps = kubeConfig(t).makeApiClient(AppsV1Api);
+  const k = await loadClient();
+  const apps = kubeConfig(k, t).makeApiClient(k.AppsV1Api);
   const req = { name: t.name, namespace: t.namespace, body: { spec: { replicas } }, fieldManager: 'medic' };
-  const opts = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-  await kube(`scale ${t.kind.toLowerCase()}/${t.name}`, signal, () =>
+  const opts = k.setHeaderOptions('Content-Type', k.PatchStrategy.MergePatch);
+  await kube(k, `scale ${t.kind.toLowerCase()}/${t.name}`, signal, () =>
     t.kind === 'StatefulSet'
       ? apps.patchNamespacedStatefulSetScale(req, opts)
       : apps.patchNamespacedDeploymentScale(req, opts),

@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { Clock, TimerHandle } from '../../core/index.js';
 import { errorMessage, RealClock } from '../../core/index.js';
 import { DockerDemuxer, type DockerStream } from './docker-demux.js';
@@ -72,15 +72,26 @@ export interface DockerLogStats {
   truncatedLines: number;
 }
 
-/** A Docker client for an endpoint: a socket, a URL, or dockerode's default ($DOCKER_HOST). */
-export function dockerFor(socketPath?: string | null, url?: string | null): Docker {
-  if (socketPath) return new Docker({ socketPath });
+/** dockerode's options for an endpoint: a socket, a URL, or undefined for its default ($DOCKER_HOST). */
+export function dockerOptions(
+  socketPath?: string | null,
+  url?: string | null,
+): Docker.DockerOptions | undefined {
+  if (socketPath) return { socketPath };
   if (url) {
     const u = new URL(url);
     const protocol = u.protocol === 'https:' ? 'https' : 'http';
-    return new Docker({ protocol, host: u.hostname, port: u.port || (protocol === 'https' ? 2376 : 2375) });
+    return { protocol, host: u.hostname, port: u.port || (protocol === 'https' ? 2376 : 2375) };
   }
-  return new Docker();
+  return undefined;
+}
+
+let dockerode: Promise<typeof Docker> | undefined;
+
+/** dockerode loads on first use, not with the daemon: every fork of the daemon pays for what is loaded. */
+function loadDockerode(): Promise<typeof Docker> {
+  dockerode ??= import('dockerode').then((m) => m.default);
+  return dockerode;
 }
 
 /** A position as the store keeps file positions: dev = seconds, ino = nanoseconds, offset = count. */
@@ -168,7 +179,9 @@ export class DockerLogSource {
     truncatedLines: 0,
   };
   private readonly clock: Clock;
-  private readonly docker: Docker;
+  /** Checked by the constructor (a bad URL throws there), used by start() to make the client. */
+  private readonly endpoint: Docker.DockerOptions | undefined;
+  private docker: Docker | null = null;
   private readonly joiner: LineJoiner;
   private readonly maxLine: number;
   private running = false;
@@ -197,7 +210,7 @@ export class DockerLogSource {
 
   constructor(private readonly opts: DockerLogOptions) {
     this.clock = opts.clock ?? new RealClock();
-    this.docker = dockerFor(opts.socketPath, opts.url);
+    this.endpoint = dockerOptions(opts.socketPath, opts.url);
     this.joiner = new LineJoiner(opts.continuation === undefined ? DEFAULT_CONTINUATION : opts.continuation);
     this.maxLine = opts.maxLineBytes ?? 64 * 1024;
   }
@@ -210,6 +223,11 @@ export class DockerLogSource {
   /** Starts following in the background: an unreachable daemon delays the lines, never the caller. */
   async start(): Promise<void> {
     if (this.running) return;
+    if (!this.docker) {
+      const Dockerode = await loadDockerode();
+      if (this.running) return;
+      this.docker = new Dockerode(this.endpoint);
+    }
     this.running = true;
     this.abort = new AbortController();
     if (!this.delivered && this.opts.fromEnd) {
@@ -275,7 +293,7 @@ export class DockerLogSource {
   /** One connection: inspect (TTY? running?), then the log stream to its end. Returns whether it ran live. */
   private async follow(onLive: () => void): Promise<boolean> {
     const signal = this.abort.signal;
-    const container = this.docker.getContainer(this.opts.container);
+    const container = this.docker!.getContainer(this.opts.container);
     const info = await container.inspect({ abortSignal: signal });
     const live = info.State?.Running === true;
     this.pos = this.delivered && { ...this.delivered };
