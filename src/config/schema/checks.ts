@@ -1,6 +1,7 @@
 /** `services.<name>.checks[]`: what a probe checks and how often. */
 import { z } from 'zod';
 import { argv, duration, envMap, name } from './common.js';
+import { quantity } from './metrics.js';
 
 const httpCheck = z.strictObject({
   url: z.url(),
@@ -36,6 +37,35 @@ const commandCheck = z.strictObject({
   output: z.string().optional().describe('regular expression stdout must match'),
 });
 
+/**
+ * A size in bytes: "48MB", "300MiB" or a number. `quantity` also takes "90%", which is no size. The pattern
+ * spells out both cases: the exported JSON Schema (for editors) has no case-insensitive flag.
+ */
+const byteSize = z
+  .union([
+    z.number(),
+    z
+      .string()
+      .regex(/^\s*\d+(?:\.\d+)?\s*(?:[kKmMgGtT][iI]?[bB]|[bB])?\s*$/, 'a size such as 48MB, 300MiB or bytes'),
+  ])
+  .pipe(quantity)
+  .pipe(z.number().positive());
+
+const percent = z.number().positive().max(100);
+
+const diskCheck = z
+  .strictObject({
+    path: z.string().min(1).describe('a directory; relative to the config file'),
+    max_size: byteSize.optional().describe("the directory's own size, as du counts it"),
+    max_used_percent: percent.optional().describe('of the filesystem holding the path'),
+    max_inodes_used_percent: percent.optional().describe('of the filesystem holding the path'),
+  })
+  .refine(
+    (d) =>
+      d.max_size !== undefined || d.max_used_percent !== undefined || d.max_inodes_used_percent !== undefined,
+    { message: 'give at least one of max_size, max_used_percent, max_inodes_used_percent' },
+  );
+
 const checkBase = {
   name: name.optional(),
   interval: duration.default(10_000),
@@ -53,11 +83,15 @@ export const checkSchema = z
     tcp: tcpCheck.optional(),
     process: processCheck.optional(),
     command: commandCheck.optional(),
+    disk: diskCheck.optional(),
   })
   .superRefine((c, ctx) => {
-    const kinds = (['http', 'tcp', 'process', 'command'] as const).filter((k) => c[k] !== undefined);
+    const kinds = (['http', 'tcp', 'process', 'command', 'disk'] as const).filter((k) => c[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: 'a check needs exactly one of http, tcp, process, command' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a check needs exactly one of http, tcp, process, command, disk',
+      });
     }
     if (c.timeout > c.interval) {
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval' });
@@ -65,12 +99,13 @@ export const checkSchema = z
   });
 
 export type CheckConfig = z.output<typeof checkSchema>;
-export type CheckKind = 'http' | 'tcp' | 'process' | 'command';
+export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk';
 
 export function checkKind(c: CheckConfig): CheckKind {
   if (c.http) return 'http';
   if (c.tcp) return 'tcp';
   if (c.process) return 'process';
+  if (c.disk) return 'disk';
   return 'command';
 }
 

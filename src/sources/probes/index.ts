@@ -1,6 +1,7 @@
 import { type CheckConfig, checkKind } from '../../config/index.js';
 import { errorMessage, type ProbeResult, Registry } from '../../core/index.js';
 import { commandProbe } from './command.js';
+import { diskProbe } from './disk.js';
 import { httpProbe } from './http.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
@@ -8,14 +9,15 @@ import { tcpProbe } from './tcp.js';
 
 export type { Probe, ProbeContext } from './probe.js';
 export { readStat } from './procfs.js';
-export { commandProbe, httpProbe, processProbe, tcpProbe };
+export { commandProbe, diskProbe, httpProbe, processProbe, tcpProbe };
 
 /** Every probe kind, by the key a check uses in medic.yaml. Adding one: a file here and one line below. */
 export const probes = new Registry<Probe>('probe')
   .register('http', httpProbe)
   .register('tcp', tcpProbe)
   .register('process', processProbe)
-  .register('command', commandProbe);
+  .register('command', commandProbe)
+  .register('disk', diskProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {

@@ -5,7 +5,7 @@ export interface ProbeContext {
   /** Aborted when the check's timeout elapses (or Medic stops): a probe must stop work and return promptly. */
   signal: AbortSignal;
   service: string;
-  /** Directory relative paths in the check (pidfile, cwd) are resolved against: the config file's. */
+  /** Directory relative paths in the check (pidfile, cwd, disk path) are resolved against: the config file's. */
   baseDir: string;
   /** Pid of the service's supervised process, when Medic runs it. */
   supervisedPid(): number | null;
