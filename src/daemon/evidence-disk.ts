@@ -12,7 +12,8 @@ const SPACE_CHECK = /disk|dir|space|\bdu\b|quota/i;
 
 /**
  * The service's data directories and how full each is: the run's DATA_DIR (against the filesystem it is
- * on), and each directory a disk-space command check watches (against the check's limit in MiB, as `du -sm`
+ * on), each `disk` check's path (against its max_size, else its filesystem), and each directory a disk-space
+ * command check watches (against the check's limit in MiB, as `du -sm`
  * counts, when one follows it on the command line; else against its filesystem).
  */
 export async function dataDirEvidence(svc: ServiceConfig | undefined, baseDir: string, now: number) {
@@ -21,6 +22,12 @@ export async function dataDirEvidence(svc: ServiceConfig | undefined, baseDir: s
   const dataDir = svc?.run?.env['DATA_DIR'];
   if (dataDir) dirs.set(path.resolve(runDir, dataDir), null);
   for (const c of svc?.checks ?? []) {
+    if (c.disk) {
+      const dir = path.resolve(baseDir, c.disk.path);
+      const limit = c.disk.max_size;
+      dirs.set(dir, limit !== undefined ? limit / MIB : (dirs.get(dir) ?? null));
+      continue;
+    }
     const cmd = c.command;
     if (!cmd || !SPACE_CHECK.test(`${c.name ?? ''} ${cmd.command.join(' ')}`)) continue;
     const cwd = path.resolve(baseDir, cmd.cwd ?? '.');
