@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type MinerOptions, TemplateMiner } from '../../src/detect/logs/index.js';
 import { compileHeader } from '../../src/sources/logs/index.js';
 import { column, parseCsv } from './csv.js';
-import { groupingAccuracy, parsingAccuracy } from './metrics.js';
+import { groupingAccuracy, groupingF1, parsingAccuracy, templateF1 } from './metrics.js';
 
 /** One data set in Loghub's layout: any folder with a `*_2k.log` and a `log_format.txt`. */
 export interface Dataset {
@@ -37,17 +37,62 @@ export function findDatasets(dir: string): Dataset[] {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export interface DatasetResult {
+export interface DatasetResult extends Accuracy {
   name: string;
   lines: number;
   /** Lines whose header did not match the pattern (mined whole). */
   headerMisses: number;
+  linesPerSec: number;
+}
+
+/** A data set read once: the message of every line and its ground truths, aligned by position. */
+export interface LoadedDataset {
+  name: string;
+  contents: string[];
+  /** Lines whose header did not match the pattern (mined whole). */
+  misses: number;
+  /** Original ground truth's EventId per line (GA), or null without that file. */
+  ids: string[] | null;
+  /** Corrected ground truth's EventTemplate per line (PA, FGA, FTA), or null without that file. */
+  corrected: string[] | null;
+}
+
+export function loadDataset(ds: Dataset): LoadedDataset {
+  const { contents, misses } = loadContents(ds);
+  const truthOf = (file: string | null, col: string) =>
+    file ? column(parseCsv(readFileSync(file, 'utf8')), col).slice(0, contents.length) : null;
+  return {
+    name: ds.name,
+    contents,
+    misses,
+    ids: truthOf(ds.structured, 'EventId'),
+    corrected: truthOf(ds.corrected, 'EventTemplate'),
+  };
+}
+
+/** GA against the original ground truth; PA, FGA and FTA (as Loghub-2.0 reports them) against the corrected one. */
+export interface Accuracy {
   ga: number | null;
   pa: number | null;
   /** GA against the corrected ground truth, for reference. */
   gaCorrected: number | null;
+  fga: number | null;
+  fta: number | null;
   templates: number;
-  linesPerSec: number;
+}
+
+/** Mines a loaded data set with `options` and scores every line's final template. */
+export function scoreDataset(data: LoadedDataset, options?: Partial<MinerOptions>): Accuracy {
+  const parsed = mine(data.contents, options);
+  const { ids, corrected } = data;
+  return {
+    ga: ids ? groupingAccuracy(ids, parsed) : null,
+    pa: corrected ? parsingAccuracy(corrected, parsed) : null,
+    gaCorrected: corrected ? groupingAccuracy(corrected, parsed) : null,
+    fga: corrected ? groupingF1(corrected, parsed).f1 : null,
+    fta: corrected ? templateF1(corrected, parsed).f1 : null,
+    templates: new Set(parsed).size,
+  };
 }
 
 /** The message part of every line, as logparser's loader cuts it. */
@@ -103,20 +148,12 @@ export function minerThroughput(contents: readonly string[], minMs = 500): numbe
 }
 
 export function evaluateDataset(ds: Dataset, options?: Partial<MinerOptions>): DatasetResult {
-  const { contents, misses } = loadContents(ds);
-  const parsed = mine(contents, options);
-  const truthOf = (file: string | null, col: string) =>
-    file ? column(parseCsv(readFileSync(file, 'utf8')), col).slice(0, contents.length) : null;
-  const ids = truthOf(ds.structured, 'EventId');
-  const corrected = truthOf(ds.corrected, 'EventTemplate');
+  const data = loadDataset(ds);
   return {
     name: ds.name,
-    lines: contents.length,
-    headerMisses: misses,
-    ga: ids ? groupingAccuracy(ids, parsed) : null,
-    pa: corrected ? parsingAccuracy(corrected, parsed) : null,
-    gaCorrected: corrected ? groupingAccuracy(corrected, parsed) : null,
-    templates: new Set(parsed).size,
-    linesPerSec: minerThroughput(contents),
+    lines: data.contents.length,
+    headerMisses: data.misses,
+    ...scoreDataset(data, options),
+    linesPerSec: minerThroughput(data.contents),
   };
 }

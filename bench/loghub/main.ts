@@ -1,16 +1,24 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DRAIN_GA, DRAIN_PA } from './drain.js';
-import { type DatasetResult, evaluateDataset, findDatasets } from './evaluate.js';
+import type { MinerOptions } from '../../src/detect/logs/index.js';
+import { type CvResult, crossValidate, GRID } from './cv.js';
+import { DRAIN_FGA, DRAIN_GA, DRAIN_PA } from './drain.js';
+import { type DatasetResult, evaluateDataset, findDatasets, loadDataset } from './evaluate.js';
 import { ingestThroughput, storeIngestThroughput } from './ingest.js';
 
 /**
- * `npm run bench:loghub -- --data DIR [--json]`: mines every Loghub-layout data set in DIR with the same
- * settings and reports GA (original ground truth), PA (corrected ground truth) and lines per second beside
- * Drain's published figures, then the end-to-end ingestion rate from a tailed file.
+ * `npm run bench:loghub -- --data DIR [--json] [--cv]`: mines every Loghub-layout data set in DIR with the
+ * same settings and reports GA (original ground truth), PA, FGA and FTA (corrected ground truth) and lines per
+ * second beside Drain's published figures, then the end-to-end ingestion rate from a tailed file. With `--cv`,
+ * also leave-one-set-out cross-validation: each set mined with the options chosen on the other sets only
+ * (cv.ts). Progress goes to stderr.
  */
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: {
+    data: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    cv: { type: 'boolean', default: false },
+  },
 });
 const dir = values.data ?? resolve(import.meta.dirname, '../../../shared/bench/loghub');
 const datasets = findDatasets(dir);
@@ -19,26 +27,50 @@ if (datasets.length === 0)
 
 const results: DatasetResult[] = datasets.map((ds) => evaluateDataset(ds));
 const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-const avgGa = mean(results.flatMap((r) => (r.ga === null ? [] : [r.ga])));
-const avgPa = mean(results.flatMap((r) => (r.pa === null ? [] : [r.pa])));
+const avgOf = (key: 'ga' | 'pa' | 'fga' | 'fta') =>
+  mean(results.flatMap((r) => (r[key] === null ? [] : [r[key] as number])));
+
+const cv = values.cv ? runCv() : null;
 
 if (values.json) {
-  const out: Record<string, { ga: number | null; pa: number | null; lines_per_sec: number }> = {};
-  for (const r of results) out[r.name] = { ga: r.ga, pa: r.pa, lines_per_sec: r.linesPerSec };
-  console.log(JSON.stringify({ datasets: out, average: { ga: avgGa, pa: avgPa } }, null, 2));
+  const out: Record<
+    string,
+    {
+      ga: number | null;
+      pa: number | null;
+      fga: number | null;
+      fta: number | null;
+      lines_per_sec: number;
+      store_lines_per_sec: number;
+    }
+  > = {};
+  for (const r of results) {
+    process.stderr.write(`store ingestion: ${r.name}\n`);
+    const ds = datasets.find((d) => d.name === r.name);
+    const store = ds ? (await storeIngestThroughput(ds, 200_000)).linesPerSec : 0;
+    out[r.name] = {
+      ga: r.ga,
+      pa: r.pa,
+      fga: r.fga,
+      fta: r.fta,
+      lines_per_sec: r.linesPerSec,
+      store_lines_per_sec: store,
+    };
+  }
+  const average = { ga: avgOf('ga'), pa: avgOf('pa'), fga: avgOf('fga'), fta: avgOf('fta') };
+  console.log(JSON.stringify({ datasets: out, average, ...(cv ? { cv: cvJson(cv) } : {}) }, null, 2));
 } else {
-  const f = (x: number | null | undefined) => (x === null || x === undefined ? '  -  ' : x.toFixed(3));
-  console.log(`Loghub-2k in ${dir} (GA: original ground truth; PA: corrected ground truth)\n`);
-  console.log('data set      GA   Drain GA     PA   Drain PA  templates   lines/s (miner)');
+  console.log(`Loghub-2k in ${dir} (GA: original ground truth; PA, FGA, FTA: corrected ground truth)\n`);
+  console.log(
+    'data set      GA   Drain GA     PA   Drain PA    FGA  Drain FGA    FTA  templates   lines/s (miner)',
+  );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(11)} ${f(r.ga)}   ${f(DRAIN_GA[r.name])}    ${f(r.pa)}   ${f(DRAIN_PA[r.name])}   ${String(r.templates).padStart(8)}   ${r.linesPerSec.toLocaleString('en-US').padStart(12)}`,
+      `${r.name.padEnd(11)} ${f(r.ga)}   ${f(DRAIN_GA[r.name])}    ${f(r.pa)}   ${f(DRAIN_PA[r.name])}    ${f(r.fga)}   ${f(DRAIN_FGA[r.name])}    ${f(r.fta)}   ${String(r.templates).padStart(8)}   ${r.linesPerSec.toLocaleString('en-US').padStart(12)}`,
     );
   }
-  const drainOf = (table: Record<string, number>) =>
-    mean(results.flatMap((r) => (r.name in table ? [table[r.name] as number] : [])));
   console.log(
-    `${'average'.padEnd(11)} ${f(avgGa)}   ${f(drainOf(DRAIN_GA))}    ${f(avgPa)}   ${f(drainOf(DRAIN_PA))}`,
+    `${'average'.padEnd(11)} ${f(avgOf('ga'))}   ${f(drainOf(DRAIN_GA))}    ${f(avgOf('pa'))}   ${f(drainOf(DRAIN_PA))}    ${f(avgOf('fga'))}   ${f(drainOf(DRAIN_FGA))}    ${f(avgOf('fta'))}`,
   );
   const slowest = Math.min(...results.map((r) => r.linesPerSec));
   console.log(
@@ -66,5 +98,100 @@ if (values.json) {
   }
   console.log(
     `end to end into the store (LogPipeline, SQLite, one transaction per 20,000 lines; CPU time after a warm-up pass): ${Math.round((storeLines / storeMs) * 1000).toLocaleString('en-US')} lines/s`,
+  );
+  if (cv) printCv(cv);
+}
+
+function f(x: number | null | undefined): string {
+  return x === null || x === undefined ? '  -  ' : x.toFixed(3);
+}
+
+function drainOf(table: Record<string, number>): number | null {
+  return mean(results.flatMap((r) => (r.name in table ? [table[r.name] as number] : [])));
+}
+
+function runCv(): CvResult {
+  const sets = datasets.map(loadDataset);
+  const tty = process.stderr.isTTY;
+  let lastShown = -1;
+  const result = crossValidate(sets, {
+    progress: (fold, point, total) => {
+      const line = `cross-validation: fold ${fold + 1} of ${sets.length} (held out ${sets[fold]?.name}), grid point ${point + 1} of ${total}`;
+      if (tty) process.stderr.write(`\r${line}`);
+      else {
+        // Without a terminal: about ten lines per fold.
+        const step = Math.floor((point * 10) / total);
+        if (point === 0 || step !== lastShown) process.stderr.write(`${line}\n`);
+        lastShown = step;
+      }
+    },
+  });
+  if (tty) process.stderr.write('\n');
+  return result;
+}
+
+/** The chosen options under their medic.yaml names (`max_tokens` is MinerOptions' only: no config key). */
+function chosenOf(o: MinerOptions) {
+  return {
+    similarity: o.similarity,
+    depth: o.depth,
+    max_children: o.maxChildren,
+    max_word_values: o.maxWordValues,
+    max_tokens: o.maxTokens,
+  };
+}
+
+function cvJson(r: CvResult) {
+  const sets: Record<string, unknown> = {};
+  for (const fold of r.folds) {
+    const { ga, pa, fga, fta } = fold.cv;
+    const d = fold.byDefault;
+    sets[fold.heldOut] = {
+      ga,
+      pa,
+      fga,
+      fta,
+      default: { ga: d.ga, pa: d.pa, fga: d.fga, fta: d.fta },
+      drain_ga: DRAIN_GA[fold.heldOut] ?? null,
+      chosen: chosenOf(fold.chosen),
+      train: { ga: fold.trainGa, pa: fold.trainPa },
+    };
+  }
+  return {
+    datasets: sets,
+    average: r.average,
+    default_average: r.defaultAverage,
+    grid: { points: r.grid, values: GRID },
+    cpu_seconds: Math.round(r.cpuMs) / 1000,
+  };
+}
+
+function printCv(r: CvResult) {
+  const values = Object.entries(GRID)
+    .map(([k, v]) => `${k} ${v.join('|')}`)
+    .join(', ');
+  console.log(
+    `\nLeave-one-set-out cross-validation: for each held-out set, the options with the best mean GA (then PA) on the other ${r.folds.length - 1} sets,\nof ${r.grid} grid points (${values})\n`,
+  );
+  console.log(
+    'held out    GA cv  GA def  Drain GA   PA cv  PA def   FGA cv FGA def   FTA cv FTA def   chosen (similarity depth children words tokens)   train GA',
+  );
+  for (const fold of r.folds) {
+    const c = fold.cv;
+    const d = fold.byDefault;
+    const o = fold.chosen;
+    const chosen = `${o.similarity} ${o.depth} ${o.maxChildren} ${o.maxWordValues} ${o.maxTokens}`;
+    console.log(
+      `${fold.heldOut.padEnd(11)} ${f(c.ga)}  ${f(d.ga)}   ${f(DRAIN_GA[fold.heldOut])}    ${f(c.pa)}  ${f(d.pa)}    ${f(c.fga)}  ${f(d.fga)}    ${f(c.fta)}  ${f(d.fta)}    ${chosen.padEnd(48)}  ${f(fold.trainGa)}`,
+    );
+  }
+  const a = r.average;
+  const da = r.defaultAverage;
+  const drain = mean(r.folds.flatMap((x) => (x.heldOut in DRAIN_GA ? [DRAIN_GA[x.heldOut] as number] : [])));
+  console.log(
+    `${'average'.padEnd(11)} ${f(a.ga)}  ${f(da.ga)}   ${f(drain)}    ${f(a.pa)}  ${f(da.pa)}    ${f(a.fga)}  ${f(da.fga)}    ${f(a.fta)}  ${f(da.fta)}`,
+  );
+  console.log(
+    `\nsearch: ${r.minedLines.toLocaleString('en-US')} lines mined and scored in ${(r.cpuMs / 1000).toFixed(1)} s of CPU`,
   );
 }
