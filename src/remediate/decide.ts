@@ -15,6 +15,9 @@ import {
 } from './run.js';
 import { activeMaintenance, findingLabels, silenceMatches } from './silences.js';
 
+/** How many notes-already-made keys are remembered. */
+const NOTED_MAX = 1_000;
+
 /** What a decision hands on to the rest of the engine; each is one call, so the pieces stay apart. */
 export interface DecideHooks {
   context(service: string): Context | undefined;
@@ -57,7 +60,8 @@ export class Decider {
 
   /**
    * `only` names the playbook to retry after a back-off, unless a playbook whose trigger says `after: only`
-   * matches: that next rung of the ladder runs instead. Else every matching playbook competes, a rung
+   * matches: that next rung of the ladder runs instead; or unless `only` no longer matches the latest finding
+   * while others do: they compete instead. Else every matching playbook competes, a rung
    * replacing the one it comes after; a rung whose predecessor has not failed on this incident waits.
    */
   async decide(service: string, only?: string): Promise<void> {
@@ -80,6 +84,9 @@ export class Decider {
       const key = `${incident.id}|${service}|${upstream}`;
       if (!this.waitNoted.has(key)) {
         this.waitNoted.add(key);
+        // Keys name incidents, which end: keep the newest only (a note repeated after that is harmless).
+        if (this.waitNoted.size > NOTED_MAX)
+          this.waitNoted.delete(this.waitNoted.values().next().value as string);
         await this.d.incidents.note(
           incident.id,
           `${service} waits for ${upstream}, which it depends on and which is failing: no action on ${service} while it does`,
@@ -99,8 +106,12 @@ export class Decider {
     );
     const superseded = new Set(matched.map((m) => m.playbook.when.after));
     const next = matched.filter((m) => only !== undefined && m.playbook.when.after === only);
+    // A retry whose playbook no longer matches what the service shows now (a newer finding of another kind)
+    // gives way to the playbooks that do.
+    const stale =
+      only !== undefined && next.length === 0 && matched.length > 0 && !matched.some((m) => m.name === only);
     const names =
-      only === undefined
+      only === undefined || stale
         ? matched.filter((m) => !superseded.has(m.name)).map((m) => m.name)
         : next.length > 0
           ? next.map((m) => m.name)

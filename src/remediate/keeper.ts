@@ -4,6 +4,9 @@ import type { EngineDeps } from './deps.js';
 import { evaluateKeepalive, type GuardDecision } from './guard.js';
 import { activeMaintenance, silenceMatches } from './silences.js';
 
+/** How many notes-already-made keys are remembered. */
+const NOTED_MAX = 1_000;
+
 /** The playbook name a keepalive start is journaled under. */
 export const KEEPALIVE = 'keepalive';
 
@@ -105,6 +108,8 @@ export class Keeper {
       const key = `${incident?.id ?? ''}|${decision.rail}`;
       if (incident && !this.told.has(key)) {
         this.told.add(key);
+        // Keys name incidents, which end: keep the newest only (a note repeated after that is harmless).
+        if (this.told.size > NOTED_MAX) this.told.delete(this.told.values().next().value as string);
         await this.d.incidents.note(
           incident.id,
           `${service} is not running; not started: ${decision.reason}`,
