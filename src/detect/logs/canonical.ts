@@ -36,7 +36,6 @@ export function canonicalTemplate(template: string, valueWords: ReadonlySet<stri
   t = parts.join('');
   t = repeatReplace(t, '<*>.<*>', WILDCARD);
   t = repeatReplace(t, '<*><*>', WILDCARD);
-  t = repeatReplace(t, '#<*>#', WILDCARD);
   t = repeatReplace(t, '<*>:<*>', WILDCARD);
   return t;
 }

@@ -39,6 +39,8 @@ const WHOLE_TOKEN: Array<{ guard: (t: string) => boolean; re: RegExp }> = [
   // URLs and absolute or home-relative paths: the file is the variable, not the message.
   { guard: (t) => t.includes('://'), re: /^[a-z][a-z0-9+.-]*:\/\/\S+$/i },
   { guard: (t) => t.includes('/'), re: /^["'([]?~?(\/[^/\s]+)+\/?["')\],:;.]?$/ },
+  // Windows paths (C:\Windows\System32\x.dll, \\server\share)
+  { guard: (t) => t.includes('\\'), re: /^["'([]?([a-z]:|\\\\[\w.$-]+)\\[^\s"')\]]*["')\],:;.]?$/i },
   // UUIDs
   {
     guard: (t) => t.length >= 36,
@@ -46,12 +48,18 @@ const WHOLE_TOKEN: Array<{ guard: (t: string) => boolean; re: RegExp }> = [
   },
   // IPv4 with optional port and leading slash; IPv6 with at least three groups
   { guard: (t) => t.includes('.'), re: /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/ },
+  // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
   {
-    guard: (t) => t.includes('::') || colons(t) > 2,
-    re: /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}(%\w+)?[)"'\],;.]?$/i,
+    guard: (t) => colons(t) >= 2,
+    re: /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i,
   },
-  // host names that carry an address or a number (24-54-76-216.bflony.adelphia.net, host129.example.com)
-  { guard: (t) => t.includes('.'), re: /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}[)"'\],:;.]?$/i },
+  // host names that carry an address or a number (24-54-76-216.bflony.adelphia.net, host129.example.com:8080)
+  { guard: (t) => t.includes('.'), re: /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i },
+  // version numbers (v1.0.0, 2.6.5-1.358, 1.16ac): dotted numbers with an optional release or letter suffix
+  {
+    guard: (t) => t.includes('.'),
+    re: /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i,
+  },
   // numbers with a unit: durations (12ms, 1.5s), sizes (64KB), percentages
   {
     guard: (t) => t.length <= 16,
@@ -108,14 +116,76 @@ function maskQuoted(token: string): string | null {
   return `${token[0]}${WILDCARD}${token.slice(close)}`;
 }
 
+/**
+ * Index just past `key=` or `name(` at the start of a token (after an opening bracket), or -1. The key is a
+ * name, never a value, even with a digit in it (`r24=`, `eth0=`).
+ */
+function nameEnd(token: string): number {
+  let i = 0;
+  const c0 = token.charCodeAt(0);
+  if (c0 === 40 || c0 === 91 || c0 === 123) i = 1;
+  const first = token.charCodeAt(i);
+  if (!isLetter(first) && first !== 95) return -1;
+  for (i++; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c === 61 || c === 40) return i + 1 < token.length ? i + 1 : -1;
+    if (!isLetter(c) && !isDigit(c) && c !== 95 && c !== 46 && c !== 45) return -1;
+  }
+  return -1;
+}
+
+/** Trailing closing brackets and separators of a value, which stay constant text. */
+function closersFrom(s: string): number {
+  let e = s.length;
+  while (e > 0 && ')]}"\',;:.'.includes(s[e - 1] as string)) e--;
+  return e;
+}
+
+/** True when the text has a run of three letters: a word, which a value in brackets keeps. */
+function hasWord(s: string, end: number): boolean {
+  let run = 0;
+  for (let i = 0; i < end; i++) {
+    if (isLetter(s.charCodeAt(i))) {
+      if (++run >= 3) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/**
+ * `key=value` and `name(value)`: the value is masked on its own (so an address, a path or a number after a
+ * key is recognised as it would be alone), and a key's value with a variable in it is one variable whole
+ * (`manager=com.example.Store@8a2a501` → `manager=<*>`, `list=1##2##3` → `list=<*>`), as is a bracketed value
+ * with no word in it (`loc(R25-M1-N2)` → `loc(<*>)`). A value holding a further `key=` keeps its own key.
+ */
+function maskNamedValue(token: string): string | null {
+  const k = nameEnd(token);
+  if (k < 0) return null;
+  const rest = token.slice(k);
+  const masked = maskToken(rest);
+  if (masked === rest) return null;
+  const head = token.slice(0, k);
+  if (rest.includes('=') || (masked.startsWith(WILDCARD, 0) && closersFrom(masked) === WILDCARD.length))
+    return head + masked;
+  const end = closersFrom(rest);
+  if (end === 0) return head + masked;
+  if (token.charCodeAt(k - 1) === 40 && hasWord(rest, end)) return head + masked;
+  return head + WILDCARD + rest.slice(end);
+}
+
+/** Characters after which a `-` before a number is its sign. */
+const SIGN_AFTER = '_=(:[,';
+
 /** Masks one token; returns it unchanged when nothing in it looks variable. */
 export function maskToken(token: string): string {
-  if (!hasDigit(token) && !token.includes('/')) return token;
+  if (!hasDigit(token) && !token.includes('/') && !token.includes('\\')) return token;
   // A bare number (a size, a counter): no whole-token pattern matches one, and it is all one variable word.
   if (allDigits(token)) return WILDCARD;
   for (const { guard, re } of WHOLE_TOKEN) {
     if (guard(token) && re.test(token)) return keepEdges(token);
   }
+  const named = maskNamedValue(token);
+  if (named !== null) return named;
   const quoted = maskQuoted(token);
   if (quoted !== null) return quoted;
   let out = '';
@@ -130,6 +200,9 @@ export function maskToken(token: string): string {
         const n = out.length;
         if (n >= 4 && (out[n - 1] === '.' || out[n - 1] === ':') && out.endsWith(WILDCARD, n - 1))
           out = out.slice(0, -1);
+        else if (n > 0 && out[n - 1] === '-' && (n === 1 || SIGN_AFTER.includes(out[n - 2] as string)))
+          // A minus sign is part of its number (`-2`, `blk_-1727…`), a hyphen after a word is not (`node-2`).
+          out = `${out.slice(0, -1)}${WILDCARD}`;
         else out += WILDCARD;
         changed = true;
       } else {
@@ -162,22 +235,103 @@ const WEEKDAYS = new Set(
   'mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(' '),
 );
 
+/** A day of the month (`14`, `1st`, `14,`). */
+const DAY = /^\d{1,2}(st|nd|rd|th)?,?$/;
+/** A year. */
+const YEAR = /^(19|20)\d\d[,\])]?$/;
+/** A clock time, with seconds and their fraction when present (`07:07:00`, `7:07`, `07:07:00.123`). */
+const TIME = /^T?\d{1,2}:\d\d(:\d\d([.,]\d{1,9})?)?(Z|[+-]\d\d:?\d\d)?[,\])]?$/;
+/** A zone written as an offset or as UTC/GMT: part of the time before it wherever it stands. */
+const ZONE = /^([+-]\d\d:?\d\d|UTC|GMT|Z)[,\])]?$/;
+/** A zone abbreviation (`PDT`, `CEST`): part of a date only between a time and a year, as `date` prints it. */
+const ZONE_NAME = /^[A-Z]{2,5}$/;
+/** A calendar date (`2005-06-17`, `2005/06/17`), with a time glued to it when present (ISO 8601). */
+const ISO_DATE =
+  /^[[(]?(19|20)\d\d([-/])\d\d\2\d\d([T ]\d\d:\d\d(:\d\d([.,]\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?[,\])]?$/;
+
+const stripped = (w: string) => w.toLowerCase().replace(/^[[(]|[.,]$/g, '');
+
 /**
- * Masks written-out dates (`Fri Jul 1 07:57:30 2005`, `Jun 14`): a month name is a value only when a day
- * number follows it, and a weekday only when such a month follows it, so the words alone stay text.
+ * Masks a date and time written inside a message as one variable, whatever the number of words it takes
+ * (`Fri Jun 17 07:07:00 2005`, `Jun 14`, `17 Jun 2005`, `2005-06-17 07:07:00 +0200`, `Fri Jul 01 08:16:53 PDT
+ * 2005`): its first word becomes `<*>` and the words after it are emptied (they print nothing), so the
+ * template says `at <*>` as people write it. A month name is a date only when a number follows it, and a
+ * weekday only beside such a month, so the words alone stay text.
  */
 export function maskDates(raw: readonly string[], masked: string[]): void {
-  for (let i = 0; i + 1 < raw.length; i++) {
+  for (let i = 0; i < raw.length; i++) {
     const word = raw[i] as string;
-    // Cheapest test first: a day number must follow.
-    if (!isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
-    if (word.length < 3 || word.length > 9 || !MONTHS.has(word.toLowerCase().replace(/[.,]$/, ''))) continue;
-    if (!/^\d{1,2}(st|nd|rd|th)?,?$/.test(raw[i + 1] as string)) continue;
-    masked[i] = WILDCARD;
-    masked[i + 1] = WILDCARD;
-    const prev = i > 0 ? (raw[i - 1] as string).toLowerCase().replace(/,$/, '') : '';
-    if (WEEKDAYS.has(prev)) masked[i - 1] = WILDCARD;
+    if (masked[i] === WILDCARD) {
+      if (i + 1 < raw.length) i = sizeUnit(raw, masked, i);
+      continue;
+    }
+    let first = -1;
+    let next = i + 1;
+    const c0 = word.charCodeAt(0);
+    const o = c0 === 91 || c0 === 40 ? 1 : 0;
+    if (isDigit(word.charCodeAt(o))) {
+      // Cheapest test first: a calendar date starts with four digits.
+      if (word.length < 10 + o || !isDigit(word.charCodeAt(o + 3)) || !ISO_DATE.test(word)) continue;
+      first = i;
+    } else {
+      if (i + 1 >= raw.length || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
+      if (word.length < 3 || word.length > 10 || !MONTHS.has(stripped(word))) continue;
+      if (!DAY.test(raw[i + 1] as string) && !YEAR.test(raw[i + 1] as string)) continue;
+      first = i;
+      next = i + 2;
+      // `17 Jun 2005`: the day before the month.
+      if (first > 0 && YEAR.test(raw[i + 1] as string) && DAY.test(raw[first - 1] as string)) first--;
+      if (first > 0 && WEEKDAYS.has(stripped(raw[first - 1] as string))) first--;
+    }
+    let end = next;
+    let timed = false;
+    let dated = YEAR.test(raw[next - 1] as string);
+    for (; end < raw.length; end++) {
+      const w = raw[end] as string;
+      if (!timed && TIME.test(w)) timed = true;
+      else if (timed && ZONE.test(w)) continue;
+      else if (!dated && YEAR.test(w)) dated = true;
+      else if (
+        timed &&
+        !dated &&
+        ZONE_NAME.test(w) &&
+        end + 1 < raw.length &&
+        YEAR.test(raw[end + 1] as string)
+      )
+        continue;
+      else break;
+    }
+    // The run's brackets stay around its one variable: `[Fri Jun 17 07:07:00 2005]` → `[<*>]`.
+    const head = raw[first] as string;
+    const tail = raw[end - 1] as string;
+    let lead = 0;
+    while (lead < head.length && '(["\''.includes(head[lead] as string)) lead++;
+    let trail = tail.length;
+    while (trail > 0 && ')]"\',;:'.includes(tail[trail - 1] as string)) trail--;
+    masked[first] = head.slice(0, lead) + WILDCARD + tail.slice(trail);
+    for (let k = first + 1; k < end; k++) masked[k] = '';
+    i = end - 1;
   }
+}
+
+/** Units of a size, as a human-readable size prints them (the unit is chosen by the value's magnitude). */
+const SIZE_UNITS = new Set(['B', 'kB', 'KB', 'MB', 'GB', 'TB', 'PB', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']);
+
+/**
+ * A number followed by a size unit (`93.0 B`, `5.2 KB`) is one value: a formatter picks the unit from the
+ * magnitude, so the unit varies with the number and is part of it. Returns the index of the last word taken.
+ */
+function sizeUnit(raw: readonly string[], masked: string[], i: number): number {
+  const unit = raw[i + 1] as string;
+  if (unit.length > 4) return i;
+  const c = unit.charCodeAt(0);
+  if (c !== 66 && c !== 75 && c !== 77 && c !== 71 && c !== 84 && c !== 80 && c !== 107) return i;
+  let end = unit.length;
+  while (end > 1 && ',;)]'.includes(unit[end - 1] as string)) end--;
+  if (!SIZE_UNITS.has(end === unit.length ? unit : unit.slice(0, end))) return i;
+  masked[i] = WILDCARD + unit.slice(end);
+  masked[i + 1] = '';
+  return i + 1;
 }
 
 /** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
@@ -195,14 +349,14 @@ export function tokenize(content: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Digits in a token, or -1 when it has neither a digit nor a `/` (nothing in it can be a value). */
+/** Digits in a token, or -1 when it has neither a digit nor a path separator (nothing in it can be a value). */
 function digitsOrPlain(token: string): number {
   let digits = 0;
   let slash = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= C_0 && c <= C_9) digits++;
-    else if (c === 47) slash = true;
+    else if (c === 47 || c === 92) slash = true;
   }
   return digits === 0 && !slash ? -1 : digits;
 }

@@ -66,9 +66,6 @@ interface Family {
   members: Map<string, Member>;
 }
 
-/** A value with a variable inside (`(<*>)`) cannot name a template: its position is a variable. */
-const trackable = (v: string) => v === WILDCARD || !v.includes(WILDCARD);
-
 export class TemplateMiner {
   readonly options: MinerOptions;
   private readonly masker = new TokenMasker();
@@ -131,7 +128,9 @@ export class TemplateMiner {
     for (const [pos, seen] of family.slots) {
       const v = masked[pos] as string;
       if (seen.has(v)) continue;
-      if (trackable(v) && seen.size < this.options.maxWordValues && [...seen].every(trackable)) seen.add(v);
+      // A word with a variable inside (`(uid=<*>)` against `LOGIN(uid=<*>)`) names a template as well as a
+      // plain word does: what differs between the two is constant text.
+      if (seen.size < this.options.maxWordValues) seen.add(v);
       else {
         family.slots.delete(pos);
         rekey = true;
@@ -215,8 +214,9 @@ export class TemplateMiner {
     const tokens = m.cluster.tokens;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i] as string;
-      if (t === WILDCARD ? !m.words.has(i) || m.words.get(i) === WILDCARD : t.includes(WILDCARD))
-        out.push(raw[i] as string);
+      if (!t.includes(WILDCARD)) continue;
+      const word = m.words.get(i);
+      if (word === undefined || word.includes(WILDCARD)) out.push(raw[i] as string);
     }
     return out;
   }

@@ -38,6 +38,38 @@ interface Node {
 
 const NONE: Placement['widened'] = [];
 
+/** Delimiters after which a value starts: a key's `=`, an opening bracket or quote, a label's `:`. */
+const OPENERS = new Uint8Array(128);
+for (const ch of '=([{"\':,') OPENERS[ch.charCodeAt(0)] = 1;
+/** Delimiters before which a value ends: a closing bracket or quote, a separator, a sentence's end. */
+const CLOSERS = new Uint8Array(128);
+for (const ch of ')]}"\':,;.') CLOSERS[ch.charCodeAt(0)] = 1;
+
+/**
+ * Two tokens met at one position of a template: the variable they share, keeping the key or bracket before it
+ * and the punctuation after it (`rhost=<*>` and `rhost=host.example.org` give `rhost=<*>`, `(<*>)` and
+ * `(db.example.org)` give `(<*>)`), so that the template keeps its constant text. A prefix ends just after
+ * an opening delimiter and a suffix starts at a closing one: a shared part of a word (`blk_-<*>` and
+ * `blk_<*>`) is not kept, the whole word is the value.
+ */
+export function generalize(a: string, b: string): string {
+  const n = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  while (p > 0 && !isOpener(a.charCodeAt(p - 1))) p--;
+  let s = 0;
+  const room = n - p;
+  while (s < room && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  // The suffix starts at its first closing delimiter.
+  let from = a.length - s;
+  while (from < a.length && !isCloser(a.charCodeAt(from))) from++;
+  if (p === 0 && from === a.length) return WILDCARD;
+  return a.slice(0, p) + WILDCARD + a.slice(from);
+}
+
+const isOpener = (c: number): boolean => c < 128 && OPENERS[c] === 1;
+const isCloser = (c: number): boolean => c < 128 && CLOSERS[c] === 1;
+
 const newNode = (): Node => ({ children: new Map(), clusters: [] });
 
 export class ClusterTree {
@@ -70,7 +102,9 @@ export class ClusterTree {
     for (let i = 0; i < tokens.length; i++) {
       const was = tokens[i] as string;
       if (was !== masked[i] && was !== WILDCARD) {
-        tokens[i] = WILDCARD;
+        const merged = generalize(was, masked[i] as string);
+        if (merged === was) continue;
+        tokens[i] = merged;
         if (widened === NONE) {
           widened = [];
           cluster.rev++;
