@@ -100,5 +100,5 @@ describe('medic run heals a crashed service', () => {
     const show = cli('incidents', 'show', resolved.id);
     expect(show.stdout).toContain('→ resolved');
     expect(show.stdout).toMatch(/restart\s+verified/);
-  });
+  }, 60_000); // a medic process and three CLI runs, each a cold tsx start on a loaded machine
 });
