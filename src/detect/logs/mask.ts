@@ -121,17 +121,21 @@ function maskQuoted(token: string): string | null {
  * name, never a value, even with a digit in it (`r24=`, `eth0=`).
  */
 function nameEnd(token: string): number {
+  // Natively first: most tokens have neither `=` nor `(`.
+  const eq = token.indexOf('=');
+  const paren = token.indexOf('(', 1);
+  const at = eq < 0 ? paren : paren < 0 ? eq : Math.min(eq, paren);
+  if (at < 1 || at + 1 >= token.length) return -1;
   let i = 0;
   const c0 = token.charCodeAt(0);
   if (c0 === 40 || c0 === 91 || c0 === 123) i = 1;
   const first = token.charCodeAt(i);
   if (!isLetter(first) && first !== 95) return -1;
-  for (i++; i < token.length; i++) {
+  for (i++; i < at; i++) {
     const c = token.charCodeAt(i);
-    if (c === 61 || c === 40) return i + 1 < token.length ? i + 1 : -1;
     if (!isLetter(c) && !isDigit(c) && c !== 95 && c !== 46 && c !== 45) return -1;
   }
-  return -1;
+  return at + 1;
 }
 
 /** Trailing closing brackets and separators of a value, which stay constant text. */
@@ -259,22 +263,15 @@ const stripped = (w: string) => w.toLowerCase().replace(/^[[(]|[.,]$/g, '');
  * weekday only beside such a month, so the words alone stay text.
  */
 export function maskDates(raw: readonly string[], masked: string[]): void {
-  for (let i = 0; i < raw.length; i++) {
+  const n = raw.length;
+  for (let i = 0; i < n; i++) {
     const word = raw[i] as string;
-    if (masked[i] === WILDCARD) {
-      if (i + 1 < raw.length) i = sizeUnit(raw, masked, i);
-      continue;
-    }
-    let first = -1;
-    let next = i + 1;
     const c0 = word.charCodeAt(0);
-    const o = c0 === 91 || c0 === 40 ? 1 : 0;
-    if (isDigit(word.charCodeAt(o))) {
-      // Cheapest test first: a calendar date starts with four digits.
-      if (word.length < 10 + o || !isDigit(word.charCodeAt(o + 3)) || !ISO_DATE.test(word)) continue;
-      first = i;
-    } else {
-      if (i + 1 >= raw.length || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
+    let first = i;
+    let next = i + 1;
+    if (isLetter(c0)) {
+      // Cheapest test first: a number must follow a month.
+      if (i + 1 >= n || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
       if (word.length < 3 || word.length > 10 || !MONTHS.has(stripped(word))) continue;
       if (!DAY.test(raw[i + 1] as string) && !YEAR.test(raw[i + 1] as string)) continue;
       first = i;
@@ -282,6 +279,18 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
       // `17 Jun 2005`: the day before the month.
       if (first > 0 && YEAR.test(raw[i + 1] as string) && DAY.test(raw[first - 1] as string)) first--;
       if (first > 0 && WEEKDAYS.has(stripped(raw[first - 1] as string))) first--;
+    } else {
+      if (i + 1 < n && masked[i] === WILDCARD) {
+        const last = sizeUnit(raw, masked, i);
+        if (last > i) {
+          i = last;
+          continue;
+        }
+      }
+      // A calendar date starts with four digits.
+      const o = c0 === 91 || c0 === 40 ? 1 : 0;
+      if (word.length < 10 + o || !isDigit(word.charCodeAt(o)) || !isDigit(word.charCodeAt(o + 3))) continue;
+      if (!ISO_DATE.test(word)) continue;
     }
     let end = next;
     let timed = false;

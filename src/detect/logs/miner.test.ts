@@ -18,6 +18,26 @@ describe('maskToken', () => {
     expect(maskToken('(HWID=1973)')).toBe('(HWID=<*>)');
   });
 
+  it('masks a value after a key or in a call whole, leaving the key (even one with a digit)', () => {
+    expect(maskToken('rhost=10.0.0.1')).toBe('rhost=<*>');
+    expect(maskToken('r24=0x0ffea4c8')).toBe('r24=<*>');
+    expect(maskToken('(uid=0)')).toBe('(uid=<*>)');
+    expect(maskToken('manager=com.example.Store@8a2a501')).toBe('manager=<*>');
+    expect(maskToken('chdir(/p/gb2/x8)')).toBe('chdir(<*>)');
+    expect(maskToken('loc(R25-M1-N2),')).toBe('loc(<*>),');
+  });
+
+  it('masks versions, hex groups, Windows paths, host:port and signed numbers as one value', () => {
+    expect(maskToken('v1.0.0')).toBe('<*>');
+    expect(maskToken('2.6.5-1.358')).toBe('<*>');
+    expect(maskToken('0000:00:1f.0')).toBe('<*>');
+    expect(maskToken('FF:F2:9F:16:E2:23')).toBe('<*>');
+    expect(maskToken('C:\\Windows\\System32\\x.dll')).toBe('<*>');
+    expect(maskToken('www.example.com:443')).toBe('<*>');
+    expect(maskToken('-2')).toBe('<*>');
+    expect(maskToken('blk_-1727475099218615100')).toBe('blk_<*>');
+  });
+
   it('leaves words that merely contain a digit', () => {
     expect(maskToken('ssh2')).toBe('ssh2');
     expect(maskToken('L3')).toBe('L3');
@@ -71,6 +91,38 @@ describe('TemplateMiner', () => {
     for (let i = 0; i < 500; i++)
       m.add(`unique${String.fromCharCode(97 + (i % 26))}${i % 7} thing ${'x'.repeat(i % 40)}`);
     expect(m.templates().length).toBeLessThanOrEqual(50);
+  });
+});
+
+describe('values that span words', () => {
+  const textOf = (line: string) => {
+    const m = new TemplateMiner();
+    return m.text(m.add(line).template);
+  };
+
+  it('masks a date and time written inside a message as one variable', () => {
+    expect(textOf('connection from 10.0.0.1 at Fri Jun 17 07:07:00 2005')).toBe('connection from <*> at <*>');
+    expect(textOf('status=M Fri Jul 01 08:16:53 PDT 2005')).toBe('status=M <*>');
+    expect(textOf('[2005-06-17 07:07:00,123] started')).toBe('[<*>] started');
+    expect(textOf('May is a month')).toBe('May is a month');
+  });
+
+  it('masks a size with its unit as one value', () => {
+    expect(textOf('stored (estimated size 93.0 B, free 317.1 KB)')).toBe(
+      'stored (estimated size <*>, free <*>)',
+    );
+  });
+
+  it('keeps the key and brackets around a position that varies', () => {
+    const m = new TemplateMiner();
+    let t = m.add('failure ruser= rhost=10.0.0.1 (a.example.org)').template;
+    for (const h of [
+      'gw.example.net (b.example.org)',
+      'x.example.net (c.example.org)',
+      'y.example.net (d.example.org)',
+    ])
+      t = m.add(`failure ruser= rhost=${h}`).template;
+    expect(m.text(t)).toBe('failure ruser= rhost=<*> (<*>)');
   });
 });
 

@@ -250,6 +250,9 @@ export class TemplateMiner {
 
 function keyOf(family: Family, word: (pos: number) => string): string {
   if (family.slots.size === 0) return '';
+  // One tracked position (the common case): its word is the key, with nothing to build per line. Keys of a
+  // family are compared only while its tracked positions stay the same (rekey files them again).
+  if (family.slots.size === 1) for (const pos of family.slots.keys()) return word(pos);
   let key = '';
   for (const pos of family.slots.keys()) key += `${pos}\u0001${word(pos)}\u0002`;
   return key;

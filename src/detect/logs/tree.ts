@@ -49,8 +49,8 @@ for (const ch of ')]}"\':,;.') CLOSERS[ch.charCodeAt(0)] = 1;
  * Two tokens met at one position of a template: the variable they share, keeping the key or bracket before it
  * and the punctuation after it (`rhost=<*>` and `rhost=host.example.org` give `rhost=<*>`, `(<*>)` and
  * `(db.example.org)` give `(<*>)`), so that the template keeps its constant text. A prefix ends just after
- * an opening delimiter and a suffix starts at a closing one: a shared part of a word (`blk_-<*>` and
- * `blk_<*>`) is not kept, the whole word is the value.
+ * an opening delimiter and a suffix is closing punctuation only: a shared part of a word (`blk_-<*>` and
+ * `blk_<*>`, `a.example.org` and `b.example.org`) is not kept, the whole word is the value.
  */
 export function generalize(a: string, b: string): string {
   const n = Math.min(a.length, b.length);
@@ -59,10 +59,16 @@ export function generalize(a: string, b: string): string {
   while (p > 0 && !isOpener(a.charCodeAt(p - 1))) p--;
   let s = 0;
   const room = n - p;
-  while (s < room && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
-  // The suffix starts at its first closing delimiter.
-  let from = a.length - s;
-  while (from < a.length && !isCloser(a.charCodeAt(from))) from++;
+  // The suffix is the closing punctuation both share: `.example.org)` is part of two host names, `)` is not.
+  while (
+    s < room &&
+    a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s) &&
+    isCloser(a.charCodeAt(a.length - 1 - s))
+  )
+    s++;
+  const from = a.length - s;
+  // Already this variable (`rhost=<*>` meeting `rhost=gw.example.net`): no new string per line.
+  if (from === p + WILDCARD.length && a.startsWith(WILDCARD, p)) return a;
   if (p === 0 && from === a.length) return WILDCARD;
   return a.slice(0, p) + WILDCARD + a.slice(from);
 }
