@@ -182,8 +182,8 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     const check = `    checks:
       - name: disk
         command: { command: [sh, ${JSON.stringify(DIR_LIMIT)}, ${JSON.stringify(data)}, "6"] }
-        interval: 500ms
-        timeout: 500ms
+        interval: 1s
+        timeout: 1s # sh, du and cut: on a loaded machine 500 ms is a timeout before the directory is full
         down_after: 1
 `;
     await withMedic(dir, config(service('app', { MODE: 'fill', DATA_DIR: data }, check)), async (m) => {
