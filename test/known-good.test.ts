@@ -41,13 +41,13 @@ describe('config files kept as known good, and rolled back when broken', () => {
     checks:
       - name: health
         http: { url: "http://127.0.0.1:${port}/health", status: 200 }
-        interval: 250ms
-        timeout: 250ms
+        interval: 500ms
+        timeout: 500ms
         down_after: 2
       - name: config
         http: { url: "http://127.0.0.1:${port}/health/config", status: 200 }
-        interval: 250ms
-        timeout: 250ms
+        interval: 500ms
+        timeout: 500ms
         down_after: 2
 playbooks:
   restart-demo:
@@ -99,11 +99,16 @@ store: { dir: ./data }
 
     // Broken: the config check fails, Medic rolls it back, the demo re-reads it and recovers.
     const broken = JSON.stringify({ greeting: 'x', work_iterations: -1, cache_ttl_s: 60 });
+    const brokenAt = Date.now();
     await writeFile(settings, broken);
     await waitFor('config check failing', () => m.health.get('demo') === 'down', 10_000);
+    // The incident the broken file opened (not one a slow probe on a loaded machine may have opened before).
     const incident = await waitFor(
       'incident resolved',
-      async () => (await m.store.listIncidents({ service: 'demo', state: 'resolved' })).items[0],
+      async () =>
+        (await m.store.listIncidents({ service: 'demo', state: 'resolved' })).items.find(
+          (i) => i.openedAt >= brokenAt,
+        ),
       20_000,
     );
     await m.engine.idle();
