@@ -127,8 +127,10 @@ export class FindingPath {
     const last = this.diagnosed.get(f.service);
     if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS) {
       // Another check of the same trouble, moments after the first: recorded, and the heal already on its
-      // way (or running) covers it. An unknown cause is looked at again with the new evidence.
-      if (last.known || last.sources.has(source)) return;
+      // way (or running) covers it. An unknown cause is looked at again with the new evidence, and so is a
+      // new kind of failure of an escalated incident (no heal is on its way: the human it waits for reads
+      // what this failure is, as a different fault may have struck since).
+      if ((last.known && incident.state !== 'escalated') || last.sources.has(source)) return;
       last.sources.add(source);
     } else {
       this.diagnosed.set(f.service, {

@@ -2,6 +2,7 @@ import type { Action, ServiceHealth } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
 import { DependencyGraph } from '../incidents/index.js';
+import { attribute } from './chaos-attribute.js';
 import { judge, type Live } from './chaos-judge.js';
 import { type ChaosStep, planChaos } from './chaos-plan.js';
 import { type ChaosReport, seconds } from './chaos-report.js';
@@ -91,8 +92,16 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
   const offs = [
     medic.bus.on('finding', (f) => {
       const at = now();
-      for (const l of lives) {
-        if (!l.injected || l.detectedAt !== null || !relevant(l.step.service).includes(f.service)) continue;
+      const waiting = lives.filter((l) => l.injected && l.detectedAt === null);
+      const undetected = waiting.map((l) => ({
+        n: l.n,
+        service: l.step.service,
+        injectedAt: l.injectedAt,
+        expect: l.fault.expect ?? [],
+      }));
+      const seen = new Set(attribute(undetected, f, (s) => graph.upstreamOf(s)));
+      for (const l of waiting) {
+        if (!seen.has(l.n)) continue;
         l.detectedAt = at;
         l.detectedBy = `${f.service}/${f.check}:${f.kind}`;
         progress(`#${l.n} ${l.fault.name} on ${l.step.service}: detected by ${l.detectedBy}`);
@@ -160,7 +169,8 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       const rel = relevant(l.step.service);
       const active = await Promise.all(rel.map((s) => medic.store.activeIncident(s)));
       const activeIds = new Set(active.flatMap((i) => (i ? [i.id] : [])));
-      if (activeIds.size > 0) l.sawIncident = true;
+      // An incident counts once the fault was seen (an earlier fault's incident on a dependent is not its own).
+      if (activeIds.size > 0 && (l.detectedAt !== null || l.alreadyFailing)) l.sawIncident = true;
       if (l.alreadyFailing && l.detectedAt === null && l.sawIncident) {
         l.detectedAt = l.injectedAt;
         l.detectedBy = 'already failing';

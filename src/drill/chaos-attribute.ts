@@ -1,0 +1,51 @@
+/** A fault still waiting to be seen, as attribution reads it. */
+export interface Undetected {
+  n: number;
+  service: string;
+  injectedAt: number;
+  /**
+   * The finding kinds that are the fault's proper detection (Fault.expect): a fault that declares them (a
+   * leak, a disk filling) shows slowly and through them; one that does not (a crash, a hang) shows at once.
+   */
+  expect: readonly string[];
+}
+
+/**
+ * Which of the faults not yet seen a finding on `service` detects, when faults overlap. In order, the first
+ * that has any:
+ * 1. a fault of the service whose proper detection this finding's kind is (a forecast of a leak);
+ * 2. a fault of the service that shows at once (its hang makes its checks fail);
+ * 3. faults of its upstreams, each upstream service alike (a proxy fails because the app behind it hangs;
+ *    an app's health fails because its cache hangs, not because of a leak it also has);
+ * 4. a slow fault of the service, shown otherwise (a leak ending in a kill), then of its upstreams.
+ * Within one service the newest injected fault wins: an older one that had not shown yet did not make it.
+ */
+export function attribute(
+  lives: readonly Undetected[],
+  finding: { service: string; kind: string },
+  upstreamOf: (service: string) => Iterable<string>,
+): number[] {
+  const ups = new Set(upstreamOf(finding.service));
+  const own = lives.filter((l) => l.service === finding.service);
+  const upstream = lives.filter((l) => ups.has(l.service));
+  const proper = (l: Undetected) => l.expect.includes(finding.kind);
+  const prompt = (l: Undetected) => l.expect.length === 0 || proper(l);
+  const stages = [
+    own.filter(proper),
+    own.filter((l) => l.expect.length === 0),
+    upstream.filter(prompt),
+    own,
+    upstream,
+  ];
+  for (const stage of stages) if (stage.length > 0) return newestPerService(stage);
+  return [];
+}
+
+function newestPerService(ls: readonly Undetected[]): number[] {
+  const newest = new Map<string, Undetected>();
+  for (const l of ls) {
+    const cur = newest.get(l.service);
+    if (!cur || l.injectedAt >= cur.injectedAt) newest.set(l.service, l);
+  }
+  return [...newest.values()].map((l) => l.n);
+}
