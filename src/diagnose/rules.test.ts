@@ -147,6 +147,24 @@ describe('diagnoseByRules', () => {
     expect(diagnoseByRules(bundle({ processAlive: true, processState: sleeping }))).toEqual([]);
   });
 
+  it('hung: a stopped proxy is hung even while the app behind it is down and named in its logs', () => {
+    const d = diagnoseByRules(
+      bundle({
+        processAlive: true,
+        processState: { pid: 42, state: 'T' },
+        logs: [
+          {
+            at: T - 500,
+            line: 'connect() failed (111: Connection refused) while connecting to upstream api',
+          },
+        ],
+        dependencies: [{ service: 'api', healthy: false, message: 'service is not running' }],
+      }),
+    );
+    expect(d[0]).toMatchObject({ cause: 'hung', confidence: 0.9 });
+    expect(d.map((x) => x.cause)).not.toContain('db_unreachable');
+  });
+
   it('hung: a dependent names the stopped upstream it waits on', () => {
     const d = top(
       bundle({

@@ -279,6 +279,10 @@ export const RULES: readonly Rule[] = [
       // What it reported of the dependency before it died explains its requests failing, not its death.
       const exit = unexpectedExits(b).at(-1);
       if (exit && (exit.signal || killed(exit)) && !stillRunning(b, exit)) return null;
+      // Its own process stopped (state T) runs nothing, whatever its dependencies do: `hung` names that, and a
+      // failing dependency is that dependency's own incident.
+      const own = b.processState?.state;
+      if (b.processAlive && own && STOPPED.test(own)) return null;
       const refused = [
         ...lines(b, 'connection_refused', REFUSED).map((l) => l.line),
         ...(b.probes ?? []).filter((p) => !p.ok && REFUSED.test(p.message)).map((p) => p.message),
