@@ -11,6 +11,7 @@ import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
 import { incidentsExtraContract } from './contract/incidents-extra.js';
 import { logLineCountsContract } from './contract/log-line-counts.js';
+import { outboxContract } from './contract/outbox.js';
 import { recordsContract } from './contract/records.js';
 import { telemetryContract } from './contract/telemetry.js';
 import type { Store } from './store.js';
@@ -45,5 +46,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     healingContract(current);
     incidentsExtraContract(current);
     logLineCountsContract(current);
+    outboxContract(current);
   });
 }

@@ -24,6 +24,7 @@ import * as incidentsExtra from './queries/incidents-extra.js';
 import { logLineCounts } from './queries/log-line-counts.js';
 import * as logs from './queries/logs.js';
 import * as metrics from './queries/metrics.js';
+import * as outbox from './queries/outbox.js';
 import * as probes from './queries/probes.js';
 import * as records from './queries/records.js';
 import type { StoreSchema } from './schema.js';
@@ -276,5 +277,34 @@ export class KyselyStore implements Store {
   }
   listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]> {
     return metrics.listMetricSeries(this.db, service);
+  }
+
+  /* ---- Notification outbox (migration 007) ---- */
+  enqueueNotifications(rows: readonly T.OutboxInsert[]): Promise<number> {
+    return outbox.enqueueNotifications(this.db, rows);
+  }
+  claimNotifications(replicaId: string, now: number, opts: T.OutboxClaimOptions): Promise<T.OutboxEntry[]> {
+    return outbox.claimNotifications(this.db, replicaId, now, opts);
+  }
+  settleNotification(id: string, replicaId: string, outcome: T.OutboxSettle): Promise<boolean> {
+    return outbox.settleNotification(this.db, id, replicaId, outcome);
+  }
+  retryNotification(id: string, at: number): Promise<boolean> {
+    return outbox.retryNotification(this.db, id, at);
+  }
+  getNotification(id: string): Promise<T.OutboxEntry | null> {
+    return outbox.getNotification(this.db, id);
+  }
+  listNotifications(filter: T.OutboxFilter): Promise<{ items: T.OutboxEntry[]; total: number }> {
+    return outbox.listNotifications(this.db, filter);
+  }
+  notificationCounts(): Promise<Record<T.OutboxState, number>> {
+    return outbox.notificationCounts(this.db);
+  }
+  nextNotificationAt(): Promise<number | null> {
+    return outbox.nextNotificationAt(this.db);
+  }
+  pruneNotifications(before: number): Promise<number> {
+    return outbox.pruneNotifications(this.db, before);
   }
 }

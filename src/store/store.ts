@@ -11,6 +11,14 @@ import type {
   TimelineEntry,
   TimelineKind,
 } from '../core/index.js';
+import type {
+  OutboxClaimOptions,
+  OutboxEntry,
+  OutboxFilter,
+  OutboxInsert,
+  OutboxSettle,
+  OutboxState,
+} from './outbox-types.js';
 
 /** Pagination: no limit means every row. Every list* method returns newest first. */
 export interface Page {
@@ -363,4 +371,30 @@ export interface Store {
   pruneMetricRollups(before: number): Promise<number>;
   /** Every series with samples or rollups, and its newest time. */
   listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]>;
+}
+
+/* ---- Notification outbox (migration 007) ---- */
+
+export type * from './outbox-types.js';
+
+export interface Store {
+  /** Inserts the rows whose (notifier, key) is not stored yet; returns how many were new. */
+  enqueueNotifications(rows: readonly OutboxInsert[]): Promise<number>;
+  /**
+   * Claims due pending rows for the replica (free ones, its own, and those of replicas that stopped
+   * heartbeating), oldest first; atomic across processes, so each row is sent by one replica at a time.
+   */
+  claimNotifications(replicaId: string, now: number, opts: OutboxClaimOptions): Promise<OutboxEntry[]>;
+  /** Records an attempt's outcome while the replica holds the row; false when it no longer does. */
+  settleNotification(id: string, replicaId: string, outcome: OutboxSettle): Promise<boolean>;
+  /** A dead row back to pending, due at `at`; false unless it was dead. */
+  retryNotification(id: string, at: number): Promise<boolean>;
+  getNotification(id: string): Promise<OutboxEntry | null>;
+  /** Newest first. */
+  listNotifications(filter: OutboxFilter): Promise<{ items: OutboxEntry[]; total: number }>;
+  notificationCounts(): Promise<Record<OutboxState, number>>;
+  /** The earliest next attempt of a pending row, or null. */
+  nextNotificationAt(): Promise<number | null>;
+  /** Deletes delivered and dead rows last changed before `before`. */
+  pruneNotifications(before: number): Promise<number>;
 }

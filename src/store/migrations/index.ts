@@ -9,6 +9,7 @@ import * as m003 from './003_auth.js';
 import * as m004 from './004_healing.js';
 import * as m005 from './005_telemetry.js';
 import * as m006 from './006_outcome_drill.js';
+import * as m007 from './007_notification_outbox.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '004_healing': m004,
   '005_telemetry': m005,
   '006_outcome_drill': m006,
+  '007_notification_outbox': m007,
 };
 
 export const migrationProvider: MigrationProvider = {
