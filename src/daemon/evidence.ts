@@ -37,7 +37,7 @@ export async function gatherEvidence(
   const cfg = host.config().config;
   const svc = cfg.services[f.service];
   const now = host.clock.now();
-  const since = Math.min(incident.openedAt, f.at) - LEAD_MS;
+  const since = await windowStart(host, f, incident);
   const pid = svc?.run ? supervisor.pid(f.service) : null;
   await host.flushWrites(f.service);
   const [findings, probes, state, logs, rss, disk, certificates, dependencies] = await Promise.all([
@@ -81,6 +81,23 @@ export async function gatherEvidence(
   if (disk.length > 0) bundle.disk = disk;
   if (certificates.length > 0) bundle.certificates = certificates;
   return bundle;
+}
+
+/**
+ * Where the incident's own window starts: LEAD_MS before it opened (the first errors come before the finding),
+ * but never before the service's last incident ended: what came before that was that trouble's, healed and
+ * verified (a hang's timed-out probes say nothing about a slowness a minute later).
+ */
+async function windowStart(host: EvidenceHost, f: Finding, incident: Incident): Promise<number> {
+  const opened = Math.min(incident.openedAt, f.at);
+  const lead = opened - LEAD_MS;
+  const earlier = await host.store
+    .listIncidents({ service: f.service, state: 'resolved', since: lead, until: opened, limit: 20 })
+    .catch(() => ({ items: [] as Incident[] }));
+  const ended = earlier.items
+    .filter((i) => i.id !== incident.id && i.resolvedAt !== null && i.resolvedAt <= opened)
+    .map((i) => i.resolvedAt as number);
+  return Math.max(lead, ...ended);
 }
 
 async function probeEvidence(

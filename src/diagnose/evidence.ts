@@ -50,7 +50,8 @@ export interface EvidenceBundle {
   }[];
   /**
    * Where the incident's own window starts: `logs` holds only lines from then on, so lines of an earlier
-   * fault say nothing about this one. Absent: the rules look at the last 5 minutes.
+   * fault say nothing about this one; the rules read failed probes from then on too (older ones only as the
+   * usual rate). Absent: the rules look at the last 5 minutes.
    */
   logsSince?: number;
   /** Each log source's error lines before the window, for its usual rate (from the store's history). */

@@ -147,6 +147,28 @@ describe('diagnoseByRules', () => {
     expect(diagnoseByRules(bundle({ processAlive: true, processState: sleeping }))).toEqual([]);
   });
 
+  it("hung: probes that timed out before the incident's window (an earlier trouble, healed) are no evidence", () => {
+    const timedOut = (at: number) => ({
+      check: 'http',
+      at,
+      ok: false,
+      latencyMs: 900,
+      message: 'timed out after 900ms',
+    });
+    const stale = [1, 2, 3].map((i) => timedOut(T - 60_000 - i * 1000));
+    const slow = {
+      check: 'http',
+      at: T - 1000,
+      ok: false,
+      latencyMs: 704,
+      message: '200 OK in 704ms, slower than 500ms',
+    };
+    const b = { processAlive: true, probes: [...stale, slow], logsSince: T - 20_000 };
+    expect(diagnoseByRules(bundle(b))).toEqual([]);
+    // The same timeouts inside the window are.
+    expect(top(bundle({ ...b, logsSince: T - 120_000 }))).toMatchObject({ cause: 'hung', confidence: 0.65 });
+  });
+
   it('hung: a stopped proxy is hung even while the app behind it is down and named in its logs', () => {
     const d = diagnoseByRules(
       bundle({

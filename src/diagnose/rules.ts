@@ -33,6 +33,11 @@ const DAY = 86_400_000;
 
 const lines = (b: EvidenceBundle, category: string | null, re: RegExp) =>
   (b.logs ?? []).filter((l) => (category !== null && l.category === category) || re.test(l.line));
+/** Where the incident's own window starts (`logsSince`), else the last 5 minutes. */
+const windowFrom = (b: EvidenceBundle) => b.logsSince ?? b.at - WINDOW_MS;
+/** Failed probes of the incident's window: those of an earlier trouble, healed since, say nothing of this one. */
+const failedProbes = (b: EvidenceBundle, re: RegExp) =>
+  (b.probes ?? []).filter((p) => !p.ok && p.at >= windowFrom(b) && re.test(p.message));
 const unexpectedExits = (b: EvidenceBundle) => (b.exits ?? []).filter((e) => !e.expected);
 const quote = (line: string) => `"${line.length > 160 ? `${line.slice(0, 160)}…` : line}"`;
 const pct = (x: number) => `${Math.round(x)}%`;
@@ -285,7 +290,7 @@ export const RULES: readonly Rule[] = [
       if (b.processAlive && own && STOPPED.test(own)) return null;
       const refused = [
         ...lines(b, 'connection_refused', REFUSED).map((l) => l.line),
-        ...(b.probes ?? []).filter((p) => !p.ok && REFUSED.test(p.message)).map((p) => p.message),
+        ...failedProbes(b, REFUSED).map((p) => p.message),
       ];
       const named = (d: DependencyState) =>
         refused.find((t) => [d.service, ...(d.addresses ?? [])].some((a) => t.includes(a)));
@@ -307,7 +312,7 @@ export const RULES: readonly Rule[] = [
       'the process is stopped (T), or probes time out while it stays alive (and burns CPU or sits in D); or an upstream it depends on is stopped',
     match(b) {
       if (b.processAlive === false) return null;
-      const timeouts = (b.probes ?? []).filter((p) => !p.ok && TIMEOUT.test(p.message));
+      const timeouts = failedProbes(b, TIMEOUT);
       const state = b.processState?.state;
       const lastTimeout = timeouts.at(-1);
       if (state && STOPPED.test(state)) {
@@ -354,7 +359,7 @@ export const RULES: readonly Rule[] = [
     match(b) {
       const hits = [
         ...lines(b, 'rate_limit', RATE).map((l) => l.line),
-        ...(b.probes ?? []).filter((p) => !p.ok && RATE.test(p.message)).map((p) => p.message),
+        ...failedProbes(b, RATE).map((p) => p.message),
       ];
       if (hits.length < 3) return null;
       return {
@@ -447,7 +452,7 @@ export const RULES: readonly Rule[] = [
     signature: 'a TLS certificate expires within 14 days, or a probe failed on an expired certificate',
     match(b) {
       const soon = (b.certificates ?? []).filter((c) => c.notAfter - b.at <= 14 * DAY);
-      const failed = (b.probes ?? []).find((p) => !p.ok && CERT.test(p.message));
+      const failed = failedProbes(b, CERT)[0];
       if (soon.length === 0 && !failed) return null;
       const evidence = soon.map((c) =>
         c.notAfter <= b.at
