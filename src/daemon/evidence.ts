@@ -63,7 +63,7 @@ export async function gatherEvidence(
     service: f.service,
     at: now,
     findings: mine,
-    trigger: { kind: f.kind, check: f.check },
+    trigger: { kind: f.kind, check: f.check, exit: 'code' in f.evidence || 'signal' in f.evidence },
     exits,
     // A zombie leader has exited: only its parent's wait is missing.
     processAlive: svc?.run ? pid !== null && state?.state !== 'Z' : null,

@@ -13,7 +13,10 @@ export interface EvidenceBundle {
    * The finding this diagnosis explains (the one that asked for it): a cause about another of the service's
    * troubles (an upstream's stop when its disk is filling) yields to one about this finding.
    */
-  trigger?: Pick<Finding, 'kind' | 'check'>;
+  trigger?: Pick<Finding, 'kind' | 'check'> & {
+    /** The finding is the process's exit (its code or signal): a trend of its resources does not explain it. */
+    exit?: boolean;
+  };
   /**
    * Process exits, oldest first, with the pid of the run that exited. Expected exits (restarts Medic asked
    * for) are ignored.

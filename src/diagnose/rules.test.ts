@@ -532,6 +532,38 @@ describe('diagnoseByRules: bundles once misdiagnosed', () => {
     expect(causes(b)).not.toContain('error_burst');
   });
 
+  it('an exit is not explained by a disk still filling or memory still climbing: process_crashed', () => {
+    const forecasts = [
+      finding({
+        kind: 'forecast',
+        check: 'forecast:data_dir',
+        summary: 'api data_dir reaches the limit in 20s',
+      }),
+      finding({ kind: 'forecast', check: 'forecast:rss', summary: 'api rss reaches the limit in 20s' }),
+    ];
+    const exit = finding({
+      check: 'running',
+      summary: 'api exited with code 1',
+      evidence: { code: 1, pid: 5 },
+    });
+    const rss = Array.from({ length: 10 }, (_, i) => ({ at: T - 20 * SEC + i * SEC, mb: 60 + 15 * i }));
+    const b = bundle({
+      findings: [...forecasts, exit],
+      exits: [{ at: T - SEC, code: 1, signal: null, pid: 5 }],
+      disk: [{ at: T, path: '/srv/api (limit 48 MB)', usedPercent: 60 }],
+      rss,
+      rssRunStartedAt: T - 60 * SEC,
+      processAlive: false,
+    });
+    const onExit = diagnoseByRules({ ...b, trigger: { kind: 'down', check: 'running', exit: true } });
+    expect(onExit[0]?.cause).toBe('process_crashed');
+    expect(onExit.map((d) => d.cause)).not.toContain('disk_filling');
+    expect(onExit.map((d) => d.cause)).not.toContain('memory_leak');
+    // The forecasts themselves are still what they say.
+    const onForecast = diagnoseByRules({ ...b, trigger: { kind: 'forecast', check: 'forecast:data_dir' } });
+    expect(onForecast.map((d) => d.cause)).toContain('disk_filling');
+  });
+
   it("disk_filling: the service's own disk, while an upstream it depends on is stopped", () => {
     const stoppedDb = {
       service: 'db',

@@ -267,6 +267,8 @@ export const RULES: readonly Rule[] = [
       let confidence = 0;
       if (grew && isKilled) confidence = oom.length > 0 ? 0.95 : 0.9;
       else if (oom.length > 0) confidence = grew ? 0.85 : 0.7;
+      // An exit that is no kill and names no lack of memory is not the climb's doing.
+      else if (b.trigger?.exit) confidence = 0;
       // Still running: the climb is all there is, so it must be steep, or its trend predicted to run out.
       else if (grew && forecast) confidence = 0.8;
       else if (grew && grew.to >= grew.from * 1.5) confidence = 0.55;
@@ -416,6 +418,8 @@ export const RULES: readonly Rule[] = [
       let confidence = 0;
       if (full.length > 0) confidence = 0.95;
       else if (last && last.usedPercent >= 95) confidence = 0.9;
+      // A disk still filling (not full, no ENOSPC) does not make a process exit: that exit is another trouble.
+      else if (b.trigger?.exit) confidence = 0;
       else if (forecast || (grew && last && last.usedPercent >= 80)) confidence = 0.8;
       return confidence > 0 ? { confidence, evidence } : null;
     },
