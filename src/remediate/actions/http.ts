@@ -1,5 +1,7 @@
-import { ActionError, errorMessage } from '../../core/index.js';
+import { ActionError, type BoundedResponse, boundedFetch, errorMessage } from '../../core/index.js';
 import type { RemediationAction } from './action.js';
+
+const MAX_BODY = 64 * 1024;
 
 /** Calls an application's admin endpoint (clear a cache, reset connections). */
 export const httpAction: RemediationAction = {
@@ -19,16 +21,26 @@ export const httpAction: RemediationAction = {
     const url = plan.params['url'] as string;
     const method = plan.params['method'] as string;
     const step = ctx.step.http;
-    let res: Response;
+    let res: BoundedResponse;
     try {
-      res = await fetch(url, { method, headers: step?.headers ?? {}, body: step?.body, signal: ctx.signal });
+      // The configured headers (often a secret) go to the configured origin only, never along a redirect
+      // elsewhere; the answer's body is only drained, so a little of it is enough.
+      res = await boundedFetch(url, {
+        method,
+        headers: step?.headers ?? {},
+        body: step?.body,
+        signal: ctx.signal,
+        maxBody: MAX_BODY,
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       throw new ActionError(`${method} ${url} failed: ${cause ?? errorMessage(err)}`);
     }
-    await res.arrayBuffer();
     const want = plan.params['status'] as number | number[] | null;
-    const ok = want === null ? res.ok : ([] as number[]).concat(want).includes(res.status);
+    const ok =
+      want === null
+        ? res.status >= 200 && res.status < 300
+        : ([] as number[]).concat(want).includes(res.status);
     if (!ok) throw new ActionError(`${method} ${url} answered ${res.status}`);
     return `${method} ${url} answered ${res.status}`;
   },

@@ -16,6 +16,17 @@ beforeAll(async () => {
     } else if (req.url === '/slow') setTimeout(() => res.end('slow but fine'), 150);
     else if (req.url === '/hang') {
       // Never answers.
+    } else if (req.url === '/endless') {
+      // A 200 whose body never ends.
+      res.writeHead(200);
+      const chunk = 'x'.repeat(64 * 1024);
+      const timer = setInterval(() => res.write(chunk), 1);
+      res.on('close', () => clearInterval(timer));
+    } else if (req.url?.startsWith('/to/')) {
+      res.writeHead(302, { location: decodeURIComponent(req.url.slice(4)) });
+      res.end();
+    } else if (req.url === '/echo') {
+      res.end(JSON.stringify(req.headers));
     } else {
       res.statusCode = 404;
       res.end();
@@ -90,5 +101,41 @@ describe('http probe', () => {
     expect(r.ok).toBe(false);
     expect(r.message).toBe('connection refused');
     expect(r.details?.code).toBe('ECONNREFUSED');
+  });
+
+  it('keeps its headers on their origin: a redirect to another origin gets none', async () => {
+    const other = createServer((req, res) => res.end(JSON.stringify(req.headers)));
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      // Another port is another origin.
+      const elsewhere = `http://127.0.0.1:${(other.address() as AddressInfo).port}/`;
+      const headers = { 'X-Token': 'secret' };
+      const via = (to: string) => `${base}/to/${encodeURIComponent(to)}`;
+      const sameOrigin = await httpProbe.run(
+        check({ http: { url: via('/echo'), headers, body: '"x-token":"secret"' } }),
+        context(),
+      );
+      expect(sameOrigin.ok).toBe(true);
+      const crossOrigin = await httpProbe.run(
+        check({ http: { url: via(elsewhere), headers, body: 'x-token' } }),
+        context(),
+      );
+      expect(crossOrigin).toMatchObject({ ok: false, details: { status: 200 } });
+      expect(crossOrigin.message).toContain('body does not match');
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+  });
+
+  it('reads at most 1 MiB of a body that never ends, and answers at once', async () => {
+    const t0 = performance.now();
+    const r = await httpProbe.run(
+      check({ http: { url: `${base}/endless` }, timeout: 3_000 }),
+      context(3_000),
+    );
+    expect(r.ok).toBe(true);
+    expect(r.message).toMatch(/^200 OK in \d+ms$/);
+    expect(performance.now() - t0).toBeLessThan(2_000);
   });
 });

@@ -1,9 +1,9 @@
 import type { CheckConfig } from '../../config/index.js';
-import { formatDuration, type ProbeResult } from '../../core/index.js';
+import { boundedFetch, formatDuration, type ProbeResult } from '../../core/index.js';
 import { compileRegex, describeNetError, errorCode, startTimer, timedOut } from './common.js';
 import type { Probe, ProbeContext } from './probe.js';
 
-/** Bodies beyond this are cut before matching: a health endpoint that streams megabytes is its own problem. */
+/** Bodies beyond this are not read: a health endpoint that streams megabytes is its own problem. */
 const MAX_BODY = 1 << 20;
 
 export const httpProbe: Probe = {
@@ -20,11 +20,17 @@ export const httpProbe: Probe = {
     let statusText: string;
     let body = '';
     try {
-      const res = await fetch(http.url, { method: http.method, headers: http.headers, signal: ctx.signal });
+      // Redirects keep the configured headers on their origin; the body (read, so latency includes it) stops
+      // at MAX_BODY.
+      const res = await boundedFetch(http.url, {
+        method: http.method,
+        headers: http.headers,
+        signal: ctx.signal,
+        maxBody: MAX_BODY,
+      });
       status = res.status;
       statusText = res.statusText;
-      // Always consume the body: it releases the connection, and latency should include it.
-      if (http.method !== 'HEAD') body = (await res.text()).slice(0, MAX_BODY);
+      body = res.body;
     } catch (err) {
       if (ctx.signal.aborted) return timedOut(check, elapsed(), { url: http.url });
       const message = describeNetError(err);
