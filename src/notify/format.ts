@@ -21,6 +21,9 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   'incident.escalated': 'needs a human',
   'incident.flapping': 'flapping: heals slowed down',
   action: 'action taken',
+  'action.awaiting_approval': 'waits for approval',
+  'action.expired': 'approval expired',
+  'action.failed': 'action failed',
 };
 
 export function messageParts(n: Notification, linkBase?: string): MessageParts {
@@ -38,10 +41,24 @@ export function messageParts(n: Notification, linkBase?: string): MessageParts {
     what: n.message,
     did: Array.isArray(did) ? did.map(String) : typeof did === 'string' ? [did] : [],
     waitingFor: typeof waiting === 'string' ? waiting : null,
-    link: linkBase && n.incidentId ? incidentLink(linkBase, n.incidentId) : null,
+    link: linkOf(n, linkBase),
     facts,
     at: new Date(n.at).toISOString(),
   };
+}
+
+/** A heal waiting for approval links to where it is approved; anything else to its incident. */
+function linkOf(n: Notification, linkBase: string | undefined): string | null {
+  if (!linkBase) return null;
+  const approve = n.data['approve'] as { actionId?: unknown } | undefined;
+  if (n.event === 'action.awaiting_approval' && typeof approve?.actionId === 'string')
+    return approvalLink(linkBase, approve.actionId);
+  return n.incidentId ? incidentLink(linkBase, n.incidentId) : null;
+}
+
+/** The dashboard's actions page, where a waiting heal has its approve and reject buttons. */
+export function approvalLink(base: string, actionId: string): string {
+  return `${base.replace(/\/+$/, '')}/#/actions?approve=${encodeURIComponent(actionId)}`;
 }
 
 export function incidentLink(base: string, incidentId: string): string {

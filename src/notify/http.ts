@@ -29,7 +29,10 @@ export async function postJson(url: string, body: string, opts: PostOptions): Pr
   const text = await res.text().catch(() => '');
   if (!res.ok) {
     const detail = text.trim().slice(0, 200);
-    throw new Error(`${where}: HTTP ${res.status}${detail ? `: ${detail}` : ''}`);
+    // The status rides along so the outbox can tell a refusal worth retrying (5xx, 429) from one that is not.
+    throw Object.assign(new Error(`${where}: HTTP ${res.status}${detail ? `: ${detail}` : ''}`), {
+      status: res.status,
+    });
   }
   return { status: res.status, body: text };
 }

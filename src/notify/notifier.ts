@@ -4,7 +4,11 @@ export type NotificationEvent =
   | 'incident.resolved'
   | 'incident.escalated'
   | 'incident.flapping'
-  | 'action';
+  | 'action'
+  /** A heal waits for a human; a route subscribed to `action` gets these three too. */
+  | 'action.awaiting_approval'
+  | 'action.expired'
+  | 'action.failed';
 
 export interface Notification {
   event: NotificationEvent;
@@ -17,6 +21,12 @@ export interface Notification {
   data: Record<string, unknown>;
   /** Only this notifier (by name), not every one subscribed to the event: a playbook's `escalate.route`. */
   route?: string;
+  /**
+   * Identity of the decision (`action.failed|act_12`): the outbox sends one per (notifier, key), however
+   * often it is enqueued. Absent, one is made from the event, service, incident, time and text. Receivers
+   * see it in a webhook's body and may use it to drop a repeat.
+   */
+  key?: string;
 }
 
 export interface Notifier {

@@ -29,6 +29,37 @@ describe('NotifyRouter', () => {
     expect(await router.send(notification({ event: 'incident.resolved' }))).toEqual([]);
   });
 
+  it('gives a notifier subscribed to `action` every action event, and a specific one only its own', async () => {
+    const { logger } = memoryLogger();
+    const all = new Recorder('all');
+    const failed = new Recorder('failed');
+    const router = new NotifyRouter([], logger).add(all, ['action']).add(failed, ['action.failed']);
+    await router.send(notification({ event: 'action.awaiting_approval' }));
+    await router.send(notification({ event: 'action.failed' }));
+    await router.send(notification({ event: 'action.expired' }));
+    expect(all.sent.map((n) => n.event)).toEqual([
+      'action.awaiting_approval',
+      'action.failed',
+      'action.expired',
+    ]);
+    expect(failed.sent.map((n) => n.event)).toEqual(['action.failed']);
+  });
+
+  it('with a sink, writes each routed notification there (redacted) instead of sending it', async () => {
+    const { logger } = memoryLogger();
+    const ops = new Recorder('ops');
+    const queued: [string, Notification][] = [];
+    const router = new NotifyRouter([], logger, {
+      sink: { enqueue: async (name, n) => void queued.push([name, n]) },
+    }).add(ops, ['incident.opened']);
+    const results = await router.send(notification({ message: 'password=hunter2' }));
+    expect(results).toEqual([{ notifier: 'ops', ok: true, queued: true }]);
+    expect(ops.sent).toHaveLength(0);
+    expect(queued.map(([name]) => name)).toEqual(['ops']);
+    expect(queued[0]![1].message).not.toContain('hunter2');
+    expect(router.channel('ops')).toBe(ops);
+  });
+
   it('routes a notification with a route to that notifier alone, and falls back to all on an unknown name', async () => {
     const { logger, lines } = memoryLogger();
     const team = new Recorder('team');

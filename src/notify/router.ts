@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type NotifierConfig, notifierNames } from '../config/index.js';
 import { type Clock, RealClock, type Severity, type TimerHandle } from '../core/index.js';
@@ -14,6 +15,13 @@ export interface SendResult {
   deferred?: boolean;
   /** The same notification was sent less than repeat_interval ago. */
   dropped?: boolean;
+  /** Written to the outbox: it is sent (and retried) from there. */
+  queued?: boolean;
+}
+
+/** Where a routed notification goes when the router has one: the durable outbox (outbox.ts). */
+export interface NotificationSink {
+  enqueue(notifier: string, n: Notification): Promise<void>;
 }
 
 /** Which notifications a route takes beyond its events, and how it throttles them (all optional). */
@@ -50,13 +58,15 @@ const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 export class NotifyRouter {
   private readonly routes: Route[] = [];
   private readonly clock: Clock;
+  private readonly sink: NotificationSink | undefined;
 
   constructor(
     configs: readonly NotifierConfig[],
     private readonly logger: Logger,
-    opts: { clock?: Clock } = {},
+    opts: { clock?: Clock; sink?: NotificationSink } = {},
   ) {
     this.clock = opts.clock ?? new RealClock();
+    this.sink = opts.sink;
     const names = notifierNames(configs);
     configs.forEach((c, i) => {
       const notifier = createNotifier(c, names[i]!, logger);
@@ -79,12 +89,17 @@ export class NotifyRouter {
     return this.routes.map((r) => r.notifier.name);
   }
 
+  /** The channel with this name (the outbox sends its rows through it). */
+  channel(name: string): Notifier | undefined {
+    return this.routes.find((r) => r.notifier.name === name)?.notifier;
+  }
+
   /**
    * Sends to every route that takes the notification. Throttled routes answer `{ ok: true, deferred: true }`
    * when the notification waits in a group, or drop a repeat silently (`dropped: true`).
    */
   async send(n: Notification): Promise<SendResult[]> {
-    let routes = this.routes.filter((r) => r.events.has(n.event) && matches(r.policy, n));
+    let routes = this.routes.filter((r) => takes(r.events, n.event) && matches(r.policy, n));
     if (n.route !== undefined) {
       // A playbook named where its escalation goes: that notifier alone, whatever its events. A name no
       // notifier has (the config changed under a running heal) must not lose the escalation.
@@ -140,6 +155,10 @@ export class NotifyRouter {
 
   private async deliver(notifier: Notifier, n: Notification): Promise<SendResult> {
     try {
+      if (this.sink) {
+        await this.sink.enqueue(notifier.name, n);
+        return { notifier: notifier.name, ok: true, queued: true };
+      }
       await notifier.send(n);
       return { notifier: notifier.name, ok: true };
     } catch (err) {
@@ -157,6 +176,11 @@ export function createNotifier(c: NotifierConfig, name: string, logger: Logger):
   const kind = channelKindOf(c as unknown as Record<string, unknown>) ?? 'log';
   const options = (c as unknown as Record<string, unknown>)[kind] as ChannelOptionsMap[typeof kind];
   return createChannel(kind, options, { name, logger, linkBase: c.link_base });
+}
+
+/** `action` subscribes to every action event (`action.failed`, …): the schema's one word for all of them. */
+function takes(events: ReadonlySet<NotificationEvent>, event: NotificationEvent): boolean {
+  return events.has(event) || (event.startsWith('action.') && events.has('action'));
 }
 
 function matches(p: RoutePolicy, n: Notification): boolean {
@@ -180,6 +204,11 @@ function combine(batch: Notification[]): Notification {
       ...lead.data,
       grouped: batch.map((b) => ({ incidentId: b.incidentId, title: b.title, at: b.at })),
     },
+    // The group is one decision: its identity is its members'.
+    key: `group|${createHash('sha256')
+      .update(batch.map((b) => b.key ?? `${b.event}|${b.incidentId ?? ''}|${b.at}|${b.title}`).join('\n'))
+      .digest('hex')
+      .slice(0, 32)}`,
   };
 }
 

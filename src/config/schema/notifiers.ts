@@ -9,7 +9,11 @@ export const notificationEvent = z.enum([
   'incident.resolved',
   'incident.escalated',
   'incident.flapping',
+  /** Every action event below. */
   'action',
+  'action.awaiting_approval',
+  'action.expired',
+  'action.failed',
 ]);
 
 export const notifierSchema = z

@@ -1,0 +1,237 @@
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '../core/index.js';
+import { openSqliteStore, type SqliteStore } from '../store/index.js';
+import { backoffMs, DEFAULT_BACKOFF, isPermanent } from './backoff.js';
+import type { Notification, Notifier } from './notifier.js';
+import { Outbox } from './outbox.js';
+
+const logger = pino({ level: 'silent' });
+
+/** A channel that refuses its first `failures` sends (with `status`, when given), recording every attempt. */
+function channel(name: string, failures = 0, status?: number) {
+  const attempts: { at: number; key: string | undefined }[] = [];
+  const delivered: Notification[] = [];
+  let clockRef: SimulatedClock | undefined;
+  const n: Notifier & {
+    attempts: typeof attempts;
+    delivered: Notification[];
+    bind(c: SimulatedClock): void;
+  } = {
+    name,
+    attempts,
+    delivered,
+    bind: (c) => {
+      clockRef = c;
+    },
+    async send(x) {
+      attempts.push({ at: clockRef?.now() ?? 0, key: x.key });
+      if (attempts.length <= failures)
+        throw Object.assign(new Error(`${name}: HTTP ${status ?? 503}`), { status: status ?? 503 });
+      delivered.push(x);
+    },
+  };
+  return n;
+}
+
+function note(over: Partial<Notification> = {}): Notification {
+  return {
+    event: 'incident.escalated',
+    at: 1,
+    service: 'api',
+    title: 'api: Medic needs a human',
+    message: 'restart failed',
+    incidentId: 'inc_1',
+    data: {},
+    ...over,
+  };
+}
+
+const stores: SqliteStore[] = [];
+const outboxes: Outbox[] = [];
+afterEach(async () => {
+  for (const o of outboxes.splice(0)) await o.stop();
+  for (const s of stores.splice(0)) await s.close();
+});
+
+async function setup(channels: ReturnType<typeof channel>[], store?: SqliteStore, replica = 'r1') {
+  const clock = new SimulatedClock();
+  const s = store ?? (await openSqliteStore({ dir: ':memory:' }));
+  if (!store) stores.push(s);
+  for (const c of channels) c.bind(clock);
+  const outbox = new Outbox({
+    store: s,
+    clock,
+    logger,
+    replica: { id: replica, expiryMs: 10_000, canAct: () => true },
+    channel: (name) => channels.find((c) => c.name === name),
+  });
+  outboxes.push(outbox);
+  outbox.start();
+  return { clock, store: s, outbox };
+}
+
+/** Lets the outbox's passes (event-loop turns, not clock time) run until `done` holds. */
+async function until(done: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await done()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error('outbox did not get there');
+}
+
+describe('backoff', () => {
+  it.each([
+    [0, 0],
+    [1, 1_000],
+    [2, 2_000],
+    [4, 8_000],
+    [9, 256_000],
+    [10, 300_000],
+    [1_000, 300_000],
+  ])('after %i failures waits %i ms (doubling from 1 s, capped at 5 min)', (failures, ms) => {
+    expect(backoffMs(failures)).toBe(ms);
+  });
+
+  it.each([
+    [400, true],
+    [401, true],
+    [404, true],
+    [408, false],
+    [429, false],
+    [500, false],
+    [503, false],
+    [undefined, false],
+  ])('HTTP %s is permanent: %s', (status, permanent) => {
+    expect(isPermanent(Object.assign(new Error('x'), { status }))).toBe(permanent);
+  });
+});
+
+describe('Outbox', () => {
+  it('retries a refused notification with capped exponential backoff until it is delivered, once', async () => {
+    const ops = channel('ops', 3);
+    const { clock, outbox, store } = await setup([ops]);
+    const t0 = clock.now();
+    await outbox.enqueue('ops', note());
+    await until(() => ops.attempts.length === 1);
+    // Before each backoff ends nothing is tried; at its end one attempt is.
+    for (const [wait, tries] of [
+      [999, 1],
+      [1, 2],
+      [1_999, 2],
+      [1, 3],
+      [3_999, 3],
+      [1, 4],
+    ] as const) {
+      await clock.advance(wait);
+      await until(() => ops.attempts.length === tries);
+    }
+    await until(async () => (await store.notificationCounts()).delivered === 1);
+    expect(ops.attempts.map((a) => a.at - t0)).toEqual([0, 1_000, 3_000, 7_000]);
+    expect(ops.delivered).toHaveLength(1);
+    await clock.advance(600_000);
+    expect(ops.attempts).toHaveLength(4);
+    const [row] = (await store.listNotifications({})).items;
+    expect(row).toMatchObject({ state: 'delivered', attempts: 4, lastError: null });
+  });
+
+  it('sends a decision enqueued twice, or again after a restart, once', async () => {
+    const ops = channel('ops');
+    const first = await setup([ops]);
+    await first.outbox.enqueue('ops', note({ key: 'action.failed|act_1' }));
+    await first.outbox.enqueue('ops', note({ key: 'action.failed|act_1', at: 2 }));
+    await until(() => ops.delivered.length === 1);
+    await first.outbox.stop();
+    // A new process (another replica id) on the same store decides the same thing again.
+    const second = await setup([ops], first.store, 'r2');
+    await second.outbox.enqueue('ops', note({ key: 'action.failed|act_1', at: 3 }));
+    await second.clock.advance(60_000);
+    expect(ops.attempts).toHaveLength(1);
+    expect(ops.delivered[0]!.key).toBe('action.failed|act_1');
+    // Without a key, the same notification is the same decision; a different time is another.
+    await second.outbox.enqueue('ops', note());
+    await second.outbox.enqueue('ops', note());
+    await second.outbox.enqueue('ops', note({ at: 5 }));
+    await until(() => ops.delivered.length === 3);
+    await second.clock.advance(60_000);
+    expect(ops.delivered).toHaveLength(3);
+  });
+
+  it('backs off per channel: a dead receiver neither delays another channel nor gets every row at once', async () => {
+    const down = channel('down', 100);
+    const up = channel('up');
+    const { clock, outbox } = await setup([down, up]);
+    for (let i = 0; i < 5; i++) {
+      await outbox.enqueue('down', note({ key: `k${i}` }));
+      await outbox.enqueue('up', note({ key: `k${i}` }));
+    }
+    await until(() => up.delivered.length === 5);
+    // One attempt told the down channel is down; its other rows wait for the channel's backoff.
+    expect(down.attempts).toHaveLength(1);
+    await clock.advance(1_000);
+    await until(() => down.attempts.length === 2);
+    await clock.advance(10);
+    expect(down.attempts).toHaveLength(2);
+  });
+
+  it('dead-letters a permanent refusal at once and a transient one after the last attempt', async () => {
+    const bad = channel('bad', 100, 400);
+    const flaky = channel('flaky', 100, 503);
+    const { clock, outbox, store } = await setup([bad, flaky]);
+    await outbox.enqueue('bad', note());
+    await outbox.enqueue('flaky', note());
+    await outbox.enqueue('gone', note());
+    await until(async () => (await store.notificationCounts()).dead === 2);
+    expect(bad.attempts).toHaveLength(1);
+    const dead = (await store.listNotifications({ state: 'dead' })).items;
+    expect(dead.map((d) => d.notifier).sort()).toEqual(['bad', 'gone']);
+    expect(dead.find((d) => d.notifier === 'gone')!.lastError).toContain('no notifier is named "gone"');
+    // The whole schedule: about an hour and a quarter, then given up and counted.
+    for (let i = 0; i < DEFAULT_BACKOFF.maxAttempts; i++) {
+      await clock.advance(300_000);
+      await until(() => flaky.attempts.length >= Math.min(i + 2, DEFAULT_BACKOFF.maxAttempts));
+    }
+    await until(async () => (await store.notificationCounts()).dead === 3);
+    expect(flaky.attempts).toHaveLength(DEFAULT_BACKOFF.maxAttempts);
+    await clock.advance(3_600_000);
+    expect(flaky.attempts).toHaveLength(DEFAULT_BACKOFF.maxAttempts);
+  });
+
+  it('leaves what a stopped process could not send to the next one, which sends it when due', async () => {
+    const ops = channel('ops', 1);
+    const first = await setup([ops]);
+    await first.outbox.enqueue('ops', note({ key: 'k1' }));
+    await until(() => ops.attempts.length === 1);
+    await first.outbox.stop();
+    const second = await setup([ops], first.store, 'r2');
+    // The second clock starts where the first did: the row's next attempt is 1 s after the failure.
+    await until(() => ops.delivered.length === 0);
+    expect(ops.attempts).toHaveLength(1);
+    await second.clock.advance(1_000);
+    await until(() => ops.delivered.length === 1);
+    expect(ops.attempts).toHaveLength(2);
+  });
+
+  it('sends nothing while the replica may not act (its heartbeat is stale)', async () => {
+    const ops = channel('ops');
+    const clock = new SimulatedClock();
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    let canAct = false;
+    const outbox = new Outbox({
+      store,
+      clock,
+      logger,
+      replica: { id: 'r1', expiryMs: 10_000, canAct: () => canAct },
+      channel: () => ops,
+    });
+    outboxes.push(outbox);
+    outbox.start();
+    await outbox.enqueue('ops', note());
+    await clock.advance(4_000);
+    expect(ops.attempts).toHaveLength(0);
+    canAct = true;
+    await clock.advance(5_000);
+    await until(() => ops.delivered.length === 1);
+  });
+});

@@ -1,0 +1,191 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type Clock, errorMessage, type TimerHandle } from '../core/index.js';
+import type { OutboxEntry, Store } from '../store/index.js';
+import { type BackoffOptions, backoffMs, DEFAULT_BACKOFF, isPermanent } from './backoff.js';
+import type { Notification, Notifier } from './notifier.js';
+import { redactSecrets } from './redact.js';
+
+export type OutboxStore = Pick<
+  Store,
+  'enqueueNotifications' | 'claimNotifications' | 'settleNotification' | 'nextNotificationAt'
+>;
+
+/** The replica this process is: claims name it, and a replica whose heartbeat is stale must not send. */
+export interface OutboxReplica {
+  readonly id: string;
+  readonly expiryMs: number;
+  canAct(): boolean;
+}
+
+export interface OutboxOptions {
+  store: OutboxStore;
+  clock: Clock;
+  logger: Logger;
+  replica: OutboxReplica;
+  /** The channel a row names, as the config is now; undefined when no notifier has that name any more. */
+  channel(name: string): Notifier | undefined;
+  backoff?: BackoffOptions;
+  /** Look for rows other replicas enqueued or released at least this often (ms; default 5 s). */
+  pollMs?: number;
+  /** Rows claimed per pass (default 50). */
+  batch?: number;
+}
+
+/**
+ * The durable path of a notification (Alertmanager's notification log): `enqueue` writes it to the store,
+ * and only then is it sent, by whichever replica claims it. A failed send is retried with capped exponential
+ * backoff, per row and per channel (a channel that just failed is left alone until its own backoff ends, so a
+ * dead receiver is not hammered with every row); a permanent refusal or too many attempts dead-letter it.
+ */
+export class Outbox {
+  private readonly backoff: BackoffOptions;
+  private readonly channels = new Map<string, { failures: number; until: number }>();
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private passing: Promise<void> | null = null;
+  private again = false;
+
+  constructor(private readonly o: OutboxOptions) {
+    this.backoff = o.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /** Writes the notification for one notifier; resolved means stored (it will be sent, once). */
+  async enqueue(notifier: string, n: Notification): Promise<void> {
+    const key = n.key ?? notificationKey(n);
+    await this.o.store.enqueueNotifications([
+      {
+        id: `ntf_${randomUUID()}`,
+        key,
+        notifier,
+        event: n.event,
+        service: n.service,
+        incidentId: n.incidentId,
+        payload: { ...n, key } as unknown as Record<string, unknown>,
+        createdAt: this.o.clock.now(),
+      },
+    ]);
+    this.kick();
+  }
+
+  /** Starts sending: at once (what a previous run left is due), then as rows fall due. */
+  start(): void {
+    this.running = true;
+    this.kick();
+  }
+
+  /** Stops after the pass in flight; what is left stays stored for the next start or another replica. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.o.clock.clearTimeout(this.timer);
+    await this.passing;
+  }
+
+  /** A pass soon, on the event loop rather than the clock, so a simulated clock need not move for it. */
+  kick(): void {
+    if (!this.running) return;
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.loop())
+      .finally(() => {
+        this.passing = null;
+      });
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      this.o.clock.clearTimeout(this.timer);
+      let wake: number;
+      try {
+        wake = await this.pass();
+      } catch (err) {
+        this.o.logger.warn({ err: errorMessage(err) }, 'notification outbox pass failed');
+        wake = this.o.clock.now() + (this.o.pollMs ?? 5_000);
+      }
+      if (!this.running) return;
+      this.timer = this.o.clock.setTimeout(() => this.kick(), Math.max(0, wake - this.o.clock.now()));
+    } while (this.again && this.running);
+  }
+
+  /** Claims what is due and sends it; returns when the next pass should run. */
+  async pass(): Promise<number> {
+    const now = this.o.clock.now();
+    const poll = now + (this.o.pollMs ?? 5_000);
+    if (!this.o.replica.canAct()) return poll;
+    const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
+    const batch = this.o.batch ?? 50;
+    const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
+      expiryMs: this.o.replica.expiryMs,
+      limit: batch,
+      skipNotifiers: blocked,
+    });
+    const byChannel = new Map<string, OutboxEntry[]>();
+    for (const r of rows) byChannel.set(r.notifier, [...(byChannel.get(r.notifier) ?? []), r]);
+    // Channels in parallel, each in order: a slow receiver does not hold up the others.
+    await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
+    if (rows.length >= batch) return this.o.clock.now();
+    let wake = poll;
+    const next = await this.o.store.nextNotificationAt();
+    if (next !== null && next > this.o.clock.now()) wake = Math.min(wake, next);
+    for (const c of this.channels.values()) if (c.until > this.o.clock.now()) wake = Math.min(wake, c.until);
+    return wake;
+  }
+
+  private async sendAll(name: string, rows: readonly OutboxEntry[]): Promise<void> {
+    const channel = this.o.channel(name);
+    for (const row of rows) {
+      if (!channel) {
+        await this.settle(row, 'dead', `no notifier is named "${name}" in the config now`);
+        continue;
+      }
+      try {
+        await channel.send(row.payload as unknown as Notification);
+      } catch (err) {
+        const error = redactSecrets(errorMessage(err));
+        const failures = (this.channels.get(name)?.failures ?? 0) + 1;
+        this.channels.set(name, { failures, until: this.o.clock.now() + backoffMs(failures, this.backoff) });
+        const dead = isPermanent(err) || row.attempts + 1 >= this.backoff.maxAttempts;
+        await this.settle(row, dead ? 'dead' : 'pending', error);
+        // The rest of this channel's rows stay ours and due: sent once its backoff ends.
+        return;
+      }
+      this.channels.delete(name);
+      await this.settle(row, 'delivered');
+    }
+  }
+
+  private async settle(row: OutboxEntry, state: 'delivered' | 'pending' | 'dead', error = ''): Promise<void> {
+    const at = this.o.clock.now();
+    const outcome =
+      state === 'delivered'
+        ? { state, at }
+        : state === 'pending'
+          ? { state, at, error, nextAttemptAt: at + backoffMs(row.attempts + 1, this.backoff) }
+          : { state, at, error };
+    const held = await this.o.store.settleNotification(row.id, this.o.replica.id, outcome);
+    const fields = { notifier: row.notifier, event: row.event, service: row.service, key: row.key };
+    if (!held) this.o.logger.warn(fields, 'notification taken over by another replica while sending');
+    else if (state === 'dead')
+      this.o.logger.error(
+        { ...fields, attempts: row.attempts + 1, err: error },
+        'notification dead-lettered',
+      );
+    else if (outcome.state === 'pending') {
+      const retryAt = new Date(outcome.nextAttemptAt).toISOString();
+      this.o.logger.warn(
+        { ...fields, attempts: row.attempts + 1, retryAt, err: error },
+        'notify failed: will retry',
+      );
+    }
+  }
+}
+
+/** A decision's identity when its producer gave none: the same notification twice is one row. */
+export function notificationKey(n: Notification): string {
+  const text = [n.event, n.service, n.incidentId ?? '', n.at, n.title, n.message].join('\u0000');
+  return `${n.event}|${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+}
