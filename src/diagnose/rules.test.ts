@@ -620,6 +620,9 @@ describe('diagnoseByRules: bundles once misdiagnosed', () => {
     // A dependency that failed moments ago and recovered since still explains the 503s it caused.
     const recovered = [{ service: 'db', healthy: true, lastFailedAt: T - 1.5 * SEC }];
     expect(causes({ ...b, dependencies: recovered })).not.toContain('error_burst');
+    // Still answering 500 well after the dependency was back: that is its own.
+    const earlier = [{ service: 'db', healthy: true, lastFailedAt: T - 2.4 * SEC }];
+    expect(causes({ ...b, dependencies: earlier })).toContain('error_burst');
     // Server errors were its usual answer before: nothing new.
     const before = [9, 8].map((i) =>
       probe('health', T - i * SEC, false, '500 Internal Server Error in 6ms, expected 200'),

@@ -177,19 +177,19 @@ const CONFIG_CHECK = /config|settings/i;
 /**
  * The service's own checks answered with server errors (5xx) in the incident's window, where the same checks
  * answered without one before it: the service runs and its requests fail, seen from outside when it logs
- * nothing about them. Not when a dependency failed in the window (a 502/503 is then the dependency's, even
- * if it recovered since), nor after a crash.
+ * nothing about them. Not while a dependency fails, and only answers from after a dependency that failed in
+ * the window was back (a 502/503 meanwhile is the dependency's); not after a crash.
  */
 function serverErrors(b: EvidenceBundle): { count: number; example: string } | null {
   const since = b.logsSince ?? b.at - WINDOW_MS;
-  const depFailed = (b.dependencies ?? []).some(
-    (d) => !d.healthy || (d.lastFailedAt !== undefined && d.lastFailedAt >= since),
-  );
-  if (b.processAlive === false || depFailed) return null;
+  const deps = b.dependencies ?? [];
+  if (b.processAlive === false || deps.some((d) => !d.healthy)) return null;
+  // Answers from after its dependencies were last seen failing are its own; those before are theirs.
+  const from = Math.max(since, ...deps.map((d) => (d.lastFailedAt ?? since - 1) + 1));
   const shadow = crashShadow(b);
   const probes = (b.probes ?? []).filter((p) => !CONFIG_CHECK.test(p.check));
   const fivexx = (p: { ok: boolean; message: string }) => !p.ok && SERVER_ERROR.test(p.message);
-  const recent = probes.filter((p) => p.at >= since && p.at < shadow && fivexx(p));
+  const recent = probes.filter((p) => p.at >= from && p.at < shadow && fivexx(p));
   const usual = probes.filter((p) => p.at < since && fivexx(p));
   if (recent.length < 2 || usual.length > 0) return null;
   return { count: recent.length, example: `${recent.at(-1)!.check}: ${recent.at(-1)!.message}` };
