@@ -14,10 +14,11 @@ import {
 } from '../core/index.js';
 import { type CheckState, HealthModel, type Observation } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
-import { NotifyRouter } from '../notify/index.js';
+import { NotifyRouter, Outbox } from '../notify/index.js';
 import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
+import { subscribeActionNotices } from './action-notices.js';
 import { AlertsStage } from './alerts-stage.js';
 import { FindingPath } from './finding-path.js';
 import { lockDataDir } from './lock.js';
@@ -83,6 +84,8 @@ export class Medic {
   readonly startedAt: number;
   private loaded: LoadedConfig;
   private notifier: NotifyRouter;
+  /** Every notification is stored here before it is sent, and sent from here (retried, once per key). */
+  readonly outbox: Outbox;
   private readonly lanes = new KeyedSerial();
   readonly probes: ProbeWriter;
   private watcher: { close(): void } | null = null;
@@ -200,7 +203,14 @@ export class Medic {
         startNotes: (s) => this.supervisor.startNotes(s),
       },
     });
-    this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger);
+    this.outbox = new Outbox({
+      store,
+      clock: this.clock,
+      logger: this.logger,
+      replica: this.replica,
+      channel: (name) => this.notifier.channel(name),
+    });
+    this.notifier = new NotifyRouter(loaded.config.notifiers, this.logger, { sink: this.outbox });
     this.findings = new FindingPath(this);
     // The stages beside the probe loop see the daemon through its narrow face (StageHost) and share the
     // telemetry gate and hub, made once here.
@@ -237,6 +247,13 @@ export class Medic {
     this.supervision.start();
     this.offs.push(() => this.supervision.stop());
     this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock, this.store));
+    const actionNotices = subscribeActionNotices({
+      bus: this.bus,
+      store: this.store,
+      send: (n) => this.notifier.send(n),
+      onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'action notification failed'),
+    });
+    this.offs.push(actionNotices.off);
     const reminders = new EscalationReminders({
       bus: this.bus,
       clock: this.clock,
@@ -267,6 +284,10 @@ export class Medic {
     });
     await this.supervision.startAll(this.loaded.config);
     await this.replica.start({ sole: isSqlite(this.store.db as never) });
+    // After the first heartbeat: the outbox sends only while this replica may act. What a previous run left
+    // unsent is due now; a heal that began waiting for approval just before a crash is told (once) too.
+    this.outbox.start();
+    await actionNotices.catchUp();
     this.reschedule();
     this.scheduler.start();
     for (const stage of this.stages) await stage.start();
@@ -290,6 +311,8 @@ export class Medic {
     await this.lanes.idle();
     // What the probes saw last is part of the history: written before the store closes.
     await this.probes.flush();
+    // Unsent notifications stay stored: the next start, or another replica, sends them.
+    await this.outbox.stop();
     await this.replica
       .stop()
       .catch((err) => this.logger.warn({ err: errorMessage(err) }, 'leaving the cluster'));
@@ -344,7 +367,7 @@ export class Medic {
   async reload(next: LoadedConfig): Promise<void> {
     const prev = this.loaded.config;
     this.loaded = next;
-    this.notifier = new NotifyRouter(next.config.notifiers, this.logger);
+    this.notifier = new NotifyRouter(next.config.notifiers, this.logger, { sink: this.outbox });
     defineHealth(this.health, next.config);
     for (const [name, s] of Object.entries(prev.services)) {
       const now = next.config.services[name];

@@ -32,6 +32,8 @@ export function subscribeNotifications(
         title: `${incident.service}: incident ${change}`,
         message: incident.title,
         incidentId: incident.id,
+        // One opening and one resolution per incident: the outbox sends each once whoever decides it again.
+        key: `incident.${change}|${incident.id}`,
         data: {
           state: incident.state,
           severity: incident.severity,

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Bus, SimulatedClock } from '../core/index.js';
+import type { Notification } from '../notify/index.js';
+import { Journal } from '../remediate/index.js';
+import { openSqliteStore, type SqliteStore } from '../store/index.js';
+import { subscribeActionNotices } from './action-notices.js';
+
+const stores: SqliteStore[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+});
+
+async function setup() {
+  const store = await openSqliteStore({ dir: ':memory:' });
+  stores.push(store);
+  const bus = new Bus();
+  const clock = new SimulatedClock();
+  const journal = new Journal(store, bus, clock);
+  const sent: Notification[] = [];
+  const errors: unknown[] = [];
+  const notices = subscribeActionNotices({
+    bus,
+    store,
+    send: async (n) => void sent.push(n),
+    onError: (e) => errors.push(e),
+  });
+  const plan = (id: string, step: number, state: 'awaiting_approval' | 'planned', runId = 'run_1') =>
+    journal.intend(
+      {
+        id,
+        incidentId: 'inc_1',
+        service: 'api',
+        playbook: 'restart-api',
+        step,
+        kind: 'restart',
+        params: { runId, description: 'restart api' },
+        state,
+        dryRun: false,
+        reason: 'policy asks for approval',
+      },
+      'planned',
+    );
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+  return { store, journal, sent, errors, notices, plan, settle };
+}
+
+describe('action notices', () => {
+  it('a heal waiting for approval is sent once per run, with how to approve it; its expiry is sent', async () => {
+    const { journal, sent, plan, settle, errors } = await setup();
+    await plan('act_1', 0, 'awaiting_approval');
+    await plan('act_2', 1, 'awaiting_approval');
+    await settle();
+    expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval']);
+    expect(sent[0]).toMatchObject({
+      key: 'action.awaiting_approval|run_1',
+      service: 'api',
+      incidentId: 'inc_1',
+      data: {
+        approve: { actionId: 'act_1', cli: 'medic approve act_1', api: 'POST /api/actions/act_1/approve' },
+      },
+    });
+    await journal.move('act_1', 'skipped', 'approval expired after 1h', 'medic', 'awaiting_approval');
+    await journal.move('act_2', 'skipped', 'approval expired after 1h', 'medic', 'awaiting_approval');
+    await settle();
+    expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval', 'action.expired']);
+    expect(sent[1]).toMatchObject({ key: 'action.expired|run_1' });
+    expect(sent[1]!.message).toContain('approval expired after 1h');
+    expect(errors).toEqual([]);
+  });
+
+  it('a rejection is not sent back; a heal skipped without ever waiting is no expiry', async () => {
+    const { journal, sent, plan, settle } = await setup();
+    await plan('act_1', 0, 'awaiting_approval');
+    await journal.move('act_1', 'skipped', 'rejected by alice', 'alice', 'awaiting_approval');
+    await plan('act_2', 0, 'planned', 'run_2');
+    await journal.move('act_2', 'skipped', 'the guard refused it');
+    await settle();
+    expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval']);
+  });
+
+  it('a failed step is sent with why it failed, keyed by the step', async () => {
+    const { journal, sent, plan, settle } = await setup();
+    await plan('act_1', 0, 'planned');
+    await journal.move('act_1', 'applied', 'restarted');
+    await journal.move('act_1', 'failed', 'still down after 15s');
+    await settle();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ event: 'action.failed', key: 'action.failed|act_1' });
+    expect(sent[0]!.message).toContain('still down after 15s');
+  });
+
+  it('catches up at start-up on heals already waiting (the same key: sent once by the outbox)', async () => {
+    const { sent, plan, settle, notices } = await setup();
+    await plan('act_1', 0, 'awaiting_approval');
+    await settle();
+    await notices.catchUp();
+    await settle();
+    expect(sent.map((n) => n.key)).toEqual([
+      'action.awaiting_approval|run_1',
+      'action.awaiting_approval|run_1',
+    ]);
+  });
+});
