@@ -70,6 +70,23 @@ export function createMetrics(medic: Medic, o: { sseClients?: () => number } = {
       this.set((await medic.store.listActions({ state: 'awaiting_approval', limit: 1 })).total);
     },
   });
+  // The outbox (issue 15): a dead letter is a notification nobody got; alert on it rising above zero.
+  new Gauge({
+    name: 'medic_notifications_dead_letters',
+    help: 'Notifications given up on (a permanent refusal or every retry failed); GET /api/notifications?state=dead',
+    registers: [registry],
+    async collect() {
+      this.set((await medic.store.notificationCounts()).dead);
+    },
+  });
+  new Gauge({
+    name: 'medic_notifications_pending',
+    help: 'Notifications stored and not yet delivered (waiting for their first attempt or a retry)',
+    registers: [registry],
+    async collect() {
+      this.set((await medic.store.notificationCounts()).pending);
+    },
+  });
   const incidents = new Counter({
     name: 'medic_incident_transitions_total',
     help: 'Incident transitions by state',

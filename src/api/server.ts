@@ -12,6 +12,7 @@ import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerRemediationRoutes } from './routes/remediation.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatsRoutes } from './routes/stats.js';
@@ -109,6 +110,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerRemediationRoutes(router, medic);
   registerAlertRoutes(router, medic);
   registerReportRoutes(router, medic);
+  registerNotificationRoutes(router, medic);
   router.add({
     method: 'GET',
     url: '/api/events',
