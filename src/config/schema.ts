@@ -9,6 +9,7 @@ import { diagnosisSections } from './schema/diagnosis.js';
 import { notifierNames, notifierSchema } from './schema/notifiers.js';
 import { playbookSchema } from './schema/playbooks.js';
 import { policySchema } from './schema/policy.js';
+import { securitySchema } from './schema/security.js';
 import { serverSchema, storeSchema } from './schema/server.js';
 import { serviceSchema } from './schema/services.js';
 
@@ -20,6 +21,7 @@ export * from './schema/metrics.js';
 export * from './schema/notifiers.js';
 export * from './schema/playbooks.js';
 export * from './schema/policy.js';
+export * from './schema/security.js';
 export * from './schema/server.js';
 export * from './schema/services.js';
 export * from './schema/slo.js';
@@ -38,6 +40,8 @@ export const configSchema = z
     ]),
     server: serverSchema.default(serverSchema.parse({})),
     store: storeSchema,
+    /** Admin networks never banned, and the abuse detector's defaults. */
+    security: securitySchema.prefault({}),
     ...diagnosisSections,
   })
   .superRefine((c, ctx) => {

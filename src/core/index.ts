@@ -1,3 +1,4 @@
+export * from './address.js';
 export * from './bus.js';
 export * from './clock.js';
 export * from './duration.js';

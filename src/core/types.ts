@@ -30,7 +30,8 @@ export type Signal =
   | { kind: 'start'; service: string; at: number; pid: number }
   | { kind: 'log'; service: string; at: number; stream: 'stdout' | 'stderr'; line: string };
 
-export type FindingKind = 'down' | 'degraded' | 'anomaly' | 'pattern' | 'forecast' | 'alert';
+/** `abuse`: one source address failing to authenticate (or scanning) too often; its labels name it. */
+export type FindingKind = 'down' | 'degraded' | 'anomaly' | 'pattern' | 'forecast' | 'alert' | 'abuse';
 
 /** A detector's verdict about one service and check. */
 export interface Finding {

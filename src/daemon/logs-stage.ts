@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ServiceLogsConfig } from '../config/schema/logs.js';
-import { errorMessage, type TimerHandle } from '../core/index.js';
+import { errorMessage, type Finding, type TimerHandle } from '../core/index.js';
 import {
   DockerLogSource,
   type DockerRecord,
@@ -10,6 +10,7 @@ import {
 } from '../sources/logs/index.js';
 import type { StageHost } from './host.js';
 import type { Stage, StageFactory, StageKit } from './stage.js';
+import { AbuseWatch, abuseCheck } from './telemetry/abuse-watch.js';
 import type { TelemetryGate } from './telemetry/gate.js';
 import type { TelemetryHub } from './telemetry/hub.js';
 import { type LogItem, LogPipeline, lineParser } from './telemetry/log-pipeline.js';
@@ -55,6 +56,12 @@ export class LogsStage implements Stage {
         const r = this.running.get(s.service);
         if (!r || !this.configOf(s.service)?.stdout) return;
         r.pipeline.offer({ text: s.line, at: s.at, source: s.stream });
+      }),
+      // A ban ends the address's abuse condition on every service it was seen on.
+      this.medic.bus.on('action', (a) => {
+        if (a.kind !== 'block' || (a.state !== 'applied' && a.state !== 'verified')) return;
+        for (const service of this.running.keys())
+          this.gate.clear(service, abuseCheck(String(a.params['address'])));
       }),
     );
     await this.apply();
@@ -105,6 +112,17 @@ export class LogsStage implements Stage {
     const { store, clock, logger } = this.medic;
     const gate = this.gate;
     const known = await store.listLogTemplates({ service, merged: true });
+    const submit = (f: Finding) =>
+      void this.medic
+        .submitFinding(f)
+        .catch((err) => logger.error({ err: errorMessage(err), service }, 'log finding not handled'));
+    const abuse = AbuseWatch.create({
+      service,
+      abuse: cfg.abuse,
+      config: () => this.medic.config(),
+      gate,
+      submit,
+    });
     const pipeline = new LogPipeline({
       service,
       config: cfg,
@@ -112,6 +130,7 @@ export class LogsStage implements Stage {
       clock,
       logger,
       known: known.items.map((t) => t.templateId),
+      ...(abuse ? { onLine: (text: string, at: number) => abuse.observe(text, at) } : {}),
       onFinding: (f) => {
         gate.mark(service, f.check, clock.now() + cfg.novelty.window, f.summary);
         void this.medic

@@ -1,3 +1,4 @@
+export * from './abuse.js';
 export * from './calibrate.js';
 export * from './cusum.js';
 export * from './detector.js';

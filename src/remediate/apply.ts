@@ -12,7 +12,8 @@ export type ApplyResult = { ok: true; message: string } | { ok: false; message: 
  */
 export class StepApplier {
   constructor(
-    private readonly d: Pick<EngineDeps, 'config' | 'control' | 'clock' | 'notify'>,
+    private readonly d: Pick<EngineDeps, 'config' | 'control' | 'clock' | 'notify'> &
+      Partial<Pick<EngineDeps, 'store'>>,
     private readonly backups: Backups,
     /** Aborted when Medic stops: a running step is interrupted and no retry starts. */
     private readonly stopping: AbortSignal,
@@ -29,6 +30,9 @@ export class StepApplier {
       clock: this.d.clock,
       backups: this.backups,
       ...(this.d.notify ? { notify: this.d.notify } : {}),
+      ...(this.d.store ? { history: this.d.store } : {}),
+      // A config built by hand (tests, the library) may lack the section zod fills in.
+      allow: [...(cfg.config.security?.allow ?? []), ...(cfg.config.security?.sessions ?? [])],
     };
   }
 

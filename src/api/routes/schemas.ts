@@ -25,7 +25,7 @@ export const actionStates = [
   'skipped',
 ] as const;
 
-export const findingKinds = ['down', 'degraded', 'anomaly', 'pattern', 'forecast', 'alert'] as const;
+export const findingKinds = ['down', 'degraded', 'anomaly', 'pattern', 'forecast', 'alert', 'abuse'] as const;
 
 export const health = z.enum(['unknown', 'healthy', 'degraded', 'down']);
 

@@ -1,6 +1,7 @@
 /** `services.<name>.logs`: log sources and mining (see src/daemon/TELEMETRY.md). */
 import { z } from 'zod';
 import { duration, name } from './common.js';
+import { serviceAbuseSchema } from './security.js';
 
 const severity = z.enum(['info', 'warning', 'critical']);
 
@@ -108,6 +109,8 @@ export const serviceLogsSchema = z.strictObject({
   /** Period of the service's error-rate series (`logs.error_rate`, `logs.lines_rate`). */
   rate_interval: duration.default(10_000),
 });
+  /** Count failed logins, 401/403/429s and 404s per source address (`abuse` findings); off by default. */
+  abuse: serviceAbuseSchema.optional(),
 
 export type ServiceLogsConfig = z.output<typeof serviceLogsSchema>;
 export type LogFileConfig = z.output<typeof logFileSchema>;

@@ -129,6 +129,29 @@ export const notifyStep = z.strictObject({
   route: z.string().optional(),
 });
 
+/** A network namespace's name (`ip netns`): the firewall changed is that namespace's. */
+const netns = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a network namespace name');
+
+/**
+ * Bans an address in nftables (table `inet medic`, sets `banned4`/`banned6` with timeouts). The ban lasts
+ * `duration`, times `factor` for each earlier ban of the address within `remember`, at most `max` (fail2ban's
+ * bantime, bantime.increment and bantime.maxtime).
+ */
+export const blockStep = z.strictObject({
+  /** One IPv4 or IPv6 address, usually `{{ finding.labels.address }}`. */
+  address: z.string().min(1),
+  duration: duration.default(600_000),
+  factor: z.number().min(1).default(4),
+  max: duration.default(86_400_000),
+  remember: duration.default(7 * 86_400_000),
+  /** `reject` answers (a TCP connection is refused at once), `drop` stays silent. */
+  verdict: z.enum(['reject', 'drop']).default('reject'),
+  netns: netns.optional(),
+});
+
+/** Lifts a ban before it expires. */
+export const unblockStep = z.strictObject({ address: z.string().min(1), netns: netns.optional() });
+
 /** The step keys, each selecting one action kind. */
 export const STEP_KEYS = [
   'restart',
@@ -143,6 +166,8 @@ export const STEP_KEYS = [
   'scale',
   'wait',
   'notify',
+  'block',
+  'unblock',
 ] as const;
 
 /** What a failed step does: go on, undo what ran (the default), or undo nothing and call a human now. */
@@ -175,6 +200,8 @@ export const stepSchema = z
     scale: scaleStep.optional(),
     wait: waitStep.optional(),
     notify: notifyStep.optional(),
+    block: blockStep.optional(),
+    unblock: unblockStep.optional(),
   })
   .superRefine((s, ctx) => {
     const kinds = STEP_KEYS.filter((k) => s[k] !== undefined);

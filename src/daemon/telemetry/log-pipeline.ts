@@ -48,6 +48,8 @@ export interface LogPipelineOptions {
   onFinding(f: Finding): void;
   /** Template ids the store already knows for this service: seen before, so not new after a restart. */
   known?: Iterable<string>;
+  /** Every line as it is mined, whatever its source (the abuse detector counts per client address). */
+  onLine?(text: string, at: number): void;
 }
 
 export type LineParser = (text: string) => LogRecord;
@@ -326,7 +328,9 @@ export class LogPipeline implements LogSink {
     const lastOf = new Map<string, LogItem>();
     const examplesMax = this.o.config.novelty.examples;
     const allTemplates = !this.o.config.novelty.errors_only;
+    const onLine = this.o.onLine;
     for (const item of items) {
+      onLine?.(item.text, item.at);
       const rec = item.parsed ?? this.parse(item.text);
       // Stored times are when Medic received the line (retention, rates and novelty run on them); the
       // record's own time stays in its text.

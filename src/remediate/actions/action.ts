@@ -1,5 +1,6 @@
 import type { ServiceConfig, StepConfig } from '../../config/index.js';
 import type { Clock, Severity } from '../../core/index.js';
+import type { Store } from '../../store/index.js';
 import type { BackupRecord, Backups } from '../backups.js';
 import type { TemplateVars } from '../template.js';
 
@@ -71,6 +72,10 @@ export interface ActionContext<S = StepConfig> {
   notify?: (msg: NotifyMessage) => Promise<void>;
   /** The backup store: `config-rollback` reads last known good versions, `file` rollback restores. */
   backups?: Backups;
+  /** The journaled actions, read only: `block` counts an address's earlier bans to lengthen the next. */
+  history?: Pick<Store, 'listActions' | 'journal'>;
+  /** Networks no action may ban (`security.allow` and `security.sessions`; loopback always). */
+  allow?: readonly string[];
 }
 
 /**

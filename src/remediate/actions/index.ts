@@ -1,5 +1,6 @@
 import { Registry } from '../../core/index.js';
 import type { RemediationAction } from './action.js';
+import { blockAction } from './block.js';
 import { configRollbackAction } from './config-rollback.js';
 import { dockerAction } from './docker.js';
 import { execAction } from './exec.js';
@@ -11,6 +12,7 @@ import { pm2Action } from './pm2.js';
 import { restartAction } from './restart.js';
 import { scaleAction } from './scale.js';
 import { systemdAction } from './systemd.js';
+import { unblockAction } from './unblock.js';
 import { waitAction } from './wait.js';
 
 export type {
@@ -43,7 +45,9 @@ export const actions = new Registry<RemediationAction>('action')
   .register(configRollbackAction.kind, wide(configRollbackAction))
   .register(scaleAction.kind, wide(scaleAction))
   .register(waitAction.kind, wide(waitAction))
-  .register(notifyAction.kind, wide(notifyAction));
+  .register(notifyAction.kind, wide(notifyAction))
+  .register(blockAction.kind, wide(blockAction))
+  .register(unblockAction.kind, wide(unblockAction));
 
 /** Step keys in medic.yaml and the action kind each selects (the key is the kind, except config_rollback). */
 export const STEP_KINDS = {
@@ -59,6 +63,8 @@ export const STEP_KINDS = {
   scale: 'scale',
   wait: 'wait',
   notify: 'notify',
+  block: 'block',
+  unblock: 'unblock',
 } as const;
 
 export type StepKey = keyof typeof STEP_KINDS;

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import {
+  blockStep,
   configRollbackStep,
   dockerStep,
   fileStep,
@@ -14,11 +15,13 @@ import {
   type StepConfig,
   scaleStep,
   systemdStep,
+  unblockStep,
   waitStep,
 } from '../../config/index.js';
 import { ActionError } from '../../core/index.js';
 
 export {
+  blockStep,
   configRollbackStep,
   dockerStep,
   fileStep,
@@ -27,6 +30,7 @@ export {
   pm2Step,
   scaleStep,
   systemdStep,
+  unblockStep,
   waitStep,
 };
 

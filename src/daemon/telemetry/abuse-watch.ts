@@ -1,0 +1,73 @@
+import {
+  type AbuseSettings,
+  abuseSettingsOf,
+  type LoadedConfig,
+  type SecurityConfig,
+  type ServiceAbuseConfig,
+} from '../../config/index.js';
+import type { Finding, NetworkList } from '../../core/index.js';
+import { allowList } from '../../core/index.js';
+import { AbuseDetector } from '../../detect/index.js';
+import type { TelemetryGate } from './gate.js';
+
+export interface AbuseWatchOptions {
+  service: string;
+  abuse: ServiceAbuseConfig | undefined;
+  config(): LoadedConfig;
+  gate: Pick<TelemetryGate, 'mark'>;
+  submit(f: Finding): void;
+}
+
+/** The gate key of an address's abuse condition: the finding's check, so a ban can clear it by address. */
+export const abuseCheck = (address: string) => `abuse:${address}`;
+
+/**
+ * One service's abuse detector, fed every log line of the service whatever its source (files, Docker,
+ * stdout, push). A finding holds the service degraded through the telemetry gate (the heal engine acts only
+ * on a failing service, and verifies by its recovery) until a `block` of that address clears it, or at most
+ * one window. `security` is read at each line, so a reload of the allow-list applies at once.
+ */
+export class AbuseWatch {
+  private readonly detector: AbuseDetector;
+  private security: SecurityConfig | null = null;
+  private allowed: NetworkList = allowList([]);
+  private settings: AbuseSettings;
+
+  private constructor(
+    private readonly o: AbuseWatchOptions,
+    settings: AbuseSettings,
+  ) {
+    this.settings = settings;
+    this.detector = new AbuseDetector({
+      service: o.service,
+      settings,
+      allowed: (a) => this.allowed.has(a),
+    });
+  }
+
+  /** A watch for the service, or null when its `logs.abuse` leaves detection off. */
+  static create(o: AbuseWatchOptions): AbuseWatch | null {
+    const settings = abuseSettingsOf(o.config().config.security, o.abuse);
+    return settings ? new AbuseWatch(o, settings) : null;
+  }
+
+  observe(text: string, at: number): void {
+    this.refresh();
+    const f = this.detector.observe(text, at);
+    if (!f) return;
+    this.o.gate.mark(this.o.service, f.check, at + this.settings.window, f.summary);
+    this.o.submit(f);
+  }
+
+  private refresh(): void {
+    const security = this.o.config().config.security;
+    if (security === this.security) return;
+    this.security = security;
+    this.allowed = allowList([...security.allow, ...security.sessions]);
+    const settings = abuseSettingsOf(security, this.o.abuse);
+    if (settings) {
+      this.settings = settings;
+      this.detector.configure(settings);
+    }
+  }
+}

@@ -1,0 +1,181 @@
+import type { AbuseSettings } from '../config/index.js';
+import { type Finding, newId, normalizeAddress } from '../core/index.js';
+
+/** Why a line counts against its source address. */
+export type AbuseReason = 'auth' | 'denied' | 'rate_limited' | 'missing';
+
+export interface AbuseLine {
+  address: string;
+  reason: AbuseReason;
+}
+
+// Generic shapes only, so any program's logs are read the same way: an HTTP status in an access line
+// (`"GET /x HTTP/1.1" 401`) or a status field (JSON, key=value), and a failure word near an authentication
+// word in either order ("Failed password", "authentication failure", "login failed", "invalid user").
+const ACCESS_STATUS = /" (\d{3}) /;
+const FIELD_STATUS = /\b(?:status|status_?code|statusCode|http_status|response_code)"?\s*[:=]\s*"?(\d{3})\b/;
+const AUTH_USER = /\b(?:invalid|illegal|unknown)\s+user\b/i;
+const AUTH_FAIL_FIRST =
+  /\b(?:fail(?:ed|ure|s)?|invalid|incorrect|wrong|bad|denied|rejected|unauthori[sz]ed)\b[^\n]{0,40}?\b(?:password|passwd|passphrase|login|logon|log[ -]in|authenticat\w*|auth|credentials?|token|api[ _-]?key|(?:public ?)?key|sign[ -]?in|otp|mfa|2fa)\b/i;
+const AUTH_WORD_FIRST =
+  /\b(?:password|passwd|login|logon|log[ -]in|authenticat\w*|auth|credentials?|sign[ -]?in)\b[^\n]{0,40}?\b(?:fail\w*|invalid|incorrect|wrong|denied|rejected|mismatch|exceeded)\b/i;
+/**
+ * Where a client's address is written: after a word that names the client (`from`, `rhost=`, `client:`,
+ * `remote_addr`, `src=`, `ip=`, `peer`), never after `to` or `host` (a server the program talked to). The address must end its
+ * token: a reverse-DNS name such as `10.0.0.1.example.net`, which the client controls, names no address.
+ */
+const KEYED_ADDRESS =
+  /\b(?:from|rhost|client(?:[ _-]?(?:ip|addr(?:ess)?))?|remote(?:[ _-]?(?:ip|addr(?:ess)?))?|src(?:[ _-]?ip)?|source(?:[ _-]?ip)?|ip|peer|x-forwarded-for)["']?\s*[:=]?\s*["']?\[?([0-9A-Fa-f:.]{2,45})(?![\w.:-])/gi;
+/** Quick pre-check (one scan, no backtracking) before the patterns above. */
+const MAYBE =
+  /fail|invalid|illegal|unknown|incorrect|wrong|bad|denied|reject|unauthori|mismatch|exceeded|" 4\d\d |status|code/i;
+
+function statusOf(line: string): number | null {
+  const m = ACCESS_STATUS.exec(line) ?? FIELD_STATUS.exec(line);
+  return m?.[1] ? Number(m[1]) : null;
+}
+
+/** An address in a captured run of address characters: as is, without trailing punctuation, or without a port. */
+function addressIn(run: string): string | null {
+  const a = normalizeAddress(run) ?? normalizeAddress(run.replace(/[.:]+$/, ''));
+  if (a) return a;
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(run)?.[1];
+  return v4 ? normalizeAddress(v4) : null;
+}
+
+/** The client's address in the line: the first keyed one, else the line's first field (access logs). */
+export function clientAddress(line: string): string | null {
+  KEYED_ADDRESS.lastIndex = 0;
+  for (let m = KEYED_ADDRESS.exec(line); m; m = KEYED_ADDRESS.exec(line)) {
+    const a = addressIn(m[1] ?? '');
+    if (a) return a;
+  }
+  const first = /^\s*\[?([0-9A-Fa-f:.]{2,45})\]?[\s,]/.exec(line)?.[1];
+  return first ? addressIn(first) : null;
+}
+
+/** What a line says against its client, or null: most lines are nothing of the kind. */
+export function classifyAbuse(line: string): AbuseLine | null {
+  if (!MAYBE.test(line)) return null;
+  const status = statusOf(line);
+  let reason: AbuseReason | null = null;
+  // An access line is judged by its status alone: a 200 for `/login?error=…` is not a failure to count.
+  if (status !== null && status >= 100 && status <= 599) {
+    if (status === 401 || status === 403) reason = 'denied';
+    else if (status === 429) reason = 'rate_limited';
+    else if (status === 404) reason = 'missing';
+  } else if (AUTH_USER.test(line) || AUTH_FAIL_FIRST.test(line) || AUTH_WORD_FIRST.test(line)) {
+    reason = 'auth';
+  }
+  if (!reason) return null;
+  const address = clientAddress(line);
+  return address ? { address, reason } : null;
+}
+
+export interface AbuseDetectorOptions {
+  service: string;
+  settings: AbuseSettings;
+  /** Addresses never counted (loopback, admin networks, valid sessions). */
+  allowed(address: string): boolean;
+  /** Addresses tracked at once; beyond, the stalest are forgotten. */
+  maxAddresses?: number;
+}
+
+interface Tally {
+  /** Failures (not 404s) and 404s within the window, oldest first. */
+  failures: { at: number; reason: AbuseReason }[];
+  missing: number[];
+  /** The last lines counted, as evidence. */
+  examples: string[];
+}
+
+const EXAMPLES = 5;
+
+/**
+ * Counts what each client address does wrong in a sliding window, as fail2ban does (maxretry failures within
+ * findtime): the failure that reaches `max_failures` (or the 404 that reaches `max_missing`) emits one `abuse`
+ * finding naming the address in its labels, and the address starts from nothing again. State is bounded.
+ */
+export class AbuseDetector {
+  private readonly tallies = new Map<string, Tally>();
+  private readonly max: number;
+
+  private readonly o: AbuseDetectorOptions;
+
+  constructor(o: AbuseDetectorOptions) {
+    this.o = { ...o };
+    this.max = o.maxAddresses ?? 50_000;
+  }
+
+  /** One log line received at `at`: a finding when it tips its address over a limit. */
+  observe(line: string, at: number): Finding | null {
+    const hit = classifyAbuse(line);
+    if (!hit || this.o.allowed(hit.address)) return null;
+    const { window, max_failures, max_missing } = this.o.settings;
+    let t = this.tallies.get(hit.address);
+    if (t)
+      this.tallies.delete(hit.address); // re-inserted below: the map stays in order of last activity
+    else t = { failures: [], missing: [], examples: [] };
+    if (hit.reason === 'missing') t.missing.push(at);
+    else t.failures.push({ at, reason: hit.reason });
+    const since = at - window;
+    while ((t.failures[0]?.at ?? at) <= since) t.failures.shift();
+    while ((t.missing[0] ?? at) <= since) t.missing.shift();
+    t.examples.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (t.examples.length > EXAMPLES) t.examples.shift();
+    if (t.failures.length >= max_failures) return this.finding(hit.address, t, 'failures', at);
+    if (t.missing.length >= max_missing) return this.finding(hit.address, t, 'missing', at);
+    this.tallies.set(hit.address, t);
+    // Beyond the bound the address idle longest is forgotten (the first in the map's order).
+    while (this.tallies.size > this.max) this.tallies.delete(this.tallies.keys().next().value as string);
+    return null;
+  }
+
+  /** New limits (a reloaded config): the counts so far are kept. */
+  configure(settings: AbuseSettings): void {
+    this.o.settings = settings;
+  }
+
+  /** Addresses being counted now. */
+  get size(): number {
+    return this.tallies.size;
+  }
+
+  private finding(address: string, t: Tally, over: 'failures' | 'missing', at: number): Finding {
+    const { service, settings } = this.o;
+    const count = over === 'failures' ? t.failures.length : t.missing.length;
+    const limit = over === 'failures' ? settings.max_failures : settings.max_missing;
+    const what =
+      over === 'failures' ? 'failed authentications or refused requests' : 'requests for missing paths';
+    const minutes = Math.round(settings.window / 60_000);
+    const span = minutes >= 1 ? `${minutes} min` : `${Math.round(settings.window / 1000)} s`;
+    return {
+      id: newId('fnd'),
+      service,
+      check: `abuse:${address}`,
+      kind: 'abuse',
+      severity: 'warning',
+      // Certain of what the lines say; the allow-list, not the score, keeps friends from being banned.
+      score: 0.95,
+      summary: `${service}: ${count} ${what} from ${address} within ${span} (limit ${limit})`,
+      evidence: {
+        labels: { address, family: address.includes(':') ? 'ipv6' : 'ipv4', reason: over },
+        address,
+        count,
+        limit,
+        windowMs: settings.window,
+        reasons: reasonCounts(t),
+        examples: [...t.examples],
+      },
+      at,
+    };
+  }
+}
+
+/** How many of each reason the window holds. */
+function reasonCounts(t: Tally): Partial<Record<AbuseReason, number>> {
+  const out: Partial<Record<AbuseReason, number>> = {};
+  for (const f of t.failures) out[f.reason] = (out[f.reason] ?? 0) + 1;
+  if (t.missing.length > 0) out.missing = t.missing.length;
+  return out;
+}

@@ -1,0 +1,121 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Action, JournalEntry } from '../../core/index.js';
+import { banDuration, blockAction } from './block.js';
+import type { ExtendedStep } from './steps.js';
+import { fakeProgram, prependPath, tempDir, testContext } from './testing.js';
+import { unblockAction } from './unblock.js';
+
+let log: string;
+let restorePath: () => void;
+
+// The fake nft records its argv and answers `list table` as if no table existed yet; the real nft runs in a
+// network namespace in test/abuse-ban.test.ts.
+beforeAll(async () => {
+  const dir = await tempDir();
+  log = await fakeProgram(
+    dir,
+    'nft',
+    `if (args.includes('list')) { console.error('Error: No such file or directory'); process.exit(1); }
+if (args[0] === 'delete') { console.error('Error: Could not process rule: No such file or directory'); process.exit(1); }`,
+  );
+  restorePath = prependPath(dir);
+});
+afterAll(() => restorePath());
+beforeEach(() => writeFile(log, ''));
+
+const calls = async () =>
+  (await readFile(log, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as string[]).join(' '));
+
+const step = (block: Record<string, unknown>) => ({ block, timeout: 5_000 }) as unknown as ExtendedStep;
+const vars = (address: string) => ({ service: { name: 'ssh' }, finding: { labels: { address } } });
+const plan = (address: string, extra: Record<string, unknown> = {}) =>
+  blockAction.plan(
+    step({ address: '{{ finding.labels.address }}', ...extra }),
+    'ssh',
+    {},
+    {
+      baseDir: '/',
+      vars: vars(address),
+    },
+  );
+
+describe('block: an nftables ban with a timeout, longer for repeat offenders', () => {
+  it.each([
+    [0, 600_000],
+    [1, 2_400_000],
+    [2, 9_600_000],
+    [3, 38_400_000],
+    [4, 86_400_000], // capped at a day
+    [9, 86_400_000],
+  ])('after %i earlier bans the next lasts %i ms (10 min ×4, at most a day)', (earlier, ms) => {
+    expect(banDuration({ duration: 600_000, factor: 4, max: 86_400_000 }, earlier)).toBe(ms);
+  });
+
+  it.each(['10.0.0.1; rm -rf /', '-i', 'example.org', '10.0.0.0/8', '1.2.3.4 5.6.7.8', ''])(
+    'refuses %j before it can reach an argv',
+    (address) => {
+      expect(() => plan(address)).toThrow(/not an IP address|template|option/);
+    },
+  );
+
+  it('plans one normalized address and its set', () => {
+    expect(plan('2001:DB8::0:1').params).toMatchObject({ address: '2001:db8::1', set: 'banned6' });
+    expect(plan('::ffff:192.0.2.1').params).toMatchObject({ address: '192.0.2.1', set: 'banned4' });
+  });
+
+  it('creates the table, sets, chain and rules, then adds the address with its timeout', async () => {
+    const msg = await blockAction.apply(plan('192.0.2.9'), testContext({ step: step({}) }));
+    expect(msg).toMatch(/^banned 192\.0\.2\.9 for 10\.0m \(first ban; banned4/);
+    expect(await calls()).toEqual([
+      '-j list table inet medic',
+      'add table inet medic',
+      'add set inet medic banned4 { type ipv4_addr ; flags timeout ; }',
+      'add set inet medic banned6 { type ipv6_addr ; flags timeout ; }',
+      'add chain inet medic input { type filter hook input priority -10 ; policy accept ; }',
+      'add rule inet medic input ip saddr @banned4 reject',
+      'add rule inet medic input ip6 saddr @banned6 reject',
+      'insert rule inet medic input ip6 saddr @banned6 icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
+      'add element inet medic banned4 { 192.0.2.9 timeout 600s }',
+    ]);
+  });
+
+  it('counts earlier bans of the address from the journal (applied ones only)', async () => {
+    const action = (id: string, address: string, state: Action['state'], kind = 'block') =>
+      ({ id, kind, state, params: { address }, createdAt: 0 }) as unknown as Action;
+    const items = [
+      action('a1', '192.0.2.9', 'verified'),
+      action('a2', '192.0.2.9', 'failed'), // failed after it applied: the ban was in the kernel
+      action('a3', '192.0.2.9', 'failed'), // failed before (nft missing): no ban
+      action('a4', '192.0.2.10', 'verified'),
+      action('a5', '192.0.2.9', 'verified', 'unblock'),
+    ];
+    const history = {
+      listActions: async () => ({ items, total: items.length }),
+      journal: async (id: string) =>
+        (id === 'a2' ? [{ state: 'applied' }] : [{ state: 'planned' }]) as JournalEntry[],
+    };
+    const msg = await blockAction.apply(plan('192.0.2.9'), testContext({ history }));
+    expect(msg).toMatch(/^banned 192\.0\.2\.9 for 2\.7h \(ban 3 within/);
+    expect((await calls()).at(-1)).toBe('add element inet medic banned4 { 192.0.2.9 timeout 9600s }');
+  });
+
+  it('never bans loopback nor the allow-listed networks, whatever the template gave', async () => {
+    for (const address of ['127.0.0.1', '::1', '10.1.2.3', '2001:db8:1::5']) {
+      await expect(
+        blockAction.apply(plan(address), testContext({ allow: ['10.0.0.0/8', '2001:db8:1::/48'] })),
+      ).rejects.toThrow(/never banned/);
+    }
+    expect(await calls()).toEqual([]);
+  });
+
+  it('unblock lifts a ban; an address not banned is no error', async () => {
+    const unblock = { unblock: { address: '192.0.2.9' } } as unknown as ExtendedStep;
+    const p = unblockAction.plan(unblock, 'ssh', {});
+    expect(await unblockAction.apply(p, testContext())).toBe('192.0.2.9 was not banned');
+    expect(await calls()).toEqual(['delete element inet medic banned4 { 192.0.2.9 }']);
+  });
+});

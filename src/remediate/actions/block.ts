@@ -1,0 +1,89 @@
+import type { Action } from '../../core/index.js';
+import { ActionError, allowList, formatDuration } from '../../core/index.js';
+import { baseVars, renderString } from '../template.js';
+import type { ActionContext, RemediationAction } from './action.js';
+import { addBan, banTarget, ensureBanTable } from './nft.js';
+import { blockStep, type ExtendedStep, parseStep } from './steps.js';
+
+const PAGE = 500;
+
+/** True when the block action reached the kernel: applied, whatever happened after (a ban is never undone). */
+async function wasApplied(ctx: ActionContext, a: Action): Promise<boolean> {
+  if (a.state === 'applied' || a.state === 'verified') return true;
+  if (a.state !== 'failed' || !ctx.history) return false;
+  return (await ctx.history.journal(a.id)).some((e) => e.state === 'applied');
+}
+
+/** Bans of `address` journaled since `since` (the journal is the memory that outlives Medic's restarts). */
+async function earlierBans(ctx: ActionContext, address: string, since: number): Promise<number> {
+  if (!ctx.history) return 0;
+  let n = 0;
+  for (let offset = 0; ; offset += PAGE) {
+    const { items } = await ctx.history.listActions({ since, limit: PAGE, offset });
+    for (const a of items)
+      if (a.kind === 'block' && a.params['address'] === address && (await wasApplied(ctx, a))) n++;
+    if (items.length < PAGE) return n;
+  }
+}
+
+/** The n-th ban (0 earlier ones: the first) lasts duration × factor^n, at most max: 10m, 40m, 2h40m… */
+export function banDuration(p: { duration: number; factor: number; max: number }, earlier: number): number {
+  return Math.min(p.max, p.duration * p.factor ** earlier);
+}
+
+/**
+ * Bans one address in nftables with a timeout, so the ban ends by itself even if Medic is down; a repeat
+ * offender's ban is longer (see banDuration). Loopback and the allow-listed networks are refused here too,
+ * whatever a template produced. No rollback: a ban whose verification fails (another address keeps the
+ * service degraded) stays until it expires, since lifting it would let the attacker back in; `unblock`
+ * lifts one by hand.
+ */
+export const blockAction: RemediationAction<ExtendedStep> = {
+  kind: 'block',
+  plan(step, service, _services, pctx) {
+    const s = parseStep(blockStep, step.block, 'block');
+    // Strictly an address before it can reach an argv: a template that yields anything else is refused.
+    const { address, set } = banTarget(renderString(s.address, baseVars(service, pctx?.vars)));
+    return {
+      kind: 'block',
+      target: service,
+      params: {
+        address,
+        set,
+        duration: s.duration,
+        factor: s.factor,
+        max: s.max,
+        remember: s.remember,
+        verdict: s.verdict,
+        netns: s.netns ?? null,
+      },
+      description: `ban ${address} in nftables (${set}) for ${formatDuration(s.duration)} or longer if banned before`,
+    };
+  },
+  async apply(plan, ctx) {
+    const p = plan.params as {
+      address: string;
+      set: string;
+      duration: number;
+      factor: number;
+      max: number;
+      remember: number;
+      verdict: 'reject' | 'drop';
+      netns: string | null;
+    };
+    const { address, set } = banTarget(p.address);
+    if (allowList(ctx.allow ?? []).has(address))
+      throw new ActionError(
+        `${address} is loopback or allow-listed (security.allow, security.sessions): never banned`,
+      );
+    const now = ctx.clock?.now() ?? Date.now();
+    const earlier = await earlierBans(ctx, address, now - p.remember);
+    const ms = banDuration(p, earlier);
+    const target = { netns: p.netns ?? undefined, signal: ctx.signal };
+    await ensureBanTable(target, p.verdict);
+    await addBan(target, set, address, ms);
+    const nth = earlier === 0 ? 'first ban' : `ban ${earlier + 1} within ${formatDuration(p.remember)}`;
+    const where = p.netns ? ` in network namespace ${p.netns}` : '';
+    return `banned ${address} for ${formatDuration(ms)} (${nth}; ${set} of inet medic${where}, expires by itself)`;
+  },
+};
