@@ -1,11 +1,13 @@
 /**
  * Who is asking: a bearer token names an actor with a role. With no live token in the store the API is open,
- * but then it listens on loopback only (see listenPlan), so only this machine's users reach it. Every mutating
+ * but only while it listens on loopback (see open-mode.ts and listenPlan), so only this machine's users reach it. Every mutating
  * request by a signed-in actor, allowed or refused (403), is written to the audit log under the token's name.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MedicError } from '../core/index.js';
 import type { Store } from '../store/index.js';
+import { isLoopback, refuseForeignBrowser } from './open-mode.js';
+import { isApiRequest, routedPath } from './paths.js';
 import { type Role, roleAllows, type TokenStore } from './tokens.js';
 
 export interface Actor {
@@ -41,51 +43,28 @@ export function requireRole(req: FastifyRequest, role: Role | 'public'): void {
     throw new MedicError('forbidden', `${req.actor.name} is ${req.actor.role}; this needs ${role}`);
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-function refuseForeignBrowser(req: FastifyRequest): void {
-  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-  if (host && !LOOPBACK_HOSTS.has(host)) {
-    throw new MedicError('forbidden', `without API tokens only loopback hosts are served, not "${host}"`);
-  }
-  if (!MUTATING.has(req.method)) return;
-  const site = req.headers['sec-fetch-site'];
-  const origin = req.headers.origin;
-  const sameOrigin = origin !== undefined && LOOPBACK_HOSTS.has(safeHostname(origin));
-  if (site === 'cross-site' || (origin !== undefined && !sameOrigin)) {
-    throw new MedicError('forbidden', 'a cross-site request may not change anything; create an API token');
-  }
-}
-
-function safeHostname(origin: string): string {
-  try {
-    return new URL(origin).hostname.toLowerCase();
-  } catch {
-    return '';
-  }
-}
-
 export interface AuthOptions {
   tokens: TokenStore;
   store: Store;
   now: () => number;
   /** Called with the key of a failed sign-in (the client address), for rate limiting. */
   onAuthFailure?: (req: FastifyRequest) => void;
+  /** Whether the server listens on loopback only: open mode needs it. */
+  loopback: () => boolean;
 }
 
 export function installAuth(app: FastifyInstance, o: AuthOptions): void {
   app.decorateRequest('actor', null);
   app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+    if (!isApiRequest(req)) return;
     const token = bearer(req);
     if (token === null) {
-      if (await o.tokens.any()) {
+      // Open mode: no token exists and the socket is loopback. On any other bind (tokens revoked since the
+      // start, say) a request without a token is nobody, whatever its Host header claims.
+      if ((await o.tokens.any()) || !o.loopback()) {
         req.actor = null;
         return;
       }
-      // Open mode (no token exists) trusts the loopback interface. A web page the operator happens to open
-      // must not borrow that trust: refuse a Host that is not loopback (DNS rebinding) and a cross-site
-      // browser request that would change something (CSRF).
       refuseForeignBrowser(req);
       req.actor = LOCAL_ACTOR;
       return;
@@ -98,11 +77,11 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
     req.actor = { name: info.name, role: info.role, tokenId: info.id };
   });
   app.addHook('onResponse', async (req, reply) => {
-    if (!MUTATING.has(req.method) || !req.url.startsWith('/api/')) return;
+    if (!MUTATING.has(req.method) || !isApiRequest(req)) return;
     // Requests without a valid token, or rate limited, carry no name to audit; writing each would let anyone
     // who reaches the port flood the hash-chained log. The refusal is counted in /metrics instead.
     if (!req.actor || reply.statusCode === 429) return;
-    const route = req.routeOptions.url ?? req.url.split('?')[0] ?? req.url;
+    const route = routedPath(req);
     await o.store
       .audit({
         at: o.now(),
@@ -121,8 +100,6 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
   });
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 export interface ListenPlan {
   host: string;
   /** Whether requests must carry a token. */
@@ -140,7 +117,7 @@ export interface ListenPlan {
 export async function listenPlan(tokens: TokenStore, requestedHost: string): Promise<ListenPlan> {
   if (await tokens.any())
     return { host: requestedHost, auth: true, restricted: false, message: 'API tokens required' };
-  if (LOOPBACK.has(requestedHost))
+  if (isLoopback(requestedHost))
     return {
       host: requestedHost,
       auth: false,

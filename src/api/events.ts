@@ -3,7 +3,8 @@
  * from the bus, each with an increasing id. A client that reconnects with Last-Event-ID gets what it missed
  * while the events are still in the replay buffer; when they are not (or the daemon restarted), it gets a
  * `reset` event and should reload what it shows. Comments every `heartbeatMs` keep proxies from closing the
- * stream.
+ * stream. The number of streams is capped, and each stream is re-authorised every `recheckMs` (and at once on
+ * revocation through the API): a revoked token's stream ends.
  */
 import type { ServerResponse } from 'node:http';
 import type { Bus } from '../core/index.js';
@@ -20,13 +21,22 @@ export interface EventHubOptions {
   heartbeatMs?: number;
   /** Events kept for Last-Event-ID replay. */
   replay?: number;
+  /** Streams open at once; beyond it a new one is refused. Default 100. */
+  maxClients?: number;
+  /** How often each stream's right to continue is checked. Default 5 s. */
+  recheckMs?: number;
 }
+
+/** Whether a stream may go on (its token is still live); a stream without one is never re-checked. */
+export type StillAllowed = () => Promise<boolean>;
 
 export class EventHub {
   private readonly buffer: LiveEvent[] = [];
-  private readonly clients = new Set<ServerResponse>();
+  private readonly clients = new Map<ServerResponse, StillAllowed | undefined>();
   private readonly offs: (() => void)[];
   private readonly timer: NodeJS.Timeout;
+  private readonly recheckTimer: NodeJS.Timeout;
+  readonly maxClients: number;
   private nextId = 1;
   /** Distinguishes this daemon's ids from a previous run's: a stale Last-Event-ID then means `reset`. */
   readonly epoch = Date.now().toString(36);
@@ -44,10 +54,28 @@ export class EventHub {
     ];
     this.timer = setInterval(() => this.heartbeat(), o.heartbeatMs ?? 15_000);
     this.timer.unref();
+    this.maxClients = o.maxClients ?? 100;
+    this.recheckTimer = setInterval(() => void this.revalidate(), o.recheckMs ?? 5_000);
+    this.recheckTimer.unref();
   }
 
   get connected(): number {
     return this.clients.size;
+  }
+
+  get full(): boolean {
+    return this.clients.size >= this.maxClients;
+  }
+
+  /** Ends every stream whose check says no (called on a timer and when a token is revoked). */
+  async revalidate(): Promise<void> {
+    await Promise.all(
+      [...this.clients].map(async ([res, allowed]) => {
+        if (!allowed || (await allowed().catch(() => false))) return;
+        this.clients.delete(res);
+        res.end();
+      }),
+    );
   }
 
   publish(type: LiveEventType, data: unknown): void {
@@ -55,11 +83,16 @@ export class EventHub {
     this.buffer.push(ev);
     if (this.buffer.length > this.replay) this.buffer.splice(0, this.buffer.length - this.replay);
     const frame = format(ev, this.epoch);
-    for (const c of this.clients) this.write(c, frame);
+    for (const c of this.clients.keys()) this.write(c, frame);
   }
 
   /** Takes over a response: headers, replay after `lastEventId`, then live events until the client leaves. */
-  attach(res: ServerResponse, lastEventId: string | undefined, headers: Record<string, string>): void {
+  attach(
+    res: ServerResponse,
+    lastEventId: string | undefined,
+    headers: Record<string, string>,
+    stillAllowed?: StillAllowed,
+  ): void {
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -71,7 +104,7 @@ export class EventHub {
     const missed = this.since(lastEventId);
     if (missed === null) res.write(`event: reset\ndata: {}\n\n`);
     else for (const ev of missed) res.write(format(ev, this.epoch));
-    this.clients.add(res);
+    this.clients.set(res, stillAllowed);
     res.on('close', () => this.clients.delete(res));
   }
 
@@ -88,13 +121,14 @@ export class EventHub {
 
   close(): void {
     clearInterval(this.timer);
+    clearInterval(this.recheckTimer);
     for (const off of this.offs) off();
-    for (const c of this.clients) c.end();
+    for (const c of this.clients.keys()) c.end();
     this.clients.clear();
   }
 
   private heartbeat(): void {
-    for (const c of this.clients) this.write(c, `: heartbeat ${Date.now()}\n\n`);
+    for (const c of this.clients.keys()) this.write(c, `: heartbeat ${Date.now()}\n\n`);
   }
 
   private write(c: ServerResponse, frame: string): void {

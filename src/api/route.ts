@@ -58,8 +58,9 @@ export class Router {
     this.app.route({
       method: spec.method,
       url: spec.url,
+      // Before the body is read: an unknown caller gets its 401 without making the server parse anything.
+      onRequest: async (req) => requireRole(req, spec.role),
       handler: async (req, reply) => {
-        requireRole(req, spec.role);
         const params = spec.params ? parse(spec.params, req.params, 'path') : req.params;
         const query = spec.query ? parse(spec.query, req.query, 'query') : req.query;
         const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : req.body;

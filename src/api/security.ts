@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MedicError } from '../core/index.js';
 import { bearer } from './auth.js';
+import { isApiRequest } from './paths.js';
 
 export interface CorsOptions {
   /** Exact origins allowed to call the API from a browser, e.g. https://ops.example.com. Empty: CORS off. */
@@ -54,20 +55,22 @@ export function installSecurity(
   const limiter = new RateLimiter(o.rateLimit, o.now);
   const origins = new Set(o.cors?.origins ?? []);
   app.addHook('onRequest', async (req, reply) => {
-    void reply.headers(securityHeaders(req.url));
-    applyCors(req, reply, origins);
-    if (req.method === 'OPTIONS' && origins.size > 0 && req.url.startsWith('/api/')) {
+    // The routed path, not the raw URL: `/%61pi/…` reaches /api/ routes and must meet the same hooks.
+    const api = isApiRequest(req);
+    void reply.headers(securityHeaders(api ? '/api/' : req.url));
+    applyCors(req, reply, origins, api);
+    if (req.method === 'OPTIONS' && origins.size > 0 && api) {
       await reply.status(204).send();
       return reply;
     }
-    limiter.check(req, reply);
+    if (api) limiter.check(req, reply);
   });
   return { limiter };
 }
 
-function applyCors(req: FastifyRequest, reply: FastifyReply, origins: Set<string>): void {
+function applyCors(req: FastifyRequest, reply: FastifyReply, origins: Set<string>, api: boolean): void {
   const origin = req.headers.origin;
-  if (!origin || !origins.has(origin) || !req.url.startsWith('/api/')) return;
+  if (!origin || !origins.has(origin) || !api) return;
   void reply.headers({
     'access-control-allow-origin': origin,
     vary: 'Origin',
@@ -87,8 +90,8 @@ export class RateLimiter {
     private readonly now: () => number,
   ) {}
 
+  /** Counts an API request (the caller decides which requests are API requests). */
   check(req: FastifyRequest, reply: FastifyReply): void {
-    if (!req.url.startsWith('/api/')) return;
     const failed = this.count(this.failures, req.ip, false);
     if (failed > this.o.maxAuthFailures) this.refuse(reply, 'too many failed sign-ins');
     const token = bearer(req);

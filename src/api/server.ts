@@ -1,10 +1,12 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type RawServerDefault } from 'fastify';
 import { z } from 'zod';
 import { MedicError } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
-import { installAuth, type ListenPlan, listenPlan } from './auth.js';
+import { bearer, installAuth, type ListenPlan, listenPlan } from './auth.js';
 import { EventHub } from './events.js';
+import { DEFAULT_TIMEOUTS, type HttpTimeouts, serverFactory } from './http-server.js';
 import { createMetrics } from './metrics.js';
+import { listensOnLoopback } from './open-mode.js';
 import { openApiDocument } from './openapi.js';
 import { Router } from './route.js';
 import { registerActionRoutes } from './routes/actions.js';
@@ -17,6 +19,7 @@ import { registerRemediationRoutes } from './routes/remediation.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerTokenRoutes } from './routes/tokens.js';
 import { type CorsOptions, DEFAULT_RATE_LIMIT, installSecurity, type RateLimitOptions } from './security.js';
 import { defaultWebRoot, installStatic } from './static.js';
 import { type TokenStore, tokenStoreOf } from './tokens.js';
@@ -30,6 +33,7 @@ const STATUS_OF: Record<string, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   unsupported: 501,
+  unavailable: 503,
 };
 
 const VERSION = '0.1.0';
@@ -42,8 +46,19 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** The built dashboard; default web/dist of the package; null serves no dashboard. */
   webRoot?: string | null;
-  /** SSE heartbeat interval; default 15 s. */
+  /** SSE heartbeat interval; default 15 s (a third of the idle timeout when that is shorter). */
   heartbeatMs?: number;
+  /** Live event streams open at once (config `server.sse.max_connections`); default 100. */
+  sseMaxConnections?: number;
+  /** How often a live event stream's token is re-checked; default 5 s. */
+  sseRecheckMs?: number;
+  /** Request, idle and keep-alive timeouts (config `server.timeouts`). */
+  timeouts?: Partial<HttpTimeouts>;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (config `server.trust_proxy`): true,
+   * a hop count, or addresses/CIDRs. Default false: the socket's peer is the client.
+   */
+  trustProxy?: boolean | number | string[];
 }
 
 export interface ApiServer {
@@ -67,22 +82,36 @@ export interface BuiltApi {
 
 /** Builds the HTTP API over a Medic (not listening yet): routes read the store and the live status only. */
 export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
-  const app = Fastify({
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const app = Fastify<RawServerDefault>({
     logger: false,
     bodyLimit: opts.bodyLimit ?? 64 * 1024,
-    trustProxy: false,
+    // fastify accepts a hop count too (its types omit it).
+    trustProxy: (opts.trustProxy ?? false) as boolean | string[],
     forceCloseConnections: true,
+    serverFactory: serverFactory(timeouts),
   });
   const now = () => Date.now();
+  const loopback = () => listensOnLoopback(app.server);
   const tokens = tokenStoreOf(medic.store);
-  const events = new EventHub(medic.bus, { heartbeatMs: opts.heartbeatMs });
+  const events = new EventHub(medic.bus, {
+    heartbeatMs: opts.heartbeatMs ?? Math.min(15_000, Math.floor(timeouts.idleMs / 3)),
+    maxClients: opts.sseMaxConnections,
+    recheckMs: opts.sseRecheckMs,
+  });
   const metrics = createMetrics(medic, { sseClients: () => events.connected });
   const { limiter } = installSecurity(app, {
     cors: opts.cors,
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...opts.rateLimit },
     now,
   });
-  installAuth(app, { tokens, store: medic.store, now, onAuthFailure: (req) => limiter.authFailed(req) });
+  installAuth(app, {
+    tokens,
+    store: medic.store,
+    now,
+    loopback,
+    onAuthFailure: (req) => limiter.authFailed(req),
+  });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
     const mapped = err instanceof MedicError ? STATUS_OF[err.code] : undefined;
     const status = mapped ?? (err instanceof MedicError ? 500 : (err.statusCode ?? 500));
@@ -104,7 +133,8 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerStatusRoutes(router, medic, () => tokens.any());
   registerIncidentRoutes(router, medic);
   registerActionRoutes(router, medic);
-  registerAuditRoutes(router, medic, tokens);
+  registerAuditRoutes(router, medic);
+  registerTokenRoutes(router, { tokens, loopback, revoked: () => void events.revalidate() });
   registerStatsRoutes(router, medic);
   registerIngestRoutes(router, medic);
   registerRemediationRoutes(router, medic);
@@ -120,11 +150,21 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
       'Server-sent events: finding, incident, action, health. Send Last-Event-ID to resume; `reset` means reload',
     produces: 'text/event-stream',
     handler: async ({ req, reply }) => {
+      if (events.full)
+        throw new MedicError(
+          'unavailable',
+          `${events.maxClients} live event streams are open; try again later`,
+        );
       void reply.hijack();
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(reply.getHeaders())) if (typeof v === 'string') headers[k] = v;
       const last = req.headers['last-event-id'];
-      events.attach(reply.raw, Array.isArray(last) ? last[0] : last, headers);
+      // The stream lives as long as what let it in: its token, or open mode (no token at all).
+      const token = bearer(req);
+      const stillAllowed = token
+        ? async () => (await tokens.verify(token)) !== null
+        : async () => !(await tokens.any());
+      events.attach(reply.raw, Array.isArray(last) ? last[0] : last, headers, stillAllowed);
     },
   });
   router.add({

@@ -9,12 +9,22 @@ import { Kysely } from 'kysely';
 import { MedicError } from '../core/index.js';
 import type { Store, StoreSchema } from '../store/index.js';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export const ROLES = ['viewer', 'ingest', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** viewer < operator < admin: a role may do everything the roles below it may. */
+/**
+ * What each role may do. viewer < operator < admin, each with everything below it; `ingest` stands aside: a
+ * log shipper or Alertmanager may push and nothing else (it reads nothing, approves nothing).
+ */
+const GRANTS: Record<Role, readonly Role[]> = {
+  viewer: ['viewer'],
+  ingest: ['ingest'],
+  operator: ['viewer', 'ingest', 'operator'],
+  admin: ROLES,
+};
+
 export function roleAllows(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need);
+  return GRANTS[have]?.includes(need) ?? false;
 }
 
 export interface TokenInfo {
@@ -124,8 +134,12 @@ export class TokenStore {
     return rows.map(toInfo);
   }
 
-  /** Revokes by id or by name; true when a live token was revoked. */
-  async revoke(idOrName: string): Promise<boolean> {
+  /**
+   * Revokes by id or by name; true when a live token was revoked. With `keepAnAdmin` (the API listens beyond
+   * loopback) the last live admin token is refused: nobody could manage tokens any more.
+   */
+  async revoke(idOrName: string, o: { keepAnAdmin?: boolean } = {}): Promise<boolean> {
+    if (o.keepAnAdmin) await this.refuseLastAdmin(idOrName);
     const r = await this.db
       .updateTable('api_tokens')
       .set({ revoked_at: this.now() })
@@ -135,6 +149,21 @@ export class TokenStore {
     this.cache.clear();
     this.anyCache = null;
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  private async refuseLastAdmin(idOrName: string): Promise<void> {
+    const admins = await this.db
+      .selectFrom('api_tokens')
+      .select(['id', 'name'])
+      .where('role', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .execute();
+    const left = admins.filter((a) => a.id !== idOrName && a.name !== idOrName);
+    if (admins.length > 0 && left.length === 0)
+      throw new MedicError(
+        'conflict',
+        `${idOrName} is the last admin token and the API listens beyond loopback: create another admin token first`,
+      );
   }
 
   /** Whether any live token exists: with none, the API runs without auth on loopback only. */

@@ -38,7 +38,7 @@ export interface Page<T> {
 
 export interface Me {
   name: string;
-  role: 'viewer' | 'operator' | 'admin';
+  role: 'viewer' | 'ingest' | 'operator' | 'admin';
   auth: boolean;
 }
 

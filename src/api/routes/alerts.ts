@@ -14,7 +14,7 @@ export function registerAlertRoutes(router: Router, medic: Medic): void {
     method: 'POST',
     url: '/api/ingest/alertmanager',
     tag: 'ingest',
-    role: 'operator',
+    role: 'ingest',
     summary:
       "Alertmanager's webhook (payload version 4): firing alerts open findings of kind `alert`, resolved ones close them",
     response: answer,

@@ -40,7 +40,8 @@ export function registerIngestRoutes(r: Router, medic: Medic): void {
     method: 'POST',
     url: '/api/ingest/logs',
     tag: 'logs',
-    role: 'operator',
+    // A shipper's own token needs only `ingest` (operator and admin may push too).
+    role: 'ingest',
     summary:
       'Push log lines: JSON lines (application/x-ndjson or text/plain, one object or text line per line) or Loki JSON push ({streams: [{stream: {labels}, values: [[ts_ns, line]]}]}). The service comes from the service/app/job label or ?service=',
     query: ingestQuery,

@@ -1,5 +1,6 @@
 /** Response shapes of the core types, for the OpenAPI document (DESIGN.md's types, as JSON). */
 import { z } from 'zod';
+import { ROLES } from '../tokens.js';
 
 const json = z.record(z.string(), z.unknown());
 const severity = z.enum(['info', 'warning', 'critical']);
@@ -124,7 +125,7 @@ export const auditEntry = z.object({
 export const tokenInfo = z.object({
   id: z.string(),
   name: z.string(),
-  role: z.enum(['viewer', 'operator', 'admin']),
+  role: z.enum(ROLES),
   createdAt: z.number(),
   lastUsedAt: z.number().nullable(),
   revokedAt: z.number().nullable(),

@@ -27,6 +27,13 @@ export function registerRun(program: Command): void {
           windowMs: server.rate_limit.window,
           maxAuthFailures: server.rate_limit.max_auth_failures,
         },
+        timeouts: {
+          requestMs: server.timeouts.request,
+          idleMs: server.timeouts.idle,
+          keepAliveMs: server.timeouts.keep_alive,
+        },
+        trustProxy: server.trust_proxy,
+        sseMaxConnections: server.sse.max_connections,
       });
       const services = Object.keys(medic.config().config.services);
       medic.logger.info(

@@ -58,8 +58,9 @@ export const serviceLogsSchema = z.strictObject({
     }),
   /** Mine the supervised process's stdout and stderr. */
   stdout: z.boolean().default(true),
-  /** Accept lines pushed to POST /api/ingest/logs for this service. */
-  push: z.boolean().default(true),
+  /** Accept lines pushed to POST /api/ingest/logs for this service. Off unless asked for: anyone holding an
+   * ingest token could otherwise write into any service's logs and findings. */
+  push: z.boolean().default(false),
   /** Format of stdout and pushed lines. */
   format,
   queue: z

@@ -25,7 +25,7 @@ async function run(url: string, headers: Record<string, string>) {
     http: { url, method: 'POST', headers, body: '{}' },
     timeout: 5_000,
   } as unknown as ExtendedStep;
-  const plan = httpAction.plan(step, 'api');
+  const plan = httpAction.plan(step, 'api', {});
   return httpAction.apply(plan, testContext({ step, signal: AbortSignal.timeout(5_000) }));
 }
 
