@@ -54,7 +54,12 @@ afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
 });
 
-async function setup(channels: ReturnType<typeof channel>[], store?: SqliteStore, replica = 'r1') {
+async function setup(
+  channels: ReturnType<typeof channel>[],
+  store?: SqliteStore,
+  replica = 'r1',
+  pollMs?: number,
+) {
   const clock = new SimulatedClock();
   const s = store ?? (await openSqliteStore({ dir: ':memory:' }));
   if (!store) stores.push(s);
@@ -65,6 +70,7 @@ async function setup(channels: ReturnType<typeof channel>[], store?: SqliteStore
     logger,
     replica: { id: replica, expiryMs: 10_000, canAct: () => true },
     channel: (name) => channels.find((c) => c.name === name),
+    ...(pollMs ? { pollMs } : {}),
   });
   outboxes.push(outbox);
   outbox.start();
@@ -210,6 +216,18 @@ describe('Outbox', () => {
     await second.clock.advance(1_000);
     await until(() => ops.delivered.length === 1);
     expect(ops.attempts).toHaveLength(2);
+  });
+
+  it('prunes delivered rows after a week, hourly', async () => {
+    const ops = channel('ops');
+    // Polling hourly keeps a simulated week to a few hundred passes.
+    const { clock, outbox, store } = await setup([ops], undefined, 'r1', 3_600_000);
+    await outbox.enqueue('ops', note());
+    await until(async () => (await store.notificationCounts()).delivered === 1);
+    await clock.advance(6 * 24 * 3_600_000);
+    expect((await store.listNotifications({})).total).toBe(1);
+    await clock.advance(24 * 3_600_000 + 3_600_000);
+    await until(async () => (await store.listNotifications({})).total === 0);
   });
 
   it('sends nothing while the replica may not act (its heartbeat is stale)', async () => {

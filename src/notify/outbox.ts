@@ -8,8 +8,19 @@ import { redactSecrets } from './redact.js';
 
 export type OutboxStore = Pick<
   Store,
-  'enqueueNotifications' | 'claimNotifications' | 'settleNotification' | 'nextNotificationAt'
+  | 'enqueueNotifications'
+  | 'claimNotifications'
+  | 'settleNotification'
+  | 'nextNotificationAt'
+  | 'pruneNotifications'
 >;
+
+/**
+ * Delivered and dead rows are kept a week: long enough that no decision is made again after its row (and so
+ * its key) is gone, short enough that the table stays small. Pruned at most hourly.
+ */
+const KEEP_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** The replica this process is: claims name it, and a replica whose heartbeat is stale must not send. */
 export interface OutboxReplica {
@@ -45,6 +56,7 @@ export class Outbox {
   private running = false;
   private passing: Promise<void> | null = null;
   private again = false;
+  private prunedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: OutboxOptions) {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
@@ -116,6 +128,10 @@ export class Outbox {
     const now = this.o.clock.now();
     const poll = now + (this.o.pollMs ?? 5_000);
     if (!this.o.replica.canAct()) return poll;
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      await this.o.store.pruneNotifications(now - KEEP_MS);
+    }
     const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
     const batch = this.o.batch ?? 50;
     const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {

@@ -60,6 +60,21 @@ describe('NotifyRouter', () => {
     expect(router.channel('ops')).toBe(ops);
   });
 
+  it('sends directly when the sink cannot store the notification (rather than not at all)', async () => {
+    const { logger, lines } = memoryLogger();
+    const ops = new Recorder('ops');
+    const router = new NotifyRouter([], logger, {
+      sink: {
+        enqueue: async () => {
+          throw new Error('database is locked');
+        },
+      },
+    }).add(ops, ['incident.opened']);
+    expect(await router.send(notification())).toEqual([{ notifier: 'ops', ok: true }]);
+    expect(ops.sent).toHaveLength(1);
+    expect(lines.some((l) => l['msg'] === 'outbox write failed')).toBe(true);
+  });
+
   it('routes a notification with a route to that notifier alone, and falls back to all on an unknown name', async () => {
     const { logger, lines } = memoryLogger();
     const team = new Recorder('team');

@@ -156,8 +156,18 @@ export class NotifyRouter {
   private async deliver(notifier: Notifier, n: Notification): Promise<SendResult> {
     try {
       if (this.sink) {
-        await this.sink.enqueue(notifier.name, n);
-        return { notifier: notifier.name, ok: true, queued: true };
+        const stored = await this.sink.enqueue(notifier.name, n).then(
+          () => true,
+          (err: unknown) => {
+            // The store refused: send it now, once, rather than not at all.
+            this.logger.error(
+              { notifier: notifier.name, err: redactSecrets(String(err)) },
+              'outbox write failed',
+            );
+            return false;
+          },
+        );
+        if (stored) return { notifier: notifier.name, ok: true, queued: true };
       }
       await notifier.send(n);
       return { notifier: notifier.name, ok: true };
