@@ -249,7 +249,7 @@ describe('Outbox', () => {
     await clock.advance(4_000);
     expect(ops.attempts).toHaveLength(0);
     canAct = true;
-    await clock.advance(5_000);
+    await clock.advance(1_000);
     await until(() => ops.delivered.length === 1);
   });
 });

@@ -21,6 +21,7 @@ export type OutboxStore = Pick<
  */
 const KEEP_MS = 7 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
+const DEFAULT_POLL_MS = 10_000;
 
 /** The replica this process is: claims name it, and a replica whose heartbeat is stale must not send. */
 export interface OutboxReplica {
@@ -37,7 +38,10 @@ export interface OutboxOptions {
   /** The channel a row names, as the config is now; undefined when no notifier has that name any more. */
   channel(name: string): Notifier | undefined;
   backoff?: BackoffOptions;
-  /** Look for rows other replicas enqueued or released at least this often (ms; default 5 s). */
+  /**
+   * Look for rows other replicas enqueued, released or left behind at least this often (ms; default 10 s).
+   * Rows this process enqueues or schedules wake it by themselves; the poll is for the others' only.
+   */
   pollMs?: number;
   /** Rows claimed per pass (default 50). */
   batch?: number;
@@ -116,7 +120,7 @@ export class Outbox {
         wake = await this.pass();
       } catch (err) {
         this.o.logger.warn({ err: errorMessage(err) }, 'notification outbox pass failed');
-        wake = this.o.clock.now() + (this.o.pollMs ?? 5_000);
+        wake = this.o.clock.now() + (this.o.pollMs ?? DEFAULT_POLL_MS);
       }
       if (!this.running) return;
       this.timer = this.o.clock.setTimeout(() => this.kick(), Math.max(0, wake - this.o.clock.now()));
@@ -126,8 +130,9 @@ export class Outbox {
   /** Claims what is due and sends it; returns when the next pass should run. */
   async pass(): Promise<number> {
     const now = this.o.clock.now();
-    const poll = now + (this.o.pollMs ?? 5_000);
-    if (!this.o.replica.canAct()) return poll;
+    const poll = now + (this.o.pollMs ?? DEFAULT_POLL_MS);
+    // A stale heartbeat is usually fixed by the next one (2 s): look again soon, not a whole poll later.
+    if (!this.o.replica.canAct()) return now + 1_000;
     if (now - this.prunedAt >= PRUNE_EVERY_MS) {
       this.prunedAt = now;
       await this.o.store.pruneNotifications(now - KEEP_MS);
