@@ -101,6 +101,9 @@ function html(p: MessageParts): string {
   parts.push(
     `<table>${p.facts.map(([k, v]) => `<tr><th align="left">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</table>`,
   );
-  if (p.link) parts.push(`<p><a href="${e(p.link)}">Open the incident</a></p>`);
+  if (p.link)
+    parts.push(
+      `<p><a href="${e(p.link)}">${e(p.linkText === 'Open incident' ? 'Open the incident' : p.linkText)}</a></p>`,
+    );
   return `<!doctype html><html><body>${parts.join('\n')}</body></html>`;
 }

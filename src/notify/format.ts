@@ -11,6 +11,8 @@ export interface MessageParts {
   did: string[];
   waitingFor: string | null;
   link: string | null;
+  /** What the link is for, as a button or sentence says it: "Open incident", "Approve or reject". */
+  linkText: string;
   facts: [label: string, value: string][];
   at: string;
 }
@@ -42,6 +44,7 @@ export function messageParts(n: Notification, linkBase?: string): MessageParts {
     did: Array.isArray(did) ? did.map(String) : typeof did === 'string' ? [did] : [],
     waitingFor: typeof waiting === 'string' ? waiting : null,
     link: linkOf(n, linkBase),
+    linkText: n.event === 'action.awaiting_approval' ? 'Approve or reject' : 'Open incident',
     facts,
     at: new Date(n.at).toISOString(),
   };
@@ -71,6 +74,7 @@ export function plainText(p: MessageParts): string {
   if (p.did.length > 0) lines.push('', 'What Medic did:', ...p.did.map((d) => `- ${d}`));
   if (p.waitingFor) lines.push('', `Waiting for: ${p.waitingFor}`);
   lines.push('', ...p.facts.map(([k, v]) => `${k}: ${v}`), `At: ${p.at}`);
-  if (p.link) lines.push('', `Open the incident: ${p.link}`);
+  if (p.link)
+    lines.push('', `${p.linkText === 'Open incident' ? 'Open the incident' : p.linkText}: ${p.link}`);
   return lines.join('\n');
 }

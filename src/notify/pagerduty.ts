@@ -77,7 +77,9 @@ export function pagerDutyEvent(
   };
   if (p.link) {
     event['client_url'] = p.link;
-    event['links'] = [{ href: p.link, text: 'Medic incident' }];
+    event['links'] = [
+      { href: p.link, text: p.linkText === 'Open incident' ? 'Medic incident' : `Medic: ${p.linkText}` },
+    ];
   }
   return event;
 }

@@ -45,7 +45,7 @@ export function slackMessage(p: MessageParts, at: number): { text: string; block
   if (p.link) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open incident' }, url: p.link }],
+      elements: [{ type: 'button', text: { type: 'plain_text', text: p.linkText }, url: p.link }],
     });
   }
   // Slack renders the time in each reader's own time zone; the ISO text is the fallback.
