@@ -21,6 +21,7 @@ interface Running {
   tailers: FileTailer[];
   dockers: DockerLogSource[];
   rateTimer: TimerHandle | undefined;
+  abuse: AbuseWatch | null;
 }
 
 /** How long lines' retention pruning waits between runs. */
@@ -122,6 +123,8 @@ export class LogsStage implements Stage {
       config: () => this.medic.config(),
       gate,
       submit,
+      clock,
+      busy: async () => (await store.activeIncident(service)) !== null,
     });
     const pipeline = new LogPipeline({
       service,
@@ -144,6 +147,7 @@ export class LogsStage implements Stage {
       tailers: [],
       dockers: [],
       rateTimer: undefined,
+      abuse,
     };
     this.running.set(service, r);
     this.hub.sinks.set(service, pipeline);
@@ -205,6 +209,7 @@ export class LogsStage implements Stage {
     if (!r) return;
     this.running.delete(service);
     this.medic.clock.clearTimeout(r.rateTimer);
+    r.abuse?.stop();
     const hub = this.hub;
     if (hub.sinks.get(service) === r.pipeline) hub.sinks.delete(service);
     for (const t of r.tailers) await t.stop();

@@ -5,9 +5,10 @@ import {
   type SecurityConfig,
   type ServiceAbuseConfig,
 } from '../../config/index.js';
-import type { Finding, NetworkList } from '../../core/index.js';
+import type { Clock, Finding, NetworkList } from '../../core/index.js';
 import { allowList } from '../../core/index.js';
 import { AbuseDetector } from '../../detect/index.js';
+import { AbuseTurns } from './abuse-turns.js';
 import type { TelemetryGate } from './gate.js';
 
 export interface AbuseWatchOptions {
@@ -16,6 +17,9 @@ export interface AbuseWatchOptions {
   config(): LoadedConfig;
   gate: Pick<TelemetryGate, 'mark'>;
   submit(f: Finding): void;
+  clock: Clock;
+  /** True while the service has an open incident (see AbuseTurns). */
+  busy(): Promise<boolean>;
 }
 
 /** The gate key of an address's abuse condition: the finding's check, so a ban can clear it by address. */
@@ -25,10 +29,12 @@ export const abuseCheck = (address: string) => `abuse:${address}`;
  * One service's abuse detector, fed every log line of the service whatever its source (files, Docker,
  * stdout, push). A finding holds the service degraded through the telemetry gate (the heal engine acts only
  * on a failing service, and verifies by its recovery) until a `block` of that address clears it, or at most
- * one window. `security` is read at each line, so a reload of the allow-list applies at once.
+ * one window. Findings take turns (abuse-turns.ts). `security` is read at each line, so a reload of the
+ * allow-list applies at once.
  */
 export class AbuseWatch {
   private readonly detector: AbuseDetector;
+  private readonly turns: AbuseTurns;
   private security: SecurityConfig | null = null;
   private allowed: NetworkList = allowList([]);
   private settings: AbuseSettings;
@@ -43,6 +49,15 @@ export class AbuseWatch {
       settings,
       allowed: (a) => this.allowed.has(a),
     });
+    this.turns = new AbuseTurns({
+      clock: o.clock,
+      busy: o.busy,
+      maxWaitMs: () => this.settings.window,
+      fire: (f) => {
+        this.o.gate.mark(this.o.service, f.check, f.at + this.settings.window, f.summary);
+        this.o.submit(f);
+      },
+    });
   }
 
   /** A watch for the service, or null when its `logs.abuse` leaves detection off. */
@@ -54,9 +69,11 @@ export class AbuseWatch {
   observe(text: string, at: number): void {
     this.refresh();
     const f = this.detector.observe(text, at);
-    if (!f) return;
-    this.o.gate.mark(this.o.service, f.check, at + this.settings.window, f.summary);
-    this.o.submit(f);
+    if (f) this.turns.offer(f);
+  }
+
+  stop(): void {
+    this.turns.stop();
   }
 
   private refresh(): void {
