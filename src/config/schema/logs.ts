@@ -109,9 +109,9 @@ export const serviceLogsSchema = z.strictObject({
   retention: duration.default(86_400_000),
   /** Period of the service's error-rate series (`logs.error_rate`, `logs.lines_rate`). */
   rate_interval: duration.default(10_000),
-});
   /** Count failed logins, 401/403/429s and 404s per source address (`abuse` findings); off by default. */
   abuse: serviceAbuseSchema.optional(),
+});
 
 export type ServiceLogsConfig = z.output<typeof serviceLogsSchema>;
 export type LogFileConfig = z.output<typeof logFileSchema>;
