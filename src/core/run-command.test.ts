@@ -34,4 +34,22 @@ describe('runCommand', () => {
     const r = await runCommand(['/nonexistent/program']);
     expect(r.error).toContain('not found');
   });
+
+  it("gives the program the allow-listed part of Medic's environment and its own env, never Medic's secrets", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      MEDIC_TOKEN: 'medic_0123456789ab_x',
+      LLM_KEY: 'sk-secret',
+      LANG: 'C.UTF-8',
+    });
+    try {
+      const r = await runCommand(['env'], { env: { STEP_VAR: '1' } });
+      const names = r.stdout.split('\n').map((l) => l.split('=')[0]);
+      expect(names).toEqual(expect.arrayContaining(['PATH', 'LANG', 'STEP_VAR']));
+      expect(names).not.toContain('MEDIC_TOKEN');
+      expect(names).not.toContain('LLM_KEY');
+    } finally {
+      process.env = saved;
+    }
+  });
 });

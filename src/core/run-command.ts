@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { childEnv } from './child-env.js';
 
 export interface CommandResult {
   code: number | null;
@@ -12,6 +13,7 @@ export interface CommandResult {
 
 export interface RunCommandOptions {
   cwd?: string;
+  /** Given on top of the allow-listed part of Medic's environment (see childEnv). */
   env?: Record<string, string>;
   signal?: AbortSignal;
   /** Output beyond this many bytes per stream is dropped (the tail is kept). */
@@ -47,7 +49,7 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions = {}
     let settled = false;
     const child = spawn(program, args, {
       cwd: opts.cwd,
-      env: { ...process.env, ...opts.env },
+      env: childEnv(opts.env),
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
       detached: true,

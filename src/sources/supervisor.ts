@@ -3,8 +3,17 @@ import { statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { RunConfig } from '../config/index.js';
-import type { Bus, Clock } from '../core/index.js';
+import {
+  type Bus,
+  type Clock,
+  childEnv,
+  closePipes,
+  closeWriteEnds,
+  type OsPipe,
+  osPipes,
+} from '../core/index.js';
 import {
   pidfilePath,
   processGroup,
@@ -279,20 +288,32 @@ export class Supervisor {
     if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`cannot start ${service}: working directory ${cwd} does not exist`);
     }
+    const pipes = await this.outputPipes(service);
     // detached: the service leads its own process group, so stop() reaches the children it forks too.
+    // Only allow-listed variables of Medic's environment go to the service (its own hold Medic's secrets).
     const proc = spawn(program ?? '', args, {
       cwd,
-      env: { ...process.env, ...run.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: childEnv(run.env),
+      stdio: pipes ? ['ignore', pipes[0]!.writeFd, pipes[1]!.writeFd] : ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    await new Promise<void>((ok, fail) => {
-      proc.once('spawn', ok);
-      proc.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'ENOENT' ? 'command not found' : err.message;
-        fail(new Error(`cannot start ${service}: ${program}: ${why}`, { cause: err }));
+    try {
+      await new Promise<void>((ok, fail) => {
+        proc.once('spawn', ok);
+        proc.once('error', (err: NodeJS.ErrnoException) => {
+          const why = err.code === 'ENOENT' ? 'command not found' : err.message;
+          fail(new Error(`cannot start ${service}: ${program}: ${why}`, { cause: err }));
+        });
       });
-    });
+    } catch (err) {
+      if (pipes) closePipes(pipes);
+      throw err;
+    }
+    if (pipes) closeWriteEnds(pipes);
+    const output = {
+      stdout: pipes ? pipes[0]!.readable : proc.stdout,
+      stderr: pipes ? pipes[1]!.readable : proc.stderr,
+    };
     proc.on('error', () => {}); // Later errors (a failed kill) must not crash Medic; the exit reports the rest.
     const pid = proc.pid as number;
     let exited = () => {};
@@ -315,8 +336,8 @@ export class Supervisor {
     if (runs.length > RUNS_KEPT) runs.splice(0, runs.length - RUNS_KEPT);
     const read = { lines: 0 };
     const drained = [
-      this.readLines(service, proc, 'stdout', read),
-      this.readLines(service, proc, 'stderr', read),
+      this.readLines(service, pid, output.stdout, 'stdout', read),
+      this.readLines(service, pid, output.stderr, 'stderr', read),
     ];
     // 'exit', not 'close': a grandchild holding the pipes must not delay the news that the service died by
     // more than DRAIN_MS. Within it, the last lines still in the pipes are read, so the exit's evidence has them.
@@ -347,16 +368,31 @@ export class Supervisor {
     return pid;
   }
 
+  /**
+   * Real pipes for the service's stdout and stderr (see osPipes): a server set up to log to /dev/stderr
+   * cannot open a socket there. Without mkfifo(1), Node's socketpairs, and a note saying so.
+   */
+  private async outputPipes(service: string): Promise<OsPipe[] | null> {
+    try {
+      return await osPipes(2);
+    } catch (err) {
+      this.opts.log?.(
+        `no real pipes for ${service}'s output (${(err as Error).message}): it gets sockets, and cannot open /dev/stderr`,
+        service,
+      );
+      return null;
+    }
+  }
+
   /** Reads the stream's lines into the ring and onto the bus; resolves when the stream has closed. */
   private readLines(
     service: string,
-    proc: ChildProcess,
+    pid: number,
+    input: Readable | null,
     stream: 'stdout' | 'stderr',
     read: { lines: number },
   ): Promise<void> {
-    const input = proc[stream];
     if (!input) return Promise.resolve();
-    const pid = proc.pid as number;
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     lines.on('line', (raw) => {
       const line = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;

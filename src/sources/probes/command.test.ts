@@ -88,4 +88,18 @@ describe('command probe', () => {
     for (let i = 0; i < 50 && (await isAlive(pid)); i++) await sleep(20);
     expect(await isAlive(pid)).toBe(false);
   });
+
+  it("runs with the allow-listed part of Medic's environment and the check's env, never Medic's secrets", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { MEDIC_STORE_URL: 'postgres://u:pw@db/m', OPENAI_API_KEY: 'sk-x' });
+    try {
+      const argv = ['sh', '-c', 'env | cut -d= -f1 | sort | tr "\\n" " "'];
+      const r = await commandProbe.run(check({ command: { command: argv, env: { FOO: 'bar' } } }), context());
+      const names = String(r.details?.stdout).trim().split(' ');
+      expect(names).toEqual(expect.arrayContaining(['FOO', 'PATH']));
+      expect(names.filter((n) => n.startsWith('MEDIC_') || n === 'OPENAI_API_KEY')).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CheckConfig } from '../../config/index.js';
-import type { ProbeResult } from '../../core/index.js';
+import { childEnv, type ProbeResult } from '../../core/index.js';
 import { compileRegex, startTimer, timedOut } from './common.js';
 import type { Probe, ProbeContext } from './probe.js';
 
@@ -51,7 +51,7 @@ export const commandProbe: Probe = {
       // argv, never a shell; detached makes it a process-group leader so a timeout can kill its children too.
       const child = spawn(program ?? '', args, {
         cwd: resolve(ctx.baseDir, cmd.cwd ?? '.'),
-        env: { ...process.env, ...cmd.env },
+        env: childEnv(cmd.env),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * A real pipe(2) for a child's output. Node's `stdio: 'pipe'` hands the child one end of a socketpair, and
+ * a program that opens /dev/stdout or /dev/stderr (nginx, php-fpm or Apache set up to log there) then gets
+ * ENXIO: a socket cannot be opened through /proc. Node has no pipe() call, and the npm packages that add
+ * one are native builds; a FIFO is the same kernel object once its name is gone. So: mkfifo in a private
+ * directory, open both ends, unlink the name. The child gets `writeFd` and the parent reads `readable`.
+ */
+export interface OsPipe {
+  /** The read end, as a stream (EOF once every holder of the write end, grandchildren too, closed it). */
+  readable: Socket;
+  /** The write end, for `spawn`'s stdio; close it in the parent (`closeWriteEnds`) once spawned. */
+  writeFd: number;
+}
+
+const run = promisify(execFile);
+
+/** Creates `count` pipes. Rejects where mkfifo(1) is missing; callers fall back to Node's socketpairs. */
+export async function osPipes(count: number): Promise<OsPipe[]> {
+  // 0700 and a random name: no other user can open the FIFOs during the moment they have names.
+  const dir = await mkdtemp(join(tmpdir(), 'medic-pipe-'));
+  const fds: number[] = [];
+  try {
+    const names = Array.from({ length: count }, (_, i) => join(dir, `p${i}`));
+    await run('mkfifo', ['-m', '600', ...names]);
+    const out: OsPipe[] = [];
+    for (const name of names) {
+      // Reader first and non-blocking, so that opening the writer does not wait for one (neither blocks).
+      const readFd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+      fds.push(readFd);
+      const writeFd = openSync(name, constants.O_WRONLY);
+      fds.push(writeFd);
+      out.push({ readable: new Socket({ fd: readFd, readable: true, writable: false }), writeFd });
+    }
+    fds.length = 0; // owned by the pipes now
+    return out;
+  } finally {
+    for (const fd of fds) closeQuietly(fd);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The parent's copies of the write ends: closed after spawn, or the readers never see EOF. */
+export function closeWriteEnds(pipes: readonly OsPipe[]): void {
+  for (const p of pipes) {
+    // Once only: a second close could hit a number the process has since reused for another file.
+    if (p.writeFd >= 0) closeQuietly(p.writeFd);
+    p.writeFd = -1;
+  }
+}
+
+/** Both ends, when the child could not be started. */
+export function closePipes(pipes: readonly OsPipe[]): void {
+  closeWriteEnds(pipes);
+  for (const p of pipes) p.readable.destroy();
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Already closed.
+  }
+}

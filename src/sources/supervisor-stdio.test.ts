@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runSchema } from '../config/index.js';
+import { Bus, RealClock, type Signal } from '../core/index.js';
+import { Supervisor } from './supervisor.js';
+
+/** What a supervised process is given: real pipes for its output (issue 15, item 13), and no secrets (item 5). */
+
+let dir: string;
+let signals: Signal[];
+let sup: Supervisor;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'medic-stdio-'));
+  const bus = new Bus();
+  signals = [];
+  bus.on('signal', (s) => signals.push(s));
+  sup = new Supervisor({ clock: new RealClock(), bus, dataDir: dir, baseDir: dir });
+});
+
+afterEach(() => sup.stopAll());
+
+async function until(cond: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(10);
+  }
+}
+
+const exits = () => signals.filter((s) => s.kind === 'exit');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const hasNginx = (() => {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('a supervised process', () => {
+  it('gets real pipes: a program that opens /dev/stdout and /dev/stderr can write there', async () => {
+    const script =
+      'echo out >/dev/stdout && echo err >/dev/stderr && test -p /dev/stderr && echo fifo; sleep 30';
+    const pid = await sup.start('app', runSchema.parse({ command: ['sh', '-c', script] }));
+    await until(() => sup.recentLines('app').length >= 3);
+    expect(sup.recentLines('app').map((l) => [l.stream, l.line, l.pid])).toEqual(
+      expect.arrayContaining([
+        ['stdout', 'out', pid],
+        ['stderr', 'err', pid],
+        ['stdout', 'fifo', pid],
+      ]),
+    );
+    expect(exits()).toEqual([]);
+  });
+
+  it.skipIf(!hasNginx)('runs nginx configured to log to /dev/stderr and /dev/stdout', async () => {
+    const port = await freePort();
+    const temp = join(dir, 'tmp');
+    mkdirSync(temp);
+    const conf = join(dir, 'nginx.conf');
+    writeFileSync(
+      conf,
+      `daemon off;
+pid ${join(dir, 'nginx.pid')};
+error_log /dev/stderr notice;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+  access_log /dev/stdout;
+  client_body_temp_path ${temp}; proxy_temp_path ${temp}; fastcgi_temp_path ${temp};
+  uwsgi_temp_path ${temp}; scgi_temp_path ${temp};
+  server { listen 127.0.0.1:${port}; location / { return 200 "ok\\n"; } }
+}
+`,
+    );
+    await sup.start('web', runSchema.parse({ command: ['nginx', '-p', dir, '-c', conf] }));
+    let status = 0;
+    const poll = async () => {
+      for (let i = 0; i < 100 && status !== 200 && exits().length === 0; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.status,
+          () => 0,
+        );
+        if (status !== 200) await sleep(20);
+      }
+    };
+    await poll();
+    // Before real pipes: "opening errorlog '/dev/stderr' failed: No such device or address", exit 1.
+    expect(exits()).toEqual([]);
+    expect(status).toBe(200);
+    await until(() => sup.recentLines('web').some((l) => l.stream === 'stdout' && l.line.includes('GET / ')));
+    expect(sup.recentLines('web').some((l) => l.stream === 'stderr' && /notice/.test(l.line))).toBe(true);
+  });
+
+  it("gets the allow-listed part of Medic's environment and its config's env, never Medic's secrets", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      MEDIC_TOKEN: 'medic_0123456789ab_secret',
+      MEDIC_STORE_URL: 'postgres://medic:pw@db/medic',
+      OPENAI_API_KEY: 'sk-not-for-children',
+      LC_TIME: 'C',
+    });
+    try {
+      await sup.start(
+        'env',
+        runSchema.parse({ command: ['sh', '-c', 'env; sleep 30'], env: { APP_MODE: 'x' } }),
+      );
+      await until(() => sup.recentLogs('env').some((l) => l.startsWith('APP_MODE=')));
+      await sleep(50);
+      const names = sup.recentLogs('env').map((l) => l.split('=')[0]);
+      expect(names).toEqual(expect.arrayContaining(['PATH', 'LC_TIME', 'APP_MODE']));
+      expect(names.filter((n) => n?.startsWith('MEDIC_') || n === 'OPENAI_API_KEY')).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
