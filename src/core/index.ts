@@ -7,6 +7,8 @@ export * from './errors.js';
 export * from './http-fetch.js';
 export * from './ids.js';
 export * from './os-pipe.js';
+export * from './private-dir.js';
+export * from './redact.js';
 export * from './registry.js';
 export * from './run-command.js';
 export * from './serial.js';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   linkSync,
-  mkdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -10,7 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { MedicError } from '../core/index.js';
+import { ensurePrivateDir, MedicError, PRIVATE_FILE_MODE } from '../core/index.js';
 import { currentBootId, processStartTime } from '../sources/pidfiles.js';
 
 /**
@@ -34,7 +33,7 @@ export interface LockHolder {
 const UNREADABLE_GRACE_MS = 5_000;
 
 export function lockDataDir(dataDir: string): () => void {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const file = path.join(dataDir, 'medic.lock');
   const content = JSON.stringify({
     pid: process.pid,
@@ -69,7 +68,7 @@ export function lockDataDir(dataDir: string): () => void {
 /** Creates `file` holding `content`, atomically; false if it already exists. */
 function createWithContent(file: string, content: string): boolean {
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, content, { flag: 'wx' });
+  writeFileSync(tmp, content, { flag: 'wx', mode: PRIVATE_FILE_MODE });
   try {
     linkSync(tmp, file);
     return true;

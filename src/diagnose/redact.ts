@@ -1,3 +1,4 @@
+import { redactText } from '../core/index.js';
 import { redactSecrets } from '../notify/index.js';
 
 /**
@@ -40,7 +41,7 @@ const IPV6 =
 const CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
 
 export function redactForPrompt(text: string, opts: PromptRedaction = {}): string {
-  let out = redactSecrets(text);
+  let out = redactText(redactSecrets(text));
   for (const [re, replacement] of tokenRules) out = out.replace(re, replacement);
   if (opts.emails !== false) out = out.replace(EMAIL, '<email>');
   out = out.replace(CARD, (m) => (luhn(m.replace(/[ -]/g, '')) ? '<card>' : m));

@@ -1,5 +1,5 @@
 import type { StepConfig } from '../config/index.js';
-import { errorMessage, formatDuration } from '../core/index.js';
+import { errorMessage, formatDuration, redactText } from '../core/index.js';
 import type { ActionContext, ActionPlan, RemediationAction } from './actions/index.js';
 import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
@@ -50,10 +50,13 @@ export class StepApplier {
       const timer = this.d.clock.setTimeout(() => timeout.abort(), step.timeout);
       const signal = AbortSignal.any([timeout.signal, this.stopping]);
       try {
-        const message = await impl.apply(plan, this.context(step, signal));
+        // A step's result is journaled, noted on the incident and notified: redacted once, here.
+        const message = redactText(await impl.apply(plan, this.context(step, signal)));
         return { ok: true, message: attempt > 0 ? `${message} (attempt ${attempt + 1})` : message };
       } catch (err) {
-        last = timeout.signal.aborted ? `timed out after ${formatDuration(step.timeout)}` : errorMessage(err);
+        last = timeout.signal.aborted
+          ? `timed out after ${formatDuration(step.timeout)}`
+          : redactText(errorMessage(err));
         if (this.stopping.aborted) break;
       } finally {
         this.d.clock.clearTimeout(timer);

@@ -178,7 +178,11 @@ export class Backups {
       const rec = await this.get(backupId);
       if (rec.good) return rec;
       const next: BackupRecord = { ...rec, good: true, goodAt: this.clock.now() };
-      await writeAtomic(path.join(this.meta, `${rec.id}.json`), Buffer.from(JSON.stringify(next, null, 2)));
+      await writeAtomic(
+        path.join(this.meta, `${rec.id}.json`),
+        Buffer.from(JSON.stringify(next, null, 2)),
+        0o600,
+      );
       return next;
     });
   }
@@ -265,7 +269,11 @@ export class Backups {
       good,
       goodAt: good ? now : null,
     };
-    await writeAtomic(path.join(this.meta, `${rec.id}.json`), Buffer.from(JSON.stringify(rec, null, 2)));
+    await writeAtomic(
+      path.join(this.meta, `${rec.id}.json`),
+      Buffer.from(JSON.stringify(rec, null, 2)),
+      0o600,
+    );
     return rec;
   }
 
@@ -298,8 +306,9 @@ export class Backups {
 
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      await fs.mkdir(this.blobs, { recursive: true });
-      await fs.mkdir(this.meta, { recursive: true });
+      // Backups hold config files, secrets included: private like the rest of the data directory.
+      await fs.mkdir(this.blobs, { recursive: true, mode: 0o700 });
+      await fs.mkdir(this.meta, { recursive: true, mode: 0o700 });
       await fsyncDir(this.root);
     })().catch((err: unknown) => {
       this.ready = null;

@@ -1,4 +1,4 @@
-import type { Action, ActionState, Bus, Clock } from '../core/index.js';
+import { type Action, type ActionState, type Bus, type Clock, redactText } from '../core/index.js';
 import type { AuditInput, Store } from '../store/index.js';
 
 /**
@@ -18,8 +18,13 @@ export class Journal {
     actor = 'medic',
   ): Promise<Action> {
     const at = this.clock.now();
-    const action: Action = { ...a, createdAt: at, updatedAt: at };
-    await this.store.createAction(action, message, (x) => auditEntry(x, at, actor, message));
+    // What the journal keeps is stored, audited and served: messages and descriptions are redacted here,
+    // whatever step wrote them (params stay as planned: apply runs from them).
+    const said = redactText(message);
+    const action: Action = { ...a, reason: redactText(a.reason), createdAt: at, updatedAt: at };
+    const desc = action.params['description'];
+    if (typeof desc === 'string') action.params = { ...action.params, description: redactText(desc) };
+    await this.store.createAction(action, said, (x) => auditEntry(x, at, actor, said));
     return this.emit(action);
   }
 
@@ -35,8 +40,9 @@ export class Journal {
     expected?: ActionState | readonly ActionState[],
   ): Promise<Action> {
     const at = this.clock.now();
-    const action = await this.store.updateAction(id, state, message, at, expected, (x) =>
-      auditEntry(x, at, actor, message),
+    const said = redactText(message);
+    const action = await this.store.updateAction(id, state, said, at, expected, (x) =>
+      auditEntry(x, at, actor, said),
     );
     return this.emit(action);
   }

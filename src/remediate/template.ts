@@ -72,3 +72,30 @@ function refuseOption(value: string, key: string): void {
 export function isTemplated(s: string): boolean {
   return s.includes('{{');
 }
+
+/**
+ * The value of each variable the templates name, by its dotted key: enough to render them again later
+ * (an exec step's argv is journaled redacted, and rendered anew from the config when it runs).
+ */
+export function usedValues(templates: readonly string[], vars: TemplateVars): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of templates) for (const m of t.matchAll(PLACEHOLDER)) out[m[1]!] = lookup(vars, m[1]!);
+  return out;
+}
+
+/** Template variables holding exactly the values `usedValues` recorded. */
+export function varsFromValues(values: Readonly<Record<string, string>>, service: string): TemplateVars {
+  const root: Record<string, TemplateValue> = { service: { name: service } };
+  for (const [key, value] of Object.entries(values)) {
+    if (!KEY.test(key)) throw new ActionError(`template: "${key}" is not a variable name`);
+    const parts = key.split('.');
+    let cur = root as Record<string, TemplateValue>;
+    for (const p of parts.slice(0, -1)) {
+      const next = Object.hasOwn(cur, p) ? cur[p] : undefined;
+      cur[p] = next !== undefined && typeof next === 'object' ? { ...next } : {};
+      cur = cur[p] as Record<string, TemplateValue>;
+    }
+    cur[parts[parts.length - 1]!] = value;
+  }
+  return root as unknown as TemplateVars;
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Clock } from '../core/index.js';
+import { type Clock, PRIVATE_FILE_MODE, redactArgv } from '../core/index.js';
 import { isAlive, readCmdline } from './probes/procfs.js';
 
 /**
@@ -80,7 +80,7 @@ export function writeFileAtomicSync(path: string, content: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    writeFileSync(tmp, content, { flag: 'wx' });
+    writeFileSync(tmp, content, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -188,7 +188,7 @@ export async function reapOrphan(
   const deadline = clock.now() + (opts.waitMs ?? 5_000);
   while ((await isAlive(record.pid)) && clock.now() < deadline) await clock.sleep(20);
   if (await isAlive(record.pid))
-    throw new Error(`orphan pid ${record.pid} (${argv.join(' ')}) survived SIGKILL`);
+    throw new Error(`orphan pid ${record.pid} (${redactArgv(argv).join(' ')}) survived SIGKILL`);
   rmSync(path, { force: true });
   return record.pid;
 }

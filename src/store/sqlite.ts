@@ -2,11 +2,11 @@
  * The embedded default: SQLite through better-sqlite3, in WAL mode with synchronous = FULL, so a write is on
  * disk when its promise resolves.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { type Clock, RealClock } from '../core/index.js';
+import { type Clock, ensurePrivateDir, ensurePrivateFile, RealClock } from '../core/index.js';
 import { KyselyStore } from './kysely-store.js';
 import type { StoreSchema } from './schema.js';
 import type { Store } from './store.js';
@@ -39,8 +39,11 @@ export class SqliteStore extends KyselyStore implements Store {
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   let path = ':memory:';
   if (opts.dir !== ':memory:') {
-    await mkdir(opts.dir, { recursive: true });
+    ensurePrivateDir(opts.dir);
     path = join(opts.dir, opts.file ?? DEFAULT_SQLITE_FILE);
+    // SQLite gives its -wal and -shm files the database file's mode: 0600 for all three.
+    ensurePrivateFile(path);
+    for (const f of [`${path}-wal`, `${path}-shm`]) if (existsSync(f)) ensurePrivateFile(f);
   }
   const sqlite = new Database(path);
   try {

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { ActionError, lastLine, runCommand } from '../../core/index.js';
-import { redactSecrets } from '../../notify/index.js';
-import { baseVars, renderArgv } from '../template.js';
+import { ActionError, lastLine, redactArgv, runCommand } from '../../core/index.js';
+import { baseVars, renderArgv, usedValues, varsFromValues } from '../template.js';
 import type { RemediationAction } from './action.js';
 
 /**
@@ -13,18 +12,20 @@ export const execAction: RemediationAction = {
   plan(step, service, _services, pctx) {
     const e = step.exec;
     if (!e) throw new ActionError('exec step without exec');
+    const vars = baseVars(service, pctx?.vars);
     // Each argv element is rendered on its own: a value is never split nor seen by a shell.
-    const command = renderArgv(e.command, baseVars(service, pctx?.vars));
+    const command = redactArgv(renderArgv(e.command, vars));
     return {
       kind: 'exec',
       target: service,
-      // Env values often hold secrets: the journal keeps their names, apply reads the values from config.
-      params: { command, cwd: e.cwd ?? null, envKeys: Object.keys(e.env) },
-      description: `run ${redactSecrets(JSON.stringify(command))}`,
+      // The journal is stored and served: it keeps the argv redacted, and the values the templates used, so
+      // apply renders the real argv again from the config. Env values: names only, likewise.
+      params: { command, vars: usedValues(e.command, vars), cwd: e.cwd ?? null, envKeys: Object.keys(e.env) },
+      description: `run ${JSON.stringify(command)}`,
     };
   },
   async apply(plan, ctx) {
-    const command = plan.params['command'] as string[];
+    const command = argvOf(plan.params, ctx.step.exec?.command, plan.target);
     const cwd = plan.params['cwd'] as string | null;
     const res = await runCommand(command, {
       cwd: cwd ? path.resolve(ctx.baseDir, cwd) : ctx.baseDir,
@@ -38,3 +39,19 @@ export const execAction: RemediationAction = {
     return `exited 0: ${lastLine(res.stdout) || 'no output'}`;
   },
 };
+
+/** The argv to run: the configured one rendered with the journaled values, checked against the journal. */
+function argvOf(
+  params: Record<string, unknown>,
+  configured: string[] | undefined,
+  service: string,
+): string[] {
+  const journaled = params['command'] as string[];
+  const values = params['vars'] as Record<string, string> | undefined;
+  // A step journaled before argv were redacted holds the real one.
+  if (!values || !configured) return journaled;
+  const argv = renderArgv(configured, varsFromValues(values, service));
+  if (JSON.stringify(redactArgv(argv)) !== JSON.stringify(journaled))
+    throw new ActionError('the configured command is not the one journaled: not run');
+  return argv;
+}

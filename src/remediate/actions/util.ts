@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ActionError, type CommandResult, lastLine, runCommand } from '../../core/index.js';
+import { ActionError, type CommandResult, lastLine, redactArgv, runCommand } from '../../core/index.js';
 import type { PlanContext } from './action.js';
 
 /** A path from a step: relative ones start at the config file's directory. */
@@ -28,7 +28,8 @@ export async function runChecked(argv: string[], signal: AbortSignal, cwd?: stri
   if (res.aborted) throw new ActionError(`${argv[0]} timed out and was killed`);
   if (res.code !== 0)
     throw new ActionError(
-      `${argv.join(' ')} exited ${res.code ?? res.signal}: ${lastLine(res.stderr || res.stdout)}`,
+      // Errors are journaled and served: the argv may carry a password.
+      `${redactArgv(argv).join(' ')} exited ${res.code ?? res.signal}: ${lastLine(res.stderr || res.stdout)}`,
     );
   return res;
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../../core/index.js';
 
 /** Where a tailer is in a file: the file's identity (device and inode survive a rename) and a byte offset. */
 export interface TailPosition {
@@ -34,7 +35,7 @@ export class FileOffsetStore implements OffsetStore {
   save(pos: TailPosition): void {
     mkdirSync(dirname(this.file), { recursive: true });
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(pos));
+    writeFileSync(tmp, JSON.stringify(pos), { mode: PRIVATE_FILE_MODE });
     renameSync(tmp, this.file);
   }
 }
