@@ -1,13 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  linkSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { linkSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensurePrivateDir, MedicError, PRIVATE_FILE_MODE } from '../core/index.js';
 import { currentBootId, processStartTime } from '../sources/pidfiles.js';
