@@ -15,7 +15,7 @@ import {
 import { type CheckState, HealthModel, type Observation } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter, Outbox } from '../notify/index.js';
-import { Backups, Journal, RemediationEngine } from '../remediate/index.js';
+import { Backups, fileRules, Journal, RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
 import { subscribeActionNotices } from './action-notices.js';
@@ -183,7 +183,11 @@ export class Medic {
       drill: opts.drill === true,
       claim: (id) => this.replica.claim(id),
       claimRun: (ids) => this.replica.claimRun(ids),
-      backups: new Backups({ dataDir: dataDirOf(loaded, opts), clock: this.clock }),
+      backups: new Backups({
+        dataDir: dataDirOf(loaded, opts),
+        clock: this.clock,
+        files: () => fileRules(this.loaded),
+      }),
       notify: async (m) => {
         await this.notifier.send({
           event: 'incident.escalated',

@@ -3,6 +3,7 @@ import { errorMessage, formatDuration, redactText } from '../core/index.js';
 import type { ActionContext, ActionPlan, RemediationAction } from './actions/index.js';
 import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
+import { fileRules } from './safe-path.js';
 
 export type ApplyResult = { ok: true; message: string } | { ok: false; message: string };
 
@@ -29,6 +30,7 @@ export class StepApplier {
       step,
       clock: this.d.clock,
       backups: this.backups,
+      files: fileRules(cfg),
       ...(this.d.notify ? { notify: this.d.notify } : {}),
       ...(this.d.store ? { history: this.d.store } : {}),
       // A config built by hand (tests, the library) may lack the section zod fills in.

@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../core/index.js';
 import { MedicError, NotFoundError, RealClock } from '../core/index.js';
+import { checkDirs, type FileRules, NO_EXCEPTIONS } from './safe-path.js';
 
 /** One file as it was before a change. Content lives in a blob named by its sha256. */
 export interface BackupRecord {
@@ -18,6 +19,16 @@ export interface BackupRecord {
   /** Owner and group; null when the file did not exist (and absent from records written by older versions). */
   uid?: number | null;
   gid?: number | null;
+  /**
+   * Where the path led when it was backed up (symlinks resolved), the file's device and inode, and its
+   * directory's: a restore refuses to write where the path leads now if any of them tells another place.
+   * Absent from records written by older versions.
+   */
+  realpath?: string;
+  dev?: number | null;
+  ino?: number | null;
+  dirDev?: number;
+  dirIno?: number;
   size: number;
   /** sha256 of the content, hex; null when the file did not exist. */
   hash: string | null;
@@ -44,6 +55,8 @@ export interface BackupsOptions {
   clock?: Clock;
   /** Files larger than this are refused (default 64 MiB): a backup is read into memory. */
   maxBytes?: number;
+  /** `policy.files` now (shared directories allowed): read at each backup and restore. */
+  files?: () => FileRules;
 }
 
 export interface RetentionPolicy {
@@ -72,6 +85,7 @@ export class Backups {
   private readonly meta: string;
   private readonly clock: Clock;
   private readonly maxBytes: number;
+  private readonly files: () => FileRules;
   private lock: Promise<unknown> = Promise.resolve();
   private ready: Promise<void> | null = null;
 
@@ -81,6 +95,7 @@ export class Backups {
     this.meta = path.join(this.root, 'meta');
     this.clock = opts.clock ?? new RealClock();
     this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024;
+    this.files = opts.files ?? (() => NO_EXCEPTIONS);
   }
 
   /** Backs up each file as it is now (a missing file is recorded as missing). Resolves once durable. */
@@ -125,7 +140,8 @@ export class Backups {
   restore(backupId: string): Promise<BackupRecord> {
     return this.serial(async () => {
       const rec = await this.get(backupId);
-      const target = await realpathOr(rec.path);
+      const target = await resolveReal(rec.path);
+      await this.checkSamePlace(rec, target);
       if (!rec.exists || rec.hash === null) {
         await fs.rm(target, { force: true });
         await fsyncDir(path.dirname(target));
@@ -138,6 +154,38 @@ export class Backups {
       await writeAtomic(target, data, rec.mode ?? 0o644, ownerOf(rec));
       return rec;
     });
+  }
+
+  /**
+   * Refuses a restore that would write somewhere else than what was backed up: the path now resolves
+   * elsewhere (a link was put in its place or above it), its directory was replaced, or the file there is
+   * a link, is on another device, or is another file of another user.
+   */
+  private async checkSamePlace(rec: BackupRecord, target: string): Promise<void> {
+    const refuse = (why: string) => {
+      throw new BackupError(`refused to restore ${rec.path} (${rec.id}): ${why}`);
+    };
+    if (rec.realpath !== undefined && rec.realpath !== target)
+      refuse(`it now leads to ${target}, not ${rec.realpath} as when it was backed up`);
+    try {
+      checkDirs(target, this.files());
+    } catch (err) {
+      refuse((err as Error).message);
+    }
+    if (rec.dirDev !== undefined) {
+      const d = await fs.stat(path.dirname(target)).catch(() => null);
+      if (!d || d.dev !== rec.dirDev || d.ino !== rec.dirIno)
+        refuse(`its directory ${path.dirname(target)} was replaced`);
+    }
+    const cur = await fs.lstat(target).catch(() => null);
+    if (!cur) return;
+    if (!cur.isFile()) refuse('it is not a regular file now');
+    if (typeof rec.dev === 'number' && cur.dev !== rec.dev) refuse('it is on another device now');
+    // Another inode is the file saved anew (editors and Medic write by rename); of another user than its
+    // owner, root or Medic, it is someone else's file put in its place.
+    const trusted = [rec.uid, 0, process.geteuid?.() ?? 0];
+    if (typeof rec.ino === 'number' && cur.ino !== rec.ino && !trusted.includes(cur.uid))
+      refuse(`it was replaced by a file of another user (uid ${cur.uid}, was ${rec.uid})`);
   }
 
   async get(backupId: string): Promise<BackupRecord> {
@@ -244,7 +292,7 @@ export class Backups {
     good: boolean,
   ): Promise<BackupRecord> {
     const abs = path.resolve(p);
-    const { data, mode, uid, gid, hash } = await this.read(abs);
+    const { data, mode, uid, gid, hash, id } = await this.read(abs);
     if (data !== null && hash !== null) {
       const blob = path.join(this.blobs, hash);
       // A blob that exists is complete: it was renamed into place only after its fsync.
@@ -259,6 +307,7 @@ export class Backups {
       mode,
       uid,
       gid,
+      ...id,
       size: data?.length ?? 0,
       hash,
       createdAt: now,
@@ -277,26 +326,61 @@ export class Backups {
     return rec;
   }
 
+  /**
+   * Reads the file where the path leads now, without following a link in its last step (O_NOFOLLOW), and
+   * where it leads: the identity a restore checks.
+   */
   private async read(abs: string): Promise<{
     data: Buffer | null;
     mode: number | null;
     uid: number | null;
     gid: number | null;
     hash: string | null;
+    id: Pick<BackupRecord, 'realpath' | 'dev' | 'ino' | 'dirDev' | 'dirIno'>;
   }> {
-    let st: import('node:fs').Stats;
+    const fail = (err: unknown): never => {
+      throw new BackupError(`cannot back up ${abs}: ${(err as Error).message}`, { cause: err });
+    };
+    const real = await resolveReal(abs);
     try {
-      st = await fs.stat(abs);
+      checkDirs(real, this.files());
+    } catch (err) {
+      fail(err);
+    }
+    const dir = await fs.stat(path.dirname(real)).catch(fail);
+    const place = { realpath: real, dirDev: dir.dev, dirIno: dir.ino };
+    let h: fs.FileHandle;
+    try {
+      h = await fs.open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-        return { data: null, mode: null, uid: null, gid: null, hash: null };
-      throw new BackupError(`cannot back up ${abs}: ${(err as Error).message}`, { cause: err });
+        return {
+          data: null,
+          mode: null,
+          uid: null,
+          gid: null,
+          hash: null,
+          id: { ...place, dev: null, ino: null },
+        };
+      return fail(err);
     }
-    if (!st.isFile()) throw new BackupError(`cannot back up ${abs}: not a regular file`);
-    if (st.size > this.maxBytes)
-      throw new BackupError(`cannot back up ${abs}: larger than ${this.maxBytes} bytes`);
-    const data = await fs.readFile(abs);
-    return { data, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, hash: sha256(data) };
+    try {
+      const st = await h.stat();
+      if (!st.isFile()) throw new BackupError(`cannot back up ${abs}: not a regular file`);
+      if (st.size > this.maxBytes)
+        throw new BackupError(`cannot back up ${abs}: larger than ${this.maxBytes} bytes`);
+      const data = await h.readFile();
+      return {
+        data,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        hash: sha256(data),
+        id: { ...place, dev: st.dev, ino: st.ino },
+      };
+    } finally {
+      await h.close();
+    }
   }
 
   private async nextSeq(): Promise<number> {
@@ -345,11 +429,14 @@ function ownerOf(rec: BackupRecord): FileOwner | undefined {
     : undefined;
 }
 
-async function realpathOr(p: string): Promise<string> {
+/** Where a path leads, links resolved; for a missing file, its directory resolved and its name. */
+async function resolveReal(p: string): Promise<string> {
   try {
     return await fs.realpath(p);
-  } catch {
-    return p;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return p;
+    const dir = await fs.realpath(path.dirname(p)).catch(() => path.dirname(p));
+    return path.join(dir, path.basename(p));
   }
 }
 

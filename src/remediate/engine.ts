@@ -14,6 +14,7 @@ import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
 import { reconcile } from './reconcile.js';
 import type { Context } from './run.js';
+import { fileRules } from './safe-path.js';
 import { HealScheduler } from './scheduler.js';
 import { StepRunner } from './step-runner.js';
 
@@ -54,6 +55,7 @@ export class RemediationEngine {
       new Backups({
         dataDir: path.resolve(d.config().baseDir, d.config().config.store.dir),
         clock: d.clock,
+        files: () => fileRules(d.config()),
       });
     this.learner = d.learner ?? new Learner(d.store, d.clock, () => d.config().config.policy.learning);
     this.knownGood = new KnownGood(d, this.backups, (service) => this.scheduler.busy(service));

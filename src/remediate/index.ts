@@ -4,6 +4,7 @@ export * from './engine.js';
 export * from './guard.js';
 export * from './journal.js';
 export * from './playbooks.js';
+export * from './safe-path.js';
 export * from './silences.js';
 export * from './template.js';
 export * from './verify.js';

@@ -4,6 +4,7 @@ import type { Action, Diagnosis, Finding, Incident } from '../core/index.js';
 import { newId } from '../core/index.js';
 import { type ActionPlan, actions, stepKind } from './actions/index.js';
 import type { EngineDeps } from './deps.js';
+import { fileRules } from './safe-path.js';
 import { findingLabels } from './silences.js';
 import type { TemplateVars } from './template.js';
 
@@ -83,6 +84,7 @@ export function planStep(d: Pick<EngineDeps, 'config'>, run: Run, step: StepConf
     plan: actions.get(stepKind(step)).plan(step, run.service, cfg.config.services, {
       baseDir: cfg.baseDir,
       vars: run.vars,
+      files: fileRules(cfg),
     }),
   };
 }

@@ -81,6 +81,17 @@ export const policySchema = z.strictObject({
       keep_per_path: z.number().int().min(1).default(20),
     })
     .default({ max_age: 30 * 86_400_000, keep_per_path: 20 }),
+  /**
+   * Where file steps, config rollbacks and restores may write although it looks unsafe: `shared_dirs` are
+   * directories another user can write (refused otherwise: that user could swap the file for a link to a
+   * system file); `template_paths` are directories a templated path may reach with an absolute value or `..`.
+   */
+  files: z
+    .strictObject({
+      shared_dirs: z.array(z.string().min(1)).default([]),
+      template_paths: z.array(z.string().min(1)).default([]),
+    })
+    .default({ shared_dirs: [], template_paths: [] }),
 });
 
 export type PolicyConfig = z.output<typeof policySchema>;

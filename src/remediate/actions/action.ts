@@ -2,6 +2,7 @@ import type { ServiceConfig, StepConfig } from '../../config/index.js';
 import type { Clock, Severity } from '../../core/index.js';
 import type { Store } from '../../store/index.js';
 import type { BackupRecord, Backups } from '../backups.js';
+import type { FileRules } from '../safe-path.js';
 import type { TemplateVars } from '../template.js';
 
 /** What the engine needs to start and stop services; the supervisor provides it for supervised ones. */
@@ -40,6 +41,8 @@ export interface PlanContext {
   baseDir: string;
   /** `{{service.name}}`, `{{finding.labels.pod}}`…; without it only `service.name` is known. */
   vars?: TemplateVars;
+  /** `policy.files`: where a templated path may point, which shared directories may be written. */
+  files?: FileRules;
 }
 
 /** A message the notify action sends; the daemon routes it to the notifiers. */
@@ -74,6 +77,8 @@ export interface ActionContext<S = StepConfig> {
   backups?: Backups;
   /** The journaled actions, read only: `block` counts an address's earlier bans to lengthen the next. */
   history?: Pick<Store, 'listActions' | 'journal'>;
+  /** `policy.files` (see PlanContext). */
+  files?: FileRules;
   /** Networks no action may ban (`security.allow` and `security.sessions`; loopback always). */
   allow?: readonly string[];
 }

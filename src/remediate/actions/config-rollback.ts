@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import { ActionError } from '../../core/index.js';
 import { sha256 } from '../backups.js';
-import { baseVars, renderString } from '../template.js';
+import { renderStepPath } from '../safe-path.js';
+import { baseVars } from '../template.js';
 import type { RemediationAction } from './action.js';
 import { restoreFiles } from './file.js';
 import { configRollbackStep, type ExtendedStep, parseStep } from './steps.js';
-import { resolvePath } from './util.js';
 
 async function currentHash(file: string): Promise<string | null> {
   try {
@@ -24,7 +24,7 @@ export const configRollbackAction: RemediationAction<ExtendedStep> = {
   kind: 'config-rollback',
   plan(step, service, _services, pctx) {
     const s = parseStep(configRollbackStep, step.config_rollback, 'config_rollback');
-    const file = resolvePath(renderString(s.path, baseVars(service, pctx?.vars)), pctx);
+    const file = renderStepPath(s.path, baseVars(service, pctx?.vars), pctx?.baseDir ?? '.', pctx?.files);
     return {
       kind: 'config-rollback',
       target: service,

@@ -1,12 +1,13 @@
+import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import YAML, { isScalar } from 'yaml';
 import { ActionError, errorMessage } from '../../core/index.js';
 import { writeAtomic } from '../backups.js';
-import { baseVars, renderString } from '../template.js';
+import { checkDirs, renderStepPath } from '../safe-path.js';
+import { baseVars } from '../template.js';
 import type { ActionContext, RemediationAction, StepBackup } from './action.js';
 import { type ExtendedStep, type FileStep, fileStep, parseStep } from './steps.js';
-import { resolvePath } from './util.js';
 
 type Scalar = string | number | boolean;
 type Format = 'yaml' | 'json' | 'env';
@@ -187,7 +188,7 @@ export const fileAction: RemediationAction<ExtendedStep> = {
   kind: 'file',
   plan(step, service, _services, pctx) {
     const s: FileStep = parseStep(fileStep, step.file, 'file');
-    const file = resolvePath(renderString(s.path, baseVars(service, pctx?.vars)), pctx);
+    const file = renderStepPath(s.path, baseVars(service, pctx?.vars), pctx?.baseDir ?? '.', pctx?.files);
     const format = fileFormat(file, s.format);
     const bounds: Bounds = { min: s.min ?? null, max: s.max ?? null, allowed: s.allowed ?? null };
     if (s.value !== undefined) checkBounds(s.value, bounds);
@@ -210,7 +211,7 @@ export const fileAction: RemediationAction<ExtendedStep> = {
       backup: { files: [file] },
     };
   },
-  async apply(plan) {
+  async apply(plan, ctx) {
     const p = plan.params as unknown as {
       path: string;
       format: Format;
@@ -226,11 +227,19 @@ export const fileAction: RemediationAction<ExtendedStep> = {
       // A symlinked config is edited at its target and stays a link; the rename would otherwise replace
       // the link by a regular file (and a restore, which follows the link, would write elsewhere).
       target = await fs.realpath(p.path);
-      text = await fs.readFile(target, 'utf8');
-      st = await fs.stat(target);
+      // O_NOFOLLOW: the resolved file itself must not have become a link since (to a file Medic would chown).
+      const h = await fs.open(target, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      try {
+        st = await h.stat();
+        text = await h.readFile('utf8');
+      } finally {
+        await h.close();
+      }
     } catch (err) {
       throw new ActionError(`cannot read ${p.path}: ${errorMessage(err)}`);
     }
+    if (!st.isFile()) throw new ActionError(`${p.path} is not a regular file`);
+    checkDirs(target, ctx.files);
     const e = edit(p.format, text, p.key, p.path);
     if (e.current === undefined && !p.create) throw new ActionError(`${p.path} has no ${p.key}`);
     let next: Scalar;
