@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/core/index.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { tempDir } from './helpers.js';
+import { freePort, tempDir } from './helpers.js';
 
 let medic: Medic | null = null;
 afterEach(async () => {
@@ -147,4 +147,65 @@ describe('never down silently (simulated time)', () => {
       });
     }, 60_000);
   }
+});
+
+describe('a failure no playbook covers (simulated time)', () => {
+  it('is sent to a human once, and the guard is left as it was (nothing failed)', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const file = path.join(dir, 'medic.yaml');
+    // The process runs; the port it should answer on is closed: a failure no playbook names.
+    await writeFile(
+      file,
+      `services:
+  quiet:
+    run: { command: [${JSON.stringify(process.execPath)}, -e, "setInterval(() => {}, 1000)"] }
+    checks:
+      - name: port
+        tcp: { host: 127.0.0.1, port: ${port} }
+        interval: 1s
+        timeout: 500ms
+playbooks:
+  restart-on-exit:
+    when: { service: quiet, kind: down, labels: { check: running } }
+    steps: [{ restart: {} }]
+notifiers: []
+store: { dir: ./data }
+`,
+    );
+    const clock = new SimulatedClock();
+    const m = await createMedic({ configFile: file, clock, watch: false, logger: pino({ level: 'silent' }) });
+    medic = m;
+    const told: string[] = [];
+    m.bus.on('escalation', (e) => {
+      if (e.incidentId) told.push(e.incidentId);
+    });
+    await m.start();
+    let silentSince: number | null = null;
+    let worst = 0;
+    const end = clock.now() + 60_000;
+    while (clock.now() < end) {
+      await clock.advance(200);
+      await new Promise((r) => setTimeout(r, 5));
+      const failing = ['down', 'degraded'].includes(m.health.get('quiet'));
+      const incident = failing ? await m.store.activeIncident('quiet') : null;
+      const covered = !failing || m.healPending('quiet') || (incident !== null && told.includes(incident.id));
+      if (covered) silentSince = null;
+      else {
+        silentSince ??= clock.now();
+        worst = Math.max(worst, clock.now() - silentSince);
+      }
+    }
+    expect(m.health.get('quiet')).toBe('down');
+    expect(worst, 'longest time down with no heal due and nobody told').toBeLessThanOrEqual(GRACE_MS);
+    expect(told).toHaveLength(1);
+    const incident = await m.store.activeIncident('quiet');
+    expect(incident?.state).toBe('escalated');
+    const timeline = await m.store.timeline(incident!.id);
+    expect(timeline.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/no playbook matches its down finding .*a human is needed/),
+    );
+    // The guard was not told to stop: nothing failed.
+    expect((await m.store.getGuardState('quiet'))?.escalated ?? false).toBe(false);
+  }, 60_000);
 });

@@ -134,8 +134,11 @@ export class LogsStage implements Stage {
       logger,
       known: known.items.map((t) => t.templateId),
       ...(abuse ? { onLine: (text: string, at: number) => abuse.observe(text, at) } : {}),
+      // A pattern holds the service degraded while its lines keep coming, until they stop for `quiet`: the
+      // errors of an upstream's outage end with it, and so does the dependent's hold.
+      onTemplateLine: (id, at) => gate.extend(service, `logs:${id}`, at + cfg.novelty.quiet),
       onFinding: (f) => {
-        gate.mark(service, f.check, clock.now() + cfg.novelty.window, f.summary);
+        gate.mark(service, f.check, clock.now() + cfg.novelty.quiet, f.summary);
         void this.medic
           .submitFinding(f)
           .catch((err) => logger.error({ err: errorMessage(err), service }, 'log finding not handled'));

@@ -19,6 +19,10 @@ import { HealScheduler } from './scheduler.js';
 import { StepRunner } from './step-runner.js';
 
 export type { NewSilence } from './controls.js';
+
+/** How long a finding no playbook covers waits for the service's health to follow it before a human is told. */
+const UNHANDLED_SETTLE_MS = 1_000;
+
 export type { EngineDeps } from './deps.js';
 
 /**
@@ -48,6 +52,7 @@ export class RemediationEngine {
   private readonly decider: Decider;
   private readonly keeper: Keeper;
   private readonly offIncident: () => void;
+  private readonly unhandledTimers = new Set<TimerHandle>();
 
   constructor(private readonly d: EngineDeps) {
     this.backups =
@@ -118,10 +123,46 @@ export class RemediationEngine {
     const matches = matchPlaybooks(this.d.config().config, f, diagnosis);
     if (matches.length === 0) {
       void this.d.incidents.note(incident.id, `no playbook matches this ${f.kind} finding: watching only`);
+      this.unhandled(f);
       return;
     }
     const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
     this.scheduler.schedule(f.service, Math.max(0, wait, minDelayMs));
+  }
+
+  /**
+   * No playbook covers the finding. Watching only is a hold like any other: if the service is still failing a
+   * moment later (its health follows the finding) with no heal running or due, its incident is handed to a
+   * human, once, so nobody is left to guess that Medic will not act. The guard is untouched: a later finding
+   * a playbook does match is still healed.
+   */
+  private unhandled(f: Finding): void {
+    const timer = this.d.clock.setTimeout(() => {
+      this.unhandledTimers.delete(timer);
+      void this.escalateUnhandled(f).catch((err) =>
+        this.d.logger.warn(
+          { err: errorMessage(err), service: f.service },
+          'escalating an unhandled finding failed',
+        ),
+      );
+    }, UNHANDLED_SETTLE_MS);
+    this.unhandledTimers.add(timer);
+  }
+
+  private async escalateUnhandled(f: Finding): Promise<void> {
+    if (this.stopping.signal.aborted || this.healDue(f.service)) return;
+    const health = this.d.health(f.service);
+    if (health !== 'down' && health !== 'degraded') return;
+    const current = await this.d.store.activeIncident(f.service);
+    if (!current || current.state === 'escalated') return;
+    const why = `${f.service} is ${health} and no playbook matches its ${f.kind} finding (${f.summary}): a human is needed`;
+    await this.d.incidents.move(current, 'escalated', why);
+    this.d.bus.emit('escalation', {
+      service: f.service,
+      incidentId: current.id,
+      reason: why,
+      at: this.d.clock.now(),
+    });
   }
 
   /**
@@ -244,6 +285,8 @@ export class RemediationEngine {
     this.keeper.stop();
     for (const t of this.healthyTimers.values()) this.d.clock.clearTimeout(t);
     this.healthyTimers.clear();
+    for (const t of this.unhandledTimers) this.d.clock.clearTimeout(t);
+    this.unhandledTimers.clear();
     this.knownGood.stop();
     this.approvals.clearTimers();
     await this.scheduler.settle();

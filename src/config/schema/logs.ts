@@ -98,6 +98,8 @@ export const serviceLogsSchema = z.strictObject({
   novelty: z
     .strictObject({
       window: duration.default(60_000),
+      /** A pattern holds its service degraded until its lines have stopped this long. */
+      quiet: duration.default(10_000),
       warmup: duration.default(300_000),
       spike_sigma: z.number().positive().default(4),
       spike_min_count: z.number().int().min(1).default(20),

@@ -62,6 +62,12 @@ export class TelemetryGate {
     this.sync();
   }
 
+  /** Moves an active mark's end later (its condition goes on); an ended or absent mark stays so. */
+  extend(service: string, key: string, until: number): void {
+    const m = this.marks.get(service)?.get(key);
+    if (m && m.until > this.medic.clock.now() && until > m.until) m.until = until;
+  }
+
   clear(service: string, key: string): void {
     if (this.marks.get(service)?.delete(key)) this.sync();
   }

@@ -50,6 +50,8 @@ export interface LogPipelineOptions {
   known?: Iterable<string>;
   /** Every line as it is mined, whatever its source (the abuse detector counts per client address). */
   onLine?(text: string, at: number): void;
+  /** Each line the novelty detector reads, by its template id (a pattern lasts while its lines keep coming). */
+  onTemplateLine?(templateId: string, at: number): void;
 }
 
 export type LineParser = (text: string) => LogRecord;
@@ -379,6 +381,7 @@ export class LogPipeline implements LogSink {
         lines.push({ service, at, templateId: id, level: rec.level, source: item.source, text: item.text });
       if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
       this.rateLines++;
+      if (error || allTemplates) this.o.onTemplateLine?.(id, at);
       if (error) {
         this.rateErrors++;
         const findings = this.novelty.observe({
