@@ -127,13 +127,14 @@ export class FindingPath {
     const last = this.diagnosed.get(f.service);
     if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS) {
       // Another check of the same trouble, moments after the first: recorded, and the heal already on its
-      // way (or running) covers it. An unknown cause is looked at again with the new evidence, and so are
-      // the first exit of the process (its own event, which a disk or memory trend did not make: the retry
-      // must fit it) and a new kind of failure of an escalated incident (no heal is on its way: the human
-      // it waits for reads what this failure is).
+      // way (or running) covers it. An unknown cause is looked at again with the new evidence, and so is a
+      // new kind of failure of an escalated incident (no heal is on its way: the human it waits for reads
+      // what this failure is). Every exit of the process is diagnosed: each is an event of its own, with
+      // its own last words, which a disk or memory trend did not make (the retry must fit it); restarts'
+      // backoff bounds how often.
       const exit = 'code' in f.evidence || 'signal' in f.evidence;
-      if (last.sources.has(source)) return;
-      if (last.known && !exit && incident.state !== 'escalated') return;
+      if (!exit && last.sources.has(source)) return;
+      if (!exit && last.known && incident.state !== 'escalated') return;
       last.sources.add(source);
     } else {
       this.diagnosed.set(f.service, {

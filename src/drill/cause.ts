@@ -14,17 +14,36 @@ export async function diagnosedCause(
   service: string,
   window: { from: number; to: number } = { from: 0, to: Number.POSITIVE_INFINITY },
 ): Promise<string | null> {
-  const causes: string[] = [];
+  return (await diagnosed(store, incidentIds, service, window)).cause;
+}
+
+/**
+ * The same, with the service the diagnosis named as the one to act on (`target`), when it is not the
+ * service itself: a dependent's diagnosis that blames the upstream it waits on (`hung`, target cache).
+ */
+export async function diagnosed(
+  store: Pick<Store, 'timeline'>,
+  incidentIds: readonly string[],
+  service: string,
+  window: { from: number; to: number } = { from: 0, to: Number.POSITIVE_INFINITY },
+): Promise<{ cause: string | null; target: string | null }> {
+  const found: { cause: string; target: string | null }[] = [];
   for (const id of incidentIds) {
     const entries = await store.timeline(id).catch(() => []);
     for (const e of entries) {
       if (e.kind !== 'diagnosis' || e.data['service'] !== service) continue;
       if (e.at < window.from || e.at > window.to) continue;
       const cause = e.data['cause'];
-      causes.push(typeof cause === 'string' ? cause : 'unknown');
+      const target = e.data['target'];
+      found.push({
+        cause: typeof cause === 'string' ? cause : 'unknown',
+        target: typeof target === 'string' && target !== service ? target : null,
+      });
     }
   }
-  return causes.find((c) => c !== 'unknown') ?? (causes.length > 0 ? 'unknown' : null);
+  const named = found.find((c) => c.cause !== 'unknown');
+  if (named) return named;
+  return { cause: found.length > 0 ? 'unknown' : null, target: null };
 }
 
 /** Whether the cause is one a right diagnosis of the fault names. */

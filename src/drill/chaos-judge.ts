@@ -1,7 +1,7 @@
 import type { Action } from '../core/index.js';
 import type { DependencyGraph } from '../incidents/index.js';
 import type { Store } from '../store/index.js';
-import { causeOk, diagnosedCause } from './cause.js';
+import { causeOk, diagnosed } from './cause.js';
 import type { ChaosStep } from './chaos-plan.js';
 import {
   type ChaosFaultReport,
@@ -98,14 +98,27 @@ export async function judge(
     const from = l.alreadyFailing
       ? Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt))
       : l.injectedAt;
-    const cause = l.injected
-      ? await diagnosedCause(
+    const { cause, target } = l.injected
+      ? await diagnosed(
           store,
           covering.map(({ inc }) => inc.id),
           s,
           { from, to: until + AFTER_MS },
         )
-      : null;
+      : { cause: null, target: null };
+    // A diagnosis that names a faulted upstream as the one to act on is judged by that upstream's fault: the
+    // service failed through it (its slowness hidden behind the cache's hang).
+    const upstreamCauseOk =
+      target !== null &&
+      faultedUpstream(target) &&
+      lives.some(
+        (o) =>
+          o.injected &&
+          o.step.service === target &&
+          o.injectedAt <= until &&
+          closedAt(o) >= l.injectedAt &&
+          causeOk(o.fault, cause),
+      );
     const healed = l.healedAt !== null;
     const escalated = l.escalatedAt !== null;
     const ok = !l.injected
@@ -136,7 +149,7 @@ export async function judge(
         l.injected &&
         roots.length > 0 &&
         roots.every((r) => r === s || faultedUpstream(r)) &&
-        causeOk(l.fault, cause),
+        (causeOk(l.fault, cause) || upstreamCauseOk),
       mttd_ms: l.detectedAt === null ? null : l.detectedAt - l.injectedAt,
       mttr_ms: l.healedAt === null ? null : l.healedAt - l.injectedAt,
       actions: done.filter(

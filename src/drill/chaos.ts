@@ -178,8 +178,12 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       const settled =
         activeIds.size === 0 && rel.every((s) => medic.health.get(s) === 'healthy' && !medic.engine.busy(s));
       // A heal of an earlier fault replaced the process before this fault showed: the fault went with it
-      // (a stopped or switched process is gone), so there is nothing of it for Medic to find.
-      if (l.detectedAt === null && settled && medic.supervisor.pid(l.step.service) !== l.target?.pid) {
+      // (a stopped or switched process is gone), so there is nothing of it for Medic to find. Judged only
+      // once a new process runs and the fault had time to show: a killed process is gone for a moment
+      // before its exit is reported (the supervisor reads its last lines first).
+      const pidNow = medic.supervisor.pid(l.step.service);
+      const replaced = pidNow !== null && pidNow !== l.target?.pid && at - l.injectedAt >= GRACE_MS;
+      if (l.detectedAt === null && settled && replaced) {
         l.injected = false;
         l.note = 'no effect: its process was replaced (a heal of an earlier fault) before the fault showed';
         progress(`#${l.n} ${l.fault.name} on ${l.step.service}: ${l.note}`);
