@@ -129,7 +129,9 @@ describe('values that span words', () => {
 describe('canonicalTemplate', () => {
   it('writes values the way the Loghub guidelines do', () => {
     expect(canonicalTemplate('took <*>.<*> s')).toBe('took <*> s');
-    expect(canonicalTemplate('user root logged  in')).toBe('user <*> logged in');
+    expect(canonicalTemplate('cache  enabled true')).toBe('cache enabled <*>');
+    // A user name is a value only where lines show it varies: no list of names.
+    expect(canonicalTemplate('user root logged in')).toBe('user root logged in');
     expect(canonicalTemplate('block blk_<*> at /tmp/x')).toBe('block <*> at <*>');
     expect(canonicalTemplate('port 8080')).toBe('port <*>');
   });
