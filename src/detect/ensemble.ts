@@ -1,3 +1,4 @@
+import { ArtNovelty } from './art.js';
 import { TailCalibrator } from './calibrate.js';
 import { CusumDetector } from './cusum.js';
 import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
@@ -20,6 +21,8 @@ export class EnsembleDetector implements StreamDetector {
   private readonly hw: HoltWintersDetector;
   private readonly cusum: CusumDetector;
   private readonly cal: TailCalibrator[];
+  private readonly art: ArtNovelty | null;
+  private readonly artCal: TailCalibrator | null;
   private readonly gate: OnsetGate;
   private readonly warmup: number;
   private readonly scale: number;
@@ -41,6 +44,18 @@ export class EnsembleDetector implements StreamDetector {
     // A deviation that has come back several times within the memory is routine, however far out it lies.
     const seen = opt(opts, 'seen', 8, 0);
     this.cal = [0, 1, 2, 3].map(() => new TailCalibrator(48, 3, memory, tail, 8, seen));
+    // Shape novelty (ART over windowed features, art.ts): a fifth feature when `art` > 0.
+    const art = opt(opts, 'art', 0, 0);
+    this.art =
+      art > 0
+        ? new ArtNovelty(
+            opt(opts, 'artStep', 2, 1),
+            opt(opts, 'artWindow', 8, 2),
+            opt(opts, 'artCats', 64, 1),
+            opt(opts, 'artRho', 0.9, 0),
+          )
+        : null;
+    this.artCal = art > 0 ? new TailCalibrator(48, 3, memory, tail, 8, seen) : null;
     this.gate = new OnsetGate(opt(opts, 'decay', 0.99, 0), opt(opts, 'margin', 1.5, 1));
     this.warmup = Math.round(opt(opts, 'warmup', 100, 0));
     // 5 nats (P ≈ 0.007 per sample) maps to 0.5: about where NAB's optimiser puts the alarm threshold.
@@ -62,6 +77,7 @@ export class EnsembleDetector implements StreamDetector {
     const f0 = this.robust.z();
     const f1 = Math.abs(r);
     const f2 = this.cusum.statistic();
+    const f4 = this.art ? this.art.push(value) * 100 : -1;
     const c = this.cal;
     if (this.hw.period() !== this.period) {
       // The residuals now exclude the season: what was routine before says nothing about them.
@@ -77,6 +93,11 @@ export class EnsembleDetector implements StreamDetector {
     c[1]!.add(f1);
     c[2]!.add(f2);
     c[3]!.add(f3);
+    if (f4 >= 0) {
+      const a = this.artCal!;
+      if (a.samples > this.warmup) u = Math.max(u, a.surprise(f4));
+      a.add(f4);
+    }
     const v = this.gate.push(u);
     return v / (v + this.scale);
   }
@@ -92,7 +113,8 @@ export class EnsembleDetector implements StreamDetector {
       this.hw.stateBytes() +
       this.cusum.stateBytes() +
       this.gate.byteLength +
-      this.cal.reduce((n, c) => n + c.byteLength, 0)
+      this.cal.reduce((n, c) => n + c.byteLength, 0) +
+      (this.art ? this.art.byteLength + this.artCal!.byteLength : 0)
     );
   }
 }

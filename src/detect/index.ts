@@ -1,4 +1,5 @@
 export * from './abuse.js';
+export * from './art.js';
 export * from './calibrate.js';
 export * from './cusum.js';
 export * from './detector.js';

@@ -1,4 +1,5 @@
 import { Registry } from '../core/index.js';
+import { ArtDetector } from './art.js';
 import { CusumDetector } from './cusum.js';
 import type { DetectorFactory } from './detector.js';
 import { EnsembleDetector } from './ensemble.js';
@@ -14,4 +15,5 @@ export const detectors = new Registry<DetectorFactory>('detector')
   .register('ewma', (o) => new EwmaDetector(o))
   .register('holt-winters', (o) => new HoltWintersDetector(o))
   .register('cusum', (o) => new CusumDetector(o))
-  .register('iforest', (o) => new IsolationForestDetector(o));
+  .register('iforest', (o) => new IsolationForestDetector(o))
+  .register('art', (o) => new ArtDetector(o));
