@@ -10,7 +10,7 @@ import { tempDir, waitFor } from './helpers.js';
 /**
  * Issue 15, item 10: an exec step's argv holds a password; the step runs with it, and nothing Medic stores or
  * serves (the action's params and description, its journal, the audit log, the API) shows it. The data
- * directory is 0700 and its files 0600.
+ * directory is 0711 (no listing; passable to a service data directory inside) and its files 0600.
  */
 let medic: Medic | null = null;
 afterEach(async () => {
@@ -77,7 +77,7 @@ store: { dir: ./data }
       await api.app.close();
     }
     const data = path.join(dir, 'data');
-    expect(statSync(data).mode & 0o777).toBe(0o700);
+    expect(statSync(data).mode & 0o777).toBe(0o711);
     for (const f of ['medic.db', 'medic.db-wal'])
       expect(statSync(path.join(data, f)).mode & 0o777).toBe(0o600);
   });

@@ -2,9 +2,11 @@ import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 
 /**
  * Medic's data directory holds the journal, the audit log, backups of config files and API token hashes:
- * no other user may read it. Created 0700 (an existing one is narrowed to 0700), files in it 0600.
+ * no other user may read it. Created 0711 (an existing one is set so), files in it 0600: others can neither
+ * list it nor read its files, but may pass through it to a directory of their own inside (a service's data
+ * directory under the store, as the example stack keeps PostgreSQL's, run as another user).
  */
-export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_DIR_MODE = 0o711;
 export const PRIVATE_FILE_MODE = 0o600;
 
 export function ensurePrivateDir(dir: string): void {

@@ -85,19 +85,26 @@ export async function gatherEvidence(
 
 /**
  * Where the incident's own window starts: LEAD_MS before it opened (the first errors come before the finding),
- * but never before the service's last incident ended: what came before that was that trouble's, healed and
+ * but never before the end of the last incident the service had or took part in: what came before that was that trouble's, healed and
  * verified (a hang's timed-out probes say nothing about a slowness a minute later).
  */
 async function windowStart(host: EvidenceHost, f: Finding, incident: Incident): Promise<number> {
   const opened = Math.min(incident.openedAt, f.at);
   const lead = opened - LEAD_MS;
   const earlier = await host.store
-    .listIncidents({ service: f.service, state: 'resolved', since: lead, until: opened, limit: 20 })
+    .listIncidents({ state: 'resolved', since: lead, until: opened, limit: 50 })
     .catch(() => ({ items: [] as Incident[] }));
-  const ended = earlier.items
-    .filter((i) => i.id !== incident.id && i.resolvedAt !== null && i.resolvedAt <= opened)
-    .map((i) => i.resolvedAt as number);
-  return Math.max(lead, ...ended);
+  let start = lead;
+  for (const i of earlier.items) {
+    if (i.id === incident.id || i.resolvedAt === null || i.resolvedAt > opened || i.resolvedAt <= start)
+      continue;
+    // Its own incidents, and those it took part in (a hang grouped under the database that failed with it).
+    const took =
+      i.service === f.service ||
+      (await host.store.incidentServices(i.id).catch(() => [] as string[])).includes(f.service);
+    if (took) start = i.resolvedAt;
+  }
+  return start;
 }
 
 async function probeEvidence(

@@ -46,13 +46,17 @@ export function renderStepPath(
 }
 
 /**
- * Refuses a file whose directory, or any directory above it, another user can write: that user could put a
- * link to a system file in its place between Medic's check and its write. Sticky directories (/tmp) protect
+ * Refuses a file whose directory, or any directory above it, another user can write (not Medic's own user or
+ * group, nor root): that user could put a link to a system file in its place between Medic's check and its
+ * write. Sticky directories (/tmp) protect
  * their entries and are fine above the file's own directory. `policy.files.shared_dirs` are accepted.
  */
 export function checkDirs(file: string, rules: FileRules = NO_EXCEPTIONS): void {
   if (within(file, rules.sharedDirs)) return;
   const me = process.geteuid?.() ?? 0;
+  // Medic's own group is trusted as its user is: Debian gives each user a private group and umask 002, so a
+  // checkout is 0775 owned by user:user.
+  const myGroup = process.getegid?.() ?? 0;
   let dir = path.dirname(file);
   for (let first = true; ; first = false) {
     const st = statSync(dir, { throwIfNoEntry: false });
@@ -60,7 +64,7 @@ export function checkDirs(file: string, rules: FileRules = NO_EXCEPTIONS): void 
       const sticky = (st.mode & 0o1000) !== 0;
       const others =
         (st.uid !== me && st.uid !== 0 && (st.mode & 0o200) !== 0) ||
-        (st.gid !== 0 && (st.mode & 0o020) !== 0 && !(sticky && !first)) ||
+        (st.gid !== 0 && st.gid !== myGroup && (st.mode & 0o020) !== 0 && !(sticky && !first)) ||
         ((st.mode & 0o002) !== 0 && !(sticky && !first));
       if (others)
         throw new ActionError(
