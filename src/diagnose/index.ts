@@ -4,3 +4,4 @@ export * from './evidence.js';
 export * from './llm.js';
 export * from './redact.js';
 export * from './rules.js';
+export { isErrorLine, sustainedGrowth } from './signals.js';

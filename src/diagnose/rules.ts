@@ -1,4 +1,34 @@
 import type { Cause, DependencyState, EvidenceBundle, PlaybookMap, RuleDiagnosis } from './evidence.js';
+import {
+  AUTH_FAIL,
+  aboutOwnResources,
+  CERT,
+  CRASH,
+  crashShadow,
+  DAY,
+  describeExit,
+  ENOSPC,
+  errorBurst,
+  failedProbes,
+  IPV4,
+  killed,
+  lines,
+  MEMORY,
+  OOM,
+  pct,
+  quote,
+  RATE,
+  REFUSED,
+  rising,
+  STOPPED,
+  STORAGE,
+  serverErrors,
+  stateName,
+  stillRunning,
+  sustainedGrowth,
+  TIMEOUT,
+  unexpectedExits,
+} from './signals.js';
 
 /** What a rule found: how sure it is and why, in words a person reads in the incident timeline. */
 export interface RuleMatch {
@@ -12,234 +42,6 @@ export interface Rule {
   /** The signature, for `medic diagnose --explain` and the docs. */
   signature: string;
   match(b: EvidenceBundle): RuleMatch | null;
-}
-
-const REFUSED = /ECONNREFUSED|connection refused|could not connect|can't connect|connect failed/i;
-const TIMEOUT = /timed? ?out|timeout|ETIMEDOUT|deadline exceeded/i;
-const RATE = /\b429\b|too many requests|rate.?limit/i;
-const OOM = /out of memory|heap out of memory|oom.?kill|cannot allocate memory|ENOMEM/i;
-const ENOSPC = /ENOSPC|no space left on device|disk full/i;
-const ERROR = /\b(error|exception|fatal|panic|traceback)\b|\b5\d\d\b/i;
-const CRASH =
-  /panic|uncaught|unhandled|segmentation fault|SIGSEGV|fatal error|traceback|^\s*\w*(?:Error|Exception):/i;
-const AUTH_FAIL =
-  /failed password|authentication fail|invalid user|login failed|invalid credentials|\b401\b/i;
-const CERT = /certificate has expired|CERT_HAS_EXPIRED|certificate (?:is )?not yet valid|ERR_TLS_CERT/i;
-const STORAGE = /disk|_dir\b|data.?dir|volume|filesystem|spool|storage/i;
-const MEMORY = /rss|mem|heap/i;
-const STOPPED = /^[Tt]$/;
-const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
-const DAY = 86_400_000;
-
-const lines = (b: EvidenceBundle, category: string | null, re: RegExp) =>
-  (b.logs ?? []).filter((l) => (category !== null && l.category === category) || re.test(l.line));
-/** Where the incident's own window starts (`logsSince`), else the last 5 minutes. */
-const windowFrom = (b: EvidenceBundle) => b.logsSince ?? b.at - WINDOW_MS;
-/** Failed probes of the incident's window: those of an earlier trouble, healed since, say nothing of this one. */
-const failedProbes = (b: EvidenceBundle, re: RegExp) =>
-  (b.probes ?? []).filter((p) => !p.ok && p.at >= windowFrom(b) && re.test(p.message));
-const unexpectedExits = (b: EvidenceBundle) => (b.exits ?? []).filter((e) => !e.expected);
-const quote = (line: string) => `"${line.length > 160 ? `${line.slice(0, 160)}…` : line}"`;
-const pct = (x: number) => `${Math.round(x)}%`;
-
-/** A series that grew by at least `minGrowth` and rose in most steps: a leak, not a spike. */
-function rising(values: readonly number[], minGrowth = 1.2): { from: number; to: number } | null {
-  if (values.length < 3) return null;
-  const from = values[0]!;
-  const to = values[values.length - 1]!;
-  let up = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! >= values[i - 1]!) up++;
-  return to >= from * minGrowth && up / (values.length - 1) >= 0.7 ? { from, to } : null;
-}
-
-/**
- * How a process's resident memory shows a leak, and why these numbers:
- * - STARTUP_MS: in its first seconds a process loads its code and libraries and fills its pools and caches
- *   (the stack's Node API goes from 32 MB to 57 MB in its first second, then stays flat): samples that young
- *   say nothing about a leak.
- * - LEAK_MIN_STEPS, LEAK_MIN_SPAN_MS: a leak is a climb sustained over several samples and some seconds, so
- *   one burst of allocations between two samples (a request, a cache filled at once) is not one.
- * - LEAK_MAX_STEP_SHARE: a leak grows by many similar steps; a climb that one step carries more than half of
- *   is a jump (a start-up, a load spike) followed by a plateau, whatever the ratio from first to last. A step
- *   may carry more when it also took that much of the time (samples the sampler missed on a busy machine):
- *   up to twice its share of the time.
- */
-const STARTUP_MS = 2_000;
-const LEAK_MIN_STEPS = 4;
-const LEAK_MIN_SPAN_MS = 3_000;
-const LEAK_MAX_STEP_SHARE = 0.5;
-/** The share of steps that must go up (RSS jitters by a percent or two from sample to sample). */
-const LEAK_UP_SHARE = 0.7;
-
-/**
- * The longest climb that ends at the newest sample (a leak is still going on) and is sustained: at least
- * LEAK_MIN_STEPS steps over LEAK_MIN_SPAN_MS, mostly up, growing by `minGrowth` or more, no step carrying
- * more than LEAK_MAX_STEP_SHARE of the rise. Samples of the run's start-up are left out when its start is known.
- */
-export function sustainedGrowth(
-  samples: readonly { at: number; mb: number }[],
-  startedAt: number | undefined,
-  minGrowth = 1.2,
-): { from: number; to: number; steps: number; spanMs: number } | null {
-  const s = startedAt === undefined ? samples : samples.filter((x) => x.at >= startedAt + STARTUP_MS);
-  const last = s.at(-1);
-  if (!last) return null;
-  for (let i = 0; i + LEAK_MIN_STEPS < s.length; i++) {
-    const from = s[i]!.mb;
-    const spanMs = last.at - s[i]!.at;
-    if (spanMs < LEAK_MIN_SPAN_MS || last.mb < from * minGrowth) continue;
-    const rise = last.mb - from;
-    let up = 0;
-    let jump = false;
-    for (let j = i + 1; j < s.length; j++) {
-      const d = s[j]!.mb - s[j - 1]!.mb;
-      if (d >= 0) up++;
-      // A step that took a long share of the time (a sampler that fell behind) may carry as much of the rise.
-      const timeShare = (s[j]!.at - s[j - 1]!.at) / spanMs;
-      if (d > rise * Math.max(LEAK_MAX_STEP_SHARE, 2 * timeShare)) jump = true;
-    }
-    const steps = s.length - 1 - i;
-    if (up / steps < LEAK_UP_SHARE || jump) continue;
-    return { from, to: last.mb, steps, spanMs };
-  }
-  return null;
-}
-
-/**
- * Whether the process that exited is the one running now. A supervisor starts a crashed process again within
- * seconds, so a live process says the crash is over only when it is the same one: a new pid is a restart,
- * and the crash is still what happened.
- */
-function stillRunning(b: EvidenceBundle, exit: { pid?: number | null }): boolean {
-  if (!b.processAlive) return false;
-  const now = b.processState?.pid;
-  return exit.pid == null || now == null || now === exit.pid;
-}
-
-function killed(e: { code: number | null; signal: string | null }): boolean {
-  return e.code === 137 || e.signal === 'SIGKILL';
-}
-
-function describeExit(e: { code: number | null; signal: string | null }): string {
-  return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
-}
-
-const STATE_NAMES: Readonly<Record<string, string>> = {
-  T: 'stopped (state T)',
-  t: 'stopped by a tracer (state t)',
-  D: 'in uninterruptible sleep (state D)',
-  Z: 'a zombie (state Z)',
-};
-const stateName = (s: string) => STATE_NAMES[s] ?? `in state ${s}`;
-
-/**
- * Whether the finding being diagnosed is about the service's own resources: a forecast of one of its own
- * series, or a check of its storage or memory. A dependency's failure explains the requests it fails, not
- * its disk filling or its memory climbing: rules that blame a dependency leave such a finding to the rules
- * about it, even while a dependency is failing too.
- */
-function aboutOwnResources(b: EvidenceBundle): boolean {
-  const t = b.trigger;
-  return Boolean(t && (t.kind === 'forecast' || STORAGE.test(t.check) || MEMORY.test(t.check)));
-}
-
-/** A line the classifier put in an error category, or that reads like an error. */
-export function isErrorLine(l: { line: string; category?: string | null }): boolean {
-  return Boolean(l.category) || ERROR.test(l.line);
-}
-
-const WINDOW_MS = 5 * 60_000;
-/**
- * How long before its exit a dying process's lines are its last words (a stack trace, a panic, "shutting
- * down"): a process writes them in its last second or two; 5 s leaves room for lines read from the pipe late.
- */
-const LAST_WORDS_MS = 5_000;
-
-/**
- * From when the window's lines are the aftermath of a crash: its last words, then what its restarts print
- * (a failing start-up, a database recovering, clients refused meanwhile). They are explained by the crash,
- * which process_crashed names, not a burst of their own. No unexpected exit: no shadow.
- */
-function crashShadow(b: EvidenceBundle): number {
-  const since = b.logsSince ?? b.at - WINDOW_MS;
-  const exit = unexpectedExits(b).find((e) => e.at >= since);
-  return exit ? exit.at - LAST_WORDS_MS : Number.POSITIVE_INFINITY;
-}
-
-/** An HTTP probe answered with a server error (the probe's message starts with the status). */
-const SERVER_ERROR = /^5\d\d\b/;
-/**
- * A check of the service's configuration (named so): its 5xx reports the configuration broken, which is what
- * that check exists to say, not requests failing in a burst. No rule names a broken configuration.
- */
-const CONFIG_CHECK = /config|settings/i;
-
-/**
- * The service's own checks answered with server errors (5xx) in the incident's window, where the same checks
- * answered without one before it: the service runs and its requests fail, seen from outside when it logs
- * nothing about them. Not while a dependency fails, and only answers from after a dependency that failed in
- * the window was back (a 502/503 meanwhile is the dependency's); not after a crash.
- */
-function serverErrors(b: EvidenceBundle): { count: number; example: string } | null {
-  const since = b.logsSince ?? b.at - WINDOW_MS;
-  const deps = b.dependencies ?? [];
-  if (b.processAlive === false || deps.some((d) => !d.healthy)) return null;
-  // Answers from after its dependencies were last seen failing are its own; those before are theirs.
-  const from = Math.max(since, ...deps.map((d) => (d.lastFailedAt ?? since - 1) + 1));
-  const shadow = crashShadow(b);
-  const probes = (b.probes ?? []).filter((p) => !CONFIG_CHECK.test(p.check));
-  const fivexx = (p: { ok: boolean; message: string }) => !p.ok && SERVER_ERROR.test(p.message);
-  const recent = probes.filter((p) => p.at >= from && p.at < shadow && fivexx(p));
-  const usual = probes.filter((p) => p.at < since && fivexx(p));
-  if (recent.length < 2 || usual.length > 0) return null;
-  return { count: recent.length, example: `${recent.at(-1)!.check}: ${recent.at(-1)!.message}` };
-}
-
-/**
- * The log source with the most error lines in the incident's window (from `logsSince`, else the last 5
- * minutes), and how many its usual rate would give in as long: from `logBaseline` (the store's history of
- * that source before the window), else from the bundle's own lines of the 3 windows before.
- */
-function errorBurst(
-  b: EvidenceBundle,
-): { count: number; expected: number; text: string; example: string } | null {
-  const since = b.logsSince ?? b.at - WINDOW_MS;
-  const span = Math.max(60_000, b.at - since);
-  const shadow = crashShadow(b);
-  const errors = (b.logs ?? []).filter((l) => isErrorLine(l) && l.at < shadow);
-  const inWindow = errors.filter((l) => l.at >= since && l.at <= b.at);
-  if (inWindow.length === 0) return null;
-  const bySource = new Map<string, typeof inWindow>();
-  for (const l of inWindow) bySource.set(l.source ?? '', [...(bySource.get(l.source ?? '') ?? []), l]);
-  let best: { count: number; expected: number; text: string; example: string } | null = null;
-  for (const [source, lines] of bySource) {
-    let expected: number;
-    let usual: string;
-    if (b.logBaseline) {
-      const base = b.logBaseline.find((x) => x.source === source);
-      const baseSpan = base ? Math.max(60_000, base.to - base.from) : 0;
-      expected = base ? (base.errors * span) / baseSpan : 0;
-      usual = base
-        ? `${base.errors} in the ${Math.round(baseSpan / 60_000)} min before`
-        : 'none in its history before';
-    } else {
-      const before = errors.filter(
-        (l) => (l.source ?? '') === source && l.at < since && l.at >= since - 3 * span,
-      ).length;
-      expected = before / 3;
-      usual = `${before} in the ${Math.round((3 * span) / 60_000)} min before`;
-    }
-    const from = source ? ` from ${source}` : '';
-    const c = {
-      count: lines.length,
-      expected,
-      text: `${lines.length} error lines${from} in the incident's ${Math.round(span / 60_000)} min (${usual})`,
-      example: lines[0]?.line ?? '',
-    };
-    const ratio = (x: typeof c) => x.count / Math.max(1, x.expected);
-    if (c.count >= 10 && (!best || ratio(c) > ratio(best))) best = c;
-  }
-  return best;
 }
 
 export const RULES: readonly Rule[] = [
