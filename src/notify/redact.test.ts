@@ -14,6 +14,10 @@ describe('redactSecrets', () => {
     ['key AKIAIOSFODNN7EXAMPLE used', 'key *** used'],
     ['aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key=***'],
     ['token ghp_0123456789abcdefghijklmnopqrstuvwxyzAB', 'token ***'],
+    // Core's rules, which notify now shares, and its own extra (a key name containing pwd).
+    ['pg_dump --password hunter2 db', 'pg_dump --password *** db'],
+    ['{"pass": "s3cret"}', '{"pass": "***"}'],
+    ['DB_PWD=abc123', 'DB_PWD=***'],
   ])('%s', (input, expected) => {
     expect(redactSecrets(input)).toBe(expected);
   });

@@ -1,35 +1,20 @@
 /**
- * Masks obvious secrets before text leaves the process (notifications, logs of notifications). It is a safety
- * net for credentials that slip into messages (a command line, an error with a URL), not a guarantee.
+ * Masks secrets before text leaves the process (notifications, logs of notifications). One rule set: core's
+ * (`redactText`, which every stored row also gets) plus the few this stage adds, so a rule added in core
+ * protects Slack, e-mail, PagerDuty and the outbox table too. A safety net, not a guarantee.
  */
+import { redactText } from '../core/index.js';
+
 const MASK = '***';
 
-const rules: [RegExp, string][] = [
-  // PEM private keys, whole block.
-  [
-    /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-    `-----PRIVATE KEY ${MASK}-----`,
-  ],
-  // Credentials in URLs: scheme://user:password@host.
-  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+):[^\s/@]+@/gi, `$1:${MASK}@`],
-  // Authorization header values.
-  [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/g, `$1 ${MASK}`],
-  // key=value, key: value, "key": "value" for secret-looking key names (password, api_key, aws_secret…).
-  [
-    /\b([\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)[\w-]*)(["']?\s*[=:]\s*["']?)(?!\*\*\*)[^\s"'&,;]+/gi,
-    `$1$2${MASK}`,
-  ],
-  // AWS access key ids.
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, MASK],
-  // GitHub, Slack and JWT tokens, recognisable by their shape alone.
-  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/g, MASK],
-  [/\bxox[abprs]-[A-Za-z0-9-]{10,}/g, MASK],
-  [/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+/g, MASK],
+/** Notify-only extras: key names that merely contain `pwd` (DB_PWD, mysql_pwd), which core reads as `pwd` alone. */
+const extras: [RegExp, string][] = [
+  [/\b([\w-]*pwd[\w-]*)(["']?\s*[=:]\s*["']?)(?!\*\*\*)[^\s"'&,;}]+/gi, `$1$2${MASK}`],
 ];
 
 export function redactSecrets(text: string): string {
-  let out = text;
-  for (const [re, replacement] of rules) out = out.replace(re, replacement);
+  let out = redactText(text);
+  for (const [re, replacement] of extras) out = out.replace(re, replacement);
   return out;
 }
 
