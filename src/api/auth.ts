@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MedicError } from '../core/index.js';
 import type { Store } from '../store/index.js';
-import { isLoopback, refuseForeignBrowser } from './open-mode.js';
+import { isLoopback, refuseForeignBrowser, refuseProxied } from './open-mode.js';
 import { isApiRequest, routedPath } from './paths.js';
 import { type Role, roleAllows, type TokenStore } from './tokens.js';
 
@@ -51,6 +51,8 @@ export interface AuthOptions {
   onAuthFailure?: (req: FastifyRequest) => void;
   /** Whether the server listens on loopback only: open mode needs it. */
   loopback: () => boolean;
+  /** `server.trust_proxy` is set: a proxy is in front, so open mode serves nobody. */
+  behindProxy?: boolean;
 }
 
 export function installAuth(app: FastifyInstance, o: AuthOptions): void {
@@ -65,6 +67,7 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
         req.actor = null;
         return;
       }
+      refuseProxied(req, o.behindProxy ?? false);
       refuseForeignBrowser(req);
       req.actor = LOCAL_ACTOR;
       return;

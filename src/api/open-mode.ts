@@ -3,7 +3,9 @@
  * loopback interface, so whether it applies is read from the address the server listens on, never from a
  * header a client writes (a Host header says whatever the client likes). A web page the operator happens to
  * open must not borrow the trust either: a foreign Host (DNS rebinding) and a change from another origin
- * (CSRF; any other port of this machine is another origin) are refused.
+ * (CSRF; any other port of this machine is another origin) are refused. Nor may a reverse proxy on this
+ * machine lend it: the proxy connects from loopback (and nginx sends `Host: 127.0.0.1:7070`), so a proxied
+ * request would look local while it comes from anyone the proxy serves.
  */
 import type { Server } from 'node:http';
 import type { FastifyRequest } from 'fastify';
@@ -26,6 +28,29 @@ export function listensOnLoopback(server: Server): boolean {
   const a = server.address();
   if (a === null || typeof a === 'string') return true;
   return isLoopback(a.address);
+}
+
+/** Headers a proxy adds to name the client; a request that carries one passed through a proxy. */
+const PROXY_HEADERS = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const;
+
+/**
+ * Throws 401 for a request that came, or may have come, through a proxy: with `server.trust_proxy` set the
+ * operator says a proxy is in front; otherwise a proxy's forwarding header gives it away. A local client
+ * that sends one itself loses nothing it cannot get back with a token.
+ */
+export function refuseProxied(req: FastifyRequest, trustProxy: boolean): void {
+  const fix = 'create an API token (`medic token create --role admin --name NAME`)';
+  if (trustProxy)
+    throw new MedicError(
+      'unauthorized',
+      `without API tokens the API serves only this machine's users, and server.trust_proxy says a proxy is in front: ${fix}`,
+    );
+  const header = PROXY_HEADERS.find((h) => req.headers[h] !== undefined);
+  if (header)
+    throw new MedicError(
+      'unauthorized',
+      `without API tokens a proxied request (${header}) is not served: the proxy's clients are not this machine's users; ${fix}`,
+    );
 }
 
 /** Throws 403 for a request that a browser page of another site (or another local port) made. */

@@ -110,6 +110,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
     store: medic.store,
     now,
     loopback,
+    behindProxy: opts.trustProxy !== undefined && opts.trustProxy !== false,
     onAuthFailure: (req) => limiter.authFailed(req),
   });
   app.setErrorHandler((err: FastifyError, _req, reply) => {
@@ -200,6 +201,22 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   return { app, router, tokens, events, close, closeMetrics: close };
 }
 
+/** What to warn about `server.trust_proxy` at start. */
+export function proxyWarnings(trustProxy: ApiOptions['trustProxy'], auth: boolean): string[] {
+  const out: string[] = [];
+  // true believes X-Forwarded-For from any peer: a client names itself anew each request and escapes the
+  // per-client rate limit and sign-in lockout.
+  if (trustProxy === true)
+    out.push(
+      'server.trust_proxy is true: any client can spoof X-Forwarded-For and escape the rate limit and sign-in lockout; list the proxy addresses instead (e.g. [127.0.0.1])',
+    );
+  if (trustProxy !== undefined && trustProxy !== false && !auth)
+    out.push(
+      'server.trust_proxy is set and no API token exists: every API request is refused (401) until one is created',
+    );
+  return out;
+}
+
 /**
  * Starts the API. Where it listens is decided by listenPlan: with no API token in the store it binds to
  * 127.0.0.1 whatever `host` says, and logs why; `medic run` needs nothing else.
@@ -214,6 +231,7 @@ export async function startApi(
   const plan = await listenPlan(built.tokens, host);
   if (plan.restricted) medic.logger.warn(plan.message);
   else medic.logger.info(plan.message);
+  for (const w of proxyWarnings(opts.trustProxy, plan.auth)) medic.logger.warn(w);
   const address = await built.app.listen({ host: plan.host, port });
   return {
     app: built.app,
