@@ -31,6 +31,9 @@ export interface Notification {
 
 export interface Notifier {
   readonly name: string;
-  /** Delivers one notification; rejects when the channel did not accept it. */
-  send(n: Notification): Promise<void>;
+  /**
+   * Delivers one notification; rejects when the channel did not accept it. `signal` aborts the attempt (the
+   * outbox stopping), so a stop does not wait out a receiver's timeout.
+   */
+  send(n: Notification, signal?: AbortSignal): Promise<void>;
 }

@@ -230,6 +230,48 @@ describe('Outbox', () => {
     await until(async () => (await store.listNotifications({})).total === 0);
   });
 
+  it('stops at once: aborts the send in flight and leaves the rest of the pass (no waiting out timeouts)', async () => {
+    // A receiver that takes 2 s per row unless the send is aborted (a webhook's timeout is 5 s).
+    const attempts: (AbortSignal | undefined)[] = [];
+    const slow: Notifier = {
+      name: 'slow',
+      send: (_n, signal) =>
+        new Promise<void>((resolve, reject) => {
+          attempts.push(signal);
+          const t = setTimeout(resolve, 2_000);
+          signal?.addEventListener('abort', () => {
+            clearTimeout(t);
+            reject(new Error('slow: aborted'));
+          });
+        }),
+    };
+    const clock = new SimulatedClock();
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    const outbox = new Outbox({
+      store,
+      clock,
+      logger,
+      replica: { id: 'r1', expiryMs: 10_000, canAct: () => true },
+      channel: () => slow,
+    });
+    for (let i = 0; i < 5; i++) await outbox.enqueue('slow', note({ key: `k${i}` }));
+    outbox.start();
+    await until(() => attempts.length === 1);
+    const started = Date.now();
+    const stopped = await Promise.race([
+      outbox.stop().then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still waiting'), 1_000)),
+    ]);
+    expect(stopped).toBe('stopped');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(attempts).toHaveLength(1);
+    // Nothing was delivered or given up: the interrupted row and the others wait for the next start.
+    expect(await store.notificationCounts()).toMatchObject({ pending: 5, delivered: 0, dead: 0 });
+    const interrupted = (await store.listNotifications({})).items.find((r) => r.attempts === 1);
+    expect(interrupted?.lastError).toMatch(/interrupted by a stop/);
+  });
+
   it('sends nothing while the replica may not act (its heartbeat is stale)', async () => {
     const ops = channel('ops');
     const clock = new SimulatedClock();

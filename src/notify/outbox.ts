@@ -58,6 +58,8 @@ export class Outbox {
   private readonly channels = new Map<string, { failures: number; until: number }>();
   private timer: TimerHandle | undefined;
   private running = false;
+  /** Aborted by stop(): the send in flight gives up and no further row of the pass is tried. */
+  private stopping = new AbortController();
   private passing: Promise<void> | null = null;
   private again = false;
   private prunedAt = Number.NEGATIVE_INFINITY;
@@ -86,13 +88,19 @@ export class Outbox {
 
   /** Starts sending: at once (what a previous run left is due), then as rows fall due. */
   start(): void {
+    if (this.stopping.signal.aborted) this.stopping = new AbortController();
     this.running = true;
     this.kick();
   }
 
-  /** Stops after the pass in flight; what is left stays stored for the next start or another replica. */
+  /**
+   * Stops at once: the send in flight is aborted (retried later) and the rest of the pass is left, so a stop
+   * never waits for up to a batch of sends with their timeouts. What is left stays stored for the next start
+   * or another replica (which takes this one's claims once its heartbeat is stale).
+   */
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.o.clock.clearTimeout(this.timer);
     await this.passing;
   }
@@ -158,15 +166,22 @@ export class Outbox {
 
   private async sendAll(name: string, rows: readonly OutboxEntry[]): Promise<void> {
     const channel = this.o.channel(name);
+    const signal = this.stopping.signal;
     for (const row of rows) {
+      if (signal.aborted) return;
       if (!channel) {
         await this.settle(row, 'dead', `no notifier is named "${name}" in the config now`);
         continue;
       }
       try {
-        await channel.send(row.payload as unknown as Notification);
+        await channel.send(row.payload as unknown as Notification, signal);
       } catch (err) {
         const error = redactSecrets(errorMessage(err));
+        if (signal.aborted) {
+          // Cut short by stop(), not refused: tried again later, and the channel is not put in backoff.
+          await this.settle(row, 'pending', `interrupted by a stop: ${error}`);
+          return;
+        }
         const failures = (this.channels.get(name)?.failures ?? 0) + 1;
         this.channels.set(name, { failures, until: this.o.clock.now() + backoffMs(failures, this.backoff) });
         const dead = isPermanent(err) || row.attempts + 1 >= this.backoff.maxAttempts;

@@ -26,13 +26,14 @@ export class PagerDutyNotifier implements Notifier {
     this.name = opts.name;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, signal?: AbortSignal): Promise<void> {
     const event = pagerDutyEvent(n, this.opts.routingKey, this.opts.linkBase);
     if (!event) return;
     const url = `${(this.opts.baseUrl ?? 'https://events.pagerduty.com').replace(/\/+$/, '')}/v2/enqueue`;
     const answer = await postJson(url, JSON.stringify(event), {
       label: `pagerduty ${this.name}`,
       timeoutMs: this.opts.timeoutMs,
+      signal,
     });
     // 202 {"status":"success"}; anything else in a 2xx is not an accepted event.
     const status = safeJson(answer.body)?.['status'];

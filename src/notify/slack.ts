@@ -19,9 +19,13 @@ export class SlackNotifier implements Notifier {
     this.name = opts.name;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, signal?: AbortSignal): Promise<void> {
     const body = JSON.stringify(slackMessage(messageParts(n, this.opts.linkBase), n.at));
-    await postJson(this.opts.url, body, { label: `slack ${this.name}`, timeoutMs: this.opts.timeoutMs });
+    await postJson(this.opts.url, body, {
+      label: `slack ${this.name}`,
+      timeoutMs: this.opts.timeoutMs,
+      signal,
+    });
   }
 }
 

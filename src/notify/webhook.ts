@@ -23,7 +23,7 @@ export class WebhookNotifier implements Notifier {
     this.name = opts.name;
   }
 
-  async send(n: Notification): Promise<void> {
+  async send(n: Notification, signal?: AbortSignal): Promise<void> {
     const body = JSON.stringify(n);
     const headers = { ...this.opts.headers };
     if (this.opts.secret) Object.assign(headers, signWebhook(this.opts.secret, body, n.at));
@@ -31,6 +31,7 @@ export class WebhookNotifier implements Notifier {
       label: `webhook ${this.name}`,
       timeoutMs: this.opts.timeoutMs,
       headers,
+      signal,
     });
   }
 }
