@@ -86,6 +86,7 @@ export function createChannel<K extends ChannelKind>(
         to: e.to,
         timeoutMs: e.timeout,
         linkBase: ctx.linkBase,
+        logger: ctx.logger,
       });
     }
     default:

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { RealClock } from '../core/index.js';
+import { openSqliteStore } from '../store/index.js';
 import { EmailNotifier, type EmailOptions } from './email.js';
-import { notification } from './notify.fixture.js';
+import { memoryLogger, notification } from './notify.fixture.js';
+import { Outbox } from './outbox.js';
 import { decodeQuotedPrintable, type SmtpServer, startSmtp } from './smtp.fixture.js';
 
 let smtp: SmtpServer | undefined;
@@ -47,12 +50,44 @@ describe('EmailNotifier', () => {
     expect(body).toContain('<h3>What Medic did</h3>');
   });
 
-  it('fails when a recipient is refused', async () => {
+  it('counts a message refused for one recipient as delivered, once, with a warning naming who missed it', async () => {
     smtp = await startSmtp(['lead@example.com']);
-    const err = await mailer()
-      .send(notification())
-      .catch((e: Error) => e);
-    expect(String(err)).toMatch(/lead@example\.com/);
+    const { logger, lines } = memoryLogger();
+    const store = await openSqliteStore({ dir: ':memory:' });
+    const m = mailer({ logger });
+    const outbox = new Outbox({
+      store,
+      clock: new RealClock(),
+      logger,
+      replica: { id: 'r1', expiryMs: 10_000, canAct: () => true },
+      channel: () => m,
+    });
+    try {
+      outbox.start();
+      await outbox.enqueue('ops-mail', notification());
+      const deadline = Date.now() + 5_000;
+      while ((await store.notificationCounts()).delivered === 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await store.notificationCounts()).toMatchObject({ delivered: 1, pending: 0, dead: 0 });
+      expect(smtp.messages.map((x) => x.to)).toEqual([['oncall@example.com']]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          notifier: 'ops-mail',
+          rejected: ['lead@example.com'],
+          msg: 'email delivered, but refused for some recipients',
+        }),
+      );
+    } finally {
+      await outbox.stop();
+      await store.close();
+    }
+  });
+
+  it('fails when every recipient is refused', async () => {
+    smtp = await startSmtp(['oncall@example.com', 'lead@example.com']);
+    await expect(mailer().send(notification())).rejects.toThrow(/email ops-mail .*recipients were rejected/);
+    expect(smtp.messages).toEqual([]);
   });
 
   it('reports a server that is not there', async () => {

@@ -1,5 +1,6 @@
 import type nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type { Logger } from 'pino';
 import { type MessageParts, messageParts, plainText } from './format.js';
 import type { Notification, Notifier } from './notifier.js';
 
@@ -17,6 +18,8 @@ export interface EmailOptions {
   /** Connect, greeting and idle timeouts alike (default 10 s). */
   timeoutMs?: number;
   linkBase?: string;
+  /** Where a partial delivery (some recipients refused) is recorded as a warning. */
+  logger?: Logger;
 }
 
 type Transport = nodemailer.Transporter<SMTPTransport.SentMessageInfo>;
@@ -76,9 +79,20 @@ export class EmailNotifier implements Notifier {
           },
         );
       });
-    // The server may take the message for some recipients and refuse others: a partial delivery is a failure.
+    // Refused for every recipient, nodemailer rejects (above). Refused for some only, it was delivered: a
+    // retry would send it again to those who got it (up to 20 times), and the refusal (a mistyped or closed
+    // address) does not go away by retrying. So it counts as sent, with a warning naming who missed it.
     if (info.rejected.length > 0) {
-      throw new Error(`email ${this.name}: rejected for ${info.rejected.map(String).join(', ')}`);
+      this.opts.logger?.warn(
+        {
+          notifier: this.name,
+          event: n.event,
+          service: n.service,
+          rejected: info.rejected.map(String),
+          accepted: info.accepted.map(String),
+        },
+        'email delivered, but refused for some recipients',
+      );
     }
   }
 
