@@ -7,7 +7,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Kysely } from 'kysely';
 import { MedicError } from '../core/index.js';
-import type { Store, StoreSchema } from '../store/index.js';
+import { isSqlite, type Store, type StoreSchema } from '../store/index.js';
 
 export const ROLES = ['viewer', 'ingest', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -139,31 +139,20 @@ export class TokenStore {
    * loopback) the last live admin token is refused: nobody could manage tokens any more.
    */
   async revoke(idOrName: string, o: { keepAnAdmin?: boolean } = {}): Promise<boolean> {
-    if (o.keepAnAdmin) await this.refuseLastAdmin(idOrName);
-    const r = await this.db
-      .updateTable('api_tokens')
-      .set({ revoked_at: this.now() })
-      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
+    // Check and revoke in one transaction, or two revocations at once each see the other admin and both go.
+    const revoked = await this.db.transaction().execute(async (trx) => {
+      if (o.keepAnAdmin) await refuseLastAdmin(trx, idOrName);
+      const r = await trx
+        .updateTable('api_tokens')
+        .set({ revoked_at: this.now() })
+        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    });
     this.cache.clear();
     this.anyCache = null;
-    return Number(r.numUpdatedRows) > 0;
-  }
-
-  private async refuseLastAdmin(idOrName: string): Promise<void> {
-    const admins = await this.db
-      .selectFrom('api_tokens')
-      .select(['id', 'name'])
-      .where('role', '=', 'admin')
-      .where('revoked_at', 'is', null)
-      .execute();
-    const left = admins.filter((a) => a.id !== idOrName && a.name !== idOrName);
-    if (admins.length > 0 && left.length === 0)
-      throw new MedicError(
-        'conflict',
-        `${idOrName} is the last admin token and the API listens beyond loopback: create another admin token first`,
-      );
+    return revoked;
   }
 
   /** Whether any live token exists: with none, the API runs without auth on loopback only. */
@@ -178,6 +167,28 @@ export class TokenStore {
     this.anyCache = { value: Boolean(row), until: this.now() + 2_000 };
     return this.anyCache.value;
   }
+}
+
+/**
+ * Throws 409 when `idOrName` is the last live admin token. On PostgreSQL the admin rows are locked (FOR
+ * UPDATE): a concurrent revocation waits, then re-reads them without the one just revoked. SQLite needs no
+ * lock: Kysely runs one transaction at a time on its single connection, and another process's write between
+ * our read and our update fails the update (busy) rather than slipping past.
+ */
+async function refuseLastAdmin(trx: Kysely<AuthSchema>, idOrName: string): Promise<void> {
+  let q = trx
+    .selectFrom('api_tokens')
+    .select(['id', 'name'])
+    .where('role', '=', 'admin')
+    .where('revoked_at', 'is', null);
+  if (!isSqlite(trx as Kysely<unknown>)) q = q.forUpdate();
+  const admins = await q.execute();
+  const left = admins.filter((a) => a.id !== idOrName && a.name !== idOrName);
+  if (admins.length > 0 && left.length === 0)
+    throw new MedicError(
+      'conflict',
+      `${idOrName} is the last admin token and the API listens beyond loopback: create another admin token first`,
+    );
 }
 
 /** The token store of a Medic store (a KyselyStore of either dialect). */
