@@ -1,3 +1,5 @@
+export * from './create.js';
 export * from './medic.js';
+export type { MedicOptions, ServiceStatus } from './options.js';
 export * from './stage.js';
 export * from './wiring.js';

@@ -1,66 +1,29 @@
-import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Replica } from '../cluster/index.js';
-import { type LoadedConfig, loadConfig, watchConfig } from '../config/index.js';
-import {
-  Bus,
-  type Clock,
-  ConfigError,
-  errorMessage,
-  type Finding,
-  KeyedSerial,
-  RealClock,
-  type ServiceHealth,
-} from '../core/index.js';
+import type { LoadedConfig } from '../config/index.js';
+import { Bus, type Clock, errorMessage, type Finding, KeyedSerial, RealClock } from '../core/index.js';
 import { type CheckState, HealthModel, type Observation } from '../detect/index.js';
 import { IncidentManager } from '../incidents/index.js';
 import { NotifyRouter, Outbox } from '../notify/index.js';
-import { Backups, fileRules, Journal, RemediationEngine } from '../remediate/index.js';
+import { Journal, type RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
-import { isSqlite, type KyselyStore, openStore, resolveStoreSpec } from '../store/index.js';
+import { isSqlite, type KyselyStore } from '../store/index.js';
 import { subscribeActionNotices } from './action-notices.js';
 import { AlertsStage } from './alerts-stage.js';
+import { watchDaemonConfig } from './config-watch.js';
+import { createEngine } from './engine-wiring.js';
 import { FindingPath } from './finding-path.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
+import { dataDirOf, type MedicOptions, type ServiceStatus } from './options.js';
 import { ProbeWriter } from './probe-writer.js';
 import { EscalationReminders, reminderText } from './reminders.js';
 import type { Stage, StageKit } from './stage.js';
 import { STAGES } from './stages.js';
 import { Supervision } from './supervision.js';
-import { TELEMETRY_CHECK, TelemetryGate } from './telemetry/gate.js';
+import { TelemetryGate } from './telemetry/gate.js';
 import { TelemetryHub } from './telemetry/hub.js';
 import { defineHealth, scheduledChecks } from './wiring.js';
-
-export interface MedicOptions {
-  /** Path of medic.yaml; or pass `loaded` directly. */
-  configFile?: string;
-  loaded?: LoadedConfig;
-  clock?: Clock;
-  logger?: Logger;
-  /** Watch the config file and apply valid edits (default true with a configFile). */
-  watch?: boolean;
-  /** How often verification re-checks a healed service (default 500 ms). */
-  verifyPollMs?: number;
-  /** Overrides `store.dir` of the config. */
-  dataDir?: string;
-  /**
-   * This Medic runs a drill: faults are injected on purpose, so heal outcomes are recorded as drills and
-   * kept out of what the learner learns.
-   */
-  drill?: boolean;
-}
-
-export interface ServiceStatus {
-  name: string;
-  health: ServiceHealth;
-  supervised: boolean;
-  pid: number | null;
-  checks: { name: string; state: string }[];
-  dependsOn: string[];
-  /** This replica runs the service's checks. */
-  local: boolean;
-}
 
 /**
  * One Medic: the stages of DESIGN.md wired together. Each service's events are handled in order in its own
@@ -162,50 +125,27 @@ export class Medic {
     this.probes = new ProbeWriter(store, this.clock, this.logger);
     this.incidents = new IncidentManager(store, this.bus, this.clock);
     this.journal = new Journal(store, this.bus, this.clock);
-    this.engine = new RemediationEngine({
+    this.engine = createEngine({
       store,
       bus: this.bus,
       clock: this.clock,
       journal: this.journal,
       incidents: this.incidents,
       logger: this.logger,
+      health: this.health,
+      supervisor: this.supervisor,
       config: () => this.loaded,
-      health: (s) => this.health.get(s),
-      checkState: (s, c) => this.health.checks(s).find((x) => x.name === c)?.state,
-      failingChecks: (s) =>
-        this.health
-          .checks(s)
-          .filter((x) => (x.state === 'down' || x.state === 'degraded') && x.name !== TELEMETRY_CHECK)
-          .map((x) => x.name),
-      recheck: (s) => this.recheck(s),
-      upstreamBlocking: (s) => this.findings.upstreamBlocking(s),
+      dataDir: dataDirOf(loaded, opts),
       verifyPollMs: opts.verifyPollMs,
       drill: opts.drill === true,
+      recheck: (s) => this.runChecks(s),
+      upstreamBlocking: (s) => this.findings.upstreamBlocking(s),
       claim: (id) => this.replica.claim(id),
       claimRun: (ids) => this.replica.claimRun(ids),
-      backups: new Backups({
-        dataDir: dataDirOf(loaded, opts),
-        clock: this.clock,
-        files: () => fileRules(this.loaded),
-      }),
-      notify: async (m) => {
-        await this.notifier.send({
-          event: 'incident.escalated',
-          at: this.clock.now(),
-          service: m.service,
-          title: `${m.service}: ${m.severity}`,
-          message: m.message,
-          incidentId: null,
-          data: { route: m.route },
-          ...(m.route ? { route: m.route } : {}),
-        });
+      send: async (n) => {
+        await this.notifier.send(n);
       },
-      control: {
-        isSupervised: (s) => this.supervisor.running(s) || Boolean(this.loaded.config.services[s]?.run),
-        restart: (s) => this.supervision.restart(s),
-        running: (s) => this.supervisor.running(s),
-        startNotes: (s) => this.supervisor.startNotes(s),
-      },
+      restart: (s) => this.supervision.restart(s),
     });
     this.outbox = new Outbox({
       store,
@@ -296,7 +236,8 @@ export class Medic {
     this.scheduler.start();
     for (const stage of this.stages) await stage.start();
     void this.adoptOrphans();
-    if (this.opts.watch ?? Boolean(this.opts.configFile)) this.watch();
+    if (this.opts.watch ?? Boolean(this.opts.configFile))
+      this.watcher = watchDaemonConfig(this.loaded.file, this);
   }
 
   async stop(): Promise<void> {
@@ -392,32 +333,6 @@ export class Medic {
     this.bus.emit('config:reloaded', { file: next.file, at: this.clock.now() });
   }
 
-  private watch(): void {
-    this.watcher = watchConfig(this.loaded.file, {
-      clock: this.clock,
-      onChange: async (next) => {
-        try {
-          await this.reload(next);
-          this.logger.info({ file: next.file }, 'config reloaded');
-        } catch (err) {
-          this.logger.error({ err }, 'config reload failed');
-        }
-      },
-      onError: (err) => {
-        const error = err instanceof ConfigError ? err.message : errorMessage(err);
-        this.logger.error(`config change refused, keeping the running config:\n${error}`);
-        this.bus.emit('config:rejected', { file: this.loaded.file, at: this.clock.now(), error });
-        void this.store.audit({
-          at: this.clock.now(),
-          actor: 'medic',
-          event: 'config.rejected',
-          subject: this.loaded.file,
-          data: { error },
-        });
-      },
-    });
-  }
-
   /**
    * Schedules this replica's share of the checks. Checks are sharded by service, so one replica sees all of a
    * service's findings and is the one that heals it; supervised services run their checks where they run.
@@ -448,14 +363,6 @@ export class Medic {
     }
   }
 
-  private async recheck(service: string): Promise<void> {
-    await this.runChecks(service);
-  }
-
-  /**
-   * A finding from outside the probe path (logs, metrics, alerts, forecasts): handled in its service's lane
-   * like any probe finding, so it opens or joins the service's incident and may start a heal.
-   */
   /**
    * Sets a pseudo-check's state (the telemetry gate's) in the service's lane, so that the health change it
    * makes reaches the bus, incident resolution and the engine as a probe's would. No finding: the log or
@@ -497,6 +404,10 @@ export class Medic {
     });
   }
 
+  /**
+   * A finding from outside the probe path (logs, metrics, alerts, forecasts): handled in its service's lane
+   * like any probe finding, so it opens or joins the service's incident and may start a heal.
+   */
   submitFinding(f: Finding): Promise<void> {
     return this.lanes.run(f.service, () => this.handle(f.service, { finding: f, change: null }, f.at));
   }
@@ -518,19 +429,4 @@ export class Medic {
       await this.findings.onHealth(service, obs.change, at, flapCounts);
     }
   }
-}
-
-function dataDirOf(loaded: LoadedConfig, opts: MedicOptions): string {
-  return path.resolve(loaded.baseDir, opts.dataDir ?? loaded.config.store.dir);
-}
-
-/** Loads the config, opens the store and builds a Medic (not yet started). */
-export async function createMedic(opts: MedicOptions): Promise<Medic> {
-  const loaded = opts.loaded ?? (opts.configFile ? await loadConfig(opts.configFile) : null);
-  if (!loaded) throw new Error('createMedic needs configFile or loaded');
-  const store = await openStore(
-    resolveStoreSpec({ dir: dataDirOf(loaded, opts), postgres: loaded.config.store.postgres }),
-    opts.clock ? { clock: opts.clock } : {},
-  );
-  return new Medic(store, loaded, opts);
 }
