@@ -26,24 +26,34 @@ const run = promisify(execFile);
 export async function osPipes(count: number): Promise<OsPipe[]> {
   // 0700 and a random name: no other user can open the FIFOs during the moment they have names.
   const dir = await mkdtemp(join(tmpdir(), 'medic-pipe-'));
-  const fds: number[] = [];
+  const out: OsPipe[] = [];
   try {
     const names = Array.from({ length: count }, (_, i) => join(dir, `p${i}`));
     await run('mkfifo', ['-m', '600', ...names]);
-    const out: OsPipe[] = [];
-    for (const name of names) {
-      // Reader first and non-blocking, so that opening the writer does not wait for one (neither blocks).
-      const readFd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
-      fds.push(readFd);
-      const writeFd = openSync(name, constants.O_WRONLY);
-      fds.push(writeFd);
-      out.push({ readable: new Socket({ fd: readFd, readable: true, writable: false }), writeFd });
-    }
-    fds.length = 0; // owned by the pipes now
+    for (const name of names) out.push(openPipe(name));
     return out;
+  } catch (err) {
+    // A Socket owns its read end: destroy it; closing that fd by number would leave the Socket to close
+    // whatever file reuses the number later (EMFILE on the second pipe is the usual way here).
+    closePipes(out);
+    throw err;
   } finally {
-    for (const fd of fds) closeQuietly(fd);
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both ends of one FIFO, or neither (an end already open is closed when the next step fails). */
+function openPipe(name: string): OsPipe {
+  // Reader first and non-blocking, so that opening the writer does not wait for one (neither blocks).
+  const readFd = openSync(name, constants.O_RDONLY | constants.O_NONBLOCK);
+  let writeFd = -1;
+  try {
+    writeFd = openSync(name, constants.O_WRONLY);
+    return { readable: new Socket({ fd: readFd, readable: true, writable: false }), writeFd };
+  } catch (err) {
+    closeQuietly(readFd);
+    if (writeFd >= 0) closeQuietly(writeFd);
+    throw err;
   }
 }
 

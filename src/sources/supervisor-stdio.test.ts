@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runSchema } from '../config/index.js';
 import { Bus, RealClock, type Signal } from '../core/index.js';
 import { Supervisor } from './supervisor.js';
@@ -23,7 +23,26 @@ beforeEach(() => {
   sup = new Supervisor({ clock: new RealClock(), bus, dataDir: dir, baseDir: dir });
 });
 
-afterEach(() => sup.stopAll());
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await sup.stopAll();
+});
+
+/** This process's open fds on FIFOs made by osPipes (their names are gone: "…/medic-pipe-…/p0 (deleted)"). */
+function pipeFds(): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    const target = (() => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`);
+      } catch {
+        return '';
+      }
+    })();
+    if (target.includes('medic-pipe-')) out.push(`${fd} ${target}`);
+  }
+  return out;
+}
 
 async function until(cond: () => boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;
@@ -111,25 +130,31 @@ http {
   });
 
   it("gets the allow-listed part of Medic's environment and its config's env, never Medic's secrets", async () => {
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      MEDIC_TOKEN: 'medic_0123456789ab_secret',
-      MEDIC_STORE_URL: 'postgres://medic:pw@db/medic',
-      OPENAI_API_KEY: 'sk-not-for-children',
-      LC_TIME: 'C',
-    });
-    try {
-      await sup.start(
-        'env',
-        runSchema.parse({ command: ['sh', '-c', 'env; sleep 30'], env: { APP_MODE: 'x' } }),
-      );
-      await until(() => sup.recentLogs('env').some((l) => l.startsWith('APP_MODE=')));
-      await sleep(50);
-      const names = sup.recentLogs('env').map((l) => l.split('=')[0]);
-      expect(names).toEqual(expect.arrayContaining(['PATH', 'LC_TIME', 'APP_MODE']));
-      expect(names.filter((n) => n?.startsWith('MEDIC_') || n === 'OPENAI_API_KEY')).toEqual([]);
-    } finally {
-      process.env = saved;
-    }
+    // stubEnv changes process.env in place and unstubAllEnvs (afterEach) restores it; assigning a plain
+    // object to process.env would leave the process with an env that no longer reaches its children.
+    vi.stubEnv('MEDIC_TOKEN', 'medic_0123456789ab_secret');
+    vi.stubEnv('MEDIC_STORE_URL', 'postgres://medic:pw@db/medic');
+    vi.stubEnv('OPENAI_API_KEY', 'sk-not-for-children');
+    vi.stubEnv('LC_TIME', 'C');
+    await sup.start(
+      'env',
+      runSchema.parse({ command: ['sh', '-c', 'env; sleep 30'], env: { APP_MODE: 'x' } }),
+    );
+    await until(() => sup.recentLogs('env').some((l) => l.startsWith('APP_MODE=')));
+    await sleep(50);
+    const names = sup.recentLogs('env').map((l) => l.split('=')[0]);
+    expect(names).toEqual(expect.arrayContaining(['PATH', 'LC_TIME', 'APP_MODE']));
+    expect(names.filter((n) => n?.startsWith('MEDIC_') || n === 'OPENAI_API_KEY')).toEqual([]);
+  });
+
+  it('closes both pipes when spawn throws at once (a NUL byte in an argument)', async () => {
+    const before = pipeFds();
+    const run = runSchema.parse({ command: ['sh', '-c', 'sleep 30'] });
+    await expect(sup.start('nul', { ...run, command: ['sh', '-c', 'sleep\0 30'] })).rejects.toThrow(
+      /null bytes/,
+    );
+    // A destroyed Socket closes its fd on the next turns of the event loop.
+    await until(() => pipeFds().length <= before.length, 2_000).catch(() => undefined);
+    expect(pipeFds()).toEqual(before);
   });
 });

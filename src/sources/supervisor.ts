@@ -291,13 +291,16 @@ export class Supervisor {
     const pipes = await this.outputPipes(service);
     // detached: the service leads its own process group, so stop() reaches the children it forks too.
     // Only allow-listed variables of Medic's environment go to the service (its own hold Medic's secrets).
-    const proc = spawn(program ?? '', args, {
-      cwd,
-      env: childEnv(run.env),
-      stdio: pipes ? ['ignore', pipes[0]!.writeFd, pipes[1]!.writeFd] : ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    let proc: ChildProcess;
     try {
+      // Inside the try: spawn also throws synchronously (a NUL byte in an argument, EMFILE), and the pipes
+      // must be closed then too.
+      proc = spawn(program ?? '', args, {
+        cwd,
+        env: childEnv(run.env),
+        stdio: pipes ? ['ignore', pipes[0]!.writeFd, pipes[1]!.writeFd] : ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
       await new Promise<void>((ok, fail) => {
         proc.once('spawn', ok);
         proc.once('error', (err: NodeJS.ErrnoException) => {
