@@ -50,10 +50,20 @@ export const notifierSchema = z
         timeout: duration.default(10_000),
       })
       .optional(),
-    /** Which events go to this notifier. */
+    /**
+     * Which events go to this notifier. By default the approval events too: a heal waiting for a human is
+     * as urgent as an escalation, and one nobody answered (expired) is a heal that never ran.
+     */
     events: z
       .array(notificationEvent)
-      .default(['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping']),
+      .default([
+        'incident.opened',
+        'incident.resolved',
+        'incident.escalated',
+        'incident.flapping',
+        'action.awaiting_approval',
+        'action.expired',
+      ]),
     /** Only notifications matching every given field (services, minimum severity). */
     match: z
       .strictObject({
