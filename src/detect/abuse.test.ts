@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allowList } from '../core/index.js';
-import { AbuseDetector, classifyAbuse } from './abuse.js';
+import { AbuseDetector, classifyAbuse, parseAddressSpec } from './abuse.js';
 
 const settings = { max_failures: 5, max_missing: 20, window: 600_000 };
 
@@ -54,6 +54,60 @@ describe('classifyAbuse: generic shapes of failure, with the client address', ()
     'authentication failure; rhost=192.0.2.1.in-addr.example user=root',
   ])('nothing against anyone: %s', (line) => {
     expect(classifyAbuse(line)).toBeNull();
+  });
+});
+
+describe('classifyAbuse: a crafted line never blames an address the client chose', () => {
+  const victim = '203.0.113.9';
+  it.each([
+    // sshd echoes the user name before its own `from <ip> port N`: the last one is the peer.
+    ['sshd[1]: Invalid user from 203.0.113.9 from 198.51.100.7 port 22', '198.51.100.7'],
+    [
+      'sshd[1]: Failed password for invalid user x from 203.0.113.9 port 1 from 198.51.100.7 port 22 ssh2',
+      '198.51.100.7',
+    ],
+    // An access line's client is its first field, never the request line, referer or user agent.
+    [
+      '198.51.100.7 - - [10/Oct/2026:13:55:36 +0000] "GET /login?ip=203.0.113.9 HTTP/1.1" 401 0 "-" "-"',
+      '198.51.100.7',
+    ],
+    [
+      '198.51.100.7 - - [x] "POST /login HTTP/1.1" 401 0 "http://x/?from=203.0.113.9" "Mozilla client: 203.0.113.9"',
+      '198.51.100.7',
+    ],
+    // JSON: a named address field only, never another value.
+    ['{"msg":"login failed","user":"bob from 203.0.113.9","ip":"198.51.100.7"}', '198.51.100.7'],
+    ['{"msg":"login failed","user":"bob from 203.0.113.9","client_ip":"198.51.100.7"}', '198.51.100.7'],
+    // Quoted text is the client's: not read; two different keyed addresses outside quotes: nobody.
+    ['login failed for user "x rhost=203.0.113.9" rhost=198.51.100.7', '198.51.100.7'],
+    [
+      'user "a": password mismatch, client: 198.51.100.7, server: _, request: "GET /?client: 203.0.113.9 HTTP/1.1", user_agent: "Mozilla client: 203.0.113.9"',
+      '198.51.100.7',
+    ],
+  ])('%s', (line, address) => {
+    expect(classifyAbuse(line)?.address).toBe(address);
+  });
+
+  it.each([
+    '{"msg":"login failed","user":"bob from 203.0.113.9"}', // no named field: nobody
+    'login failed user=x client=203.0.113.9 client=198.51.100.7', // ambiguous: nobody
+    'login failed X-Forwarded-For: 203.0.113.9', // a header the client writes
+  ])('blames nobody: %s', (line) => {
+    expect(classifyAbuse(line)?.address ?? null).not.toBe(victim);
+    expect(classifyAbuse(line)).toBeNull();
+  });
+
+  it('logs.abuse.address says where the address is: first_field, field:<name>, regex:<one group>', () => {
+    const json = '{"status":401,"peer":{"addr":"198.51.100.7"},"ip":"203.0.113.9"}';
+    expect(classifyAbuse(json, parseAddressSpec('field:peer.addr'))?.address).toBe('198.51.100.7');
+    const kv = 'status=401 user="a client=203.0.113.9" who=198.51.100.7';
+    expect(classifyAbuse(kv, parseAddressSpec('field:who'))?.address).toBe('198.51.100.7');
+    const line = '2026-01-01 198.51.100.7 "GET /?ip=203.0.113.9 HTTP/1.1" 403 0';
+    expect(classifyAbuse(line, parseAddressSpec('first_field'))).toBeNull(); // the first field is a date
+    const re = parseAddressSpec('regex:^\\S+ (\\S+) ');
+    expect(classifyAbuse(line, re)?.address).toBe('198.51.100.7');
+    expect(() => parseAddressSpec('regex:(a)(b)')).toThrow(/one/);
+    expect(() => parseAddressSpec('somewhere')).toThrow();
   });
 });
 

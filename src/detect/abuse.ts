@@ -1,5 +1,8 @@
 import type { AbuseSettings } from '../config/index.js';
-import { type Finding, newId, normalizeAddress } from '../core/index.js';
+import { type Finding, newId } from '../core/index.js';
+import { type AddressSpec, clientAddress } from './abuse-address.js';
+
+export { type AddressSpec, clientAddress, parseAddressSpec } from './abuse-address.js';
 
 /** Why a line counts against its source address. */
 export type AbuseReason = 'auth' | 'denied' | 'rate_limited' | 'missing';
@@ -19,13 +22,6 @@ const AUTH_FAIL_FIRST =
   /\b(?:fail(?:ed|ure|s)?|invalid|incorrect|wrong|bad|denied|rejected|unauthori[sz]ed)\b[^\n]{0,40}?\b(?:password|passwd|passphrase|login|logon|log[ -]in|authenticat\w*|auth|credentials?|token|api[ _-]?key|(?:public ?)?key|sign[ -]?in|otp|mfa|2fa)\b/i;
 const AUTH_WORD_FIRST =
   /\b(?:password|passwd|login|logon|log[ -]in|authenticat\w*|auth|credentials?|sign[ -]?in)\b[^\n]{0,40}?\b(?:fail\w*|invalid|incorrect|wrong|denied|rejected|mismatch|exceeded)\b/i;
-/**
- * Where a client's address is written: after a word that names the client (`from`, `rhost=`, `client:`,
- * `remote_addr`, `src=`, `ip=`, `peer`), never after `to` or `host` (a server the program talked to). The address must end its
- * token: a reverse-DNS name such as `10.0.0.1.example.net`, which the client controls, names no address.
- */
-const KEYED_ADDRESS =
-  /\b(?:from|rhost|client(?:[ _-]?(?:ip|addr(?:ess)?))?|remote(?:[ _-]?(?:ip|addr(?:ess)?))?|src(?:[ _-]?ip)?|source(?:[ _-]?ip)?|ip|peer|x-forwarded-for)["']?\s*[:=]?\s*["']?\[?([0-9A-Fa-f:.]{2,45})(?![\w.:-])/gi;
 /** Quick pre-check (one scan, no backtracking) before the patterns above. */
 const MAYBE =
   /fail|invalid|illegal|unknown|incorrect|wrong|bad|denied|reject|unauthori|mismatch|exceeded|" 4\d\d |status|code/i;
@@ -35,27 +31,8 @@ function statusOf(line: string): number | null {
   return m?.[1] ? Number(m[1]) : null;
 }
 
-/** An address in a captured run of address characters: as is, without trailing punctuation, or without a port. */
-function addressIn(run: string): string | null {
-  const a = normalizeAddress(run) ?? normalizeAddress(run.replace(/[.:]+$/, ''));
-  if (a) return a;
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(run)?.[1];
-  return v4 ? normalizeAddress(v4) : null;
-}
-
-/** The client's address in the line: the first keyed one, else the line's first field (access logs). */
-export function clientAddress(line: string): string | null {
-  KEYED_ADDRESS.lastIndex = 0;
-  for (let m = KEYED_ADDRESS.exec(line); m; m = KEYED_ADDRESS.exec(line)) {
-    const a = addressIn(m[1] ?? '');
-    if (a) return a;
-  }
-  const first = /^\s*\[?([0-9A-Fa-f:.]{2,45})\]?[\s,]/.exec(line)?.[1];
-  return first ? addressIn(first) : null;
-}
-
 /** What a line says against its client, or null: most lines are nothing of the kind. */
-export function classifyAbuse(line: string): AbuseLine | null {
+export function classifyAbuse(line: string, where?: AddressSpec): AbuseLine | null {
   if (!MAYBE.test(line)) return null;
   const status = statusOf(line);
   let reason: AbuseReason | null = null;
@@ -68,7 +45,7 @@ export function classifyAbuse(line: string): AbuseLine | null {
     reason = 'auth';
   }
   if (!reason) return null;
-  const address = clientAddress(line);
+  const address = clientAddress(line, where);
   return address ? { address, reason } : null;
 }
 
@@ -77,6 +54,8 @@ export interface AbuseDetectorOptions {
   settings: AbuseSettings;
   /** Addresses never counted (loopback, admin networks, valid sessions). */
   allowed(address: string): boolean;
+  /** Where the service writes the client's address (`logs.abuse.address`); default: auto. */
+  address?: AddressSpec;
   /** Addresses tracked at once; beyond, the stalest are forgotten. */
   maxAddresses?: number;
 }
@@ -109,7 +88,7 @@ export class AbuseDetector {
 
   /** One log line received at `at`: a finding when it tips its address over a limit. */
   observe(line: string, at: number): Finding | null {
-    const hit = classifyAbuse(line);
+    const hit = classifyAbuse(line, this.o.address);
     if (!hit || this.o.allowed(hit.address)) return null;
     const { window, max_failures, max_missing } = this.o.settings;
     let t = this.tallies.get(hit.address);

@@ -36,8 +36,25 @@ export const serviceAbuseSchema = z.union([
     max_failures: z.number().int().min(1).optional(),
     max_missing: z.number().int().min(1).optional(),
     window: duration.optional(),
+    /** Where this service writes the client's address (docs/security.md); default: auto. */
+    address: z
+      .string()
+      .refine(
+        (s) => /^(?:first_field|field:.+)$/.test(s) || (s.startsWith('regex:') && oneGroup(s.slice(6))),
+        { message: 'first_field, field:<name> or regex:<a regular expression with exactly one (group)>' },
+      )
+      .optional(),
   }),
 ]);
+
+/** A valid regular expression with exactly one capture group (the address). */
+function oneGroup(re: string): boolean {
+  try {
+    return new RegExp(`${re}|`).exec('')?.length === 2;
+  } catch {
+    return false;
+  }
+}
 
 export const securitySchema = z.strictObject({
   /** Admin networks: never banned, whatever their logs say (loopback never is, without saying so). */

@@ -7,7 +7,7 @@ import {
 } from '../../config/index.js';
 import type { Clock, Finding, NetworkList } from '../../core/index.js';
 import { allowList } from '../../core/index.js';
-import { AbuseDetector } from '../../detect/index.js';
+import { AbuseDetector, parseAddressSpec } from '../../detect/index.js';
 import { AbuseTurns } from './abuse-turns.js';
 import type { TelemetryGate } from './gate.js';
 
@@ -48,6 +48,8 @@ export class AbuseWatch {
       service: o.service,
       settings,
       allowed: (a) => this.allowed.has(a),
+      // Validated by the config schema; a changed `logs.abuse` restarts the service's ingestion.
+      address: parseAddressSpec(typeof o.abuse === 'object' ? o.abuse.address : undefined),
     });
     this.turns = new AbuseTurns({
       clock: o.clock,

@@ -75,12 +75,39 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
       'add table inet medic',
       'add set inet medic banned4 { type ipv4_addr ; flags timeout ; }',
       'add set inet medic banned6 { type ipv6_addr ; flags timeout ; }',
+      'add set inet medic banned4_ports { type ipv4_addr . inet_service ; flags timeout ; }',
+      'add set inet medic banned6_ports { type ipv6_addr . inet_service ; flags timeout ; }',
       'add chain inet medic input { type filter hook input priority -10 ; policy accept ; }',
       'add rule inet medic input ip saddr @banned4 reject',
       'add rule inet medic input ip6 saddr @banned6 reject',
+      'add rule inet medic input ip saddr . tcp dport @banned4_ports reject',
+      'add rule inet medic input ip6 saddr . tcp dport @banned6_ports reject',
       'insert rule inet medic input ip6 saddr @banned6 icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
       'add element inet medic banned4 { 192.0.2.9 timeout 600s }',
     ]);
+  });
+
+  it("bans only the service's TCP ports when its config names them (run.ports, or the step's ports)", async () => {
+    const services = { web: { run: { ports: [443, 80] } } } as unknown as Parameters<
+      typeof blockAction.plan
+    >[2];
+    const p = blockAction.plan(step({ address: '2001:db8::7' }), 'web', services, { baseDir: '/' });
+    expect(p.params).toMatchObject({ address: '2001:db8::7', set: 'banned6_ports', ports: [80, 443] });
+    const msg = await blockAction.apply(p, testContext({ step: step({}) }));
+    expect(msg).toMatch(/^banned 2001:db8::7 on TCP 80, 443 for 10\.0m \(first ban; banned6_ports/);
+    expect((await calls()).at(-1)).toBe(
+      'add element inet medic banned6_ports { 2001:db8::7 . 80 timeout 600s , 2001:db8::7 . 443 timeout 600s }',
+    );
+    // A step's own ports win; [] bans every port; a service without ports is banned host-wide as before.
+    const own = blockAction.plan(step({ address: '192.0.2.9', ports: [22] }), 'web', services, {
+      baseDir: '/',
+    });
+    expect(own.params).toMatchObject({ set: 'banned4_ports', ports: [22] });
+    const all = blockAction.plan(step({ address: '192.0.2.9', ports: [] }), 'web', services, {
+      baseDir: '/',
+    });
+    expect(all.params).toMatchObject({ set: 'banned4', ports: null });
+    expect(plan('192.0.2.9').params).toMatchObject({ set: 'banned4', ports: null });
   });
 
   it('counts earlier bans of the address from the journal (applied ones only)', async () => {
@@ -116,6 +143,7 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
     const unblock = { unblock: { address: '192.0.2.9' } } as unknown as ExtendedStep;
     const p = unblockAction.plan(unblock, 'ssh', {});
     expect(await unblockAction.apply(p, testContext())).toBe('192.0.2.9 was not banned');
-    expect(await calls()).toEqual(['delete element inet medic banned4 { 192.0.2.9 }']);
+    // Its bans are read first (of every port or some): here there is no table, so nothing to delete.
+    expect(await calls()).toEqual(['-j list table inet medic']);
   });
 });

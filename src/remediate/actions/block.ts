@@ -26,6 +26,8 @@ async function earlierBans(ctx: ActionContext, address: string, since: number): 
   }
 }
 
+const portsText = (ports: readonly number[]) => (ports.length > 0 ? ` on TCP ${ports.join(', ')}` : '');
+
 /** The n-th ban (0 earlier ones: the first) lasts duration × factor^n, at most max: 10m, 40m, 2h40m… */
 export function banDuration(p: { duration: number; factor: number; max: number }, earlier: number): number {
   return Math.min(p.max, p.duration * p.factor ** earlier);
@@ -40,10 +42,13 @@ export function banDuration(p: { duration: number; factor: number; max: number }
  */
 export const blockAction: RemediationAction<ExtendedStep> = {
   kind: 'block',
-  plan(step, service, _services, pctx) {
+  plan(step, service, services, pctx) {
     const s = parseStep(blockStep, step.block, 'block');
+    // Only the service's own ports when the config names them: the address may share a NAT with people
+    // who use the host's other services.
+    const ports = [...new Set(s.ports ?? services[service]?.run?.ports ?? [])].sort((a, b) => a - b);
     // Strictly an address before it can reach an argv: a template that yields anything else is refused.
-    const { address, set } = banTarget(renderString(s.address, baseVars(service, pctx?.vars)));
+    const { address, set } = banTarget(renderString(s.address, baseVars(service, pctx?.vars)), ports);
     return {
       kind: 'block',
       target: service,
@@ -56,8 +61,9 @@ export const blockAction: RemediationAction<ExtendedStep> = {
         remember: s.remember,
         verdict: s.verdict,
         netns: s.netns ?? null,
+        ports: ports.length > 0 ? ports : null,
       },
-      description: `ban ${address} in nftables (${set}) for ${formatDuration(s.duration)} or longer if banned before`,
+      description: `ban ${address}${portsText(ports)} in nftables (${set}) for ${formatDuration(s.duration)} or longer if banned before`,
     };
   },
   async apply(plan, ctx) {
@@ -70,8 +76,9 @@ export const blockAction: RemediationAction<ExtendedStep> = {
       remember: number;
       verdict: 'reject' | 'drop';
       netns: string | null;
+      ports?: number[] | null;
     };
-    const { address, set } = banTarget(p.address);
+    const { address, set } = banTarget(p.address, p.ports);
     if (allowList(ctx.allow ?? []).has(address))
       throw new ActionError(
         `${address} is loopback or allow-listed (security.allow, security.sessions): never banned`,
@@ -81,9 +88,9 @@ export const blockAction: RemediationAction<ExtendedStep> = {
     const ms = banDuration(p, earlier);
     const target = { netns: p.netns ?? undefined, signal: ctx.signal };
     await ensureBanTable(target, p.verdict);
-    await addBan(target, set, address, ms);
+    await addBan(target, set, address, ms, p.ports);
     const nth = earlier === 0 ? 'first ban' : `ban ${earlier + 1} within ${formatDuration(p.remember)}`;
     const where = p.netns ? ` in network namespace ${p.netns}` : '';
-    return `banned ${address} for ${formatDuration(ms)} (${nth}; ${set} of inet medic${where}, expires by itself)`;
+    return `banned ${address}${portsText(p.ports ?? [])} for ${formatDuration(ms)} (${nth}; ${set} of inet medic${where}, expires by itself)`;
   },
 };

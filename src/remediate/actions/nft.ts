@@ -1,6 +1,7 @@
 /**
  * The nftables side of bans: table `inet medic` with sets `banned4` and `banned6` (`flags timeout`, so each
- * ban expires in the kernel by itself, whether Medic runs or not) and an input chain rejecting or dropping
+ * ban expires in the kernel by itself, whether Medic runs or not), `banned4_ports` and `banned6_ports`
+ * (address . TCP port, for a service whose ports the config names) and an input chain rejecting or dropping
  * what they hold. Every command is an argv array; a network namespace is entered with `ip netns exec`.
  */
 import { isIP } from 'node:net';
@@ -17,20 +18,57 @@ export interface NftTarget {
   signal: AbortSignal;
 }
 
+/** One set of bans and the rule matching it. */
+export interface BanSet {
+  name: string;
+  type: readonly string[];
+  flags: string;
+  /** What the rule compares with the set (`ip saddr`, `ip saddr . tcp dport`). */
+  match: readonly string[];
+  /** An IPv6 host set: neighbour discovery is let through, or a banned neighbour could not be answered. */
+  nd: boolean;
+}
+
+export const BAN_SETS: readonly BanSet[] = [
+  { name: 'banned4', type: ['ipv4_addr'], flags: 'timeout', match: ['ip', 'saddr'], nd: false },
+  { name: 'banned6', type: ['ipv6_addr'], flags: 'timeout', match: ['ip6', 'saddr'], nd: true },
+  {
+    name: 'banned4_ports',
+    type: ['ipv4_addr', '.', 'inet_service'],
+    flags: 'timeout',
+    match: ['ip', 'saddr', '.', 'tcp', 'dport'],
+    nd: false,
+  },
+  {
+    name: 'banned6_ports',
+    type: ['ipv6_addr', '.', 'inet_service'],
+    flags: 'timeout',
+    match: ['ip6', 'saddr', '.', 'tcp', 'dport'],
+    nd: false,
+  },
+];
+
 /** A ban in the kernel's set now. */
 export interface BanEntry {
+  set: string;
   address: string;
+  /** The TCP port it covers; null: every port. */
+  port: number | null;
   /** Seconds, as nft reports them. */
   timeout: number | null;
   expires: number | null;
 }
 
-/** The address, strictly checked before it reaches any argv, with the set of its family. */
-export function banTarget(raw: string): { address: string; set: 'banned4' | 'banned6' } {
+/**
+ * The address, strictly checked before it reaches any argv, with the set that bans it: the service's TCP
+ * ports only when `ports` names some, else every port.
+ */
+export function banTarget(raw: string, ports?: readonly number[] | null): { address: string; set: string } {
   const address = normalizeAddress(raw);
   if (!address || raw.trim().startsWith('-'))
     throw new ActionError(`not an IP address: ${JSON.stringify(raw)}`);
-  return { address, set: isIP(address) === 4 ? 'banned4' : 'banned6' };
+  const base = isIP(address) === 4 ? 'banned4' : 'banned6';
+  return { address, set: ports && ports.length > 0 ? `${base}_ports` : base };
 }
 
 export function nftArgv(t: Pick<NftTarget, 'netns'>, args: readonly string[]): string[] {
@@ -52,8 +90,10 @@ async function checked(t: NftTarget, args: readonly string[]): Promise<CommandRe
   return res;
 }
 
+type NftVal = string | number | { prefix: { addr: string; len: number } } | { concat: NftVal[] };
+
 interface NftJsonItem {
-  set?: { name: string; elem?: (string | { elem: { val: string; timeout?: number; expires?: number } })[] };
+  set?: { name: string; elem?: (NftVal | { elem: { val: NftVal; timeout?: number; expires?: number } })[] };
   rule?: { chain: string; expr?: Record<string, unknown>[] };
 }
 
@@ -64,6 +104,11 @@ interface TableNow {
   enforced: Set<string>;
   /** Sets whose neighbour discovery a rule lets through. */
   ndExempt: Set<string>;
+}
+
+function valText(v: NftVal | undefined): string {
+  if (typeof v === 'object' && 'prefix' in v) return `${v.prefix.addr}/${v.prefix.len}`;
+  return String(v ?? '');
 }
 
 /** What the table holds now: its sets' bans and the rules over them; null when there is no table. */
@@ -79,8 +124,15 @@ async function readTable(t: NftTarget): Promise<TableNow | null> {
     if (it.set) {
       now.sets.add(it.set.name);
       for (const e of it.set.elem ?? []) {
-        const el = typeof e === 'string' ? { val: e } : e.elem;
-        now.bans.push({ address: el.val, timeout: el.timeout ?? null, expires: el.expires ?? null });
+        const el = typeof e === 'object' && 'elem' in e ? e.elem : { val: e };
+        const [addr, port] = typeof el.val === 'object' && 'concat' in el.val ? el.val.concat : [el.val];
+        now.bans.push({
+          set: it.set.name,
+          address: valText(addr),
+          port: typeof port === 'number' ? port : null,
+          timeout: el.timeout ?? null,
+          expires: el.expires ?? null,
+        });
       }
     }
     if (it.rule?.chain !== BAN_CHAIN) continue;
@@ -101,15 +153,25 @@ async function readTable(t: NftTarget): Promise<TableNow | null> {
  */
 export async function ensureBanTable(t: NftTarget, verdict: 'reject' | 'drop'): Promise<BanEntry[]> {
   const now = await readTable(t);
-  const complete = now && ['banned4', 'banned6'].every((s) => now.sets.has(s) && now.enforced.has(s));
+  const complete = now && BAN_SETS.every((s) => now.sets.has(s.name) && now.enforced.has(s.name));
   if (now && complete) return now.bans;
   const table = [...BAN_TABLE];
   await checked(t, ['add', 'table', ...table]);
-  for (const [set, type] of [
-    ['banned4', 'ipv4_addr'],
-    ['banned6', 'ipv6_addr'],
-  ] as const)
-    await checked(t, ['add', 'set', ...table, set, '{', 'type', type, ';', 'flags', 'timeout', ';', '}']);
+  for (const s of BAN_SETS)
+    await checked(t, [
+      'add',
+      'set',
+      ...table,
+      s.name,
+      '{',
+      'type',
+      ...s.type,
+      ';',
+      'flags',
+      s.flags,
+      ';',
+      '}',
+    ]);
   // Before the usual filter chains (priority 0), so a ban holds whatever else the host's firewall accepts.
   await checked(t, [
     'add',
@@ -129,47 +191,64 @@ export async function ensureBanTable(t: NftTarget, verdict: 'reject' | 'drop'): 
     ';',
     '}',
   ]);
-  for (const [set, proto] of [
-    ['banned4', 'ip'],
-    ['banned6', 'ip6'],
-  ] as const)
-    if (!now?.enforced.has(set))
-      await checked(t, ['add', 'rule', ...table, BAN_CHAIN, proto, 'saddr', `@${set}`, verdict]);
+  for (const s of BAN_SETS)
+    if (!now?.enforced.has(s.name))
+      await checked(t, ['add', 'rule', ...table, BAN_CHAIN, ...s.match, `@${s.name}`, verdict]);
   // A banned IPv6 neighbour must still answer neighbour discovery, or the namespace cannot send it the
   // rejection (nor reach it once the ban is over): inserted first, ahead of the rule that rejects it.
-  if (!now?.ndExempt.has('banned6'))
-    await checked(t, [
-      'insert',
-      'rule',
-      ...table,
-      BAN_CHAIN,
-      'ip6',
-      'saddr',
-      '@banned6',
-      'icmpv6',
-      'type',
-      '{',
-      'nd-neighbor-solicit',
-      ',',
-      'nd-neighbor-advert',
-      '}',
-      'accept',
-    ]);
+  for (const s of BAN_SETS)
+    if (s.nd && !now?.ndExempt.has(s.name))
+      await checked(t, [
+        'insert',
+        'rule',
+        ...table,
+        BAN_CHAIN,
+        ...s.match,
+        `@${s.name}`,
+        'icmpv6',
+        'type',
+        '{',
+        'nd-neighbor-solicit',
+        ',',
+        'nd-neighbor-advert',
+        '}',
+        'accept',
+      ]);
   return now?.bans ?? [];
 }
 
-/** Adds (or renews: nft replaces the timeout of an element already there) a ban lasting `ms`. */
-export async function addBan(t: NftTarget, set: string, address: string, ms: number): Promise<void> {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
-  await checked(t, ['add', 'element', ...BAN_TABLE, set, '{', address, 'timeout', `${seconds}s`, '}']);
+/**
+ * Adds (or renews: nft replaces the timeout of an element already there) a ban lasting `ms`: of every port,
+ * or of each of `ports` when its set is a ports set.
+ */
+export async function addBan(
+  t: NftTarget,
+  set: string,
+  address: string,
+  ms: number,
+  ports?: readonly number[] | null,
+): Promise<void> {
+  const timeout = ['timeout', `${Math.max(1, Math.ceil(ms / 1000))}s`];
+  const keys = set.endsWith('_ports') ? (ports ?? []).map((p) => [address, '.', String(p)]) : [[address]];
+  if (keys.length === 0) throw new ActionError(`${set} needs the ports to ban`);
+  const elems = keys.flatMap((k, i) => [...(i > 0 ? [','] : []), ...k, ...timeout]);
+  await checked(t, ['add', 'element', ...BAN_TABLE, set, '{', ...elems, '}']);
 }
 
-/** Removes a ban; false when the address was not banned (or the table is not there). */
-export async function removeBan(t: NftTarget, set: string, address: string): Promise<boolean> {
-  const res = await run(t, ['delete', 'element', ...BAN_TABLE, set, '{', address, '}']);
-  if (res.code === 0) return true;
-  if (NOT_THERE.test(res.stderr)) return false;
-  throw new ActionError(`nft delete element exited ${res.code}: ${lastLine(res.stderr || res.stdout)}`);
+/**
+ * Removes every ban of `address` (of all ports or some, read from the table first); false when it had none
+ * (or there is no table).
+ */
+export async function removeBan(t: NftTarget, address: string): Promise<boolean> {
+  const bans = ((await readTable(t))?.bans ?? []).filter((b) => b.address === address);
+  for (const b of bans) {
+    const key = b.port === null ? [b.address] : [b.address, '.', String(b.port)];
+    const res = await run(t, ['delete', 'element', ...BAN_TABLE, b.set, '{', ...key, '}']);
+    // Expired between the listing and now: gone all the same.
+    if (res.code !== 0 && !NOT_THERE.test(res.stderr))
+      throw new ActionError(`nft delete element exited ${res.code}: ${lastLine(res.stderr || res.stdout)}`);
+  }
+  return bans.length > 0;
 }
 
 /** The bans in the kernel now (an empty list when Medic has never banned anything there). */

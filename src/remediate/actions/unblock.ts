@@ -3,7 +3,7 @@ import type { RemediationAction } from './action.js';
 import { banTarget, removeBan } from './nft.js';
 import { type ExtendedStep, parseStep, unblockStep } from './steps.js';
 
-/** Lifts a ban before its timeout (`nft delete element`); an address not banned is no error. */
+/** Lifts an address's bans (every port's) before their timeout; an address not banned is no error. */
 export const unblockAction: RemediationAction<ExtendedStep> = {
   kind: 'unblock',
   plan(step, service, _services, pctx) {
@@ -17,9 +17,9 @@ export const unblockAction: RemediationAction<ExtendedStep> = {
     };
   },
   async apply(plan, ctx) {
-    const { address, set } = banTarget(String(plan.params['address']));
+    const { address } = banTarget(String(plan.params['address']));
     const netns = (plan.params['netns'] as string | null) ?? undefined;
-    const lifted = await removeBan({ netns, signal: ctx.signal }, set, address);
+    const lifted = await removeBan({ netns, signal: ctx.signal }, address);
     return lifted ? `ban of ${address} lifted` : `${address} was not banned`;
   },
 };
