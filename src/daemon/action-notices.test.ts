@@ -18,9 +18,22 @@ async function setup() {
   const journal = new Journal(store, bus, clock);
   const sent: Notification[] = [];
   const errors: unknown[] = [];
+  // The notices read the journal before they send: tracking those reads tells when nothing is in flight.
+  const pending = new Set<Promise<unknown>>();
   const notices = subscribeActionNotices({
     bus,
-    store,
+    store: {
+      journal: (id) => {
+        const p = store.journal(id);
+        pending.add(p);
+        p.then(
+          () => pending.delete(p),
+          () => pending.delete(p),
+        );
+        return p;
+      },
+      listActions: (f) => store.listActions(f),
+    },
     send: async (n) => void sent.push(n),
     onError: (e) => errors.push(e),
   });
@@ -40,7 +53,16 @@ async function setup() {
       },
       'planned',
     );
-  const settle = () => new Promise((r) => setTimeout(r, 20));
+  /** Resolves once no journal read is in flight; a notice decided from one has been sent by then. */
+  const idle = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+  /** Waits (on a condition, not a fixed sleep) until `n` notices were sent, then until nothing is in flight. */
+  const settle = async (n: number) => {
+    const deadline = Date.now() + 10_000;
+    while (sent.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await idle();
+  };
   return { store, journal, sent, errors, notices, plan, settle };
 }
 
@@ -49,7 +71,7 @@ describe('action notices', () => {
     const { journal, sent, plan, settle, errors } = await setup();
     await plan('act_1', 0, 'awaiting_approval');
     await plan('act_2', 1, 'awaiting_approval');
-    await settle();
+    await settle(1);
     expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval']);
     expect(sent[0]).toMatchObject({
       key: 'action.awaiting_approval|run_1',
@@ -61,7 +83,7 @@ describe('action notices', () => {
     });
     await journal.move('act_1', 'skipped', 'approval expired after 1h', 'medic', 'awaiting_approval');
     await journal.move('act_2', 'skipped', 'approval expired after 1h', 'medic', 'awaiting_approval');
-    await settle();
+    await settle(2);
     expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval', 'action.expired']);
     expect(sent[1]).toMatchObject({ key: 'action.expired|run_1' });
     expect(sent[1]!.message).toContain('approval expired after 1h');
@@ -74,7 +96,7 @@ describe('action notices', () => {
     await journal.move('act_1', 'skipped', 'rejected by alice', 'alice', 'awaiting_approval');
     await plan('act_2', 0, 'planned', 'run_2');
     await journal.move('act_2', 'skipped', 'the guard refused it');
-    await settle();
+    await settle(1);
     expect(sent.map((n) => n.event)).toEqual(['action.awaiting_approval']);
   });
 
@@ -83,7 +105,7 @@ describe('action notices', () => {
     await plan('act_1', 0, 'planned');
     await journal.move('act_1', 'applied', 'restarted');
     await journal.move('act_1', 'failed', 'still down after 15s');
-    await settle();
+    await settle(1);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ event: 'action.failed', key: 'action.failed|act_1' });
     expect(sent[0]!.message).toContain('still down after 15s');
@@ -92,9 +114,9 @@ describe('action notices', () => {
   it('catches up at start-up on heals already waiting (the same key: sent once by the outbox)', async () => {
     const { sent, plan, settle, notices } = await setup();
     await plan('act_1', 0, 'awaiting_approval');
-    await settle();
+    await settle(1);
     await notices.catchUp();
-    await settle();
+    await settle(2);
     expect(sent.map((n) => n.key)).toEqual([
       'action.awaiting_approval|run_1',
       'action.awaiting_approval|run_1',
