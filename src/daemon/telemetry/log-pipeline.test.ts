@@ -5,16 +5,40 @@ import { SimulatedClock } from '../../core/index.js';
 import type { Store } from '../../store/index.js';
 import { type LogItem, LogPipeline } from './log-pipeline.js';
 
-function pipeline(): LogPipeline {
+function pipeline(extra: Partial<ConstructorParameters<typeof LogPipeline>[0]> = {}): LogPipeline {
   return new LogPipeline({
+    ...extra,
     service: 'api',
     config: serviceLogsSchema.parse({ format: 'text' }),
-    store: {} as Store,
-    clock: new SimulatedClock(0),
+    store: extra.store ?? ({} as Store),
+    clock: extra.clock ?? new SimulatedClock(0),
     logger: pino({ level: 'silent' }),
     onFinding: () => {},
   });
 }
+
+describe('LogPipeline: abuse counting', () => {
+  it("hands each pushed line on at the time Medic received it, not the record's own", async () => {
+    const seen: [string, number][] = [];
+    const clock = new SimulatedClock(5_000_000);
+    const q = pipeline({
+      clock,
+      store: { recordLogBatch: async () => {} } as unknown as Store,
+      onLine: (t, at) => seen.push([t, at]),
+    });
+    // A shipper backfilling: an hour old, then out of order, then without a time.
+    q.offerLines(
+      [
+        { text: 'login failed from 192.0.2.1', at: 1_400_000 },
+        { text: 'login failed from 192.0.2.1', at: 9_000_000 },
+        { text: 'login failed from 192.0.2.1', at: null },
+      ],
+      'push',
+    );
+    await q.stop();
+    expect(seen.map(([, at]) => at)).toEqual([5_000_000, 5_000_000, 5_000_000]);
+  });
+});
 
 describe('LogPipeline.mine', () => {
   it('counts lines per template and minute, whatever order the minutes come in', () => {

@@ -28,6 +28,8 @@ export interface LogItem {
   text: string;
   /** When it arrived (the record's own time, if it has one, wins). */
   at: number;
+  /** When Medic received it, whatever the record says (a pushed record's own time may be old or far off). */
+  received?: number;
   /** `stdout`, `stderr`, `push`, `file:PATH`. */
   source: string;
   /** For tailed files: the offset key … */
@@ -48,7 +50,7 @@ export interface LogPipelineOptions {
   onFinding(f: Finding): void;
   /** Template ids the store already knows for this service: seen before, so not new after a restart. */
   known?: Iterable<string>;
-  /** Every line as it is mined, whatever its source (the abuse detector counts per client address). */
+  /** Every line as it is mined, whatever its source, at the time Medic received it (abuse counting). */
   onLine?(text: string, at: number): void;
   /** Each line the novelty detector reads, by its template id (a pattern lasts while its lines keep coming). */
   onTemplateLine?(templateId: string, at: number): void;
@@ -170,7 +172,7 @@ export class LogPipeline implements LogSink {
     let n = 0;
     const now = this.o.clock.now();
     for (const l of lines) {
-      const item: LogItem = { text: l.text, at: l.at ?? now, source };
+      const item: LogItem = { text: l.text, at: l.at ?? now, received: now, source };
       if (l.parsed) item.parsed = l.parsed;
       if (this.queue.offer(item)) n++;
     }
@@ -332,7 +334,9 @@ export class LogPipeline implements LogSink {
     const allTemplates = !this.o.config.novelty.errors_only;
     const onLine = this.o.onLine;
     for (const item of items) {
-      onLine?.(item.text, item.at);
+      // Abuse counts in a sliding window of arrival: a shipper backfilling old lines (or lying about their
+      // times) must neither make an old burst new nor hide a new one among old times.
+      onLine?.(item.text, item.received ?? item.at);
       const rec = item.parsed ?? this.parse(item.text);
       // Stored times are when Medic received the line (retention, rates and novelty run on them); the
       // record's own time stays in its text.
