@@ -125,6 +125,7 @@ export class LogsStage implements Stage {
       submit,
       clock,
       busy: async () => (await store.activeIncident(service)) !== null,
+      warn: (message) => logger.warn({ service }, message),
     });
     const pipeline = new LogPipeline({
       service,

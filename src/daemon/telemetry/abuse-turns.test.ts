@@ -96,6 +96,35 @@ describe('AbuseTurns: one abuse finding of a service at a time', () => {
     expect(await run(offers, open, 70_000)).toEqual(fired);
   });
 
+  it('drops what waited longer than the window, and the oldest beyond the cap, counted and told once', async () => {
+    const clock = new SimulatedClock(0);
+    const fired: string[] = [];
+    const warned: string[] = [];
+    const turns = new AbuseTurns({
+      clock,
+      busy: async () => true, // an incident that never ends
+      maxWaitMs: () => 10_000,
+      maxWaiting: 3,
+      warn: (m) => warned.push(m),
+      fire: (f) => fired.push(f.check),
+    });
+    turns.offer(finding('a', 0));
+    for (let i = 1; i <= 6; i++) turns.offer(finding(`x${i}`, 0)); // x1..x3 pushed out by x4..x6
+    expect(turns.queued).toBe(3);
+    expect(turns.droppedCounts).toEqual({ expired: 0, overflow: 3 });
+    expect(warned).toHaveLength(1);
+    await clock.advance(5_000);
+    turns.offer(finding('y', 5_000));
+    expect(turns.droppedCounts).toEqual({ expired: 0, overflow: 4 }); // y pushed x4 out
+    // At 10 s a's hold ends: x5 and x6 waited the whole window and are old news; y, 5 s old, is raised.
+    await clock.advance(5_200);
+    expect(fired).toEqual(['abuse:a', 'abuse:y']);
+    expect(turns.queued).toBe(0);
+    expect(turns.droppedCounts).toEqual({ expired: 2, overflow: 4 });
+    expect(warned).toHaveLength(1);
+    turns.stop();
+  });
+
   it('a stopped queue raises nothing more', async () => {
     const clock = new SimulatedClock(0);
     const fired: string[] = [];

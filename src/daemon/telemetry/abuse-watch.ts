@@ -20,6 +20,8 @@ export interface AbuseWatchOptions {
   clock: Clock;
   /** True while the service has an open incident (see AbuseTurns). */
   busy(): Promise<boolean>;
+  /** A warning worth the operator's eye (findings dropped from a full queue). */
+  warn?(message: string): void;
 }
 
 /** The gate key of an address's abuse condition: the finding's check, so a ban can clear it by address. */
@@ -55,6 +57,7 @@ export class AbuseWatch {
       clock: o.clock,
       busy: o.busy,
       maxWaitMs: () => this.settings.window,
+      ...(o.warn ? { warn: o.warn } : {}),
       fire: (f) => {
         this.o.gate.mark(this.o.service, f.check, f.at + this.settings.window, f.summary);
         this.o.submit(f);
