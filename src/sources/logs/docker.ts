@@ -6,85 +6,36 @@ import { DEFAULT_CONTINUATION, type JoinedRecord, LineJoiner } from './multiline
 import type { TailPosition } from './offsets.js';
 
 export { DockerDemuxer, type DockerFrame, type DockerStream } from './docker-demux.js';
+export {
+  type DockerLogLogger,
+  type DockerLogOptions,
+  type DockerLogStats,
+  type DockerRecord,
+  dockerOptions,
+} from './docker-options.js';
 
-/**
- * A point in a container's log. Docker stamps every line with its own clock (nanoseconds), and that stamp is
- * the only position the API offers: `since` asks for the lines from a time on. `count` is how many lines
- * stamped exactly `sec.nsec` were already delivered, since a coarse clock can give two lines the same stamp.
- */
-export interface DockerPosition {
-  sec: number;
-  nsec: number;
-  count: number;
-}
+import {
+  type DockerLogOptions,
+  type DockerLogStats,
+  type DockerRecord,
+  dockerOptions,
+} from './docker-options.js';
 
-/** One record of a container's log: a line, or several joined (a stack trace), without Docker's stamp. */
-export interface DockerRecord {
-  text: string;
-  stream: DockerStream;
-  /** Docker's stamp of the record's first line, in ms since the epoch. */
-  time: number;
-  lines: number;
-  /** Where a restart resumes once this record is stored; null when no line so far had a stamp. */
-  position: DockerPosition | null;
-}
+export {
+  type DockerPosition,
+  type DockerStamp,
+  dockerPositionFromTail,
+  dockerPositionToTail,
+  parseDockerStamp,
+} from './docker-stamp.js';
 
-/** The two calls of pino's Logger that the source makes. */
-export interface DockerLogLogger {
-  warn(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-}
-
-export interface DockerLogOptions {
-  /** Name or id. */
-  container: string;
-  /** The daemon's unix socket; or `url` (http://host:2375); neither: dockerode's default ($DOCKER_HOST). */
-  socketPath?: string | null;
-  url?: string | null;
-  /** Receives records in log order; the next ones wait until it returns (or resolves): backpressure. */
-  onRecords: (records: DockerRecord[]) => void | Promise<void>;
-  stdout?: boolean;
-  stderr?: boolean;
-  /** With no saved position, start at the time of start() rather than at the oldest line Docker kept. */
-  fromEnd?: boolean;
-  clock?: Clock;
-  logger?: DockerLogLogger;
-  /** Continuation lines (joined to the record before them); null joins nothing. */
-  continuation?: RegExp | null;
-  /** A multi-line record is finished after this long without a continuation line. */
-  idleFlushMs?: number;
-  /** First wait before reconnecting; doubles per failed attempt up to maxRetryMs. */
-  retryMs?: number;
-  maxRetryMs?: number;
-  maxLineBytes?: number;
-}
-
-export interface DockerLogStats {
-  records: number;
-  lines: number;
-  /** Lines Docker sent again on a resume (at or before the saved position) and that were dropped. */
-  replayed: number;
-  /** Log streams opened. */
-  connects: number;
-  /** Times the stream was lost (stream ended, daemon unreachable, container gone). */
-  outages: number;
-  /** Lines cut because they exceeded maxLineBytes. */
-  truncatedLines: number;
-}
-
-/** dockerode's options for an endpoint: a socket, a URL, or undefined for its default ($DOCKER_HOST). */
-export function dockerOptions(
-  socketPath?: string | null,
-  url?: string | null,
-): Docker.DockerOptions | undefined {
-  if (socketPath) return { socketPath };
-  if (url) {
-    const u = new URL(url);
-    const protocol = u.protocol === 'https:' ? 'https' : 'http';
-    return { protocol, host: u.hostname, port: u.port || (protocol === 'https' ? 2376 : 2375) };
-  }
-  return undefined;
-}
+import {
+  compare,
+  type DockerPosition,
+  type DockerStamp,
+  dockerPositionFromTail,
+  parseDockerStamp,
+} from './docker-stamp.js';
 
 let dockerode: Promise<typeof Docker> | undefined;
 
@@ -92,58 +43,6 @@ let dockerode: Promise<typeof Docker> | undefined;
 function loadDockerode(): Promise<typeof Docker> {
   dockerode ??= import('dockerode').then((m) => m.default);
   return dockerode;
-}
-
-/** A position as the store keeps file positions: dev = seconds, ino = nanoseconds, offset = count. */
-export function dockerPositionToTail(p: DockerPosition): TailPosition {
-  return { dev: p.sec, ino: p.nsec, offset: p.count };
-}
-
-export function dockerPositionFromTail(t: TailPosition | null | undefined): DockerPosition | null {
-  if (!t) return null;
-  const ok =
-    Number.isSafeInteger(t.dev) &&
-    Number.isInteger(t.ino) &&
-    t.ino >= 0 &&
-    t.ino < 1e9 &&
-    Number.isInteger(t.offset) &&
-    t.offset >= 0;
-  return ok ? { sec: t.dev, nsec: t.ino, count: t.offset } : null;
-}
-
-function compare(a: { sec: number; nsec: number }, b: { sec: number; nsec: number }): number {
-  return a.sec - b.sec || a.nsec - b.nsec;
-}
-
-/** RFC 3339 with up to nine fraction digits, then one space (Docker's `timestamps=1` prefix). */
-const STAMP = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)(?: |$)/;
-
-export interface DockerStamp {
-  sec: number;
-  nsec: number;
-  /** Bytes of the prefix, the space included. */
-  length: number;
-}
-
-let lastSecondText = '';
-let lastSecond = 0;
-
-/** Docker's stamp at the start of a line, or null. */
-export function parseDockerStamp(line: Buffer | string): DockerStamp | null {
-  const head =
-    typeof line === 'string' ? line.slice(0, 48) : line.toString('latin1', 0, Math.min(48, line.length));
-  const m = STAMP.exec(head);
-  if (!m) return null;
-  const whole = (m[1] as string) + (m[3] as string);
-  // Consecutive lines share their second: parse it once.
-  if (whole !== lastSecondText) {
-    const ms = Date.parse(whole);
-    if (Number.isNaN(ms)) return null;
-    lastSecondText = whole;
-    lastSecond = Math.floor(ms / 1000);
-  }
-  const nsec = m[2] ? Number(m[2].padEnd(9, '0')) : 0;
-  return { sec: lastSecond, nsec, length: m[0].length };
 }
 
 /** A line being assembled from Docker's partial messages (a line over 16 KiB comes in several frames). */
