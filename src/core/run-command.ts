@@ -15,6 +15,8 @@ export interface RunCommandOptions {
   cwd?: string;
   /** Given on top of the allow-listed part of Medic's environment (see childEnv). */
   env?: Record<string, string>;
+  /** Names (or `PREFIX_*`) of Medic's environment given too: the config's `inherit_env`. */
+  inheritEnv?: readonly string[];
   signal?: AbortSignal;
   /** Output beyond this many bytes per stream is dropped (the tail is kept). */
   maxOutput?: number;
@@ -49,7 +51,7 @@ export function runCommand(argv: readonly string[], opts: RunCommandOptions = {}
     let settled = false;
     const child = spawn(program, args, {
       cwd: opts.cwd,
-      env: childEnv(opts.env),
+      env: childEnv(opts.env, opts.inheritEnv),
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false,
       detached: true,

@@ -147,6 +147,53 @@ http {
     expect(names.filter((n) => n?.startsWith('MEDIC_') || n === 'OPENAI_API_KEY')).toEqual([]);
   });
 
+  it("gets the variables of Medic's environment its inherit_env lists (names and PREFIX_*), and no others", async () => {
+    vi.stubEnv('PG_BIN', '/opt/pg/bin');
+    vi.stubEnv('NGX_ONE', '1');
+    vi.stubEnv('NGX_TWO', '2');
+    vi.stubEnv('PG_RUN_AS', 'postgres');
+    vi.stubEnv('HTTPS_PROXY', 'http://proxy:3128');
+    const run = runSchema.parse({ command: ['sh', '-c', 'env; sleep 30'], inherit_env: ['PG_BIN', 'NGX_*'] });
+    await sup.start('inherit', run);
+    await until(() => sup.recentLogs('inherit').some((l) => l.startsWith('PG_BIN=')));
+    await sleep(50);
+    const env = sup.recentLogs('inherit');
+    expect(env).toEqual(expect.arrayContaining(['PG_BIN=/opt/pg/bin', 'NGX_ONE=1', 'NGX_TWO=2']));
+    // On the default allow-list now: a child behind a proxy reaches nothing without it.
+    expect(env).toContain('HTTPS_PROXY=http://proxy:3128');
+    expect(env.filter((l) => l.startsWith('PG_RUN_AS='))).toEqual([]);
+  });
+
+  it('says once, by name only, what a script it runs reads and was not given; nothing when it misses nothing', async () => {
+    vi.stubEnv('PG_BIN', '/opt/pg/bin');
+    vi.stubEnv('PG_RUN_AS', 'secret-user-value');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a shell script
+    writeFileSync(join(dir, 'start.sh'), 'echo "${PG_BIN:-/usr/bin}" "$PG_RUN_AS" >/dev/null; sleep 30\n');
+    const notes: string[] = [];
+    const bus = new Bus();
+    const logged = new Supervisor({
+      clock: new RealClock(),
+      bus,
+      dataDir: dir,
+      baseDir: dir,
+      log: (m) => notes.push(m),
+    });
+    try {
+      const script = runSchema.parse({ command: ['sh', 'start.sh'], inherit_env: ['PG_BIN'] });
+      await logged.start('pgx', script);
+      await logged.stop('pgx');
+      await logged.start('pgx', script);
+      await logged.start('quiet', runSchema.parse({ command: ['sh', '-c', 'sleep 30'] }));
+    } finally {
+      await logged.stopAll();
+    }
+    const withheld = notes.filter((m) => /not given/.test(m));
+    expect(withheld).toHaveLength(1);
+    expect(withheld[0]).toMatch(/service pgx: not given Medic's PG_RUN_AS \(/);
+    expect(withheld[0]).not.toContain('secret-user-value');
+    expect(notes.filter((m) => m.includes('quiet'))).toEqual([]);
+  });
+
   it('closes both pipes when spawn throws at once (a NUL byte in an argument)', async () => {
     const before = pipeFds();
     const run = runSchema.parse({ command: ['sh', '-c', 'sleep 30'] });

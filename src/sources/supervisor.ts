@@ -13,6 +13,7 @@ import {
   closeWriteEnds,
   type OsPipe,
   osPipes,
+  reportWithheld,
 } from '../core/index.js';
 import {
   pidfilePath,
@@ -288,6 +289,8 @@ export class Supervisor {
     if (!statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) {
       throw new Error(`cannot start ${service}: working directory ${cwd} does not exist`);
     }
+    const spec = { argv: run.command, cwd, env: run.env, inherit: run.inherit_env };
+    reportWithheld(`service ${service}`, spec, (m) => this.opts.log?.(m, service));
     const pipes = await this.outputPipes(service);
     // detached: the service leads its own process group, so stop() reaches the children it forks too.
     // Only allow-listed variables of Medic's environment go to the service (its own hold Medic's secrets).
@@ -297,7 +300,7 @@ export class Supervisor {
       // must be closed then too.
       proc = spawn(program ?? '', args, {
         cwd,
-        env: childEnv(run.env),
+        env: childEnv(run.env, run.inherit_env),
         stdio: pipes ? ['ignore', pipes[0]!.writeFd, pipes[1]!.writeFd] : ['ignore', 'pipe', 'pipe'],
         detached: true,
       });

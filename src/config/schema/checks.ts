@@ -29,10 +29,16 @@ const processCheck = z
     message: 'give at most one of pid, pidfile, name (none: the supervised process)',
   });
 
+/** Variables of Medic's environment a child gets beyond the allow-list: names, or `PREFIX_*` (child-env.ts). */
+export const inheritEnv = z
+  .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *'))
+  .default([]);
+
 const commandCheck = z.strictObject({
   command: argv,
   cwd: z.string().optional(),
   env: envMap.default({}),
+  inherit_env: inheritEnv,
   exit_code: z.number().int().default(0),
   output: z.string().optional().describe('regular expression stdout must match'),
 });

@@ -1,6 +1,6 @@
 /** `services.<name>`: how Medic runs, checks and understands a service. */
 import { z } from 'zod';
-import { checkSchema } from './checks.js';
+import { checkSchema, inheritEnv } from './checks.js';
 import { argv, autonomy, duration, envMap, name } from './common.js';
 import { serviceLogsSchema } from './logs.js';
 import { serviceMetricsSchema } from './metrics.js';
@@ -10,6 +10,7 @@ export const runSchema = z.strictObject({
   command: argv,
   cwd: z.string().optional().describe('relative to the config file'),
   env: envMap.default({}),
+  inherit_env: inheritEnv,
   /** How long a stop waits after SIGTERM before SIGKILL. */
   stop_timeout: duration.default(5_000),
   ports: z

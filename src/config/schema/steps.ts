@@ -1,5 +1,6 @@
 /** `playbooks.<name>.steps[]`: one remediation step each (and `rollback[]`, the explicit undo steps). */
 import { z } from 'zod';
+import { inheritEnv } from './checks.js';
 import { argv, duration, envMap, name } from './common.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -183,7 +184,14 @@ export const stepSchema = z
     retry_delay: duration.default(1_000),
     on_failure: onFailure.default('rollback'),
     restart: z.strictObject({ service: name.optional() }).optional(),
-    exec: z.strictObject({ command: argv, cwd: z.string().optional(), env: envMap.default({}) }).optional(),
+    exec: z
+      .strictObject({
+        command: argv,
+        cwd: z.string().optional(),
+        env: envMap.default({}),
+        inherit_env: inheritEnv,
+      })
+      .optional(),
     http: z
       .strictObject({
         url: z.url(),

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ActionError, lastLine, redactArgv, runCommand } from '../../core/index.js';
+import { ActionError, lastLine, redactArgv, runCommand, withheldHint } from '../../core/index.js';
 import { baseVars, renderArgv, usedValues, varsFromValues } from '../template.js';
 import type { RemediationAction } from './action.js';
 
@@ -30,12 +30,21 @@ export const execAction: RemediationAction = {
     const res = await runCommand(command, {
       cwd: cwd ? path.resolve(ctx.baseDir, cwd) : ctx.baseDir,
       env: ctx.step.exec?.env ?? {},
+      inheritEnv: ctx.step.exec?.inherit_env,
       signal: ctx.signal,
     });
     if (res.error) throw new ActionError(res.error);
     if (res.aborted) throw new ActionError('command timed out and was killed');
-    if (res.code !== 0)
-      throw new ActionError(`exited ${res.code ?? res.signal}: ${lastLine(res.stderr || res.stdout)}`);
+    if (res.code !== 0) {
+      // Names only of what Medic's environment held and the step did not get: why it works by hand.
+      const hint = withheldHint({
+        argv: command,
+        cwd: cwd ? path.resolve(ctx.baseDir, cwd) : ctx.baseDir,
+        env: ctx.step.exec?.env,
+        inherit: ctx.step.exec?.inherit_env,
+      });
+      throw new ActionError(`exited ${res.code ?? res.signal}: ${lastLine(res.stderr || res.stdout)}${hint}`);
+    }
     return `exited 0: ${lastLine(res.stdout) || 'no output'}`;
   },
 };

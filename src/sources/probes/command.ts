@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { CheckConfig } from '../../config/index.js';
-import { childEnv, type ProbeResult } from '../../core/index.js';
+import { childEnv, type ProbeResult, withheldHint } from '../../core/index.js';
 import { compileRegex, startTimer, timedOut } from './common.js';
 import type { Probe, ProbeContext } from './probe.js';
 
@@ -51,7 +51,7 @@ export const commandProbe: Probe = {
       // argv, never a shell; detached makes it a process-group leader so a timeout can kill its children too.
       const child = spawn(program ?? '', args, {
         cwd: resolve(ctx.baseDir, cmd.cwd ?? '.'),
-        env: childEnv(cmd.env),
+        env: childEnv(cmd.env, cmd.inherit_env),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
@@ -100,7 +100,15 @@ export const commandProbe: Probe = {
         const status = code === null ? `killed by ${signal}` : `exit ${code}`;
         const tail = line ? `: ${line}` : '';
         if (code !== cmd.exit_code) {
-          finish({ ok: false, latencyMs, message: `${status} (expected ${cmd.exit_code})${tail}`, details });
+          // What it was not given of Medic's environment (names only): why a check that works by hand fails here.
+          const spec = {
+            argv: cmd.command,
+            cwd: resolve(ctx.baseDir, cmd.cwd ?? '.'),
+            env: cmd.env,
+            inherit: cmd.inherit_env,
+          };
+          const message = `${status} (expected ${cmd.exit_code})${tail}${withheldHint(spec)}`;
+          finish({ ok: false, latencyMs, message, details });
         } else if (outputRe && !outputRe.test(stdout)) {
           finish({
             ok: false,
