@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OutboxEntry } from '../src/store/index.js';
+import { type OutboxEntry, openSqliteStore } from '../src/store/index.js';
 import { exited, freePort, getJson, startMedicProcess, tempDir, waitFor } from './helpers.js';
 
 const children: ChildProcess[] = [];
@@ -103,6 +103,13 @@ store: { dir: ./data }
     );
     first.kill('SIGKILL');
     await exited(first);
+    // The rows as the kill left them (nothing runs now): each one's attempts so far, by key.
+    const killed = await openSqliteStore({ dir: path.join(dir, 'data'), migrate: false });
+    const atKill = new Map(
+      (await killed.listNotifications({ limit: 100 })).items.map((r) => [r.key, r.attempts]),
+    );
+    await killed.close();
+    for (const k of decided.map((r) => r.key)) expect(atKill.get(k), k).toBeGreaterThanOrEqual(1);
 
     const got = await receiver(hookPort);
     const second = startMedicProcess(config);
@@ -118,6 +125,19 @@ store: { dir: ./data }
     await new Promise((r) => setTimeout(r, 2_500));
     for (const k of keys) expect(got.keys.filter((g) => g === k)).toHaveLength(1);
     expect(new Set(got.keys).size).toBe(got.keys.length);
+    // The stored rows say the same without resting on the sleep: one row per key, delivered, and sent once
+    // after the restart (the receiver was up by then: one more attempt than at the kill, and that one landed).
+    const rows = (await getJson<{ items: OutboxEntry[] }>(`${api}/api/notifications?limit=100`)).items;
+    for (const k of keys) {
+      const mine = rows.filter((r) => r.key === k);
+      expect(mine, k).toHaveLength(1);
+      expect(mine[0], k).toMatchObject({ state: 'delivered', attempts: atKill.get(k)! + 1 });
+    }
+    for (const r of rows.filter((r) => r.state === 'delivered'))
+      expect(
+        got.keys.filter((g) => g === r.key),
+        r.key,
+      ).toHaveLength(1);
     const counts = await getJson<{ pending: number; dead: number }>(`${api}/api/notifications/counts`);
     expect(counts).toMatchObject({ pending: 0, dead: 0 });
     const metrics = await (await fetch(`${api}/metrics`)).text();
