@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { actionTransitionsContract } from './contract/action-transitions.js';
 import { actionsContract } from './contract/actions.js';
 import { auditContract } from './contract/audit.js';
+import { bansContract } from './contract/bans.js';
 import { dedupContract } from './contract/dedup.js';
 import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
@@ -47,5 +48,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     incidentsExtraContract(current);
     logLineCountsContract(current);
     outboxContract(current);
+    bansContract(current);
   });
 }

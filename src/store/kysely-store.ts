@@ -18,6 +18,7 @@ import { errorMessage, StoreError } from '../core/index.js';
 import { migrationProvider } from './migrations/index.js';
 import * as actions from './queries/actions.js';
 import * as audit from './queries/audit.js';
+import * as bans from './queries/bans.js';
 import * as healing from './queries/healing.js';
 import * as incidents from './queries/incidents.js';
 import * as incidentsExtra from './queries/incidents-extra.js';
@@ -277,6 +278,14 @@ export class KyselyStore implements Store {
   }
   listMetricSeries(service?: string): Promise<{ service: string; metric: string; last: number }[]> {
     return metrics.listMetricSeries(this.db, service);
+  }
+
+  /* ---- Bans (migration 008) ---- */
+  recordBan(b: T.BanRecord): Promise<void> {
+    return bans.recordBan(this.db, b);
+  }
+  countBans(address: string, since: number): Promise<number> {
+    return bans.countBans(this.db, address, since);
   }
 
   /* ---- Notification outbox (migration 007) ---- */

@@ -398,3 +398,18 @@ export interface Store {
   /** Deletes delivered and dead rows last changed before `before`. */
   pruneNotifications(before: number): Promise<number>;
 }
+
+/* ---- Bans (migration 008) ---- */
+
+/** A ban that reached the kernel: the address, when. */
+export interface BanRecord {
+  address: string;
+  at: number;
+}
+
+export interface Store {
+  /** Records a ban the `block` action applied. */
+  recordBan(b: BanRecord): Promise<void>;
+  /** Bans of the address at or after `since` (a repeat offender's next ban is longer). */
+  countBans(address: string, since: number): Promise<number>;
+}

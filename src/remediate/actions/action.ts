@@ -75,8 +75,8 @@ export interface ActionContext<S = StepConfig> {
   notify?: (msg: NotifyMessage) => Promise<void>;
   /** The backup store: `config-rollback` reads last known good versions, `file` rollback restores. */
   backups?: Backups;
-  /** The journaled actions, read only: `block` counts an address's earlier bans to lengthen the next. */
-  history?: Pick<Store, 'listActions' | 'journal'>;
+  /** Bans applied before: `block` counts an address's earlier bans to lengthen the next, and records its own. */
+  history?: Pick<Store, 'countBans' | 'recordBan'>;
   /** `policy.files` (see PlanContext). */
   files?: FileRules;
   /** Networks no action may ban (`security.allow` and `security.sessions`; loopback always). */

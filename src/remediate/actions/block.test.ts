@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Action, JournalEntry } from '../../core/index.js';
+import { SimulatedClock } from '../../core/index.js';
 import { banDuration, blockAction } from './block.js';
 import type { ExtendedStep } from './steps.js';
 import { fakeProgram, prependPath, tempDir, testContext } from './testing.js';
@@ -110,24 +110,32 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
     expect(plan('192.0.2.9').params).toMatchObject({ set: 'banned4', ports: null });
   });
 
-  it('counts earlier bans of the address from the journal (applied ones only)', async () => {
-    const action = (id: string, address: string, state: Action['state'], kind = 'block') =>
-      ({ id, kind, state, params: { address }, createdAt: 0 }) as unknown as Action;
-    const items = [
-      action('a1', '192.0.2.9', 'verified'),
-      action('a2', '192.0.2.9', 'failed'), // failed after it applied: the ban was in the kernel
-      action('a3', '192.0.2.9', 'failed'), // failed before (nft missing): no ban
-      action('a4', '192.0.2.10', 'verified'),
-      action('a5', '192.0.2.9', 'verified', 'unblock'),
-    ];
+  it('counts earlier bans of the address with one store query, and records its own once applied', async () => {
+    const asked: [string, number][] = [];
+    const recorded: { address: string; at: number }[] = [];
     const history = {
-      listActions: async () => ({ items, total: items.length }),
-      journal: async (id: string) =>
-        (id === 'a2' ? [{ state: 'applied' }] : [{ state: 'planned' }]) as JournalEntry[],
+      countBans: async (address: string, since: number) => {
+        asked.push([address, since]);
+        return 2;
+      },
+      recordBan: async (b: { address: string; at: number }) => {
+        recorded.push(b);
+      },
     };
-    const msg = await blockAction.apply(plan('192.0.2.9'), testContext({ history }));
+    const clock = new SimulatedClock(10 * 86_400_000);
+    const msg = await blockAction.apply(plan('192.0.2.9'), testContext({ history, clock }));
     expect(msg).toMatch(/^banned 192\.0\.2\.9 for 2\.7h \(ban 3 within/);
     expect((await calls()).at(-1)).toBe('add element inet medic banned4 { 192.0.2.9 timeout 9600s }');
+    expect(asked).toEqual([['192.0.2.9', 3 * 86_400_000]]); // `remember`: the last 7 days
+    expect(recorded).toEqual([{ address: '192.0.2.9', at: 10 * 86_400_000 }]);
+    // A store that cannot record costs one step of escalation later, never the ban.
+    const failing = {
+      countBans: async () => 0,
+      recordBan: async () => Promise.reject(new Error('disk full')),
+    };
+    expect(await blockAction.apply(plan('192.0.2.9'), testContext({ history: failing }))).toMatch(
+      /first ban.*not recorded: the store failed/,
+    );
   });
 
   it('never bans loopback nor the allow-listed networks, whatever the template gave', async () => {

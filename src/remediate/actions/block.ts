@@ -1,30 +1,8 @@
-import type { Action } from '../../core/index.js';
 import { ActionError, allowList, formatDuration } from '../../core/index.js';
 import { baseVars, renderString } from '../template.js';
-import type { ActionContext, RemediationAction } from './action.js';
+import type { RemediationAction } from './action.js';
 import { addBan, banTarget, ensureBanTable } from './nft.js';
 import { blockStep, type ExtendedStep, parseStep } from './steps.js';
-
-const PAGE = 500;
-
-/** True when the block action reached the kernel: applied, whatever happened after (a ban is never undone). */
-async function wasApplied(ctx: ActionContext, a: Action): Promise<boolean> {
-  if (a.state === 'applied' || a.state === 'verified') return true;
-  if (a.state !== 'failed' || !ctx.history) return false;
-  return (await ctx.history.journal(a.id)).some((e) => e.state === 'applied');
-}
-
-/** Bans of `address` journaled since `since` (the journal is the memory that outlives Medic's restarts). */
-async function earlierBans(ctx: ActionContext, address: string, since: number): Promise<number> {
-  if (!ctx.history) return 0;
-  let n = 0;
-  for (let offset = 0; ; offset += PAGE) {
-    const { items } = await ctx.history.listActions({ since, limit: PAGE, offset });
-    for (const a of items)
-      if (a.kind === 'block' && a.params['address'] === address && (await wasApplied(ctx, a))) n++;
-    if (items.length < PAGE) return n;
-  }
-}
 
 const portsText = (ports: readonly number[]) => (ports.length > 0 ? ` on TCP ${ports.join(', ')}` : '');
 
@@ -84,13 +62,20 @@ export const blockAction: RemediationAction<ExtendedStep> = {
         `${address} is loopback or allow-listed (security.allow, security.sessions): never banned`,
       );
     const now = ctx.clock?.now() ?? Date.now();
-    const earlier = await earlierBans(ctx, address, now - p.remember);
+    // The store is the memory that outlives Medic's restarts: one indexed count by address.
+    const earlier = (await ctx.history?.countBans(address, now - p.remember)) ?? 0;
     const ms = banDuration(p, earlier);
     const target = { netns: p.netns ?? undefined, signal: ctx.signal };
     await ensureBanTable(target, p.verdict);
     await addBan(target, set, address, ms, p.ports);
+    // Recorded once the kernel holds it; a store that fails here costs one step of escalation, not the ban.
+    const remembered = await ctx.history?.recordBan({ address, at: now }).then(
+      () => true,
+      () => false,
+    );
     const nth = earlier === 0 ? 'first ban' : `ban ${earlier + 1} within ${formatDuration(p.remember)}`;
     const where = p.netns ? ` in network namespace ${p.netns}` : '';
-    return `banned ${address}${portsText(p.ports ?? [])} for ${formatDuration(ms)} (${nth}; ${set} of inet medic${where}, expires by itself)`;
+    const forgot = remembered === false ? '; not recorded: the store failed' : '';
+    return `banned ${address}${portsText(p.ports ?? [])} for ${formatDuration(ms)} (${nth}; ${set} of inet medic${where}, expires by itself${forgot})`;
   },
 };

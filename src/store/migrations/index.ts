@@ -10,6 +10,7 @@ import * as m004 from './004_healing.js';
 import * as m005 from './005_telemetry.js';
 import * as m006 from './006_outcome_drill.js';
 import * as m007 from './007_notification_outbox.js';
+import * as m008 from './008_bans.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '005_telemetry': m005,
   '006_outcome_drill': m006,
   '007_notification_outbox': m007,
+  '008_bans': m008,
 };
 
 export const migrationProvider: MigrationProvider = {
