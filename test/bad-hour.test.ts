@@ -33,7 +33,14 @@ async function receiver(): Promise<{
 }
 
 /** app (the demo service) behind proxy: the proxy's check fails fast, the app's own check slowly. */
-function stackYaml(o: { app: number; proxy: number; hook: string; extra?: string; policy?: string }): string {
+function stackYaml(o: {
+  app: number;
+  proxy: number;
+  hook: string;
+  extra?: string;
+  policy?: string;
+  proxyUpAfter?: number;
+}): string {
   return `services:
   app:
     run:
@@ -58,6 +65,7 @@ function stackYaml(o: { app: number; proxy: number; hook: string; extra?: string
         interval: 250ms
         timeout: 250ms
         down_after: 1
+        up_after: ${o.proxyUpAfter ?? 1}
 playbooks:
   restart-app:
     when: { service: app, kind: down }
@@ -138,6 +146,55 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     );
     hook.close();
   }, 90_000);
+
+  it("a hang right after the app's heal, while its incident is still open for the proxy, is healed again", async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    // The proxy counts 5 s of passing checks before it is healthy again: the incident stays open meanwhile.
+    const yaml = stackYaml({
+      app: await freePort(),
+      proxy: await freePort(),
+      hook: hook.url,
+      proxyUpAfter: 20,
+    });
+    const m = await start(dir, yaml);
+    await waitFor('the stack healthy', () => allHealthy(m), 20_000);
+    const t0 = Date.now();
+    const first = m.supervisor.pid('app')!;
+    const stopped = [first];
+    try {
+      process.kill(first, 'SIGSTOP');
+      await waitFor(
+        'the first hang healed',
+        () => m.supervisor.pid('app') !== first && m.health.get('app') === 'healthy',
+        20_000,
+      );
+      const open = await m.store.activeIncident('app');
+      expect(open, 'the incident is still open for the proxy').not.toBeNull();
+      const second = m.supervisor.pid('app')!;
+      stopped.push(second);
+      process.kill(second, 'SIGSTOP');
+      const verified = async () =>
+        (await actionsSince(m, t0)).filter((a) => a.service === 'app' && a.state === 'verified');
+      await waitFor(
+        'the second hang healed',
+        async () => m.supervisor.pid('app') !== second && (await verified()).length >= 2,
+        20_000,
+      );
+      const heals = await verified();
+      // Both in the incident still open for the proxy: the second hang was not taken for the first.
+      expect(heals.filter((a) => a.incidentId === open!.id)).toHaveLength(heals.length);
+    } finally {
+      for (const pid of stopped) {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // Restarted by Medic: gone already.
+        }
+      }
+      hook.close();
+    }
+  }, 60_000);
 
   it('an escalated service that is then killed is started again, and the new failure is sent', async () => {
     const dir = await tempDir();

@@ -87,6 +87,10 @@ export class Correlation {
     this.current().forgetChanges(service, since);
   }
 
+  recovered(service: string): void {
+    this.current().recovered(service);
+  }
+
   graph(): DependencyGraph {
     const config = this.d.config();
     if (this.graphOf?.config !== config) {

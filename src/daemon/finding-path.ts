@@ -174,6 +174,10 @@ export class FindingPath {
     }
     if (change.to === 'healthy') {
       this.dependents.drop(service);
+      // The trouble diagnosed is over: the next failure is new, even within REDIAGNOSE_MS and in the same
+      // incident (still open for a dependent), and gets its own diagnosis and heal.
+      this.diagnosed.delete(service);
+      this.correlation.recovered(service);
       if (!this.host.engine.busy(service)) {
         await this.host.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
       }

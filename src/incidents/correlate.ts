@@ -112,6 +112,14 @@ export class Correlator {
   }
 
   /**
+   * The service is healthy again: what it reported before is over, so its next finding of the same check and
+   * kind is a new failure (a second hang right after the first one's heal), not a duplicate.
+   */
+  recovered(service: string): void {
+    for (const key of this.lastSeen.keys()) if (key.startsWith(`${service}|`)) this.lastSeen.delete(key);
+  }
+
+  /**
    * Forgets the service's health changes since `since`: they turned out to follow from an upstream's trouble
    * that showed itself after them (a proxy's check can fail before the hung app's own check does).
    */
