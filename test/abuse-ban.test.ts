@@ -3,6 +3,9 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMedic, type Medic } from '../src/daemon/index.js';
+import { blockAction } from '../src/remediate/actions/block.js';
+import { testContext } from '../src/remediate/actions/testing.js';
+import { unblockAction } from '../src/remediate/actions/unblock.js';
 import { tempDir, waitFor } from './helpers.js';
 import { createNetns, requireNetnsTools, type TestNetns } from './netns.js';
 
@@ -19,8 +22,8 @@ afterAll(async () => {
   await ns?.destroy();
 });
 
-/** The bans in one of the namespace's sets: address → timeout in seconds. */
-function bans(n: TestNetns, set: 'banned4' | 'banned6'): Map<string, number> {
+/** The bans in one of the namespace's sets: address (an IPv6 /64 as `net/64`) → timeout in seconds. */
+function bans(n: TestNetns, set: 'banned4' | 'banned6' | 'banned6_nets'): Map<string, number> {
   let out: string;
   try {
     out = n.nft('-j', 'list', 'set', 'inet', 'medic', set);
@@ -28,8 +31,10 @@ function bans(n: TestNetns, set: 'banned4' | 'banned6'): Map<string, number> {
     return new Map(); // no table yet: nothing banned
   }
   const items = (JSON.parse(out) as { nftables: { set?: { elem?: unknown[] } }[] }).nftables;
-  const elems = items.flatMap((i) => i.set?.elem ?? []) as { elem: { val: string; timeout: number } }[];
-  return new Map(elems.map((e) => [e.elem.val, e.elem.timeout]));
+  type Val = string | { prefix: { addr: string; len: number } };
+  const elems = items.flatMap((i) => i.set?.elem ?? []) as { elem: { val: Val; timeout: number } }[];
+  const text = (v: Val) => (typeof v === 'string' ? v : `${v.prefix.addr}/${v.prefix.len}`);
+  return new Map(elems.map((e) => [text(e.elem.val), e.elem.timeout]));
 }
 
 const failedLogin = (ip: string, i: number) =>
@@ -126,13 +131,14 @@ store: { dir: ./data }
     expect(await n.connect(b.v6, server.v6)).toBe('connected');
 
     // Two offenders at once (documentation addresses: only their log lines exist, no traffic goes to
-    // them): the second waits for the first one's ban to be done, and both are banned.
+    // them): the second waits for the first one's ban to be done, and both are banned. c6's /64 holds no
+    // allow-listed address, so it is counted and banned whole (a's holds b's, so a alone was banned).
     await waitFor('third incident resolved', async () => (await m.store.activeIncident('sshd')) === null);
-    const [c4, c6] = ['192.0.2.44', '2001:db8::44'];
+    const [c4, c6, c6net] = ['192.0.2.44', '2001:db8::44', '2001:db8::/64'];
     for (let i = 0; i < 6; i++) await appendFile(log, failedLogin(c4, i) + failedLogin(c6, i));
     await waitFor(
       'both concurrent offenders banned',
-      () => bans(n, 'banned4').has(c4) && bans(n, 'banned6').has(c6),
+      () => bans(n, 'banned4').has(c4) && bans(n, 'banned6_nets').has(c6net),
       8_000,
       20,
     );
@@ -142,7 +148,7 @@ store: { dir: ./data }
     expect(bans(n, 'banned6').has(b.v6)).toBe(false);
     const { items } = await m.store.listActions({ limit: 50 });
     const blocks = items.filter((x) => x.kind === 'block').reverse();
-    expect(blocks.map((x) => x.params['address'])).toEqual([a.v4, a.v4, a.v6, c4, c6]);
+    expect(blocks.map((x) => x.params['address'])).toEqual([a.v4, a.v4, a.v6, c4, c6net]);
     const journals = await Promise.all(blocks.map((x) => m.store.journal(x.id)));
     const applied = journals.map((j) => j.find((e) => e.state === 'applied')?.message ?? '');
     expect(applied[0]).toMatch(/for 3\.00s \(first ban/);
@@ -153,4 +159,25 @@ store: { dir: ./data }
       return states.every((st) => st === 'verified');
     });
   }, 60_000);
+
+  it("a ban of the service's ports refuses those ports only; unblock lifts it", async () => {
+    const n = ns as TestNetns;
+    const { b, server } = n;
+    const ban = (ports: number[]) =>
+      blockAction.apply(
+        blockAction.plan(
+          { block: { address: b.v4, netns: n.name, ports }, timeout: 5_000 } as never,
+          'web',
+          {},
+        ),
+        testContext({ signal: AbortSignal.timeout(5_000) }),
+      );
+    expect(await ban([n.port + 1])).toMatch(/on TCP \d+ .*banned4_ports/);
+    expect(await n.connect(b.v4, server.v4)).toBe('connected'); // another port of the host
+    await ban([n.port]);
+    expect(await n.connect(b.v4, server.v4)).toBe('refused');
+    const lift = unblockAction.plan({ unblock: { address: b.v4, netns: n.name } } as never, 'web', {});
+    expect(await unblockAction.apply(lift, testContext())).toMatch(/lifted/);
+    expect(await n.connect(b.v4, server.v4)).toBe('connected');
+  }, 30_000);
 });

@@ -58,3 +58,25 @@ export const LOOPBACK = ['127.0.0.0/8', '::1/128'] as const;
 export function allowList(networks: Iterable<string>): NetworkList {
   return new NetworkList([...LOOPBACK, ...networks]);
 }
+
+/** The /64 an IPv6 address is in, written `net::/64` canonically; null for IPv4 or anything else. */
+export function ipv6Net64(raw: string): string | null {
+  const a = normalizeAddress(raw);
+  if (!a || isIP(a) !== 6) return null;
+  const [head = '', tail] = a.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return `${normalizeAddress(`${groups.slice(0, 4).join(':')}::`)}/64`;
+}
+
+/**
+ * True when one of `networks` overlaps the /64 `net`: holds it (or part of it), so banning the whole /64
+ * would ban an address that must never be (an admin, loopback).
+ */
+export function overlapsNet64(net: string, networks: Iterable<string>): boolean {
+  const base = net.split('/')[0] ?? '';
+  if (allowList(networks).has(base)) return true;
+  for (const n of [...LOOPBACK, ...networks]) if (ipv6Net64(n.split('/')[0] ?? '') === net) return true;
+  return false;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allowList } from '../core/index.js';
-import { AbuseDetector, classifyAbuse, parseAddressSpec } from './abuse.js';
+import { AbuseDetector, classifyAbuse, MAX_ADDRESSES, parseAddressSpec } from './abuse.js';
 
 const settings = { max_failures: 5, max_missing: 20, window: 600_000 };
 
@@ -139,7 +139,7 @@ describe('AbuseDetector: fail2ban-style counting per address in a sliding window
     }
   });
 
-  it('IPv6 spellings of one client are one counter', () => {
+  it('IPv6 spellings of one client are one counter (its /64)', () => {
     const d = make();
     const spellings = [
       '2001:db8::1',
@@ -150,7 +150,43 @@ describe('AbuseDetector: fail2ban-style counting per address in a sliding window
     ];
     const found = spellings.map((s, i) => d.observe(`Invalid user x from ${s}`, i));
     expect(found.slice(0, 4)).toEqual([null, null, null, null]);
-    expect(found[4]?.evidence['labels']).toMatchObject({ address: '2001:db8::1', family: 'ipv6' });
+    expect(found[4]?.evidence['labels']).toMatchObject({ address: '2001:db8::/64', family: 'ipv6' });
+  });
+
+  it('IPv6 is counted and banned per /64, unless the /64 holds an address never to ban', () => {
+    const d = make();
+    const found = [1, 2, 3, 4, 5].map((i) => d.observe(fail(`2001:db8:0:7::${i}`), i));
+    expect(found[4]?.evidence['labels']).toEqual({
+      address: '2001:db8:0:7::/64',
+      family: 'ipv6',
+      reason: 'failures',
+    });
+    expect(found[4]?.evidence['last']).toBe('2001:db8:0:7::5');
+    expect(found[4]?.check).toBe('abuse:2001:db8:0:7::/64');
+    // An admin in the /64: its neighbours are counted one by one, and only the offender is named.
+    const allowed = allowList(['2001:db8:0:7::99']);
+    const e = new AbuseDetector({
+      service: 'ssh',
+      settings,
+      allowed: (a) => allowed.has(a),
+      allowedNet: (net) => net === '2001:db8:0:7::/64',
+    });
+    for (let i = 1; i <= 5; i++) expect(e.observe(fail(`2001:db8:0:7::${i}`), i)).toBeNull();
+    for (let i = 0; i < 3; i++) expect(e.observe(fail('2001:db8:0:7::1'), 10 + i)).toBeNull();
+    expect(e.observe(fail('2001:db8:0:7::1'), 20)?.evidence['labels']).toMatchObject({
+      address: '2001:db8:0:7::1',
+    });
+  });
+
+  it('keeps example lines only near the limit, as copies, at most 5 of at most 500 characters', () => {
+    const d = make([], { max_failures: 5, max_missing: 20, window: 600_000 });
+    const tail = 'x'.repeat(2_000);
+    let f = null;
+    for (let i = 0; i < 5; i++) f = d.observe(`${fail('192.0.2.50')} #${i} ${tail}`, i);
+    const examples = f?.evidence['examples'] as string[];
+    expect(examples.map((e) => /#(\d)/.exec(e)?.[1])).toEqual(['3', '4']); // from the (max-1)th on
+    expect(examples.every((e) => e.length === 501)).toBe(true);
+    expect(MAX_ADDRESSES).toBeLessThanOrEqual(10_000);
   });
 
   it('never counts loopback nor the allow-listed networks (v4 and v6)', () => {

@@ -1,5 +1,5 @@
 import type { AbuseSettings } from '../config/index.js';
-import { type Finding, newId } from '../core/index.js';
+import { type Finding, ipv6Net64, newId } from '../core/index.js';
 import { type AddressSpec, clientAddress } from './abuse-address.js';
 
 export { type AddressSpec, clientAddress, parseAddressSpec } from './abuse-address.js';
@@ -54,6 +54,8 @@ export interface AbuseDetectorOptions {
   settings: AbuseSettings;
   /** Addresses never counted (loopback, admin networks, valid sessions). */
   allowed(address: string): boolean;
+  /** True when an IPv6 /64 holds an address never to ban: its addresses are then counted one by one. */
+  allowedNet?(net: string): boolean;
   /** Where the service writes the client's address (`logs.abuse.address`); default: auto. */
   address?: AddressSpec;
   /** Addresses tracked at once; beyond, the stalest are forgotten. */
@@ -64,11 +66,22 @@ interface Tally {
   /** Failures (not 404s) and 404s within the window, oldest first. */
   failures: { at: number; reason: AbuseReason }[];
   missing: number[];
-  /** The last lines counted, as evidence. */
+  /** The last lines counted as evidence, kept only near a limit (most addresses never get there). */
   examples: string[];
+  /** The last address seen (of an IPv6 /64, one of many). */
+  last: string;
 }
 
 const EXAMPLES = 5;
+const EXAMPLE_CHARS = 500;
+/**
+ * Addresses (IPv6: /64s) tracked at once. A tally near its limit holds about 1 KB, most far less; a flood of
+ * single failures from more sources than this forgets the stalest, which never had enough to be banned.
+ */
+export const MAX_ADDRESSES = 10_000;
+
+/** A copy that holds no reference to the line it came from (V8 keeps a slice's whole parent alive). */
+const own = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
 
 /**
  * Counts what each client address does wrong in a sliding window, as fail2ban does (maxretry failures within
@@ -83,7 +96,7 @@ export class AbuseDetector {
 
   constructor(o: AbuseDetectorOptions) {
     this.o = { ...o };
-    this.max = o.maxAddresses ?? 50_000;
+    this.max = o.maxAddresses ?? MAX_ADDRESSES;
   }
 
   /** One log line received at `at`: a finding when it tips its address over a limit. */
@@ -91,20 +104,28 @@ export class AbuseDetector {
     const hit = classifyAbuse(line, this.o.address);
     if (!hit || this.o.allowed(hit.address)) return null;
     const { window, max_failures, max_missing } = this.o.settings;
-    let t = this.tallies.get(hit.address);
-    if (t)
-      this.tallies.delete(hit.address); // re-inserted below: the map stays in order of last activity
-    else t = { failures: [], missing: [], examples: [] };
+    // IPv6 is counted (and banned) per /64: one host holds a whole /64 and could try each address in turn.
+    const net = ipv6Net64(hit.address);
+    const key = net && !this.o.allowedNet?.(net) ? net : hit.address;
+    let t = this.tallies.get(key);
+    if (t) {
+      this.tallies.delete(key); // re-inserted below: the map stays in order of last activity
+      if (t.last !== hit.address) t.last = own(hit.address);
+    } else t = { failures: [], missing: [], examples: [], last: own(hit.address) };
     if (hit.reason === 'missing') t.missing.push(at);
     else t.failures.push({ at, reason: hit.reason });
     const since = at - window;
     while ((t.failures[0]?.at ?? at) <= since) t.failures.shift();
     while ((t.missing[0] ?? at) <= since) t.missing.shift();
-    t.examples.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
-    if (t.examples.length > EXAMPLES) t.examples.shift();
-    if (t.failures.length >= max_failures) return this.finding(hit.address, t, 'failures', at);
-    if (t.missing.length >= max_missing) return this.finding(hit.address, t, 'missing', at);
-    this.tallies.set(hit.address, t);
+    const near =
+      hit.reason === 'missing' ? t.missing.length >= max_missing - 1 : t.failures.length >= max_failures - 1;
+    if (near) {
+      t.examples.push(own(line.length > EXAMPLE_CHARS ? `${line.slice(0, EXAMPLE_CHARS)}…` : line));
+      if (t.examples.length > EXAMPLES) t.examples.shift();
+    }
+    if (t.failures.length >= max_failures) return this.finding(key, t, 'failures', at);
+    if (t.missing.length >= max_missing) return this.finding(key, t, 'missing', at);
+    this.tallies.set(key, t);
     // Beyond the bound the address idle longest is forgotten (the first in the map's order).
     while (this.tallies.size > this.max) this.tallies.delete(this.tallies.keys().next().value as string);
     return null;
@@ -120,6 +141,7 @@ export class AbuseDetector {
     return this.tallies.size;
   }
 
+  /** `address`: one address, or an IPv6 /64 to ban whole. */
   private finding(address: string, t: Tally, over: 'failures' | 'missing', at: number): Finding {
     const { service, settings } = this.o;
     const count = over === 'failures' ? t.failures.length : t.missing.length;
@@ -139,6 +161,8 @@ export class AbuseDetector {
       summary: `${service}: ${count} ${what} from ${address} within ${span} (limit ${limit})`,
       evidence: {
         labels: { address, family: address.includes(':') ? 'ipv6' : 'ipv4', reason: over },
+        // A /64 counted whole: the last address of it seen, for a human reading the finding.
+        ...(address.includes('/') ? { last: t.last } : {}),
         address,
         count,
         limit,

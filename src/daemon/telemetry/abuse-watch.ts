@@ -6,7 +6,7 @@ import {
   type ServiceAbuseConfig,
 } from '../../config/index.js';
 import type { Clock, Finding, NetworkList } from '../../core/index.js';
-import { allowList } from '../../core/index.js';
+import { allowList, ipv6Net64 } from '../../core/index.js';
 import { AbuseDetector, parseAddressSpec } from '../../detect/index.js';
 import { AbuseTurns } from './abuse-turns.js';
 import type { TelemetryGate } from './gate.js';
@@ -39,6 +39,8 @@ export class AbuseWatch {
   private readonly turns: AbuseTurns;
   private security: SecurityConfig | null = null;
   private allowed: NetworkList = allowList([]);
+  /** The IPv6 /64s an allowed address or small network is in: counted per address, never banned whole. */
+  private allowedNets = new Set<string>(['::/64']);
   private settings: AbuseSettings;
 
   private constructor(
@@ -50,6 +52,7 @@ export class AbuseWatch {
       service: o.service,
       settings,
       allowed: (a) => this.allowed.has(a),
+      allowedNet: (net) => this.allowedNets.has(net) || this.allowed.has(net.split('/')[0] ?? ''),
       // Validated by the config schema; a changed `logs.abuse` restarts the service's ingestion.
       address: parseAddressSpec(typeof o.abuse === 'object' ? o.abuse.address : undefined),
     });
@@ -85,7 +88,13 @@ export class AbuseWatch {
     const security = this.o.config().config.security;
     if (security === this.security) return;
     this.security = security;
-    this.allowed = allowList([...security.allow, ...security.sessions]);
+    const networks = [...security.allow, ...security.sessions];
+    this.allowed = allowList(networks);
+    this.allowedNets = new Set(['::/64']); // loopback's
+    for (const n of networks) {
+      const net = ipv6Net64(n.split('/')[0] ?? '');
+      if (net) this.allowedNets.add(net);
+    }
     const settings = abuseSettingsOf(security, this.o.abuse);
     if (settings) {
       this.settings = settings;

@@ -62,6 +62,26 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
     },
   );
 
+  it('bans an IPv6 /64 whole (written as its network), never one holding an allow-listed address', async () => {
+    expect(plan('2001:DB8:0:7::/64').params).toMatchObject({
+      address: '2001:db8:0:7::/64',
+      set: 'banned6_nets',
+    });
+    for (const bad of ['2001:db8:0:7::1/64', '2001:db8::/48', '192.0.2.0/64', '2001:db8::/64/1'])
+      expect(() => plan(bad)).toThrow(/not an IP address/);
+    const msg = await blockAction.apply(plan('2001:db8:0:7::/64'), testContext({ step: step({}) }));
+    expect(msg).toMatch(/^banned 2001:db8:0:7::\/64 for 10\.0m \(first ban; banned6_nets/);
+    expect((await calls()).at(-1)).toBe(
+      'add element inet medic banned6_nets { 2001:db8:0:7::/64 timeout 600s }',
+    );
+    await writeFile(log, '');
+    await expect(
+      blockAction.apply(plan('2001:db8:0:7::/64'), testContext({ allow: ['2001:db8:0:7::99'] })),
+    ).rejects.toThrow(/holds loopback or allow-listed/);
+    await expect(blockAction.apply(plan('::/64'), testContext())).rejects.toThrow(/never banned/);
+    expect(await calls()).toEqual([]);
+  });
+
   it('plans one normalized address and its set', () => {
     expect(plan('2001:DB8::0:1').params).toMatchObject({ address: '2001:db8::1', set: 'banned6' });
     expect(plan('::ffff:192.0.2.1').params).toMatchObject({ address: '192.0.2.1', set: 'banned4' });
@@ -77,12 +97,17 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
       'add set inet medic banned6 { type ipv6_addr ; flags timeout ; }',
       'add set inet medic banned4_ports { type ipv4_addr . inet_service ; flags timeout ; }',
       'add set inet medic banned6_ports { type ipv6_addr . inet_service ; flags timeout ; }',
+      'add set inet medic banned6_nets { type ipv6_addr ; flags interval,timeout ; }',
+      'add set inet medic banned6_nets_ports { type ipv6_addr . inet_service ; flags interval,timeout ; }',
       'add chain inet medic input { type filter hook input priority -10 ; policy accept ; }',
       'add rule inet medic input ip saddr @banned4 reject',
       'add rule inet medic input ip6 saddr @banned6 reject',
       'add rule inet medic input ip saddr . tcp dport @banned4_ports reject',
       'add rule inet medic input ip6 saddr . tcp dport @banned6_ports reject',
+      'add rule inet medic input ip6 saddr @banned6_nets reject',
+      'add rule inet medic input ip6 saddr . tcp dport @banned6_nets_ports reject',
       'insert rule inet medic input ip6 saddr @banned6 icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
+      'insert rule inet medic input ip6 saddr @banned6_nets icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
       'add element inet medic banned4 { 192.0.2.9 timeout 600s }',
     ]);
   });

@@ -1,4 +1,4 @@
-import { ActionError, allowList, formatDuration } from '../../core/index.js';
+import { ActionError, allowList, formatDuration, overlapsNet64 } from '../../core/index.js';
 import { baseVars, renderString } from '../template.js';
 import type { RemediationAction } from './action.js';
 import { addBan, banTarget, ensureBanTable } from './nft.js';
@@ -57,9 +57,10 @@ export const blockAction: RemediationAction<ExtendedStep> = {
       ports?: number[] | null;
     };
     const { address, set } = banTarget(p.address, p.ports);
-    if (allowList(ctx.allow ?? []).has(address))
+    const net = address.includes('/');
+    if (net ? overlapsNet64(address, ctx.allow ?? []) : allowList(ctx.allow ?? []).has(address))
       throw new ActionError(
-        `${address} is loopback or allow-listed (security.allow, security.sessions): never banned`,
+        `${address} ${net ? 'holds' : 'is'} loopback or allow-listed (security.allow, security.sessions): never banned`,
       );
     const now = ctx.clock?.now() ?? Date.now();
     // The store is the memory that outlives Medic's restarts: one indexed count by address.

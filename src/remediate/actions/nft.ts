@@ -5,7 +5,14 @@
  * what they hold. Every command is an argv array; a network namespace is entered with `ip netns exec`.
  */
 import { isIP } from 'node:net';
-import { ActionError, type CommandResult, lastLine, normalizeAddress, runCommand } from '../../core/index.js';
+import {
+  ActionError,
+  type CommandResult,
+  ipv6Net64,
+  lastLine,
+  normalizeAddress,
+  runCommand,
+} from '../../core/index.js';
 
 export const BAN_TABLE = ['inet', 'medic'] as const;
 /** nft's own word for a table or element that is not there (not `ip netns`' for a missing namespace). */
@@ -46,6 +53,15 @@ export const BAN_SETS: readonly BanSet[] = [
     match: ['ip6', 'saddr', '.', 'tcp', 'dport'],
     nd: false,
   },
+  // IPv6 /64s (one host may hold a whole /64): interval sets, since an element is a prefix.
+  { name: 'banned6_nets', type: ['ipv6_addr'], flags: 'interval,timeout', match: ['ip6', 'saddr'], nd: true },
+  {
+    name: 'banned6_nets_ports',
+    type: ['ipv6_addr', '.', 'inet_service'],
+    flags: 'interval,timeout',
+    match: ['ip6', 'saddr', '.', 'tcp', 'dport'],
+    nd: false,
+  },
 ];
 
 /** A ban in the kernel's set now. */
@@ -60,14 +76,17 @@ export interface BanEntry {
 }
 
 /**
- * The address, strictly checked before it reaches any argv, with the set that bans it: the service's TCP
- * ports only when `ports` names some, else every port.
+ * The address (or IPv6 /64, written `net::/64`), strictly checked before it reaches any argv, with the set
+ * that bans it: the service's TCP ports only when `ports` names some, else every port.
  */
 export function banTarget(raw: string, ports?: readonly number[] | null): { address: string; set: string } {
-  const address = normalizeAddress(raw);
-  if (!address || raw.trim().startsWith('-'))
-    throw new ActionError(`not an IP address: ${JSON.stringify(raw)}`);
-  const base = isIP(address) === 4 ? 'banned4' : 'banned6';
+  const [addr = '', bits, extra] = raw.trim().split('/');
+  const net = bits === '64' && extra === undefined ? ipv6Net64(addr) : null;
+  const address = bits === undefined ? normalizeAddress(addr) : net;
+  // A /64 must be written as its network (no host bits), so the ban and its finding name the same thing.
+  if (!address || addr.startsWith('-') || (net !== null && net.split('/')[0] !== normalizeAddress(addr)))
+    throw new ActionError(`not an IP address or IPv6 /64: ${JSON.stringify(raw)}`);
+  const base = net ? 'banned6_nets' : isIP(address) === 4 ? 'banned4' : 'banned6';
   return { address, set: ports && ports.length > 0 ? `${base}_ports` : base };
 }
 
