@@ -93,8 +93,9 @@ function namedField(line: string, name: string): string | null {
 }
 
 /**
- * Auto: a JSON line by its named fields only; a line starting with an address by that (access logs, whose
- * request, referer and user agent come later); sshd by its last `from <ip> port N`; else the one address
+ * Auto: a JSON line by its named fields only; sshd by its last `from <ip> port N` (before the first field:
+ * a relayed syslog line may start with the relay's address); a line starting with an address by that
+ * (access logs, whose request, referer and user agent are quoted, so never read); else the one address
  * after a client word outside quotes. Two different ones there is a line someone shaped: nobody is blamed.
  */
 function auto(line: string): string | null {
@@ -106,12 +107,12 @@ function auto(line: string): string | null {
     }
     return null;
   }
-  const first = firstField(line);
-  if (first) return first;
   const bare = line.replace(QUOTED, '""');
   let sshd: string | null = null;
   for (const m of bare.matchAll(SSHD_FROM)) sshd = m[1] ?? null;
   if (sshd !== null) return addressIn(sshd);
+  const first = firstField(line);
+  if (first) return first;
   const found = new Set<string>();
   for (const m of bare.matchAll(KEYED)) {
     const a = addressIn(m[1] ?? '');

@@ -66,6 +66,8 @@ describe('classifyAbuse: a crafted line never blames an address the client chose
       'sshd[1]: Failed password for invalid user x from 203.0.113.9 port 1 from 198.51.100.7 port 22 ssh2',
       '198.51.100.7',
     ],
+    // A relayed syslog line starting with the relay's address: sshd's own peer still wins.
+    ['192.0.2.250 sshd[1]: Failed password for root from 198.51.100.7 port 22 ssh2', '198.51.100.7'],
     // An access line's client is its first field, never the request line, referer or user agent.
     [
       '198.51.100.7 - - [10/Oct/2026:13:55:36 +0000] "GET /login?ip=203.0.113.9 HTTP/1.1" 401 0 "-" "-"',
