@@ -148,9 +148,9 @@ export const blockStep = z.strictObject({
   /** `reject` answers (a TCP connection is refused at once), `drop` stays silent. */
   verdict: z.enum(['reject', 'drop']).default('reject'),
   netns: netns.optional(),
-});
   /** TCP ports banned; default the service's `run.ports`, else (or `[]`) every port. */
   ports: z.array(z.number().int().min(1).max(65_535)).optional(),
+});
 
 /** Lifts a ban before it expires. */
 export const unblockStep = z.strictObject({ address: z.string().min(1), netns: netns.optional() });
