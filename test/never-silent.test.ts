@@ -209,3 +209,41 @@ store: { dir: ./data }
     expect((await m.store.getGuardState('quiet'))?.escalated ?? false).toBe(false);
   }, 60_000);
 });
+
+describe('a human resets an escalated service (simulated time)', () => {
+  it('its process is started again at once, not at the end of the keepalive backoff', async () => {
+    const { medic: m, clock } = await setup(await tempDir(), '  max_failed_heals: 2');
+    medic = m;
+    let escalated = false;
+    m.bus.on('escalation', () => {
+      escalated = true;
+    });
+    await m.start();
+    const starts = async () =>
+      (await m.store.listActions({ service: 'flaky', limit: 500 })).items.filter(
+        (a) => a.playbook === 'keepalive' && a.state !== 'skipped',
+      ).length;
+    // Escalated, and the keepalive's backoff grown: a start pending more than 20 s away.
+    let pendingSince: number | null = null;
+    for (let i = 0; i < 3_000; i++) {
+      await clock.advance(200);
+      await new Promise((r) => setTimeout(r, 5));
+      const due = m.engine.healDue('flaky');
+      pendingSince = due ? (pendingSince ?? clock.now()) : null;
+      if (escalated && (await starts()) >= 3 && due && clock.now() - (pendingSince ?? 0) < 1_000) break;
+    }
+    expect(escalated).toBe(true);
+    expect(m.engine.healDue('flaky')).toBe(true);
+    const resetAt = clock.now();
+    await m.engine.resetGuard('flaky', 'test', 'fixed by hand');
+    for (let i = 0; i < 10; i++) {
+      await clock.advance(100);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Started within a second of the reset: by the keepalive, or by its playbook now allowed again.
+    const started = (await m.store.listActions({ service: 'flaky', limit: 500 })).items.filter(
+      (a) => a.state !== 'skipped' && a.createdAt >= resetAt && a.createdAt <= resetAt + 1_000,
+    );
+    expect(started.length).toBeGreaterThan(0);
+  }, 60_000);
+});

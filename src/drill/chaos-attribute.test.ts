@@ -37,6 +37,16 @@ describe('attribute: which fault a finding detects', () => {
     ).toEqual([2]);
   });
 
+  it("a slow fault is not taken as shown by a finding an upstream's fault, seen and in force, explains", () => {
+    const lives = [live(24, 'api', 0, ['forecast'])];
+    expect(attribute(lives, { service: 'api', kind: 'down' }, upstreamOf, [{ service: 'cache' }])).toEqual(
+      [],
+    );
+    expect(
+      attribute(lives, { service: 'api', kind: 'forecast' }, upstreamOf, [{ service: 'cache' }]),
+    ).toEqual([24]);
+  });
+
   it('a slow fault shown otherwise (a leak ending in a kill) is still detected', () => {
     expect(attribute([live(3, 'api', 0, LEAK)], { service: 'api', kind: 'down' }, upstreamOf)).toEqual([3]);
     expect(attribute([live(3, 'api', 0, LEAK)], { service: 'nginx', kind: 'down' }, upstreamOf)).toEqual([3]);

@@ -106,19 +106,21 @@ export async function judge(
           { from, to: until + AFTER_MS },
         )
       : { cause: null, target: null };
-    // A diagnosis that names a faulted upstream as the one to act on is judged by that upstream's fault: the
-    // service failed through it (its slowness hidden behind the cache's hang).
-    const upstreamCauseOk =
-      target !== null &&
-      faultedUpstream(target) &&
-      lives.some(
-        (o) =>
-          o.injected &&
-          o.step.service === target &&
-          o.injectedAt <= until &&
-          closedAt(o) >= l.injectedAt &&
-          causeOk(o.fault, cause),
-      );
+    const overlapping = (o: Live) =>
+      o !== l && o.injected && o.injectedAt <= until && closedAt(o) >= l.injectedAt;
+    // Whose expected cause the diagnosis named: this fault's; or, when the diagnosis names a faulted upstream
+    // as the one to act on, that upstream's fault (the service failed through it: its slowness hidden behind
+    // the cache's hang); or another fault on this same service at the same time (a leak and a SIGKILL: one
+    // diagnosis of one process, naming one of the two real causes).
+    const causeOf = causeOk(l.fault, cause)
+      ? l.n
+      : (lives.find(
+          (o) =>
+            overlapping(o) &&
+            causeOk(o.fault, cause) &&
+            ((target !== null && faultedUpstream(target) && o.step.service === target) ||
+              (target === null && o.step.service === s)),
+        )?.n ?? null);
     const healed = l.healedAt !== null;
     const escalated = l.escalatedAt !== null;
     const ok = !l.injected
@@ -145,11 +147,12 @@ export async function judge(
       root_cause: roots.length > 0 ? roots.join(',') : null,
       cause,
       cause_expected: [...l.fault.expectCause],
+      cause_of: causeOf,
       root_cause_ok:
         l.injected &&
         roots.length > 0 &&
         roots.every((r) => r === s || faultedUpstream(r)) &&
-        (causeOk(l.fault, cause) || upstreamCauseOk),
+        causeOf !== null,
       mttd_ms: l.detectedAt === null ? null : l.detectedAt - l.injectedAt,
       mttr_ms: l.healedAt === null ? null : l.healedAt - l.injectedAt,
       actions: done.filter(

@@ -31,7 +31,12 @@ export interface ChaosFaultReport {
   root_cause: string | null;
   cause: string | null;
   cause_expected: string[];
-  /** The root is this service (or a faulted upstream of it), and the cause is one the fault expects. */
+  /**
+   * The fault whose expected cause the diagnosis named: this one (its own n), a faulted upstream's the
+   * diagnosis named as the one to act on, or another fault on this service at the same time; null: none.
+   */
+  cause_of: number | null;
+  /** The root is this service (or a faulted upstream of it), and the cause is one a fault in force expects. */
   root_cause_ok: boolean;
   mttd_ms: number | null;
   mttr_ms: number | null;
@@ -162,7 +167,7 @@ export function chaosRow(f: ChaosFaultReport): (string | number)[] {
     f.injected ? (f.detected ? 'yes' : 'no') : '-',
     ended,
     f.root_cause ?? '-',
-    `${f.cause ?? '-'}${f.root_cause_ok ? '' : ` (want ${f.cause_expected.join('|')})`}`,
+    `${f.cause ?? '-'}${f.root_cause_ok ? (f.cause_of !== null && f.cause_of !== f.n ? ` (of #${f.cause_of})` : '') : ` (want ${f.cause_expected.join('|')})`}`,
     f.injected ? (f.ok ? 'yes' : 'NO') : '-',
     ms(f.mttd_ms),
     ms(f.mttr_ms),

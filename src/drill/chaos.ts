@@ -99,7 +99,10 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
         injectedAt: l.injectedAt,
         expect: l.fault.expect ?? [],
       }));
-      const seen = new Set(attribute(undetected, f, (s) => graph.upstreamOf(s)));
+      const inForce = lives
+        .filter((l) => l.injected && l.detectedAt !== null && l.healedAt === null && l.recoveredAt === null)
+        .map((l) => ({ service: l.step.service }));
+      const seen = new Set(attribute(undetected, f, (s) => graph.upstreamOf(s), inForce));
       for (const l of waiting) {
         if (!seen.has(l.n)) continue;
         l.detectedAt = at;

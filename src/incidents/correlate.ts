@@ -171,7 +171,10 @@ export class Correlator {
     const key = `${f.service}|${f.check}|${f.kind}`;
     const seen = this.lastSeen.get(key);
     this.lastSeen.set(key, f.at);
-    if (own && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
+    // A process's exit is an event, never a repeat: each has its own code and last words, and the heal in
+    // hand must hear of it (restarts' backoff bounds how often).
+    const exit = 'code' in f.evidence || 'signal' in f.evidence;
+    if (own && !exit && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
       return {
         type: 'attach',
         incidentId: own.id,

@@ -204,8 +204,9 @@ export class RemediationEngine {
   // ---- the operator's controls: what the API and CLI drive (controls.ts) ----
 
   /** Forgets failed heals and an escalation: a human said so, or the service stayed healthy. */
-  resetGuard(service: string, actor: string, reason: string): Promise<void> {
-    return this.controls.resetGuard(service, actor, reason);
+  async resetGuard(service: string, actor: string, reason: string): Promise<void> {
+    await this.controls.resetGuard(service, actor, reason);
+    if (actor !== 'medic') this.keeper.expedite(service);
   }
 
   healingSwitch(): Promise<HealingSwitch> {

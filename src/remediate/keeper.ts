@@ -71,6 +71,15 @@ export class Keeper {
     this.attempts.delete(service);
   }
 
+  /**
+   * A human reset the service: its next start is not left at the end of a long backoff (they asked Medic to
+   * act on it again), and the backoff starts over.
+   */
+  expedite(service: string): void {
+    this.attempts.delete(service);
+    if (this.timers.has(service)) this.arm(service, 0);
+  }
+
   /** True while a start of the service is due. */
   due(service: string): boolean {
     return this.timers.has(service);
