@@ -72,6 +72,14 @@ const diskCheck = z
     { message: 'give at least one of max_size, max_used_percent, max_inodes_used_percent' },
   );
 
+const postgresCheck = z.strictObject({
+  url: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL'),
+  query: z.string().min(1).default('SELECT 1'),
+  max_connections_used_percent: percent.optional().describe('of max_connections, our own session left out'),
+  max_query_seconds: z.number().positive().optional().describe('the longest running query'),
+  max_idle_in_transaction_seconds: z.number().positive().optional().describe('the oldest such session'),
+});
+
 const checkBase = {
   name: name.optional(),
   interval: duration.default(10_000),
@@ -90,13 +98,16 @@ export const checkSchema = z
     process: processCheck.optional(),
     command: commandCheck.optional(),
     disk: diskCheck.optional(),
+    postgres: postgresCheck.optional(),
   })
   .superRefine((c, ctx) => {
-    const kinds = (['http', 'tcp', 'process', 'command', 'disk'] as const).filter((k) => c[k] !== undefined);
+    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres'] as const).filter(
+      (k) => c[k] !== undefined,
+    );
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a check needs exactly one of http, tcp, process, command, disk',
+        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres',
       });
     }
     if (c.timeout > c.interval) {
@@ -105,13 +116,14 @@ export const checkSchema = z
   });
 
 export type CheckConfig = z.output<typeof checkSchema>;
-export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk';
+export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres';
 
 export function checkKind(c: CheckConfig): CheckKind {
   if (c.http) return 'http';
   if (c.tcp) return 'tcp';
   if (c.process) return 'process';
   if (c.disk) return 'disk';
+  if (c.postgres) return 'postgres';
   return 'command';
 }
 

@@ -3,6 +3,7 @@ import { errorMessage, type ProbeResult, Registry } from '../../core/index.js';
 import { commandProbe } from './command.js';
 import { diskProbe } from './disk.js';
 import { httpProbe } from './http.js';
+import { postgresProbe } from './postgres.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
 import { tcpProbe } from './tcp.js';
@@ -17,7 +18,8 @@ export const probes = new Registry<Probe>('probe')
   .register('tcp', tcpProbe)
   .register('process', processProbe)
   .register('command', commandProbe)
-  .register('disk', diskProbe);
+  .register('disk', diskProbe)
+  .register('postgres', postgresProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
