@@ -13,6 +13,7 @@ have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/
 # incident tests; nginx, memcached and Redis are part of the game-day and probe tests.
 have chromium || need+=(chromium)
 have redis-server || need+=(redis-server)
+have memcached || need+=(memcached)
 have prometheus || need+=(prometheus)
 have prometheus-alertmanager || need+=(prometheus-alertmanager)
 have nginx || need+=(nginx-light)

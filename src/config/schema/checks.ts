@@ -12,10 +12,26 @@ const httpCheck = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
 });
 
-const tcpCheck = z.strictObject({
-  host: z.string().default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535),
-});
+/** Bytes as hex pairs, spaces allowed: "10 0c 00 04 4d 51 54 54". */
+const hexBytes = z.string().regex(/^\s*(?:[0-9a-fA-F]{2}\s*)+$/, 'hex bytes such as "20 02 00 00"');
+
+// send/expect: a hung server still completes the handshake (the kernel accepts into the backlog); only an
+// answer shows it is alive.
+const tcpCheck = z
+  .strictObject({
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(1).max(65535),
+    send: z.string().optional().describe('written after connecting (YAML "version\\r\\n" is CR LF)'),
+    send_hex: hexBytes.optional().describe('bytes written after connecting'),
+    expect: z.string().optional().describe('regular expression the reply must match within the timeout'),
+    expect_hex: hexBytes.optional().describe('bytes the reply must start with, within the timeout'),
+  })
+  .refine((t) => t.send === undefined || t.send_hex === undefined, {
+    message: 'give send or send_hex, not both',
+  })
+  .refine((t) => t.expect === undefined || t.expect_hex === undefined, {
+    message: 'give expect or expect_hex, not both',
+  });
 
 const processCheck = z
   .strictObject({
