@@ -49,7 +49,7 @@ export class FindingPath {
    */
   private readonly diagnosed = new Map<
     string,
-    { incidentId: string; at: number; known: boolean; sources: Set<string> }
+    { incidentId: string; at: number; known: boolean; sources: Set<string>; pid: number | null }
   >();
   /** Services with a diagnosis running (a count: several findings may be diagnosed at once). */
   private readonly diagnosing = new Map<string, number>();
@@ -125,7 +125,12 @@ export class FindingPath {
     this.dependents.drop(f.service);
     const source = `${f.kind}:${f.check}`;
     const last = this.diagnosed.get(f.service);
-    if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS) {
+    // A finding about another process than the one diagnosed (a heal or keepalive started it since) is about
+    // new trouble: the restarted process hung, not the trouble its restart was for.
+    const pid = this.host.supervisor.pid(f.service);
+    // (No process now: the one diagnosed is gone, which its trouble or its heal explains.)
+    const sameProcess = !last || pid === null || last.pid === pid;
+    if (last && last.incidentId === incident.id && f.at - last.at < REDIAGNOSE_MS && sameProcess) {
       // Another check of the same trouble, moments after the first: recorded, and the heal already on its
       // way (or running) covers it. An unknown cause is looked at again with the new evidence, and so is a
       // new kind of failure of an escalated incident (no heal is on its way: the human it waits for reads
@@ -142,6 +147,7 @@ export class FindingPath {
         at: f.at,
         known: false,
         sources: new Set([source]),
+        pid,
       });
     }
     const entry = this.diagnosed.get(f.service);

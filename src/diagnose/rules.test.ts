@@ -628,6 +628,14 @@ describe('diagnoseByRules: bundles once misdiagnosed', () => {
       probe('health', T - i * SEC, false, '500 Internal Server Error in 6ms, expected 200'),
     );
     expect(causes({ ...b, probes: [...before, ...ok, ...failing] })).toEqual([]);
+    // One burst long before, among many good answers: the next burst is still new.
+    const longBefore = [
+      ...[40, 39].map((i) =>
+        probe('health', T - i * SEC, false, '500 Internal Server Error in 6ms, expected 200'),
+      ),
+      ...Array.from({ length: 12 }, (_, i) => probe('health', T - (30 - i) * SEC, true, '200 OK in 3ms')),
+    ];
+    expect(causes({ ...b, probes: [...longBefore, ...ok, ...failing] })).toContain('error_burst');
   });
 
   it('process_crashed: a proxy killed while its upstream refused it names its death, not the upstream', () => {

@@ -167,8 +167,8 @@ export const SERVER_ERROR = /^5\d\d\b/;
 export const CONFIG_CHECK = /config|settings/i;
 
 /**
- * The service's own checks answered with server errors (5xx) in the incident's window, where the same checks
- * answered without one before it: the service runs and its requests fail, seen from outside when it logs
+ * The service's own checks answered with server errors (5xx) in the incident's window, at several times
+ * their share of the answers before it: the service runs and its requests fail, seen from outside when it logs
  * nothing about them. Not while a dependency fails, and only answers from after a dependency that failed in
  * the window was back (a 502/503 meanwhile is the dependency's); not after a crash.
  */
@@ -181,9 +181,15 @@ export function serverErrors(b: EvidenceBundle): { count: number; example: strin
   const shadow = crashShadow(b);
   const probes = (b.probes ?? []).filter((p) => !CONFIG_CHECK.test(p.check));
   const fivexx = (p: { ok: boolean; message: string }) => !p.ok && SERVER_ERROR.test(p.message);
-  const recent = probes.filter((p) => p.at >= from && p.at < shadow && fivexx(p));
-  const usual = probes.filter((p) => p.at < since && fivexx(p));
-  if (recent.length < 2 || usual.length > 0) return null;
+  const window = probes.filter((p) => p.at >= from && p.at < shadow);
+  const recent = window.filter(fivexx);
+  // New, not usual: server errors a larger share of the window's answers than several times their share
+  // before it (a burst an hour ago, healed, does not make the next one usual; a service that always
+  // answers some 500s does).
+  const before = probes.filter((p) => p.at < since);
+  const usualShare = before.length > 0 ? before.filter(fivexx).length / before.length : 0;
+  if (recent.length < 2) return null;
+  if (usualShare > 0 && recent.length / window.length < 3 * usualShare) return null;
   return { count: recent.length, example: `${recent.at(-1)!.check}: ${recent.at(-1)!.message}` };
 }
 

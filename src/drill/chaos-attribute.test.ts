@@ -47,6 +47,13 @@ describe('attribute: which fault a finding detects', () => {
     ).toEqual([24]);
   });
 
+  it("a proxy's finding after its own crash was seen is not the leak of the app behind it", () => {
+    const lives = [live(44, 'api', 0, ['forecast'])];
+    expect(attribute(lives, { service: 'nginx', kind: 'down' }, upstreamOf, [{ service: 'nginx' }])).toEqual(
+      [],
+    );
+  });
+
   it('a slow fault shown otherwise (a leak ending in a kill) is still detected', () => {
     expect(attribute([live(3, 'api', 0, LEAK)], { service: 'api', kind: 'down' }, upstreamOf)).toEqual([3]);
     expect(attribute([live(3, 'api', 0, LEAK)], { service: 'nginx', kind: 'down' }, upstreamOf)).toEqual([3]);

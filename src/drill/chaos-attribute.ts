@@ -17,8 +17,8 @@ export interface Undetected {
  * 2. a fault of the service that shows at once (its hang makes its checks fail);
  * 3. faults of its upstreams, each upstream service alike (a proxy fails because the app behind it hangs;
  *    an app's health fails because its cache hangs, not because of a leak it also has);
- * 4. a slow fault of the service, shown otherwise (a leak ending in a kill), unless a fault seen on an
- *    upstream is still in force (`inForce`) and explains the finding; then a slow fault of its upstreams.
+ * 4. a slow fault of the service, shown otherwise (a leak ending in a kill), then of its upstreams, unless a
+ *    fault already seen on the service or an upstream is still in force (`inForce`) and explains it.
  * Within one service the newest injected fault wins: an older one that had not shown yet did not make it.
  */
 export function attribute(
@@ -32,15 +32,16 @@ export function attribute(
   const upstream = lives.filter((l) => ups.has(l.service));
   const proper = (l: Undetected) => l.expect.includes(finding.kind);
   const prompt = (l: Undetected) => l.expect.length === 0 || proper(l);
-  // A fault already seen on an upstream, still in force, explains the finding: no slow fault of the service
-  // is taken as shown by it (the app's health failing while its cache hangs is not its disk filling).
-  const upstreamTrouble = inForce.some((o) => ups.has(o.service));
+  // A fault already seen on the service or an upstream, still in force, explains the finding: no slow fault
+  // is taken as shown by it (the app's health failing while its cache hangs is not its disk filling; a
+  // proxy's check failing after its own crash is not the leak of the app behind it).
+  const explained = inForce.some((o) => o.service === finding.service || ups.has(o.service));
   const stages = [
     own.filter(proper),
     own.filter((l) => l.expect.length === 0),
     upstream.filter(prompt),
-    upstreamTrouble ? [] : own,
-    upstream,
+    explained ? [] : own,
+    explained ? [] : upstream,
   ];
   for (const stage of stages) if (stage.length > 0) return newestPerService(stage);
   return [];

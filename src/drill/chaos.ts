@@ -173,8 +173,11 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       const active = await Promise.all(rel.map((s) => medic.store.activeIncident(s)));
       const activeIds = new Set(active.flatMap((i) => (i ? [i.id] : [])));
       // An incident counts once the fault was seen (an earlier fault's incident on a dependent is not its own).
-      if (activeIds.size > 0 && (l.detectedAt !== null || l.alreadyFailing)) l.sawIncident = true;
-      if (l.alreadyFailing && l.detectedAt === null && l.sawIncident) {
+      const prompt = (l.fault.expect ?? []).length === 0;
+      if (activeIds.size > 0 && (l.detectedAt !== null || (l.alreadyFailing && prompt))) l.sawIncident = true;
+      // A prompt fault on a service already failing joins its incident; a slow one (a leak, a disk filling)
+      // is seen only by its own proper finding or not at all (a heal of the trouble there replaces it).
+      if (l.alreadyFailing && prompt && l.detectedAt === null && l.sawIncident) {
         l.detectedAt = l.injectedAt;
         l.detectedBy = 'already failing';
       }
