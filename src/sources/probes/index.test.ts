@@ -3,8 +3,8 @@ import { probes, runProbe } from './index.js';
 import { check, context } from './testing.fixture.js';
 
 describe('probe registry', () => {
-  it('registers the five probe kinds under their config keys', () => {
-    expect(probes.names().sort()).toEqual(['command', 'disk', 'http', 'process', 'tcp']);
+  it('registers each probe kind under its config key', () => {
+    expect(probes.names().sort()).toEqual(['command', 'disk', 'http', 'postgres', 'process', 'tcp']);
     for (const name of probes.names()) expect(probes.get(name).kind).toBe(name);
   });
 
