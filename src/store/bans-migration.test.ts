@@ -1,7 +1,7 @@
 import { Migrator } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { actionFixture } from './contract.js';
 import { T0 } from './contract/fixtures.js';
+import { actionFixture } from './contract.js';
 import { migrationProvider } from './migrations/index.js';
 import { openSqliteStore, type SqliteStore } from './sqlite.js';
 
