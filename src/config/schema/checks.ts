@@ -96,6 +96,13 @@ const postgresCheck = z.strictObject({
   max_idle_in_transaction_seconds: z.number().positive().optional().describe('the oldest such session'),
 });
 
+const redisCheck = z.strictObject({
+  url: z.string().regex(/^rediss?:\/\//, 'a redis:// URL (redis://:password@host:6379)'),
+  max_memory_used_percent: percent.optional().describe('of maxmemory, else of system memory'),
+  max_clients: z.number().int().positive().optional().describe('connected clients'),
+  max_blocked_clients: z.number().int().min(0).optional().describe('clients waiting in BLPOP and the like'),
+});
+
 const checkBase = {
   name: name.optional(),
   interval: duration.default(10_000),
@@ -115,15 +122,16 @@ export const checkSchema = z
     command: commandCheck.optional(),
     disk: diskCheck.optional(),
     postgres: postgresCheck.optional(),
+    redis: redisCheck.optional(),
   })
   .superRefine((c, ctx) => {
-    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres'] as const).filter(
+    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres', 'redis'] as const).filter(
       (k) => c[k] !== undefined,
     );
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres',
+        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres, redis',
       });
     }
     if (c.timeout > c.interval) {
@@ -132,7 +140,7 @@ export const checkSchema = z
   });
 
 export type CheckConfig = z.output<typeof checkSchema>;
-export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres';
+export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres' | 'redis';
 
 export function checkKind(c: CheckConfig): CheckKind {
   if (c.http) return 'http';
@@ -140,6 +148,7 @@ export function checkKind(c: CheckConfig): CheckKind {
   if (c.process) return 'process';
   if (c.disk) return 'disk';
   if (c.postgres) return 'postgres';
+  if (c.redis) return 'redis';
   return 'command';
 }
 

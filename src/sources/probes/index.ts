@@ -6,6 +6,7 @@ import { httpProbe } from './http.js';
 import { postgresProbe } from './postgres.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
+import { redisProbe } from './redis.js';
 import { tcpProbe } from './tcp.js';
 
 export type { Probe, ProbeContext } from './probe.js';
@@ -19,7 +20,8 @@ export const probes = new Registry<Probe>('probe')
   .register('process', processProbe)
   .register('command', commandProbe)
   .register('disk', diskProbe)
-  .register('postgres', postgresProbe);
+  .register('postgres', postgresProbe)
+  .register('redis', redisProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
