@@ -103,6 +103,36 @@ const redisCheck = z.strictObject({
   max_blocked_clients: z.number().int().min(0).optional().describe('clients waiting in BLPOP and the like'),
 });
 
+const fraction = z.number().positive().max(1);
+
+// host/port or an https URL; thresholds are fractions of the certificate's lifetime (lifetimes shrink to
+// 47 days by 2029, so a fixed count of days fits no certificate for long).
+const tlsCheck = z
+  .strictObject({
+    host: z.string().optional(),
+    port: z.number().int().min(1).max(65535).default(443),
+    url: z.url().optional().describe('an https URL: host and port from it'),
+    server_name: z
+      .string()
+      .optional()
+      .describe('the name the certificate must carry (SNI); default: the host'),
+    ca: z
+      .string()
+      .optional()
+      .describe('PEM file of CAs trusted besides the public roots; relative to the config file'),
+    warn_fraction: fraction.default(0.3).describe('of the lifetime left: under it → degraded'),
+    critical_fraction: fraction.default(0.1).describe('of the lifetime left: under it → down'),
+  })
+  .refine((t) => (t.host === undefined) !== (t.url === undefined), { message: 'give host (and port) or url' })
+  .refine((t) => t.url === undefined || t.url.startsWith('https://'), {
+    path: ['url'],
+    message: 'an https:// URL',
+  })
+  .refine((t) => t.critical_fraction < t.warn_fraction, {
+    path: ['critical_fraction'],
+    message: 'critical_fraction must be below warn_fraction',
+  });
+
 const checkBase = {
   name: name.optional(),
   interval: duration.default(10_000),
@@ -123,15 +153,16 @@ export const checkSchema = z
     disk: diskCheck.optional(),
     postgres: postgresCheck.optional(),
     redis: redisCheck.optional(),
+    tls: tlsCheck.optional(),
   })
   .superRefine((c, ctx) => {
-    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres', 'redis'] as const).filter(
+    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres', 'redis', 'tls'] as const).filter(
       (k) => c[k] !== undefined,
     );
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
-        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres, redis',
+        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres, redis, tls',
       });
     }
     if (c.timeout > c.interval) {
@@ -140,7 +171,7 @@ export const checkSchema = z
   });
 
 export type CheckConfig = z.output<typeof checkSchema>;
-export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres' | 'redis';
+export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres' | 'redis' | 'tls';
 
 export function checkKind(c: CheckConfig): CheckKind {
   if (c.http) return 'http';
@@ -149,6 +180,7 @@ export function checkKind(c: CheckConfig): CheckKind {
   if (c.disk) return 'disk';
   if (c.postgres) return 'postgres';
   if (c.redis) return 'redis';
+  if (c.tls) return 'tls';
   return 'command';
 }
 

@@ -4,7 +4,16 @@ import { check, context } from './testing.fixture.js';
 
 describe('probe registry', () => {
   it('registers each probe kind under its config key', () => {
-    expect(probes.names().sort()).toEqual(['command', 'disk', 'http', 'postgres', 'process', 'redis', 'tcp']);
+    expect(probes.names().sort()).toEqual([
+      'command',
+      'disk',
+      'http',
+      'postgres',
+      'process',
+      'redis',
+      'tcp',
+      'tls',
+    ]);
     for (const name of probes.names()) expect(probes.get(name).kind).toBe(name);
   });
 

@@ -8,6 +8,7 @@ import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
 import { redisProbe } from './redis.js';
 import { tcpProbe } from './tcp.js';
+import { tlsProbe } from './tls.js';
 
 export type { Probe, ProbeContext } from './probe.js';
 export { readStat } from './procfs.js';
@@ -21,7 +22,8 @@ export const probes = new Registry<Probe>('probe')
   .register('command', commandProbe)
   .register('disk', diskProbe)
   .register('postgres', postgresProbe)
-  .register('redis', redisProbe);
+  .register('redis', redisProbe)
+  .register('tls', tlsProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
