@@ -12,6 +12,6 @@ it('the README configuration walkthrough is a valid medic.yaml', async () => {
   const file = path.join(await tempDir(), 'medic.yaml');
   await writeFile(file, block!);
   const loaded = await loadConfig(file);
-  expect(Object.keys(loaded.config.services)).toEqual(['api', 'db']);
+  expect(Object.keys(loaded.config.services)).toEqual(['api', 'db', 'cache', 'web']);
   expect(loaded.config.playbooks['reset-api']?.when.after).toBe('restart-api');
 });

@@ -13,6 +13,7 @@ const live = (n: number, service: string, injectedAt: number, expect: string[] =
   service,
   injectedAt,
   expect,
+  gradual: expect.includes('forecast'),
 });
 const LEAK = ['forecast'];
 
@@ -63,6 +64,13 @@ describe('attribute: which fault a finding detects', () => {
     const lives = [live(1, 'db', 0), live(2, 'api', 10)];
     expect(attribute(lives, { service: 'nginx', kind: 'down' }, upstreamOf).sort()).toEqual([1, 2]);
     expect(attribute([live(1, 'db', 0)], { service: 'api', kind: 'down' }, upstreamOf)).toEqual([1]);
+  });
+
+  it('an error burst shows at once: its failing health check is its own, beside a cache fault already seen', () => {
+    const burst = { ...live(7, 'api', 0, ['pattern', 'anomaly']), gradual: false };
+    expect(attribute([burst], { service: 'api', kind: 'down' }, upstreamOf, [{ service: 'cache' }])).toEqual([
+      7,
+    ]);
   });
 
   it('a finding on a service no fault reaches detects nothing', () => {

@@ -3,11 +3,10 @@ export interface Undetected {
   n: number;
   service: string;
   injectedAt: number;
-  /**
-   * The finding kinds that are the fault's proper detection (Fault.expect): a fault that declares them (a
-   * leak, a disk filling) shows slowly and through them; one that does not (a crash, a hang) shows at once.
-   */
+  /** The finding kinds that are the fault's proper detection (Fault.expect). */
   expect: readonly string[];
+  /** It builds up (a leak, a disk filling) and shows only through `expect` findings (Fault.gradual). */
+  gradual: boolean;
 }
 
 /**
@@ -31,14 +30,14 @@ export function attribute(
   const own = lives.filter((l) => l.service === finding.service);
   const upstream = lives.filter((l) => ups.has(l.service));
   const proper = (l: Undetected) => l.expect.includes(finding.kind);
-  const prompt = (l: Undetected) => l.expect.length === 0 || proper(l);
+  const prompt = (l: Undetected) => !l.gradual || proper(l);
   // A fault already seen on the service or an upstream, still in force, explains the finding: no slow fault
   // is taken as shown by it (the app's health failing while its cache hangs is not its disk filling; a
   // proxy's check failing after its own crash is not the leak of the app behind it).
   const explained = inForce.some((o) => o.service === finding.service || ups.has(o.service));
   const stages = [
     own.filter(proper),
-    own.filter((l) => l.expect.length === 0),
+    own.filter((l) => !l.gradual),
     upstream.filter(prompt),
     explained ? [] : own,
     explained ? [] : upstream,

@@ -98,6 +98,7 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
         service: l.step.service,
         injectedAt: l.injectedAt,
         expect: l.fault.expect ?? [],
+        gradual: l.fault.gradual === true,
       }));
       const inForce = lives
         .filter((l) => l.injected && l.detectedAt !== null && l.healedAt === null && l.recoveredAt === null)
@@ -173,7 +174,7 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       const active = await Promise.all(rel.map((s) => medic.store.activeIncident(s)));
       const activeIds = new Set(active.flatMap((i) => (i ? [i.id] : [])));
       // An incident counts once the fault was seen (an earlier fault's incident on a dependent is not its own).
-      const prompt = (l.fault.expect ?? []).length === 0;
+      const prompt = l.fault.gradual !== true;
       if (activeIds.size > 0 && (l.detectedAt !== null || (l.alreadyFailing && prompt))) l.sawIncident = true;
       // A prompt fault on a service already failing joins its incident; a slow one (a leak, a disk filling)
       // is seen only by its own proper finding or not at all (a heal of the trouble there replaces it).

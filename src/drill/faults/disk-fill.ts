@@ -12,6 +12,7 @@ export const diskFillFault: Fault = {
   needs: ['url', 'DATA_DIR'],
   // Seen properly when the limit is predicted, before the directory is full.
   expect: ['forecast'],
+  gradual: true,
   expectCause: ['disk_filling'],
   async inject(t) {
     await faultSwitch(t, 'disk-fill', 'fill', { mb_per_s: MB_PER_S });

@@ -43,6 +43,11 @@ export interface Fault {
    */
   readonly expect?: readonly string[];
   /**
+   * The fault builds up (a leak, a disk filling): it shows only after a while and through its `expect`
+   * findings, so a failure of the service's checks meanwhile is some other fault's. Absent: it shows at once.
+   */
+  readonly gradual?: boolean;
+  /**
    * What Medic should end with: `healed` (default); `escalated` for a fault no playbook may fix (another
    * program on the port): then the run is right when Medic escalated without more restarts than its cap;
    * `healed-or-escalated` for one only some configs can fix (a corrupt cache: a ladder clears it, a restart

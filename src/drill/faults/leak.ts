@@ -9,6 +9,7 @@ export const leakFault: Fault = {
   needs: ['url'],
   // Seen properly when exhaustion is predicted, before the process is at its limit.
   expect: ['forecast'],
+  gradual: true,
   expectCause: ['memory_leak'],
   async inject(t) {
     await faultSwitch(t, 'leak', 'leak', { mb_per_s: MB_PER_S });
