@@ -14,7 +14,7 @@ import type { Store } from '../store/index.js';
 
 export interface CorrelationDeps {
   clock: Clock;
-  store: Pick<Store, 'listIncidents' | 'incidentServices' | 'listFindings'>;
+  store: Pick<Store, 'listIncidents' | 'incidentServices' | 'listFindings' | 'activeIncident'>;
   config(): MedicConfig;
   /** Down or degraded now. */
   failing(service: string): boolean;
@@ -46,6 +46,7 @@ export class Correlation {
   /** Where the finding belongs (see Correlator.decide). */
   async decide(f: Finding): Promise<CorrelationDecision> {
     await this.loadView();
+    if (!this.inActive(f.service)) await this.adopt(f.service);
     this.learner.observe(f.service, f.at);
     return this.current().decide(f);
   }
@@ -127,6 +128,24 @@ export class Correlation {
     const key = JSON.stringify([c.group_window, c.dedupe_window, c.max_changes_per_hour]);
     if (key !== this.correlatorKey) this.correlator = this.make();
     return this.correlator;
+  }
+
+  /**
+   * An incident another replica opened for the service (its checks moved here when that replica died): the
+   * view, loaded at start, does not hold it, and a finding must join it rather than open a second one.
+   */
+  private async adopt(service: string): Promise<void> {
+    const i = await this.d.store.activeIncident(service).catch(() => null);
+    if (!i || this.view.has(i.id)) return;
+    const services = await this.d.store.incidentServices(i.id);
+    const [last] = await this.d.store.listFindings({ incidentId: i.id, limit: 1 });
+    this.view.set(i.id, {
+      id: i.id,
+      rootCause: i.rootCause ?? i.service,
+      services,
+      openedAt: i.openedAt,
+      lastFindingAt: last?.at ?? i.openedAt,
+    });
   }
 
   private loadView(): Promise<void> {
