@@ -136,7 +136,19 @@ export class Correlation {
    */
   private async adopt(service: string): Promise<void> {
     const i = await this.d.store.activeIncident(service).catch(() => null);
-    if (!i || this.view.has(i.id)) return;
+    if (i && !this.view.has(i.id)) await this.remember(i);
+  }
+
+  private loadView(): Promise<void> {
+    this.viewLoaded ??= (async () => {
+      const { items } = await this.d.store.listIncidents({ state: 'active', limit: 500 });
+      for (const i of items) await this.remember(i);
+    })();
+    return this.viewLoaded;
+  }
+
+  /** Puts a stored active incident in the view, with its services and its last finding's time. */
+  private async remember(i: Incident): Promise<void> {
     const services = await this.d.store.incidentServices(i.id);
     const [last] = await this.d.store.listFindings({ incidentId: i.id, limit: 1 });
     this.view.set(i.id, {
@@ -146,23 +158,5 @@ export class Correlation {
       openedAt: i.openedAt,
       lastFindingAt: last?.at ?? i.openedAt,
     });
-  }
-
-  private loadView(): Promise<void> {
-    this.viewLoaded ??= (async () => {
-      const { items } = await this.d.store.listIncidents({ state: 'active', limit: 500 });
-      for (const i of items) {
-        const services = await this.d.store.incidentServices(i.id);
-        const [last] = await this.d.store.listFindings({ incidentId: i.id, limit: 1 });
-        this.view.set(i.id, {
-          id: i.id,
-          rootCause: i.rootCause ?? i.service,
-          services,
-          openedAt: i.openedAt,
-          lastFindingAt: last?.at ?? i.openedAt,
-        });
-      }
-    })();
-    return this.viewLoaded;
   }
 }
