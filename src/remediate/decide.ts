@@ -32,6 +32,8 @@ export interface DecideHooks {
   schedule(service: string, delay: number, only?: string): void;
   /** The stop switch or a silence refused the heal: decide again when it lifts. */
   block(service: string): void;
+  /** No playbook covers the finding: a human is told if the service still fails. */
+  unhandled(f: Context['finding']): void;
 }
 
 /**
@@ -118,7 +120,12 @@ export class Decider {
           : cfg.playbooks[only]
             ? [only]
             : [];
-    if (names.length === 0) return;
+    if (names.length === 0) {
+      // Nothing to run now; with nothing that could ever match (not a rung waiting for its turn), watching
+      // only must not be silent.
+      if (matchPlaybooks(cfg, ctx.finding, ctx.diagnosis).length === 0) this.hooks.unhandled(ctx.finding);
+      return;
+    }
     const ranked = await this.learner.rank(
       cause,
       names.map((name) => ({ name, base })),

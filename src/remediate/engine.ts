@@ -97,6 +97,7 @@ export class RemediationEngine {
       escalate: (run, why) => outcomes.escalate(run, why),
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
+      unhandled: (f) => this.unhandled(f),
     });
     this.keeper = new Keeper(d, signal, {
       pending: (service) => this.scheduler.busy(service) || this.scheduler.waiting(service),
@@ -116,11 +117,28 @@ export class RemediationEngine {
    * shortest `for` of the candidates has held and at least `minDelayMs` passed (a flapping service's delay).
    */
   onFinding(f: Finding, incident: Incident, diagnosis?: Diagnosis | null, minDelayMs = 0): void {
+    const cfg = this.d.config().config;
     const prev = this.contexts.get(f.service);
     // A later finding without a diagnosis keeps the diagnosis already made for the service.
-    this.contexts.set(f.service, { finding: f, diagnosis: diagnosis ?? prev?.diagnosis ?? null });
-    if (this.scheduler.busy(f.service) || this.scheduler.waiting(f.service)) return;
-    const matches = matchPlaybooks(this.d.config().config, f, diagnosis);
+    const next: Context = {
+      finding: f,
+      diagnosis: diagnosis ?? prev?.diagnosis ?? null,
+      incidentId: incident.id,
+    };
+    const matches = matchPlaybooks(cfg, f, next.diagnosis);
+    const due = this.scheduler.busy(f.service) || this.scheduler.waiting(f.service);
+    // While a heal is due, a finding no playbook covers does not displace the one of the same incident that
+    // it was decided for (a killed process fails its port check just after its process check: the restart
+    // decided for the first must still find its trigger when it runs).
+    if (due && matches.length === 0 && prev && prev.incidentId === incident.id) {
+      const kept = { ...prev, diagnosis: next.diagnosis };
+      if (matchPlaybooks(cfg, kept.finding, kept.diagnosis).length > 0) {
+        this.contexts.set(f.service, kept);
+        return;
+      }
+    }
+    this.contexts.set(f.service, next);
+    if (due) return;
     if (matches.length === 0) {
       void this.d.incidents.note(incident.id, `no playbook matches this ${f.kind} finding: watching only`);
       this.unhandled(f);

@@ -15,6 +15,8 @@ export const UNKNOWN_CAUSE = 'unknown';
 export interface Context {
   finding: Finding;
   diagnosis: Diagnosis | null;
+  /** The incident the finding was recorded in. */
+  incidentId?: string;
 }
 
 /** One chosen playbook on one service: everything deciding, running and learning share about a heal. */
