@@ -4,7 +4,7 @@ import type { Finding, Incident, ServiceHealth } from '../core/index.js';
 import type { DependencyState, EvidenceBundle } from '../diagnose/index.js';
 import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
 import { dataDirEvidence } from './evidence-disk.js';
-import { logEvidence } from './evidence-logs.js';
+import { BASELINE_MS, logEvidence } from './evidence-logs.js';
 import type { EvidenceHost } from './host.js';
 
 /** What gathering evidence reads of the daemon. */
@@ -15,6 +15,8 @@ type ServiceConfig = MedicConfig['services'][string];
 const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
 /** Log lines this long before the incident opened still belong to it (the first errors come before the finding). */
 export const LEAD_MS = 2 * 60_000;
+/** How long before an earlier incident opened its trouble is taken to have begun (its first errors). */
+const TROUBLE_LEAD_MS = 10_000;
 /** How long the process's CPU use is measured while the diagnosis waits. */
 const CPU_SAMPLE_MS = 150;
 const CERT_TIMEOUT_MS = 1000;
@@ -37,14 +39,22 @@ export async function gatherEvidence(
   const cfg = host.config().config;
   const svc = cfg.services[f.service];
   const now = host.clock.now();
-  const since = await windowStart(host, f, incident);
+  const { since, trouble } = await history(host, f, incident);
   const pid = svc?.run ? supervisor.pid(f.service) : null;
   await host.flushWrites(f.service);
   const [findings, probes, state, logs, rss, disk, certificates, dependencies] = await Promise.all([
     store.listFindings({ incidentId: incident.id, limit: 100 }),
     probeEvidence(host, f.service, svc, now),
     pid ? readProcessState(pid, { cpuSampleMs: CPU_SAMPLE_MS }) : Promise.resolve(null),
-    logEvidence(store, f.service, svc, svc?.run ? supervisor.recentLines(f.service) : [], since, now),
+    logEvidence(
+      store,
+      f.service,
+      svc,
+      svc?.run ? supervisor.recentLines(f.service) : [],
+      since,
+      now,
+      trouble,
+    ),
     rssEvidence(host, f, svc),
     dataDirEvidence(svc, host.config().baseDir, now),
     certificateEvidence(svc),
@@ -72,6 +82,7 @@ export async function gatherEvidence(
     ...withLastWords(logs, f),
     dependencies,
   };
+  if (trouble.length > 0) bundle.earlierTrouble = trouble;
   const live = state?.cpuPercent;
   if (live !== null && live !== undefined) bundle.cpu = [{ at: now, percent: live }];
   if (rss.samples.length > 0) {
@@ -85,26 +96,35 @@ export async function gatherEvidence(
 
 /**
  * Where the incident's own window starts: LEAD_MS before it opened (the first errors come before the finding),
- * but never before the end of the last incident the service had or took part in: what came before that was that trouble's, healed and
- * verified (a hang's timed-out probes say nothing about a slowness a minute later).
+ * but never before the end of the last incident the service had or took part in: what came before that was
+ * that trouble's, healed and verified (a hang's timed-out probes say nothing about a slowness a minute later).
+ * And the earlier incidents' windows of the last BASELINE_MS (`trouble`): what a service did during its
+ * trouble is not its usual rate of errors.
  */
-async function windowStart(host: EvidenceHost, f: Finding, incident: Incident): Promise<number> {
+async function history(
+  host: EvidenceHost,
+  f: Finding,
+  incident: Incident,
+): Promise<{ since: number; trouble: { from: number; to: number }[] }> {
   const opened = Math.min(incident.openedAt, f.at);
   const lead = opened - LEAD_MS;
   const earlier = await host.store
-    .listIncidents({ state: 'resolved', since: lead, until: opened, limit: 50 })
+    .listIncidents({ state: 'resolved', since: opened - BASELINE_MS, until: opened, limit: 100 })
     .catch(() => ({ items: [] as Incident[] }));
-  let start = lead;
+  let since = lead;
+  const trouble: { from: number; to: number }[] = [];
   for (const i of earlier.items) {
-    if (i.id === incident.id || i.resolvedAt === null || i.resolvedAt > opened || i.resolvedAt <= start)
-      continue;
+    if (i.id === incident.id || i.resolvedAt === null || i.resolvedAt > opened) continue;
     // Its own incidents, and those it took part in (a hang grouped under the database that failed with it).
     const took =
       i.service === f.service ||
       (await host.store.incidentServices(i.id).catch(() => [] as string[])).includes(f.service);
-    if (took) start = i.resolvedAt;
+    if (!took) continue;
+    // Its first symptoms came before its finding, as this incident's do.
+    trouble.push({ from: i.openedAt - TROUBLE_LEAD_MS, to: i.resolvedAt });
+    if (i.resolvedAt > since) since = i.resolvedAt;
   }
-  return start;
+  return { since, trouble: trouble.sort((a, b) => a.from - b.from) };
 }
 
 async function probeEvidence(

@@ -18,7 +18,7 @@ export interface FindingHost extends EvidenceHost {
   readonly logger: Logger;
   readonly health: HealthModel;
   readonly incidents: IncidentManager;
-  readonly engine: Pick<RemediationEngine, 'onFinding' | 'onHealth' | 'busy'>;
+  readonly engine: Pick<RemediationEngine, 'onFinding' | 'onHealth' | 'busy' | 'decisionDue'>;
   runChecks(service?: string): Promise<void>;
 }
 
@@ -72,6 +72,9 @@ export class FindingPath {
       runChecks: (s) => host.runChecks(s),
       releaseAfter: () => host.config().config.correlation.release_after,
       heal: async (f, incident) => {
+        // A heal already on its way (decided before, held while the upstream failed, now free to run) was
+        // decided on the diagnosis made then; one made now, of a process it may be restarting, says nothing.
+        if (host.engine.decisionDue(f.service)) return;
         await this.diagnoseAndHeal(f, incident);
       },
       spawn: (work) => this.spawn(work),

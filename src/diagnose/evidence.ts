@@ -57,6 +57,11 @@ export interface EvidenceBundle {
    * usual rate). Absent: the rules look at the last 5 minutes.
    */
   logsSince?: number;
+  /**
+   * Earlier incidents of the service (or that it took part in) before the window, oldest first: what it
+   * answered and logged then was trouble, not its usual rate.
+   */
+  earlierTrouble?: readonly { from: number; to: number }[];
   /** Each log source's error lines before the window, for its usual rate (from the store's history). */
   logBaseline?: readonly { source: string; from: number; to: number; errors: number }[];
   /** The service's dependencies and how their own checks look now. */

@@ -15,6 +15,7 @@ import {
   lines,
   MEMORY,
   OOM,
+  ownFrom,
   pct,
   quote,
   RATE,
@@ -141,10 +142,14 @@ export const RULES: readonly Rule[] = [
           target: upstream.service,
         };
       }
-      if (timeouts.length >= 2 && lastTimeout) {
+      // Probes that timed out while a dependency failed waited on it: only those after it was back are this
+      // process's own (a slow answer behind a cache that hung is not a hang once the cache is healed).
+      const own = timeouts.filter((p) => p.at >= ownFrom(b));
+      if (own.length >= 2) {
+        const lastOwn = own.at(-1)!;
         const recent = (b.cpu ?? []).slice(-5);
         const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
-        const evidence = [`${timeouts.length} probes timed out, last: ${quote(lastTimeout.message)}`];
+        const evidence = [`${own.length} probes timed out, last: ${quote(lastOwn.message)}`];
         if (b.processAlive) evidence.push('the process is still alive');
         if (avg !== null) evidence.push(`CPU averaged ${pct(avg)} over the last ${recent.length} samples`);
         if (state === 'D') evidence.push('the process waits in uninterruptible sleep (D): stuck on I/O');

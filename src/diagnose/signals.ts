@@ -30,6 +30,15 @@ export const windowFrom = (b: EvidenceBundle) => b.logsSince ?? b.at - WINDOW_MS
 /** Failed probes of the incident's window: those of an earlier trouble, healed since, say nothing of this one. */
 export const failedProbes = (b: EvidenceBundle, re: RegExp) =>
   (b.probes ?? []).filter((p) => !p.ok && p.at >= windowFrom(b) && re.test(p.message));
+/**
+ * From when the service's failed probes are its own: after each dependency was last seen failing (a timeout
+ * or a 502 while its cache hung is the cache's), and within the incident's window.
+ */
+export const ownFrom = (b: EvidenceBundle) =>
+  Math.max(windowFrom(b), ...(b.dependencies ?? []).map((d) => (d.lastFailedAt ?? -1) + 1));
+/** Whether `at` fell in one of the service's earlier incidents. */
+export const inTrouble = (b: EvidenceBundle, at: number) =>
+  (b.earlierTrouble ?? []).some((w) => at >= w.from && at <= w.to);
 export const unexpectedExits = (b: EvidenceBundle) => (b.exits ?? []).filter((e) => !e.expected);
 export const quote = (line: string) => `"${line.length > 160 ? `${line.slice(0, 160)}…` : line}"`;
 export const pct = (x: number) => `${Math.round(x)}%`;
@@ -158,6 +167,12 @@ export function crashShadow(b: EvidenceBundle): number {
   return exit ? exit.at - LAST_WORDS_MS : Number.POSITIVE_INFINITY;
 }
 
+/**
+ * How long before a failed answer the service's error line may be stamped: a line is stamped when it was
+ * read, which can be a moment before or after the probe recorded the answer.
+ */
+const LOGGED_SLACK_MS = 1_000;
+
 /** An HTTP probe answered with a server error (the probe's message starts with the status). */
 export const SERVER_ERROR = /^5\d\d\b/;
 /**
@@ -177,18 +192,22 @@ export function serverErrors(b: EvidenceBundle): { count: number; example: strin
   const deps = b.dependencies ?? [];
   if (b.processAlive === false || deps.some((d) => !d.healthy)) return null;
   // Answers from after its dependencies were last seen failing are its own; those before are theirs.
-  const from = Math.max(since, ...deps.map((d) => (d.lastFailedAt ?? since - 1) + 1));
+  const from = ownFrom(b);
   const shadow = crashShadow(b);
   const probes = (b.probes ?? []).filter((p) => !CONFIG_CHECK.test(p.check));
   const fivexx = (p: { ok: boolean; message: string }) => !p.ok && SERVER_ERROR.test(p.message);
   const window = probes.filter((p) => p.at >= from && p.at < shadow);
   const recent = window.filter(fivexx);
   // New, not usual: server errors a larger share of the window's answers than several times their share
-  // before it (a burst an hour ago, healed, does not make the next one usual; a service that always
-  // answers some 500s does).
-  const before = probes.filter((p) => p.at < since);
+  // before it, outside its earlier incidents (a burst a minute ago, healed, does not make the next one
+  // usual; a service that always answers some 500s does).
+  const before = probes.filter((p) => p.at < since && !inTrouble(b, p.at));
   const usualShare = before.length > 0 ? before.filter(fivexx).length / before.length : 0;
-  if (recent.length < 2) return null;
+  // One answer is a blip unless the service also logged an error since it (it saw its request fail).
+  const logged =
+    recent.length === 1 &&
+    (b.logs ?? []).some((l) => l.at >= recent[0]!.at - LOGGED_SLACK_MS && l.at < shadow && isErrorLine(l));
+  if (recent.length < 2 && !logged) return null;
   if (usualShare > 0 && recent.length / window.length < 3 * usualShare) return null;
   return { count: recent.length, example: `${recent.at(-1)!.check}: ${recent.at(-1)!.message}` };
 }

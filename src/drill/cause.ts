@@ -27,7 +27,7 @@ export async function diagnosed(
   service: string,
   window: { from: number; to: number } = { from: 0, to: Number.POSITIVE_INFINITY },
 ): Promise<{ cause: string | null; target: string | null }> {
-  const found: { cause: string; target: string | null }[] = [];
+  const found: { cause: string; target: string | null; at: number }[] = [];
   for (const id of incidentIds) {
     const entries = await store.timeline(id).catch(() => []);
     for (const e of entries) {
@@ -36,13 +36,16 @@ export async function diagnosed(
       const cause = e.data['cause'];
       const target = e.data['target'];
       found.push({
+        at: e.at,
         cause: typeof cause === 'string' ? cause : 'unknown',
         target: typeof target === 'string' && target !== service ? target : null,
       });
     }
   }
+  // The first in time, whichever incident holds it: a merged incident's diagnosis may come before its own.
+  found.sort((a, b) => a.at - b.at);
   const named = found.find((c) => c.cause !== 'unknown');
-  if (named) return named;
+  if (named) return { cause: named.cause, target: named.target };
   return { cause: found.length > 0 ? 'unknown' : null, target: null };
 }
 

@@ -1,4 +1,4 @@
-import type { Action } from '../core/index.js';
+import type { Action, Incident } from '../core/index.js';
 import type { DependencyGraph } from '../incidents/index.js';
 import type { Store } from '../store/index.js';
 import { causeOk, diagnosed } from './cause.js';
@@ -35,6 +35,11 @@ export interface Live {
   notified: boolean;
   /** After an escalation and the drill's undo: healthy again (ends the fault's window for actions). */
   recoveredAt: number | null;
+  /**
+   * Judged of no effect once its process was replaced: it was in force until then (a leak growing unseen
+   * by its detector), so a diagnosis of that process may still name it.
+   */
+  goneAt: number | null;
 }
 
 interface Judged {
@@ -66,6 +71,8 @@ export async function judge(
     const inc = await store.getIncident(id);
     if (inc) incidents.push({ inc, services: await store.incidentServices(id).catch(() => [inc.service]) });
   }
+  // An incident merged into another ended then (it has no resolution time of its own).
+  const endedAt = (inc: Incident) => inc.resolvedAt ?? (inc.state === 'suppressed' ? inc.updatedAt : end);
   // A fault touched a service from its injection until it healed (or recovered after an escalation).
   const touched = (service: string, at: number) =>
     lives.some(
@@ -84,8 +91,7 @@ export async function judge(
     const s = l.step.service;
     const until = closedAt(l);
     const covering = incidents.filter(
-      ({ inc, services }) =>
-        services.includes(s) && inc.openedAt <= until && (inc.resolvedAt ?? end) >= l.injectedAt,
+      ({ inc, services }) => services.includes(s) && inc.openedAt <= until && endedAt(inc) >= l.injectedAt,
     );
     const roots = [...new Set(covering.map(({ inc }) => inc.rootCause ?? inc.service))];
     // A faulted upstream named as the root is right too: both failed, and the upstream comes first.
@@ -107,7 +113,10 @@ export async function judge(
         )
       : { cause: null, target: null };
     const overlapping = (o: Live) =>
-      o !== l && o.injected && o.injectedAt <= until && closedAt(o) >= l.injectedAt;
+      o !== l &&
+      (o.injected || o.goneAt !== null) &&
+      o.injectedAt <= until &&
+      (o.goneAt ?? closedAt(o)) >= l.injectedAt;
     // Whose expected cause the diagnosis named: this fault's; or, when the diagnosis names a faulted upstream
     // as the one to act on, that upstream's fault (the service failed through it: its slowness hidden behind
     // the cache's hang); or another fault on this same service at the same time (a leak and a SIGKILL: one

@@ -149,6 +149,7 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       escalatedAt: null,
       notified: false,
       recoveredAt: null,
+      goneAt: null,
     };
     lives.push(l);
     const of = step.of === undefined ? '' : ` (${step.kind} of #${step.of})`;
@@ -192,6 +193,7 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
       const replaced = pidNow !== null && pidNow !== l.target?.pid && at - l.injectedAt >= GRACE_MS;
       if (l.detectedAt === null && settled && replaced) {
         l.injected = false;
+        l.goneAt = at;
         l.note = 'no effect: its process was replaced (a heal of an earlier fault) before the fault showed';
         progress(`#${l.n} ${l.fault.name} on ${l.step.service}: ${l.note}`);
         continue;

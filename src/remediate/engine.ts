@@ -191,6 +191,11 @@ export class RemediationEngine {
     this.keeper.onExit(service);
   }
 
+  /** True while a playbook's heal of the service runs or is decided and due (a keepalive start aside). */
+  decisionDue(service: string): boolean {
+    return this.scheduler.busy(service) || this.scheduler.waiting(service);
+  }
+
   /** True while a heal of the service runs or is due: a playbook's, a retry after backoff, or a keepalive. */
   healDue(service: string): boolean {
     return this.scheduler.busy(service) || this.scheduler.waiting(service) || this.keeper.due(service);
