@@ -10,6 +10,7 @@ import { Decider } from './decide.js';
 import type { EngineDeps } from './deps.js';
 import { Keeper } from './keeper.js';
 import { KnownGood } from './known-good.js';
+import { OperatorRuns, type OperatorRunResult } from './operator-run.js';
 import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
 import { reconcile } from './reconcile.js';
@@ -19,9 +20,12 @@ import { HealScheduler } from './scheduler.js';
 import { StepRunner } from './step-runner.js';
 
 export type { NewSilence } from './controls.js';
+export type { OperatorRunResult } from './operator-run.js';
 
 /** How long a finding no playbook covers waits for the service's health to follow it before a human is told. */
 const UNHANDLED_SETTLE_MS = 1_000;
+/** How often such a finding is looked at again while an upstream of its service fails. */
+const UNHANDLED_UPSTREAM_RECHECK_MS = 2_000;
 
 export type { EngineDeps } from './deps.js';
 
@@ -51,6 +55,7 @@ export class RemediationEngine {
   private readonly runner: StepRunner;
   private readonly decider: Decider;
   private readonly keeper: Keeper;
+  private readonly operatorRuns: OperatorRuns;
   private readonly offIncident: () => void;
   private readonly unhandledTimers = new Set<TimerHandle>();
 
@@ -87,6 +92,10 @@ export class RemediationEngine {
         ),
       notRun: (run, decision) => this.decider.notRun(run, decision),
       execute: (run, approved) => this.runner.execute(run, approved),
+      // A decision already due (a retry after a backoff) decides it in its time.
+      reopen: (service) => {
+        if (!this.scheduler.waiting(service)) this.scheduler.schedule(service, 0);
+      },
     });
     this.decider = new Decider(d, this.learner, {
       context: (service) => this.contexts.get(service),
@@ -98,6 +107,14 @@ export class RemediationEngine {
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
       unhandled: (f) => this.unhandled(f),
+    });
+    this.operatorRuns = new OperatorRuns(d, {
+      context: (service) => this.contexts.get(service),
+      busy: (service) => this.scheduler.busy(service),
+      track: (service, work) => void this.scheduler.track(service, work),
+      guard: (run, ctx, confidence) => this.decider.guard(run, ctx, confidence),
+      execute: (run, steps) => this.runner.execute(run, steps),
+      awaitApproval: (runId) => this.approvals.armTimer(runId),
     });
     this.keeper = new Keeper(d, signal, {
       pending: (service) => this.scheduler.busy(service) || this.scheduler.waiting(service),
@@ -154,7 +171,7 @@ export class RemediationEngine {
    * human, once, so nobody is left to guess that Medic will not act. The guard is untouched: a later finding
    * a playbook does match is still healed.
    */
-  private unhandled(f: Finding): void {
+  private unhandled(f: Finding, delay = UNHANDLED_SETTLE_MS): void {
     const timer = this.d.clock.setTimeout(() => {
       this.unhandledTimers.delete(timer);
       void this.escalateUnhandled(f).catch((err) =>
@@ -163,7 +180,7 @@ export class RemediationEngine {
           'escalating an unhandled finding failed',
         ),
       );
-    }, UNHANDLED_SETTLE_MS);
+    }, delay);
     this.unhandledTimers.add(timer);
   }
 
@@ -173,6 +190,12 @@ export class RemediationEngine {
     if (health !== 'down' && health !== 'degraded') return;
     const current = await this.d.store.activeIncident(f.service);
     if (!current || current.state === 'escalated') return;
+    // An upstream it depends on is failing: that is what it fails by (a proxy's 502 while its app is down),
+    // and the upstream's own incident has its heal or its human. Looked at again until the upstream is well.
+    if (await this.d.upstreamBlocking?.(f.service)) {
+      this.unhandled(f, UNHANDLED_UPSTREAM_RECHECK_MS);
+      return;
+    }
     const why = `${f.service} is ${health} and no playbook matches its ${f.kind} finding (${f.summary}): a human is needed`;
     await this.d.incidents.move(current, 'escalated', why);
     this.d.bus.emit('escalation', {
@@ -226,10 +249,19 @@ export class RemediationEngine {
 
   // ---- the operator's controls: what the API and CLI drive (controls.ts) ----
 
-  /** Forgets failed heals and an escalation: a human said so, or the service stayed healthy. */
-  async resetGuard(service: string, actor: string, reason: string): Promise<void> {
+  /**
+   * Forgets failed heals and an escalation: a human said so, or the service stayed healthy. A human's reset
+   * means "act on it again": a service still failing is decided at once (no new finding would come to do it
+   * while it stays down). True when that decision was scheduled.
+   */
+  async resetGuard(service: string, actor: string, reason: string): Promise<boolean> {
     await this.controls.resetGuard(service, actor, reason);
-    if (actor !== 'medic') this.keeper.expedite(service);
+    if (actor === 'medic') return false;
+    this.keeper.expedite(service);
+    const failing = this.d.health(service) !== 'healthy' && this.contexts.has(service);
+    if (!failing || this.scheduler.busy(service)) return false;
+    this.scheduler.schedule(service, 0);
+    return true;
   }
 
   healingSwitch(): Promise<HealingSwitch> {
@@ -263,6 +295,11 @@ export class RemediationEngine {
     return this.controls.rollbackBackup(backupId, actor);
   }
 
+  /** Runs a playbook a human chose on the service's open incident, through the guard (operator-run.ts). */
+  runPlaybook(service: string, playbook: string, actor: string): Promise<OperatorRunResult> {
+    return this.operatorRuns.run(service, playbook, actor);
+  }
+
   // ---- approvals (approvals.ts) ----
 
   /** Runs a heal that waited for approval. */
@@ -274,7 +311,7 @@ export class RemediationEngine {
     return this.approvals.reject(actionId, actor);
   }
 
-  /** Skips every heal that has waited for approval longer than `policy.approval_ttl`. */
+  /** Skips every heal that has waited for approval longer than `policy.approval_ttl`, and decides it again. */
   expireApprovals(): Promise<number> {
     return this.approvals.expireApprovals();
   }
