@@ -23,6 +23,11 @@ export interface ApprovalHooks {
   notRun(run: Run, decision: GuardDecision): Promise<void>;
   /** Runs the approved steps (already moved to `planned`). */
   execute(run: Run, approved: Action[]): Promise<void>;
+  /**
+   * An approval expired with nobody deciding: decide the service's heal again now (a new request, sent to
+   * the humans again, if it still needs one; nothing if the service is well by then).
+   */
+  reopen(service: string): void;
 }
 
 /** The run an approval would start, or why it must not. */
@@ -33,7 +38,8 @@ type Admission =
 /**
  * Heals that wait for a human: approving (which rebuilds the run from what the journal recorded, re-checks
  * that it still applies and that the guard still allows it, and starts it), rejecting, and expiring them
- * after `policy.approval_ttl` (by a timer per run and by a sweep) or when their incident ends.
+ * after `policy.approval_ttl` (by a timer per run and by a sweep) or when their incident ends. A run that
+ * expired unanswered has its heal decided again (a new request, notified), never left as a dead end.
  *
  * Every decision on a run is a compare-and-set of its steps from `awaiting_approval`, first step first: of
  * an approval, a rejection and an expiry racing, whoever moves the first step owns the run; the others get
@@ -62,8 +68,10 @@ export class Approvals {
     const first = steps[0]!;
     const cfg = this.d.config().config;
     if (first.createdAt + cfg.policy.approval_ttl <= this.d.clock.now()) {
-      await this.expire(steps, 'approval expired before it was given');
-      throw new ConflictError(`action ${actionId}: the approval expired`);
+      await this.expireAndReopen(steps, 'approval expired before it was given');
+      throw new ConflictError(
+        `action ${actionId}: the approval expired; the heal is decided again (a new request if it still needs a human)`,
+      );
     }
     if (await this.hooks.stopped())
       throw new ConflictError('healing is stopped: resume it before approving a heal');
@@ -111,7 +119,7 @@ export class Approvals {
     return out;
   }
 
-  /** Skips every heal that has waited for approval longer than `policy.approval_ttl`. */
+  /** Skips every heal that has waited for approval longer than `policy.approval_ttl`, and decides it again. */
   async expireApprovals(): Promise<number> {
     const ttl = this.d.config().config.policy.approval_ttl;
     const now = this.d.clock.now();
@@ -119,7 +127,7 @@ export class Approvals {
     const stale = items.filter((a) => a.createdAt + ttl <= now);
     const byRun = groupByRun(stale);
     for (const list of byRun.values())
-      await this.expire(list, `approval expired after ${formatDuration(ttl)}`);
+      await this.expireAndReopen(list, `approval expired after ${formatDuration(ttl)}`);
     return byRun.size;
   }
 
@@ -210,20 +218,41 @@ export class Approvals {
     return out;
   }
 
-  /** Skips what still waits of the run; if a human (or another sweep) decided its first step, nothing. */
-  private async expire(steps: readonly Action[], reason: string): Promise<void> {
+  /**
+   * An approval that timed out is not a dead end: the service may still be failing, and the approve verb now
+   * answers 409. Its run is skipped and the heal decided again, which asks (and tells) the humans anew if it
+   * still needs them.
+   */
+  private async expireAndReopen(steps: readonly Action[], reason: string): Promise<void> {
+    const first = await this.expire(steps, reason);
+    if (!first) return;
+    this.clearTimer(String(first.params['runId']));
+    if (first.incidentId)
+      await this.d.incidents.note(
+        first.incidentId,
+        `nobody decided on ${first.playbook} in time: the heal of ${first.service} is decided again`,
+      );
+    this.hooks.reopen(first.service);
+  }
+
+  /**
+   * Skips what still waits of the run and returns its first step; if a human (or another sweep) decided its
+   * first step, nothing (null).
+   */
+  private async expire(steps: readonly Action[], reason: string): Promise<Action | null> {
     const sorted = [...steps].sort((a, b) => a.step - b.step);
     for (const s of sorted) {
       try {
         await this.d.journal.move(s.id, 'skipped', reason, 'medic', 'awaiting_approval');
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
-        if (s === sorted[0]) return; // decided by someone else: theirs
+        if (s === sorted[0]) return null; // decided by someone else: theirs
       }
     }
     const first = sorted[0];
     if (first?.incidentId)
       await this.d.incidents.note(first.incidentId, `playbook ${first.playbook}: ${reason}`);
+    return first ?? null;
   }
 
   /**
