@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { MedicError } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
 import { bearer, installAuth, type ListenPlan, listenPlan } from './auth.js';
+import { boundUrl } from './bound.js';
 import { EventHub } from './events.js';
 import { DEFAULT_TIMEOUTS, type HttpTimeouts, serverFactory } from './http-server.js';
+import { installJsonBody } from './json-body.js';
 import { createMetrics } from './metrics.js';
 import { listensOnLoopback } from './open-mode.js';
 import { openApiDocument } from './openapi.js';
@@ -15,6 +17,7 @@ import { registerAuditRoutes } from './routes/audit.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerPlaybookRoutes } from './routes/playbooks.js';
 import { registerRemediationRoutes } from './routes/remediation.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerStatsRoutes } from './routes/stats.js';
@@ -63,7 +66,10 @@ export interface ApiOptions {
 
 export interface ApiServer {
   app: FastifyInstance;
+  /** A URL the API answers at (for a server bound to every interface: its loopback address). */
   url: string;
+  /** Where the socket is bound, as a URL (http://0.0.0.0:7070 when it listens on every interface). */
+  bound: string;
   /** Where it listens and whether tokens are required, as decided at start. */
   plan: ListenPlan;
   tokens: TokenStore;
@@ -91,6 +97,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
     forceCloseConnections: true,
     serverFactory: serverFactory(timeouts),
   });
+  installJsonBody(app);
   const now = () => Date.now();
   const loopback = () => listensOnLoopback(app.server);
   const tokens = tokenStoreOf(medic.store);
@@ -139,6 +146,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerStatsRoutes(router, medic);
   registerIngestRoutes(router, medic);
   registerRemediationRoutes(router, medic);
+  registerPlaybookRoutes(router, medic);
   registerAlertRoutes(router, medic);
   registerReportRoutes(router, medic);
   registerNotificationRoutes(router, medic);
@@ -236,6 +244,7 @@ export async function startApi(
   return {
     app: built.app,
     url: address,
+    bound: boundUrl(built.app.server, address),
     plan,
     tokens: built.tokens,
     close: async () => {

@@ -11,18 +11,26 @@ export async function apiUrl(opts: { url?: string; config?: string }): Promise<s
   return process.env['MEDIC_URL'] ?? 'http://127.0.0.1:7070';
 }
 
+/**
+ * The request's headers. A content type is sent only with a body: a JSON content type on a bodiless DELETE
+ * or POST is a malformed request (Fastify answers 400 "Body cannot be empty").
+ */
+export function requestHeaders(
+  init: RequestInit,
+  token = process.env['MEDIC_TOKEN'],
+): Record<string, string> {
+  return {
+    ...(init.body !== undefined && init.body !== null ? { 'content-type': 'application/json' } : {}),
+    // Once any API token exists, every request needs one: MEDIC_TOKEN carries it for the CLI.
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...((init.headers as Record<string, string> | undefined) ?? {}),
+  };
+}
+
 export async function api<T>(base: string, route: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${base}${route}`, {
-      ...init,
-      headers: {
-        'content-type': 'application/json',
-        // Once any API token exists, every request needs one: MEDIC_TOKEN carries it for the CLI.
-        ...(process.env['MEDIC_TOKEN'] ? { authorization: `Bearer ${process.env['MEDIC_TOKEN']}` } : {}),
-        ...(init.headers ?? {}),
-      },
-    });
+    res = await fetch(`${base}${route}`, { ...init, headers: requestHeaders(init) });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new Error(

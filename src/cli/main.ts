@@ -9,6 +9,7 @@ import { registerDrill } from './commands/drill.js';
 import { registerHealing } from './commands/healing.js';
 import { registerIncidents } from './commands/incidents.js';
 import { registerLogs } from './commands/logs.js';
+import { registerOperate } from './commands/operate.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSoak } from './commands/soak.js';
@@ -35,6 +36,7 @@ registerLogs(program);
 registerStore(program);
 registerToken(program);
 registerHealing(program);
+registerOperate(program);
 registerReport(program);
 registerTopology(program);
 

@@ -1,6 +1,8 @@
 /**
  * Healing controls: the stop switch, silences, backups (list, roll back) and what the learner has learned.
- * Operators may silence and roll back; only admins may stop or resume healing.
+ * Operators may silence, roll back and stop healing; only admins may resume it. Stopping is a brake: it
+ * changes nothing on any service and is safe for whoever is on call at 3 a.m. Resuming lets every held heal
+ * run at once, so it stays with the admins who answer for that.
  */
 import { z } from 'zod';
 import { MedicError, parseDuration } from '../../core/index.js';
@@ -69,8 +71,8 @@ export function registerRemediationRoutes(r: Router, medic: Medic): void {
     method: 'POST',
     url: '/api/healing/stop',
     tag: 'healing',
-    role: 'admin',
-    summary: 'Stop every new heal until resumed (running steps finish); audited',
+    role: 'operator',
+    summary: 'Stop every new heal until an admin resumes it (running steps finish); audited',
     body: reasonBody,
     response: healingSwitch,
     handler: async ({ body, actor }) => engine.stopHealing(actor!.name, body.reason),
@@ -80,7 +82,7 @@ export function registerRemediationRoutes(r: Router, medic: Medic): void {
     url: '/api/healing/resume',
     tag: 'healing',
     role: 'admin',
-    summary: 'Let heals run again; what the stop held back is decided again now',
+    summary: 'Let heals run again (admin); what the stop held back is decided again now',
     body: reasonBody,
     response: healingSwitch,
     handler: async ({ body, actor }) => engine.resumeHealing(actor!.name, body.reason),

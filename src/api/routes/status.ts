@@ -136,12 +136,14 @@ export function registerStatusRoutes(r: Router, medic: Medic, auth: () => Promis
     url: '/api/services/:name/reset',
     tag: 'services',
     role: 'operator',
-    summary: 'Forget failed heals and an escalation, so Medic may act on the service again',
+    summary:
+      'Forget failed heals and an escalation, so Medic acts on the service again: one still failing is decided at once (`deciding`)',
     params: serviceParams,
+    response: z.object({ service: z.string(), reset: z.literal(true), deciding: z.boolean() }),
     handler: async ({ params, actor }) => {
       if (!medic.config().config.services[params.name]) throw new NotFoundError(`service ${params.name}`);
-      await medic.engine.resetGuard(params.name, actor!.name, `reset by ${actor!.name}`);
-      return { service: params.name, reset: true };
+      const deciding = await medic.engine.resetGuard(params.name, actor!.name, `reset by ${actor!.name}`);
+      return { service: params.name, reset: true as const, deciding };
     },
   });
 

@@ -69,7 +69,11 @@ const until = (t: number) => new Date(t).toISOString();
 const matchers = (s: SilenceView) => s.matchers.map((m) => `${m.name}${m.op}${m.value}`).join(',');
 
 export function registerHealing(program: Command): void {
-  target(program.command('stop-healing').description('stop every new heal until resume-healing (admin)'))
+  target(
+    program
+      .command('stop-healing')
+      .description('stop every new heal until an admin resumes healing (operator)'),
+  )
     .option('--reason <text>', 'why, for the audit log', '')
     .action(async (opts: Opts & { reason: string }) => {
       const s = await api<Switch>(await apiUrl(opts), '/api/healing/stop', post({ reason: opts.reason }));

@@ -37,8 +37,8 @@ export function registerRun(program: Command): void {
       });
       const services = Object.keys(medic.config().config.services);
       medic.logger.info(
-        { api: api.url, config: medic.config().file, services },
-        `Medic is watching ${services.length} service(s); API on ${api.url} (try ${api.url}/api/status)`,
+        { api: api.bound, config: medic.config().file, services },
+        `Medic is watching ${services.length} service(s); API on ${api.bound} (try ${api.url}/api/status)`,
       );
       let stopping = false;
       const shutdown = async (sig: string) => {
