@@ -69,15 +69,21 @@ export class TokenStore {
 
   /** Creates a token; the clear token is in the answer and nowhere else. */
   async create(name: string, role: Role): Promise<{ token: string; info: TokenInfo }> {
+    return this.db.transaction().execute((trx) => this.createIn(trx, name, role));
+  }
+
+  /**
+   * Creates a token inside the caller's transaction (its audit entry commits with it). The row is written
+   * first and a live namesake checked after: a transaction that writes first waits for SQLite's write lock
+   * instead of failing on it, and a clash rolls the whole transaction back.
+   */
+  async createIn(
+    trx: Kysely<AuthSchema>,
+    name: string,
+    role: Role,
+  ): Promise<{ token: string; info: TokenInfo }> {
     if (!NAME_RE.test(name)) throw new MedicError('bad_request', 'token name: letters, digits, _ . @ - only');
     if (!ROLES.includes(role)) throw new MedicError('bad_request', `role must be one of ${ROLES.join(', ')}`);
-    const clash = await this.db
-      .selectFrom('api_tokens')
-      .select('id')
-      .where('name', '=', name)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (clash) throw new MedicError('conflict', `a token named ${name} exists: revoke it first`);
     const id = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16).toString('base64url');
@@ -91,7 +97,15 @@ export class TokenStore {
       last_used_at: null,
       revoked_at: null,
     };
-    await this.db.insertInto('api_tokens').values(row).execute();
+    await trx.insertInto('api_tokens').values(row).execute();
+    const clash = await trx
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('name', '=', name)
+      .where('revoked_at', 'is', null)
+      .where('id', '!=', id)
+      .executeTakeFirst();
+    if (clash) throw new MedicError('conflict', `a token named ${name} exists: revoke it first`);
     this.anyCache = null;
     return { token: `medic_${id}_${secret}`, info: toInfo(row) };
   }
@@ -140,19 +154,31 @@ export class TokenStore {
    */
   async revoke(idOrName: string, o: { keepAnAdmin?: boolean } = {}): Promise<boolean> {
     // Check and revoke in one transaction, or two revocations at once each see the other admin and both go.
-    const revoked = await this.db.transaction().execute(async (trx) => {
-      if (o.keepAnAdmin) await refuseLastAdmin(trx, idOrName);
-      const r = await trx
-        .updateTable('api_tokens')
-        .set({ revoked_at: this.now() })
-        .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    });
+    const revoked = await this.db.transaction().execute((trx) => this.revokeIn(trx, idOrName, o));
     this.cache.clear();
     this.anyCache = null;
     return revoked;
+  }
+
+  /**
+   * Revokes inside the caller's transaction (its audit entry commits with it). Without `keepAnAdmin` the
+   * first statement is the update: on SQLite it waits for the write lock a running daemon may hold.
+   */
+  async revokeIn(
+    trx: Kysely<AuthSchema>,
+    idOrName: string,
+    o: { keepAnAdmin?: boolean } = {},
+  ): Promise<boolean> {
+    if (o.keepAnAdmin) await refuseLastAdmin(trx, idOrName);
+    const r = await trx
+      .updateTable('api_tokens')
+      .set({ revoked_at: this.now() })
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.cache.clear();
+    this.anyCache = null;
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Whether any live token exists: with none, the API runs without auth on loopback only. */

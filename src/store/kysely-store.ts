@@ -198,6 +198,24 @@ export class KyselyStore implements Store {
     return this.withAudit(() => audit.appendAudit(this.db, e, (trx) => this.lockAuditChain(trx)));
   }
 
+  /**
+   * Runs `write` and appends the audit entry it returns (none: null) in one transaction, `write` first: the
+   * change and its entry commit together or not at all. Used by the CLI beside a running daemon: on SQLite a
+   * transaction whose first statement writes waits out busy_timeout for the write lock, while one that reads
+   * first (an append alone) fails at once with "database is locked" if the daemon holds the lock then.
+   */
+  auditedWrite<R>(
+    write: (trx: Kysely<StoreSchema>) => Promise<{ result: R; audit: AuditInput | null }>,
+  ): Promise<R> {
+    return this.withAudit(() =>
+      this.db.transaction().execute(async (trx) => {
+        const { result, audit: entry } = await write(trx);
+        if (entry) await audit.appendAuditIn(trx, entry, (t) => this.lockAuditChain(t));
+        return result;
+      }),
+    );
+  }
+
   /** Runs a write that appends to the audit chain after every earlier one: one append at a time. */
   private withAudit<R>(write: () => Promise<R>): Promise<R> {
     const run = this.auditTail.then(write);

@@ -1,9 +1,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ROLES, type Role, tokenStoreOf } from '../../api/tokens.js';
+import type { Kysely } from 'kysely';
+import { ROLES, type Role, type TokenStore, tokenStoreOf } from '../../api/tokens.js';
 import { loadConfig } from '../../config/index.js';
-import { openStore, resolveStoreSpec, type Store, type StoreSection } from '../../store/index.js';
+import {
+  type AuditInput,
+  type KyselyStore,
+  openStore,
+  resolveStoreSpec,
+  type StoreSchema,
+  type StoreSection,
+} from '../../store/index.js';
 import { ago, table } from '../table.js';
 
 interface StoreOpts {
@@ -14,7 +22,7 @@ interface StoreOpts {
 /** The store the daemon of this config uses (MEDIC_STORE_URL wins, as for `medic run`). */
 async function withTokens<T>(
   opts: StoreOpts,
-  fn: (tokens: ReturnType<typeof tokenStoreOf>, store: Store) => Promise<T>,
+  fn: (tokens: TokenStore, store: KyselyStore) => Promise<T>,
 ): Promise<T> {
   let section: StoreSection = {};
   if (opts.config) {
@@ -30,6 +38,23 @@ async function withTokens<T>(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * A token change and its audit entry, in one transaction that writes first (KyselyStore.auditedWrite): beside
+ * a running daemon it waits for the database instead of failing with "database is locked", and a token is
+ * never changed without its entry in the audit log.
+ */
+function audited<R>(
+  store: KyselyStore,
+  change: (trx: Kysely<StoreSchema>) => Promise<R>,
+  entry: (r: R) => Omit<AuditInput, 'at' | 'actor'> | null,
+): Promise<R> {
+  return store.auditedWrite(async (trx) => {
+    const result = await change(trx);
+    const e = entry(result);
+    return { result, audit: e && { at: Date.now(), actor: `cli:${os.userInfo().username}`, ...e } };
+  });
 }
 
 const storeOptions = (cmd: Command) =>
@@ -48,17 +73,17 @@ export function registerToken(program: Command): void {
     .action(async (opts: StoreOpts & { name: string; role: string }) => {
       if (!ROLES.includes(opts.role as Role))
         throw new Error(`--role must be one of ${ROLES.join(', ')}, not ${opts.role}`);
-      const { token, info } = await withTokens(opts, async (t, store) => {
-        const made = await t.create(opts.name, opts.role as Role);
-        await store.audit({
-          at: Date.now(),
-          actor: `cli:${os.userInfo().username}`,
-          event: 'token.created',
-          subject: made.info.name,
-          data: { id: made.info.id, role: made.info.role },
-        });
-        return made;
-      });
+      const { token, info } = await withTokens(opts, (t, store) =>
+        audited(
+          store,
+          (trx) => t.createIn(trx, opts.name, opts.role as Role),
+          (made) => ({
+            event: 'token.created',
+            subject: made.info.name,
+            data: { id: made.info.id, role: made.info.role },
+          }),
+        ),
+      );
       console.error(`created ${info.role} token "${info.name}" (id ${info.id}); it is shown this once:`);
       console.log(token);
     });
@@ -85,17 +110,13 @@ export function registerToken(program: Command): void {
   storeOptions(cmd.command('revoke <id-or-name>'))
     .description('revoke a token at once')
     .action(async (which: string, opts: StoreOpts) => {
-      const done = await withTokens(opts, async (t, store) => {
-        const ok = await t.revoke(which);
-        if (ok)
-          await store.audit({
-            at: Date.now(),
-            actor: `cli:${os.userInfo().username}`,
-            event: 'token.revoked',
-            subject: which,
-          });
-        return ok;
-      });
+      const done = await withTokens(opts, (t, store) =>
+        audited(
+          store,
+          (trx) => t.revokeIn(trx, which),
+          (ok) => (ok ? { event: 'token.revoked', subject: which } : null),
+        ),
+      );
       if (!done) throw new Error(`no live token ${which}`);
       console.log(`revoked ${which}`);
     });
