@@ -33,6 +33,7 @@ const ERRORS: Record<string, string> = {
   '401': 'no token, or an unknown or revoked one',
   '403': "the token's role may not do this",
   '404': 'not found',
+  '409': 'conflict: the state does not allow it now (the message says why)',
   '429': 'rate limited',
 };
 
