@@ -8,7 +8,7 @@ interface Table {
   rows: string[][];
 }
 
-const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+const pct = (x: number | null, digits = 2) => (x === null ? 'n/a' : `${(x * 100).toFixed(digits)}%`);
 const dur = (ms: number | null) => (ms === null ? 'n/a' : formatDuration(ms));
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -22,9 +22,15 @@ function tables(r: Report): Table[] {
           'Incidents',
           `${r.incidents.total} (${r.incidents.resolved} resolved, ${r.incidents.escalated} escalated, ${r.incidents.open} open)`,
         ],
+        ['Watched', dur(r.watchedMs)],
+        [
+          'Escalations',
+          `${r.escalations.incidents} incidents, ${r.escalations.sent} sent, ${r.escalations.reminders} reminders`,
+        ],
         ['MTTD', `${dur(r.mttdMs)} (${r.mttdSamples} measured)`],
         ['MTTR', dur(r.mttrMs)],
         ['Healed without a human', `${r.healedWithoutHuman.count} (${pct(r.healedWithoutHuman.share, 0)})`],
+        ['Healed after a human stepped in', String(r.healedAfterHuman)],
         ['False alarms', `${r.falseAlarms.count} (${pct(r.falseAlarms.share, 0)})`],
         ['Downtime cost', r.totalCost.toFixed(2)],
       ],

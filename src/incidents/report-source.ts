@@ -1,7 +1,7 @@
 /** Reports and topology suggestions from what the store already holds. */
 import type { MedicConfig } from '../config/index.js';
 import { checkName } from '../config/index.js';
-import type { TimelineEntry } from '../core/index.js';
+import type { Finding, TimelineEntry } from '../core/index.js';
 import type { ProbeRecord, Store } from '../store/index.js';
 import { buildReport, type Report } from './report.js';
 import type { SloObjective } from './slo.js';
@@ -24,8 +24,10 @@ export async function reportFromStore(
   const actions = (await store.listActions({ limit: ALL })).items.filter(
     (a) => a.incidentId !== null && ids.has(a.incidentId),
   );
-  const inRange = (await store.listAudit({ limit: ALL })).filter((e) => e.at >= since && e.at < until);
-  const audit = inRange.filter((e) => e.actor !== 'medic');
+  // Medic's own entries too (escalations, the guard's holds), and its starts and stops before the window:
+  // whether it was watching when the window began.
+  const audit = (await store.listAudit({ limit: ALL })).filter((e) => e.at < until);
+  const inRange = audit.filter((e) => e.at >= since);
   // A drill records when it broke what: detection and recovery are then measured from the fault itself.
   const faults = inRange
     .filter((e) => e.event === 'drill.run')
@@ -34,7 +36,14 @@ export async function reportFromStore(
       return typeof service === 'string' && typeof at === 'number' ? [{ service, at }] : [];
     });
   const timelines: Record<string, TimelineEntry[]> = {};
-  for (const i of incidents) timelines[i.id] = await store.timeline(i.id);
+  const members: Record<string, { service: string; at: number }[]> = {};
+  for (const i of incidents) {
+    timelines[i.id] = await store.timeline(i.id);
+    members[i.id] = firstFindings(await store.listFindings({ incidentId: i.id }));
+  }
+  const notifications = (await store.listNotifications({ state: 'delivered', limit: ALL })).items.filter(
+    (n) => n.createdAt >= since && n.createdAt < until,
+  );
   const slos: SloObjective[] = [];
   const costPerMinute: Record<string, number> = {};
   const probes: ProbeRecord[] = [];
@@ -67,7 +76,16 @@ export async function reportFromStore(
     slos,
     costPerMinute,
     faults,
+    notifications,
+    members,
   });
+}
+
+/** Each service among the findings, with its first finding's time. */
+function firstFindings(findings: readonly Finding[]): { service: string; at: number }[] {
+  const first = new Map<string, number>();
+  for (const f of findings) first.set(f.service, Math.min(f.at, first.get(f.service) ?? f.at));
+  return [...first].map(([service, at]) => ({ service, at }));
 }
 
 /** The config's dependency graph, its cycles, and links the findings suggest but the config lacks. */

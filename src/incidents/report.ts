@@ -1,5 +1,8 @@
 import type { Action, AuditEntry, Incident, Outcome, TimelineEntry } from '../core/index.js';
 import type { ProbeRecord } from '../store/index.js';
+import { countEscalations, type EscalationCounts, type SentNotification } from './report-escalations.js';
+import { waitedForHuman } from './report-human.js';
+import { intersect, type Span, unionLength, watchedSpans } from './report-watch.js';
 import { evaluateSlo, type SloObjective, type SloStatus } from './slo.js';
 
 /**
@@ -13,8 +16,18 @@ export interface ReportInput {
   incidents: readonly Incident[];
   outcomes: readonly Outcome[];
   actions?: readonly Action[];
-  /** Entries by an actor other than Medic on an incident or its actions mean a human stepped in. */
+  /**
+   * The audit log up to `until` (Medic's own entries too, and lifecycle entries from before `since`): when
+   * Medic was watching (`medic.started`/`medic.stopped`), escalations, the guard's holds, and what people did.
+   */
   audit?: readonly AuditEntry[];
+  /** Stored notifications (the outbox): escalation messages actually sent. */
+  notifications?: readonly SentNotification[];
+  /**
+   * Services other than its own whose findings an incident holds, with the first finding's time: a dependent
+   * held in its upstream's incident (its heal waits for the upstream's) is down meanwhile too.
+   */
+  members?: Readonly<Record<string, readonly { service: string; at: number }[]>>;
   /** Timeline per incident: `diagnosis` entries carry `data.cause`. */
   timelines?: Readonly<Record<string, readonly TimelineEntry[]>>;
   /** Probe results, for detection times and SLOs. */
@@ -31,15 +44,30 @@ export interface ReportInput {
 export interface Report {
   since: number;
   until: number;
+  /** How long Medic was watching inside the window: uptime is a share of this. */
+  watchedMs: number;
+  /** By final state: `escalated` counts incidents still waiting for a human at the end. */
   incidents: { total: number; resolved: number; escalated: number; suppressed: number; open: number };
+  /** Escalations as they happened (an incident escalated then fixed by a person counts). */
+  escalations: EscalationCounts;
   /** Mean time from the fault (or first failing probe) to the incident opening; null with no sample. */
   mttdMs: number | null;
   mttdSamples: number;
   /** Mean time from opening to resolution of resolved incidents. */
   mttrMs: number | null;
+  /** Resolved incidents a playbook healed while nobody was waited on (no approval, reset, resume, lift). */
   healedWithoutHuman: { count: number; share: number };
+  /** Healed by a playbook, but only after a person approved, reset, resumed healing or lifted a silence. */
+  healedAfterHuman: number;
   falseAlarms: { count: number; share: number };
-  byService: { service: string; incidents: number; downtimeMs: number; uptime: number; cost: number }[];
+  /** Downtime counts only while Medic watched; uptime is null for a service nobody watched. */
+  byService: {
+    service: string;
+    incidents: number;
+    downtimeMs: number;
+    uptime: number | null;
+    cost: number;
+  }[];
   byCause: { cause: string; incidents: number }[];
   playbooks: {
     playbook: string;
@@ -54,7 +82,7 @@ export interface Report {
 
 export function buildReport(input: ReportInput): Report {
   const { since, until } = input;
-  const incidents = input.incidents.filter((i) => i.openedAt < until && (i.resolvedAt ?? until) >= since);
+  const incidents = input.incidents.filter((i) => i.openedAt < until && endOf(i, until) >= since);
   const count = (s: Incident['state']) => incidents.filter((i) => i.state === s).length;
   const resolved = incidents.filter((i) => i.state === 'resolved' && i.resolvedAt !== null);
 
@@ -62,33 +90,33 @@ export function buildReport(input: ReportInput): Report {
   const actionsOf = groupBy(input.actions ?? [], (a) => a.incidentId ?? '');
   const outcomesOf = groupBy(input.outcomes, (o) => o.incidentId ?? '');
 
-  const humanTouched = (i: Incident) => {
-    const subjects = new Set([i.id, ...(actionsOf.get(i.id) ?? []).map((a) => a.id)]);
-    return (input.audit ?? []).some((e) => e.actor !== 'medic' && subjects.has(e.subject));
-  };
-  const healed = resolved.filter(
-    (i) => (outcomesOf.get(i.id) ?? []).some((o) => o.success) && !humanTouched(i),
+  const audit = input.audit ?? [];
+  const healedBy = resolved.filter((i) => (outcomesOf.get(i.id) ?? []).some((o) => o.success));
+  const waited = healedBy.filter((i) =>
+    waitedForHuman(i, actionsOf.get(i.id) ?? [], audit, i.resolvedAt ?? until),
   );
+  const healed = healedBy.filter((i) => !waited.includes(i));
   const falseAlarmMs = input.falseAlarmMs ?? 60_000;
+  // A suppressed incident was merged into another (a dependent failing because of its upstream): real
+  // trouble, counted in the incident that took it, never a false alarm.
   const falseAlarms = incidents.filter(
     (i) =>
-      i.state === 'suppressed' ||
-      (i.state === 'resolved' &&
-        i.resolvedAt !== null &&
-        i.resolvedAt - i.openedAt <= falseAlarmMs &&
-        (actionsOf.get(i.id) ?? []).length === 0 &&
-        (outcomesOf.get(i.id) ?? []).length === 0),
+      i.state === 'resolved' &&
+      i.resolvedAt !== null &&
+      i.resolvedAt - i.openedAt <= falseAlarmMs &&
+      (actionsOf.get(i.id) ?? []).length === 0 &&
+      (outcomesOf.get(i.id) ?? []).length === 0,
   );
 
-  const span = Math.max(1, until - since);
-  const services = [...new Set(incidents.map((i) => i.service))].sort();
-  const byService = services.map((service) => {
-    const mine = incidents.filter((i) => i.service === service && i.state !== 'suppressed');
-    const downtimeMs = unionLength(
-      mine.map((i) => [Math.max(since, i.openedAt), Math.min(until, i.resolvedAt ?? until)]),
-    );
+  const watched = watchedSpans(audit, since, until);
+  const watchedMs = unionLength(watched);
+  const downSpans = downSpansByService(incidents, input.members ?? {}, until);
+  const byService = [...downSpans.keys()].sort().map((service) => {
+    const downtimeMs = unionLength(intersect(downSpans.get(service) ?? [], watched));
     const cost = round2((downtimeMs / 60_000) * (input.costPerMinute?.[service] ?? 0));
-    return { service, incidents: mine.length, downtimeMs, uptime: round6(1 - downtimeMs / span), cost };
+    const own = incidents.filter((i) => i.service === service && i.state !== 'suppressed').length;
+    const uptime = watchedMs === 0 ? null : round6(1 - downtimeMs / watchedMs);
+    return { service, incidents: own, downtimeMs, uptime, cost };
   });
 
   const causes = new Map<string, number>();
@@ -115,6 +143,7 @@ export function buildReport(input: ReportInput): Report {
   return {
     since,
     until,
+    watchedMs,
     incidents: {
       total: incidents.length,
       resolved: count('resolved'),
@@ -122,11 +151,13 @@ export function buildReport(input: ReportInput): Report {
       suppressed: count('suppressed'),
       open: incidents.length - count('resolved') - count('escalated') - count('suppressed'),
     },
+    escalations: countEscalations(since, until, audit, input.timelines ?? {}, input.notifications ?? []),
     mttdMs: mean(detections),
     mttdSamples: detections.length,
     // From the fault when it is known (a drill knows), else from the incident opening.
     mttrMs: mean(resolved.map((i) => i.resolvedAt! - (faultOf(i, input)?.at ?? i.openedAt))),
     healedWithoutHuman: { count: healed.length, share: share(healed.length, incidents.length) },
+    healedAfterHuman: waited.length,
     falseAlarms: { count: falseAlarms.length, share: share(falseAlarms.length, incidents.length) },
     byService,
     byCause: [...causes]
@@ -171,16 +202,30 @@ function causeOf(i: Incident, input: ReportInput): string {
   return o?.cause ?? 'unknown';
 }
 
-function unionLength(intervals: [number, number][]): number {
-  const sorted = intervals.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
-  let total = 0;
-  let end = Number.NEGATIVE_INFINITY;
-  for (const [a, b] of sorted) {
-    if (b <= end) continue;
-    total += b - Math.max(a, end);
-    end = b;
+/**
+ * When each service was down: every incident it belongs to, from its first finding there until the incident
+ * ended, whatever held the heal meanwhile (a flapping delay, a backoff, an escalation, a silence). An incident
+ * merged into another ended when merged (`updatedAt`); its findings and their times moved with it, so the
+ * service stays down in the incident that took them.
+ */
+function downSpansByService(
+  incidents: readonly Incident[],
+  members: Readonly<Record<string, readonly { service: string; at: number }[]>>,
+  until: number,
+): Map<string, Span[]> {
+  const out = new Map<string, Span[]>();
+  const add = (service: string, span: Span) => out.set(service, [...(out.get(service) ?? []), span]);
+  for (const i of incidents) {
+    const end = endOf(i, until);
+    add(i.service, [i.openedAt, end]);
+    for (const m of members[i.id] ?? []) if (m.service !== i.service) add(m.service, [m.at, end]);
   }
-  return total;
+  return out;
+}
+
+/** When an incident stopped holding its service: resolved, merged into another (suppressed), or not yet. */
+function endOf(i: Incident, until: number): number {
+  return i.resolvedAt ?? (i.state === 'suppressed' ? i.updatedAt : until);
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
