@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Incident, TimelineEntry } from '../src/core/index.js';
+import type { Incident } from '../src/core/index.js';
 import { type KyselyStore, openStore } from '../src/store/index.js';
 import { CLI, ROOT, tempDir } from './helpers.js';
 

@@ -47,6 +47,14 @@ function describe(a: Action): string {
   return String(a.params['description'] ?? `${a.kind} ${a.service}`);
 }
 
+/** The diagnosis the heal was planned on (the engine keeps it in the step's params), for the message. */
+function causeOf(a: Action): Record<string, unknown> {
+  const cause = a.params['cause'];
+  const confidence = a.params['confidence'];
+  if (typeof cause !== 'string') return {};
+  return { cause, ...(typeof confidence === 'number' ? { confidence } : {}) };
+}
+
 export function awaitingApproval(a: Action): Notification {
   return {
     event: 'action.awaiting_approval',
@@ -60,6 +68,8 @@ export function awaitingApproval(a: Action): Notification {
       severity: 'warning',
       playbook: a.playbook,
       actionId: a.id,
+      ...causeOf(a),
+      did: [`planned playbook ${a.playbook} (${describe(a)}); nothing run yet`],
       // Every way to say yes; channels with a link base turn it into a link to the dashboard's button.
       approve: {
         actionId: a.id,
@@ -80,7 +90,15 @@ export function failed(a: Action, why: string): Notification {
     message: `${describe(a)} failed: ${why}`,
     incidentId: a.incidentId,
     key: `action.failed|${a.id}`,
-    data: { severity: 'critical', playbook: a.playbook, actionId: a.id, kind: a.kind },
+    data: {
+      severity: 'critical',
+      playbook: a.playbook,
+      actionId: a.id,
+      kind: a.kind,
+      ...causeOf(a),
+      did: [`${describe(a)}: failed (${why})`],
+      waitingFor: `the playbook's on_failure rule (roll back, go on, or escalate); you are told if it needs a human`,
+    },
   };
 }
 
@@ -99,6 +117,13 @@ export function expired(a: Action, journal: readonly JournalEntry[]): Notificati
     message: `playbook ${a.playbook} was not run: ${last.message}`,
     incidentId: a.incidentId,
     key: `action.expired|${runOf(a)}`,
-    data: { severity: 'warning', playbook: a.playbook, actionId: a.id },
+    data: {
+      severity: 'warning',
+      playbook: a.playbook,
+      actionId: a.id,
+      ...causeOf(a),
+      did: [`asked for approval of playbook ${a.playbook}; nobody answered`],
+      waitingFor: `nothing from the expired request: if ${a.service} still fails, Medic decides again and asks anew`,
+    },
   };
 }

@@ -2,8 +2,10 @@ import type { Notification, NotificationEvent } from './notifier.js';
 
 /**
  * The parts every channel renders, so each says the same thing in plain words: what happened, what Medic
- * did, what it is waiting for, and where the incident is. Producers put the last three in `data`:
- * `did` (string or list of strings) and `waitingFor` (string); the link comes from the channel's `linkBase`.
+ * did, what it is waiting for, and where the incident is. Producers put these in `data`: `cause` (the
+ * diagnosed cause, `process_crashed`, never a service's name) and `confidence` (0..1), `rootService` (the
+ * service the trouble comes from, when another), `did` (string or list of strings) and `waitingFor`
+ * (string); the link comes from the channel's `linkBase`.
  */
 export interface MessageParts {
   headline: string;
@@ -36,7 +38,10 @@ export function messageParts(n: Notification, linkBase?: string): MessageParts {
     ['Event', EVENT_WORDS[n.event]],
   ];
   if (typeof n.data['severity'] === 'string') facts.push(['Severity', n.data['severity']]);
-  if (typeof n.data['cause'] === 'string') facts.push(['Cause', n.data['cause']]);
+  const cause = causeText(n.data);
+  if (cause) facts.push(['Cause', cause]);
+  const root = n.data['rootService'];
+  if (typeof root === 'string' && root !== n.service) facts.push(['Root cause in', root]);
   if (n.incidentId) facts.push(['Incident', n.incidentId]);
   return {
     headline: n.title,
@@ -48,6 +53,15 @@ export function messageParts(n: Notification, linkBase?: string): MessageParts {
     facts,
     at: new Date(n.at).toISOString(),
   };
+}
+
+/** `process_crashed (confidence 0.92)`; `not diagnosed yet` when the producer says so (`cause: null`). */
+function causeText(data: Record<string, unknown>): string | null {
+  const cause = data['cause'];
+  if (cause === null) return 'not diagnosed yet';
+  if (typeof cause !== 'string') return null;
+  const c = data['confidence'];
+  return typeof c === 'number' && Number.isFinite(c) ? `${cause} (confidence ${c.toFixed(2)})` : cause;
 }
 
 /** A heal waiting for approval links to where it is approved; anything else to its incident. */
