@@ -142,6 +142,22 @@ describe('Correlator', () => {
     expect(feed('db')).toMatchObject({ type: 'attach', duplicate: false });
   });
 
+  it('a finding about another run of the process is not a duplicate', async () => {
+    const { clock, feed } = setup(chain);
+    feed('db', { check: 'running', evidence: { pid: 100 } });
+    await clock.advance(5_000);
+    // The same run again: a duplicate.
+    expect(feed('db', { check: 'running', evidence: { pid: 100 } })).toMatchObject({ duplicate: true });
+    await clock.advance(5_000);
+    // The process a restart started, stopped in its turn: new trouble.
+    expect(feed('db', { check: 'running', evidence: { pid: 101, processState: 'T' } })).toMatchObject({
+      type: 'attach',
+      duplicate: false,
+    });
+    await clock.advance(5_000);
+    expect(feed('db', { check: 'running', evidence: {} })).toMatchObject({ duplicate: true });
+  });
+
   it('never holds a flapping service back: it heals, marked flapping, with a growing step', async () => {
     const { clock, feed, correlator } = setup(chain, { maxChangesPerHour: 4 });
     expect(feed('db')).toMatchObject({ type: 'open', flapping: null });

@@ -89,6 +89,8 @@ export class Correlator {
   private readonly maxChanges: number;
   private readonly ownFault: (f: Finding) => boolean;
   private readonly lastSeen = new Map<string, number>();
+  /** The process run (pid) the last finding of each service/check/kind was about, when it named one. */
+  private readonly lastPid = new Map<string, number>();
   private readonly changes = new Map<string, number[]>();
   /** Services judged flapping; they stay so until the rate falls to half the limit (hysteresis). */
   private readonly flapping = new Set<string>();
@@ -117,6 +119,7 @@ export class Correlator {
    */
   recovered(service: string): void {
     for (const key of this.lastSeen.keys()) if (key.startsWith(`${service}|`)) this.lastSeen.delete(key);
+    for (const key of this.lastPid.keys()) if (key.startsWith(`${service}|`)) this.lastPid.delete(key);
   }
 
   /**
@@ -174,7 +177,13 @@ export class Correlator {
     // A process's exit is an event, never a repeat: each has its own code and last words, and the heal in
     // hand must hear of it (restarts' backoff bounds how often).
     const exit = 'code' in f.evidence || 'signal' in f.evidence;
-    if (own && !exit && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
+    // Nor is a finding about another run of the process than the last one was (the process a restart
+    // started hung while that restart was being verified): it is new trouble of a new process.
+    const pid = typeof f.evidence['pid'] === 'number' ? f.evidence['pid'] : null;
+    const seenPid = this.lastPid.get(key);
+    if (pid !== null) this.lastPid.set(key, pid);
+    const otherRun = pid !== null && seenPid !== undefined && seenPid !== pid;
+    if (own && !exit && !otherRun && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
       return {
         type: 'attach',
         incidentId: own.id,
