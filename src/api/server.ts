@@ -14,6 +14,7 @@ import { Router } from './route.js';
 import { registerActionRoutes } from './routes/actions.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerCiRoutes } from './routes/ci.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
@@ -148,6 +149,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerRemediationRoutes(router, medic);
   registerPlaybookRoutes(router, medic);
   registerAlertRoutes(router, medic);
+  registerCiRoutes(router, medic);
   registerReportRoutes(router, medic);
   registerNotificationRoutes(router, medic);
   router.add({

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { checkName } from './schema/checks.js';
+import { ciCrossIssues, ciSchema } from './schema/ci.js';
 import { name } from './schema/common.js';
 import { diagnosisSections } from './schema/diagnosis.js';
 import { notifierNames, notifierSchema } from './schema/notifiers.js';
@@ -14,6 +15,7 @@ import { serverSchema, storeSchema } from './schema/server.js';
 import { serviceSchema } from './schema/services.js';
 
 export * from './schema/checks.js';
+export * from './schema/ci.js';
 export * from './schema/common.js';
 export * from './schema/diagnosis.js';
 export * from './schema/logs.js';
@@ -42,9 +44,11 @@ export const configSchema = z
     store: storeSchema,
     /** Admin networks never banned, and the abuse detector's defaults. */
     security: securitySchema.prefault({}),
+    ci: ciSchema.prefault({}),
     ...diagnosisSections,
   })
   .superRefine((c, ctx) => {
+    for (const issue of ciCrossIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
     for (const [svc, s] of Object.entries(c.services)) {
       s.depends_on.forEach((dep, i) => {
         if (!c.services[dep]) {

@@ -1,7 +1,7 @@
 import type { MedicConfig } from '../config/index.js';
 import { checkName } from '../config/index.js';
 import type { Finding, Incident, ServiceHealth } from '../core/index.js';
-import type { DependencyState, EvidenceBundle } from '../diagnose/index.js';
+import { ciRunsOf, type DependencyState, type EvidenceBundle } from '../diagnose/index.js';
 import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
 import { dataDirEvidence } from './evidence-disk.js';
 import { BASELINE_MS, logEvidence } from './evidence-logs.js';
@@ -91,6 +91,9 @@ export async function gatherEvidence(
   }
   if (disk.length > 0) bundle.disk = disk;
   if (certificates.length > 0) bundle.certificates = certificates;
+  // A CI finding's failing tests and their history, for the ci_flaky_test rule.
+  const ciRuns = ciRunsOf(bundle);
+  if (ciRuns) bundle.ciRuns = ciRuns;
   return bundle;
 }
 

@@ -10,6 +10,7 @@ import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore } from '../store/index.js';
 import { subscribeActionNotices } from './action-notices.js';
 import { AlertsStage } from './alerts-stage.js';
+import { CiStage } from './ci-stage.js';
 import { watchDaemonConfig } from './config-watch.js';
 import { createEngine } from './engine-wiring.js';
 import { FindingPath } from './finding-path.js';
@@ -181,6 +182,13 @@ export class Medic {
   alerts(): AlertsStage {
     const stage = this.stages.find((s): s is AlertsStage => s instanceof AlertsStage);
     if (!stage) throw new Error('no alerts stage');
+    return stage;
+  }
+
+  /** The stage that takes the CI receivers' webhooks (GitHub, GitLab, Jenkins). */
+  ci(): CiStage {
+    const stage = this.stages.find((s): s is CiStage => s instanceof CiStage);
+    if (!stage) throw new Error('no ci stage');
     return stage;
   }
 

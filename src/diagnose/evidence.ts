@@ -1,4 +1,5 @@
 import type { Diagnosis, Finding } from '../core/index.js';
+import { CI_CAUSES } from './ci/causes.js';
 
 /**
  * Everything known about one service's trouble when it is diagnosed. Every part is optional: rules judge from
@@ -117,6 +118,7 @@ export const CAUSES = [
   'cert_expiring',
   'brute_force',
   'ci_flaky_test',
+  ...CI_CAUSES,
 ] as const;
 
 export type Cause = (typeof CAUSES)[number];

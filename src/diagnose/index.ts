@@ -5,3 +5,4 @@ export * from './llm.js';
 export * from './redact.js';
 export * from './rules.js';
 export { isErrorLine, sustainedGrowth } from './signals.js';
+export * from './ci/index.js';

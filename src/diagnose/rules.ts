@@ -1,3 +1,4 @@
+import { CI_RULES } from './ci/rules.js';
 import type { Cause, DependencyState, EvidenceBundle, PlaybookMap, RuleDiagnosis } from './evidence.js';
 import {
   AUTH_FAIL,
@@ -319,6 +320,7 @@ export const RULES: readonly Rule[] = [
       return best;
     },
   },
+  ...CI_RULES,
 ];
 
 /**

@@ -1,6 +1,7 @@
 /** `playbooks.<name>.steps[]`: one remediation step each (and `rollback[]`, the explicit undo steps). */
 import { z } from 'zod';
 import { inheritEnv } from './checks.js';
+import { ciRerunStep } from './ci.js';
 import { argv, duration, envMap, name } from './common.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
@@ -171,6 +172,7 @@ export const STEP_KEYS = [
   'notify',
   'block',
   'unblock',
+  'ci_rerun',
 ] as const;
 
 /** What a failed step does: go on, undo what ran (the default), or undo nothing and call a human now. */
@@ -212,6 +214,7 @@ export const stepSchema = z
     notify: notifyStep.optional(),
     block: blockStep.optional(),
     unblock: unblockStep.optional(),
+    ci_rerun: ciRerunStep.optional(),
   })
   .superRefine((s, ctx) => {
     const kinds = STEP_KEYS.filter((k) => s[k] !== undefined);

@@ -1,6 +1,7 @@
 import { Registry } from '../../core/index.js';
 import type { RemediationAction } from './action.js';
 import { blockAction } from './block.js';
+import { ciRerunAction } from './ci-rerun.js';
 import { configRollbackAction } from './config-rollback.js';
 import { dockerAction } from './docker.js';
 import { execAction } from './exec.js';
@@ -47,7 +48,8 @@ export const actions = new Registry<RemediationAction>('action')
   .register(waitAction.kind, wide(waitAction))
   .register(notifyAction.kind, wide(notifyAction))
   .register(blockAction.kind, wide(blockAction))
-  .register(unblockAction.kind, wide(unblockAction));
+  .register(unblockAction.kind, wide(unblockAction))
+  .register(ciRerunAction.kind, wide(ciRerunAction));
 
 /** Step keys in medic.yaml and the action kind each selects (the key is the kind, except config_rollback). */
 export const STEP_KINDS = {
@@ -65,6 +67,7 @@ export const STEP_KINDS = {
   notify: 'notify',
   block: 'block',
   unblock: 'unblock',
+  ci_rerun: 'ci-rerun',
 } as const;
 
 export type StepKey = keyof typeof STEP_KINDS;
