@@ -18,6 +18,7 @@ import { registerCiRoutes } from './routes/ci.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerPlaybookCatalogRoutes } from './routes/playbook-catalog.js';
 import { registerPlaybookRoutes } from './routes/playbooks.js';
 import { registerRemediationRoutes } from './routes/remediation.js';
 import { registerReportRoutes } from './routes/reports.js';
@@ -148,6 +149,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerIngestRoutes(router, medic);
   registerRemediationRoutes(router, medic);
   registerPlaybookRoutes(router, medic);
+  registerPlaybookCatalogRoutes(router, medic);
   registerAlertRoutes(router, medic);
   registerCiRoutes(router, medic);
   registerReportRoutes(router, medic);

@@ -1,9 +1,11 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, api, type LiveState, live, type Me, session } from './api.js';
+import { MeContext } from './components/Guarded.js';
 import { useHashRoute } from './hooks.js';
 import { Actions } from './pages/Actions.js';
 import { Audit } from './pages/Audit.js';
 import { Backups } from './pages/Backups.js';
+import { Controls } from './pages/Controls.js';
 import { IncidentDetail, Incidents } from './pages/Incidents.js';
 import { Metrics } from './pages/Metrics.js';
 import { Overview } from './pages/Overview.js';
@@ -12,6 +14,7 @@ const NAV = [
   ['/', 'Overview'],
   ['/incidents', 'Incidents'],
   ['/actions', 'Actions'],
+  ['/controls', 'Controls'],
   ['/backups', 'Backups'],
   ['/metrics', 'Metrics'],
   ['/audit', 'Audit'],
@@ -86,14 +89,16 @@ export function App() {
   let page = <Overview />;
   if (parts[0] === 'incidents' && parts[1]) page = <IncidentDetail id={decodeURIComponent(parts[1])} />;
   else if (parts[0] === 'incidents') page = <Incidents params={params} />;
-  else if (parts[0] === 'actions') page = <Actions />;
+  else if (parts[0] === 'actions')
+    page = <Actions asked={parts[1] ? decodeURIComponent(parts[1]) : params.get('approve')} />;
+  else if (parts[0] === 'controls') page = <Controls params={params} />;
   else if (parts[0] === 'backups') page = <Backups />;
   else if (parts[0] === 'metrics') page = <Metrics params={params} />;
   else if (parts[0] === 'audit') page = <Audit params={params} />;
   const current = `/${parts[0] ?? ''}`;
 
   return (
-    <>
+    <MeContext.Provider value={me}>
       <header className="top">
         <a href="#/" className="brand">
           Medic
@@ -125,6 +130,6 @@ export function App() {
         </span>
       </header>
       <main>{page}</main>
-    </>
+    </MeContext.Provider>
   );
 }

@@ -42,6 +42,26 @@ export interface Me {
   auth: boolean;
 }
 
+export type Role = Me['role'];
+
+/** What each role may do, as the API grants it (src/api/tokens.ts): viewer < operator < admin; ingest aside. */
+const GRANTS: Record<Role, readonly Role[]> = {
+  viewer: ['viewer'],
+  ingest: ['ingest'],
+  operator: ['viewer', 'ingest', 'operator'],
+  admin: ['viewer', 'ingest', 'operator', 'admin'],
+};
+
+export function roleAllows(have: Role, need: Role): boolean {
+  return GRANTS[have]?.includes(need) ?? false;
+}
+
+/** An error as the operator reads it: the API's message, its status and code. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return `${err.message} (${err.status} ${err.code})`;
+  return err instanceof Error ? err.message : String(err);
+}
+
 const TOKEN_KEY = 'medic.token';
 
 export const session = {

@@ -56,11 +56,23 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], on: LiveType[]
   return { data, error, loading, reload: run };
 }
 
-/** The part of the URL after `#`, as the dashboard's route, e.g. `/incidents/inc_1`. */
+/**
+ * The dashboard's route: the part of the URL after `#`, e.g. `/incidents/inc_1`. A link written as a path
+ * (`/incidents/inc_1`, `/actions?approve=act_1`, as some notifications send it; the daemon answers any path with
+ * the dashboard) is read the same way when there is no hash.
+ */
+export function routeOf(loc: { hash: string; pathname: string; search: string }): string {
+  const hash = loc.hash.slice(1);
+  if (hash) return hash;
+  if (loc.pathname && loc.pathname !== '/' && loc.pathname !== '/index.html')
+    return loc.pathname + loc.search;
+  return '/';
+}
+
 export function useHashRoute(): string {
-  const [route, setRoute] = useState(() => location.hash.slice(1) || '/');
+  const [route, setRoute] = useState(() => routeOf(location));
   useEffect(() => {
-    const on = () => setRoute(location.hash.slice(1) || '/');
+    const on = () => setRoute(routeOf(location));
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

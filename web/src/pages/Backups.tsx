@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { ago, api } from '../api.js';
+import { ago, api, errorText } from '../api.js';
+import { Guarded } from '../components/Guarded.js';
 import { useLoad } from '../hooks.js';
 
 interface Backup {
@@ -26,7 +27,7 @@ function BackupRow({ backup: b, onDone }: { backup: Backup; onDone(): void }) {
       setMessage('restored');
       onDone();
     } catch (err) {
-      setMessage(String((err as Error).message));
+      setMessage(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -39,9 +40,9 @@ function BackupRow({ backup: b, onDone }: { backup: Backup; onDone(): void }) {
       </small>
       {b.incidentId && <a href={`#/incidents/${b.incidentId}`}>incident</a>}
       <span className="buttons">
-        <button type="button" disabled={busy} onClick={() => void rollback()}>
+        <Guarded need="operator" disabled={busy} onClick={() => void rollback()}>
           Roll back
-        </button>
+        </Guarded>
       </span>
       {message && (
         <span className={message === 'restored' ? 'muted' : 'error'} data-testid="backup-message">
