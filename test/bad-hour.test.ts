@@ -85,6 +85,8 @@ correlation:
 notifiers:
   - webhook: { url: "${o.hook}" }
     events: [incident.opened, incident.resolved, incident.escalated, incident.flapping]
+    group_wait: 0s # each notice as it is decided: the test reads them in order
+    group_interval: 0s
 store: { dir: ./data }
 ${o.extra ?? ''}`;
 }
@@ -255,7 +257,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     const hook = await receiver();
     const yaml = demoConfig({ demoPort: await freePort(), policy: '  backoff: { initial: 1s }' }).replace(
       'notifiers: []',
-      `notifiers:\n  - webhook: { url: "${hook.url}" }\n    events: [incident.flapping]`,
+      `notifiers:\n  - webhook: { url: "${hook.url}" }\n    events: [incident.flapping]\n    group_wait: 0s\n    group_interval: 0s`,
     );
     const m = await start(dir, yaml);
     await waitFor(
@@ -329,6 +331,8 @@ policy:
   backoff: { initial: 500ms, factor: 2, max: 2s }
 notifiers:
   - webhook: { url: "${hook.url}" }
+    group_wait: 0s
+    group_interval: 0s
 store: { dir: ./data }
 `,
     );

@@ -51,6 +51,8 @@ policy: { max_failed_heals: 1 }
 notifiers:
   - slack: { url: "${slack.url}/services/T/B/x" }
     events: [incident.opened, incident.escalated]
+    group_wait: 0s # the opening at once too: the test reads both
+    group_interval: 0s
   - pagerduty: { routing_key: "KEY", base_url: "${pd.url}" }
 store: { dir: ./data }
 `,

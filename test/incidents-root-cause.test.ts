@@ -96,7 +96,11 @@ correlation: { release_after: 8s } # a loaded CI machine: time for api to see db
 notifiers:
   - slack: { url: "${slack.url}/hooks/T0/B0/secret" }
     link_base: "http://medic.test:7070"
+    group_wait: 0s # each notice at once: the test reads the opening
+    group_interval: 0s
   - pagerduty: { routing_key: "R0UTING", base_url: "${pd.url}" }
+    group_wait: 0s
+    group_interval: 0s
 server: { port: 0 }
 store: { dir: ./data }
 `,

@@ -34,6 +34,8 @@ playbooks:
       - exec: { command: [${JSON.stringify(process.execPath)}, -e, "0"] }
 notifiers:
   - webhook: { url: "${hook.url}" }
+    group_wait: 0s # the expiry at once too (it can wait by default)
+    group_interval: 0s
 store: { dir: ./data }
 `,
     );

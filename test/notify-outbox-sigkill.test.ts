@@ -70,6 +70,8 @@ notifiers:
   - name: hook
     webhook: { url: "http://127.0.0.1:${hookPort}/hook", timeout: 1s }
     events: [incident.opened, incident.escalated, action]
+    group_wait: 0s # the opening is decided and stored at once, like the escalation
+    group_interval: 0s
 server: { host: 127.0.0.1, port: ${apiPort} }
 store: { dir: ./data }
 `,

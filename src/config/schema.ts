@@ -34,7 +34,7 @@ export const configSchema = z
     services: z.record(name, serviceSchema).default({}),
     playbooks: z.record(name, playbookSchema).default({}),
     policy: policySchema.default(policySchema.parse({})),
-    notifiers: z.array(notifierSchema).default([
+    notifiers: z.array(notifierSchema).prefault([
       {
         log: {},
         events: ['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping'],

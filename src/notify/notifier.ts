@@ -1,3 +1,5 @@
+import type { GroupTag } from './group.js';
+
 /** What the notify stage tells people. Channels implement Notifier; the router decides who gets what. */
 export type NotificationEvent =
   | 'incident.opened'
@@ -27,6 +29,11 @@ export interface Notification {
    * see it in a webhook's body and may use it to drop a repeat.
    */
   key?: string;
+  /**
+   * Set by the router on a notice that may wait for others of its group (group_wait): the outbox holds the
+   * stored row until the group is due and sends the group as one. Channels never see it.
+   */
+  group?: GroupTag;
 }
 
 export interface Notifier {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, errorMessage, type TimerHandle } from '../core/index.js';
 import type { OutboxEntry, Store } from '../store/index.js';
 import { type BackoffOptions, backoffMs, DEFAULT_BACKOFF, isPermanent } from './backoff.js';
+import { combine, type GroupTag } from './group.js';
 import type { Notification, Notifier } from './notifier.js';
 import { redactSecrets } from './redact.js';
 
@@ -63,6 +64,12 @@ export class Outbox {
   private passing: Promise<void> | null = null;
   private again = false;
   private prunedAt = Number.NEGATIVE_INFINITY;
+  /** When each group (`notifier|group key`) was last sent: its next send waits group_interval after. */
+  private readonly groupSent = new Map<string, number>();
+  /** The earliest time a group held back in this pass is due. */
+  private heldUntil = Number.POSITIVE_INFINITY;
+  /** Rows held back in this pass (claimed, waiting for their group). */
+  private held = 0;
 
   constructor(private readonly o: OutboxOptions) {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
@@ -154,44 +161,78 @@ export class Outbox {
     });
     const byChannel = new Map<string, OutboxEntry[]>();
     for (const r of rows) byChannel.set(r.notifier, [...(byChannel.get(r.notifier) ?? []), r]);
+    this.heldUntil = Number.POSITIVE_INFINITY;
+    this.held = 0;
     // Channels in parallel, each in order: a slow receiver does not hold up the others.
     await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
-    if (rows.length >= batch) return this.o.clock.now();
-    let wake = poll;
+    // A full batch means more may be due, unless all of it is held for its group (then wait for that).
+    if (rows.length >= batch && this.held < rows.length) return this.o.clock.now();
+    let wake = Math.min(poll, this.heldUntil);
     const next = await this.o.store.nextNotificationAt();
     if (next !== null && next > this.o.clock.now()) wake = Math.min(wake, next);
     for (const c of this.channels.values()) if (c.until > this.o.clock.now()) wake = Math.min(wake, c.until);
     return wake;
   }
 
+  /**
+   * A channel's rows: those that may not wait in order, one by one; then each group that is due as one
+   * message. A group not due yet stays claimed (stored, so a restart keeps it) until it is.
+   */
   private async sendAll(name: string, rows: readonly OutboxEntry[]): Promise<void> {
     const channel = this.o.channel(name);
-    const signal = this.stopping.signal;
+    const groups = new Map<string, { tag: GroupTag; rows: OutboxEntry[] }>();
+    const single: OutboxEntry[] = [];
     for (const row of rows) {
-      if (signal.aborted) return;
-      if (!channel) {
-        await this.settle(row, 'dead', `no notifier is named "${name}" in the config now`);
+      const tag = channel ? groupOf(row) : null;
+      if (!tag) single.push(row);
+      else groups.set(tag.key, { tag, rows: [...(groups.get(tag.key)?.rows ?? []), row] });
+    }
+    for (const row of single) if (!(await this.attempt(name, channel, [row]))) return;
+    const now = this.o.clock.now();
+    for (const { tag, rows: members } of groups.values()) {
+      const last = this.groupSent.get(`${name}|${tag.key}`) ?? Number.NEGATIVE_INFINITY;
+      const first = Math.min(...members.map((r) => r.createdAt));
+      const due = Math.max(first + tag.waitMs, last + tag.intervalMs);
+      if (due > now) {
+        this.heldUntil = Math.min(this.heldUntil, due);
+        this.held += members.length;
         continue;
       }
-      try {
-        await channel.send(row.payload as unknown as Notification, signal);
-      } catch (err) {
-        const error = redactSecrets(errorMessage(err));
-        if (signal.aborted) {
-          // Cut short by stop(), not refused: tried again later, and the channel is not put in backoff.
-          await this.settle(row, 'pending', `interrupted by a stop: ${error}`);
-          return;
-        }
-        const failures = (this.channels.get(name)?.failures ?? 0) + 1;
-        this.channels.set(name, { failures, until: this.o.clock.now() + backoffMs(failures, this.backoff) });
+      if (!(await this.attempt(name, channel, members))) return;
+      this.groupSent.set(`${name}|${tag.key}`, this.o.clock.now());
+    }
+  }
+
+  /** Sends the rows as one message (several: a group); false when the channel's other rows must wait. */
+  private async attempt(name: string, channel: Notifier | undefined, rows: OutboxEntry[]): Promise<boolean> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return false;
+    if (!channel) {
+      for (const row of rows)
+        await this.settle(row, 'dead', `no notifier is named "${name}" in the config now`);
+      return true;
+    }
+    try {
+      await channel.send(combine(rows.map(plain)), signal);
+    } catch (err) {
+      const error = redactSecrets(errorMessage(err));
+      if (signal.aborted) {
+        // Cut short by stop(), not refused: tried again later, and the channel is not put in backoff.
+        for (const row of rows) await this.settle(row, 'pending', `interrupted by a stop: ${error}`);
+        return false;
+      }
+      const failures = (this.channels.get(name)?.failures ?? 0) + 1;
+      this.channels.set(name, { failures, until: this.o.clock.now() + backoffMs(failures, this.backoff) });
+      for (const row of rows) {
         const dead = isPermanent(err) || row.attempts + 1 >= this.backoff.maxAttempts;
         await this.settle(row, dead ? 'dead' : 'pending', error);
-        // The rest of this channel's rows stay ours and due: sent once its backoff ends.
-        return;
       }
-      this.channels.delete(name);
-      await this.settle(row, 'delivered');
+      // The rest of this channel's rows stay ours and due: sent once its backoff ends.
+      return false;
     }
+    this.channels.delete(name);
+    for (const row of rows) await this.settle(row, 'delivered');
+    return true;
   }
 
   private async settle(row: OutboxEntry, state: 'delivered' | 'pending' | 'dead', error = ''): Promise<void> {
@@ -221,6 +262,20 @@ export class Outbox {
 }
 
 /** A decision's identity when its producer gave none: the same notification twice is one row. */
+/** The group a stored notice waits in, if the router gave it one. */
+function groupOf(row: OutboxEntry): GroupTag | null {
+  const g = row.payload['group'] as Partial<GroupTag> | undefined;
+  return g && typeof g.key === 'string' && typeof g.waitMs === 'number' && typeof g.intervalMs === 'number'
+    ? { key: g.key, waitMs: g.waitMs, intervalMs: g.intervalMs }
+    : null;
+}
+
+/** The stored notice as the channel gets it: without the grouping the outbox used. */
+function plain(row: OutboxEntry): Notification {
+  const { group: _group, ...n } = row.payload as unknown as Notification;
+  return n;
+}
+
 export function notificationKey(n: Notification): string {
   const text = [n.event, n.service, n.incidentId ?? '', n.at, n.title, n.message].join('\u0000');
   return `${n.event}|${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;

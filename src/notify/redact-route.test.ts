@@ -42,8 +42,13 @@ describe('notify redaction (core rules through the router and the outbox)', () =
     store = await openSqliteStore({ dir: ':memory:' });
     const logger = pino({ level: 'silent' });
     const configs = [
-      notifierSchema.parse({ name: 'hook', webhook: { url: receiver.url } }),
-      notifierSchema.parse({ name: 'chat', slack: { url: receiver.url } }),
+      notifierSchema.parse({
+        name: 'hook',
+        webhook: { url: receiver.url },
+        group_wait: 0,
+        group_interval: 0,
+      }),
+      notifierSchema.parse({ name: 'chat', slack: { url: receiver.url }, group_wait: 0, group_interval: 0 }),
     ];
     let router: NotifyRouter | undefined;
     const box = new Outbox({

@@ -99,7 +99,8 @@ describe('NotifyRouter', () => {
     const receiver = await startReceiver();
     receivers.push(receiver);
     const configs = [
-      notifierSchema.parse({ log: {} }),
+      // Sent at once: this test is about routing, not grouping (group_wait 0).
+      notifierSchema.parse({ log: {}, group_wait: 0, group_interval: 0 }),
       notifierSchema.parse({ webhook: { url: receiver.url }, events: ['incident.escalated'] }),
       notifierSchema.parse({ name: 'ops-log', log: {}, events: ['incident.escalated'] }),
     ];
@@ -135,7 +136,10 @@ describe('NotifyRouter', () => {
       name: 'broken',
       send: () => Promise.reject(new Error('boom password=hunter2')),
     };
-    const router = new NotifyRouter([notifierSchema.parse({ webhook: { url: failing.url } })], logger)
+    const router = new NotifyRouter(
+      [notifierSchema.parse({ webhook: { url: failing.url }, group_wait: 0, group_interval: 0 })],
+      logger,
+    )
       .add(broken, ['incident.opened'])
       .add(ok, ['incident.opened']);
     const results = await router.send(notification());

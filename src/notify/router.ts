@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type NotifierConfig, notifierNames } from '../config/index.js';
 import { type Clock, RealClock, type Severity, type TimerHandle } from '../core/index.js';
 import { type ChannelOptionsMap, channelKindOf, createChannel } from './channels.js';
+import { combine, groupKey, isCritical } from './group.js';
 import type { Notification, NotificationEvent, Notifier } from './notifier.js';
 import { redactDeep, redactSecrets } from './redact.js';
 
@@ -126,6 +126,8 @@ export class NotifyRouter {
   }
 
   private async route(r: Route, n: Notification): Promise<SendResult> {
+    // A notice that asks a human to act now goes at once, and is never taken for a repeat.
+    if (isCritical(n)) return this.deliver(r.notifier, n);
     const now = this.clock.now();
     const repeatKey = `${n.event}|${n.service}|${n.incidentId ?? ''}|${n.title}|${n.message}`;
     const repeat = r.policy.repeatInterval;
@@ -137,7 +139,15 @@ export class NotifyRouter {
     const wait = r.policy.groupWait ?? 0;
     const interval = r.policy.groupInterval ?? 0;
     if (wait === 0 && interval === 0) return this.deliver(r.notifier, n);
-    const key = `${n.event}|${n.service}`;
+    if (this.sink) {
+      // Stored now, grouped by the outbox when due: a stop or crash meanwhile delays the notice, never loses it.
+      const res = await this.deliver(r.notifier, {
+        ...n,
+        group: { key: groupKey(n), waitMs: wait, intervalMs: interval },
+      });
+      return res.queued ? { ...res, deferred: true } : res;
+    }
+    const key = groupKey(n);
     const g = r.groups.get(key) ?? { pending: [], timer: null, lastSent: Number.NEGATIVE_INFINITY };
     r.groups.set(key, g);
     g.pending.push(n);
@@ -169,7 +179,8 @@ export class NotifyRouter {
         );
         if (stored) return { notifier: notifier.name, ok: true, queued: true };
       }
-      await notifier.send(n);
+      const { group: _group, ...plain } = n;
+      await notifier.send(plain);
       return { notifier: notifier.name, ok: true };
     } catch (err) {
       const error = redactSecrets(err instanceof Error ? err.message : String(err));
@@ -200,26 +211,6 @@ function matches(p: RoutePolicy, n: Notification): boolean {
     if (RANK[sev as Severity] < RANK[p.match.severity]) return false;
   }
   return true;
-}
-
-/** Several notifications of one group as one: the newest leads, the others are listed. */
-function combine(batch: Notification[]): Notification {
-  if (batch.length === 1) return batch[0]!;
-  const lead = batch.at(-1)!;
-  return {
-    ...lead,
-    title: `${lead.title} (+${batch.length - 1} more)`,
-    message: batch.map((b) => b.message).join('\n'),
-    data: {
-      ...lead.data,
-      grouped: batch.map((b) => ({ incidentId: b.incidentId, title: b.title, at: b.at })),
-    },
-    // The group is one decision: its identity is its members'.
-    key: `group|${createHash('sha256')
-      .update(batch.map((b) => b.key ?? `${b.event}|${b.incidentId ?? ''}|${b.at}|${b.title}`).join('\n'))
-      .digest('hex')
-      .slice(0, 32)}`,
-  };
 }
 
 /** The configured name, else the channel kind ("log", "slack"), suffixed by position when taken. */

@@ -75,9 +75,21 @@ export const notifierSchema = z
      * Alertmanager-like throttling per (service, event): the first waits `group_wait` and carries what else
      * arrived meanwhile; later ones wait `group_interval`; the same message again only after `repeat_interval`.
      */
-    group_wait: duration.optional(),
-    group_interval: duration.optional(),
-    repeat_interval: duration.optional(),
+    group_wait: duration
+      .default(30_000)
+      .describe(
+        "How long a notice that can wait (an incident opened or resolved, flapping, an approval that expired) waits for others of its group (same notifier, event and service) before they go out as one message. Critical notices (an escalation, a heal waiting for approval, a failed step) never wait. 0 sends each at once. Alertmanager's default.",
+      ),
+    group_interval: duration
+      .default(300_000)
+      .describe(
+        'After a group was sent, how long its next notices wait before going out together (a crash loop is one message every group_interval, not one per crash). Critical notices never wait.',
+      ),
+    repeat_interval: duration
+      .optional()
+      .describe(
+        'When set, the very same notice (same event, service, incident, title and text) is not sent again within this time. Unset: never dropped (the outbox already sends each decision once). Critical notices are never dropped.',
+      ),
     /** Dashboard base URL for links to incidents. */
     link_base: z.url().optional(),
   })
