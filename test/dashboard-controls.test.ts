@@ -190,8 +190,15 @@ describe('the operator controls of the dashboard', () => {
       await row.waitFor({ state: 'detached', timeout: 10_000 });
       expect(await medic!.store.listSilences({ activeAt: Date.now() })).toEqual([]);
 
-      // Run a playbook with no open incident: the API's 409 and its reason reach the operator.
+      // Reset a service: its failed heals and escalation are forgotten (healthy, so nothing to decide).
       const service = page.getByTestId('service-demo');
+      await service.getByRole('button', { name: 'Reset' }).click();
+      await service
+        .getByTestId('reset-done')
+        .filter({ hasText: /^reset$/ })
+        .waitFor({ timeout: 10_000 });
+
+      // Run a playbook with no open incident: the API's 409 and its reason reach the operator.
       await service.getByRole('button', { name: 'Run playbook' }).click();
       const runError = service.getByTestId('run-error');
       await runError.waitFor();
@@ -204,6 +211,9 @@ describe('the operator controls of the dashboard', () => {
       await page.locator('[data-testid=healing-state][data-stopped=true]').waitFor({ timeout: 10_000 });
       expect(await healing.getByTestId('healing-state').textContent()).toContain('3 a.m. investigation');
       expect((await medic!.store.getHealingSwitch())?.stopped).toBe(true);
+      // Every page says healing is stopped.
+      await page.getByTestId('stopped-banner').waitFor({ timeout: 10_000 });
+      expect(await page.getByTestId('stopped-banner').textContent()).toContain('stopped by alice');
       await expectDisabled(healing.getByRole('button', { name: 'Resume healing' }), 'admin');
       await shot(page, 'controls-stopped');
 
@@ -222,6 +232,7 @@ describe('the operator controls of the dashboard', () => {
       expect((await medic!.store.getHealingSwitch())?.stopped).toBe(false);
       // The operator's page follows without a reload.
       await page.locator('[data-testid=healing-state][data-stopped=false]').waitFor({ timeout: 10_000 });
+      await page.getByTestId('stopped-banner').waitFor({ state: 'detached', timeout: 10_000 });
 
       const audit = await medic!.store.listAudit({ limit: 500 });
       const by = (actor: string, suffix: string) =>
@@ -229,6 +240,7 @@ describe('the operator controls of the dashboard', () => {
       expect(by('alice', '/approve')).toBe(true);
       expect(by('alice', '/api/healing/stop')).toBe(true);
       expect(by('root', '/api/healing/resume')).toBe(true);
+      expect(by('alice', '/reset')).toBe(true);
     } finally {
       await page.close();
     }
@@ -323,6 +335,13 @@ describe('the operator controls of the dashboard', () => {
         body: '{}',
       });
       expect(res.status).toBe(403);
+      // What it may do: read the playbooks it could not run.
+      const list = (await (
+        await fetch(`${url}/api/playbooks?service=demo`, { headers: { authorization: `Bearer ${viewer}` } })
+      ).json()) as { items: { name: string; service: string; steps: number }[] };
+      expect(list.items).toEqual([
+        expect.objectContaining({ name: 'restart-demo', service: 'demo', steps: 1 }),
+      ]);
     } finally {
       await page.close();
     }

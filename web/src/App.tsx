@@ -53,6 +53,42 @@ function SignIn({ onSignedIn, error }: { onSignedIn(me: Me): void; error: string
   );
 }
 
+interface HealingSwitch {
+  stopped: boolean;
+  actor: string;
+  reason: string;
+}
+
+/** While healing is stopped, every page says so (and by whom), with a way to the controls. */
+function StoppedBanner() {
+  const [state, setState] = useState<HealingSwitch | null>(null);
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      api<HealingSwitch>('/api/healing')
+        .then((s) => !stop && setState(s))
+        .catch(() => !stop && setState(null));
+    void load();
+    const t = setInterval(load, 5000);
+    const off = live.on((type) => {
+      if (type === 'action' || type === 'reset') void load();
+    });
+    return () => {
+      stop = true;
+      clearInterval(t);
+      off();
+    };
+  }, []);
+  if (!state?.stopped) return null;
+  return (
+    <p className="banner" role="status" data-testid="stopped-banner">
+      Healing is stopped by {state.actor}
+      {state.reason ? ` (${state.reason})` : ''}: no heal starts until an admin resumes it.{' '}
+      <a href="#/controls">Controls</a>
+    </p>
+  );
+}
+
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checked, setChecked] = useState(false);
@@ -129,6 +165,7 @@ export function App() {
           )}
         </span>
       </header>
+      <StoppedBanner />
       <main>{page}</main>
     </MeContext.Provider>
   );

@@ -151,7 +151,8 @@ export function IncidentDetail({ id }: { id: string }) {
       <p className="muted">
         {i.service} · {i.severity} · opened {time(i.openedAt)}
         {i.resolvedAt ? ` · resolved ${time(i.resolvedAt)}` : ''}
-        {i.rootCause ? ` · root cause ${i.rootCause}` : ''}
+        {i.rootCause ? ` · root cause ${i.rootCause}` : ''} ·{' '}
+        <a href={`#/controls?service=${encodeURIComponent(i.service)}`}>reset or run a playbook</a>
       </p>
       <h3>Timeline</h3>
       <ol className="timeline" data-testid="timeline">
