@@ -1,0 +1,302 @@
+/**
+ * Local stand-ins for GitHub, GitLab and Jenkins: HTTP servers that answer the REST endpoints the real clients
+ * call (Octokit, @gitbeaker/rest, undici) with the providers' documented shapes, and senders of their webhooks
+ * with their real headers. Payloads are small and hand-made after the providers' documentation.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
+
+export const fixture = (f: string) => readFileSync(path.join(import.meta.dirname, 'ci-fixtures', f), 'utf8');
+
+export interface Seen {
+  method: string;
+  url: string;
+  auth: string | undefined;
+  privateToken: string | undefined;
+}
+
+export interface Fake {
+  url: string;
+  seen: Seen[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
+
+async function serve(handler: Handler): Promise<Fake & { server: Server }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    seen.push({
+      method: req.method ?? '',
+      url: url.pathname + url.search,
+      auth: req.headers.authorization,
+      privateToken: req.headers['private-token'] as string | undefined,
+    });
+    req.resume();
+    req.on('end', () => {
+      if (!handler(req, res, url)) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Not Found' }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+};
+
+/** GitHub's REST API: a job's logs (302 to storage, as GitHub answers), the run's jobs, rerun-failed-jobs. */
+export async function fakeGithub(
+  logs: Record<string, string>,
+  onRerun: (runId: string) => void,
+): Promise<Fake> {
+  return serve((req, res, url) => {
+    let m = /^\/repos\/[^/]+\/[^/]+\/actions\/jobs\/(\d+)\/logs$/.exec(url.pathname);
+    if (req.method === 'GET' && m) {
+      res.writeHead(302, { location: `${fakeBase(req)}/blob/job-logs/${m[1]}.txt?sig=abc` });
+      res.end();
+      return true;
+    }
+    m = /^\/blob\/job-logs\/(\d+)\.txt$/.exec(url.pathname);
+    if (req.method === 'GET' && m) {
+      const log = logs[m[1] as string];
+      if (log === undefined) return false;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(log);
+      return true;
+    }
+    m = /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/rerun-failed-jobs$/.exec(url.pathname);
+    if (req.method === 'POST' && m) {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end('{}');
+      onRerun(m[1] as string);
+      return true;
+    }
+    return false;
+  });
+}
+
+function fakeBase(req: IncomingMessage): string {
+  return `http://${req.headers.host}`;
+}
+
+/** GitLab's API v4: a job's trace, pipeline retry. */
+export async function fakeGitlab(
+  traces: Record<string, string>,
+  onRetry: (pipelineId: string) => void,
+): Promise<Fake> {
+  return serve((req, res, url) => {
+    let m = /^\/api\/v4\/projects\/([^/]+)\/jobs\/(\d+)\/trace$/.exec(url.pathname);
+    if (req.method === 'GET' && m) {
+      const t = traces[m[2] as string];
+      if (t === undefined) return false;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(t);
+      return true;
+    }
+    m = /^\/api\/v4\/projects\/([^/]+)\/pipelines\/(\d+)\/retry$/.exec(url.pathname);
+    if (req.method === 'POST' && m) {
+      json(res, 201, { id: Number(m[2]), status: 'pending', ref: 'main', sha: 'b'.repeat(40) });
+      onRetry(m[2] as string);
+      return true;
+    }
+    return false;
+  });
+}
+
+/** Jenkins: a build's consoleText, and POST /job/NAME/build (201 with the queue item's Location). */
+export async function fakeJenkins(
+  consoles: Record<string, string>,
+  onBuild: (job: string) => void,
+): Promise<Fake> {
+  return serve((req, res, url) => {
+    let m = /^\/job\/([^/]+)\/(\d+)\/consoleText$/.exec(url.pathname);
+    if (req.method === 'GET' && m) {
+      const c = consoles[m[2] as string];
+      if (c === undefined) return false;
+      res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8' });
+      res.end(c);
+      return true;
+    }
+    m = /^\/job\/([^/]+)\/build$/.exec(url.pathname);
+    if (req.method === 'POST' && m) {
+      res.writeHead(201, { location: `${fakeBase(req)}/queue/item/42/` });
+      res.end();
+      onBuild(decodeURIComponent(m[1] as string));
+      return true;
+    }
+    return false;
+  });
+}
+
+export interface Sent {
+  status: number;
+  body: unknown;
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<Sent> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body: parsed };
+}
+
+/** A GitHub webhook delivery, signed as GitHub signs it (or with `signature` given). */
+export function sendGithub(
+  medic: string,
+  secret: string,
+  event: string,
+  delivery: string,
+  payload: unknown,
+  o: { signature?: string; raw?: string } = {},
+): Promise<Sent> {
+  const body = o.raw ?? JSON.stringify(payload);
+  const signature = o.signature ?? `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  return post(
+    `${medic}/api/ingest/ci/github`,
+    {
+      'user-agent': 'GitHub-Hookshot/8c5d4ea',
+      'x-github-event': event,
+      'x-github-delivery': delivery,
+      'x-github-hook-id': '292430182',
+      'x-hub-signature-256': signature,
+    },
+    body,
+  );
+}
+
+export function sendGitlab(
+  medic: string,
+  token: string | null,
+  event: string,
+  uuid: string,
+  payload: unknown,
+  raw?: string,
+): Promise<Sent> {
+  return post(
+    `${medic}/api/ingest/ci/gitlab`,
+    {
+      'user-agent': 'GitLab/17.5.0',
+      'x-gitlab-event': event,
+      'x-gitlab-event-uuid': uuid,
+      'x-gitlab-instance': 'https://gitlab.example.com',
+      ...(token !== null && { 'x-gitlab-token': token }),
+    },
+    raw ?? JSON.stringify(payload),
+  );
+}
+
+export function sendJenkins(
+  medic: string,
+  token: string | null,
+  payload: unknown,
+  raw?: string,
+): Promise<Sent> {
+  const q = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+  return post(
+    `${medic}/api/ingest/ci/jenkins${q}`,
+    { 'user-agent': 'Java/17.0.9' },
+    raw ?? JSON.stringify(payload),
+  );
+}
+
+const repo = {
+  id: 1296269,
+  node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
+  name: 'shop',
+  full_name: 'acme/shop',
+  private: true,
+};
+const sender = { login: 'octocat', id: 1, type: 'User' };
+
+/** `workflow_job` completed (GitHub's documented shape, trimmed). */
+export function workflowJob(o: {
+  id: number;
+  runId: number;
+  attempt: number;
+  conclusion: string;
+  sha: string;
+  failedStep?: string;
+}) {
+  return {
+    action: 'completed',
+    workflow_job: {
+      id: o.id,
+      run_id: o.runId,
+      workflow_name: 'CI',
+      head_branch: 'main',
+      run_url: `https://api.github.com/repos/acme/shop/actions/runs/${o.runId}`,
+      run_attempt: o.attempt,
+      node_id: 'CR_kwDOABCD',
+      head_sha: o.sha,
+      url: `https://api.github.com/repos/acme/shop/actions/jobs/${o.id}`,
+      html_url: `https://github.com/acme/shop/actions/runs/${o.runId}/job/${o.id}`,
+      status: 'completed',
+      conclusion: o.conclusion,
+      created_at: '2026-03-02T09:13:58Z',
+      started_at: '2026-03-02T09:14:00Z',
+      completed_at: '2026-03-02T09:16:03Z',
+      name: 'test',
+      steps: [
+        { name: 'Set up job', status: 'completed', conclusion: 'success', number: 1 },
+        { name: 'Run actions/checkout@v4', status: 'completed', conclusion: 'success', number: 2 },
+        { name: o.failedStep ?? 'Test', status: 'completed', conclusion: o.conclusion, number: 3 },
+      ],
+      labels: ['ubuntu-latest'],
+      runner_id: 7,
+      runner_name: 'GitHub Actions 7',
+      runner_group_id: 2,
+      runner_group_name: 'GitHub Actions',
+    },
+    repository: repo,
+    sender,
+  };
+}
+
+/** `workflow_run` completed. */
+export function workflowRun(o: { runId: number; attempt: number; conclusion: string; sha: string }) {
+  return {
+    action: 'completed',
+    workflow_run: {
+      id: o.runId,
+      name: 'CI',
+      node_id: 'WFR_kwLOABCD',
+      head_branch: 'main',
+      head_sha: o.sha,
+      path: '.github/workflows/ci.yml',
+      run_number: 562,
+      event: 'push',
+      status: 'completed',
+      conclusion: o.conclusion,
+      workflow_id: 159038,
+      url: `https://api.github.com/repos/acme/shop/actions/runs/${o.runId}`,
+      html_url: `https://github.com/acme/shop/actions/runs/${o.runId}`,
+      run_attempt: o.attempt,
+      created_at: '2026-03-02T09:13:58Z',
+      updated_at: '2026-03-02T09:25:00Z',
+    },
+    workflow: { id: 159038, name: 'CI', path: '.github/workflows/ci.yml', state: 'active' },
+    repository: repo,
+    sender,
+  };
+}
