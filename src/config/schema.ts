@@ -31,20 +31,48 @@ export * from './schema/steps.js';
 
 export const configSchema = z
   .strictObject({
-    services: z.record(name, serviceSchema).default({}),
-    playbooks: z.record(name, playbookSchema).default({}),
-    policy: policySchema.default(policySchema.parse({})),
-    notifiers: z.array(notifierSchema).prefault([
-      {
-        log: {},
-        events: ['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping'],
-      },
-    ]),
-    server: serverSchema.default(serverSchema.parse({})),
-    store: storeSchema,
-    /** Admin networks never banned, and the abuse detector's defaults. */
-    security: securitySchema.prefault({}),
-    ci: ciSchema.prefault({}),
+    services: z
+      .record(name, serviceSchema)
+      .default({})
+      .describe(
+        'The services Medic watches, by name: how each is run or restarted, its checks, logs, metrics, dependencies and SLO.',
+      ),
+    playbooks: z
+      .record(name, playbookSchema)
+      .default({})
+      .describe(
+        'Heals by name: which findings trigger each, its steps, how it is verified, undone and escalated.',
+      ),
+    policy: policySchema
+      .default(policySchema.parse({}))
+      .describe(
+        "The guard's rails every heal passes: autonomy, rate limits, backoff, blast radius, maintenance windows, approvals and what the learner may change.",
+      ),
+    notifiers: z
+      .array(notifierSchema)
+      .prefault([
+        {
+          log: {},
+          events: ['incident.opened', 'incident.resolved', 'incident.escalated', 'incident.flapping'],
+        },
+      ])
+      .describe(
+        'Where people hear from Medic, and what. Default: one `log` notifier for incident openings, resolutions, escalations and flapping.',
+      ),
+    server: serverSchema
+      .default(serverSchema.parse({}))
+      .describe('The HTTP API, dashboard and receivers: where they listen and how they protect themselves.'),
+    store: storeSchema.describe(
+      'Where Medic keeps what it knows: a SQLite directory (the default) or a PostgreSQL URL shared by replicas.',
+    ),
+    security: securitySchema
+      .prefault({})
+      .describe("Admin networks never banned, and the abuse detector's defaults."),
+    ci: ciSchema
+      .prefault({})
+      .describe(
+        "CI/CD pipelines Medic watches (GitHub Actions, GitLab CI, Jenkins): providers, their secrets' environment variables, and the pipelines mapped to services.",
+      ),
     ...diagnosisSections,
   })
   .superRefine((c, ctx) => {

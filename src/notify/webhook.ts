@@ -8,9 +8,9 @@ export interface WebhookOptions {
   headers?: Record<string, string>;
   timeoutMs: number;
   /**
-   * When set, the body is signed: `x-medic-signature: sha256=<hex HMAC-SHA256 of the body>` and
-   * `x-medic-timestamp` (epoch ms, also in the signed text as `<timestamp>.<body>`, so a captured request
-   * cannot be replayed later with a fresh timestamp).
+   * When set, each request is signed: `x-medic-timestamp: <epoch ms>` and `x-medic-signature: sha256=<hex>`,
+   * the HMAC-SHA256 of `<timestamp>.<body>` (not of the body alone), so a captured request cannot be replayed
+   * later with a fresh timestamp.
    */
   secret?: string;
 }

@@ -4,12 +4,15 @@ import { argv, duration, envMap, name } from './common.js';
 import { quantity } from './metrics.js';
 
 const httpCheck = z.strictObject({
-  url: z.url(),
-  method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-  status: z.union([z.number().int(), z.array(z.number().int())]).default(200),
+  url: z.url().describe('The URL requested (http or https).'),
+  method: z.enum(['GET', 'HEAD', 'POST']).default('GET').describe('The HTTP method.'),
+  status: z
+    .union([z.number().int(), z.array(z.number().int())])
+    .default(200)
+    .describe('The status code, or list of codes, that counts as up.'),
   body: z.string().optional().describe('regular expression the body must match'),
   max_latency: duration.optional().describe('slower answers are "degraded"'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: z.record(z.string(), z.string()).default({}).describe('Request headers, name to value.'),
 });
 
 /** Bytes as hex pairs, spaces allowed: "10 0c 00 04 4d 51 54 54". */
@@ -19,8 +22,8 @@ const hexBytes = z.string().regex(/^\s*(?:[0-9a-fA-F]{2}\s*)+$/, 'hex bytes such
 // answer shows it is alive.
 const tcpCheck = z
   .strictObject({
-    host: z.string().default('127.0.0.1'),
-    port: z.number().int().min(1).max(65535),
+    host: z.string().default('127.0.0.1').describe('The host connected to.'),
+    port: z.number().int().min(1).max(65535).describe('The TCP port connected to.'),
     send: z.string().optional().describe('written after connecting (YAML "version\\r\\n" is CR LF)'),
     send_hex: hexBytes.optional().describe('bytes written after connecting'),
     expect: z.string().optional().describe('regular expression the reply must match within the timeout'),
@@ -35,11 +38,18 @@ const tcpCheck = z
 
 const processCheck = z
   .strictObject({
-    pid: z.number().int().positive().optional(),
-    pidfile: z.string().optional(),
+    pid: z.number().int().positive().optional().describe('A process id to watch.'),
+    pidfile: z
+      .string()
+      .optional()
+      .describe('A file holding the process id to watch; relative to the config file.'),
     name: z.string().optional().describe('process name (comm) or a substring of its command line'),
-    max_rss_mb: z.number().positive().optional(),
-    max_cpu_percent: z.number().positive().optional(),
+    max_rss_mb: z.number().positive().optional().describe('Resident memory above this many MB is degraded.'),
+    max_cpu_percent: z
+      .number()
+      .positive()
+      .optional()
+      .describe('CPU use above this percentage (of one core) is degraded.'),
   })
   .refine((p) => [p.pid, p.pidfile, p.name].filter((x) => x !== undefined).length <= 1, {
     message: 'give at most one of pid, pidfile, name (none: the supervised process)',
@@ -51,11 +61,13 @@ export const inheritEnv = z
   .default([]);
 
 const commandCheck = z.strictObject({
-  command: argv,
-  cwd: z.string().optional(),
-  env: envMap.default({}),
-  inherit_env: inheritEnv,
-  exit_code: z.number().int().default(0),
+  command: argv.describe('The command run, as an argv list (no shell).'),
+  cwd: z.string().optional().describe('The working directory; relative to the config file.'),
+  env: envMap.default({}).describe('Environment variables set for the command.'),
+  inherit_env: inheritEnv.describe(
+    "Variables of Medic's own environment the command also gets beyond the allow-list: names, or prefixes ending in `*`.",
+  ),
+  exit_code: z.number().int().default(0).describe('The exit code that counts as up.'),
   output: z.string().optional().describe('regular expression stdout must match'),
 });
 
@@ -89,15 +101,21 @@ const diskCheck = z
   );
 
 const postgresCheck = z.strictObject({
-  url: z.string().regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL'),
-  query: z.string().min(1).default('SELECT 1'),
+  url: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL')
+    .describe('A postgres:// connection URL (the password may come from PGPASSWORD).'),
+  query: z.string().min(1).default('SELECT 1').describe('The query run on each check; an error is down.'),
   max_connections_used_percent: percent.optional().describe('of max_connections, our own session left out'),
   max_query_seconds: z.number().positive().optional().describe('the longest running query'),
   max_idle_in_transaction_seconds: z.number().positive().optional().describe('the oldest such session'),
 });
 
 const redisCheck = z.strictObject({
-  url: z.string().regex(/^rediss?:\/\//, 'a redis:// URL (redis://:password@host:6379)'),
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// URL (redis://:password@host:6379)')
+    .describe('A redis:// or rediss:// URL (`redis://:password@host:6379/0`).'),
   max_memory_used_percent: percent.optional().describe('of maxmemory, else of system memory'),
   max_clients: z.number().int().positive().optional().describe('connected clients'),
   max_blocked_clients: z.number().int().min(0).optional().describe('clients waiting in BLPOP and the like'),
@@ -109,8 +127,8 @@ const fraction = z.number().positive().max(1);
 // 47 days by 2029, so a fixed count of days fits no certificate for long).
 const tlsCheck = z
   .strictObject({
-    host: z.string().optional(),
-    port: z.number().int().min(1).max(65535).default(443),
+    host: z.string().optional().describe('The TLS host whose certificate is checked (or give `url`).'),
+    port: z.number().int().min(1).max(65535).default(443).describe('The TLS port.'),
     url: z.url().optional().describe('an https URL: host and port from it'),
     server_name: z
       .string()
@@ -134,26 +152,50 @@ const tlsCheck = z
   });
 
 const checkBase = {
-  name: name.optional(),
-  interval: duration.default(10_000),
-  timeout: duration.default(5_000),
-  /** Consecutive failures before the check is judged down. */
-  down_after: z.number().int().min(1).default(2),
-  /** Consecutive successes before it is judged up again. */
-  up_after: z.number().int().min(1).default(1),
+  name: name
+    .optional()
+    .describe(
+      "The check's name (default: its kind, suffixed when taken); playbooks' verify.checks and the API name checks by it.",
+    ),
+  interval: duration.default(10_000).describe('How often the check runs.'),
+  timeout: duration.default(5_000).describe('A check that takes longer fails.'),
+  down_after: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe('Consecutive failures before the check is judged down.'),
+  up_after: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Consecutive successes before it is judged up again.'),
 };
 
 export const checkSchema = z
   .strictObject({
     ...checkBase,
-    http: httpCheck.optional(),
-    tcp: tcpCheck.optional(),
-    process: processCheck.optional(),
-    command: commandCheck.optional(),
-    disk: diskCheck.optional(),
-    postgres: postgresCheck.optional(),
-    redis: redisCheck.optional(),
-    tls: tlsCheck.optional(),
+    http: httpCheck.optional().describe('Check an HTTP endpoint: status, body and latency.'),
+    tcp: tcpCheck
+      .optional()
+      .describe(
+        'Check that a TCP port accepts connections, optionally with a request and an expected reply.',
+      ),
+    process: processCheck
+      .optional()
+      .describe(
+        'Check a process is alive (by pid, pidfile or name; none: the supervised process) and its memory and CPU.',
+      ),
+    command: commandCheck.optional().describe('Check by running a command: its exit code and output.'),
+    disk: diskCheck.optional().describe("Check a directory's size and its filesystem's space and inodes."),
+    postgres: postgresCheck
+      .optional()
+      .describe('Check a PostgreSQL server: a query runs, connections, long queries and idle transactions.'),
+    redis: redisCheck.optional().describe('Check a Redis server: PING, memory, clients.'),
+    tls: tlsCheck
+      .optional()
+      .describe('Check a TLS certificate: days left of its lifetime, chain and host name.'),
   })
   .superRefine((c, ctx) => {
     const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres', 'redis', 'tls'] as const).filter(

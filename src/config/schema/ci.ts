@@ -49,7 +49,7 @@ export const ciJenkinsSchema = z
 
 export const ciPipelineSchema = z
   .strictObject({
-    provider: z.enum(['github', 'gitlab', 'jenkins']),
+    provider: z.enum(['github', 'gitlab', 'jenkins']).describe('Which CI provider runs this pipeline.'),
     repository: z
       .string()
       .min(1)
@@ -61,9 +61,19 @@ export const ciPipelineSchema = z
 
 export const ciSchema = z
   .strictObject({
-    github: ciGithubSchema.optional(),
-    gitlab: ciGitlabSchema.optional(),
-    jenkins: ciJenkinsSchema.optional(),
+    github: ciGithubSchema
+      .optional()
+      .describe(
+        'GitHub Actions: its API and the environment variables holding the webhook secret and token.',
+      ),
+    gitlab: ciGitlabSchema
+      .optional()
+      .describe('GitLab CI: its API and the environment variables holding the webhook token and API token.'),
+    jenkins: ciJenkinsSchema
+      .optional()
+      .describe(
+        'Jenkins: its URL and the environment variables holding the webhook secret and API credentials.',
+      ),
     pipelines: z
       .record(name, ciPipelineSchema)
       .default({})
@@ -86,7 +96,9 @@ export const ciSchema = z
           .min(1)
           .default(120)
           .describe('webhooks per window per provider and sender address'),
-        window: duration.default(60_000),
+        window: duration
+          .default(60_000)
+          .describe('The window over which CI actions are counted for the rate limit.'),
       })
       .prefault({})
       .describe('flood limit of the CI receivers'),

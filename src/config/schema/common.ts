@@ -3,14 +3,18 @@ import { z } from 'zod';
 import { parseDuration } from '../../core/index.js';
 
 /** A duration written as "500ms", "2s", "5m" or a number of milliseconds; parsed to milliseconds. */
-export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  try {
-    return parseDuration(v);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  })
+  // The JSON Schema says what the string means; docs/configuration.md shows such keys as durations.
+  .meta({ format: 'duration' });
 
 export const argv = z.array(z.string().min(1)).min(1, 'must name a program');
 export const envMap = z.record(z.string(), z.string());

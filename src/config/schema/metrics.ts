@@ -37,76 +37,102 @@ const hostMetric = z
 
 export const seriesSchema = z
   .strictObject({
-    /** How detectors and forecasts name the series. */
-    name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_.:-]*$/, 'letters, digits, _ . : - only'),
-    interval: duration.default(10_000),
-    /** A Prometheus /metrics endpoint: the sum of the samples of `metric` whose labels match. */
+    name: z
+      .string()
+      .regex(/^[a-zA-Z_][a-zA-Z0-9_.:-]*$/, 'letters, digits, _ . : - only')
+      .describe('How detectors and forecasts name the series.'),
+    interval: duration.default(10_000).describe('How often the series is sampled.'),
     scrape: z
       .strictObject({
-        url: z.url(),
-        metric: z.string().min(1),
-        labels: z.record(z.string(), z.string()).default({}),
-        headers: z.record(z.string(), z.string()).default({}),
-        /** A counter: the series is its per-second rate. */
-        rate: z.boolean().default(false),
+        url: z.url().describe('The /metrics URL scraped.'),
+        metric: z.string().min(1).describe('The metric name summed.'),
+        labels: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('Only samples with these label values count.'),
+        headers: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('Request headers (e.g. Authorization).'),
+        rate: z.boolean().default(false).describe('A counter: the series is its per-second rate.'),
       })
-      .optional(),
-    /** A PromQL instant query against a Prometheus server: the first series' value. */
+      .optional()
+      .describe('A Prometheus /metrics endpoint: the sum of the samples of `metric` whose labels match.'),
     promql: z
       .strictObject({
-        url: z.url(),
-        query: z.string().min(1),
-        headers: z.record(z.string(), z.string()).default({}),
+        url: z.url().describe("The Prometheus server's base URL."),
+        query: z.string().min(1).describe('The PromQL instant query.'),
+        headers: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('Request headers (e.g. Authorization).'),
       })
-      .optional(),
-    /** A host metric: cpu (0..1), memory (used ratio), memory_used_bytes, load1|5|15, disk:/mount (used ratio). */
-    host: hostMetric.optional(),
-    /** Resident memory (bytes) of the supervised process (`true`), or of a pid file's process. */
-    rss: z.union([z.literal(true), z.strictObject({ pidfile: z.string().min(1) })]).optional(),
+      .optional()
+      .describe("A PromQL instant query against a Prometheus server: the first series' value."),
+    host: hostMetric
+      .optional()
+      .describe(
+        'A host metric: cpu (0..1), memory (used ratio), memory_used_bytes, load1|5|15, disk:/mount (used ratio).',
+      ),
+    rss: z
+      .union([
+        z.literal(true),
+        z.strictObject({ pidfile: z.string().min(1).describe('The pid file; relative to the config file.') }),
+      ])
+      .optional()
+      .describe("Resident memory (bytes) of the supervised process (`true`), or of a pid file's process."),
   })
   .refine((s) => [s.scrape, s.promql, s.host, s.rss].filter((x) => x !== undefined).length === 1, {
     message: 'a series needs exactly one of scrape, promql, host, rss',
   });
 
 export const detectSchema = z.strictObject({
-  /** A series name of this service (or logs.error_rate, logs.lines_rate). */
-  metric: z.string().min(1),
-  detector: z.string().default('auto'),
-  /** Score (0..1) at or above which a sample is anomalous. */
-  threshold: z.number().min(0).max(1).default(0.5),
-  options: z.record(z.string(), z.number()).default({}),
-  /** Normal samples that end an anomaly episode. */
-  clear_after: z.number().int().min(1).default(5),
+  metric: z.string().min(1).describe('A series name of this service (or logs.error_rate, logs.lines_rate).'),
+  detector: z
+    .string()
+    .default('auto')
+    .describe(
+      'The anomaly detector: `auto` (chosen per series), or a named one (`zscore`, `ewma`, `mad`, `threshold`, ...).',
+    ),
+  threshold: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('Score (0..1) at or above which a sample is anomalous.'),
+  options: z
+    .record(z.string(), z.number())
+    .default({})
+    .describe('Detector options by name (e.g. `window`, `k`).'),
+  clear_after: z.number().int().min(1).default(5).describe('Normal samples that end an anomaly episode.'),
 });
 
 export const forecastSchema = z.strictObject({
-  metric: z.string().min(1),
-  /** The value that means exhaustion (bytes, ratio...): "2GiB", "95%". */
-  limit: quantity,
-  /** A finding when the limit is predicted within this long. */
-  within: duration.default(3_600_000),
-  /** The trend follows this much of the recent past (half-life of the fit's weights). */
-  horizon: duration.default(1_800_000),
-  /** How often the forecast is re-evaluated. */
-  every: duration.default(10_000),
-  /** Samples needed before forecasting. */
-  min_samples: z.number().int().min(3).default(10),
+  metric: z.string().min(1).describe('The series forecast.'),
+  limit: quantity.describe('The value that means exhaustion (bytes, ratio...): "2GiB", "95%".'),
+  within: duration.default(3_600_000).describe('A finding when the limit is predicted within this long.'),
+  horizon: duration
+    .default(1_800_000)
+    .describe("The trend follows this much of the recent past (half-life of the fit's weights)."),
+  every: duration.default(10_000).describe('How often the forecast is re-evaluated.'),
+  min_samples: z.number().int().min(3).default(10).describe('Samples needed before forecasting.'),
 });
 
 export const serviceMetricsSchema = z.strictObject({
-  series: z.array(seriesSchema).default([]),
-  detect: z.array(detectSchema).default([]),
-  forecast: z.array(forecastSchema).default([]),
+  series: z.array(seriesSchema).default([]).describe('Metric series sampled for this service.'),
+  detect: z.array(detectSchema).default([]).describe('Anomaly detectors over the series.'),
+  forecast: z
+    .array(forecastSchema)
+    .default([])
+    .describe('Forecasts of exhaustion: a finding of kind `forecast` when a series will reach its limit.'),
   retention: z
     .strictObject({
-      /** Raw samples are kept this long, then folded into rollups. */
-      raw: duration.default(86_400_000),
-      /** Rollup width. */
-      step: duration.default(60_000),
-      /** Rollups are kept this long. */
-      rollup: duration.default(30 * 86_400_000),
+      raw: duration.default(86_400_000).describe('Raw samples are kept this long, then folded into rollups.'),
+      step: duration.default(60_000).describe('Rollup width.'),
+      rollup: duration.default(30 * 86_400_000).describe('Rollups are kept this long.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('How long raw samples are kept, and how they are downsampled.'),
 });
 
 export type ServiceMetricsConfig = z.output<typeof serviceMetricsSchema>;

@@ -18,42 +18,84 @@ export const notificationEvent = z.enum([
 
 export const notifierSchema = z
   .strictObject({
-    name: name.optional(),
+    name: name
+      .optional()
+      .describe(
+        "The notifier's name (default: its channel kind, suffixed by position when taken); playbooks route escalations by it.",
+      ),
     webhook: z
       .strictObject({
-        url: z.url(),
-        headers: z.record(z.string(), z.string()).default({}),
-        timeout: duration.default(5_000),
-        /** HMAC-SHA256 signing secret: `x-medic-signature` over `<timestamp>.<body>`. */
-        secret: z.string().min(1).optional(),
+        url: z.url().describe('The URL notifications are POSTed to.'),
+        headers: z
+          .record(z.string(), z.string())
+          .default({})
+          .describe('Extra request headers, name to value.'),
+        timeout: duration
+          .default(5_000)
+          .describe('A request taking longer fails (and is retried from the outbox).'),
+        secret: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'Signs each request. Medic sends `x-medic-timestamp: <epoch ms>` and `x-medic-signature: sha256=<hex>`, where hex is the HMAC-SHA256, keyed with this secret, of the timestamp, a dot and the raw body exactly as sent (`<timestamp>.<body>`), not of the body alone. A receiver recomputes it over the bytes it got, compares in constant time, and refuses an old timestamp (a captured request replayed later).',
+          ),
       })
-      .optional(),
-    log: z.strictObject({}).optional(),
-    slack: z.strictObject({ url: z.url(), timeout: duration.default(5_000) }).optional(),
+      .optional()
+      .describe(
+        'POST each notification as JSON to a URL. With `secret`, each request is signed (see `secret`).',
+      ),
+    log: z.strictObject({}).optional().describe("Write notifications to Medic's log (stderr)."),
+    slack: z
+      .strictObject({
+        url: z
+          .url()
+          .describe(
+            'The incoming-webhook URL (https://hooks.slack.com/services/…): a secret, never logged whole.',
+          ),
+        timeout: duration
+          .default(5_000)
+          .describe('A request taking longer fails (and is retried from the outbox).'),
+      })
+      .optional()
+      .describe(
+        'A Slack incoming webhook (Block Kit: headline, facts, what Medic did, what it waits for, a link).',
+      ),
     pagerduty: z
       .strictObject({
-        routing_key: z.string().min(1),
-        base_url: z.url().optional(),
-        timeout: duration.default(5_000),
+        routing_key: z.string().min(1).describe('The PagerDuty integration (routing) key.'),
+        base_url: z
+          .url()
+          .optional()
+          .describe('The Events API base URL (default https://events.pagerduty.com).'),
+        timeout: duration
+          .default(5_000)
+          .describe('A request taking longer fails (and is retried from the outbox).'),
       })
-      .optional(),
+      .optional()
+      .describe('PagerDuty Events API v2: escalations trigger, resolutions resolve, keyed by incident.'),
     email: z
       .strictObject({
-        host: z.string().min(1),
-        port: z.number().int().min(1).max(65535).default(587),
-        secure: z.boolean().optional(),
-        require_tls: z.boolean().optional(),
-        user: z.string().optional(),
-        pass: z.string().optional(),
-        from: z.string().min(3),
-        to: z.array(z.string().min(3)).min(1),
-        timeout: duration.default(10_000),
+        host: z.string().min(1).describe('The SMTP server.'),
+        port: z.number().int().min(1).max(65535).default(587).describe('The SMTP port.'),
+        secure: z
+          .boolean()
+          .optional()
+          .describe('TLS from the first byte (port 465); default: true on 465, else STARTTLS when offered.'),
+        require_tls: z.boolean().optional().describe('Refuse to send unless STARTTLS succeeds.'),
+        user: z.string().optional().describe('SMTP user name.'),
+        pass: z
+          .string()
+          .optional()
+          .describe('SMTP password (redacted in logs; prefer a file readable by Medic alone).'),
+        from: z.string().min(3).describe('The From address.'),
+        to: z.array(z.string().min(3)).min(1).describe('Recipients.'),
+        timeout: duration
+          .default(10_000)
+          .describe('A connection or send taking longer fails (and is retried from the outbox).'),
       })
-      .optional(),
-    /**
-     * Which events go to this notifier. By default the approval events too: a heal waiting for a human is
-     * as urgent as an escalation, and one nobody answered (expired) is a heal that never ran.
-     */
+      .optional()
+      .describe('E-mail over SMTP (nodemailer): a plain-text and an HTML part.'),
     events: z
       .array(notificationEvent)
       .default([
@@ -63,14 +105,20 @@ export const notifierSchema = z
         'incident.flapping',
         'action.awaiting_approval',
         'action.expired',
-      ]),
-    /** Only notifications matching every given field (services, minimum severity). */
+      ])
+      .describe(
+        'Which events go to this notifier. By default the approval events too: a heal waiting for a human is as urgent as an escalation, and one nobody answered (expired) is a heal that never ran.',
+      ),
     match: z
       .strictObject({
-        services: z.array(name).optional(),
-        severity: z.enum(['info', 'warning', 'critical']).optional(),
+        services: z.array(name).optional().describe('Only notifications about these services.'),
+        severity: z
+          .enum(['info', 'warning', 'critical'])
+          .optional()
+          .describe('Only notifications at least this severe.'),
       })
-      .optional(),
+      .optional()
+      .describe('Only notifications matching every given field (services, minimum severity).'),
     /**
      * Alertmanager-like throttling per (service, event): the first waits `group_wait` and carries what else
      * arrived meanwhile; later ones wait `group_interval`; the same message again only after `repeat_interval`.
@@ -90,8 +138,7 @@ export const notifierSchema = z
       .describe(
         'When set, the very same notice (same event, service, incident, title and text) is not sent again within this time. Unset: never dropped (the outbox already sends each decision once). Critical notices are never dropped.',
       ),
-    /** Dashboard base URL for links to incidents. */
-    link_base: z.url().optional(),
+    link_base: z.url().optional().describe('Dashboard base URL for links to incidents.'),
   })
   .superRefine((n, ctx) => {
     const kinds = CHANNELS.filter((k) => n[k] !== undefined);

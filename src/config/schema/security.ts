@@ -22,28 +22,48 @@ export const cidr = z.string().refine(
  * images is not a scanner.
  */
 export const abuseSettings = z.strictObject({
-  /** Failed logins, 401/403 answers and 429s from one address within `window`: the next one is abuse. */
-  max_failures: z.number().int().min(1).default(5),
-  /** 404s from one address within `window` (scanning for paths). */
-  max_missing: z.number().int().min(1).default(20),
-  window: duration.default(600_000),
+  max_failures: z
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe(
+      'Failed logins, 401/403 answers and 429s from one address within `window`: the next one is abuse.',
+    ),
+  max_missing: z
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('404s from one address within `window` (scanning for paths).'),
+  window: duration.default(600_000).describe('The window failures and 404s are counted in.'),
 });
 
 /** `services.<name>.logs.abuse`: `true` takes `security.abuse`; an object overrides some of its keys. */
 export const serviceAbuseSchema = z.union([
   z.boolean(),
   z.strictObject({
-    max_failures: z.number().int().min(1).optional(),
-    max_missing: z.number().int().min(1).optional(),
-    window: duration.optional(),
-    /** Where this service writes the client's address (docs/security.md); default: auto. */
+    max_failures: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Overrides security.abuse.max_failures for this service.'),
+    max_missing: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('Overrides security.abuse.max_missing for this service.'),
+    window: duration.optional().describe('Overrides security.abuse.window for this service.'),
     address: z
       .string()
       .refine(
         (s) => /^(?:first_field|field:.+)$/.test(s) || (s.startsWith('regex:') && oneGroup(s.slice(6))),
         { message: 'first_field, field:<name> or regex:<a regular expression with exactly one (group)>' },
       )
-      .optional(),
+      .optional()
+      .describe("Where this service writes the client's address (docs/security.md); default: auto."),
   }),
 ]);
 
@@ -57,12 +77,19 @@ function oneGroup(re: string): boolean {
 }
 
 export const securitySchema = z.strictObject({
-  /** Admin networks: never banned, whatever their logs say (loopback never is, without saying so). */
-  allow: z.array(cidr).default([]),
-  /** Addresses with a valid session (a logged-in admin mistyping elsewhere): never banned. */
-  sessions: z.array(cidr).default([]),
-  /** The abuse detector's defaults for every service whose `logs.abuse` turns it on. */
-  abuse: abuseSettings.prefault({}),
+  allow: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'Admin networks: never banned, whatever their logs say (loopback never is, without saying so).',
+    ),
+  sessions: z
+    .array(cidr)
+    .default([])
+    .describe('Addresses with a valid session (a logged-in admin mistyping elsewhere): never banned.'),
+  abuse: abuseSettings
+    .prefault({})
+    .describe("The abuse detector's defaults for every service whose `logs.abuse` turns it on."),
 });
 
 export type SecurityConfig = z.output<typeof securitySchema>;

@@ -7,12 +7,13 @@ import { serviceMetricsSchema } from './metrics.js';
 import { serviceSloSchema } from './slo.js';
 
 export const runSchema = z.strictObject({
-  command: argv,
+  command: argv.describe('The command, as an argv list (no shell).'),
   cwd: z.string().optional().describe('relative to the config file'),
-  env: envMap.default({}),
-  inherit_env: inheritEnv,
-  /** How long a stop waits after SIGTERM before SIGKILL. */
-  stop_timeout: duration.default(5_000),
+  env: envMap.default({}).describe('Environment variables set for the process.'),
+  inherit_env: inheritEnv.describe(
+    "Variables of Medic's own environment the process also gets beyond the allow-list: names, or prefixes ending in `*`.",
+  ),
+  stop_timeout: duration.default(5_000).describe('How long a stop waits after SIGTERM before SIGKILL.'),
   ports: z
     .array(z.number().int().min(1).max(65_535))
     .default([])
@@ -24,29 +25,38 @@ export const runSchema = z.strictObject({
 });
 
 export const serviceSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z.string().optional().describe('What the service is, for people.'),
   run: runSchema.optional().describe('supervised: Medic runs the service as its child process'),
   restart: z
-    .strictObject({ command: argv, timeout: duration.default(30_000) })
+    .strictObject({
+      command: argv.describe('The restart command, as an argv list (no shell).'),
+      timeout: duration.default(30_000).describe('The command must finish within this.'),
+    })
     .optional()
     .describe('for an unsupervised service: the command that restarts it'),
-  checks: z.array(checkSchema).default([]),
-  depends_on: z.array(name).default([]),
-  autonomy: autonomy.optional(),
-  /** Log sources of the service (files, stdout, push) and how their lines are mined. */
-  logs: serviceLogsSchema.optional(),
-  /** Metric series of the service and the detectors and forecasts watching them. */
-  metrics: serviceMetricsSchema.optional(),
-  /** What the service is (e.g. `database`): diagnosis rules use it. */
-  role: z.string().optional(),
-  /** Service-level objectives, for error budgets and reports. */
-  slo: serviceSloSchema.optional(),
-  /**
-   * Files whose healthy version Medic keeps (relative to the config file): once the service has been healthy
-   * for `policy.known_good_after` with a file unchanged, that content is recorded as known good, and
-   * `config_rollback` can put it back.
-   */
-  config_files: z.array(z.string().min(1)).default([]),
+  checks: z
+    .array(checkSchema)
+    .default([])
+    .describe('Probes run on the service; each decides up, degraded or down.'),
+  depends_on: z
+    .array(name)
+    .default([])
+    .describe('Services this one needs: their failure is the root cause of its own.'),
+  autonomy: autonomy.optional().describe("Overrides the policy's autonomy for this service."),
+  logs: serviceLogsSchema
+    .optional()
+    .describe('Log sources of the service (files, stdout, push) and how their lines are mined.'),
+  metrics: serviceMetricsSchema
+    .optional()
+    .describe('Metric series of the service and the detectors and forecasts watching them.'),
+  role: z.string().optional().describe('What the service is (e.g. `database`): diagnosis rules use it.'),
+  slo: serviceSloSchema.optional().describe('Service-level objectives, for error budgets and reports.'),
+  config_files: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Files whose healthy version Medic keeps (relative to the config file): once the service has been healthy for `policy.known_good_after` with a file unchanged, that content is recorded as known good, and `config_rollback` can put it back.',
+    ),
 });
 
 export type ServiceConfig = z.output<typeof serviceSchema>;

@@ -6,37 +6,46 @@ import { argv, duration, envMap, name } from './common.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const kubeTarget = {
-  namespace: z.string().min(1).default('default'),
-  /** A kubeconfig file; absent: $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
-  kubeconfig: z.string().optional(),
-  context: z.string().optional(),
+  namespace: z.string().min(1).default('default').describe('The Kubernetes namespace.'),
+  kubeconfig: z
+    .string()
+    .optional()
+    .describe('A kubeconfig file; absent: $KUBECONFIG, ~/.kube/config or the in-cluster service account.'),
+  context: z.string().optional().describe('The kubeconfig context (default: the current one).'),
 };
 
 export const systemdStep = z.strictObject({
-  unit: z.string().min(1),
-  action: z.enum(['restart', 'start', 'stop', 'reload']).default('restart'),
-  /** `systemctl --user`. */
-  user: z.boolean().default(false),
+  unit: z.string().min(1).describe('The systemd unit.'),
+  action: z.enum(['restart', 'start', 'stop', 'reload']).default('restart').describe('What systemctl does.'),
+  user: z.boolean().default(false).describe('`systemctl --user`.'),
 });
 
 export const dockerStep = z.strictObject({
-  container: z.string().min(1),
-  action: z.enum(['restart', 'start', 'stop']).default('restart'),
-  /** How long Docker waits after SIGTERM before SIGKILL (stop, restart); whole seconds on the wire. */
-  stop_timeout: duration.default(10_000),
-  /** A unix socket (default: $DOCKER_HOST, else /var/run/docker.sock). */
-  socket_path: z.string().optional(),
-  /** Or a TCP endpoint such as http://127.0.0.1:2375. */
-  host: z.url().optional(),
+  container: z.string().min(1).describe("The container's name or id."),
+  action: z.enum(['restart', 'start', 'stop']).default('restart').describe('What Docker does.'),
+  stop_timeout: duration
+    .default(10_000)
+    .describe(
+      'How long Docker waits after SIGTERM before SIGKILL (stop, restart); whole seconds on the wire.',
+    ),
+  socket_path: z
+    .string()
+    .optional()
+    .describe('A unix socket (default: $DOCKER_HOST, else /var/run/docker.sock).'),
+  host: z.url().optional().describe('Or a TCP endpoint such as http://127.0.0.1:2375.'),
 });
 
 export const kubernetesStep = z
   .strictObject({
-    action: z.enum(['rollout-restart', 'delete-pod', 'scale']),
-    kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).default('Deployment'),
-    /** The workload, or the pod for delete-pod. */
-    name: z.string().min(1),
-    replicas: z.number().int().min(0).optional(),
+    action: z
+      .enum(['rollout-restart', 'delete-pod', 'scale'])
+      .describe('What Kubernetes does: restart a rollout, delete the failing pod, or scale.'),
+    kind: z
+      .enum(['Deployment', 'StatefulSet', 'DaemonSet'])
+      .default('Deployment')
+      .describe("The workload's kind."),
+    name: z.string().min(1).describe('The workload, or the pod for delete-pod.'),
+    replicas: z.number().int().min(0).optional().describe('The replica count, for `action: scale`.'),
     ...kubeTarget,
   })
   .superRefine((k, ctx) => {
@@ -49,30 +58,37 @@ export const kubernetesStep = z
   });
 
 export const pm2Step = z.strictObject({
-  name: z.string().min(1),
-  action: z.enum(['restart', 'reload', 'start', 'stop']).default('restart'),
-  /** The pm2 program (looked up on PATH). */
-  bin: z.string().min(1).default('pm2'),
+  name: z.string().min(1).describe('The pm2 process name.'),
+  action: z.enum(['restart', 'reload', 'start', 'stop']).default('restart').describe('What pm2 does.'),
+  bin: z.string().min(1).default('pm2').describe('The pm2 program (looked up on PATH).'),
 });
 
 export const fileStep = z
   .strictObject({
     path: z.string().min(1).describe('relative to the config file'),
-    /** Inferred from the extension: .yaml/.yml, .json, .env (or a name starting with .env). */
-    format: z.enum(['yaml', 'json', 'env']).optional(),
-    /** Dotted path: server.timeout (YAML, JSON) or the variable name (.env). */
-    key: z.string().min(1),
-    /** The new value… */
-    value: scalar.optional(),
-    /** …or a change to the current numeric value. */
-    by: z.number().optional(),
-    /** Numeric bounds the new value must fall in (both required for numbers)… */
-    min: z.number().optional(),
-    max: z.number().optional(),
-    /** …or the values allowed (strings, booleans, or numbers). */
-    allowed: z.array(scalar).min(1).optional(),
-    /** Add the key when it is missing (default: a missing key is an error, not a silent addition). */
-    create: z.boolean().default(false),
+    format: z
+      .enum(['yaml', 'json', 'env'])
+      .optional()
+      .describe('Inferred from the extension: .yaml/.yml, .json, .env (or a name starting with .env).'),
+    key: z.string().min(1).describe('Dotted path: server.timeout (YAML, JSON) or the variable name (.env).'),
+    value: scalar.optional().describe('The new value….'),
+    by: z.number().optional().describe('…or a change to the current numeric value.'),
+    min: z
+      .number()
+      .optional()
+      .describe('Numeric bounds the new value must fall in (both required for numbers)….'),
+    max: z.number().optional().describe('The highest value allowed.'),
+    allowed: z
+      .array(scalar)
+      .min(1)
+      .optional()
+      .describe('…or the values allowed (strings, booleans, or numbers).'),
+    create: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Add the key when it is missing (default: a missing key is an error, not a silent addition).',
+      ),
   })
   .superRefine((f, ctx) => {
     if ((f.value === undefined) === (f.by === undefined))
@@ -96,21 +112,25 @@ export const configRollbackStep = z.strictObject({
 
 export const scaleStep = z
   .strictObject({
-    /** The new replica count… */
-    replicas: z.number().int().min(0).optional(),
-    /** …or a change to the current one (Kubernetes only: a command cannot tell the current count). */
-    by: z.number().int().optional(),
-    min: z.number().int().min(0).default(0),
-    max: z.number().int().min(1),
+    replicas: z.number().int().min(0).optional().describe('The new replica count….'),
+    by: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        '…or a change to the current one (Kubernetes only: a command cannot tell the current count).',
+      ),
+    min: z.number().int().min(0).default(0).describe('The fewest replicas allowed.'),
+    max: z.number().int().min(1).describe('The most replicas allowed.'),
     kubernetes: z
       .strictObject({
-        kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment'),
-        name: z.string().min(1),
+        kind: z.enum(['Deployment', 'StatefulSet']).default('Deployment').describe("The workload's kind."),
+        name: z.string().min(1).describe("The workload's name."),
         ...kubeTarget,
       })
-      .optional(),
-    /** argv; `{{replicas}}` is the new count. */
-    command: argv.optional(),
+      .optional()
+      .describe('Scale a Kubernetes workload.'),
+    command: argv.optional().describe('argv; `{{replicas}}` is the new count.'),
   })
   .superRefine((s, ctx) => {
     if ((s.kubernetes === undefined) === (s.command === undefined))
@@ -122,13 +142,17 @@ export const scaleStep = z
     if (s.min > s.max) ctx.addIssue({ code: 'custom', path: ['min'], message: 'min must not exceed max' });
   });
 
-export const waitStep = z.strictObject({ duration });
+export const waitStep = z.strictObject({
+  duration: duration.describe('How long to wait (shorter than the step timeout).'),
+});
 
 export const notifyStep = z.strictObject({
-  message: z.string().min(1),
-  severity: z.enum(['info', 'warning', 'critical']).default('warning'),
-  /** A notifier name; absent: the default route. */
-  route: z.string().optional(),
+  message: z.string().min(1).describe('The message sent.'),
+  severity: z
+    .enum(['info', 'warning', 'critical'])
+    .default('warning')
+    .describe("The message's severity (routes with a minimum severity filter on it)."),
+  route: z.string().optional().describe('A notifier name; absent: the default route.'),
 });
 
 /** A network namespace's name (`ip netns`): the firewall changed is that namespace's. */
@@ -140,21 +164,31 @@ const netns = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a network n
  * bantime, bantime.increment and bantime.maxtime).
  */
 export const blockStep = z.strictObject({
-  /** One IPv4 or IPv6 address, usually `{{ finding.labels.address }}`. */
-  address: z.string().min(1),
-  duration: duration.default(600_000),
-  factor: z.number().min(1).default(4),
-  max: duration.default(86_400_000),
-  remember: duration.default(7 * 86_400_000),
-  /** `reject` answers (a TCP connection is refused at once), `drop` stays silent. */
-  verdict: z.enum(['reject', 'drop']).default('reject'),
-  netns: netns.optional(),
-  /** TCP ports banned; default the service's `run.ports`, else (or `[]`) every port. */
-  ports: z.array(z.number().int().min(1).max(65_535)).optional(),
+  address: z.string().min(1).describe('One IPv4 or IPv6 address, usually `{{ finding.labels.address }}`.'),
+  duration: duration.default(600_000).describe("The first ban's length."),
+  factor: z
+    .number()
+    .min(1)
+    .default(4)
+    .describe('Each earlier ban of the address within `remember` multiplies the length by this.'),
+  max: duration.default(86_400_000).describe('A ban never lasts longer.'),
+  remember: duration.default(7 * 86_400_000).describe('How long earlier bans count.'),
+  verdict: z
+    .enum(['reject', 'drop'])
+    .default('reject')
+    .describe('`reject` answers (a TCP connection is refused at once), `drop` stays silent.'),
+  netns: netns.optional().describe("The network namespace whose firewall is changed (default: the host's)."),
+  ports: z
+    .array(z.number().int().min(1).max(65_535))
+    .optional()
+    .describe("TCP ports banned; default the service's `run.ports`, else (or `[]`) every port."),
 });
 
 /** Lifts a ban before it expires. */
-export const unblockStep = z.strictObject({ address: z.string().min(1), netns: netns.optional() });
+export const unblockStep = z.strictObject({
+  address: z.string().min(1).describe('The address (or `{{address}}` from the finding) whose ban is lifted.'),
+  netns: netns.optional().describe("The network namespace whose firewall is changed (default: the host's)."),
+});
 
 /** The step keys, each selecting one action kind. */
 export const STEP_KEYS = [
@@ -180,41 +214,74 @@ export const onFailure = z.enum(['continue', 'rollback', 'escalate']);
 
 export const stepSchema = z
   .strictObject({
-    timeout: duration.default(30_000),
-    /** Extra attempts after a failed one (each with the full timeout), `retry_delay` apart. */
-    retries: z.number().int().min(0).max(10).default(0),
-    retry_delay: duration.default(1_000),
-    on_failure: onFailure.default('rollback'),
-    restart: z.strictObject({ service: name.optional() }).optional(),
+    timeout: duration.default(30_000).describe('A step taking longer fails.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(0)
+      .describe('Extra attempts after a failed one (each with the full timeout), `retry_delay` apart.'),
+    retry_delay: duration.default(1_000).describe('Delay between a failed attempt and the next.'),
+    on_failure: onFailure
+      .default('rollback')
+      .describe(
+        'What a failed step does: `continue`, `rollback` (undo what ran) or `escalate` (undo nothing, call a human now).',
+      ),
+    restart: z
+      .strictObject({
+        service: name.optional().describe('The service restarted (default: the one being healed).'),
+      })
+      .optional()
+      .describe(
+        'Restart a service (default: the one being healed), supervised or through its restart command.',
+      ),
     exec: z
       .strictObject({
-        command: argv,
-        cwd: z.string().optional(),
-        env: envMap.default({}),
-        inherit_env: inheritEnv,
+        command: argv.describe(
+          "The command, as an argv list (no shell); `{{service}}` and the finding's labels are filled in.",
+        ),
+        cwd: z.string().optional().describe('The working directory; relative to the config file.'),
+        env: envMap.default({}).describe('Environment variables set for the command.'),
+        inherit_env: inheritEnv.describe(
+          "Variables of Medic's own environment the command also gets: names, or prefixes ending in `*`.",
+        ),
       })
-      .optional(),
+      .optional()
+      .describe('Run a command.'),
     http: z
       .strictObject({
-        url: z.url(),
-        method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
-        headers: z.record(z.string(), z.string()).default({}),
-        body: z.string().optional(),
-        status: z.union([z.number().int(), z.array(z.number().int())]).optional(),
+        url: z.url().describe('The URL requested.'),
+        method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST').describe('The HTTP method.'),
+        headers: z.record(z.string(), z.string()).default({}).describe('Request headers, name to value.'),
+        body: z.string().optional().describe('The request body.'),
+        status: z
+          .union([z.number().int(), z.array(z.number().int())])
+          .optional()
+          .describe('The status code (or codes) that counts as success; default any 2xx.'),
       })
-      .optional(),
-    systemd: systemdStep.optional(),
-    docker: dockerStep.optional(),
-    kubernetes: kubernetesStep.optional(),
-    pm2: pm2Step.optional(),
-    file: fileStep.optional(),
-    config_rollback: configRollbackStep.optional(),
-    scale: scaleStep.optional(),
-    wait: waitStep.optional(),
-    notify: notifyStep.optional(),
-    block: blockStep.optional(),
-    unblock: unblockStep.optional(),
-    ci_rerun: ciRerunStep.optional(),
+      .optional()
+      .describe('Make an HTTP request (a cache flush, a feature flag).'),
+    systemd: systemdStep.optional().describe('systemctl on a unit.'),
+    docker: dockerStep.optional().describe('Restart, start or stop a container.'),
+    kubernetes: kubernetesStep.optional().describe('Act on a Kubernetes workload.'),
+    pm2: pm2Step.optional().describe('Act on a pm2 process.'),
+    file: fileStep
+      .optional()
+      .describe(
+        'Change one key of a config file (JSON, YAML, TOML, .env) within declared bounds, backed up first.',
+      ),
+    config_rollback: configRollbackStep
+      .optional()
+      .describe('Put a config file back to its last known good content.'),
+    scale: scaleStep.optional().describe('Scale a workload within bounds.'),
+    wait: waitStep.optional().describe('Wait, e.g. for a restarted service to warm up.'),
+    notify: notifyStep
+      .optional()
+      .describe('Send a message to the notifiers (an `incident.escalated` notice).'),
+    block: blockStep.optional().describe('Ban an address in nftables for a growing duration.'),
+    unblock: unblockStep.optional().describe('Lift a ban.'),
+    ci_rerun: ciRerunStep.optional().describe('Re-run a failed CI job (a flaky test).'),
   })
   .superRefine((s, ctx) => {
     const kinds = STEP_KEYS.filter((k) => s[k] !== undefined);
