@@ -10,7 +10,7 @@ import { Decider } from './decide.js';
 import type { EngineDeps } from './deps.js';
 import { Keeper } from './keeper.js';
 import { KnownGood } from './known-good.js';
-import { OperatorRuns, type OperatorRunResult } from './operator-run.js';
+import { type OperatorRunResult, OperatorRuns } from './operator-run.js';
 import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
 import { reconcile } from './reconcile.js';
