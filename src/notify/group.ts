@@ -32,15 +32,7 @@ export function groupKey(n: Pick<Notification, 'event' | 'service'>): string {
   return `${n.event}|${n.service}`;
 }
 
-/**
- * What a stored notice carries so the outbox can group it after a restart too: the group and its timings,
- * decided by the router from the notifier's settings when it was enqueued.
- */
-export interface GroupTag {
-  key: string;
-  waitMs: number;
-  intervalMs: number;
-}
+export type { GroupTag } from './notifier.js';
 
 /** Several notifications of one group as one: the newest leads, the others are listed. */
 export function combine(batch: readonly Notification[]): Notification {

@@ -1,5 +1,3 @@
-import type { GroupTag } from './group.js';
-
 /** What the notify stage tells people. Channels implement Notifier; the router decides who gets what. */
 export type NotificationEvent =
   | 'incident.opened'
@@ -43,4 +41,14 @@ export interface Notifier {
    * outbox stopping), so a stop does not wait out a receiver's timeout.
    */
   send(n: Notification, signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * What a stored notice carries so the outbox can group it after a restart too: the group and its timings,
+ * decided by the router from the notifier's settings when it was enqueued.
+ */
+export interface GroupTag {
+  key: string;
+  waitMs: number;
+  intervalMs: number;
 }
