@@ -42,6 +42,15 @@ describe('serverErrors', () => {
     expect(serverErrors(b)?.count).toBe(1);
   });
 
+  it('one 503 with an error line is what it depends on, not its own burst', () => {
+    const unavailable = { ...answer(T - 0.3 * SEC, false), message: '503 Service Unavailable in 14ms' };
+    const b = bundle({
+      probes: [...earlier, unavailable],
+      logs: [{ at: T - 0.2 * SEC, line: 'health: db down: timeout', source: 'stderr' }],
+    });
+    expect(serverErrors(b)).toBeNull();
+  });
+
   it('an error line from before the answer, outside the slack, does not count', () => {
     const b = bundle({
       probes: [...earlier, answer(T - 0.3 * SEC, false)],

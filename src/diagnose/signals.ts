@@ -173,6 +173,9 @@ export function crashShadow(b: EvidenceBundle): number {
  */
 const LOGGED_SLACK_MS = 1_000;
 
+/** An answer of the server's own failure (Internal Server Error), not of what it depends on. */
+const OWN_ERROR = /^500\b/;
+
 /** An HTTP probe answered with a server error (the probe's message starts with the status). */
 export const SERVER_ERROR = /^5\d\d\b/;
 /**
@@ -203,9 +206,11 @@ export function serverErrors(b: EvidenceBundle): { count: number; example: strin
   // usual; a service that always answers some 500s does).
   const before = probes.filter((p) => p.at < since && !inTrouble(b, p.at));
   const usualShare = before.length > 0 ? before.filter(fivexx).length / before.length : 0;
-  // One answer is a blip unless the service also logged an error since it (it saw its request fail).
+  // One answer is a blip unless it is the service's own failure (500: a 502, 503 or 504 points at what is
+  // behind it, as a health check reporting its database does) and it logged an error for it.
   const logged =
     recent.length === 1 &&
+    OWN_ERROR.test(recent[0]!.message) &&
     (b.logs ?? []).some((l) => l.at >= recent[0]!.at - LOGGED_SLACK_MS && l.at < shadow && isErrorLine(l));
   if (recent.length < 2 && !logged) return null;
   if (usualShare > 0 && recent.length / window.length < 3 * usualShare) return null;
