@@ -57,7 +57,8 @@ export class RemediationEngine {
   private readonly keeper: Keeper;
   private readonly operatorRuns: OperatorRuns;
   private readonly offIncident: () => void;
-  private readonly unhandledTimers = new Set<TimerHandle>();
+  /** One pending look per service at a finding no playbook covers: a newer finding replaces the older. */
+  private readonly unhandledTimers = new Map<string, TimerHandle>();
 
   constructor(private readonly d: EngineDeps) {
     this.backups =
@@ -172,8 +173,10 @@ export class RemediationEngine {
    * a playbook does match is still healed.
    */
   private unhandled(f: Finding, delay = UNHANDLED_SETTLE_MS): void {
+    const pending = this.unhandledTimers.get(f.service);
+    if (pending) this.d.clock.clearTimeout(pending);
     const timer = this.d.clock.setTimeout(() => {
-      this.unhandledTimers.delete(timer);
+      this.unhandledTimers.delete(f.service);
       void this.escalateUnhandled(f).catch((err) =>
         this.d.logger.warn(
           { err: errorMessage(err), service: f.service },
@@ -181,7 +184,7 @@ export class RemediationEngine {
         ),
       );
     }, delay);
-    this.unhandledTimers.add(timer);
+    this.unhandledTimers.set(f.service, timer);
   }
 
   private async escalateUnhandled(f: Finding): Promise<void> {
@@ -221,7 +224,7 @@ export class RemediationEngine {
 
   /** True while a heal of the service runs or is due: a playbook's, a retry after backoff, or a keepalive. */
   healDue(service: string): boolean {
-    return this.scheduler.busy(service) || this.scheduler.waiting(service) || this.keeper.due(service);
+    return this.decisionDue(service) || this.keeper.due(service);
   }
 
   /**
@@ -346,7 +349,7 @@ export class RemediationEngine {
     this.keeper.stop();
     for (const t of this.healthyTimers.values()) this.d.clock.clearTimeout(t);
     this.healthyTimers.clear();
-    for (const t of this.unhandledTimers) this.d.clock.clearTimeout(t);
+    for (const t of this.unhandledTimers.values()) this.d.clock.clearTimeout(t);
     this.unhandledTimers.clear();
     this.knownGood.stop();
     this.approvals.clearTimers();
