@@ -1,8 +1,8 @@
 /**
  * The operator's controls in the dashboard, in a real browser (playwright-core driving Debian's chromium)
  * against a real daemon supervising the demo service: an operator approves a waiting heal from the link a
- * notification sends, creates and lifts a silence, stops healing (resuming is an admin's, so an admin resumes)
- * and runs a playbook; the API's refusals are shown; a viewer sees every control disabled, each saying which
+ * notification sends, creates and lifts a silence, stops and resumes healing (another signed-in page follows
+ * without a reload) and runs a playbook; the API's refusals are shown; a viewer sees every control disabled, each saying which
  * role it needs. Screenshots go to MEDIC_ARTIFACTS (default $TMPDIR/medic-dashboard-artifacts).
  */
 import { existsSync } from 'node:fs';
@@ -145,7 +145,7 @@ async function expectDisabled(button: Locator, role: string): Promise<void> {
 }
 
 describe('the operator controls of the dashboard', () => {
-  it('approves from the notification link, silences and lifts, stops healing; an admin resumes it', async () => {
+  it('approves from the notification link, silences and lifts, stops and resumes healing', async () => {
     const { url, operator, admin } = await daemon();
     const page = await signedIn(url, operator);
     try {
@@ -204,42 +204,43 @@ describe('the operator controls of the dashboard', () => {
       await runError.waitFor();
       expect(await runError.textContent()).toMatch(/no open incident.*409/);
 
-      // The stop switch is an operator's brake; resuming is an admin's, so the operator sees it disabled.
-      const healing = page.getByTestId('healing');
-      await healing.getByTestId('healing-reason').fill('3 a.m. investigation');
-      await healing.getByRole('button', { name: 'Stop healing' }).click();
-      await page.locator('[data-testid=healing-state][data-stopped=true]').waitFor({ timeout: 10_000 });
-      expect(await healing.getByTestId('healing-state').textContent()).toContain('3 a.m. investigation');
-      expect((await medic!.store.getHealingSwitch())?.stopped).toBe(true);
-      // Every page says healing is stopped.
-      await page.getByTestId('stopped-banner').waitFor({ timeout: 10_000 });
-      expect(await page.getByTestId('stopped-banner').textContent()).toContain('stopped by alice');
-      await expectDisabled(healing.getByRole('button', { name: 'Resume healing' }), 'admin');
-      await shot(page, 'controls-stopped');
-
+      // The stop switch is the operator's brake, and the operator lets go of it; an admin's page follows both.
       const adminPage = await signedIn(url, admin);
       try {
         await adminPage.goto(`${url}/#/controls`);
-        const h = adminPage.getByTestId('healing');
-        await adminPage.locator('[data-testid=healing-state][data-stopped=true]').waitFor();
-        await h.getByRole('button', { name: 'Resume healing' }).click();
         await adminPage
           .locator('[data-testid=healing-state][data-stopped=false]')
           .waitFor({ timeout: 10_000 });
+        const healing = page.getByTestId('healing');
+        await healing.getByTestId('healing-reason').fill('3 a.m. investigation');
+        await healing.getByRole('button', { name: 'Stop healing' }).click();
+        await page.locator('[data-testid=healing-state][data-stopped=true]').waitFor({ timeout: 10_000 });
+        expect(await healing.getByTestId('healing-state').textContent()).toContain('3 a.m. investigation');
+        expect((await medic!.store.getHealingSwitch())?.stopped).toBe(true);
+        // Every page says healing is stopped, the other signed-in one too, without a reload.
+        await page.getByTestId('stopped-banner').waitFor({ timeout: 10_000 });
+        expect(await page.getByTestId('stopped-banner').textContent()).toContain('stopped by alice');
+        await adminPage.getByTestId('stopped-banner').waitFor({ timeout: 10_000 });
+        await shot(page, 'controls-stopped');
+
+        await healing.getByRole('button', { name: 'Resume healing' }).click();
+        await page.locator('[data-testid=healing-state][data-stopped=false]').waitFor({ timeout: 10_000 });
+        expect((await medic!.store.getHealingSwitch())?.stopped).toBe(false);
+        await page.getByTestId('stopped-banner').waitFor({ state: 'detached', timeout: 10_000 });
+        await adminPage
+          .locator('[data-testid=healing-state][data-stopped=false]')
+          .waitFor({ timeout: 10_000 });
+        await adminPage.getByTestId('stopped-banner').waitFor({ state: 'detached', timeout: 10_000 });
       } finally {
         await adminPage.close();
       }
-      expect((await medic!.store.getHealingSwitch())?.stopped).toBe(false);
-      // The operator's page follows without a reload.
-      await page.locator('[data-testid=healing-state][data-stopped=false]').waitFor({ timeout: 10_000 });
-      await page.getByTestId('stopped-banner').waitFor({ state: 'detached', timeout: 10_000 });
 
       const audit = await medic!.store.listAudit({ limit: 500 });
       const by = (actor: string, suffix: string) =>
         audit.some((e) => e.actor === actor && e.event === 'api.request' && e.subject.endsWith(suffix));
       expect(by('alice', '/approve')).toBe(true);
       expect(by('alice', '/api/healing/stop')).toBe(true);
-      expect(by('root', '/api/healing/resume')).toBe(true);
+      expect(by('alice', '/api/healing/resume')).toBe(true);
       expect(by('alice', '/reset')).toBe(true);
     } finally {
       await page.close();
@@ -320,7 +321,7 @@ describe('the operator controls of the dashboard', () => {
       await page.goto(`${url}/#/controls`);
       await page.getByTestId('healing-state').waitFor();
       await expectDisabled(page.getByRole('button', { name: 'Stop healing' }), 'operator');
-      await expectDisabled(page.getByRole('button', { name: 'Resume healing' }), 'admin');
+      await expectDisabled(page.getByRole('button', { name: 'Resume healing' }), 'operator');
       await expectDisabled(page.getByRole('button', { name: 'Create silence' }), 'operator');
       await expectDisabled(page.getByRole('button', { name: 'Lift' }), 'operator');
       const service = page.getByTestId('service-demo');

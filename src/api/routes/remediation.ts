@@ -1,8 +1,8 @@
 /**
  * Healing controls: the stop switch, silences, backups (list, roll back) and what the learner has learned.
- * Operators may silence, roll back and stop healing; only admins may resume it. Stopping is a brake: it
- * changes nothing on any service and is safe for whoever is on call at 3 a.m. Resuming lets every held heal
- * run at once, so it stays with the admins who answer for that.
+ * Operators may silence, roll back, stop healing and resume it: whoever is on call pulls the brake at 3 a.m.
+ * and lets go of it when the work is done, without waking an admin. Resuming starts nothing by itself: what
+ * the stop held back is decided again, through every other rail (confidence, rate limits, approvals).
  */
 import { z } from 'zod';
 import { MedicError, parseDuration } from '../../core/index.js';
@@ -72,7 +72,7 @@ export function registerRemediationRoutes(r: Router, medic: Medic): void {
     url: '/api/healing/stop',
     tag: 'healing',
     role: 'operator',
-    summary: 'Stop every new heal until an admin resumes it (running steps finish); audited',
+    summary: 'Stop every new heal until healing is resumed (running steps finish); audited',
     body: reasonBody,
     response: healingSwitch,
     handler: async ({ body, actor }) => engine.stopHealing(actor!.name, body.reason),
@@ -81,8 +81,9 @@ export function registerRemediationRoutes(r: Router, medic: Medic): void {
     method: 'POST',
     url: '/api/healing/resume',
     tag: 'healing',
-    role: 'admin',
-    summary: 'Let heals run again (admin); what the stop held back is decided again now',
+    role: 'operator',
+    summary:
+      'Let heals run again; what the stop held back is decided again now, through every other rail; audited',
     body: reasonBody,
     response: healingSwitch,
     handler: async ({ body, actor }) => engine.resumeHealing(actor!.name, body.reason),

@@ -70,16 +70,14 @@ const matchers = (s: SilenceView) => s.matchers.map((m) => `${m.name}${m.op}${m.
 
 export function registerHealing(program: Command): void {
   target(
-    program
-      .command('stop-healing')
-      .description('stop every new heal until an admin resumes healing (operator)'),
+    program.command('stop-healing').description('stop every new heal until healing is resumed (operator)'),
   )
     .option('--reason <text>', 'why, for the audit log', '')
     .action(async (opts: Opts & { reason: string }) => {
       const s = await api<Switch>(await apiUrl(opts), '/api/healing/stop', post({ reason: opts.reason }));
       print(opts, s, () => `healing stopped by ${s.actor}${s.reason ? ` (${s.reason})` : ''}`);
     });
-  target(program.command('resume-healing').description('let heals run again (admin)'))
+  target(program.command('resume-healing').description('let heals run again (operator)'))
     .option('--reason <text>', 'why, for the audit log', '')
     .action(async (opts: Opts & { reason: string }) => {
       const s = await api<Switch>(await apiUrl(opts), '/api/healing/resume', post({ reason: opts.reason }));

@@ -1,5 +1,5 @@
 /**
- * The operator's controls: the stop switch (stop: operator; resume: admin), silences (create with matchers and
+ * The operator's controls: the stop switch (stop and resume: operator), silences (create with matchers and
  * a duration, list, lift: operator), and per service a reset and "run this playbook now" (operator). Each
  * control is disabled for a role that may not use it, with a tooltip naming the role; what the API answers,
  * error or not, is shown beside the control.
@@ -113,7 +113,7 @@ function HealingPanel() {
           Stop healing
         </Guarded>
         <Guarded
-          need="admin"
+          need="operator"
           disabled={doing.busy || s?.stopped === false}
           onClick={() => flip('resume')}
           title="Let heals run again; what the stop held back is decided at once"
