@@ -151,6 +151,85 @@ const tlsCheck = z
     message: 'critical_fraction must be below warn_fraction',
   });
 
+/** Two alarm levels of one measurement: past `degraded` the check is degraded, past `down` it is down. */
+function levels(value: z.ZodNumber) {
+  return z
+    .strictObject({
+      degraded: value.optional().describe('over this → degraded'),
+      down: value.optional().describe('over this → down'),
+    })
+    .refine((l) => l.degraded !== undefined || l.down !== undefined, {
+      message: 'give degraded, down or both',
+    })
+    .refine((l) => l.degraded === undefined || l.down === undefined || l.down >= l.degraded, {
+      path: ['down'],
+      message: 'down must not be below degraded',
+    });
+}
+
+const percentLevels = levels(z.number().min(0).max(100));
+
+const hostCheck = z.strictObject({
+  cpu_percent: percentLevels
+    .optional()
+    .describe('CPU busy, all cores together, since the previous run (/proc/stat).'),
+  memory_used_percent: percentLevels
+    .optional()
+    .describe('Memory not available (100 − MemAvailable of MemTotal, /proc/meminfo).'),
+  swap_used_percent: percentLevels.optional().describe('Swap used of the swap there is (none: 0).'),
+  load_per_core: levels(z.number().min(0))
+    .optional()
+    .describe('The 1-minute load average divided by the online cores.'),
+  open_files_percent: percentLevels
+    .optional()
+    .describe('File handles open of fs.file-max (/proc/sys/fs/file-nr).'),
+  mounts: z
+    .array(z.string().min(1))
+    .min(1)
+    .default(['/'])
+    .describe(
+      'Mount points (or any path on the filesystem) judged by the disk limits; relative to the config file.',
+    ),
+  disk_used_percent: percentLevels.optional().describe('Space used of each mount, as df counts it.'),
+  inodes_used_percent: percentLevels.optional().describe('Inodes used of each mount.'),
+});
+
+const endpoint = {
+  socket_path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('A unix socket (default: $DOCKER_HOST, else /var/run/docker.sock).'),
+  url: z.url().optional().describe('Or a TCP endpoint such as http://127.0.0.1:2375.'),
+};
+
+const dockerCheck = z
+  .strictObject({
+    container: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a container name or id')
+      .describe("The container's name or id."),
+    ...endpoint,
+  })
+  .refine((d) => !(d.socket_path && d.url), { message: 'socket_path or url, not both' });
+
+/** DNS-1123 names, as Kubernetes allows for namespaces and Deployments: they go into URL paths. */
+const kubeName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'a Kubernetes name (lower-case letters, digits, - and .)');
+
+const kubernetesCheck = z.strictObject({
+  namespace: kubeName.default('default').describe('The namespace of the Deployment.'),
+  deployment: kubeName.describe('The Deployment whose replicas and pods are checked.'),
+  kubeconfig: z
+    .string()
+    .optional()
+    .describe(
+      'A kubeconfig file, relative to the config file; absent: $KUBECONFIG, ~/.kube/config or the in-cluster service account.',
+    ),
+  context: z.string().optional().describe('The kubeconfig context (default: the current one).'),
+});
+
 const checkBase = {
   name: name
     .optional()
@@ -172,6 +251,21 @@ const checkBase = {
     .default(1)
     .describe('Consecutive successes before it is judged up again.'),
 };
+
+const CHECK_KINDS = [
+  'http',
+  'tcp',
+  'process',
+  'command',
+  'disk',
+  'postgres',
+  'redis',
+  'tls',
+  'docker',
+  'kubernetes',
+  'host',
+] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
 
 export const checkSchema = z
   .strictObject({
@@ -196,16 +290,22 @@ export const checkSchema = z
     tls: tlsCheck
       .optional()
       .describe('Check a TLS certificate: days left of its lifetime, chain and host name.'),
+    docker: dockerCheck
+      .optional()
+      .describe('Check a Docker container: its state, exit code, OOM kill, health and restarts.'),
+    kubernetes: kubernetesCheck
+      .optional()
+      .describe(
+        'Check a Kubernetes Deployment: replicas ready of desired, pods crash-looping or OOM-killed.',
+      ),
+    host: hostCheck
+      .optional()
+      .describe('Check the host: CPU, memory, swap, load per core, open files, disk space and inodes.'),
   })
   .superRefine((c, ctx) => {
-    const kinds = (['http', 'tcp', 'process', 'command', 'disk', 'postgres', 'redis', 'tls'] as const).filter(
-      (k) => c[k] !== undefined,
-    );
+    const kinds = CHECK_KINDS.filter((k) => c[k] !== undefined);
     if (kinds.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'a check needs exactly one of http, tcp, process, command, disk, postgres, redis, tls',
-      });
+      ctx.addIssue({ code: 'custom', message: `a check needs exactly one of ${CHECK_KINDS.join(', ')}` });
     }
     if (c.timeout > c.interval) {
       ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval' });
@@ -213,7 +313,6 @@ export const checkSchema = z
   });
 
 export type CheckConfig = z.output<typeof checkSchema>;
-export type CheckKind = 'http' | 'tcp' | 'process' | 'command' | 'disk' | 'postgres' | 'redis' | 'tls';
 
 export function checkKind(c: CheckConfig): CheckKind {
   if (c.http) return 'http';
@@ -223,6 +322,9 @@ export function checkKind(c: CheckConfig): CheckKind {
   if (c.postgres) return 'postgres';
   if (c.redis) return 'redis';
   if (c.tls) return 'tls';
+  if (c.docker) return 'docker';
+  if (c.kubernetes) return 'kubernetes';
+  if (c.host) return 'host';
   return 'command';
 }
 
