@@ -7,6 +7,7 @@ import { checkName } from './schema/checks.js';
 import { ciCrossIssues, ciSchema } from './schema/ci.js';
 import { name } from './schema/common.js';
 import { diagnosisSections } from './schema/diagnosis.js';
+import { heartbeatSchema } from './schema/heartbeat.js';
 import { notifierNames, notifierSchema } from './schema/notifiers.js';
 import { playbookSchema } from './schema/playbooks.js';
 import { policySchema } from './schema/policy.js';
@@ -18,6 +19,7 @@ export * from './schema/checks.js';
 export * from './schema/ci.js';
 export * from './schema/common.js';
 export * from './schema/diagnosis.js';
+export * from './schema/heartbeat.js';
 export * from './schema/logs.js';
 export * from './schema/metrics.js';
 export * from './schema/notifiers.js';
@@ -73,6 +75,9 @@ export const configSchema = z
       .describe(
         "CI/CD pipelines Medic watches (GitHub Actions, GitLab CI, Jenkins): providers, their secrets' environment variables, and the pipelines mapped to services.",
       ),
+    heartbeat: heartbeatSchema
+      .optional()
+      .describe("A dead man's switch: a URL Medic calls every interval while it is alive and working."),
     ...diagnosisSections,
   })
   .superRefine((c, ctx) => {

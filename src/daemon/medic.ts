@@ -14,6 +14,7 @@ import { CiStage } from './ci-stage.js';
 import { watchDaemonConfig } from './config-watch.js';
 import { createEngine } from './engine-wiring.js';
 import { FindingPath } from './finding-path.js';
+import { type RunningHeartbeat, startHeartbeat } from './heartbeat-wiring.js';
 import { lockDataDir } from './lock.js';
 import { subscribeNotifications } from './notifications.js';
 import { dataDirOf, type MedicOptions, type ServiceStatus } from './options.js';
@@ -61,6 +62,8 @@ export class Medic {
   /** Log sinks by service and derived series: the API's push endpoint feeds the log stage through it. */
   readonly telemetry = new TelemetryHub();
   private unlock: () => void = () => {};
+  /** The dead man's switch: calls out only while the daemon makes progress. */
+  private heartbeat: RunningHeartbeat | null = null;
 
   constructor(
     store: KyselyStore,
@@ -246,11 +249,13 @@ export class Medic {
     void this.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile))
       this.watcher = watchDaemonConfig(this.loaded.file, this);
+    this.heartbeat = startHeartbeat(this);
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.heartbeat?.stop();
     this.watcher?.close();
     this.scheduler.stop();
     for (const stage of this.stages.splice(0).reverse()) {
@@ -338,6 +343,7 @@ export class Medic {
       data: { services: Object.keys(next.config.services) },
     });
     for (const stage of this.stages) await stage.reload?.();
+    this.heartbeat?.reload();
     this.bus.emit('config:reloaded', { file: next.file, at: this.clock.now() });
   }
 

@@ -1,0 +1,76 @@
+import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { exited, startMedicProcess, tempDir, waitFor } from './helpers.js';
+
+const INTERVAL_MS = 1_000;
+const TOKEN = 'dms-test-token-4f2a9c';
+
+/** A dead man's switch receiver, as healthchecks.io or a Watchdog route would be: it records each call's time. */
+async function receiver() {
+  const hits: { at: number; path: string; auth: string | undefined }[] = [];
+  const server = http.createServer((req, res) => {
+    // It also stands in for the service Medic checks (its /health), so that Medic's probe loop turns.
+    if (req.url !== '/health')
+      hits.push({ at: Date.now(), path: req.url ?? '', auth: req.headers.authorization });
+    res.end('OK');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, hits, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const cleanups: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+it('heartbeats at the configured pace while Medic runs, and none once it is killed with SIGKILL', async () => {
+  const rx = await receiver();
+  cleanups.push(rx.close);
+  const dir = await tempDir('medic-dms-');
+  const file = path.join(dir, 'medic.yaml');
+  // No supervised child: a SIGKILLed Medic would leave it running.
+  await writeFile(
+    file,
+    `services:
+  web:
+    checks:
+      - http: { url: "${rx.url}/health" }
+        interval: 500ms
+        timeout: 400ms
+notifiers: []
+server: { host: 127.0.0.1, port: 0 }
+store: { dir: ./data }
+heartbeat:
+  url_env: DMS_URL
+  interval: ${INTERVAL_MS}ms
+  bearer_env: DMS_TOKEN
+`,
+  );
+  const medic = startMedicProcess(file, { DMS_URL: `${rx.url}/ping/medic-host`, DMS_TOKEN: TOKEN });
+  cleanups.push(() => medic.kill('SIGKILL'));
+
+  await waitFor('six heartbeats', () => rx.hits.length >= 6, 30_000);
+  expect(rx.hits.every((h) => h.path === '/ping/medic-host' && h.auth === `Bearer ${TOKEN}`)).toBe(true);
+  // The pace: about one an interval. Gaps measured here: 1.0 s; the ceiling allows a loaded machine.
+  const gaps = rx.hits.slice(1).map((h, i) => h.at - (rx.hits[i]?.at ?? 0));
+  console.log(`heartbeat gaps (ms): ${gaps.join(', ')}`);
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)] ?? 0;
+  expect(median).toBeGreaterThan(INTERVAL_MS * 0.7);
+  expect(median).toBeLessThan(INTERVAL_MS * 3);
+
+  medic.kill('SIGKILL');
+  await exited(medic);
+  const killedAt = Date.now();
+  const before = rx.hits.length;
+  // Three intervals of silence (the bar is two): nothing arrives from a dead Medic.
+  await new Promise((r) => setTimeout(r, 3 * INTERVAL_MS));
+  expect(rx.hits.filter((h) => h.at > killedAt)).toEqual([]);
+  expect(rx.hits.length).toBe(before);
+  // Its log never carried the token or the ping path.
+  expect(medic.output()).not.toContain(TOKEN);
+  expect(medic.output()).not.toContain('medic-host');
+}, 60_000);
