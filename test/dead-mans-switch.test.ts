@@ -1,9 +1,10 @@
-import { writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { exited, startMedicProcess, tempDir, waitFor } from './helpers.js';
+import { exited, ROOT, startMedicProcess, tempDir, waitFor } from './helpers.js';
 
 const INTERVAL_MS = 1_000;
 const TOKEN = 'dms-test-token-4f2a9c';
@@ -74,3 +75,26 @@ heartbeat:
   expect(medic.output()).not.toContain(TOKEN);
   expect(medic.output()).not.toContain('medic-host');
 }, 60_000);
+
+// The other half of who watches Medic: systemd restarts it whenever it dies (the switch above says when it
+// stays dead). systemd-analyze exits 0 even on unknown keys or bad values, so anything it prints is a failure.
+it('the shipped systemd unit verifies cleanly and restarts Medic whatever the exit', async () => {
+  const unit = path.join(ROOT, 'examples/systemd/medic.service');
+  const { code, out } = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    execFile('systemd-analyze', ['verify', unit], { cwd: ROOT }, (err, stdout, stderr) => {
+      const missing = (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+      resolve({
+        code: missing ? null : err ? Number((err as { code?: number }).code ?? 1) : 0,
+        out: missing ? 'systemd-analyze is not installed (Debian: apt-get install systemd)' : stdout + stderr,
+      });
+    });
+  });
+  expect(out).toBe('');
+  expect(code).toBe(0);
+  const text = await readFile(unit, 'utf8');
+  const service = text.slice(text.indexOf('[Service]'), text.indexOf('[Install]'));
+  expect(service).toMatch(/^Restart=always$/m);
+  expect(service).toMatch(/^RestartSec=\d+s?$/m);
+  expect(text).toMatch(/^StartLimitIntervalSec=0$/m);
+  expect(service).toMatch(/^ExecStart=\S+ .* run --config /m);
+});
