@@ -7,6 +7,7 @@ describe('probe registry', () => {
     expect(probes.names().sort()).toEqual([
       'command',
       'disk',
+      'docker',
       'host',
       'http',
       'postgres',

@@ -2,6 +2,7 @@ import { type CheckConfig, checkKind } from '../../config/index.js';
 import { errorMessage, type ProbeResult, Registry } from '../../core/index.js';
 import { commandProbe } from './command.js';
 import { diskProbe } from './disk.js';
+import { dockerProbe } from './docker.js';
 import { hostProbe } from './host.js';
 import { httpProbe } from './http.js';
 import { postgresProbe } from './postgres.js';
@@ -25,7 +26,8 @@ export const probes = new Registry<Probe>('probe')
   .register('postgres', postgresProbe)
   .register('redis', redisProbe)
   .register('tls', tlsProbe)
-  .register('host', hostProbe);
+  .register('host', hostProbe)
+  .register('docker', dockerProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
