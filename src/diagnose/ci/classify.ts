@@ -6,7 +6,13 @@
  * a wrong re-run wastes money, a missed one only waits for a human.
  */
 import type { CiClass } from './causes.js';
-import { failingTests, GITLAB_INFRA_REASONS, SIGNATURES, type Signature } from './signatures.js';
+import {
+  failingTests,
+  GITLAB_INFRA_REASONS,
+  HARD_TEST_FAILURE,
+  SIGNATURES,
+  type Signature,
+} from './signatures.js';
 
 export interface TestRun {
   test: string;
@@ -113,6 +119,8 @@ export function classifyCiFailure(input: CiFailureInput, history: CiHistoryView 
   const code = best(hs, 'code');
   const testFail = best(hs, 'test_failure');
   const testTimeout = best(hs, 'test_timeout');
+  const assertion = best(hs, 'test_assertion');
+  const flakeReport = best(hs, 'flake_report');
   const network = hs.find((h) => h.sig.id === 'network' || h.sig.id === 'registry-rate');
 
   // The machine itself failed (runner lost, disk full, OOM, system cancel): nothing else in the log counts.
@@ -148,8 +156,19 @@ export function classifyCiFailure(input: CiFailureInput, history: CiHistoryView 
   if (code && !testFail)
     return verdict('code', code.sig.confidence, [`${code.sig.id}: ${code.line}`], code.sig.id, lineOf(code));
 
-  if (testFail || testTimeout) {
-    const shown = [...lineOf(testFail), ...lineOf(testTimeout)];
+  // The runner re-ran the failed test in this very job and it passed: a flake seen, not guessed, unless a test
+  // also failed for good.
+  if (flakeReport && !input.lines.some((l) => HARD_TEST_FAILURE.test(l.trim())))
+    return verdict(
+      'flaky_test',
+      flakeReport.sig.confidence,
+      [`the test runner re-ran a failed test and it passed: ${flakeReport.line}`],
+      flakeReport.sig.id,
+      [...lineOf(flakeReport), ...lineOf(assertion)],
+    );
+
+  if (testFail || testTimeout || assertion) {
+    const shown = [...lineOf(assertion), ...lineOf(testFail), ...lineOf(testTimeout)];
     const judged = judgeTests(tests, input, history);
     if (judged) return verdict(judged.cls, judged.confidence, judged.evidence, 'history', shown);
     const learned = fromTemplates(input, history);
@@ -162,8 +181,9 @@ export function classifyCiFailure(input: CiFailureInput, history: CiHistoryView 
         'test-fail',
         shown,
       );
-    // A timed-out test hints at a flake, but alone it is no reason to pay for a re-run.
-    if (testTimeout && !testFail)
+    // A test that timed out without any assertion failing hints at a flake (waiting on something slow is the
+    // commonest cause of flaky tests), but alone it is no reason to pay for a re-run.
+    if (testTimeout && !assertion)
       return verdict(
         'flaky_test',
         testTimeout.sig.confidence,

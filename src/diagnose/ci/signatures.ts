@@ -8,7 +8,7 @@ import type { CiClass } from './causes.js';
 
 export interface Signature {
   id: string;
-  cls: CiClass | 'test_failure' | 'test_timeout';
+  cls: CiClass | 'test_failure' | 'test_timeout' | 'test_assertion' | 'flake_report';
   re: RegExp;
   confidence: number;
   /** Says what happened to the machine itself: not outweighed by a test failure in the same log. */
@@ -27,14 +27,14 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'runner-system',
     cls: 'infrastructure',
-    re: /ERROR: Job failed \(system failure\)|ERROR: Preparation failed|runner_system_failure|stuck_or_timeout_failure|scheduler_failure/i,
+    re: /Job failed \(system failure\)|ERROR: Preparation failed|runner_system_failure|stuck_or_timeout_failure|scheduler_failure/i,
     confidence: 0.96,
     strong: true,
   },
   {
     id: 'agent-offline',
     cls: 'infrastructure',
-    re: /ChannelClosedException|ClosedChannelException|Agent went offline|RemovedNodeListener|Cannot contact .*: java\.|FATAL: command execution failed|RequestAbortedException/,
+    re: /ChannelClosedException|ClosedChannelException|Agent went offline|RemovedNodeListener|Cannot contact .*: java\.|FATAL: command execution failed|RequestAbortedException|Backing channel '.*' is disconnected|Pod just failed \(Reason: Evicted|The node was low on resource/,
     confidence: 0.95,
     strong: true,
   },
@@ -48,14 +48,14 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'oom-killed',
     cls: 'infrastructure',
-    re: /OOMKilled|exit code 137|signal: killed|Killed\s+\S*\s*\(core dumped\)|The runner .* ran out of memory|Out of memory: Killed process/i,
+    re: /OOMKilled|exit (code|status):? 137\b|signal: killed|Killed\s+\S*\s*\(core dumped\)|The runner .* ran out of memory|Out of memory: Killed process/i,
     confidence: 0.9,
     strong: true,
   },
   {
     id: 'system-cancel',
     cls: 'infrastructure',
-    re: /The operation was canceled\.?$|has exceeded the maximum execution time|job exceeded the timeout|ERROR: Job failed: execution took longer than/i,
+    re: /The operation was canceled\.?$|has exceeded the maximum execution time|job exceeded the timeout|Job failed: execution took longer than/i,
     confidence: 0.88,
     strong: true,
   },
@@ -77,7 +77,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'network',
     cls: 'infrastructure',
-    re: /\b(ETIMEDOUT|ECONNRESET|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ESOCKETTIMEDOUT)\b|Could not resolve host|Temporary failure in name resolution|TLS handshake timeout|i\/o timeout|Connection reset by peer|Connection timed out|Read timed out|ReadTimeoutError|(502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)|net\/http: request canceled|unexpected EOF while reading|RPC failed; curl \d+|early EOF|Could not transfer artifact .* (timed out|Connection reset|503|502)/i,
+    re: /\b(ETIMEDOUT|ECONNRESET|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ESOCKETTIMEDOUT)\b|Could not resolve host|Temporary failure in name resolution|TLS handshake timeout|i\/o timeout|Connection reset by peer|Connection timed out|Read timed out|ReadTimeoutError|(502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)|net\/http: request canceled|unexpected EOF while reading|RPC failed; curl \d+|early EOF|The requested URL returned error: 5\d\d|Could not transfer artifact .* (timed out|Connection reset|503|502)/i,
     confidence: 0.92,
     strong: true,
   },
@@ -85,7 +85,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'npm-resolve',
     cls: 'dependency',
-    re: /npm ERR! code (ERESOLVE|ETARGET|E404)|No matching version found for|npm ERR! 404 |notarget|Could not resolve dependency|ERR_PNPM_(NO_MATCHING_VERSION|PEER_DEP_ISSUES|FETCH_404)|error Couldn't find any versions for|YN0001/i,
+    re: /npm (ERR!|error) code (ERESOLVE|ETARGET|E404)|No matching version found for|npm (ERR!|error) 404 |notarget|Could not resolve dependency|ERR_PNPM_(NO_MATCHING_VERSION|PEER_DEP_ISSUES|FETCH_404)|error Couldn't find any versions for|YN0001/i,
     confidence: 0.93,
   },
   {
@@ -97,7 +97,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'go-mod',
     cls: 'dependency',
-    re: /go: .*(unknown revision|invalid version|reading .* 404|module .* found, but does not contain package|verifying .* checksum mismatch)|missing go\.sum entry/i,
+    re: /go: .*(unknown revision|invalid version|reading .* 404|module .* found, but does not contain package)|(^|go: )verifying \S+: checksum mismatch|missing go\.sum entry/i,
     confidence: 0.92,
   },
   {
@@ -115,8 +115,14 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'audit',
     cls: 'dependency',
-    re: /found \d+ (high|critical) severity vulnerabilit|npm audit .*fail|vulnerabilities found|Vulnerable dependency/i,
+    re: /\d+ (high|critical) severity vulnerabilit|npm audit .*fail|vulnerabilities found|Vulnerable dependency/i,
     confidence: 0.88,
+  },
+  {
+    id: 'lockfile',
+    cls: 'dependency',
+    re: /ERR_PNPM_OUTDATED_LOCKFILE|can only install packages when your package\.json and package-lock\.json .*in sync|Your lockfile needs to be updated|lock file .* needs to be updated|poetry\.lock was last generated|pyproject\.toml changed significantly since poetry\.lock|the lock file .* is not up to date|go: updates to go\.(mod|sum) needed/i,
+    confidence: 0.9,
   },
   {
     id: 'docker-base',
@@ -128,7 +134,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'gh-workflow',
     cls: 'config',
-    re: /Invalid workflow file|The workflow is not valid|Unrecognized named-value|Unable to resolve action|Can't find 'action\.ya?ml'|Required property is missing|Input required and not supplied|Unexpected value '/i,
+    re: /Invalid workflow file|The workflow is not valid|Unrecognized named-value|Unable to resolve action|Can't find 'action\.ya?ml'|Required property is missing|Input required and not supplied|Unexpected value '|please check your action inputs|trying to start process '.*' with working directory '.*'\. No such file or directory|Resource not accessible by integration|Unable to find \w+ version '.*' for platform|The version '.*' with architecture '.*' was not found/i,
     confidence: 0.95,
   },
   {
@@ -140,7 +146,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'jenkinsfile',
     cls: 'config',
-    re: /WorkflowScript: \d+:|MultipleCompilationErrorsException|No such DSL method|Jenkinsfile not found|Unable to find Jenkinsfile/i,
+    re: /WorkflowScript: \d+:|MultipleCompilationErrorsException|No such DSL method|Jenkinsfile not found|Unable to find Jenkinsfile|Tool type ".*" does not have an install of/i,
     confidence: 0.93,
   },
   {
@@ -148,6 +154,12 @@ export const SIGNATURES: readonly Signature[] = [
     cls: 'config',
     re: /failed to read dockerfile|unknown instruction:|dockerfile parse error|Dockerfile: no such file/i,
     confidence: 0.92,
+  },
+  {
+    id: 'job-setup',
+    cls: 'config',
+    re: /failed to pull image .* with specified policies.*(not found|manifest unknown|pull access denied|repository does not exist)|Cannot perform an interactive login from a non TTY device|The connection to the server localhost:8080 was refused|dial tcp (\[::1\]|127\.0\.0\.1|localhost):8080: connect: connection refused/i,
+    confidence: 0.86,
   },
   // The code itself: a compiler or linter said no.
   {
@@ -172,29 +184,87 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'test-fail',
     cls: 'test_failure',
-    re: /^(FAIL|✕|×) |\s(✕|×) |●.* › |Tests?:\s+\d+ failed|--- FAIL: |^FAILED |[=]+ \d+ failed|AssertionError|AssertionFailedError|expected .* (to|but) |Tests run: \d+, Failures: [1-9]|There (are|were) test failures|<<< (FAILURE|ERROR)!|\d+ (tests? )?failing|Test Suites: \d+ failed/i,
+    re: /^(FAIL|✕|×|✘) |\s(✕|×|✘) |●.* › |Tests?:\s+\d+ failed|--- FAIL: |^(FAILED|ERROR) \S+::|[=]+ \d+ failed|Tests run: \d+, Failures: [1-9]|There (are|were) (test failures|failing tests)|<<< (FAILURE|ERROR)!|\d+ (tests? )?failing|Test Suites: \d+ failed|\d+ tests completed, \d+ failed|\d+ examples?, [1-9]\d* failures?|^\s*[1-9]\d* failed$/i,
     confidence: 0.7,
+  },
+  // What a failed test said: an assertion compared values (a timeout alone is a flake's usual symptom).
+  {
+    id: 'assertion',
+    cls: 'test_assertion',
+    re: /AssertionError(?!: Timed out)|AssertionFailedError|expected .* (to|but) |^E\s+assert |expect\(.*\)\.\w+|Expected( string| number of calls)?: |Failure\/Error: |\bgot .*, want |Snapshot .* mismatched/i,
+    confidence: 0.7,
+  },
+  // The test runner re-ran a failed test in the same job and it passed: a flake the runner itself saw
+  // (Playwright --fail-on-flaky-tests, Surefire rerunFailingTestsCount with failOnFlakeCount).
+  {
+    id: 'flake-report',
+    cls: 'flake_report',
+    re: /^\s*[1-9]\d* flaky$|Flakes: [1-9]|There (is|are) \d+ flakes? and failOnFlakeCount/i,
+    confidence: 0.9,
   },
 ];
 
-/** Names of failing tests in a log's lines, from the test tools' own summaries. */
-const TEST_NAMES: readonly RegExp[] = [
-  /--- FAIL: (\S+)/, // go test
-  /^FAILED (\S+::\S+)/, // pytest
-  /^(?:FAIL|✕|×)\s+(\S+\.(?:test|spec)\.[jt]sx?)/, // jest, vitest file
-  /●\s+(.+? › .+?)\s*$/, // jest test
-  /\[ERROR\]\s+(\w+(?:\.\w+)*Test\.\w+)/, // surefire
-  /Tests run: .*<<< (?:FAILURE|ERROR)! - in (\S+)/, // surefire class
+/**
+ * Test runs a runner reports after re-running a failed test: any of them failing for good means a failure the
+ * re-runs did not clear, so a flake report alone does not explain the job.
+ */
+export const HARD_TEST_FAILURE =
+  /^\s*[1-9]\d* failed$|Tests run: \d+, Failures: [1-9]|Tests run: \d+, Failures: \d+, Errors: [1-9]|--- FAIL: |^FAILED \S+::|Tests?:\s+[1-9]\d* failed/;
+
+/**
+ * Names of failing tests in a log's lines, from the test tools' own summaries, without what changes from run
+ * to run (line numbers, durations), so one test has one name across commits. Each takes the trimmed line and
+ * the next one (mocha and Cypress name a failure over two lines).
+ */
+const TEST_NAMES: readonly ((line: string, next: string) => string | null)[] = [
+  (l) => /^--- FAIL: (\S+)/.exec(l)?.[1] ?? null, // go test
+  (l) => /^(?:FAILED|ERROR) (\S+::\S+)/.exec(l)?.[1] ?? null, // pytest (a failure, or an error in a fixture)
+  (l) => /^(?:FAIL|✕|×)\s+(\S+\.(?:test|spec)\.[jt]sx?)/.exec(l)?.[1] ?? null, // jest, vitest file
+  (l) => /●\s+(.+? › .+?)\s*$/.exec(l)?.[1] ?? null, // jest test
+  // surefire 3 (`pkg.Class.method -- Time elapsed`, `Class.method:42 msg`, `Run 1: Class.method:42`)
+  (l) =>
+    /^\[(?:ERROR|WARNING)\]\s+(?:Run \d+: )?(?:[a-z_$][\w$]*\.)*([A-Z][\w$]*\.[\w$]+)(?::\d+| -- Time elapsed|$)/.exec(
+      l,
+    )?.[1] ?? null,
+  (l) => {
+    const m = /^\[ERROR\]\s+(\w+)\((?:[\w$]+\.)*([\w$]+)\)/.exec(l); // surefire 2: method(pkg.Class)
+    return m ? `${m[2]}.${m[1]}` : null;
+  },
+  (l) => {
+    const m = /^([\w.$]+) > (.+?) FAILED$/.exec(l); // gradle
+    return m ? `${m[1]} > ${m[2]}` : null;
+  },
+  (l) => /^rspec \S+ # (.+)$/.exec(l)?.[1] ?? null, // rspec
+  (l, next) => {
+    const m = /^\d+\) (.+)$/.exec(l); // mocha, Cypress: "1) suite" then "   title:"
+    const t = /^(.+):$/.exec(next);
+    return m && t && !m[1]?.includes('[') ? `${m[1]} ${t[1]}` : null;
+  },
+  (l) => {
+    // Playwright: "[project] › file:line:col › title", with or without "(retry #1)" and a duration
+    const m = /\[([\w-]+)\] › (\S+?):\d+:\d+ › (.+?)(?: \(retry #\d+\))?(?: \([\d.]+m?s\))?\s*─*$/.exec(l);
+    return m ? `[${m[1]}] ${m[2]} › ${m[3]}` : null;
+  },
 ];
 
 export function failingTests(lines: readonly string[]): string[] {
   const out = new Set<string>();
-  for (const l of lines) {
-    for (const re of TEST_NAMES) {
-      const m = re.exec(l.trim());
-      if (m?.[1]) out.add(m[1]);
+  let goRunning = false;
+  lines.forEach((raw, i) => {
+    const l = raw.trim();
+    const next = (lines[i + 1] ?? '').trim();
+    for (const name of TEST_NAMES) {
+      const n = name(l, next);
+      if (n) out.add(n);
     }
-  }
+    // go test's timeout panic lists the tests still running
+    if (/^running tests:$/.test(l)) goRunning = true;
+    else if (goRunning) {
+      const m = /^(Test\S+) \(/.exec(l);
+      if (m?.[1]) out.add(m[1]);
+      else goRunning = false;
+    }
+  });
   return [...out].slice(0, 20);
 }
 
