@@ -27,44 +27,76 @@ for (const ch of ',;:=|"\'[](){}.-+@#$%&/<>!?*') DELIMS[ch.charCodeAt(0)] = 1;
 
 const isDelim = (c: number): boolean => c < 128 && DELIMS[c] === 1;
 
-/** Colons in a token, without the array `split` would allocate. */
-function colons(t: string): number {
-  let n = 0;
-  for (let i = t.indexOf(':'); i >= 0; i = t.indexOf(':', i + 1)) n++;
-  return n;
+/** Characters a whole-token pattern needs, found in one scan of the token (`shapeOf`). */
+const S_DOT = 1;
+const S_SLASH = 2;
+const S_BACKSLASH = 4;
+const S_COLONS = 8; // two or more
+const S_URL = 16; // `://`
+
+function shapeOf(t: string): number {
+  let shape = 0;
+  let colons = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 46) shape |= S_DOT;
+    else if (c === 47) shape |= S_SLASH;
+    else if (c === 92) shape |= S_BACKSLASH;
+    else if (c === 58) {
+      if (++colons === 2) shape |= S_COLONS;
+      if (t.charCodeAt(i + 1) === 47 && t.charCodeAt(i + 2) === 47) shape |= S_URL;
+    }
+  }
+  return shape;
 }
 
-/** Each whole-token pattern with a cheap guard, so that a token pays only for the patterns it could match. */
-const WHOLE_TOKEN: Array<{ guard: (t: string) => boolean; re: RegExp }> = [
+interface WholeTokenPattern {
+  /** Characters (`S_*` bits) the token must have. */
+  need: number;
+  minLength: number;
+  maxLength: number;
+  re: RegExp;
+}
+
+const whole = (
+  need: number,
+  re: RegExp,
+  minLength = 0,
+  maxLength = Number.POSITIVE_INFINITY,
+): WholeTokenPattern => ({
+  need,
+  re,
+  minLength,
+  maxLength,
+});
+
+/**
+ * Each whole-token pattern with what a token must have for it to match (characters, a length), so that a
+ * token pays only for the patterns it could match.
+ */
+const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   // URLs and absolute or home-relative paths: the file is the variable, not the message.
-  { guard: (t) => t.includes('://'), re: /^[a-z][a-z0-9+.-]*:\/\/\S+$/i },
-  { guard: (t) => t.includes('/'), re: /^["'([]?~?(\/[^/\s]+)+\/?["')\],:;.]?$/ },
+  whole(S_URL, /^[a-z][a-z0-9+.-]*:\/\/\S+$/i),
+  whole(S_SLASH, /^["'([]?~?(\/[^/\s]+)+\/?["')\],:;.]?$/),
   // Windows paths (C:\Windows\System32\x.dll, \\server\share)
-  { guard: (t) => t.includes('\\'), re: /^["'([]?([a-z]:|\\\\[\w.$-]+)\\[^\s"')\]]*["')\],:;.]?$/i },
+  whole(S_BACKSLASH, /^["'([]?([a-z]:|\\\\[\w.$-]+)\\[^\s"')\]]*["')\],:;.]?$/i),
   // UUIDs
-  {
-    guard: (t) => t.length >= 36,
-    re: /^[("'[]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[)"'\],:;.]?$/i,
-  },
+  whole(0, /^[("'[]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[)"'\],:;.]?$/i, 36),
   // IPv4 with optional port and leading slash; IPv6 with at least three groups
-  { guard: (t) => t.includes('.'), re: /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/ },
+  whole(S_DOT, /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/),
   // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
-  {
-    guard: (t) => colons(t) >= 2,
-    re: /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i,
-  },
+  whole(S_COLONS, /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i),
   // host names that carry an address or a number (24-54-76-216.bflony.adelphia.net, host129.example.com:8080)
-  { guard: (t) => t.includes('.'), re: /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i },
+  whole(S_DOT, /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i),
   // version numbers (v1.0.0, 2.6.5-1.358, 1.16ac): dotted numbers with an optional release or letter suffix
-  {
-    guard: (t) => t.includes('.'),
-    re: /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i,
-  },
+  whole(S_DOT, /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i),
   // numbers with a unit: durations (12ms, 1.5s), sizes (64KB), percentages
-  {
-    guard: (t) => t.length <= 16,
-    re: /^[(<>=~+-]?\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%)[),;.]?$/i,
-  },
+  whole(
+    0,
+    /^[(<>=~+-]?\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%)[),;.]?$/i,
+    0,
+    16,
+  ),
 ];
 
 /** A sub-word is a variable when it is mostly digits, or a hex number (0x1f, or 8+ hex characters). */
@@ -87,17 +119,16 @@ function isVariableWord(token: string, start: number, end: number): boolean {
   return hexOnly && len >= 8;
 }
 
-/** `Steps1514044800223` → `Steps<*>`: a long number glued to a word is still a number. */
-function trailingNumber(token: string, start: number, end: number): string {
+/**
+ * `Steps1514044800223` → `Steps<*>`: a long number (four digits or more) glued to a word is still a number,
+ * while a name with a short one (`ssh2`, `eth0`, `node716`) is a name. Returns where that number starts, or
+ * `end` when the sub-word has none.
+ */
+function numberTail(token: string, start: number, end: number): number {
   let j = end;
   while (j > start && isDigit(token.charCodeAt(j - 1))) j--;
-  if (end - j < 3 || j === start || !isLetter(token.charCodeAt(j - 1))) return token.slice(start, end);
-  return token.slice(start, j) + WILDCARD;
-}
-
-function allDigits(token: string): boolean {
-  for (let i = 0; i < token.length; i++) if (!isDigit(token.charCodeAt(i))) return false;
-  return token.length > 0;
+  if (end - j < 4 || j === start || !isLetter(token.charCodeAt(j - 1))) return end;
+  return j;
 }
 
 export function hasDigit(token: string): boolean {
@@ -182,24 +213,34 @@ const SIGN_AFTER = '_=(:[,';
 
 /** Masks one token; returns it unchanged when nothing in it looks variable. */
 export function maskToken(token: string): string {
-  if (!hasDigit(token) && !token.includes('/') && !token.includes('\\')) return token;
+  const digits = digitsOrPlain(token);
+  return digits < 0 ? token : maskCounted(token, digits);
+}
+
+/** `maskToken` for a token known to hold `digits` digits (and, with none, a path separator). */
+function maskCounted(token: string, digits: number): string {
   // A bare number (a size, a counter): no whole-token pattern matches one, and it is all one variable word.
-  if (allDigits(token)) return WILDCARD;
-  for (const { guard, re } of WHOLE_TOKEN) {
-    if (guard(token) && re.test(token)) return keepEdges(token);
+  if (digits === token.length) return WILDCARD;
+  const shape = shapeOf(token);
+  const len = token.length;
+  for (let w = 0; w < WHOLE_TOKEN.length; w++) {
+    const p = WHOLE_TOKEN[w] as WholeTokenPattern;
+    if ((shape & p.need) === p.need && len >= p.minLength && len <= p.maxLength && p.re.test(token))
+      return keepEdges(token);
   }
   const named = maskNamedValue(token);
   if (named !== null) return named;
   const quoted = maskQuoted(token);
   if (quoted !== null) return quoted;
+  // Sub-words between delimiters; `out` holds the token up to `copied`, the rest is copied when it ends.
   let out = '';
+  let copied = 0;
   let start = 0;
-  let changed = false;
-  for (let i = 0; i <= token.length; i++) {
-    const c = i < token.length ? token.charCodeAt(i) : -1;
-    if (c !== -1 && !isDelim(c)) continue;
+  for (let i = 0; i <= len; i++) {
+    if (i < len && !isDelim(token.charCodeAt(i))) continue;
     if (i > start) {
       if (isVariableWord(token, start, i)) {
+        out += token.slice(copied, start);
         // Runs like 1.2.3 or 10:20:30 are one value: never leave `<*>.<*>`.
         const n = out.length;
         if (n >= 4 && (out[n - 1] === '.' || out[n - 1] === ':') && out.endsWith(WILDCARD, n - 1))
@@ -208,17 +249,19 @@ export function maskToken(token: string): string {
           // A minus sign is part of its number (`-2`, `blk_-1727…`), a hyphen after a word is not (`node-2`).
           out = `${out.slice(0, -1)}${WILDCARD}`;
         else out += WILDCARD;
-        changed = true;
+        copied = i;
       } else {
-        const word = trailingNumber(token, start, i);
-        if (word.length !== i - start) changed = true;
-        out += word;
+        const cut = numberTail(token, start, i);
+        if (cut < i) {
+          out += token.slice(copied, cut) + WILDCARD;
+          copied = i;
+        }
       }
     }
-    if (c !== -1) out += token[i];
     start = i + 1;
   }
-  return changed ? out : token;
+  if (copied === 0) return token;
+  return copied < len ? out + token.slice(copied) : out;
 }
 
 /** A whole-token mask keeps the brackets and trailing punctuation around the value: `[10.0.0.1]` → `[<*>]`. */
@@ -373,6 +416,9 @@ function digitsOrPlain(token: string): number {
 /** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
 const UNIQUE_DIGITS = 8;
 
+/** The whitespace `tokenize` splits on. */
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
 /** Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). */
 export class TokenMasker {
   private cache = new Map<string, string>();
@@ -382,11 +428,49 @@ export class TokenMasker {
   mask(token: string): string {
     // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
     const digits = digitsOrPlain(token);
-    if (digits < 0) return token;
-    if (digits >= UNIQUE_DIGITS) return maskToken(token);
+    return digits < 0 ? token : this.masked(token, digits);
+  }
+
+  /**
+   * Splits a message on runs of whitespace into `raw` and masks each token into `masked` (both reused arrays,
+   * set to the token count), in one scan of the line: the scan that finds a token's end also tells whether it
+   * has a digit or a path separator, so a plain word is never read twice.
+   */
+  line(content: string, raw: string[], masked: string[]): void {
+    let n = 0;
+    let i = 0;
+    const len = content.length;
+    while (i < len) {
+      let c = content.charCodeAt(i);
+      if (isSpace(c)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let digits = 0;
+      let sep = false;
+      // The token's own loop: one test per character in the common case (a letter).
+      for (;;) {
+        if (c >= C_0 && c <= C_9) digits++;
+        else if (c === 47 || c === 92) sep = true;
+        else if (isSpace(c)) break;
+        if (++i >= len) break;
+        c = content.charCodeAt(i);
+      }
+      const token = content.slice(start, i);
+      raw[n] = token;
+      masked[n] = digits === 0 && !sep ? token : this.masked(token, digits);
+      n++;
+    }
+    if (raw.length !== n) raw.length = n;
+    if (masked.length !== n) masked.length = n;
+  }
+
+  private masked(token: string, digits: number): string {
+    if (digits >= UNIQUE_DIGITS) return maskCounted(token, digits);
     let m = this.cache.get(token);
     if (m === undefined) {
-      m = maskToken(token);
+      m = maskCounted(token, digits);
       if (this.cache.size >= this.maxEntries) this.cache = new Map();
       this.cache.set(token, m);
     }

@@ -1,5 +1,5 @@
 import { canonicalTemplate } from './canonical.js';
-import { maskDates, TokenMasker, tokenize, WILDCARD } from './mask.js';
+import { maskDates, TokenMasker, WILDCARD } from './mask.js';
 import { type Cluster, ClusterTree } from './tree.js';
 
 /**
@@ -107,12 +107,15 @@ export class TemplateMiner {
 
   private mineLine(content: string, at: number): Member {
     const raw = this.raw;
-    raw.length = 0;
-    tokenize(content, raw);
-    if (raw.length > this.options.maxTokens) raw.push(raw.splice(this.options.maxTokens - 1).join(' '));
     const masked = this.masked;
-    masked.length = raw.length;
-    for (let i = 0; i < raw.length; i++) masked[i] = this.masker.mask(raw[i] as string);
+    this.masker.line(content, raw, masked);
+    const max = this.options.maxTokens;
+    if (raw.length > max) {
+      // The rest of a very long line is one trailing value.
+      raw.push(raw.splice(max - 1).join(' '));
+      masked.length = max;
+      masked[max - 1] = this.masker.mask(raw[max - 1] as string);
+    }
     maskDates(raw, masked);
     const { cluster, widened } = this.tree.place(masked);
     let family = this.families.get(cluster);
