@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { checkName } from './schema/checks.js';
 import { ciCrossIssues, ciSchema } from './schema/ci.js';
 import { name } from './schema/common.js';
+import { depsCrossIssues, depsSchema } from './schema/deps.js';
 import { diagnosisSections } from './schema/diagnosis.js';
+import { driftCrossIssues, driftSchema } from './schema/drift.js';
 import { heartbeatSchema } from './schema/heartbeat.js';
 import { notifierNames, notifierSchema } from './schema/notifiers.js';
 import { playbookSchema } from './schema/playbooks.js';
@@ -18,7 +20,9 @@ import { serviceSchema } from './schema/services.js';
 export * from './schema/checks.js';
 export * from './schema/ci.js';
 export * from './schema/common.js';
+export * from './schema/deps.js';
 export * from './schema/diagnosis.js';
+export * from './schema/drift.js';
 export * from './schema/heartbeat.js';
 export * from './schema/logs.js';
 export * from './schema/metrics.js';
@@ -78,10 +82,18 @@ export const configSchema = z
     heartbeat: heartbeatSchema
       .optional()
       .describe("A dead man's switch: a URL Medic calls every interval while it is alive and working."),
+    drift: driftSchema
+      .prefault({})
+      .describe("Files kept as intended: a change made behind Medic's back is drift."),
+    deps: depsSchema
+      .prefault({})
+      .describe('Projects scanned for vulnerable dependencies, and where advisories come from.'),
     ...diagnosisSections,
   })
   .superRefine((c, ctx) => {
     for (const issue of ciCrossIssues(c)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of [...driftCrossIssues(c), ...depsCrossIssues(c)])
+      ctx.addIssue({ code: 'custom', ...issue });
     for (const [svc, s] of Object.entries(c.services)) {
       s.depends_on.forEach((dep, i) => {
         if (!c.services[dep]) {

@@ -30,8 +30,20 @@ export type Signal =
   | { kind: 'start'; service: string; at: number; pid: number }
   | { kind: 'log'; service: string; at: number; stream: 'stdout' | 'stderr'; line: string };
 
-/** `abuse`: one source address failing to authenticate (or scanning) too often; its labels name it. */
-export type FindingKind = 'down' | 'degraded' | 'anomaly' | 'pattern' | 'forecast' | 'alert' | 'abuse';
+/**
+ * `abuse`: one source address failing to authenticate (or scanning) too often; its labels name it. `drift`: a
+ * watched file changed behind Medic's back. `vulnerable`: a locked dependency an advisory names.
+ */
+export type FindingKind =
+  | 'down'
+  | 'degraded'
+  | 'anomaly'
+  | 'pattern'
+  | 'forecast'
+  | 'alert'
+  | 'abuse'
+  | 'drift'
+  | 'vulnerable';
 
 /** A detector's verdict about one service and check. */
 export interface Finding {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
 import type { Bus, Clock, Finding } from '../core/index.js';
 import type { CheckState, HealthModel } from '../detect/index.js';
+import type { Backups } from '../remediate/index.js';
 import type { Supervisor } from '../sources/index.js';
 import type { Store } from '../store/index.js';
 
@@ -18,6 +19,8 @@ export interface StageHost {
   readonly store: Store;
   readonly health: HealthModel;
   readonly supervisor: Pick<Supervisor, 'pid'>;
+  /** The backup store: known good versions of files (drift compares a watched file with its own). */
+  readonly engine: { readonly backups: Backups };
   config(): LoadedConfig;
   submitFinding(f: Finding): Promise<void>;
   /**

@@ -198,6 +198,14 @@ export class Backups {
     }
   }
 
+  /** The content a record keeps (null: the file did not exist); checked against its hash. */
+  async content(rec: Pick<BackupRecord, 'id' | 'hash'>): Promise<Buffer | null> {
+    if (rec.hash === null) return null;
+    const data = await fs.readFile(path.join(this.blobs, rec.hash));
+    if (sha256(data) !== rec.hash) throw new BackupError(`backup ${rec.id}: its content is corrupt`);
+    return data;
+  }
+
   /** Every record, newest first; `path` narrows to one file. */
   async list(filter: { path?: string; actionId?: string } = {}): Promise<BackupRecord[]> {
     let names: string[];

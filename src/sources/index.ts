@@ -1,6 +1,7 @@
 /** The sources stage's public face: probes, the check scheduler and the process supervisor. */
 
 export * from './dir-usage.js';
+export * from './drift/index.js';
 export * from './logs/index.js';
 export * from './metrics/index.js';
 export * from './pidfiles.js';

@@ -22,6 +22,16 @@ export const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, d
 
 export const autonomy = z.enum(['observe', 'suggest', 'approve', 'auto']);
 
-export const findingKind = z.enum(['down', 'degraded', 'anomaly', 'pattern', 'forecast', 'alert', 'abuse']);
+export const findingKind = z.enum([
+  'down',
+  'degraded',
+  'anomaly',
+  'pattern',
+  'forecast',
+  'alert',
+  'abuse',
+  'drift',
+  'vulnerable',
+]);
 
 export type Autonomy = z.output<typeof autonomy>;

@@ -7,11 +7,13 @@ import type { RemediationAction } from './action.js';
 import { restoreFiles } from './file.js';
 import { configRollbackStep, type ExtendedStep, parseStep } from './steps.js';
 
-async function currentHash(file: string): Promise<string | null> {
+/** The file's content hash and permission bits now (a mode changed by hand is a change to put back). */
+async function current(file: string): Promise<{ hash: string | null; mode: number | null }> {
   try {
-    return sha256(await fs.readFile(file));
+    const [data, st] = await Promise.all([fs.readFile(file), fs.stat(file)]);
+    return { hash: sha256(data), mode: st.mode & 0o7777 };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { hash: null, mode: null };
     throw err;
   }
 }
@@ -41,7 +43,8 @@ export const configRollbackAction: RemediationAction<ExtendedStep> = {
       throw new ActionError(
         `no known good version of ${file} is recorded (name it in the service's config_files: Medic records it once the service has been healthy for policy.known_good_after)`,
       );
-    if ((await currentHash(file)) === good.hash)
+    const now = await current(file);
+    if (now.hash === good.hash && (good.mode === null || now.mode === good.mode))
       throw new ActionError(
         `${file} already is its last known good version (${good.id}): nothing to roll back`,
       );
