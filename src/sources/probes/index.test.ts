@@ -10,6 +10,7 @@ describe('probe registry', () => {
       'docker',
       'host',
       'http',
+      'kubernetes',
       'postgres',
       'process',
       'redis',

@@ -5,6 +5,7 @@ import { diskProbe } from './disk.js';
 import { dockerProbe } from './docker.js';
 import { hostProbe } from './host.js';
 import { httpProbe } from './http.js';
+import { kubernetesProbe } from './kubernetes.js';
 import { postgresProbe } from './postgres.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
@@ -27,7 +28,8 @@ export const probes = new Registry<Probe>('probe')
   .register('redis', redisProbe)
   .register('tls', tlsProbe)
   .register('host', hostProbe)
-  .register('docker', dockerProbe);
+  .register('docker', dockerProbe)
+  .register('kubernetes', kubernetesProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
