@@ -15,6 +15,7 @@ const harnesses: [string, string[]][] = [
   ['loghub', ['--data', path.join(values.data, 'loghub')]],
   ['api', []],
   ['scale', []],
+  ['ci', []],
 ];
 let failed = 0;
 for (const [name, args] of harnesses) {

@@ -17,6 +17,8 @@ const entrySchema = z.strictObject({
   provider: z.enum(['github', 'gitlab', 'jenkins']),
   tool: z.string().min(1),
   why: z.string().min(1),
+  /** dev: read while the classifier's rules were written; holdout: written after, never tuned on. */
+  set: z.enum(['dev', 'holdout']).default('dev'),
   /** Earlier results of the failing tests; `same` is this failure's commit. */
   history: z.array(z.strictObject({ commit: z.string().min(1), passed: z.boolean() })).default([]),
   /** GitLab's failure_reason, when the webhook carried one. */
@@ -29,6 +31,7 @@ export interface Sample {
   provider: 'github' | 'gitlab' | 'jenkins';
   tool: string;
   why: string;
+  set: 'dev' | 'holdout';
   /** This failure's commit (made of the file name: each log is its own commit). */
   commit: string;
   history: { commit: string; passed: boolean }[];
@@ -67,6 +70,7 @@ export function loadCorpus(dir = CORPUS_DIR): Sample[] {
       provider: e.provider,
       tool: e.tool,
       why: e.why,
+      set: e.set,
       commit,
       history: e.history.map((h) => ({ commit: h.commit === 'same' ? commit : h.commit, passed: h.passed })),
       reason: e.reason ?? null,

@@ -181,13 +181,13 @@ export function classifyCiFailure(input: CiFailureInput, history: CiHistoryView 
         'test-fail',
         shown,
       );
-    // A test that timed out without any assertion failing hints at a flake (waiting on something slow is the
-    // commonest cause of flaky tests), but alone it is no reason to pay for a re-run.
+    // A test that timed out, with no history, is no flake yet: a hang is as often the code's (a deadlock, a
+    // loop) as the machine's, and calling a real bug flaky tells people to ignore it.
     if (testTimeout && !assertion)
       return verdict(
-        'flaky_test',
-        testTimeout.sig.confidence,
-        [`a test timed out: ${testTimeout.line}`],
+        'code',
+        0.55,
+        [`a test timed out (no history of it flaking yet): ${testTimeout.line}`],
         'test-timeout',
         shown,
       );

@@ -62,16 +62,26 @@ describe('classification from the log alone', () => {
     expect(v.cls).toBe('code');
   });
 
-  it('a test that only timed out leans flaky, below the threshold; with an assertion failing it is code', () => {
+  it('a test that only timed out is not called flaky without history', () => {
     const timeout = judge(['FAIL src/a.test.ts > s > t', 'Error: Test timed out in 5000ms.']);
-    expect(timeout.cls).toBe('flaky_test');
-    expect(timeout.confidence).toBeLessThan(0.85);
-    const asserted = judge([
-      'FAIL src/a.test.ts > s > t',
-      'Error: Test timed out in 5000ms.',
-      'AssertionError: expected 1 to be 2',
-    ]);
-    expect(asserted.cls).toBe('code');
+    expect(timeout).toMatchObject({ cls: 'code', signature: 'test-timeout' });
+    expect(timeout.confidence).toBeLessThan(0.7);
+    const again = classifyCiFailure(
+      {
+        lines: ['FAIL src/a.test.ts', 'Error: Test timed out in 5000ms.'],
+        templates: [],
+        commit: 'c2',
+        at: 1,
+      },
+      {
+        testRuns: (test) => [
+          { test, commit: 'c1', passed: false, at: 0 },
+          { test, commit: 'c1', passed: true, at: 0 },
+        ],
+        template: () => undefined,
+      },
+    );
+    expect(again.cls).toBe('flaky_test');
   });
 
   it.each([
