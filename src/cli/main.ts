@@ -8,6 +8,7 @@ import { registerDetect } from './commands/detect.js';
 import { registerDrill } from './commands/drill.js';
 import { registerHealing } from './commands/healing.js';
 import { registerIncidents } from './commands/incidents.js';
+import { registerInit } from './commands/init.js';
 import { registerLogs } from './commands/logs.js';
 import { registerOperate } from './commands/operate.js';
 import { registerReport } from './commands/report.js';
@@ -23,6 +24,7 @@ const program = new Command()
   .description('An autonomous site-reliability engineer: watch, detect, heal, verify.')
   .version('0.1.0');
 
+registerInit(program);
 registerRun(program);
 registerCheck(program);
 registerStatus(program);
