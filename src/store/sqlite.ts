@@ -47,6 +47,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   }
   const sqlite = new Database(path);
   try {
+    // 16 KiB pages (a new database only; an existing one keeps its size): a stored chunk of log lines is a
+    // row of a few hundred KB, and a longer page is a quarter of the pages to chain, log and checkpoint
+    // (about half the CPU of writing lines, measured).
+    sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');

@@ -99,19 +99,18 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   ),
 ];
 
-/** A sub-word is a variable when it is mostly digits, or a hex number (0x1f, or 8+ hex characters). */
-function isVariableWord(token: string, start: number, end: number): boolean {
-  let digits = 0;
-  let letters = 0;
-  let hexOnly = true;
-  for (let i = start; i < end; i++) {
-    const c = token.charCodeAt(i);
-    if (isDigit(c)) digits++;
-    else {
-      if (isLetter(c)) letters++;
-      if (!isHexLetter(c)) hexOnly = false;
-    }
-  }
+/**
+ * A sub-word is a variable when it is mostly digits, or a hex number (0x1f, or 8+ hex characters). Its
+ * digits, letters and whether all its other characters are hex letters are counted by the caller's scan.
+ */
+function isVariableWord(
+  token: string,
+  start: number,
+  end: number,
+  digits: number,
+  letters: number,
+  hexOnly: boolean,
+): boolean {
   if (digits === 0) return false;
   if (digits > letters) return true;
   const len = end - start;
@@ -232,14 +231,27 @@ function maskCounted(token: string, digits: number): string {
   if (named !== null) return named;
   const quoted = maskQuoted(token);
   if (quoted !== null) return quoted;
+  // Without a digit, no sub-word is a number.
+  if (digits === 0) return token;
   // Sub-words between delimiters; `out` holds the token up to `copied`, the rest is copied when it ends.
   let out = '';
   let copied = 0;
   let start = 0;
+  let wordDigits = 0;
+  let letters = 0;
+  let hexOnly = true;
   for (let i = 0; i <= len; i++) {
-    if (i < len && !isDelim(token.charCodeAt(i))) continue;
+    const c = i < len ? token.charCodeAt(i) : -1;
+    if (c >= 0 && !isDelim(c)) {
+      if (isDigit(c)) wordDigits++;
+      else {
+        if (isLetter(c)) letters++;
+        if (!isHexLetter(c)) hexOnly = false;
+      }
+      continue;
+    }
     if (i > start) {
-      if (isVariableWord(token, start, i)) {
+      if (isVariableWord(token, start, i, wordDigits, letters, hexOnly)) {
         out += token.slice(copied, start);
         // Runs like 1.2.3 or 10:20:30 are one value: never leave `<*>.<*>`.
         const n = out.length;
@@ -251,7 +263,7 @@ function maskCounted(token: string, digits: number): string {
         else out += WILDCARD;
         copied = i;
       } else {
-        const cut = numberTail(token, start, i);
+        const cut = wordDigits < 4 ? i : numberTail(token, start, i);
         if (cut < i) {
           out += token.slice(copied, cut) + WILDCARD;
           copied = i;
@@ -259,6 +271,9 @@ function maskCounted(token: string, digits: number): string {
       }
     }
     start = i + 1;
+    wordDigits = 0;
+    letters = 0;
+    hexOnly = true;
   }
   if (copied === 0) return token;
   return copied < len ? out + token.slice(copied) : out;

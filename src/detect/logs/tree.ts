@@ -132,8 +132,11 @@ export class ClusterTree {
       const tok = masked[i] as string;
       // As in Drain: a token with a digit is likely a value, so it does not pick a branch.
       let key = tok.includes(WILDCARD) || hasDigit(tok) ? WILDCARD : tok;
-      if (!node.children.has(key) && node.children.size >= this.opts.maxChildren) key = WILDCARD;
       let child = node.children.get(key);
+      if (!child && node.children.size >= this.opts.maxChildren) {
+        key = WILDCARD;
+        child = node.children.get(key);
+      }
       if (!child) {
         child = newNode();
         node.children.set(key, child);
