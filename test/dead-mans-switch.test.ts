@@ -3,7 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { sql } from 'kysely';
+import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
+import { SimulatedClock } from '../src/core/index.js';
+import { createMedic } from '../src/daemon/index.js';
 import { exited, ROOT, startMedicProcess, tempDir, waitFor } from './helpers.js';
 
 const INTERVAL_MS = 1_000;
@@ -98,3 +102,56 @@ it('the shipped systemd unit verifies cleanly and restarts Medic whatever the ex
   expect(text).toMatch(/^StartLimitIntervalSec=0$/m);
   expect(service).toMatch(/^ExecStart=\S+ .* run --config /m);
 });
+
+// A Medic that cannot write its store is wedged: it must fall silent like a dead one, and speak again once
+// the store takes writes. The store is made read-only under the running daemon (SQLite's query_only).
+it('a Medic whose store stops taking writes stops calling, and calls again once it takes them', async () => {
+  const rx = await receiver();
+  cleanups.push(rx.close);
+  const dir = await tempDir('medic-dms-store-');
+  const file = path.join(dir, 'medic.yaml');
+  await writeFile(
+    file,
+    `notifiers: []\nstore: { dir: ./data }\nheartbeat: { url: "${rx.url}/ping", interval: 2s }\n`,
+  );
+  const clock = new SimulatedClock();
+  const medic = await createMedic({
+    configFile: file,
+    watch: false,
+    clock,
+    logger: pino({ level: 'silent' }),
+  });
+  await medic.start();
+  const pings = () => rx.hits.filter((h) => h.path === '/ping').length;
+  /** Moves time one interval on; resolves once the call due then has arrived, or after a real pause. */
+  const step = async (expectCall: boolean) => {
+    const before = pings();
+    await clock.advance(2_000);
+    if (expectCall) await waitFor('a heartbeat', () => pings() > before, 10_000);
+    else await new Promise((r) => setTimeout(r, 200));
+  };
+  try {
+    await clock.advance(0);
+    await waitFor('the first heartbeat', () => pings() === 1, 10_000);
+    for (let i = 0; i < 3; i++) await step(true);
+    expect(pings()).toBe(4);
+
+    await sql`PRAGMA query_only = ON`.execute(medic.store.db as never);
+    // Calls go on while the last store write is recent (the replica's expiry less one beat: 6 s), then stop.
+    for (let i = 0; i < 6; i++) await step(false);
+    const silentFrom = pings();
+    for (let i = 0; i < 3; i++) await step(false);
+    expect(pings()).toBe(silentFrom);
+    expect(silentFrom).toBeLessThanOrEqual(4 + 3);
+
+    await sql`PRAGMA query_only = OFF`.execute(medic.store.db as never);
+    await step(false); // the replica's next write lands
+    await waitFor('heartbeats again', async () => {
+      await step(false);
+      return pings() > silentFrom;
+    });
+  } finally {
+    await sql`PRAGMA query_only = OFF`.execute(medic.store.db as never);
+    await medic.stop();
+  }
+}, 60_000);
