@@ -47,41 +47,63 @@ function countGroups(source: string): number {
 export function compileHeader(pattern: string): HeaderParser {
   const parts = pattern.trim().split(/(<[^<>]+>)/);
   const names: string[] = [];
-  /** Group number of each field. */
+  for (let i = 1; i < parts.length; i += 2) names.push((parts[i] as string).slice(1, -1));
+  if (!names.includes('Content')) throw new Error(`header pattern "${pattern}" has no <Content> field`);
+  const levelName = ['Level', 'level', 'Severity'].find((n) => names.includes(n));
+  const full = compileFields(parts, () => true);
+  // What the pipeline reads per line: the content and the level, no other field cut out of the line.
+  const lean = compileFields(parts, (name) => name === 'Content' || name === levelName);
+  const contentField = names.indexOf('Content');
+  const contentGroup = full.index[contentField] as number;
+  const leanContent = lean.index[contentField] as number;
+  const leanLevel = levelName === undefined ? -1 : (lean.index[names.indexOf(levelName)] as number);
+  return {
+    pattern,
+    fieldNames: names,
+    parse(line: string): HeaderFields | null {
+      const m = full.re.exec(line.trim());
+      if (!m) return null;
+      const fields: Record<string, string> = {};
+      for (let i = 0; i < names.length; i++) {
+        if (i !== contentField) fields[names[i] as string] = m[full.index[i] as number] ?? '';
+      }
+      return { content: m[contentGroup] ?? '', fields };
+    },
+    split(line: string): { content: string; level: string | null } | null {
+      const m = lean.re.exec(line.trim());
+      if (!m) return null;
+      return { content: m[leanContent] ?? '', level: leanLevel < 0 ? null : (m[leanLevel] ?? '') };
+    },
+  };
+}
+
+/**
+ * The regular expression of a header pattern split into `parts` (text, `<Field>`, text, …), capturing the
+ * fields `keep` names; `index` is each field's group number (-1 when not captured). A field that ends the
+ * pattern is matched greedily: lazily it would grow one character at a time to the line's end, to the same
+ * result.
+ */
+function compileFields(
+  parts: readonly string[],
+  keep: (name: string) => boolean,
+): { re: RegExp; index: number[] } {
   const index: number[] = [];
   let source = '';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
     if (i % 2 === 0) {
       source += part.replace(/ +/g, '\\s+');
-    } else {
-      names.push(part.slice(1, -1));
+      continue;
+    }
+    const last = i === parts.length - 2 && parts[i + 1] === '';
+    const body = last ? '.*' : '.*?';
+    if (keep(part.slice(1, -1))) {
       index.push(countGroups(source) + 1);
-      source += '(.*?)';
+      source += `(${body})`;
+    } else {
+      index.push(-1);
+      source += `(?:${body})`;
     }
   }
-  if (!names.includes('Content')) throw new Error(`header pattern "${pattern}" has no <Content> field`);
-  const re = new RegExp(`^${source}$`, 's');
-  const contentField = names.indexOf('Content');
-  const contentGroup = index[contentField] as number;
-  const levelField = ['Level', 'level', 'Severity'].map((n) => names.indexOf(n)).find((i) => i >= 0);
-  const levelGroup = levelField === undefined ? -1 : (index[levelField] as number);
-  return {
-    pattern,
-    fieldNames: names,
-    parse(line: string): HeaderFields | null {
-      const m = re.exec(line.trim());
-      if (!m) return null;
-      const fields: Record<string, string> = {};
-      for (let i = 0; i < names.length; i++) {
-        if (i !== contentField) fields[names[i] as string] = m[index[i] as number] ?? '';
-      }
-      return { content: m[contentGroup] ?? '', fields };
-    },
-    split(line: string): { content: string; level: string | null } | null {
-      const m = re.exec(line.trim());
-      if (!m) return null;
-      return { content: m[contentGroup] ?? '', level: levelGroup < 0 ? null : (m[levelGroup] ?? '') };
-    },
-  };
+  return { re: new RegExp(`^${source}$`, 's'), index };
 }
