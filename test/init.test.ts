@@ -11,12 +11,15 @@ const REDIS = '/usr/bin/redis-server';
 const NGINX_SH = path.join(ROOT, 'examples/stack/bin/nginx.sh');
 
 /** `medic …` as a user runs it; resolves with its exit code and output. */
-function medic(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function medic(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', CLI, ...args],
-      { cwd: ROOT, timeout: 60_000 },
+      { cwd: ROOT, timeout: 60_000, env: { ...process.env, ...env } },
       (err, stdout, stderr) => {
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },
@@ -109,6 +112,17 @@ it('finds the four services of the stack with the probe that speaks each, in a c
   // nginx its keep-alive connections to the API.
   expect(api?.[1].depends_on).toEqual(expect.arrayContaining([db?.[0], cache?.[0]]));
   expect(web?.[1].depends_on).toContain(api?.[0]);
+  // The checks as written pass against the running services (the database's password from PGPASSWORD, as
+  // the file's comment advises). Other services of this machine may come and go: only ours are read.
+  const check = await medic(['check', '--config', file, '--json'], {
+    PGPASSWORD: new URL(pg.url).password,
+  });
+  const results = JSON.parse(check.stdout) as { service: string; ok: boolean; message: string }[];
+  for (const name of [db?.[0], cache?.[0], api?.[0], web?.[0]]) {
+    const mine = results.filter((r) => r.service === name);
+    expect(mine.length, `${name} checked`).toBe(1);
+    expect(mine[0], `${name} passes`).toMatchObject({ ok: true });
+  }
   // The file says where each came from.
   const text = await readFile(file, 'utf8');
   expect(text).toMatch(new RegExp(`# listens on 127\\.0\\.0\\.1:${ports.db}\\n`));
