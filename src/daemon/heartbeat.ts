@@ -84,6 +84,7 @@ export class Heartbeat {
     if (!cfg) return;
     const started = this.opts.clock.now();
     const outcome = await this.beat(cfg).catch((err: unknown) => fail(`unexpected: ${errorMessage(err)}`));
+    if (!this.running) return; // a call cut short by stop() is no failure worth a warning
     this.report(cfg, outcome);
     // Anchored on the start, so the receiver sees the configured pace whatever a call takes.
     const next = started + (this.opts.settings()?.interval ?? cfg.interval);
