@@ -4,6 +4,7 @@ import { ConfigError, errorMessage } from '../core/index.js';
 import { registerActions } from './commands/actions.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfig } from './commands/config.js';
+import { registerDeps } from './commands/deps.js';
 import { registerDetect } from './commands/detect.js';
 import { registerDrill } from './commands/drill.js';
 import { registerHealing } from './commands/healing.js';
@@ -41,6 +42,7 @@ registerHealing(program);
 registerOperate(program);
 registerReport(program);
 registerTopology(program);
+registerDeps(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config error is already "file:line: field: message": print it as it is.

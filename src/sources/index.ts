@@ -1,5 +1,6 @@
 /** The sources stage's public face: probes, the check scheduler and the process supervisor. */
 
+export * from './deps/index.js';
 export * from './dir-usage.js';
 export * from './drift/index.js';
 export * from './logs/index.js';

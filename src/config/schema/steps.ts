@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { inheritEnv } from './checks.js';
 import { ciRerunStep } from './ci.js';
 import { argv, duration, envMap, name } from './common.js';
+import { updateDependencyStep } from './deps.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 const kubeTarget = {
@@ -207,6 +208,7 @@ export const STEP_KEYS = [
   'block',
   'unblock',
   'ci_rerun',
+  'update_dependency',
 ] as const;
 
 /** What a failed step does: go on, undo what ran (the default), or undo nothing and call a human now. */
@@ -282,6 +284,9 @@ export const stepSchema = z
     block: blockStep.optional().describe('Ban an address in nftables for a growing duration.'),
     unblock: unblockStep.optional().describe('Lift a ban.'),
     ci_rerun: ciRerunStep.optional().describe('Re-run a failed CI job (a flaky test).'),
+    update_dependency: updateDependencyStep
+      .optional()
+      .describe('Update a vulnerable package to its fixed version, test, and undo on failure.'),
   })
   .superRefine((s, ctx) => {
     const kinds = STEP_KEYS.filter((k) => s[k] !== undefined);

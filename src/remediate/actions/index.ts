@@ -14,6 +14,7 @@ import { restartAction } from './restart.js';
 import { scaleAction } from './scale.js';
 import { systemdAction } from './systemd.js';
 import { unblockAction } from './unblock.js';
+import { updateDependencyAction } from './update-dependency.js';
 import { waitAction } from './wait.js';
 
 export type {
@@ -49,7 +50,8 @@ export const actions = new Registry<RemediationAction>('action')
   .register(notifyAction.kind, wide(notifyAction))
   .register(blockAction.kind, wide(blockAction))
   .register(unblockAction.kind, wide(unblockAction))
-  .register(ciRerunAction.kind, wide(ciRerunAction));
+  .register(ciRerunAction.kind, wide(ciRerunAction))
+  .register(updateDependencyAction.kind, wide(updateDependencyAction));
 
 /** Step keys in medic.yaml and the action kind each selects (the key is the kind, except config_rollback). */
 export const STEP_KINDS = {
@@ -68,6 +70,7 @@ export const STEP_KINDS = {
   block: 'block',
   unblock: 'unblock',
   ci_rerun: 'ci-rerun',
+  update_dependency: 'update-dependency',
 } as const;
 
 export type StepKey = keyof typeof STEP_KINDS;
