@@ -1,6 +1,7 @@
 export * from './chaos.js';
 export * from './chaos-plan.js';
 export * from './chaos-report.js';
+export * from './ci-flaky.js';
 export * from './faults/index.js';
 export * from './report.js';
 export * from './runner.js';

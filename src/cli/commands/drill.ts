@@ -6,13 +6,16 @@ import { parseDuration } from '../../core/index.js';
 import { createMedic, type Medic } from '../../daemon/index.js';
 import {
   CHAOS_HEADERS,
+  CI_FLAKY_HEADERS,
   chaosRow,
+  ciFlakyRow,
   type Fault,
   type FaultReport,
   faultReport,
   faults,
   runAll,
   runChaos,
+  runCiFlakyDrill,
   runDrill,
   summaryLine,
   TABLE_HEADERS,
@@ -48,7 +51,8 @@ export function registerDrill(program: Command): void {
     .description(
       `inject a fault (${faults.names().join(', ')}) into a supervised service and measure detection and healing; ` +
         '"all" runs every fault in turn against the config\'s own store; ' +
-        '"chaos" injects faults drawn at random (--seed) for --duration, overlapping, without waiting for health',
+        '"chaos" injects faults drawn at random (--seed) for --duration, overlapping, without waiting for health; ' +
+        '"ci-flaky" sends CI failures from a local GitHub: a flaky test must be re-run and go green, a code failure never re-run',
     )
     .requiredOption('-c, --config <file>', 'medic.yaml')
     .option('--runs <n>', 'how many times (per fault)', '1')
@@ -73,6 +77,7 @@ export function registerDrill(program: Command): void {
         throw new Error(`--runs must be a positive integer, not ${opts.runs}`);
       if (name === 'all') return drillAll(opts, runs);
       if (name === 'chaos') return drillChaos(opts);
+      if (name === 'ci-flaky') return drillCiFlaky(opts);
       const fault = faults.get(name);
       const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'medic-drill-')));
       const medic = await createMedic({
@@ -196,6 +201,20 @@ async function drillChaos(opts: DrillOpts): Promise<void> {
     await medic.stop();
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `drill ci-flaky`: CI failure recovery against a local GitHub (src/drill/ci-flaky.ts); exit 1 when a case fails. */
+async function drillCiFlaky(opts: DrillOpts): Promise<void> {
+  const report = await runCiFlakyDrill({
+    configFile: opts.config,
+    timeoutMs: Number(opts.timeout),
+    logger: quietLogger(),
+    onProgress: progress,
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+  });
+  if (opts.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(table(CI_FLAKY_HEADERS, report.cases.map(ciFlakyRow)));
+  if (!report.passed) process.exitCode = 1;
 }
 
 /**
