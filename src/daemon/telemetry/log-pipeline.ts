@@ -99,6 +99,8 @@ export class LogPipeline implements LogSink {
   private readonly parse: (text: string) => MessageAndLevel;
   /** An error template's text with its category, as last built from the miner's (cached) text. */
   private readonly errorTexts = new Map<string, { base: string; text: string }>();
+  /** The last error id of each template (see errorId). */
+  private readonly errorIds = new Map<Template, { category: string; id: string }>();
   private readonly seen: Set<string>;
   /** Every stored template id and the miner's template behind it (to notice merges). */
   private readonly stored = new Map<string, Template>();
@@ -343,7 +345,7 @@ export class LogPipeline implements LogSink {
       const at = item.at;
       const template = this.miner.match(rec.message, at);
       const error: Classification | null = this.classifier.classify(item.text, rec.level ?? undefined);
-      const id = error ? `${template.id}~${error.category}` : template.id;
+      const id = error ? this.errorId(template, error.category) : template.id;
       const isNew = !this.seen.has(id);
       if (isNew) this.seen.add(id);
       let p = pending.get(id);
@@ -435,6 +437,16 @@ export class LogPipeline implements LogSink {
       offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
     }
     return { templates, merges, counts, lines, offsets };
+  }
+
+  /** `<template>~<category>`, built once per template and category rather than once per line. */
+  private errorId(template: Template, category: string): string {
+    const cached = this.errorIds.get(template);
+    if (cached?.category === category) return cached.id;
+    const id = `${template.id}~${category}`;
+    if (this.errorIds.size >= 50_000) this.errorIds.clear();
+    this.errorIds.set(template, { category, id });
+    return id;
   }
 
   /** The stored text of template id `id`: the miner's, with the error category when there is one. */
