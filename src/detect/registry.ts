@@ -1,5 +1,6 @@
 import { Registry } from '../core/index.js';
 import { ArtDetector } from './art.js';
+import { ContextDetector } from './context.js';
 import { CusumDetector } from './cusum.js';
 import type { DetectorFactory } from './detector.js';
 import { EnsembleDetector } from './ensemble.js';
@@ -16,4 +17,5 @@ export const detectors = new Registry<DetectorFactory>('detector')
   .register('holt-winters', (o) => new HoltWintersDetector(o))
   .register('cusum', (o) => new CusumDetector(o))
   .register('iforest', (o) => new IsolationForestDetector(o))
-  .register('art', (o) => new ArtDetector(o));
+  .register('art', (o) => new ArtDetector(o))
+  .register('context', (o) => new ContextDetector(o));

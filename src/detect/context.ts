@@ -1,0 +1,214 @@
+import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
+import { AnomalyLikelihood } from './likelihood.js';
+
+/**
+ * A bounded set of 32-bit keys with a last-use stamp each: buckets of 4 slots, a new key taking a free slot of
+ * its bucket or the one unused the longest. What the context model has learnt is which keys it has seen; a
+ * forgotten key is seen as new, which is the honest answer once memory is full.
+ */
+export class KeySet {
+  private readonly keys: Uint32Array;
+  private readonly used: Uint32Array;
+  private readonly mask: number;
+  private clock = 0;
+
+  constructor(slots: number) {
+    let n = 4;
+    while (n < slots) n *= 2;
+    this.keys = new Uint32Array(n);
+    this.used = new Uint32Array(n);
+    this.mask = n / 4 - 1;
+  }
+
+  get byteLength(): number {
+    return this.keys.byteLength + this.used.byteLength + 16;
+  }
+
+  clear(): void {
+    this.keys.fill(0);
+    this.used.fill(0);
+  }
+
+  /** Marks `key` (non-zero) as used now; returns whether it was already held. */
+  touch(key: number): boolean {
+    const k = key >>> 0 || 1;
+    const b = ((Math.imul(k, 0x9e3779b1) >>> 16) & this.mask) * 4;
+    const now = ++this.clock >>> 0;
+    let victim = b;
+    for (let i = b; i < b + 4; i++) {
+      if (this.keys[i] === k) {
+        this.used[i] = now;
+        return true;
+      }
+      if (this.keys[i] === 0) {
+        victim = i;
+        break;
+      }
+      if (this.used[i]! < this.used[victim]!) victim = i;
+    }
+    this.keys[victim] = k;
+    this.used[victim] = now;
+    return false;
+  }
+}
+
+function mix(h: number, x: number): number {
+  return Math.imul((h ^ x) >>> 0, 0x01000193) ^ (h >>> 15);
+}
+
+/**
+ * Contextual novelty after CAD OSE (Smirnov's Contextual Anomaly Detector, NAB's third entry), written for a
+ * stream with bounded state. The series is quantised to levels; a context is the run of the last k levels
+ * (k = 1..`order`); the model remembers which contexts it has seen and which level followed each. At every
+ * sample it asks, of the contexts it knows that end at the previous sample, how many predicted the level that
+ * came (CAD: the share of selected contexts that are active), and how many of the transitions are new (CAD: the
+ * share of new contexts). The raw score is CAD's, (1 − predicted share + new share) / 2, in 0..1: 0 when the
+ * series does what it did before in the same context, 1 when nothing about the moment was seen before.
+ *
+ * CAD quantises by the series' whole minimum and maximum, which NAB hands every detector (a look-ahead); here
+ * the levels are a grid of step range-so-far / `levels` on powers of two, so that when the range grows past
+ * the grid the step doubles and every level maps exactly onto the coarser grid. The model is then forgotten
+ * (its keys are hashes of the old levels), which costs a relearning, only when the range doubles.
+ */
+export class ContextNovelty {
+  private readonly seen: KeySet;
+  private readonly history: Float64Array;
+  private readonly order: number;
+  private readonly levels: number;
+  private origin = Number.NaN;
+  private lo = Infinity;
+  private hi = -Infinity;
+  private step = 0;
+  private count = 0;
+
+  constructor(levels = 8, order = 6, slots = 4096) {
+    this.levels = Math.max(1, levels);
+    this.order = Math.max(1, Math.round(order));
+    this.history = new Float64Array(this.order);
+    this.seen = new KeySet(slots);
+  }
+
+  get byteLength(): number {
+    return this.seen.byteLength + this.history.byteLength + bytesOf(6);
+  }
+
+  /** Takes one value, returns the raw novelty in 0..1 (1 on the first samples: nothing is known yet). */
+  push(value: number): number {
+    if (Number.isNaN(this.origin)) this.origin = value;
+    this.lo = Math.min(this.lo, value);
+    this.hi = Math.max(this.hi, value);
+    const range = this.hi - this.lo;
+    if (range > 0 && (this.step === 0 || range > this.levels * this.step)) {
+      // The grid: the smallest power-of-two step (times the first range seen) that spans the range in `levels`.
+      let s = this.step || range / this.levels;
+      while (range > this.levels * s) s *= 2;
+      if (this.step !== 0) {
+        this.seen.clear();
+        this.count = 0;
+      } else this.relevel(s);
+      this.step = s;
+    }
+    const level = this.step > 0 ? Math.floor((value - this.origin) / this.step) : 0;
+    const h = this.history;
+    const known = Math.min(this.count, this.order);
+    let selected = 0;
+    let active = 0;
+    let fresh = 0;
+    let ctx = 0x811c9dc5;
+    for (let k = 1; k <= known; k++) {
+      ctx = mix(ctx, h[k - 1]! | 0);
+      // A context key and its transition key differ by a tag, so one set holds both.
+      const c = mix(ctx, k);
+      const hadContext = this.seen.touch(c);
+      const hadTransition = this.seen.touch(mix(c, (level | 0) + 0x5bd1e995));
+      if (hadContext) {
+        selected++;
+        if (hadTransition) active++;
+      }
+      if (!hadTransition) fresh++;
+    }
+    for (let k = this.order - 1; k > 0; k--) h[k] = h[k - 1]!;
+    h[0] = Math.max(-1e9, Math.min(1e9, level));
+    this.count++;
+    if (known === 0) return 1;
+    return (1 - (selected > 0 ? active / selected : 0) + fresh / known) / 2;
+  }
+
+  /** First step chosen: the history so far was all one level (0); nothing to remap. */
+  private relevel(_s: number): void {
+    this.history.fill(0);
+  }
+}
+
+/**
+ * `context`: the contextual novelty as a detector. By default (`likelihood` 1) its raw score goes through the
+ * anomaly likelihood (likelihood.ts), so the score means the same on a noisy series as on a quiet one; with
+ * `likelihood` 0 the output is CAD's own: the raw score, silenced for `rest` samples after any raw score of
+ * 0.75 or more (one event, one alarm). The first `warmup` samples score 0.
+ */
+export class ContextDetector implements StreamDetector {
+  readonly name = 'context';
+  private readonly model: ContextNovelty;
+  private readonly like: AnomalyLikelihood | null;
+  private readonly rest: number;
+  private readonly warmup: number;
+  private readonly spatial: number;
+  private lastHigh = -Infinity;
+  private n = 0;
+  private last = Number.NaN;
+  private lo = Infinity;
+  private hi = -Infinity;
+
+  constructor(opts?: DetectorOptions) {
+    this.model = new ContextNovelty(
+      opt(opts, 'levels', 8, 1),
+      opt(opts, 'order', 6, 1),
+      opt(opts, 'slots', 4096, 4),
+    );
+    this.like =
+      opt(opts, 'likelihood', 1, 0) > 0
+        ? new AnomalyLikelihood({
+            average: opt(opts, 'average', 10, 1),
+            learning: opt(opts, 'learning', 288, 0),
+            estimation: opt(opts, 'estimation', 100, 1),
+            history: opt(opts, 'history', 8640, 1),
+            period: opt(opts, 'period', 100, 1),
+          })
+        : null;
+    this.rest = opt(opts, 'rest', 30, 0);
+    this.warmup = opt(opts, 'warmup', 0, 0);
+    // HTM's spatial rule: beyond the range so far by this share of it scores 1 (0: off).
+    this.spatial = opt(opts, 'spatial', 0.05, 0);
+  }
+
+  observe(_at: number, value: number): number {
+    if (!Number.isFinite(value)) return 0;
+    this.last = value;
+    const raw = this.model.push(value);
+    const i = this.n++;
+    const range = this.hi - this.lo;
+    const out =
+      this.spatial > 0 &&
+      range > 0 &&
+      i >= this.warmup &&
+      (value > this.hi + this.spatial * range || value < this.lo - this.spatial * range);
+    this.lo = Math.min(this.lo, value);
+    this.hi = Math.max(this.hi, value);
+    let score: number;
+    if (this.like) score = this.like.push(raw);
+    else {
+      score = i - this.lastHigh > this.rest ? raw : 0;
+      if (raw >= 0.75) this.lastHigh = i;
+    }
+    if (i < this.warmup) return 0;
+    return out ? 1 : score;
+  }
+
+  expectation(): Expectation {
+    return { expected: this.last, spread: 0 };
+  }
+
+  stateBytes(): number {
+    return bytesOf(7) + this.model.byteLength + (this.like?.byteLength ?? 0);
+  }
+}
