@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -189,6 +189,26 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     await withMedic(dir, config(service('app', { MODE: 'fill', DATA_DIR: data }, check)), async (m) => {
       const d = await diagnosisOf(m, 'app', 'disk_filling');
       expect(d.evidence[0]).toMatch(/app-data \(limit 6 MB\) is \d+% full/);
+    });
+  });
+
+  it('config_changed: its settings file was changed from its known good version just before it failed', async () => {
+    const dir = await tempDir('medic-diag-config-');
+    const [port, settings] = [await freePort(), path.join(dir, 'settings.json')];
+    await writeFile(settings, '{ "workers": 4 }\n');
+    const files = `    config_files: [${JSON.stringify(settings)}]\n`;
+    const yaml = `${config(service('app', { MODE: 'settings', PORT: port, SETTINGS: settings }, httpCheck(port) + files))}policy: { known_good_after: 1s }\n`;
+    await withMedic(dir, yaml, async (m) => {
+      await waitFor('app healthy', () => m.health.get('app') === 'healthy');
+      await waitFor(
+        'its settings recorded known good',
+        () => m.engine.backups.lastKnownGood(settings),
+        20_000,
+      );
+      await writeFile(settings, '{ "workers": 0 }\n');
+      const d = await diagnosisOf(m, 'app', 'config_changed');
+      expect(d.evidence[0]).toContain(`${settings} changed`);
+      expect(d.evidence[0]).toContain('differs from its known good version');
     });
   });
 

@@ -5,7 +5,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 
-const { MODE = 'ok', PORT, AFTER_MS = '800', DATA_DIR, UPSTREAM, CERT, KEY } = process.env;
+const { MODE = 'ok', PORT, AFTER_MS = '800', DATA_DIR, UPSTREAM, CERT, KEY, SETTINGS } = process.env;
 const after = Number(AFTER_MS);
 let failing = false;
 setTimeout(() => {
@@ -20,7 +20,27 @@ const answer = (res, code, text) => {
   res.end(text);
 };
 
+// MODE=settings: its settings file (SETTINGS, JSON with a positive `workers`) re-read every 200 ms; its
+// requests fail while the file is broken.
+let settingsOk = true;
+if (MODE === 'settings') {
+  const read = () => {
+    try {
+      settingsOk = JSON.parse(readFileSync(SETTINGS, 'utf8')).workers > 0;
+    } catch {
+      settingsOk = false;
+    }
+    if (!settingsOk) console.error(`settings ${SETTINGS}: workers must be a positive number`);
+  };
+  read();
+  setInterval(read, 200);
+}
+
 function handler(_req, res) {
+  if (MODE === 'settings' && !settingsOk) {
+    answer(res, 500, 'bad settings');
+    return;
+  }
   if (MODE === 'errors' && failing) {
     answer(res, 500, 'error');
     return;

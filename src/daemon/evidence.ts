@@ -3,6 +3,7 @@ import { checkName } from '../config/index.js';
 import type { Finding, Incident, ServiceHealth } from '../core/index.js';
 import { ciRunsOf, type DependencyState, type EvidenceBundle } from '../diagnose/index.js';
 import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
+import { configEvidence } from './evidence-config.js';
 import { dataDirEvidence } from './evidence-disk.js';
 import { BASELINE_MS, logEvidence } from './evidence-logs.js';
 import type { EvidenceHost } from './host.js';
@@ -42,24 +43,27 @@ export async function gatherEvidence(
   const { since, trouble } = await history(host, f, incident);
   const pid = svc?.run ? supervisor.pid(f.service) : null;
   await host.flushWrites(f.service);
-  const [findings, probes, state, logs, rss, disk, certificates, dependencies] = await Promise.all([
-    store.listFindings({ incidentId: incident.id, limit: 100 }),
-    probeEvidence(host, f.service, svc, now),
-    pid ? readProcessState(pid, { cpuSampleMs: CPU_SAMPLE_MS }) : Promise.resolve(null),
-    logEvidence(
-      store,
-      f.service,
-      svc,
-      svc?.run ? supervisor.recentLines(f.service) : [],
-      since,
-      now,
-      trouble,
-    ),
-    rssEvidence(host, f, svc),
-    dataDirEvidence(svc, host.config().baseDir, now),
-    certificateEvidence(svc),
-    dependencyEvidence(host, svc, now),
-  ]);
+  const loaded = host.config();
+  const [findings, probes, state, logs, rss, disk, certificates, dependencies, configChanges] =
+    await Promise.all([
+      store.listFindings({ incidentId: incident.id, limit: 100 }),
+      probeEvidence(host, f.service, svc, now),
+      pid ? readProcessState(pid, { cpuSampleMs: CPU_SAMPLE_MS }) : Promise.resolve(null),
+      logEvidence(
+        store,
+        f.service,
+        svc,
+        svc?.run ? supervisor.recentLines(f.service) : [],
+        since,
+        now,
+        trouble,
+      ),
+      rssEvidence(host, f, svc),
+      dataDirEvidence(svc, host.config().baseDir, now),
+      certificateEvidence(svc),
+      dependencyEvidence(host, svc, now),
+      configEvidence(loaded.config, loaded.baseDir, f.service, host.engine.backups),
+    ]);
   const mine = findings.filter((x) => x.service === f.service).reverse();
   const exits = mine
     .filter((x) => 'code' in x.evidence || 'signal' in x.evidence)
@@ -91,6 +95,7 @@ export async function gatherEvidence(
   }
   if (disk.length > 0) bundle.disk = disk;
   if (certificates.length > 0) bundle.certificates = certificates;
+  if (configChanges.length > 0) bundle.configChanges = configChanges;
   // A CI finding's failing tests and their history, for the ci_flaky_test rule.
   const ciRuns = ciRunsOf(bundle);
   if (ciRuns) bundle.ciRuns = ciRuns;

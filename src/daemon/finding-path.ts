@@ -18,7 +18,7 @@ export interface FindingHost extends EvidenceHost {
   readonly logger: Logger;
   readonly health: HealthModel;
   readonly incidents: IncidentManager;
-  readonly engine: Pick<RemediationEngine, 'onFinding' | 'onHealth' | 'busy' | 'decisionDue'>;
+  readonly engine: Pick<RemediationEngine, 'onFinding' | 'onHealth' | 'busy' | 'decisionDue' | 'backups'>;
   runChecks(service?: string): Promise<void>;
 }
 

@@ -55,5 +55,7 @@ export interface EvidenceHost {
   readonly clock: Clock;
   readonly health: HealthModel;
   readonly supervisor: Supervisor;
+  /** Known good versions of the service's settings files (what changed before it failed). */
+  readonly engine: { readonly backups: Pick<Backups, 'lastKnownGood'> };
   config(): LoadedConfig;
 }

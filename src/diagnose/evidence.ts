@@ -71,6 +71,11 @@ export interface EvidenceBundle {
   disk?: readonly { at: number; path: string; usedPercent: number }[];
   /** TLS certificates the service presents or its probes saw. */
   certificates?: readonly { subject: string; notAfter: number }[];
+  /**
+   * The service's settings files whose content is not their last known good version: when each was last
+   * written (mtime) and when its known good version was recorded.
+   */
+  configChanges?: readonly { path: string; changedAt: number; knownGoodAt: number }[];
   /** CI results of one test across recent runs (newest last), when the trouble is a CI failure. */
   ciRuns?: readonly { test: string; commit: string; passed: boolean; at: number }[];
 }
@@ -115,6 +120,7 @@ export const CAUSES = [
   'process_crashed',
   'disk_filling',
   'error_burst',
+  'config_changed',
   'cert_expiring',
   'brute_force',
   'ci_flaky_test',

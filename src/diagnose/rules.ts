@@ -4,6 +4,7 @@ import {
   AUTH_FAIL,
   aboutOwnResources,
   CERT,
+  CONFIG_CHECK,
   CRASH,
   crashShadow,
   DAY,
@@ -45,6 +46,12 @@ export interface Rule {
   signature: string;
   match(b: EvidenceBundle): RuleMatch | null;
 }
+
+/** A settings file changed this long before the trouble began may be its cause. */
+const CONFIG_RECENT_MS = 15 * 60_000;
+
+const ago = (ms: number) =>
+  ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
 
 export const RULES: readonly Rule[] = [
   {
@@ -257,6 +264,34 @@ export const RULES: readonly Rule[] = [
       // Requests failing is a burst of errors seen from outside; how many were logged is not known.
       if (answered) confidence = Math.max(confidence, 0.6);
       return confidence > 0 ? { confidence, evidence } : null;
+    },
+  },
+  {
+    cause: 'config_changed',
+    signature:
+      'a settings file of the service was changed from its known good version shortly before it began to fail',
+    match(b) {
+      const began = Math.min(b.at, ...b.findings.map((f) => f.at));
+      // Changed before the trouble began, and recently: an edit made during an outage did not cause it, and
+      // one the service ran well with for long would have become its known good version.
+      const changed = (b.configChanges ?? []).filter(
+        (c) => c.changedAt <= began && began - c.changedAt <= CONFIG_RECENT_MS,
+      );
+      const change = changed.at(-1);
+      if (!change) return null;
+      // A settings file does not kill a process or stop it: those are their own causes.
+      const exit = unexpectedExits(b).at(-1);
+      if (b.trigger?.exit && exit && killed(exit)) return null;
+      if (b.processState && STOPPED.test(b.processState.state)) return null;
+      const evidence = [
+        `${change.path} changed ${ago(began - change.changedAt)} before the first failure; it differs from its known good version (${new Date(change.knownGoodAt).toISOString()})`,
+      ];
+      const configCheck = failedProbes(b, /./).find((p) => CONFIG_CHECK.test(p.check));
+      if (configCheck) evidence.push(`its ${configCheck.check} check fails: ${quote(configCheck.message)}`);
+      // A check of the settings says so outright; a process that exits with an error since the change (a
+      // start-up refusing the file) is the change's doing more likely than a crash of its own.
+      const confidence = configCheck ? 0.9 : exit && exit.code !== 0 && !exit.signal ? 0.85 : 0.7;
+      return { confidence, evidence };
     },
   },
   {

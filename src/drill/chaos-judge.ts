@@ -100,18 +100,18 @@ export async function judge(
       lives.some(
         (o) => o.injected && o.step.service === r && o.injectedAt <= until && closedAt(o) >= l.injectedAt,
       );
-    // A fault on a service already failing joins the incident (and diagnosis) of the trouble already there.
-    const from = l.alreadyFailing
-      ? Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt))
-      : l.injectedAt;
-    const { cause, target } = l.injected
-      ? await diagnosed(
-          store,
-          covering.map(({ inc }) => inc.id),
-          s,
-          { from, to: until + AFTER_MS },
-        )
-      : { cause: null, target: null };
+    // A fault on a service already failing is diagnosed on its own when it makes news of its own (a proxy's
+    // process killed while it failed through its upstream: that exit's diagnosis, not the one before it);
+    // else it joins the incident (and diagnosis) of the trouble already there.
+    const ids = covering.map(({ inc }) => inc.id);
+    const to = until + AFTER_MS;
+    let { cause, target } = l.injected
+      ? await diagnosed(store, ids, s, { from: l.injectedAt, to })
+      : { cause: null as string | null, target: null as string | null };
+    if (l.injected && cause === null && l.alreadyFailing) {
+      const from = Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt));
+      ({ cause, target } = await diagnosed(store, ids, s, { from, to }));
+    }
     const overlapping = (o: Live) =>
       o !== l &&
       (o.injected || o.goneAt !== null) &&

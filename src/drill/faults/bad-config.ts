@@ -9,9 +9,9 @@ export const badConfigFault: Fault = {
   description: "write an out-of-range value into the service's settings file (CONFIG_FILE): its work fails",
   program: 'demo-service',
   needs: ['CONFIG_FILE'],
-  // No rule names a broken settings file (rules.ts has no config cause): the honest diagnosis is `unknown`;
-  // the heal comes from the playbook matched on the failing `config` check.
-  expectCause: ['unknown'],
+  // The file differs from its known good version (config_files: the drill breaks it once every service has
+  // been healthy long enough for one to be recorded) and changed just before the failure.
+  expectCause: ['config_changed'],
   async inject(t) {
     const file = pathVar(t, 'bad-config', 'CONFIG_FILE');
     const text = await readFile(file, 'utf8');
