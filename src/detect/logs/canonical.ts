@@ -18,6 +18,7 @@ const TOKEN_SPLIT = /([\s,!;:=|"'[\](){}.\-+@#$%&])/;
 const PATH_LIKE = /^(\/[^/]+)+$/;
 const DIGITS = /^\d+$/;
 const HAS_VAR = /^[^\s/]*<\*>[^\s/]*$/;
+const ANGLED = `<${WILDCARD}>`;
 
 export function canonicalTemplate(template: string, valueWords: ReadonlySet<string> = VALUE_WORDS): string {
   let t = template.trim().replace(/\s+/g, ' ');
@@ -34,6 +35,8 @@ export function canonicalTemplate(template: string, valueWords: ReadonlySet<stri
       if (p.length === 1 && p >= '0' && p <= '9') parts[i] = WILDCARD;
       continue;
     }
+    // A value in angle brackets (`<<*>>`: an address) keeps them, as a bracketed one does.
+    if (p === ANGLED) continue;
     if (valueWords.has(p.toLowerCase()) || DIGITS.test(p) || (p !== WILDCARD && HAS_VAR.test(p)))
       parts[i] = WILDCARD;
   }

@@ -1,6 +1,6 @@
 /**
  * Variable masking for one whitespace-separated token. A masked token keeps its constant punctuation and words
- * (`node-246` → `node-<*>`, `(HWID=1973)` → `(HWID=<*>)`) so that lines of one template agree on it whatever
+ * (`worker-246` → `worker-<*>`, `(pid=1973)` → `(pid=<*>)`) so that lines of one template agree on it whatever
  * the values were, while `ssh2` or `L3` (words with a digit that are part of the message) stay as they are.
  */
 
@@ -33,6 +33,7 @@ const S_SLASH = 2;
 const S_BACKSLASH = 4;
 const S_COLONS = 8; // two or more
 const S_URL = 16; // `://`
+const S_AT = 32;
 
 function shapeOf(t: string): number {
   let shape = 0;
@@ -42,6 +43,7 @@ function shapeOf(t: string): number {
     if (c === 46) shape |= S_DOT;
     else if (c === 47) shape |= S_SLASH;
     else if (c === 92) shape |= S_BACKSLASH;
+    else if (c === 64) shape |= S_AT;
     else if (c === 58) {
       if (++colons === 2) shape |= S_COLONS;
       if (t.charCodeAt(i + 1) === 47 && t.charCodeAt(i + 2) === 47) shape |= S_URL;
@@ -82,13 +84,15 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   whole(S_BACKSLASH, /^["'([]?([a-z]:|\\\\[\w.$-]+)\\[^\s"')\]]*["')\],:;.]?$/i),
   // UUIDs
   whole(0, /^[("'[]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[)"'\],:;.]?$/i, 36),
+  // e-mail addresses, bare or in angle brackets: the sender or recipient, chosen per message
+  whole(S_AT, /^[<("'[]?[\w.+-]+@[\w-]+(\.[\w-]+)+[>)"'\],;:.]{0,3}$/i),
   // IPv4 with optional port and leading slash; IPv6 with at least three groups
   whole(S_DOT, /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/),
   // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
   whole(S_COLONS, /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i),
-  // host names that carry an address or a number (24-54-76-216.bflony.adelphia.net, host129.example.com:8080)
+  // host names that carry an address or a number (10-1-2-3.pool.example.net, host129.example.com:8080)
   whole(S_DOT, /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i),
-  // version numbers (v1.0.0, 2.6.5-1.358, 1.16ac): dotted numbers with an optional release or letter suffix
+  // version numbers (v1.0.0, 4.2.1-3.12, 1.16b): dotted numbers with an optional release or letter suffix
   whole(S_DOT, /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i),
   // numbers with a unit: durations (12ms, 1.5s), sizes (64KB), percentages
   whole(
@@ -119,7 +123,7 @@ function isVariableWord(
 }
 
 /**
- * `Steps1514044800223` → `Steps<*>`: a long number (four digits or more) glued to a word is still a number,
+ * `took1514044800223` → `took<*>`: a long number (four digits or more) glued to a word is still a number,
  * while a name with a short one (`ssh2`, `eth0`, `node716`) is a name. Returns where that number starts, or
  * `end` when the sub-word has none.
  */
@@ -189,8 +193,8 @@ function hasWord(s: string, end: number): boolean {
 /**
  * `key=value` and `name(value)`: the value is masked on its own (so an address, a path or a number after a
  * key is recognised as it would be alone), and a key's value with a variable in it is one variable whole
- * (`manager=com.example.Store@8a2a501` → `manager=<*>`, `list=1##2##3` → `list=<*>`), as is a bracketed value
- * with no word in it (`loc(R25-M1-N2)` → `loc(<*>)`). A value holding a further `key=` keeps its own key.
+ * (`manager=com.example.Store@8a2a501` → `manager=<*>`, `ids=1##2##3` → `ids=<*>`), as is a bracketed value
+ * with no word in it (`at(R2-M1-N4)` → `at(<*>)`). A value holding a further `key=` keeps its own key.
  */
 function maskNamedValue(token: string): string | null {
   const k = nameEnd(token);
@@ -199,12 +203,45 @@ function maskNamedValue(token: string): string | null {
   const masked = maskToken(rest);
   if (masked === rest) return null;
   const head = token.slice(0, k);
-  if (rest.includes('=') || (masked.startsWith(WILDCARD, 0) && closersFrom(masked) === WILDCARD.length))
-    return head + masked;
+  // A value that is one variable in its brackets or quotes keeps them: `from=<<*>>,`, `id=[<*>]`.
+  if (rest.includes('=') || isSingleValue(masked)) return head + masked;
   const end = closersFrom(rest);
   if (end === 0) return head + masked;
   if (token.charCodeAt(k - 1) === 40 && hasWord(rest, end)) return head + masked;
-  return head + WILDCARD + rest.slice(end);
+  return head + WILDCARD + outerClosers(rest, end);
+}
+
+const OPENING = '<([{"\'';
+const CLOSING = '>)]}"\',;:.';
+
+/** True when a masked value is `<*>` alone, with only brackets, quotes and punctuation around it. */
+function isSingleValue(masked: string): boolean {
+  let s = 0;
+  while (s < masked.length && OPENING.includes(masked[s] as string) && !masked.startsWith(WILDCARD, s)) s++;
+  if (!masked.startsWith(WILDCARD, s)) return false;
+  for (let i = s + WILDCARD.length; i < masked.length; i++)
+    if (!CLOSING.includes(masked[i] as string)) return false;
+  return true;
+}
+
+/**
+ * The closing punctuation after a value that masking turns into one `<*>`, without the brackets that close
+ * one opened inside it (`client=relay.example.net[10.0.0.1]` → `client=<*>`, not `client=<*>]`).
+ */
+function outerClosers(rest: string, end: number): string {
+  let i = end;
+  for (; i < rest.length; i++) {
+    const c = rest[i] as string;
+    const open = c === ')' ? '(' : c === ']' ? '[' : c === '}' ? '{' : '';
+    if (open === '' || countOf(rest, open, end) <= countOf(rest, c, end)) break;
+  }
+  return rest.slice(i);
+}
+
+function countOf(s: string, ch: string, end: number): number {
+  let n = 0;
+  for (let i = s.indexOf(ch); i >= 0 && i < end; i = s.indexOf(ch, i + 1)) n++;
+  return n;
 }
 
 /** Characters after which a `-` before a number is its sign. */
@@ -216,7 +253,7 @@ export function maskToken(token: string): string {
   return digits < 0 ? token : maskCounted(token, digits);
 }
 
-/** `maskToken` for a token known to hold `digits` digits (and, with none, a path separator). */
+/** `maskToken` for a token known to hold `digits` digits (and, with none, a path separator or an `@`). */
 function maskCounted(token: string, digits: number): string {
   // A bare number (a size, a counter): no whole-token pattern matches one, and it is all one variable word.
   if (digits === token.length) return WILDCARD;
@@ -258,7 +295,7 @@ function maskCounted(token: string, digits: number): string {
         if (n >= 4 && (out[n - 1] === '.' || out[n - 1] === ':') && out.endsWith(WILDCARD, n - 1))
           out = out.slice(0, -1);
         else if (n > 0 && out[n - 1] === '-' && (n === 1 || SIGN_AFTER.includes(out[n - 2] as string)))
-          // A minus sign is part of its number (`-2`, `blk_-1727…`), a hyphen after a word is not (`node-2`).
+          // A minus sign is part of its number (`-2`, `id_-1727…`), a hyphen after a word is not (`node-2`).
           out = `${out.slice(0, -1)}${WILDCARD}`;
         else out += WILDCARD;
         copied = i;
@@ -283,8 +320,8 @@ function maskCounted(token: string, digits: number): string {
 function keepEdges(token: string): string {
   let s = 0;
   let e = token.length;
-  while (s < e && '(["\''.includes(token[s] as string)) s++;
-  while (e > s && ')]"\',;:.'.includes(token[e - 1] as string)) e--;
+  while (s < e && '<(["\''.includes(token[s] as string)) s++;
+  while (e > s && '>)]"\',;:.'.includes(token[e - 1] as string)) e--;
   return token.slice(0, s) + WILDCARD + token.slice(e);
 }
 
@@ -315,8 +352,8 @@ const stripped = (w: string) => w.toLowerCase().replace(/^[[(]|[.,]$/g, '');
 
 /**
  * Masks a date and time written inside a message as one variable, whatever the number of words it takes
- * (`Fri Jun 17 07:07:00 2005`, `Jun 14`, `17 Jun 2005`, `2005-06-17 07:07:00 +0200`, `Fri Jul 01 08:16:53 PDT
- * 2005`): its first word becomes `<*>` and the words after it are emptied (they print nothing), so the
+ * (`Fri Jun 17 07:07:00 2022`, `Jun 14`, `17 Jun 2022`, `2022-06-17 07:07:00 +0200`, `Fri Jul 01 08:16:53 PDT
+ * 2022`): its first word becomes `<*>` and the words after it are emptied (they print nothing), so the
  * template says `at <*>` as people write it. A month name is a date only when a number follows it, and a
  * weekday only beside such a month, so the words alone stay text.
  */
@@ -368,7 +405,7 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
         continue;
       else break;
     }
-    // The run's brackets stay around its one variable: `[Fri Jun 17 07:07:00 2005]` → `[<*>]`.
+    // The run's brackets stay around its one variable: `[Fri Jun 17 07:07:00 2022]` → `[<*>]`.
     const head = raw[first] as string;
     const tail = raw[end - 1] as string;
     let lead = 0;
@@ -416,16 +453,18 @@ export function tokenize(content: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Digits in a token, or -1 when it has neither a digit nor a path separator (nothing in it can be a value). */
+/**
+ * Digits in a token, or -1 when it has no digit, path separator or `@` (nothing in it can be a value: a word).
+ */
 function digitsOrPlain(token: string): number {
   let digits = 0;
-  let slash = false;
+  let sep = false;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= C_0 && c <= C_9) digits++;
-    else if (c === 47 || c === 92) slash = true;
+    else if (c === 47 || c === 92 || c === 64) sep = true;
   }
-  return digits === 0 && !slash ? -1 : digits;
+  return digits === 0 && !sep ? -1 : digits;
 }
 
 /** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
@@ -467,7 +506,7 @@ export class TokenMasker {
       // The token's own loop: one test per character in the common case (a letter).
       for (;;) {
         if (c >= C_0 && c <= C_9) digits++;
-        else if (c === 47 || c === 92) sep = true;
+        else if (c === 47 || c === 92 || c === 64) sep = true;
         else if (isSpace(c)) break;
         if (++i >= len) break;
         c = content.charCodeAt(i);

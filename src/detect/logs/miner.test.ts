@@ -163,3 +163,32 @@ describe('TemplateMiner.match', () => {
     );
   });
 });
+
+describe('addresses and bracketed values', () => {
+  const textOf = (lines: string[]) => {
+    const m = new TemplateMiner();
+    let t = m.add(lines[0] as string).template;
+    for (const l of lines.slice(1)) t = m.add(l).template;
+    return m.text(m.resolve(t));
+  };
+
+  it('masks an e-mail address, keeping its angle brackets', () => {
+    expect(maskToken('from=<ann.lee@example.org>,')).toBe('from=<<*>>,');
+    expect(maskToken('<kim@example.net>:')).toBe('<<*>>:');
+    expect(maskToken('user@localhost')).toBe('user@localhost');
+  });
+
+  it('keeps no closing bracket of a bracket the value opened', () => {
+    expect(maskToken('client=relay1.example.net[10.0.0.1]')).toBe('client=<*>');
+    expect(maskToken('id=[10.0.0.1]')).toBe('id=[<*>]');
+    expect(maskToken('(uid=0)')).toBe('(uid=<*>)');
+  });
+
+  it('keeps the bracketed group after a name that varies: name[id] is <*>[<*>]', () => {
+    expect(
+      textOf(['exited: mail[12]', 'exited: indexer[345]', 'exited: photos[6789]', 'exited: notes[1]']),
+    ).toBe('exited: <*>[<*>]');
+    const hosts = ['relay.example.net', 'mx.example.org', 'gw.example.com', 'in.example.net'];
+    expect(textOf(hosts.map((h, i) => `from ${h}[10.0.0.${i}]`))).toBe('from <*>[<*>]');
+  });
+});

@@ -4,7 +4,7 @@ import { type Cluster, ClusterTree } from './tree.js';
 
 /**
  * The online template miner. Drain's tree (tree.ts) finds a line's cluster; within a cluster, a position
- * whose lines have shown only a few distinct words (`Failed`/`Accepted`, `ee0`/`alt0`) keeps those words
+ * whose lines have shown only a few distinct words (`opened`/`closed`, `eth0`/`wlan0`) keeps those words
  * apart as separate templates, and becomes a variable only once it has shown more than `maxWordValues` of
  * them. Drain makes every differing position a variable at once, which is where most of its grouping
  * errors come from; waiting for evidence of a real variable is the one idea added here.

@@ -40,32 +40,35 @@ const NONE: Placement['widened'] = [];
 
 /** Delimiters after which a value starts: a key's `=`, an opening bracket or quote, a label's `:`. */
 const OPENERS = new Uint8Array(128);
-for (const ch of '=([{"\':,') OPENERS[ch.charCodeAt(0)] = 1;
+for (const ch of '=([{<"\':,') OPENERS[ch.charCodeAt(0)] = 1;
 /** Delimiters before which a value ends: a closing bracket or quote, a separator, a sentence's end. */
 const CLOSERS = new Uint8Array(128);
-for (const ch of ')]}"\':,;.') CLOSERS[ch.charCodeAt(0)] = 1;
+for (const ch of ')]}>"\':,;.') CLOSERS[ch.charCodeAt(0)] = 1;
 
 /**
  * Two tokens met at one position of a template: the variable they share, keeping the key or bracket before it
  * and the punctuation after it (`rhost=<*>` and `rhost=host.example.org` give `rhost=<*>`, `(<*>)` and
  * `(db.example.org)` give `(<*>)`), so that the template keeps its constant text. A prefix ends just after
- * an opening delimiter and a suffix is closing punctuation only: a shared part of a word (`blk_-<*>` and
- * `blk_<*>`, `a.example.org` and `b.example.org`) is not kept, the whole word is the value.
+ * an opening delimiter and a suffix is closing punctuation only, or a bracketed group both end with
+ * (`relay.example.net[<*>]` and `mx.example.org[<*>]` give `<*>[<*>]`: a name and its id in brackets): a
+ * shared part of a word (`id_-<*>` and `id_<*>`, `a.example.org` and `b.example.org`) is not kept, the
+ * whole word is the value.
  */
 export function generalize(a: string, b: string): string {
   const n = Math.min(a.length, b.length);
   let p = 0;
   while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
-  while (p > 0 && !isOpener(a.charCodeAt(p - 1))) p--;
+  while (p > 0 && !isOpenerAt(a, p - 1)) p--;
   let s = 0;
   const room = n - p;
   // The suffix is the closing punctuation both share: `.example.org)` is part of two host names, `)` is not.
   while (
     s < room &&
     a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s) &&
-    isCloser(a.charCodeAt(a.length - 1 - s))
+    isCloserAt(a, a.length - 1 - s)
   )
     s++;
+  s = bracketGroup(a, b, p, s, room);
   const from = a.length - s;
   // Already this variable (`rhost=<*>` meeting `rhost=gw.example.net`): no new string per line.
   if (from === p + WILDCARD.length && a.startsWith(WILDCARD, p)) return a;
@@ -73,8 +76,41 @@ export function generalize(a: string, b: string): string {
   return a.slice(0, p) + WILDCARD + a.slice(from);
 }
 
-const isOpener = (c: number): boolean => c < 128 && OPENERS[c] === 1;
-const isCloser = (c: number): boolean => c < 128 && CLOSERS[c] === 1;
+/**
+ * The suffix length `s` grown to a bracketed group both tokens end with, when there is one after a part they
+ * do not share: `[<*>]` of `relay.example.net[<*>]` and `mx.example.org[<*>]`.
+ */
+function bracketGroup(a: string, b: string, p: number, s: number, room: number): number {
+  // The group's closing bracket is among the closing punctuation both end with.
+  let close = -1;
+  for (let j = a.length - 1; j >= a.length - s; j--) {
+    const c = a.charCodeAt(j);
+    if (c === 93 || c === 41) {
+      close = j;
+      break;
+    }
+  }
+  if (close < 0) return s;
+  let common = s;
+  while (common < room && a.charCodeAt(a.length - 1 - common) === b.charCodeAt(b.length - 1 - common))
+    common++;
+  // Its opening bracket, inside the common suffix, after the part that differs.
+  const at = a.lastIndexOf(a.charCodeAt(close) === 93 ? '[' : '(', close);
+  if (at < a.length - common || at <= p || a.length - at >= room) return s;
+  return a.length - at;
+}
+
+const isOpenerAt = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  // The `<` and `>` of a `<*>` are the variable's own, not brackets.
+  if (c === 60) return s.charCodeAt(i + 1) !== 42;
+  return c < 128 && OPENERS[c] === 1;
+};
+const isCloserAt = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  if (c === 62) return s.charCodeAt(i - 1) !== 42;
+  return c < 128 && CLOSERS[c] === 1;
+};
 
 const newNode = (): Node => ({ children: new Map(), clusters: [] });
 
@@ -122,7 +158,7 @@ export class ClusterTree {
   }
 
   private leaf(masked: string[]): Node {
-    let node = this.root.get(masked.length);
+    let node: Node | undefined = this.root.get(masked.length);
     if (!node) {
       node = newNode();
       this.root.set(masked.length, node);
@@ -132,7 +168,7 @@ export class ClusterTree {
       const tok = masked[i] as string;
       // As in Drain: a token with a digit is likely a value, so it does not pick a branch.
       let key = tok.includes(WILDCARD) || hasDigit(tok) ? WILDCARD : tok;
-      let child = node.children.get(key);
+      let child: Node | undefined = node.children.get(key);
       if (!child && node.children.size >= this.opts.maxChildren) {
         key = WILDCARD;
         child = node.children.get(key);
