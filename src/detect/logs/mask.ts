@@ -330,6 +330,12 @@ const MONTHS = new Set(
     ' ',
   ),
 );
+/** The first three letters of a word (after an opening bracket), lower case, as one number. */
+function startKey(w: string): number {
+  const o = w.charCodeAt(0) === 91 || w.charCodeAt(0) === 40 ? 1 : 0;
+  return ((w.charCodeAt(o) | 32) << 16) | ((w.charCodeAt(o + 1) | 32) << 8) | (w.charCodeAt(o + 2) | 32);
+}
+const MONTH_STARTS = new Set([...MONTHS].map(startKey));
 const WEEKDAYS = new Set(
   'mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(' '),
 );
@@ -365,9 +371,10 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
     let first = i;
     let next = i + 1;
     if (isLetter(c0)) {
-      // Cheapest test first: a number must follow a month.
+      // Cheapest test first: a number must follow a month; then its first three letters, without a new string.
       if (i + 1 >= n || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
-      if (word.length < 3 || word.length > 10 || !MONTHS.has(stripped(word))) continue;
+      if (word.length < 3 || word.length > 10 || !MONTH_STARTS.has(startKey(word))) continue;
+      if (!MONTHS.has(stripped(word))) continue;
       if (!DAY.test(raw[i + 1] as string) && !YEAR.test(raw[i + 1] as string)) continue;
       first = i;
       next = i + 2;

@@ -143,7 +143,7 @@ export class TemplateMiner {
       cluster.rev++;
       this.rekey(family);
     }
-    const key = keyOf(family, (pos) => masked[pos] as string);
+    const key = lineKey(family, masked);
     let member = family.members.get(key);
     this.created = !member;
     if (!member) {
@@ -249,6 +249,13 @@ export class TemplateMiner {
     if (!family) return;
     for (const m of this.byId.values()) if (m.cluster === cluster) this.byId.delete(m.id);
   }
+}
+
+/** `keyOf` for the line being mined (its words at the tracked positions), without a closure per line. */
+function lineKey(family: Family, masked: readonly string[]): string {
+  if (family.slots.size === 0) return '';
+  if (family.slots.size === 1) for (const pos of family.slots.keys()) return masked[pos] as string;
+  return keyOf(family, (pos) => masked[pos] as string);
 }
 
 function keyOf(family: Family, word: (pos: number) => string): string {

@@ -118,6 +118,8 @@ export class ClusterTree {
   private readonly root = new Map<number, Node>();
   private count = 0;
   private tick = 0;
+  /** Whether the cluster `best` last chose differs from the line only where it has variables. */
+  private bestExact = false;
 
   constructor(
     private readonly opts: TreeOptions,
@@ -141,6 +143,8 @@ export class ClusterTree {
     cluster.lastUsed = this.tick;
     let widened: Placement['widened'] = NONE;
     const tokens = cluster.tokens;
+    // The line repeats the cluster wherever it has no variable (the usual case): nothing to widen.
+    if (this.bestExact) return { cluster, created: false, widened };
     for (let i = 0; i < tokens.length; i++) {
       const was = tokens[i] as string;
       if (was !== masked[i] && was !== WILDCARD) {
@@ -191,6 +195,7 @@ export class ClusterTree {
     let best: Cluster | null = null;
     let bestSim = -1;
     let bestVars = -1;
+    let bestExact = false;
     for (const c of clusters) {
       const tokens = c.tokens;
       let same = 0;
@@ -205,8 +210,10 @@ export class ClusterTree {
         best = c;
         bestSim = sim;
         bestVars = vars;
+        bestExact = same + vars === tokens.length;
       }
     }
+    this.bestExact = bestExact;
     return best && bestSim >= this.opts.similarity ? best : null;
   }
 
