@@ -58,6 +58,7 @@ describe('drill faults and reports', () => {
       'crashloop-transient',
       'crashloop',
       'bad-config',
+      'config-drift',
       'port-squatter',
     ]);
     const safety = faults.names().filter((n) => faults.get(n).outcome === 'escalated');

@@ -49,9 +49,10 @@ export class DriftStage implements Stage {
   readonly name = 'drift';
   private readonly files = new Map<string, Watched>();
   private readonly lanes = new KeyedSerial();
-  private watchers: FSWatcher[] = [];
+  private readonly watchers = new Map<string, FSWatcher>();
   private readonly pending = new Map<string, TimerHandle>();
   private timer: TimerHandle | undefined;
+  private retry: TimerHandle | undefined;
   private offs: (() => void)[] = [];
   private stopped = false;
   private readonly medic: StageHost;
@@ -86,6 +87,7 @@ export class DriftStage implements Stage {
     this.offs = [];
     this.unwatch();
     this.medic.clock.clearTimeout(this.timer);
+    this.medic.clock.clearTimeout(this.retry);
     for (const t of this.pending.values()) this.medic.clock.clearTimeout(t);
     this.pending.clear();
     await this.lanes.idle();
@@ -122,33 +124,49 @@ export class DriftStage implements Stage {
     }
     this.gate.setServices('drift', new Set([...this.files.values()].map((w) => w.cfg.service)));
     this.unwatch();
+    this.watchDirs();
+    this.medic.clock.clearTimeout(this.timer);
+    if (this.files.size > 0) this.tick();
+  }
+
+  /** Watches each watched file's directory; one missing now (made by the service later) is tried each tick. */
+  private watchDirs(): void {
     const dirs = new Set([...this.files.keys()].map((f) => path.dirname(f)));
+    let missing = false;
     for (const dir of dirs) {
+      if (this.watchers.has(dir)) continue;
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
           const file = name ? path.join(dir, name.toString()) : null;
           if (file && this.files.has(file)) this.soon(file);
           else if (!file) for (const f of this.files.keys()) if (path.dirname(f) === dir) this.soon(f);
         });
-        w.on('error', (err) => this.medic.logger.warn({ dir, err: errorMessage(err) }, 'drift watch failed'));
-        this.watchers.push(w);
-      } catch (err) {
-        // A directory that does not exist yet is read by the periodic check alone.
-        this.medic.logger.warn({ dir, err: errorMessage(err) }, 'cannot watch a directory for drift');
+        w.on('error', (err) => {
+          this.medic.logger.warn({ dir, err: errorMessage(err) }, 'drift watch failed');
+          w.close();
+          this.watchers.delete(dir);
+        });
+        this.watchers.set(dir, w);
+        // Made since the last look (by the service's first start): what is in it now is read at once.
+        for (const f of this.files.keys()) if (path.dirname(f) === dir) this.soon(f);
+      } catch {
+        missing = true;
       }
     }
-    this.medic.clock.clearTimeout(this.timer);
-    if (this.files.size > 0) this.tick();
+    // Not there yet (the service makes it at its first start): looked for again each second meanwhile.
+    this.medic.clock.clearTimeout(this.retry);
+    if (missing && !this.stopped) this.retry = this.medic.clock.setTimeout(() => this.watchDirs(), 1_000);
   }
 
   private tick(): void {
+    this.watchDirs();
     for (const f of this.files.keys()) this.check(f);
     this.timer = this.medic.clock.setTimeout(() => this.tick(), this.medic.config().config.drift.check_every);
   }
 
   private unwatch(): void {
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
   }
 
   private soon(file: string): void {

@@ -37,11 +37,16 @@ export class KnownGood {
     private readonly busy: (service: string) => boolean,
   ) {}
 
-  /** The service's `config_files`, absolute (relative ones start at the config file's directory). */
+  /**
+   * The service's `config_files`, absolute (relative ones start at the config file's directory), but those
+   * `drift.files` watches: their intended version is kept there, and a hand edit kept through a healthy
+   * window is drift, not a new known good version.
+   */
   files(service: string): string[] {
     const { baseDir, config } = this.d.config();
     const list = config.services[service]?.config_files ?? [];
-    return [...new Set(list.map((f) => path.resolve(baseDir, f)))];
+    const watched = new Set(config.drift.files.map((f) => path.resolve(baseDir, f.path)));
+    return [...new Set(list.map((f) => path.resolve(baseDir, f)))].filter((f) => !watched.has(f));
   }
 
   /** A service's health changed: healthy starts a window, anything else ends it. */

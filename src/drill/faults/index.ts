@@ -1,6 +1,7 @@
 import { Registry } from '../../core/index.js';
 import { badConfigFault } from './bad-config.js';
 import { cacheDownFault } from './cache-down.js';
+import { configDriftFault } from './config-drift.js';
 import { crashFault } from './crash.js';
 import { crashloopFault } from './crashloop.js';
 import { crashloopTransientFault } from './crashloop-transient.js';
@@ -31,5 +32,6 @@ export const faults = new Registry<Fault>('fault')
   .register(crashloopTransientFault.name, crashloopTransientFault)
   .register(crashloopFault.name, crashloopFault)
   .register(badConfigFault.name, badConfigFault)
+  .register(configDriftFault.name, configDriftFault)
   // A safety drill, whose right ending is an escalation: `drill all` runs it with --with-escalations.
   .register(portSquatterFault.name, portSquatterFault);
