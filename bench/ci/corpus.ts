@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { CI_CLASSES, type CiClass } from '../../src/diagnose/ci/index.js';
 
 export const CORPUS_DIR = path.join(import.meta.dirname, 'corpus');
+export const CORPUS_SETS = ['dev', 'holdout', 'holdout2'] as const;
+export type CorpusSet = (typeof CORPUS_SETS)[number];
 
 const entrySchema = z.strictObject({
   file: z.string().regex(/^[\w.-]+\.txt$/, 'a .txt file name in the corpus folder'),
@@ -17,8 +19,11 @@ const entrySchema = z.strictObject({
   provider: z.enum(['github', 'gitlab', 'jenkins']),
   tool: z.string().min(1),
   why: z.string().min(1),
-  /** dev: read while the classifier's rules were written; holdout: written after, never tuned on. */
-  set: z.enum(['dev', 'holdout']).default('dev'),
+  /**
+   * dev: read while the classifier's rules were written; holdout: written after them, read when they were
+   * made general; holdout2: written before that work and scored once at its end, never read for it.
+   */
+  set: z.enum(CORPUS_SETS).default('dev'),
   /** Earlier results of the failing tests; `same` is this failure's commit. */
   history: z.array(z.strictObject({ commit: z.string().min(1), passed: z.boolean() })).default([]),
   /** GitLab's failure_reason, when the webhook carried one. */
@@ -31,7 +36,7 @@ export interface Sample {
   provider: 'github' | 'gitlab' | 'jenkins';
   tool: string;
   why: string;
-  set: 'dev' | 'holdout';
+  set: CorpusSet;
   /** This failure's commit (made of the file name: each log is its own commit). */
   commit: string;
   history: { commit: string; passed: boolean }[];

@@ -1,17 +1,18 @@
 /**
- * `npm run bench:ci [-- --json] [--corpus DIR] [--threshold X]`: classifies every failed-job log of the
+ * `npm run bench:ci [-- --json] [--corpus DIR] [--threshold X] [--sets dev,holdout]`: classifies every failed-job log of the
  * labelled corpus (bench/ci/corpus/, manifest.yaml) through the daemon's path (cut, mine, classify with the
  * sample's history) and prints per-class precision and recall, the re-run decision (a re-run class at or
  * above the guard's confidence threshold, default policy.confidence_threshold), the confusion matrix and each
- * miss; for all logs, and apart for the dev set (read while the classifier's signatures were written) and the
- * holdout set (written after, never used to change them). No numeric parameter is fitted to the corpus (the
+ * miss; for all logs, and apart per set: dev (read while the classifier's signatures were written), holdout
+ * (written after them, read when the rules were made general) and holdout2 (written before that, scored once
+ * at its end). `--sets` scores only the sets named, so work on the rules never sees a set kept for the end. No numeric parameter is fitted to the corpus (the
  * confidences are fixed in src/diagnose/ci), so there is nothing to cross-validate; the holdout set is what
  * says how the signatures do on logs they were not written from.
  */
 import { parseArgs } from 'node:util';
 import { policySchema } from '../../src/config/index.js';
 import { CI_CLASSES, type CiClass } from '../../src/diagnose/ci/index.js';
-import { CORPUS_DIR, loadCorpus } from './corpus.js';
+import { CORPUS_DIR, CORPUS_SETS, type CorpusSet, loadCorpus } from './corpus.js';
 import { judge } from './judge.js';
 import { type ClassScore, classScores, confusion, rerunScore } from './score.js';
 
@@ -20,14 +21,19 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
     corpus: { type: 'string', default: CORPUS_DIR },
     threshold: { type: 'string' },
+    sets: { type: 'string', default: CORPUS_SETS.join(',') },
   },
 });
+const chosenSets = values.sets.split(',').map((x) => x.trim());
+for (const x of chosenSets)
+  if (!(CORPUS_SETS as readonly string[]).includes(x))
+    throw new Error(`--sets: unknown set "${x}" (known: ${CORPUS_SETS.join(', ')})`);
 const threshold =
   values.threshold === undefined ? policySchema.parse({}).confidence_threshold : Number(values.threshold);
 if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1)
   throw new Error(`--threshold must be a number in 0..1, not ${values.threshold}`);
 
-const samples = loadCorpus(values.corpus);
+const samples = loadCorpus(values.corpus).filter((s) => chosenSets.includes(s.set));
 const judged = samples.map((s) => ({ s, v: judge(s) }));
 type Row = (typeof judged)[number];
 
@@ -53,9 +59,16 @@ function scoresOf(rows: readonly Row[]) {
 }
 
 const all = scoresOf(judged);
-const sets = {
-  dev: scoresOf(judged.filter((r) => r.s.set === 'dev')),
-  holdout: scoresOf(judged.filter((r) => r.s.set === 'holdout')),
+const sets = Object.fromEntries(
+  CORPUS_SETS.filter((x) => chosenSets.includes(x)).map((x) => [
+    x,
+    scoresOf(judged.filter((r) => r.s.set === x)),
+  ]),
+) as Partial<Record<CorpusSet, ReturnType<typeof scoresOf>>>;
+const TITLES: Record<CorpusSet, string> = {
+  dev: 'dev (read while the rules were written)',
+  holdout: 'holdout (written after the first rules; read when they were made general)',
+  holdout2: 'holdout2 (written before the rules were made general; never read for them)',
 };
 const misses = judged
   .filter(({ s, v }) => s.label !== v.cls)
@@ -88,8 +101,10 @@ if (values.json) {
   };
   console.log(`CI failure classification over the labelled job logs of ${values.corpus}\n`);
   print('all', all);
-  print('dev (read while the rules were written)', sets.dev);
-  print('holdout (written after; never tuned on)', sets.holdout);
+  for (const x of CORPUS_SETS) {
+    const r = sets[x];
+    if (r) print(TITLES[x], r);
+  }
   console.log('confusion, all (rows: label, columns: predicted)');
   const short = (c: string) => c.slice(0, 6).padStart(7);
   console.log(`${''.padEnd(16)}${CI_CLASSES.map(short).join('')}`);
