@@ -67,3 +67,43 @@ describe('LogPipeline.mine', () => {
     expect(batch.templates.map((t) => t.count).sort()).toEqual([4, 4]);
   });
 });
+
+describe('LogPipeline: backpressure', () => {
+  it('a tailed file waits once a batch is queued, leaving the rest of the queue to lines that cannot wait', async () => {
+    const p = new LogPipeline({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format: 'text', queue: { capacity: 100, batch: 10 } }),
+      store: { recordLogBatch: async () => {} } as unknown as Store,
+      clock: new SimulatedClock(0),
+      logger: pino({ level: 'silent' }),
+      onFinding: () => {},
+    });
+    const records = Array.from({ length: 50 }, (_, i) => ({
+      text: `read ${i}`,
+      path: '/x.log',
+      dev: 1,
+      ino: 2,
+      end: (i + 1) * 7,
+      lines: 1,
+    }));
+    let done = false;
+    const pushing = p.pushRecords(records, 'k', 'file:/x.log').then(() => {
+      done = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    // Not started: nothing drains, so the file stops at the batch, not at the capacity.
+    expect(done).toBe(false);
+    expect(p.queue.size).toBe(10);
+    expect(
+      p.offerLines(
+        Array.from({ length: 80 }, (_, i) => ({ text: `out ${i}`, at: null })),
+        'stdout',
+      ),
+    ).toBe(80);
+    expect(p.queue.stats().dropped).toBe(0);
+    p.start();
+    await pushing;
+    await p.stop();
+    expect(p.stats().processed).toBe(130);
+  });
+});

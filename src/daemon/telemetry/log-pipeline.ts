@@ -195,20 +195,35 @@ export class LogPipeline implements LogSink {
     const now = this.o.clock.now();
     await this.pushItems(
       records.map((r) => {
-        const item: LogItem = { text: r.text, at: now, source, fileKey: key, tail: r };
+        // Only the position is kept, not the record read: a queued line holds no more than it needs.
+        const item: LogItem = {
+          text: r.text,
+          at: now,
+          source,
+          fileKey: key,
+          tail: { dev: r.dev, ino: r.ino, end: r.end },
+        };
         if (parse) item.parsed = parse(r.text);
         return item;
       }),
     );
   }
 
-  /** Items from a source that can wait (a tailed file, a container's log): backpressure, never a drop. */
+  /**
+   * Items from a source that can wait (a tailed file, a container's log): backpressure, never a drop. Such a
+   * source waits once a batch is queued: reading further ahead would only hold lines in memory that the
+   * file keeps anyway, and the rest of the queue stays free for lines that cannot wait (stdout, push).
+   */
   async pushItems(items: readonly LogItem[]): Promise<void> {
+    const limit = Math.min(this.queue.capacity, this.o.config.queue.batch);
     for (const item of items) {
-      if (this.queue.size >= this.queue.capacity) {
+      if (this.queue.size >= limit) {
         this.wake?.(); // the consumer makes the room
-        await this.queue.push(item);
-      } else this.queue.offer(item);
+        await this.queue.below(limit);
+      }
+      // Lines that cannot wait may have filled the queue meanwhile: wait for room, never drop a file's line.
+      if (this.queue.size >= this.queue.capacity) await this.queue.push(item);
+      else this.queue.offer(item);
     }
     this.wake?.();
   }

@@ -45,3 +45,21 @@ describe('BoundedQueue', () => {
     expect(q.stats().dropped).toBe(0);
   });
 });
+
+describe('BoundedQueue.below', () => {
+  it('resolves once fewer than n items wait', async () => {
+    const q = new BoundedQueue<number>(10);
+    for (let i = 0; i < 5; i++) q.offer(i);
+    let resolved = false;
+    const waiting = q.below(3).then(() => {
+      resolved = true;
+    });
+    await Promise.resolve();
+    q.drain(2);
+    await new Promise((r) => setImmediate(r));
+    expect(resolved).toBe(false);
+    q.drain(1);
+    await waiting;
+    expect(q.size).toBe(2);
+  });
+});

@@ -58,6 +58,11 @@ export class BoundedQueue<T> {
     this.put(item);
   }
 
+  /** Resolves once fewer than `n` items wait (a producer's own limit, below the capacity). */
+  async below(n: number): Promise<void> {
+    while (this.count >= n) await new Promise<void>((r) => this.spaceWaiters.push(r));
+  }
+
   /** Takes up to `max` items without waiting. */
   drain(max = Number.POSITIVE_INFINITY): T[] {
     const out: T[] = [];
