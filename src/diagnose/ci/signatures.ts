@@ -27,7 +27,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'runner-system',
     cls: 'infrastructure',
-    re: /Job failed \(system failure\)|ERROR: Preparation failed|runner_system_failure|stuck_or_timeout_failure|scheduler_failure/i,
+    re: /ERROR: Job failed \(system failure\)|ERROR: Preparation failed|runner_system_failure|stuck_or_timeout_failure|scheduler_failure/i,
     confidence: 0.96,
     strong: true,
   },
@@ -55,7 +55,7 @@ export const SIGNATURES: readonly Signature[] = [
   {
     id: 'system-cancel',
     cls: 'infrastructure',
-    re: /The operation was canceled\.?$|has exceeded the maximum execution time|job exceeded the timeout|Job failed: execution took longer than/i,
+    re: /The operation was canceled\.?$|has exceeded the maximum execution time|job exceeded the timeout|ERROR: Job failed: execution took longer than/i,
     confidence: 0.88,
     strong: true,
   },

@@ -20,7 +20,8 @@ export const MAX_CUT_LINES = 400;
 const AFTER = 30;
 
 const GH_STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
-const GL_SECTION = /section_(start|end):\d+:([A-Za-z0-9_.-]+)/;
+/** A section marker on a line of its own (once the line is split at `\r`), its options (`[collapsed=true]`) aside. */
+const GL_SECTION = /^section_(start|end):\d+:([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?$/;
 const GL_QUIET = new Set([
   'after_script',
   'cleanup_file_variables',
@@ -56,14 +57,16 @@ function cutGithub(raw: string[]): CutLog {
 }
 
 function cutGitlab(raw: string[]): CutLog {
-  // A section marker may share its line with output after `\r\e[0K`.
-  const lines = raw.map((l) => stripAnsi(l));
+  // GitLab ends a section marker with `\r\e[0K` (back to column 0, erase the line) and writes what follows on
+  // the same line: what a terminal shows as two lines is split here, before the escapes go, or the marker's
+  // name would run into the next output (`prepare_scriptERROR: Job failed`).
+  const lines = raw.flatMap((l) => l.split('\r')).map((l) => stripAnsi(l));
   let err = lines.findIndex((l) => /^ERROR: Job failed/.test(l.trim()));
   if (err < 0) err = lines.length - 1;
   let start = 0;
   let step: string | null = null;
   for (let i = err; i >= 0; i--) {
-    const m = GL_SECTION.exec(lines[i] ?? '');
+    const m = GL_SECTION.exec(lines[i]?.trim() ?? '');
     if (m?.[1] === 'start' && !GL_QUIET.has(m[2] as string)) {
       start = i;
       step = m[2] as string;
@@ -71,8 +74,8 @@ function cutGitlab(raw: string[]): CutLog {
     }
   }
   const body = bounded(lines, start, err + 1, err)
-    .map((l) => l.replace(new RegExp(GL_SECTION.source, 'g'), '').trim())
-    .filter((l) => l.length > 0);
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !GL_SECTION.test(l));
   return { step, lines: body };
 }
 
