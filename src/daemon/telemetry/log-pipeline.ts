@@ -344,13 +344,16 @@ export class LogPipeline implements LogSink {
     const service = this.service;
     const keepLines = this.o.config.retention > 0;
     const pending = new Map<string, Pending>();
-    const lines: LogLine[] = [];
+    /** Each kept line's template id and level, by its index in `items`; its LogLine is built at the end. */
+    const ids: string[] = keepLines ? new Array(items.length) : [];
+    const levels: Array<string | null> = keepLines ? new Array(items.length) : [];
     /** The last item of each tailed file: its position is where the file is read to. */
     const lastOf = new Map<string, LogItem>();
     const examplesMax = this.o.config.novelty.examples;
     const allTemplates = !this.o.config.novelty.errors_only;
     const onLine = this.o.onLine;
-    for (const item of items) {
+    for (let n = 0; n < items.length; n++) {
+      const item = items[n] as LogItem;
       // Abuse counts in a sliding window of arrival: a shipper backfilling old lines (or lying about their
       // times) must neither make an old burst new nor hide a new one among old times.
       onLine?.(item.text, item.received ?? item.at);
@@ -398,8 +401,10 @@ export class LogPipeline implements LogSink {
         p.bucket = bucket;
         p.bucketCount = 1;
       }
-      if (keepLines)
-        lines.push({ service, at, templateId: id, level: rec.level, source: item.source, text: item.text });
+      if (keepLines) {
+        ids[n] = id;
+        levels[n] = rec.level;
+      }
       if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
       this.rateLines++;
       if (error || allTemplates) this.o.onTemplateLine?.(id, at);
@@ -451,6 +456,21 @@ export class LogPipeline implements LogSink {
       const t = item.tail as NonNullable<LogItem['tail']>;
       offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
     }
+    // The lines are built last, just before they are stored: built per line while mining, they outlived many
+    // young-generation collections and were copied and promoted with the whole batch.
+    const lines: LogLine[] = [];
+    if (keepLines)
+      for (let n = 0; n < items.length; n++) {
+        const item = items[n] as LogItem;
+        lines.push({
+          service,
+          at: item.at,
+          templateId: ids[n] as string,
+          level: levels[n] as string | null,
+          source: item.source,
+          text: item.text,
+        });
+      }
     return { templates, merges, counts, lines, offsets };
   }
 
