@@ -273,13 +273,19 @@ export function workflowJob(o: {
   };
 }
 
-/** `workflow_run` completed. */
-export function workflowRun(o: { runId: number; attempt: number; conclusion: string; sha: string }) {
+/** `workflow_run` completed (of the workflow `CI` unless named). */
+export function workflowRun(o: {
+  runId: number;
+  attempt: number;
+  conclusion: string;
+  sha: string;
+  workflow?: string;
+}) {
   return {
     action: 'completed',
     workflow_run: {
       id: o.runId,
-      name: 'CI',
+      name: o.workflow ?? 'CI',
       node_id: 'WFR_kwLOABCD',
       head_branch: 'main',
       head_sha: o.sha,
@@ -295,7 +301,7 @@ export function workflowRun(o: { runId: number; attempt: number; conclusion: str
       created_at: '2026-03-02T09:13:58Z',
       updated_at: '2026-03-02T09:25:00Z',
     },
-    workflow: { id: 159038, name: 'CI', path: '.github/workflows/ci.yml', state: 'active' },
+    workflow: { id: 159038, name: o.workflow ?? 'CI', path: '.github/workflows/ci.yml', state: 'active' },
     repository: repo,
     sender,
   };

@@ -173,7 +173,7 @@ export class CiStage implements Stage {
       // One job passing says nothing of its run: only the run's own success (GitHub workflow_run, GitLab
       // pipeline) turns the check green.
       if (e.jobId !== null && e.provider !== 'jenkins') return;
-      this.history.settle(name, runKey, true, e.at);
+      this.history.settle(name, runKey, true, e.at, { commit: e.commit, workflow: e.workflow });
       if (this.checks.get(p.service)?.get(check) === 'down') {
         this.setTracked(p.service, check, 'up');
         await this.host.applyCheck(
@@ -207,6 +207,7 @@ export class CiStage implements Stage {
       templates: judged.templates,
       at: e.at,
       reran: false,
+      workflow: e.workflow,
     });
     const f = this.finding(name, p, e, judged, blocked);
     this.setTracked(p.service, check, 'down');

@@ -1,7 +1,8 @@
 /**
  * What Medic remembers of each pipeline between restarts: the failing tests' results per commit, each log
  * template's re-run outcomes (did the re-run pass?), the re-runs made (for the caps), the failures awaiting
- * their re-run's result, and the webhook deliveries seen (replays are refused). Kept in one small JSON file in
+ * their re-run's result, the recent failed runs (a later pass of the same commit, whoever started it, passes
+ * their tests), and the webhook deliveries seen (replays are refused). Kept in one small JSON file in
  * the data directory, written whole through a temporary file and a rename, so a crash leaves the old or the
  * new file, never half of one. Every list is bounded.
  */
@@ -13,6 +14,7 @@ const RUNS_PER_TEST = 30;
 const TESTS_PER_PIPELINE = 2_000;
 const TEMPLATES_PER_PIPELINE = 5_000;
 const RERUNS_KEPT = 200;
+const FAILED_RUNS_KEPT = 200;
 const DELIVERIES_KEPT = 20_000;
 export const DELIVERY_TTL_MS = 7 * 86_400_000;
 
@@ -24,6 +26,24 @@ export interface PendingFailure {
   templates: { key: string; text: string }[];
   at: number;
   reran: boolean;
+  /** The workflow's name (a repository's pipeline may run several): only its own passes pass its tests. */
+  workflow?: string;
+}
+
+/** A failed run's failing tests, until a run of the same workflow passes on the same commit. */
+interface FailedRun {
+  runKey: string;
+  commit: string;
+  workflow: string | null;
+  tests: string[];
+  at: number;
+  passedAt?: number;
+}
+
+/** The run whose result arrived: its commit and workflow, when the event said. */
+export interface RunResult {
+  commit: string | null;
+  workflow: string | null;
 }
 
 interface PipelineHistory {
@@ -31,6 +51,7 @@ interface PipelineHistory {
   templates: Record<string, TemplateOutcomes & { text: string; seen: number }>;
   reruns: { at: number; commit: string | null; run: string }[];
   pending: Record<string, PendingFailure>;
+  failedRuns?: FailedRun[];
 }
 
 interface HistoryFile {
@@ -110,6 +131,11 @@ export class CiHistory {
     }
     p.pending[runKey] = f;
     trimRecord(p.pending, 50);
+    if (f.commit && f.tests.length > 0) {
+      const runs = p.failedRuns ?? [];
+      runs.push({ runKey, commit: f.commit, workflow: f.workflow ?? null, tests: f.tests, at: f.at });
+      p.failedRuns = runs.slice(-FAILED_RUNS_KEPT);
+    }
     trimRecord(p.templates, TEMPLATES_PER_PIPELINE);
     this.save();
   }
@@ -125,29 +151,64 @@ export class CiHistory {
   }
 
   /**
-   * The run's result after a re-run: its templates learn whether a re-run fixes them, and its failing tests
-   * passed on the commit when it did. Returns the failure it settles, if one waited.
+   * A result of the run `runKey`. A failure waiting there learns from it when it is that failure's re-run:
+   * one Medic asked for, or, for a pass, one on the same commit whoever started it (a person's re-run, the same
+   * pipeline again); its templates count whether a re-run fixes them. A pass also passes, on its commit, the
+   * failing tests of every failed run of the same workflow on that commit, so a test that failed and then
+   * passed on one commit is known to flake. Returns the failure it settles, if one waited.
    */
-  settle(name: string, runKey: string, passed: boolean, at: number): PendingFailure | null {
+  settle(
+    name: string,
+    runKey: string,
+    passed: boolean,
+    at: number,
+    run: RunResult | null = null,
+  ): PendingFailure | null {
     const p = this.pipeline(name);
-    const f = p.pending[runKey];
-    if (!f?.reran) return null;
-    delete p.pending[runKey];
-    for (const t of f.templates) {
-      const o = p.templates[t.key];
-      if (!o) continue;
-      if (passed) o.rerunPassed++;
-      else o.rerunFailed++;
+    const f = p.pending[runKey] ?? null;
+    const commit = run?.commit ?? null;
+    const rerunOf = f !== null && (f.reran || (passed && commit !== null && f.commit === commit));
+    if (rerunOf) {
+      delete p.pending[runKey];
+      for (const t of f.templates) {
+        const o = p.templates[t.key];
+        if (!o) continue;
+        if (passed) o.rerunPassed++;
+        else o.rerunFailed++;
+      }
     }
-    if (passed && f.commit) {
-      const commit = f.commit;
-      this.recordTests(
-        name,
-        f.tests.map((test) => ({ test, commit, passed: true, at })),
-      );
+    if (passed) {
+      // Without the pass's commit, a re-run Medic asked for is taken to be of its failure's commit.
+      const on = commit ?? (rerunOf ? f.commit : null);
+      if (on) this.passTests(p, name, runKey, on, run?.workflow ?? null, at, rerunOf ? f : null);
     }
     this.save();
-    return f;
+    return rerunOf ? f : null;
+  }
+
+  /** The failing tests of the runs that failed on `commit` and are passed by this run, passed at `at`. */
+  private passTests(
+    p: PipelineHistory,
+    name: string,
+    runKey: string,
+    commit: string,
+    workflow: string | null,
+    at: number,
+    settled: PendingFailure | null,
+  ): void {
+    const tests = new Set<string>(settled?.commit === commit ? settled.tests : []);
+    for (const r of p.failedRuns ?? []) {
+      if (r.commit !== commit || r.passedAt !== undefined) continue;
+      // Another workflow of the repository passing says nothing of this one's tests.
+      if (r.runKey !== runKey && (workflow === null || r.workflow !== workflow)) continue;
+      r.passedAt = at;
+      for (const t of r.tests) tests.add(t);
+    }
+    if (tests.size > 0)
+      this.recordTests(
+        name,
+        [...tests].map((test) => ({ test, commit, passed: true, at })),
+      );
   }
 
   /** Re-runs of the pipeline since `since`, and of the commit among them. */
