@@ -153,9 +153,13 @@ export class ContextDetector implements StreamDetector {
   private readonly rest: number;
   private readonly warmup: number;
   private readonly spatial: number;
+  private readonly stepped: boolean;
+  private steps = 0;
+  private stepSum = 0;
   private lastHigh = -Infinity;
   private n = 0;
   private last = Number.NaN;
+  private prev = Number.NaN;
   private lo = Infinity;
   private hi = -Infinity;
 
@@ -179,6 +183,7 @@ export class ContextDetector implements StreamDetector {
     this.warmup = opt(opts, 'warmup', 0, 0);
     // HTM's spatial rule: beyond the range so far by this share of it scores 1 (0: off).
     this.spatial = opt(opts, 'spatial', 0.05, 0);
+    this.stepped = opt(opts, 'stepped', 0, 0) > 0;
   }
 
   observe(_at: number, value: number): number {
@@ -187,11 +192,17 @@ export class ContextDetector implements StreamDetector {
     const raw = this.model.push(value);
     const i = this.n++;
     const range = this.hi - this.lo;
+    // With `stepped`, the excess must also pass the series' mean step: in plain noise a new record lies a
+    // fraction of a step beyond the old one, which HTM's 5% alone calls an anomaly every ten thousand samples.
+    const step = this.stepped && this.steps > 0 ? this.stepSum / this.steps : 0;
+    const tol = Math.max(this.spatial * range, step);
     const out =
-      this.spatial > 0 &&
-      range > 0 &&
-      i >= this.warmup &&
-      (value > this.hi + this.spatial * range || value < this.lo - this.spatial * range);
+      this.spatial > 0 && range > 0 && i >= this.warmup && (value > this.hi + tol || value < this.lo - tol);
+    if (Number.isFinite(this.prev)) {
+      this.stepSum += Math.abs(value - this.prev);
+      this.steps++;
+    }
+    this.prev = value;
     this.lo = Math.min(this.lo, value);
     this.hi = Math.max(this.hi, value);
     let score: number;

@@ -35,6 +35,9 @@ export class EnsembleDetector implements StreamDetector {
   private readonly context: ContextDetector | null;
   private readonly warmup: number;
   private readonly scale: number;
+  private readonly rest: number;
+  private announced = 0;
+  private since = Infinity;
   private period = 0;
   private hi = -Infinity;
   private lo = Infinity;
@@ -66,11 +69,15 @@ export class EnsembleDetector implements StreamDetector {
         : null;
     this.artCal = art > 0 ? new TailCalibrator(48, 3, memory, tail, 8, seen) : null;
     // The contextual detector under the anomaly likelihood (context.ts), beside the onsets; `context=0`: without.
-    this.context = opt(opts, 'context', 1, 0) > 0 ? new ContextDetector() : null;
+    this.context =
+      opt(opts, 'context', 1, 0) > 0
+        ? new ContextDetector({ stepped: opt(opts, 'stepped', 0, 0), spatial: opt(opts, 'spatial', 0.05, 0) })
+        : null;
     this.gate = new OnsetGate(opt(opts, 'decay', 0.99, 0), opt(opts, 'margin', 1.5, 1));
     this.warmup = Math.round(opt(opts, 'warmup', 100, 0));
     // 5 nats (P ≈ 0.007 per sample) maps to 0.5: about where NAB's optimiser puts the alarm threshold.
     this.scale = opt(opts, 'scale', 5, 0.01);
+    this.rest = opt(opts, 'rest', 0, 0);
   }
 
   observe(at: number, value: number): number {
@@ -112,7 +119,17 @@ export class EnsembleDetector implements StreamDetector {
     }
     const v = this.gate.push(u);
     // Either says anomaly: both are near 0.5 at NAB's optimised threshold, and each is calibrated per series.
-    return Math.max(cx, v / (v + this.scale));
+    const out = Math.max(cx, v / (v + this.scale));
+    if (this.rest <= 0) return out;
+    // One event, one alarm, across the halves: an announcement (an onset, or a likelihood tail at HTM's red
+    // level, 1e-5) within `rest` samples of the last one and not above it is reported as HTM reports the
+    // rest of a red run (a tail of 1e-3: 0.3).
+    this.since++;
+    if (!(v > 0 || cx >= 0.5)) return out;
+    if (this.since <= this.rest && out <= this.announced) return Math.min(out, 0.3);
+    this.announced = out;
+    this.since = 0;
+    return out;
   }
 
   expectation(): Expectation {
@@ -121,7 +138,7 @@ export class EnsembleDetector implements StreamDetector {
 
   stateBytes(): number {
     return (
-      bytesOf(5) +
+      bytesOf(8) +
       this.robust.stateBytes() +
       this.hw.stateBytes() +
       this.cusum.stateBytes() +

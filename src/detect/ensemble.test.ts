@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { detectors } from './registry.js';
+import { gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
+
+function scores(name: string, opts: Record<string, number>, values: number[]): number[] {
+  const d = detectors.get(name)(opts);
+  return values.map((v, i) => d.observe(T0 + i * STEP_MS, v));
+}
+
+describe('auto: one event, one alarm across its halves (`rest`)', () => {
+  // Noise, then values beyond the range so far at 2000, 2010 (within 30 samples) and 2050 (after them).
+  const g = gaussian(4);
+  const xs = Array.from({ length: 2200 }, (_, i) =>
+    i === 2000 ? 130 : i === 2010 ? 140 : i === 2050 ? 160 : 100 + g(),
+  );
+
+  it('reports a second announcement within `rest` samples, not above the first, at 0.3', () => {
+    const plain = scores('auto', {}, xs);
+    const rested = scores('auto', { rest: 30 }, xs);
+    expect(plain[2000]).toBe(1);
+    expect(plain[2010]).toBe(1);
+    expect(rested[2000]).toBe(1);
+    expect(rested[2010]).toBe(0.3);
+    // Past the rest, an announcement stands again.
+    expect(rested[2050]).toBe(1);
+    // It only ever lowers a score.
+    for (let i = 0; i < xs.length; i++) expect(rested[i]).toBeLessThanOrEqual(plain[i]!);
+  });
+});
+
+describe('soak: flat and gently noisy metrics', () => {
+  const QUIET = 0.7;
+  const over = (out: number[]) => out.filter((s, i) => i >= 600 && s >= QUIET).length;
+
+  for (const name of ['auto', 'context']) {
+    it(`${name} raises nothing on a flat metric`, () => {
+      expect(over(scores(name, {}, new Array(20_000).fill(42)))).toBe(0);
+    });
+
+    // HTM's spatial rule alone (5% of the range) scores 1 on a record of plain noise about once in 10,000-20,000
+    // samples; `stepped` asks the excess to pass the series' mean step as well (docs/detection.md).
+    for (const seed of [1, 2, 3]) {
+      it(`${name} with stepped=1 raises nothing on 20,000 samples of gentle noise (seed ${seed})`, () => {
+        const g = gaussian(seed);
+        const xs = Array.from({ length: 20_000 }, () => 100 + 0.5 * g());
+        expect(over(scores(name, { stepped: 1 }, xs))).toBe(0);
+      });
+    }
+  }
+});
