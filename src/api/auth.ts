@@ -72,10 +72,10 @@ export function installAuth(app: FastifyInstance, o: AuthOptions): void {
       req.actor = LOCAL_ACTOR;
       return;
     }
-    const info = await o.tokens.verify(token);
+    const { info, reason } = await o.tokens.authenticate(token);
     if (!info) {
       o.onAuthFailure?.(req);
-      throw new MedicError('unauthorized', 'unknown or revoked token');
+      throw new MedicError('unauthorized', reason);
     }
     req.actor = { name: info.name, role: info.role, tokenId: info.id };
   });

@@ -144,7 +144,7 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerIncidentRoutes(router, medic);
   registerActionRoutes(router, medic);
   registerAuditRoutes(router, medic);
-  registerTokenRoutes(router, { tokens, loopback, revoked: () => void events.revalidate() });
+  registerTokenRoutes(router, { tokens, loopback, now, revoked: () => void events.revalidate() });
   registerStatsRoutes(router, medic);
   registerIngestRoutes(router, medic);
   registerRemediationRoutes(router, medic);

@@ -1,7 +1,8 @@
 /**
  * API tokens with roles. A token reads `medic_<id>_<secret>`: `id` finds the row, and only HMAC-SHA256(salt,
  * secret) is stored, with a random salt per token; the comparison is constant-time. The clear token exists once,
- * in the answer to create(). Written against Kysely directly (table from migration 003_auth), so any store that
+ * in the answer to create(). A token may expire (`expires_at`, migration 010): it is then refused with the reason,
+ * and still counts as configured, so expiry never opens the API to everyone. Written against Kysely directly (table from migration 003_auth), so any store that
  * exposes its Kysely handle (SQLite and PostgreSQL alike) keeps tokens.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -34,7 +35,12 @@ export interface TokenInfo {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** Refused from this time on; null: never expires. */
+  expiresAt: number | null;
 }
+
+/** Why a token was refused, for the 401's message (never the token itself). */
+export type Authenticated = { info: TokenInfo; reason?: undefined } | { info: null; reason: string };
 
 type AuthSchema = Pick<StoreSchema, 'api_tokens'>;
 type ApiTokensTable = StoreSchema['api_tokens'];
@@ -54,7 +60,14 @@ function toInfo(r: Omit<ApiTokensTable, 'salt' | 'hash'>): TokenInfo {
     createdAt: Number(r.created_at),
     lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    expiresAt: r.expires_at === null || r.expires_at === undefined ? null : Number(r.expires_at),
   };
+}
+
+/** Options of a new token. */
+export interface NewTokenOptions {
+  /** Epoch ms from which the token is refused; absent or null: never. */
+  expiresAt?: number | null;
 }
 
 export class TokenStore {
@@ -68,8 +81,12 @@ export class TokenStore {
   ) {}
 
   /** Creates a token; the clear token is in the answer and nowhere else. */
-  async create(name: string, role: Role): Promise<{ token: string; info: TokenInfo }> {
-    return this.db.transaction().execute((trx) => this.createIn(trx, name, role));
+  async create(
+    name: string,
+    role: Role,
+    o: NewTokenOptions = {},
+  ): Promise<{ token: string; info: TokenInfo }> {
+    return this.db.transaction().execute((trx) => this.createIn(trx, name, role, o));
   }
 
   /**
@@ -81,9 +98,14 @@ export class TokenStore {
     trx: Kysely<AuthSchema>,
     name: string,
     role: Role,
+    o: NewTokenOptions = {},
   ): Promise<{ token: string; info: TokenInfo }> {
     if (!NAME_RE.test(name)) throw new MedicError('bad_request', 'token name: letters, digits, _ . @ - only');
     if (!ROLES.includes(role)) throw new MedicError('bad_request', `role must be one of ${ROLES.join(', ')}`);
+    const now = this.now();
+    const expiresAt = o.expiresAt ?? null;
+    if (expiresAt !== null && !(Number.isFinite(expiresAt) && expiresAt > now))
+      throw new MedicError('bad_request', 'a token must expire in the future');
     const id = randomBytes(6).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16).toString('base64url');
@@ -93,9 +115,10 @@ export class TokenStore {
       role,
       salt,
       hash: hashSecret(salt, secret).toString('hex'),
-      created_at: this.now(),
+      created_at: now,
       last_used_at: null,
       revoked_at: null,
+      expires_at: expiresAt,
     };
     await trx.insertInto('api_tokens').values(row).execute();
     const clash = await trx
@@ -103,6 +126,7 @@ export class TokenStore {
       .select('id')
       .where('name', '=', name)
       .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
       .where('id', '!=', id)
       .executeTakeFirst();
     if (clash) throw new MedicError('conflict', `a token named ${name} exists: revoke it first`);
@@ -112,22 +136,34 @@ export class TokenStore {
 
   /** The token's identity, or null for anything that is not a live token. Constant-time on the secret. */
   async verify(token: string): Promise<TokenInfo | null> {
+    return (await this.authenticate(token)).info;
+  }
+
+  /**
+   * The token's identity, or why it is refused: an expired token is named as such (its owner needs a new one),
+   * anything else is "unknown or revoked" alike.
+   */
+  async authenticate(token: string): Promise<Authenticated> {
+    const unknown = { info: null, reason: 'unknown or revoked token' } as const;
     const m = TOKEN_RE.exec(token);
-    if (!m) return null;
+    if (!m) return unknown;
     const [, id, secret] = m as unknown as [string, string, string];
+    const now = this.now();
     const cached = this.cache.get(token);
-    if (cached && cached.until > this.now()) return cached.info;
+    if (cached && cached.until > now) return live(cached.info, now);
     const row = await this.db
       .selectFrom('api_tokens')
       .selectAll()
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    if (!row) return null;
+    if (!row) return unknown;
     const want = Buffer.from(row.hash, 'hex');
     const got = hashSecret(row.salt, secret);
-    if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return unknown;
     const info = toInfo(row);
+    // Only the holder of the secret learns that it expired.
+    if (info.expiresAt !== null && info.expiresAt <= now) return live(info, now);
     if (this.cache.size > 1000) this.cache.clear();
     this.cache.set(token, { info, until: this.now() + 5_000 });
     void this.db
@@ -136,13 +172,13 @@ export class TokenStore {
       .where('id', '=', id)
       .execute()
       .catch(() => undefined);
-    return info;
+    return { info };
   }
 
   async list(): Promise<TokenInfo[]> {
     const rows = await this.db
       .selectFrom('api_tokens')
-      .select(['id', 'name', 'role', 'created_at', 'last_used_at', 'revoked_at'])
+      .select(['id', 'name', 'role', 'created_at', 'last_used_at', 'revoked_at', 'expires_at'])
       .orderBy('created_at', 'desc')
       .execute();
     return rows.map(toInfo);
@@ -169,7 +205,7 @@ export class TokenStore {
     idOrName: string,
     o: { keepAnAdmin?: boolean } = {},
   ): Promise<boolean> {
-    if (o.keepAnAdmin) await refuseLastAdmin(trx, idOrName);
+    if (o.keepAnAdmin) await refuseLastAdmin(trx, idOrName, this.now());
     const r = await trx
       .updateTable('api_tokens')
       .set({ revoked_at: this.now() })
@@ -181,7 +217,10 @@ export class TokenStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Whether any live token exists: with none, the API runs without auth on loopback only. */
+  /**
+   * Whether any unrevoked token exists: with none, the API runs without auth on loopback only. Expired tokens
+   * count: a token running out must lock the API, never open it.
+   */
   async any(): Promise<boolean> {
     if (this.anyCache && this.anyCache.until > this.now()) return this.anyCache.value;
     const row = await this.db
@@ -201,20 +240,29 @@ export class TokenStore {
  * lock: Kysely runs one transaction at a time on its single connection, and another process's write between
  * our read and our update fails the update (busy) rather than slipping past.
  */
-async function refuseLastAdmin(trx: Kysely<AuthSchema>, idOrName: string): Promise<void> {
+async function refuseLastAdmin(trx: Kysely<AuthSchema>, idOrName: string, now: number): Promise<void> {
   let q = trx
     .selectFrom('api_tokens')
-    .select(['id', 'name'])
+    .select(['id', 'name', 'expires_at'])
     .where('role', '=', 'admin')
     .where('revoked_at', 'is', null);
   if (!isSqlite(trx as Kysely<unknown>)) q = q.forUpdate();
   const admins = await q.execute();
-  const left = admins.filter((a) => a.id !== idOrName && a.name !== idOrName);
-  if (admins.length > 0 && left.length === 0)
+  // An expired admin token manages nothing: it does not count as the one left.
+  const usable = admins.filter((a) => a.expires_at === null || Number(a.expires_at) > now);
+  const left = usable.filter((a) => a.id !== idOrName && a.name !== idOrName);
+  if (usable.length > 0 && left.length === 0)
     throw new MedicError(
       'conflict',
       `${idOrName} is the last admin token and the API listens beyond loopback: create another admin token first`,
     );
+}
+
+/** The cached identity, unless it expired meanwhile. */
+function live(info: TokenInfo, now: number): Authenticated {
+  if (info.expiresAt !== null && info.expiresAt <= now)
+    return { info: null, reason: `token ${info.name} expired at ${new Date(info.expiresAt).toISOString()}` };
+  return { info };
 }
 
 /** The token store of a Medic store (a KyselyStore of either dialect). */

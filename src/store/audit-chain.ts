@@ -56,10 +56,19 @@ export function chainHash(prevHash: string, e: ChainFields): string {
  * after a break are still counted, so `entries` is the length of the log.
  */
 export class ChainVerifier {
-  private prevHash = GENESIS_HASH;
-  private prevSeq = 0;
   entries = 0;
   brokenAt: number | null = null;
+
+  /** From the genesis entry, or after an entry already verified (a checkpoint: its seq and hash). */
+  constructor(
+    private prevSeq = 0,
+    private prevHash = GENESIS_HASH,
+  ) {}
+
+  /** The last entry that verified: where the next one must link. */
+  get last(): { seq: number; hash: string } {
+    return { seq: this.prevSeq, hash: this.prevHash };
+  }
 
   push(e: ChainFields & { prevHash: string; hash: string }): boolean {
     this.entries++;

@@ -12,6 +12,7 @@ import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
 import { incidentsExtraContract } from './contract/incidents-extra.js';
 import { logLineCountsContract } from './contract/log-line-counts.js';
+import { logScanContract } from './contract/log-scan.js';
 import { outboxContract } from './contract/outbox.js';
 import { recordsContract } from './contract/records.js';
 import { telemetryContract } from './contract/telemetry.js';
@@ -47,6 +48,7 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     healingContract(current);
     incidentsExtraContract(current);
     logLineCountsContract(current);
+    logScanContract(current);
     outboxContract(current);
     bansContract(current);
   });

@@ -24,6 +24,7 @@ import * as incidents from './queries/incidents.js';
 import * as incidentsExtra from './queries/incidents-extra.js';
 import { logLineCounts } from './queries/log-line-counts.js';
 import * as logs from './queries/logs.js';
+import { scanLogLines } from './queries/logs-scan.js';
 import * as metrics from './queries/metrics.js';
 import * as outbox from './queries/outbox.js';
 import * as probes from './queries/probes.js';
@@ -236,8 +237,11 @@ export class KyselyStore implements Store {
   listAudit(filter: Page & { subject?: string }): Promise<AuditEntry[]> {
     return audit.listAudit(this.db, filter);
   }
-  verifyAudit(): Promise<AuditVerification> {
-    return audit.verifyAudit(this.db);
+  verifyAudit(opts?: T.AuditVerifyOptions): Promise<AuditVerification> {
+    return audit.verifyAudit(this.db, opts);
+  }
+  auditHead(seq?: number): Promise<T.AuditHead | null> {
+    return audit.auditHead(this.db, seq);
   }
 
   updateIncident(id: string, patch: IncidentUpdate, at: number, reason: string): Promise<Incident> {
@@ -270,8 +274,12 @@ export class KyselyStore implements Store {
   getLogOffset(source: string): Promise<T.LogPosition | null> {
     return logs.getLogOffset(this.db, source);
   }
-  logLines(filter: T.LogLineFilter): Promise<T.LogLine[]> {
-    return logs.logLines(this.db, filter);
+  /** Reads chunks newest first until `limit` matching lines are found; returns them oldest first. */
+  async logLines(filter: T.LogLineFilter): Promise<T.LogLine[]> {
+    return (await scanLogLines(this.db, filter)).items;
+  }
+  scanLogLines(scan: T.LogLineScan): Promise<T.LogLineScanResult> {
+    return scanLogLines(this.db, scan);
   }
   logLineCounts(service: string, since: number, until: number, maxLines?: number): Promise<T.LogLineCounts> {
     return logLineCounts(this.db, service, since, until, maxLines);

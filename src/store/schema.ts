@@ -169,6 +169,8 @@ export interface ApiTokensTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Refused after this time (migration 010); null: never expires. */
+  expires_at: number | null;
 }
 
 /** Silences (migration 004): label matchers (JSON text) that suppress heals until ends_at. */

@@ -77,6 +77,27 @@ export interface AuditVerification {
   entries: number;
   /** First sequence number whose hash does not match, when not ok. */
   brokenAt: number | null;
+  /** Incremental only: the checkpointed entry the walk started after (0: the genesis entry). */
+  from?: number;
+  /** Incremental only: the entries recomputed by this call. */
+  checked?: number;
+}
+
+export interface AuditVerifyOptions {
+  /**
+   * Start after the newest checkpoint instead of the genesis entry (checkpoints are compared either way).
+   * Default false: the whole chain.
+   */
+  incremental?: boolean;
+  /** Stamped on checkpoints written by this walk. */
+  now?: number;
+}
+
+/** An entry's seq and hash: the newest one is what a person publishes elsewhere so truncation shows. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+  at: number;
 }
 
 /** One label matcher of a silence, as Alertmanager writes them: `=`, `!=`, `=~` and `!~` (full match). */
@@ -222,7 +243,13 @@ export interface Store {
   /** Appends to the hash-chained audit log: hash = sha256(prevHash + canonical JSON of the entry). */
   audit(e: AuditInput): Promise<AuditEntry>;
   listAudit(filter: Page & { subject?: string }): Promise<AuditEntry[]>;
-  verifyAudit(): Promise<AuditVerification>;
+  /**
+   * Recomputes the chain a batch at a time, yielding to other work between batches; records a checkpoint at
+   * every 1000th intact entry and reports a checkpointed entry whose hash changed since.
+   */
+  verifyAudit(opts?: AuditVerifyOptions): Promise<AuditVerification>;
+  /** The newest entry's seq and hash (or entry `seq`'s); null when there is none. */
+  auditHead(seq?: number): Promise<AuditHead | null>;
 
   /** Changes fields of an incident without a transition (updatedAt = at); a `note` entry says why. */
   updateIncident(id: string, patch: IncidentUpdate, at: number, reason: string): Promise<Incident>;
@@ -311,6 +338,25 @@ export interface LogLineFilter {
   limit?: number;
 }
 
+/** A bounded read of stored lines: stops when its budget is spent, and says where to go on. */
+export interface LogLineScan extends LogLineFilter {
+  /** Continue with chunks older than this cursor (from an earlier answer that was cut short). */
+  before?: number;
+  /** At most this many stored chunks read (of up to 2000 lines each); default unbounded. */
+  maxChunks?: number;
+  /** Stop once about this much time went into the scan, ms; default unbounded. */
+  budgetMs?: number;
+}
+
+export interface LogLineScanResult {
+  /** Oldest first. */
+  items: LogLine[];
+  /** The budget ran out before `limit` lines were found or every chunk was read. */
+  truncated: boolean;
+  /** When truncated: pass as `before` to read on, older. */
+  cursor: number | null;
+}
+
 /** How many stored lines each (source, template) of a service has in [from, to). */
 export interface LogLineCounts {
   from: number;
@@ -351,6 +397,8 @@ export interface Store {
   ): Promise<{ bucket: number; count: number }[]>;
   getLogOffset(source: string): Promise<LogPosition | null>;
   logLines(filter: LogLineFilter): Promise<LogLine[]>;
+  /** logLines within a budget (chunks read, time spent), yielding to other work between batches. */
+  scanLogLines(scan: LogLineScan): Promise<LogLineScanResult>;
   /**
    * Stored lines of a service stamped in [since, until), counted per source and template, newest first up to
    * `maxLines` (default 50 000): `from` is where the counts begin (later than `since` when the cap was hit).

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MedicError } from '../../core/index.js';
 import type { Medic } from '../../daemon/index.js';
 import type { Router } from '../route.js';
 import { auditEntry } from './schemas.js';
@@ -37,9 +38,42 @@ export function registerAuditRoutes(r: Router, medic: Medic): void {
     method: 'GET',
     url: '/api/audit/verify',
     tag: 'audit',
+    // A full walk is real work for the process: operators ask for it, viewers read the log.
+    role: 'operator',
+    summary:
+      "Recompute the audit log's hash chain from its newest checkpoint (`full=true`: from the first entry), a batch at a time between other requests: ok, or the first broken entry",
+    query: z.object({ full: z.enum(['true', 'false']).default('false') }),
+    response: z.object({
+      ok: z.boolean(),
+      entries: z.number(),
+      brokenAt: z.number().nullable(),
+      from: z.number(),
+      checked: z.number(),
+    }),
+    handler: async ({ query }) => {
+      const full = query.full === 'true';
+      const v = await medic.store.verifyAudit({ incremental: !full, now: medic.clock.now() });
+      return { ...v, from: v.from ?? 0, checked: v.checked ?? v.entries };
+    },
+  });
+
+  r.add({
+    method: 'GET',
+    url: '/api/audit/head',
+    tag: 'audit',
     role: 'viewer',
-    summary: "Recompute the audit log's hash chain: ok, or the first broken entry",
-    response: z.object({ ok: z.boolean(), entries: z.number(), brokenAt: z.number().nullable() }),
-    handler: async () => medic.store.verifyAudit(),
+    summary:
+      "The newest audit entry's seq and hash (or entry `seq`'s): publish it elsewhere, and a later truncation or rewrite shows when the entry no longer has that hash",
+    query: z.object({ seq: z.coerce.number().int().min(1).optional() }),
+    response: z.object({ seq: z.number(), hash: z.string(), at: z.number() }),
+    handler: async ({ query }) => {
+      const head = await medic.store.auditHead(query.seq);
+      if (!head)
+        throw new MedicError(
+          'not_found',
+          query.seq ? `no audit entry ${query.seq}` : 'the audit log is empty',
+        );
+      return head;
+    },
   });
 }

@@ -30,6 +30,9 @@ function serviceOf(rec: PushedRecord, fallback: string | undefined): string | un
   return fallback;
 }
 
+/** What one read of stored lines may cost (a chunk holds up to 2000 lines): a viewer cannot stall the daemon. */
+export const LINE_SCAN_BUDGET = { maxChunks: 200, budgetMs: 250 };
+
 export function registerIngestRoutes(r: Router, medic: Medic): void {
   const hub = medic.telemetry;
   for (const type of ['application/x-ndjson', 'application/jsonl', 'application/json-lines']) {
@@ -135,23 +138,25 @@ export function registerIngestRoutes(r: Router, medic: Medic): void {
     tag: 'logs',
     role: 'viewer',
     summary:
-      'Stored log lines, oldest first: the newest `limit` of a service, a template, or containing a text',
+      'Stored log lines, oldest first: the newest `limit` of a service, a template, or containing a text. One request reads at most 200 stored chunks or 250 ms of them: `truncated: true` then says the search stopped early, and `before=<cursor>` reads on, older',
     query: z.object({
       service: z.string().min(1).optional(),
       template: z.string().min(1).optional(),
-      contains: z.string().min(1).optional(),
+      contains: z.string().min(1).max(1024).optional(),
       since: z.coerce.number().int().min(0).optional(),
       limit: z.coerce.number().int().min(1).max(10_000).default(100),
+      before: z.coerce.number().int().min(1).optional(),
     }),
-    handler: async ({ query }) => ({
-      items: await medic.store.logLines({
+    handler: async ({ query }) =>
+      medic.store.scanLogLines({
         ...(query.service && { service: query.service }),
         ...(query.template && { templateId: query.template }),
         ...(query.contains && { contains: query.contains }),
         ...(query.since !== undefined && { since: query.since }),
+        ...(query.before !== undefined && { before: query.before }),
         limit: query.limit,
+        ...LINE_SCAN_BUDGET,
       }),
-    }),
   });
 
   r.add({

@@ -129,6 +129,7 @@ export const tokenInfo = z.object({
   createdAt: z.number(),
   lastUsedAt: z.number().nullable(),
   revokedAt: z.number().nullable(),
+  expiresAt: z.number().nullable(),
 });
 
 export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,6 +1,6 @@
 /** Token management (admin): list, create, revoke. */
 import { z } from 'zod';
-import { MedicError } from '../../core/index.js';
+import { errorMessage, MedicError, parseDuration } from '../../core/index.js';
 import type { Router } from '../route.js';
 import { ROLES, type TokenStore } from '../tokens.js';
 import { tokenInfo } from './schemas.js';
@@ -11,9 +11,10 @@ export interface TokenRouteDeps {
   loopback: () => boolean;
   /** Called after a revocation, so the token's live event streams end now. */
   revoked: () => void;
+  now: () => number;
 }
 
-export function registerTokenRoutes(r: Router, { tokens, loopback, revoked }: TokenRouteDeps): void {
+export function registerTokenRoutes(r: Router, { tokens, loopback, revoked, now }: TokenRouteDeps): void {
   r.add({
     method: 'GET',
     url: '/api/tokens',
@@ -30,11 +31,27 @@ export function registerTokenRoutes(r: Router, { tokens, loopback, revoked }: To
     tag: 'tokens',
     role: 'admin',
     summary: 'Create a token; the answer is the only place the token ever appears',
-    body: z.object({ name: z.string().min(1).max(64), role: z.enum(ROLES) }).strict(),
+    body: z
+      .object({
+        name: z.string().min(1).max(64),
+        role: z.enum(ROLES),
+        /** Refused after this long ("30d", "12h"); absent: never expires. */
+        expires: z.string().min(1).max(32).optional(),
+      })
+      .strict(),
     response: z.object({ token: z.string(), info: tokenInfo }),
     handler: async ({ body, reply }) => {
+      let expiresAt: number | null = null;
+      if (body.expires !== undefined) {
+        try {
+          expiresAt = now() + parseDuration(body.expires);
+        } catch (err) {
+          throw new MedicError('bad_request', `expires: ${errorMessage(err)}`);
+        }
+      }
+      const made = await tokens.create(body.name, body.role, { expiresAt });
       void reply.status(201);
-      return tokens.create(body.name, body.role);
+      return made;
     },
   });
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
 import { ROLES, type Role, type TokenStore, tokenStoreOf } from '../../api/tokens.js';
 import { loadConfig } from '../../config/index.js';
+import { parseDuration } from '../../core/index.js';
 import {
   type AuditInput,
   type KyselyStore,
@@ -57,12 +58,19 @@ function audited<R>(
   });
 }
 
+/** `in 30d`, `expired 2h ago`, or `never`. */
+function expiry(at: number | null, now: number): string {
+  if (at === null) return 'never';
+  if (at <= now) return `expired ${ago(at, now)}`;
+  return `in ${ago(now, at).replace(/ ago$/, '')}`;
+}
+
 const storeOptions = (cmd: Command) =>
   cmd
     .option('-c, --config <file>', 'medic.yaml (its store keeps the tokens)')
     .option('--data-dir <dir>', 'data directory (overrides store.dir)');
 
-/** `medic token create|list|revoke`: API tokens with roles viewer, operator, admin. */
+/** `medic token create|list|revoke`: API tokens with roles viewer, ingest, operator, admin, and an expiry. */
 export function registerToken(program: Command): void {
   const cmd = program.command('token').description('API tokens: create (printed once), list, revoke');
 
@@ -70,21 +78,31 @@ export function registerToken(program: Command): void {
     .description('create an API token; it is printed once and only its salted hash is stored')
     .requiredOption('--name <name>', 'who or what uses it (written in the audit log)')
     .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .action(async (opts: StoreOpts & { name: string; role: string }) => {
+    .option('--expires <duration>', 'refused after this long: 30d, 12h, 90m (default: never)')
+    .action(async (opts: StoreOpts & { name: string; role: string; expires?: string }) => {
       if (!ROLES.includes(opts.role as Role))
         throw new Error(`--role must be one of ${ROLES.join(', ')}, not ${opts.role}`);
+      let expiresAt: number | null = null;
+      if (opts.expires !== undefined) {
+        const ms = parseDuration(opts.expires);
+        if (ms <= 0) throw new Error(`--expires must be a positive duration, not ${opts.expires}`);
+        expiresAt = Date.now() + ms;
+      }
       const { token, info } = await withTokens(opts, (t, store) =>
         audited(
           store,
-          (trx) => t.createIn(trx, opts.name, opts.role as Role),
+          (trx) => t.createIn(trx, opts.name, opts.role as Role, { expiresAt }),
           (made) => ({
             event: 'token.created',
             subject: made.info.name,
-            data: { id: made.info.id, role: made.info.role },
+            data: { id: made.info.id, role: made.info.role, expiresAt: made.info.expiresAt },
           }),
         ),
       );
-      console.error(`created ${info.role} token "${info.name}" (id ${info.id}); it is shown this once:`);
+      const until = info.expiresAt === null ? '' : `, expires ${new Date(info.expiresAt).toISOString()}`;
+      console.error(
+        `created ${info.role} token "${info.name}" (id ${info.id}${until}); it is shown this once:`,
+      );
       console.log(token);
     });
 
@@ -92,16 +110,18 @@ export function registerToken(program: Command): void {
     .description('list tokens (never the tokens themselves)')
     .action(async (opts: StoreOpts) => {
       const items = await withTokens(opts, (t) => t.list());
+      const now = Date.now();
       console.log(
         table(
-          ['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED'],
+          ['ID', 'NAME', 'ROLE', 'CREATED', 'LAST USED', 'REVOKED', 'EXPIRES'],
           items.map((i) => [
             i.id,
             i.name,
             i.role,
-            ago(i.createdAt),
-            i.lastUsedAt ? ago(i.lastUsedAt) : null,
-            i.revokedAt ? ago(i.revokedAt) : null,
+            ago(i.createdAt, now),
+            i.lastUsedAt ? ago(i.lastUsedAt, now) : null,
+            i.revokedAt ? ago(i.revokedAt, now) : null,
+            expiry(i.expiresAt, now),
           ]),
         ),
       );

@@ -191,6 +191,68 @@ export const unblockStep = z.strictObject({
   netns: netns.optional().describe("The network namespace whose firewall is changed (default: the host's)."),
 });
 
+/**
+ * Terminates PostgreSQL sessions stuck in one state (idle in a transaction, or running one query) for longer
+ * than `older_than`, with pg_terminate_backend. Its own session is never touched; superusers' sessions and
+ * replication connections only when asked.
+ */
+export const postgresTerminateStep = z.strictObject({
+  url: z
+    .string()
+    .regex(/^postgres(?:ql)?:\/\//, 'a postgres:// URL')
+    .describe(
+      'A postgres:// URL of a role that may signal the sessions (a superuser, or a member of pg_signal_backend); the password may come from PGPASSWORD.',
+    ),
+  state: z
+    .enum(['idle_in_transaction', 'active'])
+    .default('idle_in_transaction')
+    .describe(
+      'Which sessions: idle in a transaction (timed from their last statement) or running a query (timed from its start).',
+    ),
+  older_than: duration.describe('Only sessions in that state at least this long.'),
+  application_name: z.string().min(1).optional().describe('Only sessions with this application_name.'),
+  user: z.string().min(1).optional().describe('Only sessions of this role.'),
+  include_superusers: z
+    .boolean()
+    .default(false)
+    .describe("Also terminate superusers' sessions (by default they are left alone and named)."),
+  include_replication: z
+    .boolean()
+    .default(false)
+    .describe('Also terminate replication connections (walsenders).'),
+  limit: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1_000)
+    .describe('At most this many sessions, the oldest first.'),
+});
+
+/**
+ * Switches a Capistrano-style release link (`current` → `releases/<id>`) back to an earlier release, atomically
+ * (a temporary link renamed over it). The playbook restarts the service after it.
+ */
+export const deployRollbackStep = z.strictObject({
+  current: z
+    .string()
+    .min(1)
+    .describe('The release link, a symlink such as `/srv/app/current` (relative to the config file).'),
+  releases: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The directory holding one directory per release (default: `releases` beside the link).'),
+  to: z
+    .string()
+    .regex(/^[^/\\]+$/, 'a release name, not a path')
+    .refine((v) => v !== '.' && v !== '..', 'a release name, not a path')
+    .optional()
+    .describe(
+      'The release to switch to; default: the newest one before the current release, by name (release names are timestamps, so they sort in time).',
+    ),
+});
+
 /** The step keys, each selecting one action kind. */
 export const STEP_KEYS = [
   'restart',
@@ -209,6 +271,8 @@ export const STEP_KEYS = [
   'unblock',
   'ci_rerun',
   'update_dependency',
+  'postgres_terminate',
+  'deploy_rollback',
 ] as const;
 
 /** What a failed step does: go on, undo what ran (the default), or undo nothing and call a human now. */
@@ -287,6 +351,12 @@ export const stepSchema = z
     update_dependency: updateDependencyStep
       .optional()
       .describe('Update a vulnerable package to its fixed version, test, and undo on failure.'),
+    postgres_terminate: postgresTerminateStep
+      .optional()
+      .describe('Terminate PostgreSQL sessions idle in a transaction (or running a query) for too long.'),
+    deploy_rollback: deployRollbackStep
+      .optional()
+      .describe('Switch a release link (`current`) back to the previous release, atomically.'),
   })
   .superRefine((s, ctx) => {
     const kinds = STEP_KEYS.filter((k) => s[k] !== undefined);

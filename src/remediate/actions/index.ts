@@ -3,6 +3,7 @@ import type { RemediationAction } from './action.js';
 import { blockAction } from './block.js';
 import { ciRerunAction } from './ci-rerun.js';
 import { configRollbackAction } from './config-rollback.js';
+import { deployRollbackAction } from './deploy-rollback.js';
 import { dockerAction } from './docker.js';
 import { execAction } from './exec.js';
 import { fileAction } from './file.js';
@@ -10,6 +11,7 @@ import { httpAction } from './http.js';
 import { kubernetesAction } from './kubernetes.js';
 import { notifyAction } from './notify.js';
 import { pm2Action } from './pm2.js';
+import { postgresTerminateAction } from './postgres-terminate.js';
 import { restartAction } from './restart.js';
 import { scaleAction } from './scale.js';
 import { systemdAction } from './systemd.js';
@@ -51,7 +53,9 @@ export const actions = new Registry<RemediationAction>('action')
   .register(blockAction.kind, wide(blockAction))
   .register(unblockAction.kind, wide(unblockAction))
   .register(ciRerunAction.kind, wide(ciRerunAction))
-  .register(updateDependencyAction.kind, wide(updateDependencyAction));
+  .register(updateDependencyAction.kind, wide(updateDependencyAction))
+  .register(postgresTerminateAction.kind, wide(postgresTerminateAction))
+  .register(deployRollbackAction.kind, wide(deployRollbackAction));
 
 /** Step keys in medic.yaml and the action kind each selects (the key is the kind, except config_rollback). */
 export const STEP_KINDS = {
@@ -71,6 +75,8 @@ export const STEP_KINDS = {
   unblock: 'unblock',
   ci_rerun: 'ci-rerun',
   update_dependency: 'update-dependency',
+  postgres_terminate: 'postgres-terminate',
+  deploy_rollback: 'deploy-rollback',
 } as const;
 
 export type StepKey = keyof typeof STEP_KINDS;

@@ -1,6 +1,9 @@
 /** Contract: the hash-chained audit log. */
+import type { Kysely } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { rewriteAuditFrom, seedAuditChain } from '../audit-chain.fixture.js';
 import { chainHash, GENESIS_HASH } from '../audit-chain.js';
+import type { StoreSchema } from '../schema.js';
 import type { Store } from '../store.js';
 import { T0 } from './fixtures.js';
 
@@ -91,6 +94,62 @@ export function auditContract(current: () => Store): void {
       }
       expect(methods).toContain('verifyAudit');
       expect(methods.filter((m) => /audit/i.test(m) && /(update|delete|remove|edit)/i.test(m))).toEqual([]);
+    });
+
+    describe('checkpoints and incremental verification', () => {
+      const dbOf = (s: Store) => (s as unknown as { db: Kysely<StoreSchema> }).db;
+
+      it('checkpoints every 1000th intact entry and verifies from the newest one', async () => {
+        await seedAuditChain(dbOf(store), 2_500);
+        // Nothing checkpointed yet: the first incremental walk starts at the genesis entry.
+        expect(await store.verifyAudit({ incremental: true })).toEqual({
+          ok: true,
+          entries: 2_500,
+          brokenAt: null,
+          from: 0,
+          checked: 2_500,
+        });
+        const appended = await store.audit({ at: T0, actor: 'medic', event: 'e', subject: 'api' });
+        expect(appended.seq).toBe(2_501);
+        expect(await store.verifyAudit({ incremental: true })).toEqual({
+          ok: true,
+          entries: 2_501,
+          brokenAt: null,
+          from: 2_000,
+          checked: 501,
+        });
+        expect(await store.verifyAudit()).toEqual({ ok: true, entries: 2_501, brokenAt: null });
+        expect(await store.auditHead()).toEqual({ seq: 2_501, hash: appended.hash, at: T0 });
+        expect((await store.auditHead(1_000))?.seq).toBe(1_000);
+        expect(await store.auditHead(9_999)).toBeNull();
+      });
+
+      it('shows a rewrite that recomputed the chain after it, at the first checkpoint it changed', async () => {
+        await seedAuditChain(dbOf(store), 2_100);
+        expect((await store.verifyAudit()).ok).toBe(true); // checkpoints 1000 and 2000
+        await rewriteAuditFrom(dbOf(store), 10, { i: 'forged' });
+        // The walk alone finds the recomputed chain consistent; the checkpoints do not.
+        expect(await store.verifyAudit()).toEqual({ ok: false, entries: 2_100, brokenAt: 1_000 });
+        expect(await store.verifyAudit({ incremental: true })).toMatchObject({ ok: false, brokenAt: 1_000 });
+      });
+
+      it('an edit before the newest checkpoint that did not recompute is found by the full walk', async () => {
+        await seedAuditChain(dbOf(store), 1_200);
+        expect((await store.verifyAudit()).ok).toBe(true);
+        await dbOf(store).updateTable('audit_log').set({ data: '{"i":-1}' }).where('seq', '=', 5).execute();
+        expect(await store.verifyAudit()).toEqual({ ok: false, entries: 1_200, brokenAt: 5 });
+        // The incremental walk starts after entry 1000: it is the cheap check, the full walk the thorough one.
+        expect(await store.verifyAudit({ incremental: true })).toMatchObject({ from: 1_000, checked: 200 });
+      });
+
+      it('lets other work run between batches', async () => {
+        await seedAuditChain(dbOf(store), 3_000);
+        const order: string[] = [];
+        const verified = store.verifyAudit().then((v) => order.push(`verified ${v.entries}`));
+        setImmediate(() => order.push('other'));
+        await verified;
+        expect(order).toEqual(['other', 'verified 3000']);
+      });
     });
   });
 }

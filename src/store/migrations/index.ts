@@ -11,6 +11,8 @@ import * as m005 from './005_telemetry.js';
 import * as m006 from './006_outcome_drill.js';
 import * as m007 from './007_notification_outbox.js';
 import * as m008 from './008_bans.js';
+import * as m009 from './009_audit_checkpoints.js';
+import * as m010 from './010_token_expiry.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -21,6 +23,8 @@ export const migrations: Record<string, Migration> = {
   '006_outcome_drill': m006,
   '007_notification_outbox': m007,
   '008_bans': m008,
+  '009_audit_checkpoints': m009,
+  '010_token_expiry': m010,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,11 +1,11 @@
 /** The hash-chained audit log: append, list, verify. There is deliberately no update or delete. */
 import type { AuditEntry } from '../../core/index.js';
-import { ChainVerifier, chainHash, GENESIS_HASH, normalizeJson } from '../audit-chain.js';
+import { chainHash, GENESIS_HASH, normalizeJson } from '../audit-chain.js';
 import { rowToAudit } from '../rows.js';
-import type { AuditInput, AuditVerification, Page } from '../store.js';
+import type { AuditHead, AuditInput, Page } from '../store.js';
 import { type Db, paged } from './common.js';
 
-const VERIFY_BATCH = 1000;
+export { verifyAudit } from './audit-verify.js';
 
 /**
  * Reads the last entry and appends the next one in one transaction. Callers must still serialize appends
@@ -70,32 +70,10 @@ export async function listAudit(db: Db, filter: Page & { subject?: string }): Pr
   return rows.map(rowToAudit);
 }
 
-/** Recomputes every hash in seq order, a batch at a time. */
-export async function verifyAudit(db: Db): Promise<AuditVerification> {
-  const verifier = new ChainVerifier();
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(VERIFY_BATCH)
-      .execute();
-    for (const row of rows) {
-      const seq = Number(row.seq);
-      let data: unknown;
-      try {
-        data = JSON.parse(row.data);
-      } catch {
-        verifier.fail(seq);
-        continue;
-      }
-      verifier.push({ ...row, seq, at: Number(row.at), data, prevHash: row.prev_hash });
-    }
-    const last = rows.at(-1);
-    if (!last || rows.length < VERIFY_BATCH) break;
-    after = Number(last.seq);
-  }
-  return { ok: verifier.brokenAt === null, entries: verifier.entries, brokenAt: verifier.brokenAt };
+/** The newest entry: the head a person publishes elsewhere, so that a later truncation shows. */
+export async function auditHead(db: Db, seq?: number): Promise<AuditHead | null> {
+  let q = db.selectFrom('audit_log').select(['seq', 'hash', 'at']);
+  q = seq === undefined ? q.orderBy('seq', 'desc').limit(1) : q.where('seq', '=', seq);
+  const row = await q.executeTakeFirst();
+  return row ? { seq: Number(row.seq), hash: row.hash, at: Number(row.at) } : null;
 }

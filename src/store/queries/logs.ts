@@ -1,20 +1,34 @@
 /** Log templates, counts, lines and tail positions (migration 005). */
 import { sql } from 'kysely';
 import '../telemetry-schema.js';
-import type {
-  LogBatch,
-  LogLine,
-  LogLineFilter,
-  LogPosition,
-  LogTemplateFilter,
-  LogTemplateRecord,
-} from '../store.js';
+import type { LogBatch, LogLine, LogPosition, LogTemplateFilter, LogTemplateRecord } from '../store.js';
 import { countOf, type Db, greatest, least, paged } from './common.js';
 
 /** Rows per INSERT statement: under SQLite's and PostgreSQL's limits on bound parameters. */
 export const BATCH = 400;
 /** Lines per stored chunk row. */
 const CHUNK_LINES = 2000;
+
+/**
+ * A NUL byte (a binary blob or a corrupt file in a log) cannot be stored in a PostgreSQL text column: one such
+ * line would fail the whole batch, and the tail would re-read it forever. Stripped from every text stored.
+ */
+function noNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+}
+const noNulOrNull = (text: string | null): string | null => (text === null ? null : noNul(text));
+
+/** The lines with every text field free of NUL bytes. */
+function cleanLines(lines: readonly LogLine[]): LogLine[] {
+  return lines.map((l) => ({
+    ...l,
+    service: noNul(l.service),
+    templateId: noNul(l.templateId),
+    level: noNulOrNull(l.level),
+    source: noNul(l.source),
+    text: noNul(l.text),
+  }));
+}
 
 export function chunks<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
@@ -88,7 +102,7 @@ export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch
   const list: readonly LogBatch[] = Array.isArray(batch) ? batch : [batch as LogBatch];
   const byService = new Map<string, LogLine[]>();
   for (const b of list)
-    for (const l of b.lines ?? []) {
+    for (const l of cleanLines(b.lines ?? [])) {
       const lines = byService.get(l.service) ?? [];
       lines.push(l);
       byService.set(l.service, lines);
@@ -106,7 +120,8 @@ export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch
 async function applyBatch(trx: Db, b: LogBatch): Promise<void> {
   // One upsert may not touch a row twice (PostgreSQL refuses): fold the batch per key first.
   const templates = new Map<string, (typeof b.templates)[number]>();
-  for (const t of b.templates) {
+  for (const raw of b.templates) {
+    const t = { ...raw, service: noNul(raw.service), templateId: noNul(raw.templateId) };
     const key = `${t.service}\u0000${t.templateId}`;
     const prev = templates.get(key);
     if (!prev) templates.set(key, { ...t });
@@ -122,24 +137,30 @@ async function applyBatch(trx: Db, b: LogBatch): Promise<void> {
   }
   const counts = new Map<string, { service: string; template_id: string; bucket: number; count: number }>();
   for (const c of b.counts ?? []) {
-    const key = `${c.service}\u0000${c.templateId}\u0000${c.bucket}`;
+    const key = `${noNul(c.service)}\u0000${noNul(c.templateId)}\u0000${c.bucket}`;
     const prev = counts.get(key);
     if (prev) prev.count += c.count;
-    else counts.set(key, { service: c.service, template_id: c.templateId, bucket: c.bucket, count: c.count });
+    else
+      counts.set(key, {
+        service: noNul(c.service),
+        template_id: noNul(c.templateId),
+        bucket: c.bucket,
+        count: c.count,
+      });
   }
   const offsets = new Map<string, NonNullable<LogBatch['offsets']>[number]>();
   for (const o of b.offsets ?? []) offsets.set(o.source, o);
 
   const rows = [...templates.values()].map((t) => ({
-    service: t.service,
-    template_id: t.templateId,
-    text: t.text,
-    category: t.category,
-    severity: t.severity,
+    service: noNul(t.service),
+    template_id: noNul(t.templateId),
+    text: noNul(t.text),
+    category: noNulOrNull(t.category),
+    severity: noNulOrNull(t.severity),
     count: t.count,
     first_seen: t.firstSeen,
     last_seen: t.lastSeen,
-    examples: JSON.stringify(t.examples ?? []),
+    examples: JSON.stringify((t.examples ?? []).map(noNul)),
     merged_into: null,
   }));
   for (const part of chunks(rows, BATCH)) {
@@ -160,7 +181,8 @@ async function applyBatch(trx: Db, b: LogBatch): Promise<void> {
       )
       .execute();
   }
-  for (const m of b.merges ?? []) {
+  for (const raw of b.merges ?? []) {
+    const m = { service: noNul(raw.service), from: noNul(raw.from), into: noNul(raw.into) };
     if (m.from === m.into) continue;
     const from = await trx
       .selectFrom('log_templates')
@@ -292,41 +314,6 @@ export async function logCounts(
 export async function getLogOffset(db: Db, source: string): Promise<LogPosition | null> {
   const r = await db.selectFrom('log_offsets').selectAll().where('source', '=', source).executeTakeFirst();
   return r ? { dev: Number(r.dev), ino: Number(r.ino), offset: Number(r.offset) } : null;
-}
-
-/** Reads chunks newest first until `limit` matching lines are found; returns them oldest first. */
-export async function logLines(db: Db, f: LogLineFilter): Promise<LogLine[]> {
-  const limit = Math.max(0, Math.floor(f.limit ?? 100));
-  const needle = f.contains?.toLowerCase();
-  const out: LogLine[] = [];
-  let before: number | null = null;
-  while (out.length < limit) {
-    let q = db.selectFrom('log_chunks').selectAll().orderBy('id', 'desc').limit(20);
-    if (f.service !== undefined) q = q.where('service', '=', f.service);
-    if (f.since !== undefined) q = q.where('last_at', '>=', f.since);
-    if (before !== null) q = q.where('id', '<', before);
-    const rows = await q.execute();
-    if (rows.length === 0) break;
-    for (const r of rows) {
-      before = Number(r.id);
-      const body = chunkLines(r.body, Number(r.first_at));
-      for (let i = body.length - 1; i >= 0 && out.length < limit; i--) {
-        const [at, templateId, level, source, text] = body[i] as [
-          number,
-          string,
-          string | null,
-          string,
-          string,
-        ];
-        if (f.since !== undefined && at < f.since) continue;
-        if (f.templateId !== undefined && templateId !== f.templateId) continue;
-        if (needle !== undefined && !text.toLowerCase().includes(needle)) continue;
-        out.push({ service: r.service, at, templateId, level, source, text });
-      }
-      if (out.length >= limit) break;
-    }
-  }
-  return out.reverse();
 }
 
 export async function pruneLogs(db: Db, before: number): Promise<number> {

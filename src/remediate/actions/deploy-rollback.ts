@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { lstat, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { deployRollbackStep } from '../../config/index.js';
+import { ActionError, errorMessage } from '../../core/index.js';
+import { renderStepPath } from '../safe-path.js';
+import { baseVars } from '../template.js';
+import type { RemediationAction } from './action.js';
+import { type ExtendedStep, parseStep } from './steps.js';
+
+/** The release the link points at now: its target as written, and the release directory's name. */
+async function currentRelease(link: string, releases: string): Promise<{ target: string; name: string }> {
+  let st: Awaited<ReturnType<typeof lstat>>;
+  try {
+    st = await lstat(link);
+  } catch (err) {
+    throw new ActionError(`${link}: ${errorMessage(err)}`);
+  }
+  // A directory or file in its place is not a release link: replacing it would destroy what it holds.
+  if (!st.isSymbolicLink()) throw new ActionError(`${link} is not a symlink: not a release link`);
+  const target = await readlink(link);
+  const resolved = path.resolve(path.dirname(link), target);
+  if (path.dirname(resolved) !== releases)
+    throw new ActionError(`${link} points at ${resolved}, which is not a release in ${releases}`);
+  return { target, name: path.basename(resolved) };
+}
+
+/** The release directories' names, sorted (timestamps sort in time). */
+async function releaseNames(releases: string): Promise<string[]> {
+  try {
+    const entries = await readdir(releases, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    throw new ActionError(`cannot list the releases in ${releases}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * Points `link` at `target` atomically: a new symlink beside it, renamed over it (rename(2) replaces the old
+ * link in one step, so a start never finds the link missing or half written).
+ */
+export async function switchLink(link: string, target: string): Promise<void> {
+  const tmp = path.join(path.dirname(link), `.${path.basename(link)}.${randomBytes(6).toString('hex')}`);
+  await symlink(target, tmp);
+  try {
+    await rename(tmp, link);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Switches a Capistrano-style release link (`current` → `releases/<id>`) back to the release before the one
+ * it points at (or to a named one). The link's target is recorded before (the snapshot, journaled), so a
+ * failed verification switches it back. The service runs the release it started with: the playbook restarts
+ * it after this step.
+ */
+export const deployRollbackAction: RemediationAction<ExtendedStep> = {
+  kind: 'deploy-rollback',
+  plan(step, service, _services, pctx) {
+    const s = parseStep(deployRollbackStep, step.deploy_rollback, 'deploy_rollback');
+    const vars = baseVars(service, pctx?.vars);
+    const base = pctx?.baseDir ?? '.';
+    const link = renderStepPath(s.current, vars, base, pctx?.files);
+    const releases = s.releases
+      ? renderStepPath(s.releases, vars, base, pctx?.files)
+      : path.join(path.dirname(link), 'releases');
+    return {
+      kind: 'deploy-rollback',
+      target: service,
+      params: { link, releases, to: s.to ?? null },
+      description: `switch ${link} back to ${s.to ? `release ${s.to}` : 'the previous release'}`,
+    };
+  },
+  async snapshot(plan) {
+    const link = plan.params['link'] as string;
+    const { target } = await currentRelease(link, plan.params['releases'] as string);
+    return { link, target };
+  },
+  async apply(plan) {
+    const link = plan.params['link'] as string;
+    const releases = plan.params['releases'] as string;
+    const to = plan.params['to'] as string | null;
+    const now = await currentRelease(link, releases);
+    const names = await releaseNames(releases);
+    let next: string | undefined;
+    if (to !== null) {
+      if (!names.includes(to)) throw new ActionError(`no release ${to} in ${releases}`);
+      next = to;
+    } else {
+      next = names.filter((n) => n < now.name).at(-1);
+      if (!next)
+        throw new ActionError(
+          `no release before ${now.name} in ${releases} (${names.length} release${names.length === 1 ? '' : 's'}): nothing to roll back to`,
+        );
+    }
+    if (next === now.name) throw new ActionError(`${link} already points at release ${next}`);
+    // Relative, as deploy tools write it: the tree can move without breaking the link.
+    const target = path.relative(path.dirname(link), path.join(releases, next));
+    await switchLink(link, target);
+    return `switched ${link} from release ${now.name} to ${next}`;
+  },
+  async rollback(plan, _ctx, backup) {
+    const link = plan.params['link'] as string;
+    const target = backup.state?.['target'];
+    if (typeof target !== 'string') throw new ActionError(`no recorded target of ${link} to put back`);
+    await switchLink(link, target);
+    return `switched ${link} back to ${target}`;
+  },
+};
