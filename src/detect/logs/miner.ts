@@ -58,6 +58,9 @@ interface Member extends Template {
   textRev: number;
   /** The word this template holds at each of its cluster's tracked positions. */
   words: Map<number, string>;
+  /** Positions of the line's values, as of the cluster's revision `paramRev` (-1: not computed yet). */
+  paramPos: number[];
+  paramRev: number;
 }
 
 interface Family {
@@ -207,20 +210,28 @@ export class TemplateMiner {
       mergedInto: null,
       textCache: '',
       textRev: -1,
+      paramPos: [],
+      paramRev: -1,
     };
     this.byId.set(id, m);
     return m;
   }
 
   private params(m: Member, raw: readonly string[]): string[] {
-    const out: string[] = [];
-    const tokens = m.cluster.tokens;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i] as string;
-      if (!t.includes(WILDCARD)) continue;
-      const word = m.words.get(i);
-      if (word === undefined || word.includes(WILDCARD)) out.push(raw[i] as string);
+    // Where the values are changes only with the cluster's revision (its tokens or its members' words).
+    if (m.paramRev !== m.cluster.rev) {
+      const pos: number[] = [];
+      const tokens = m.cluster.tokens;
+      for (let i = 0; i < tokens.length; i++) {
+        if (!(tokens[i] as string).includes(WILDCARD)) continue;
+        const word = m.words.get(i);
+        if (word === undefined || word.includes(WILDCARD)) pos.push(i);
+      }
+      m.paramPos = pos;
+      m.paramRev = m.cluster.rev;
     }
+    const out: string[] = new Array(m.paramPos.length);
+    for (let k = 0; k < out.length; k++) out[k] = raw[m.paramPos[k] as number] as string;
     return out;
   }
 
