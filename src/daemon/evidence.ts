@@ -6,6 +6,7 @@ import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index
 import { configEvidence } from './evidence-config.js';
 import { dataDirEvidence } from './evidence-disk.js';
 import { BASELINE_MS, logEvidence } from './evidence-logs.js';
+import { releaseEvidence } from './evidence-release.js';
 import type { EvidenceHost } from './host.js';
 
 /** What gathering evidence reads of the daemon. */
@@ -44,7 +45,8 @@ export async function gatherEvidence(
   const pid = svc?.run ? supervisor.pid(f.service) : null;
   await host.flushWrites(f.service);
   const loaded = host.config();
-  const [findings, probes, state, logs, rss, disk, certificates, dependencies, configChanges] =
+  const running = pid === null ? undefined : supervisor.recentRuns(f.service).find((r) => r.pid === pid);
+  const [findings, probes, state, logs, rss, disk, certificates, dependencies, configChanges, releases] =
     await Promise.all([
       store.listFindings({ incidentId: incident.id, limit: 100 }),
       probeEvidence(host, f.service, svc, now),
@@ -63,6 +65,7 @@ export async function gatherEvidence(
       certificateEvidence(svc),
       dependencyEvidence(host, svc, now),
       configEvidence(loaded.config, loaded.baseDir, f.service, host.engine.backups),
+      releaseEvidence(svc, loaded.baseDir, running?.startedAt ?? null),
     ]);
   const mine = findings.filter((x) => x.service === f.service).reverse();
   const exits = mine
@@ -96,6 +99,7 @@ export async function gatherEvidence(
   if (disk.length > 0) bundle.disk = disk;
   if (certificates.length > 0) bundle.certificates = certificates;
   if (configChanges.length > 0) bundle.configChanges = configChanges;
+  if (releases.length > 0) bundle.releases = releases;
   // A CI finding's failing tests and their history, for the ci_flaky_test rule.
   const ciRuns = ciRunsOf(bundle);
   if (ciRuns) bundle.ciRuns = ciRuns;

@@ -76,6 +76,12 @@ export interface EvidenceBundle {
    * written (mtime) and when its known good version was recorded.
    */
   configChanges?: readonly { path: string; changedAt: number; knownGoodAt: number }[];
+  /**
+   * Release links on the service's command or working directory (a Capistrano-style `current` symlink): where
+   * each points and when it was last switched (the link's own mtime), with when the process running now
+   * started (null: not running), which tells whether it runs the release the link names.
+   */
+  releases?: readonly { path: string; target: string; changedAt: number; runStartedAt: number | null }[];
   /** CI results of one test across recent runs (newest last), when the trouble is a CI failure. */
   ciRuns?: readonly { test: string; commit: string; passed: boolean; at: number }[];
 }
@@ -124,6 +130,8 @@ export const CAUSES = [
   'cert_expiring',
   'brute_force',
   'ci_flaky_test',
+  'db_saturated',
+  'bad_deploy',
   ...CI_CAUSES,
 ] as const;
 

@@ -49,6 +49,10 @@ export interface Rule {
 
 /** A settings file changed this long before the trouble began may be its cause. */
 const CONFIG_RECENT_MS = 15 * 60_000;
+/** A release switched this long before the trouble began may be its cause. */
+const RELEASE_RECENT_MS = 15 * 60_000;
+/** PostgreSQL refusing a connection for want of a slot (SQLSTATE 53300). */
+const SLOTS = /too many clients|remaining connection slots are reserved/i;
 
 const ago = (ms: number) =>
   ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
@@ -356,6 +360,75 @@ export const RULES: readonly Rule[] = [
     },
   },
   ...CI_RULES,
+  {
+    cause: 'db_saturated',
+    signature:
+      'a database check finds its connections near max_connections (80% or more) while sessions sit idle in a transaction, or new connections refused for want of a slot',
+    match(b) {
+      // The postgres probe's figures ride on its findings (lastResult.details); the newest says most.
+      let near: { used: number; of: number; count: number; idle: number; limit: boolean } | null = null;
+      let refused: string | null = null;
+      for (const f of b.findings) {
+        const r = f.evidence['lastResult'] as { message?: unknown; details?: unknown } | undefined;
+        const d = (r?.details ?? {}) as Record<string, unknown>;
+        const message = typeof r?.message === 'string' ? r.message : '';
+        if (d['code'] === '53300' || SLOTS.test(message)) refused = message;
+        const used = d['connectionsUsedPercent'];
+        const idle = d['oldestIdleInTransactionSeconds'];
+        if (typeof used !== 'number' || typeof idle !== 'number') continue;
+        const limit = /max_idle_in_transaction_seconds/.test(message);
+        near = { used, of: Number(d['maxConnections']), count: Number(d['connections']), idle, limit };
+      }
+      const evidence: string[] = [];
+      // A session idle in its transaction for a second is not between two statements of a busy client: it
+      // holds its connection (and its locks) for nothing.
+      if (near && near.used >= 80 && near.idle >= 1) {
+        evidence.push(
+          `${near.count} of ${near.of} connections in use (${pct(near.used)})`,
+          `a session has been idle in a transaction for ${Math.round(near.idle)} s${near.limit ? ', past the check’s limit' : ''}`,
+        );
+        if (refused) evidence.push(`new connections refused: ${quote(refused)}`);
+        return { confidence: near.used >= 90 || refused ? 0.92 : 0.88, evidence };
+      }
+      if (!refused) return null;
+      // Refused outright: the sessions holding the slots cannot be seen from outside.
+      return { confidence: 0.6, evidence: [`new connections refused: ${quote(refused)}`] };
+    },
+  },
+  {
+    cause: 'bad_deploy',
+    signature:
+      'the service began to fail within 15 minutes of its release link (a `current` symlink on its command or working directory) being switched, running the new release, and the failing check has not passed since',
+    match(b) {
+      const began = Math.min(b.at, ...b.findings.map((f) => f.at));
+      const change = (b.releases ?? [])
+        .filter((r) => r.changedAt <= began && began - r.changedAt <= RELEASE_RECENT_MS)
+        .at(-1);
+      if (!change) return null;
+      const exit = unexpectedExits(b).at(-1);
+      // A kill comes from outside, and a clean stop is how a deploy restarts a service: neither is the new
+      // release failing. A stopped process is `hung`.
+      if (b.trigger?.exit && (!exit || exit.signal || killed(exit) || exit.code === 0)) return null;
+      if (b.processState && STOPPED.test(b.processState.state)) return null;
+      const started = change.runStartedAt;
+      const runsIt = started !== null && started >= change.changedAt;
+      // A release that passed the failing check once it was live is not why the check fails now.
+      const since = runsIt ? started : change.changedAt;
+      const check = b.trigger?.check;
+      if (!b.trigger?.exit && (b.probes ?? []).some((p) => p.ok && p.at > since && p.check === check))
+        return null;
+      const evidence = [
+        `${change.path} was switched to ${change.target} ${ago(began - change.changedAt)} before the first failure`,
+      ];
+      if (b.trigger?.exit && exit) evidence.push(`since then ${b.service} ${describeExit(exit)}`);
+      else if (check) evidence.push(`its ${check} check has not passed since the new release went live`);
+      if (runsIt) evidence.push(`the process running now started after the switch: it runs that release`);
+      // An error exit since the switch is the new release's doing (a start-up it fails, a crash it brings).
+      // Not restarted since the switch: it may still run the release before (code is read at start).
+      const confidence = b.trigger?.exit || runsIt ? 0.9 : started === null ? 0.75 : 0.6;
+      return { confidence, evidence };
+    },
+  },
 ];
 
 /**

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../core/index.js';
+import type { EvidenceBundle } from './evidence.js';
+import { diagnoseByRules } from './rules.js';
+
+const T = Date.UTC(2026, 0, 1, 12);
+const SEC = 1000;
+const LINK = '/srv/api/current';
+
+function finding(over: Partial<Finding> = {}): Finding {
+  return {
+    id: 'fnd_1',
+    service: 'api',
+    check: 'health',
+    kind: 'down',
+    severity: 'critical',
+    score: 1,
+    summary: 'api/health down: 500 Internal Server Error',
+    evidence: {},
+    at: T - 2 * SEC,
+    ...over,
+  };
+}
+
+const probe = (at: number, ok: boolean, check = 'health') => ({
+  check,
+  at,
+  ok,
+  latencyMs: 3,
+  message: ok ? '200 OK' : '500 Internal Server Error',
+});
+
+/**
+ * The API's health failing since 2 s ago; `current` switched `switchedAgo` before that, and the process
+ * running now started `startedAgo` before T (null: not running).
+ */
+function bundle(switchedAgo: number, startedAgo: number | null, over: Partial<EvidenceBundle> = {}) {
+  const changedAt = T - 2 * SEC - switchedAgo;
+  return {
+    service: 'api',
+    at: T,
+    findings: [finding()],
+    trigger: { kind: 'down', check: 'health' },
+    releases: [
+      {
+        path: LINK,
+        target: 'releases/20260101115959',
+        changedAt,
+        runStartedAt: startedAgo === null ? null : T - startedAgo,
+      },
+    ],
+    probes: [probe(T - 2 * SEC, false), probe(T - SEC, false)],
+    ...over,
+  } satisfies EvidenceBundle;
+}
+
+const causeOf = (b: EvidenceBundle) => diagnoseByRules(b)[0];
+
+describe('bad_deploy', () => {
+  it('names a release switched just before the failure, run by the process since, never healthy on it', () => {
+    const d = causeOf(bundle(SEC, 2.5 * SEC));
+    expect(d).toMatchObject({ cause: 'bad_deploy', confidence: 0.9 });
+    expect(d?.evidence).toEqual([
+      `${LINK} was switched to releases/20260101115959 1 s before the first failure`,
+      'its health check has not passed since the new release went live',
+      'the process running now started after the switch: it runs that release',
+    ]);
+  });
+
+  it.each([
+    // what differs from the case above → the cause named first
+    { name: 'switched 20 min before the failure', b: bundle(20 * 60 * SEC, 2.5 * SEC), cause: undefined },
+    { name: 'switched after the failure began', b: bundle(-SEC, 0.5 * SEC), cause: undefined },
+    {
+      // It passed the check on the new release for a while: whatever broke later is not the deploy.
+      name: 'the check passed since the release went live',
+      b: bundle(60 * SEC, 55 * SEC, {
+        probes: [probe(T - 30 * SEC, true), probe(T - 2 * SEC, false), probe(T - SEC, false)],
+      }),
+      cause: undefined,
+    },
+    {
+      // A pass of another check (its settings are fine) does not clear the release.
+      name: 'another check passed',
+      b: bundle(SEC, 2.5 * SEC, { probes: [probe(T - SEC, true, 'config'), probe(T - SEC, false)] }),
+      cause: 'bad_deploy',
+    },
+    {
+      // The process was not restarted since the switch: it may still run the release before.
+      name: 'not restarted since the switch',
+      b: bundle(SEC, 3600 * SEC),
+      confidence: 0.6,
+      cause: 'bad_deploy',
+    },
+    { name: 'no release link', b: bundle(SEC, 2.5 * SEC, { releases: [] }), cause: undefined },
+  ])('$name → $cause', ({ b, cause, ...c }) => {
+    const d = diagnoseByRules(b).find((x) => x.cause === 'bad_deploy');
+    expect(d?.cause).toBe(cause);
+    if ('confidence' in c) expect(d?.confidence).toBe(c.confidence);
+  });
+
+  it('does not take the stop of a deploy’s restart, a kill or a stopped process for the release failing', () => {
+    const exit = (code: number | null, signal: string | null) =>
+      bundle(0.1 * SEC, null, {
+        findings: [finding({ check: 'running', evidence: { code, signal } })],
+        trigger: { kind: 'down', check: 'running', exit: true },
+        exits: [{ at: T - 2 * SEC, code, signal }],
+        probes: [],
+      });
+    expect(causeOf(exit(0, null))?.cause).toBeUndefined();
+    expect(causeOf(exit(null, 'SIGKILL'))?.cause).not.toBe('bad_deploy');
+    // An error exit after the switch (a start the release fails): the release, over a plain crash.
+    expect(causeOf(exit(1, null))).toMatchObject({ cause: 'bad_deploy', confidence: 0.9 });
+    const stopped = bundle(SEC, 2.5 * SEC, { processState: { pid: 42, state: 'T' }, processAlive: true });
+    expect(diagnoseByRules(stopped).map((d) => d.cause)).not.toContain('bad_deploy');
+  });
+});
