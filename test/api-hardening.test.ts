@@ -164,4 +164,18 @@ describe('API hardening', () => {
     expect(list.stdout).toMatch(/EXPIRES/);
     expect(list.stdout).toMatch(/ci\s+ingest\s+.*\s+in 30d/);
   }, 90_000);
+
+  it('refuses a silence whose regex is over 1 KiB with 400', async () => {
+    const s = await serve(await tempDir(), YAML);
+    const silence = (value: string) =>
+      fetch(`${s.url}/api/silences`, {
+        method: 'POST',
+        headers: { ...bearer(s.tokens.operator), 'content-type': 'application/json' },
+        body: JSON.stringify({ matchers: [{ name: 'pod', op: '=~', value }], duration: '1h' }),
+      });
+    const refused = await silence(`(${'x|'.repeat(600)}y)`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/at most 1024/);
+    expect((await silence('api-.*')).status).toBe(201);
+  });
 });

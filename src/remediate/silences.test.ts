@@ -5,9 +5,12 @@ import type { Silence } from '../store/index.js';
 import {
   activeMaintenance,
   findingLabels,
+  fullMatcher,
   labelConditionHolds,
+  MAX_MATCHER_REGEX,
   parseMatcher,
   silenceMatches,
+  validateMatcher,
 } from './silences.js';
 
 const finding: Finding = {
@@ -95,5 +98,29 @@ describe('maintenance windows (cron)', () => {
 
   it('refuses a bad cron expression in the config', () => {
     expect(() => policySchema.parse({ maintenance: [{ cron: 'every night', duration: '1h' }] })).toThrow();
+  });
+});
+
+describe('matcher regexes', () => {
+  it('refuses a regex over 1 KiB, and compiles each pattern once', () => {
+    const long = `(${'a|'.repeat(511)}b)`; // 1025 characters
+    expect(long.length).toBe(MAX_MATCHER_REGEX + 1);
+    expect(() => parseMatcher(`pod=~${long}`)).toThrow(/1025 characters long: at most 1024/);
+    expect(() => validateMatcher({ name: 'pod', op: '!~', value: long })).toThrow(/at most 1024/);
+    expect(parseMatcher(`pod=~${long.slice(1, -2)}`).op).toBe('=~'); // 1022 characters: fine
+    // Equality matchers are no regex: any length.
+    expect(() => validateMatcher({ name: 'pod', op: '=', value: long })).not.toThrow();
+    expect(fullMatcher('api-.*')).toBe(fullMatcher('api-.*'));
+    const s: Silence = {
+      id: 's',
+      matchers: [{ name: 'pod', op: '=~', value: 'api-.*' }],
+      startsAt: 0,
+      endsAt: 10,
+      createdBy: 'a',
+      comment: '',
+      createdAt: 0,
+    };
+    expect(silenceMatches(s, { pod: 'api-7f9' }, 1)).toBe(true);
+    expect(silenceMatches(s, { pod: 'xapi-7f9' }, 1)).toBe(false);
   });
 });

@@ -24,8 +24,29 @@ export function findingLabels(f: Finding, cause?: string | null): Record<string,
   return out;
 }
 
+/**
+ * The longest regex a matcher may hold. JavaScript's regexes backtrack, so a pattern is a cost paid on every
+ * finding: a bound keeps a silence from becoming a way to stall the daemon, and real matchers are short.
+ */
+export const MAX_MATCHER_REGEX = 1024;
+
+/** Compiled full-match patterns, each compiled once; bounded, the oldest forgotten first. */
+const compiled = new Map<string, RegExp>();
+const MAX_COMPILED = 1000;
+
+/** The pattern anchored at both ends, compiled on first use and kept. */
+export function fullMatcher(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = new RegExp(`^(?:${pattern})$`);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 function fullMatch(pattern: string, value: string): boolean {
-  return new RegExp(`^(?:${pattern})$`).test(value);
+  return fullMatcher(pattern).test(value);
 }
 
 /** One matcher against a label set; a missing label is the empty string (as in Alertmanager). */
@@ -60,9 +81,13 @@ export function parseMatcher(text: string): SilenceMatcher {
   return matcher;
 }
 
-/** Throws on a regex that does not compile. */
+/** Throws on a regex that does not compile or is longer than MAX_MATCHER_REGEX. */
 export function validateMatcher(m: SilenceMatcher): void {
   if (m.op === '=~' || m.op === '!~') {
+    if (m.value.length > MAX_MATCHER_REGEX)
+      throw new Error(
+        `regex in matcher ${m.name}${m.op} is ${m.value.length} characters long: at most ${MAX_MATCHER_REGEX}`,
+      );
     try {
       new RegExp(m.value);
     } catch (err) {
