@@ -28,7 +28,7 @@ export function judge(s: Sample): CiVerdict & { step: string | null } {
   const cut = cutToFailingStep(s.provider, s.lines);
   const templates = mineLog(newCiMiner(), cut.lines, AT);
   const v = classifyCiFailure(
-    { lines: cut.lines, templates, commit: s.commit, providerReason: s.reason, at: AT },
+    { lines: cut.lines, templates, commit: s.commit, providerReason: s.reason, step: cut.step, at: AT },
     historyOf(s),
   );
   return { ...v, step: cut.step };

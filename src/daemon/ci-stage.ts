@@ -251,7 +251,14 @@ export class CiStage implements Stage {
       const cut = cutToFailingStep(e.provider, lines);
       const templates = mineLog(miner, cut.lines, e.at);
       const verdict = classifyCiFailure(
-        { lines: cut.lines, templates, commit: e.commit, providerReason: e.providerReason, at: e.at },
+        {
+          lines: cut.lines,
+          templates,
+          commit: e.commit,
+          providerReason: e.providerReason,
+          step: cut.step,
+          at: e.at,
+        },
         this.history.view(name),
       );
       judged.push({

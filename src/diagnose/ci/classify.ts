@@ -6,6 +6,7 @@
  * a wrong re-run wastes money, a missed one only waits for a human.
  */
 import type { CiClass } from './causes.js';
+import { kindOfFailure } from './kinds.js';
 import {
   failingTests,
   GITLAB_INFRA_REASONS,
@@ -41,6 +42,8 @@ export interface CiFailureInput {
   commit: string | null;
   /** GitLab's failure_reason, when it gave one. */
   providerReason?: string | null;
+  /** The failing step as the log names it (GitHub's command, GitLab's section, Jenkins' stage). */
+  step?: string | null;
   at: number;
 }
 
@@ -201,6 +204,16 @@ export function classifyCiFailure(input: CiFailureInput, history: CiHistoryView 
   }
   const learned = fromTemplates(input, history);
   if (learned) return verdict(learned.cls, learned.confidence, learned.evidence, 'history', []);
+  // No tool's signature: the kind of words the failing step ends with.
+  const kind = kindOfFailure(input.lines, input.step ?? null);
+  if (kind)
+    return verdict(
+      kind.cls,
+      kind.confidence,
+      [kind.evidence],
+      `kind:${kind.cls}`,
+      kind.line ? [kind.line] : [],
+    );
   return verdict('code', 0.3, ['no known signature in the failing step'], null, []);
 }
 

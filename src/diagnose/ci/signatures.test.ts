@@ -43,6 +43,25 @@ describe('failing test names: one name per test across runs', () => {
     expect(failingTests(lines)).toContain(name);
   });
 
+  it.each([
+    ['TAP', ['not ok 3 - parser rejects empty input'], 'parser rejects empty input'],
+    [
+      'a marker before the name, duration aside',
+      ['FAIL: tests/unit/codec_test (see /tmp/codec.log)'],
+      'tests/unit/codec_test',
+    ],
+    ['FAILED after the name', ['- rejects an expired token *** FAILED ***'], 'rejects an expired token'],
+    ['a numbered class method', ['1) Acme\\CartTest::testTotals'], 'Acme\\CartTest::testTotals'],
+  ])('a runner no shape above knows: %s', (_, lines, name) => {
+    expect(failingTests(lines)).toEqual([name]);
+  });
+
+  it("a known runner's names are not mixed with the generic shapes", () => {
+    expect(failingTests(['--- FAIL: TestDrain (0.31s)', 'FAIL\tgithub.com/acme/queue\t0.4s'])).toEqual([
+      'TestDrain',
+    ]);
+  });
+
   it('the surefire goal line names no test', () => {
     expect(
       failingTests(['[ERROR] Failed to execute goal org.apache.maven.plugins:x:1:test (t) on project p']),
@@ -82,6 +101,16 @@ describe('classification from the log alone', () => {
       },
     );
     expect(again.cls).toBe('flaky_test');
+  });
+
+  it("a runner's failed-test count it does not know is a test failure, which history can call a flake", () => {
+    const lines = ['not ok 3 - parser rejects empty input', '# tests 12', '# fail 1'];
+    expect(judge(lines)).toMatchObject({ cls: 'code', confidence: 0.7 });
+    const v = classifyCiFailure(
+      { lines, templates: [], commit: 'c1', at: 1 },
+      { testRuns: (test) => [{ test, commit: 'c1', passed: true, at: 0 }], template: () => undefined },
+    );
+    expect(v).toMatchObject({ cls: 'flaky_test', tests: ['parser rejects empty input'] });
   });
 
   it.each([

@@ -187,6 +187,13 @@ export const SIGNATURES: readonly Signature[] = [
     re: /^(FAIL|✕|×|✘) |\s(✕|×|✘) |●.* › |Tests?:\s+\d+ failed|--- FAIL: |^(FAILED|ERROR) \S+::|[=]+ \d+ failed|Tests run: \d+, Failures: [1-9]|There (are|were) (test failures|failing tests)|<<< (FAILURE|ERROR)!|\d+ (tests? )?failing|Test Suites: \d+ failed|\d+ tests completed, \d+ failed|\d+ examples?, [1-9]\d* failures?|^\s*[1-9]\d* failed$/i,
     confidence: 0.7,
   },
+  // Any runner's summary that counts failed tests (xUnit-style counts, TAP's not ok, FAILED in capitals).
+  {
+    id: 'test-summary',
+    cls: 'test_failure',
+    re: /\b[1-9]\d* (tests?|specs?|examples?|scenarios?|test cases?) (failed|failing)\b|\b(failed|failures|errors):\s*[1-9]\d*\b|\bTESTS? FAILED\b|\(\s*[1-9]\d* FAILED\s*\)|^not ok \d+/i,
+    confidence: 0.7,
+  },
   // What a failed test said: an assertion compared values (a timeout alone is a flake's usual symptom).
   {
     id: 'assertion',
@@ -247,7 +254,41 @@ const TEST_NAMES: readonly ((line: string, next: string) => string | null)[] = [
   },
 ];
 
+/**
+ * Shapes most runners name a failed test in, for a tool none of the above knows: a FAIL/FAILED/not ok marker
+ * before the name, FAILED after it, or a numbered failure that names a class's method. Read only when no
+ * tool's own shape named one; durations and "(see …)" tails are not part of the name.
+ */
+const GENERIC_TEST_NAMES: readonly ((line: string) => string | null)[] = [
+  (l) => /^(?:FAIL(?:ED)?:?|Failed|not ok \d+ -?)\s+(\S.*)$/.exec(l)?.[1] ?? null,
+  (l) => /^(?:- )?(.+?)\s+(?:\*{3}\s*)?FAILED(?:\s*\*{3})?(?: in [\d.]+m?s)?$/.exec(l)?.[1] ?? null,
+  (l) => /^\d+\) ([\w\\$]+(?:::|#|\.)[\w$]+)$/.exec(l)?.[1] ?? null,
+];
+
+function plainName(n: string): string | null {
+  const name = n
+    .replace(/\s+\((see |[\d.]+ ?m?s\b)[^)]*\)$/, '')
+    .replace(/\s+\[[\d.]+ ?m?s\]$/, '')
+    .trim();
+  // A name, not a count or a sentence about the run.
+  return name.length > 2 && name.length <= 200 && /[A-Za-z]/.test(name) && !/^\d/.test(name) ? name : null;
+}
+
 export function failingTests(lines: readonly string[]): string[] {
+  const named = knownFailingTests(lines);
+  if (named.length > 0) return named;
+  const out = new Set<string>();
+  for (const raw of lines) {
+    for (const shape of GENERIC_TEST_NAMES) {
+      const n = shape(raw.trim());
+      const name = n ? plainName(n) : null;
+      if (name) out.add(name);
+    }
+  }
+  return [...out].slice(0, 20);
+}
+
+function knownFailingTests(lines: readonly string[]): string[] {
   const out = new Set<string>();
   let goRunning = false;
   lines.forEach((raw, i) => {
