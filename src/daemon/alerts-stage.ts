@@ -1,7 +1,8 @@
 import { checkName } from '../config/index.js';
-import { errorMessage, type Finding } from '../core/index.js';
+import { errorMessage, type Finding, type TimerHandle } from '../core/index.js';
 import { PROCESS_CHECK } from '../detect/index.js';
 import {
+  AlertChecks,
   type AlertMapping,
   mapAlerts,
   type PayloadError,
@@ -20,12 +21,14 @@ export interface IngestAnswer {
  * Alertmanager's webhook at runtime: each firing alert is an `alert:<alertname>` check of its service, forced
  * down in the health model (so heals and verification see the service failing) and submitted as a finding of
  * kind `alert`; a resolved alert forces the check up again, which lets the incident resolve. The checks live
- * beside the configured ones and are declared again after a config reload.
+ * beside the configured ones and are declared again after a config reload; they are bounded per service and
+ * removed an hour after their alert resolved (AlertChecks).
  */
 export class AlertsStage implements Stage {
   readonly name = 'alerts';
-  /** service → alert check → firing? */
-  private readonly checks = new Map<string, Map<string, boolean>>();
+  private readonly checks = new AlertChecks();
+  private sweep: TimerHandle | null = null;
+  private fullWarned = false;
 
   constructor(private readonly medic: StageHost) {}
 
@@ -33,20 +36,23 @@ export class AlertsStage implements Stage {
 
   async reload(): Promise<void> {
     const services = this.medic.config().config.services;
-    for (const [service, checks] of this.checks) {
+    for (const service of this.checks.services()) {
       if (!services[service]) {
-        this.checks.delete(service);
+        this.checks.drop(service);
         continue;
       }
       this.declare(service);
       const at = this.medic.clock.now();
-      for (const [check, firing] of checks) {
+      for (const [check, firing] of this.checks.checks(service)) {
         this.medic.health.force(service, check, firing ? 'down' : 'up', at, `${check} (after reload)`, {});
       }
     }
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.medic.clock.clearTimeout(this.sweep ?? undefined);
+    this.sweep = null;
+  }
 
   /** Validates and applies one webhook payload; a malformed one is refused with the reason. */
   async ingest(
@@ -77,26 +83,44 @@ export class AlertsStage implements Stage {
   }
 
   private async fire(f: Finding): Promise<void> {
-    this.track(f.service, f.check, true);
+    const { added } = this.checks.fire(f.service, f.check);
+    if (added === 'new') this.declare(f.service);
     try {
-      await this.medic.applyCheck(f.service, f.check, 'down', f.summary, f.evidence, f);
+      if (added === 'full') {
+        // No room for another check: the alert is still a finding, only without a check of its own.
+        if (!this.fullWarned)
+          this.medic.logger.warn(
+            { service: f.service, check: f.check },
+            'too many alert checks firing on this service: new alert names go on as findings without a check',
+          );
+        this.fullWarned = true;
+        await this.medic.submitFinding(f);
+      } else await this.medic.applyCheck(f.service, f.check, 'down', f.summary, f.evidence, f);
     } catch (err) {
       this.medic.logger.error({ err: errorMessage(err), service: f.service }, 'alert finding failed');
     }
   }
 
   private async resolve(service: string, check: string, alertname: string): Promise<void> {
-    if (!this.checks.get(service)?.has(check)) return; // resolved before Medic saw it fire
-    this.track(service, check, false);
+    // Not tracked: resolved before Medic saw it fire, or it never got a check.
+    if (!this.checks.resolve(service, check, this.medic.clock.now())) return;
     await this.medic.applyCheck(service, check, 'up', `${alertname} resolved`, {});
+    this.scheduleSweep();
   }
 
-  private track(service: string, check: string, firing: boolean): void {
-    const checks = this.checks.get(service) ?? new Map<string, boolean>();
-    const known = checks.has(check);
-    checks.set(check, firing);
-    this.checks.set(service, checks);
-    if (!known) this.declare(service);
+  /** Removes the checks whose alert resolved a grace period ago, at the next one's due time. */
+  private scheduleSweep(): void {
+    if (this.sweep) return;
+    const due = this.checks.nextExpiry();
+    if (due === null) return;
+    this.sweep = this.medic.clock.setTimeout(
+      () => {
+        this.sweep = null;
+        for (const service of this.checks.expire(this.medic.clock.now())) this.declare(service);
+        this.scheduleSweep();
+      },
+      Math.max(0, due - this.medic.clock.now()),
+    );
   }
 
   /** The service's configured checks (as the daemon declares them) plus its alert checks. */
@@ -108,7 +132,7 @@ export class AlertsStage implements Stage {
       opts: { downAfter: c.down_after, upAfter: c.up_after },
     }));
     if (s.run) checks.push({ name: PROCESS_CHECK, opts: { downAfter: 1, upAfter: 1 } });
-    for (const check of this.checks.get(service)?.keys() ?? []) {
+    for (const [check] of this.checks.checks(service)) {
       checks.push({ name: check, opts: { downAfter: 1, upAfter: 1 } });
     }
     this.medic.health.define(service, checks);
