@@ -47,6 +47,29 @@ describe('NotifyRouter throttling (simulated time)', () => {
     expect(rec.sent.map((s) => s.title)).toEqual(['api b (+1 more)', 'api c']);
   });
 
+  it('forgets a send once its repeat_interval is over: the repeat map stays as small as the interval', async () => {
+    const clock = new SimulatedClock();
+    const rec = new Recorder();
+    const router = new NotifyRouter([], memoryLogger().logger, { clock })
+      .add(rec, ['incident.opened'], { repeatInterval: 60_000 })
+      .add({ name: 'plain', send: async () => {} }, ['incident.opened']);
+    // Distinct notices, one a second: at most a minute's worth remembered (none by the route without one).
+    for (let i = 0; i < 10_000; i++) {
+      await router.send(notification({ event: 'incident.opened', service: 'api', message: `n${i}` }));
+      await clock.advance(1000);
+    }
+    expect(rec.sent).toHaveLength(10_000);
+    expect(router.remembered()).toBeLessThanOrEqual(60);
+    // Still a repeat within the interval, and sent again once it is over.
+    const same = notification({ event: 'incident.opened', service: 'api', message: 'same' });
+    await router.send(same);
+    await clock.advance(59_000);
+    expect((await router.send(same))[0]).toMatchObject({ dropped: true });
+    await clock.advance(1000);
+    expect((await router.send(same))[0]).toMatchObject({ ok: true });
+    expect(rec.sent.at(-1)?.message).toBe('same');
+  });
+
   it('matches services and a minimum severity', async () => {
     const rec = new Recorder();
     const router = new NotifyRouter([], memoryLogger().logger).add(rec, ['incident.opened'], {

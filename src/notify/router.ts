@@ -85,6 +85,11 @@ export class NotifyRouter {
     return this;
   }
 
+  /** Notifications remembered for repeat_interval, over every route (what the repeat maps hold). */
+  remembered(): number {
+    return this.routes.reduce((n, r) => n + r.sentAt.size, 0);
+  }
+
   names(): string[] {
     return this.routes.map((r) => r.notifier.name);
   }
@@ -131,11 +136,11 @@ export class NotifyRouter {
     const now = this.clock.now();
     const repeatKey = `${n.event}|${n.service}|${n.incidentId ?? ''}|${n.title}|${n.message}`;
     const repeat = r.policy.repeatInterval;
-    const last = r.sentAt.get(repeatKey);
-    if (repeat !== undefined && last !== undefined && now - last < repeat) {
-      return { notifier: r.notifier.name, ok: true, dropped: true };
+    if (repeat !== undefined) {
+      forgetOlder(r.sentAt, now - repeat);
+      if (r.sentAt.has(repeatKey)) return { notifier: r.notifier.name, ok: true, dropped: true };
+      r.sentAt.set(repeatKey, now);
     }
-    r.sentAt.set(repeatKey, now);
     const wait = r.policy.groupWait ?? 0;
     const interval = r.policy.groupInterval ?? 0;
     if (wait === 0 && interval === 0) return this.deliver(r.notifier, n);
@@ -197,6 +202,17 @@ export function createNotifier(c: NotifierConfig, name: string, logger: Logger):
   const kind = channelKindOf(c as unknown as Record<string, unknown>) ?? 'log';
   const options = (c as unknown as Record<string, unknown>)[kind] as ChannelOptionsMap[typeof kind];
   return createChannel(kind, options, { name, logger, linkBase: c.link_base });
+}
+
+/**
+ * Forgets the sends at or before `before`: they can no longer make a repeat. Entries are set once per
+ * interval and never updated, so the map is in time order and only its oldest end is read.
+ */
+function forgetOlder(sentAt: Map<string, number>, before: number): void {
+  for (const [key, at] of sentAt) {
+    if (at > before) return;
+    sentAt.delete(key);
+  }
 }
 
 /** `action` subscribes to every action event (`action.failed`, …): the schema's one word for all of them. */
