@@ -86,6 +86,51 @@ describe('kinds of evidence, for failing steps no signature names', () => {
       ['[ERROR] /src/Main.java:[12,8] error: incompatible types: String cannot be converted to int'],
       'code',
     ],
+    [
+      'a refusal on this machine is its set-up',
+      'psql -h localhost -c "select 1"',
+      ['psql: error: connection to server at "localhost" (127.0.0.1), port 5432 failed: Connection refused'],
+      'config',
+    ],
+    [
+      'a refusal by another machine is the network',
+      'psql -h db.internal',
+      ['psql: error: connection to server at "db.internal" (10.1.2.3), port 5432 failed: Connection refused'],
+      'infrastructure',
+    ],
+    [
+      "the pipeline's own file",
+      null,
+      [
+        'ERROR: .woodpecker.yml is not valid: steps.build: unexpected key',
+        'Invalid .gitlab-ci.yml: jobs:test:script config should be a string',
+      ],
+      'config',
+    ],
+    [
+      'a job over its time limit',
+      null,
+      [
+        'Build timed out (after 30 minutes). Marking the build as failed.',
+        'the job exceeded its time limit of 30m0s',
+      ],
+      'infrastructure',
+    ],
+    [
+      'a lock file out of step',
+      'bundle install --frozen',
+      [
+        "The gemspecs for path gems changed; the lockfile can't be updated because frozen mode is set",
+        'lock file out of date',
+      ],
+      'dependency',
+    ],
+    [
+      'killed for memory (exit 137)',
+      './gradlew test',
+      ['Process completed with exit code 137.'],
+      'infrastructure',
+    ],
   ])('%s', (_, step, lines, cls) => {
     expect(kindOfFailure(lines as string[], step as string | null)?.cls).toBe(cls);
   });

@@ -14,20 +14,44 @@ interface Cue {
   re: RegExp;
   /** 1: the line says it; 0.5: it points that way but other kinds say it too. */
   weight: number;
+  /** Says it only of another machine: a refusal on this machine's loopback is the job's own set-up. */
+  remote?: boolean;
 }
 
+/** A connection refused by this very machine: nothing listens there, which the job's set-up decides. */
+const LOOPBACK = /\b(localhost|127\.0\.0\.1|\[::1\]|0\.0\.0\.0)(:\d+)?\b/i;
+
 const INFRASTRUCTURE: readonly Cue[] = [
-  { re: /\b(connect(ion)?)\b.{0,40}\b(refused|reset|timed? ?out|closed|aborted)\b/i, weight: 1 },
+  {
+    re: /\b(connect(ion)?)\b.{0,40}\b(refused|reset|timed? ?out|closed|aborted)\b/i,
+    weight: 1,
+    remote: true,
+  },
   {
     re: /\b(no route to host|network is unreachable|host is unreachable|no such host|name or service not known|could ?n['o]?t resolve (host|proxy)|temporary failure in name resolution|server misbehaving)\b/i,
     weight: 1,
   },
-  { re: /\blookup \S+ on \S+:53\b|\bdial (tcp|udp)\b.{0,80}\b(lookup|i\/o timeout)\b/i, weight: 1 },
-  { re: /\b(connect|read|operation|request|download|handshake|socket)\w* timed? ?out\b/i, weight: 1 },
+  {
+    re: /\blookup \S+ on \S+:53\b|\bdial (tcp|udp)\b.{0,80}\b(lookup|i\/o timeout)\b|\bi\/o timeout\b/i,
+    weight: 1,
+  },
+  // errno names of a failed connection, whatever the language printed them
+  { re: /\b(ETIMEDOUT|ECONNRESET|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|ESOCKETTIMEDOUT)\b/, weight: 1 },
+  {
+    re: /\b(connect|read|operation|request|download|handshake|socket)\w* timed? ?out\b|\btimed out waiting for\b/i,
+    weight: 1,
+  },
+  { re: /\b(cannot|can'?t|failed to|unable to|could ?n['o]?t) connect to\b/i, weight: 1, remote: true },
   {
     re: /\b(daemon|agent|runner|worker|executor|node|pod|container|channel|machine|instance)\b.{0,60}\b(disappeared|crashed|died|lost|disconnected|went offline|was terminated|evicted|unresponsive|went away)\b/i,
     weight: 1,
   },
+  { re: /\b(received a shutdown signal|operation was cancell?ed)\b/i, weight: 1 },
+  {
+    re: /\b(exceeded|took longer than|ran longer than)\b.{0,40}\b(time ?out|time limit|execution time|deadline|(\d+[hms])+|\d+ ?(min|minutes|hours|seconds|sec))\b|\bdeadline exceeded\b/i,
+    weight: 1,
+  },
+  { re: /\b(rate[- ]limit(ed)?|too ?many ?requests)\b/i, weight: 1 },
   {
     re: /\b(out of memory|cannot allocate memory|no space left|disk (is )?full|insufficient (memory|disk|storage))\b/i,
     weight: 1,
@@ -36,19 +60,24 @@ const INFRASTRUCTURE: readonly Cue[] = [
     re: /\b(service unavailable|bad gateway|gateway time-?out|internal server error)\b|\b(HTTP|status|code|returned)[: ]+5\d\d\b/i,
     weight: 1,
   },
-  { re: /\b(failed to|unable to|could ?n['o]?t) connect to\b/i, weight: 1 },
-  { re: /\bretrying\b|\bcould ?n['o]?t (execute|reach)\b/i, weight: 0.5 },
+  {
+    re: /\bretrying\b|\bcould ?n['o]?t (execute|reach)\b|\bkilled\b|\bECONNREFUSED\b/i,
+    weight: 0.5,
+    remote: true,
+  },
 ];
 
 const DEPENDENCY: readonly Cue[] = [
   {
-    re: /\b(no (matching|compatible|available|valid) (versions?|releases?|distributions?|candidates?)|no candidates|version solving|solv(er|ing) (failed|problem)|can'?t get a valid version|locked to (a )?version|version constraints?|dependency convergence|conflicting (dependencies|versions|requirements)|version conflict|unresolv(ed|able) dependenc\w*|invalid version|unknown revision|compatible set of packages)\b|\bunsatisfiable/i,
+    re: /\b(no (matching|compatible|available|valid) (versions?|releases?|distributions?|candidates?)|no candidates|version solving|solv(er|ing) (failed|problem)|can'?t get a valid version|locked to (a )?version|version constraints?|dependency convergence|conflicting (dependencies|versions|requirements)|version conflict|unresolv(ed|able) dependenc\w*|invalid version|unknown revision|compatible set of packages|checksum mismatch)\b|\bunsatisfiable/i,
     weight: 1,
   },
   {
     re: /\b(could ?n['o]?t|unable to|failed to) (find|resolve|select|locate|download) (a |any |the )?(compatible |matching )?(versions?|packages?|dependenc\w*|modules?|artifacts?|gems?|crates?)\b/i,
     weight: 1,
   },
+  // Maven coordinates (group:artifact:version) that could not be found
+  { re: /\bcould ?n['o]?t (find|resolve) [\w.-]+:[\w.-]+:[\w.-]+/i, weight: 1 },
   {
     re: /\b(dependenc(y|ies)|packages?|versions?|modules?|requirements?)\b.{0,20}\bcould not be (resolved|found|satisfied)\b/i,
     weight: 1,
@@ -57,7 +86,19 @@ const DEPENDENCY: readonly Cue[] = [
     re: /\b(does not|doesn't|do not) satisfy\b|\bnot found in (any )?(the )?(registr|repositor)\w*|\bmodule not found in\b/i,
     weight: 1,
   },
+  {
+    re: /\block ?file\b.{0,60}\b(not up to date|out of (date|sync)|needs to be updated|outdated|does not match)\b|\bfrozen[- ]lockfile\b/i,
+    weight: 1,
+  },
+  {
+    re: /\b\d+ (low|moderate|high|critical) severity vulnerabilit|\bvulnerable (versions?|dependenc)/i,
+    weight: 1,
+  },
   { re: /\b(dependenc(y|ies)|resolution|resolv(e|ing))\b.{0,60}\b(failed|failure|error)\b/i, weight: 0.5 },
+  {
+    re: /\b(registry|repository)\b.{0,80}\b(404|not found)\b|\b(404|not found)\b.{0,80}\b(registry|repository)\b/i,
+    weight: 0.5,
+  },
 ];
 
 const CONFIG: readonly Cue[] = [
@@ -70,19 +111,37 @@ const CONFIG: readonly Cue[] = [
     weight: 1,
   },
   {
+    re: /\b(inputs?|variables?|parameters?|secrets?|arguments?|propert(y|ies))\b.{0,20}\b(required|not supplied|not provided|missing|not set)\b/i,
+    weight: 1,
+  },
+  {
     re: /\b(username|password|token|credentials?|secret|api[ _-]?key)s?\b.{0,40}\b(required|missing|empty|not (found|set|provided|defined|supplied))\b/i,
     weight: 1,
   },
-  { re: /\b(could ?n['o]?t|unable to) (find|load) credentials?\b/i, weight: 1 },
   {
-    re: /\b(permission denied|access denied|forbidden|unauthori[sz]ed|not authori[sz]ed|authentication (required|failed)|denied to|insufficient (scopes?|permissions?|privileges?))\b/i,
+    re: /\b(could ?n['o]?t|unable to) (find|load) credentials?\b|\bcredentials? could not be loaded\b/i,
     weight: 1,
   },
   {
-    re: /\b(invalid|malformed|unknown|unrecognized) (yaml|configuration|config|option|flag|key|input|parameter)s?\b|\bis not defined in any\b/i,
+    re: /\b(permission denied|access denied|forbidden|unauthori[sz]ed|not authori[sz]ed|authentication (required|failed)|denied to|not accessible|insufficient (scopes?|permissions?|privileges?))\b/i,
     weight: 1,
   },
-  { re: /\b(is|has been) disabled\b|\bno longer supported\b/i, weight: 1 },
+  // a prompt in a job nobody can answer: an input or credential the pipeline did not give
+  { re: /\b(non[- ]?TTY|non[- ]interactive|not a (tty|terminal))\b/i, weight: 1 },
+  {
+    re: /\b(invalid|malformed|unknown|unrecognized) (yaml|configuration|config|option|flag|key|input|parameter|instruction|directive)s?\b|\bis not defined in any\b/i,
+    weight: 1,
+  },
+  { re: /\b(unable to resolve|could ?n['o]?t resolve) (action|plugin|orb|template)\b/i, weight: 1 },
+  {
+    re: /\b(is|has been) disabled\b|\bno longer supported\b|\b(is )?not configured\b|\b(does not have|has no) .{0,40}\bconfigured\b/i,
+    weight: 1,
+  },
+  // the pipeline's own definition file named in the error
+  {
+    re: /\bJenkinsfile\b|\bWorkflowScript\b|\.gitlab-ci\.ya?ml\b|\.github\/workflows\/|\bazure-pipelines\.ya?ml\b|\.circleci\/config\.ya?ml\b|\bbitbucket-pipelines\.ya?ml\b|\.buildkite\/|\.drone\.ya?ml\b/,
+    weight: 1,
+  },
   // The shell itself (not a program it ran) could not find or open what the script names.
   {
     re: /^\S*\b(ba|da|z)?sh: (line )?\d+: .*\b(no such file or directory|not found|permission denied)\b/i,
@@ -105,7 +164,7 @@ const CODE: readonly Cue[] = [
 
 /** Lines that tell what failed: error-ish words, or the very end of the step. */
 const TELLING =
-  /\b(error|fatal|fail(ed|ure)?|denied|refused|unable|cannot|can'?t|could ?n['o]?t|not found|no such|missing|required|invalid|unknown|forbidden|unauthori[sz]ed|timed? ?out|exception|problem|conflict|incompatible|disappeared|crashed|disabled|satisfy|unreachable|misbehaving)\b/i;
+  /\b(error|fatal|fail(ed|ure)?|denied|refused|unable|cannot|can'?t|could ?n['o]?t|not found|no such|missing|required|invalid|unknown|forbidden|unauthori[sz]ed|timed? ?out|exception|problem|conflict|incompatible|disappeared|crashed|disabled|satisfy|unreachable|misbehaving|mismatch|configured|unexpected|expected)\b/i;
 
 /** Package managers installing, restoring or resolving: a failure there is first suspected to be the packages'. */
 const INSTALL =
@@ -146,7 +205,7 @@ function score(cls: CiClass, cues: readonly Cue[], lines: readonly string[]): Sc
   let total = 0;
   let best: { w: number; line: string } | null = null;
   for (const cue of cues) {
-    const line = lines.find((l) => cue.re.test(l));
+    const line = lines.find((l) => cue.re.test(l) && !(cue.remote && LOOPBACK.test(l)));
     if (!line) continue;
     total += cue.weight;
     if (!best || cue.weight > best.w) best = { w: cue.weight, line };
@@ -182,6 +241,9 @@ export function kindOfFailure(lines: readonly string[], step: string | null): Ki
   const of = (c: CiClass) => scores.find((s) => s.cls === c) as Score;
   // A shell that could not find or run the command: the pipeline's environment, whatever the words say.
   if (code === 127 || code === 126) of('config').score += 1;
+  // Killed by the kernel (128 + 9), most often for memory: the machine's limit, not the code.
+  if (code === 137) of('infrastructure').score += 1;
+  if (telling.some((l) => /\b(refused|connect)\b/i.test(l) && LOOPBACK.test(l))) of('config').score += 1;
   const dep = of('dependency');
   if (dep.score > 0 && command && INSTALL.test(command)) dep.score += 1;
   const top = [...scores].sort((a, b) => b.score - a.score)[0] as Score;
