@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -11,6 +12,8 @@ export interface LoadedConfig {
   /** Directory of the file: relative paths in the config (run.cwd, store.dir) resolve against it. */
   baseDir: string;
   config: MedicConfig;
+  /** sha256 (hex) of the text the config was parsed from: what the audit log records of a reload. */
+  sha256?: string;
 }
 
 /** Reads and validates a config file. Every failure, including an unreadable file, is a ConfigError. */
@@ -59,7 +62,8 @@ export function parseConfig(text: string, file: string): LoadedConfig {
     throw new ConfigError(sortIssues(issues));
   }
   const abs = path.resolve(file);
-  return { file: abs, baseDir: path.dirname(abs), config: result.data };
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  return { file: abs, baseDir: path.dirname(abs), config: result.data, sha256 };
 }
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {

@@ -340,7 +340,8 @@ export class Medic {
       actor: 'medic',
       event: 'config.reloaded',
       subject: next.file,
-      data: { services: Object.keys(next.config.services) },
+      // The hash says which text took effect: compare it with `sha256sum` of a file in version control.
+      data: { services: Object.keys(next.config.services), sha256: next.sha256 ?? null },
     });
     for (const stage of this.stages) await stage.reload?.();
     this.heartbeat?.reload();
