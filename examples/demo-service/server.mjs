@@ -39,6 +39,8 @@ const counters = { requests: 0, errors: 0 };
 if (env.STATE_FILE) {
   appendFileSync(env.STATE_FILE, `${JSON.stringify({ event: 'start', pid: process.pid, at: Date.now() })}\n`);
 }
+// A release with a bug on demand: every /health answers 500 (the bad-deploy drill ships it in a release's env).
+const FAIL_HEALTH = env.FAIL_HEALTH === '1';
 if (env.FAIL_ON_START === '1') {
   logError('FAIL_ON_START=1: exiting with code 1');
   process.exit(1);
@@ -387,6 +389,7 @@ async function route(req, res, url) {
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'use GET' });
   if (path === '/health') {
+    if (FAIL_HEALTH) return send(res, 500, { status: 'error', error: 'FAIL_HEALTH=1' });
     if (takeError()) return send(res, 500, { status: 'error' });
     // With dependencies configured, /health is only "ok" when each of them answers.
     const deps = await dependencies();

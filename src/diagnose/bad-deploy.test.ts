@@ -93,6 +93,8 @@ describe('bad_deploy', () => {
       cause: 'bad_deploy',
     },
     { name: 'no release link', b: bundle(SEC, 2.5 * SEC, { releases: [] }), cause: undefined },
+    // Nothing runs (stopped, or a restart under way): a check failing meanwhile is no sign of the release.
+    { name: 'no process running', b: bundle(SEC, null), cause: undefined },
   ])('$name → $cause', ({ b, cause, ...c }) => {
     const d = diagnoseByRules(b).find((x) => x.cause === 'bad_deploy');
     expect(d?.cause).toBe(cause);

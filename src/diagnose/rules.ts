@@ -411,6 +411,9 @@ export const RULES: readonly Rule[] = [
       if (b.trigger?.exit && (!exit || exit.signal || killed(exit) || exit.code === 0)) return null;
       if (b.processState && STOPPED.test(b.processState.state)) return null;
       const started = change.runStartedAt;
+      // No process runs now (stopped, or being restarted): a check failing meanwhile says nothing of the
+      // release, only that nothing answers.
+      if (!b.trigger?.exit && started === null) return null;
       const runsIt = started !== null && started >= change.changedAt;
       // A release that passed the failing check once it was live is not why the check fails now.
       const since = runsIt ? started : change.changedAt;
@@ -425,7 +428,7 @@ export const RULES: readonly Rule[] = [
       if (runsIt) evidence.push(`the process running now started after the switch: it runs that release`);
       // An error exit since the switch is the new release's doing (a start-up it fails, a crash it brings).
       // Not restarted since the switch: it may still run the release before (code is read at start).
-      const confidence = b.trigger?.exit || runsIt ? 0.9 : started === null ? 0.75 : 0.6;
+      const confidence = b.trigger?.exit || runsIt ? 0.9 : 0.6;
       return { confidence, evidence };
     },
   },

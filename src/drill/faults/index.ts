@@ -1,11 +1,13 @@
 import { Registry } from '../../core/index.js';
 import { badConfigFault } from './bad-config.js';
+import { badDeployFault } from './bad-deploy.js';
 import { cacheDownFault } from './cache-down.js';
 import { configDriftFault } from './config-drift.js';
 import { crashFault } from './crash.js';
 import { crashloopFault } from './crashloop.js';
 import { crashloopTransientFault } from './crashloop-transient.js';
 import { dbDownFault } from './db-down.js';
+import { dbSaturatedFault } from './db-saturated.js';
 import { diskFillFault } from './disk-fill.js';
 import { errorBurstFault } from './error-burst.js';
 import type { Fault } from './fault.js';
@@ -33,5 +35,8 @@ export const faults = new Registry<Fault>('fault')
   .register(crashloopFault.name, crashloopFault)
   .register(badConfigFault.name, badConfigFault)
   .register(configDriftFault.name, configDriftFault)
+  // The API's restart by a deploy right after a database fault would find the API still waiting on it.
+  .register(badDeployFault.name, badDeployFault)
+  .register(dbSaturatedFault.name, dbSaturatedFault)
   // A safety drill, whose right ending is an escalation: `drill all` runs it with --with-escalations.
   .register(portSquatterFault.name, portSquatterFault);

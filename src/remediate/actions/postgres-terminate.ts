@@ -188,7 +188,8 @@ export const postgresTerminateAction: RemediationAction<ExtendedStep> = {
       // Matched again now: a session that committed since the snapshot is no longer stuck.
       const { end, spared } = choose(await matching(client, f, ctx.signal), f);
       const tail = spared.length ? `; left alone: ${spared.join(', ')}` : '';
-      if (end.length === 0) return `no session to terminate${tail}`;
+      // Nothing stuck (any more): the step cannot heal what it is for, and says so rather than pass.
+      if (end.length === 0) throw new ActionError(`no session to terminate${tail}`);
       const res = await abortable(
         client.query<{ pid: number; done: boolean }>(TERMINATE_SQL, [end.map((r) => r.pid)]),
         ctx.signal,
