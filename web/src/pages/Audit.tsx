@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { type AuditEntry, api, query, time } from '../api.js';
+import { type AuditEntry, api, errorText, query, time } from '../api.js';
+import { Guarded } from '../components/Guarded.js';
 import { useLoad } from '../hooks.js';
 
 const PAGE = 100;
@@ -14,15 +15,19 @@ export function Audit({ params }: { params: URLSearchParams }) {
   );
   const [verdict, setVerdict] = useState<string | null>(null);
   const verify = async () => {
-    const v = await api<{ ok: boolean; entries: number; brokenAt: number | null }>('/api/audit/verify');
-    setVerdict(v.ok ? `chain intact: ${v.entries} entries` : `BROKEN at entry ${v.brokenAt}`);
+    try {
+      const v = await api<{ ok: boolean; entries: number; brokenAt: number | null }>('/api/audit/verify');
+      setVerdict(v.ok ? `chain intact: ${v.entries} entries` : `BROKEN at entry ${v.brokenAt}`);
+    } catch (err) {
+      setVerdict(errorText(err));
+    }
   };
   return (
     <section>
       <p>
-        <button type="button" onClick={() => void verify()}>
+        <Guarded need="operator" onClick={() => void verify()}>
           Verify the hash chain
-        </button>{' '}
+        </Guarded>{' '}
         {verdict && <b data-testid="verdict">{verdict}</b>}
       </p>
       {page.error && <p className="error">{page.error}</p>}

@@ -10,6 +10,7 @@ import {
   type ServiceStatus,
 } from '../api.js';
 import { Sparkline } from '../components/Chart.js';
+import { DeadLetters } from '../components/DeadLetters.js';
 import { useLoad } from '../hooks.js';
 
 type ServiceRow = ServiceStatus & { latest: ProbeRecord[] };
@@ -81,6 +82,7 @@ export function Overview() {
         <a href="#/actions" className="stat">
           <b>{waiting.data?.total ?? '…'}</b> waiting for approval
         </a>
+        <DeadLetters />
       </div>
       {services.error && <p className="error">{services.error}</p>}
       <div className="tiles">
