@@ -12,6 +12,12 @@ export interface DependentsDeps {
   runChecks(service: string): Promise<void>;
   /** `correlation.release_after`. */
   releaseAfter(): number;
+  /**
+   * How long the dependent may take to recover, when longer than release_after: one held degraded only by its
+   * log patterns (lines that told of its upstream's trouble) recovers `novelty.quiet` after they stop. 0 when
+   * any of its own checks fails.
+   */
+  telemetryGrace(service: string): number;
   /** The dependent still fails after its grace: diagnose and heal it in its turn. */
   heal(f: Finding, incident: Incident): Promise<void>;
   /** Runs work beside the lanes, tracked for `idle()` and stopped with the path. */
@@ -68,15 +74,18 @@ export class Dependents {
 
   private async release(service: string, f: Finding, incident: Incident): Promise<void> {
     const grace = this.d.releaseAfter();
-    const deadline = this.d.clock.now() + grace;
+    const start = this.d.clock.now();
     try {
       await this.d.runChecks(service);
-      while (this.d.clock.now() < deadline && FAILING.includes(this.d.health(service))) {
+      while (FAILING.includes(this.d.health(service))) {
+        const deadline = start + Math.max(grace, this.d.telemetryGrace(service));
+        if (this.d.clock.now() >= deadline) break;
         await this.d.clock.sleep(Math.min(250, grace), this.d.signal);
       }
     } catch {
       return; // stopping
     }
+    const waited = this.d.clock.now() - start;
     // Recovered (or healed) meanwhile: nothing waits any more. A newer finding that arrived while it waited
     // (another check failing) is the one to heal by: it is the latest word on the dependent.
     const latest = this.waiting.get(service);
@@ -85,7 +94,7 @@ export class Dependents {
     if (!FAILING.includes(this.d.health(service))) return;
     await this.d.incidents.note(
       incident.id,
-      `${service} still fails ${Math.round(grace / 1000)}s after ${incident.rootCause} was healed: its own heal may run`,
+      `${service} still fails ${Math.round(Math.max(grace, waited) / 1000)}s after ${incident.rootCause} was healed: its own heal may run`,
       { service },
     );
     await this.d.heal({ ...(latest ?? f), at: this.d.clock.now() }, incident);

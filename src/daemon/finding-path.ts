@@ -10,6 +10,7 @@ import { Dependents } from './dependents.js';
 import { Diagnoser } from './diagnoser.js';
 import type { EvidenceHost } from './host.js';
 import { flapDelay, Notices } from './notices.js';
+import { TELEMETRY_CHECK } from './telemetry/gate.js';
 import { UpstreamWatch } from './upstream.js';
 
 /** What the finding path reads of the daemon and whom it hands heals to. */
@@ -71,6 +72,15 @@ export class FindingPath {
       busy: (s) => host.engine.busy(s),
       runChecks: (s) => host.runChecks(s),
       releaseAfter: () => host.config().config.correlation.release_after,
+      telemetryGrace: (s) => {
+        const failingChecks = host.health
+          .checks(s)
+          .filter((c) => c.state === 'down' || c.state === 'degraded');
+        if (failingChecks.length === 0 || failingChecks.some((c) => c.name !== TELEMETRY_CHECK)) return 0;
+        const quiet = host.config().config.services[s]?.logs?.novelty.quiet ?? 0;
+        // A second past it: the gate's tick lifts the hold after the quiet has passed.
+        return quiet > 0 ? quiet + 1_000 : 0;
+      },
       heal: async (f, incident) => {
         // A heal already on its way (decided before, held while the upstream failed, now free to run) was
         // decided on the diagnosis made then; one made now, of a process it may be restarting, says nothing.

@@ -165,8 +165,11 @@ describe('diagnoseByRules', () => {
     };
     const b = { processAlive: true, probes: [...stale, slow], logsSince: T - 20_000 };
     expect(diagnoseByRules(bundle(b))).toEqual([]);
-    // The same timeouts inside the window are.
-    expect(top(bundle({ ...b, logsSince: T - 120_000 }))).toMatchObject({ cause: 'hung', confidence: 0.65 });
+    // The same timeouts inside the window are, when nothing answered since.
+    expect(top(bundle({ ...b, probes: stale, logsSince: T - 120_000 }))).toMatchObject({
+      cause: 'hung',
+      confidence: 0.65,
+    });
   });
 
   it('hung: a stopped proxy is hung even while the app behind it is down and named in its logs', () => {

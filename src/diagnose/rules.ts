@@ -157,7 +157,14 @@ export const RULES: readonly Rule[] = [
       // Probes that timed out while a dependency failed waited on it: only those after it was back are this
       // process's own (a slow answer behind a cache that hung is not a hang once the cache is healed).
       const own = timeouts.filter((p) => p.at >= ownFrom(b));
-      if (own.length >= 2) {
+      // A process that still answers between its timeouts (late, or with an error) is slow, not hung: a hang
+      // answers nothing once it has begun. No rule names slowness; a restart for a hang would be a guess.
+      const answeredSince =
+        own.length > 0 &&
+        (b.probes ?? []).some(
+          (p) => p.at > own[0]!.at && p.latencyMs > 0 && !TIMEOUT.test(p.message) && !REFUSED.test(p.message),
+        );
+      if (own.length >= 2 && !answeredSince) {
         const lastOwn = own.at(-1)!;
         const recent = (b.cpu ?? []).slice(-5);
         const avg = recent.length > 0 ? recent.reduce((s, c) => s + c.percent, 0) / recent.length : null;
@@ -250,7 +257,10 @@ export const RULES: readonly Rule[] = [
     match(b) {
       const burst = errorBurst(b);
       const shadow = crashShadow(b);
-      const pattern = b.findings.find((f) => f.kind === 'pattern' && f.at < shadow);
+      // A new error pattern seen while a dependency failed is the dependency's trouble told from this side
+      // ("db down: connect ECONNREFUSED"): only one from after its dependencies were back is its own.
+      const from = ownFrom(b);
+      const pattern = b.findings.find((f) => f.kind === 'pattern' && f.at < shadow && f.at >= from);
       const answered = serverErrors(b);
       const evidence: string[] = [];
       if (burst) {

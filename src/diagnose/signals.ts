@@ -229,7 +229,10 @@ export function errorBurst(
   const span = Math.max(60_000, b.at - since);
   const shadow = crashShadow(b);
   const errors = (b.logs ?? []).filter((l) => isErrorLine(l) && l.at < shadow);
-  const inWindow = errors.filter((l) => l.at >= since && l.at <= b.at);
+  // Lines logged while a dependency failed report that dependency's trouble ("db down: ECONNREFUSED"), which
+  // db_unreachable names: only those from after its dependencies were back are a burst of its own.
+  const own = ownFrom(b);
+  const inWindow = errors.filter((l) => l.at >= own && l.at <= b.at);
   if (inWindow.length === 0) return null;
   const bySource = new Map<string, typeof inWindow>();
   for (const l of inWindow) bySource.set(l.source ?? '', [...(bySource.get(l.source ?? '') ?? []), l]);

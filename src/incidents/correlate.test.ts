@@ -122,6 +122,34 @@ describe('Correlator', () => {
     expect([...(view.get('inc_1')?.services ?? [])].sort()).toEqual(['api', 'db', 'worker']);
   });
 
+  it('keeps two faults apart when a service depending on both fails: each incident keeps its root', async () => {
+    // The database and the cache crash half a second apart; the API behind both fails through them.
+    const { clock, feed, view } = setup({ api: ['db', 'cache'], db: [], cache: [] });
+    expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db', heal: true });
+    await clock.advance(500);
+    expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });
+    await clock.advance(1_000);
+    const d = feed('api');
+    expect(d).toMatchObject({
+      type: 'attach',
+      incidentId: 'inc_1',
+      rootCause: 'db',
+      heal: false,
+      rootChanged: false,
+    });
+    expect(view.activeIncidents()).toHaveLength(2);
+    expect(view.get('inc_1')?.rootCause).toBe('db');
+    expect(view.get('inc_2')?.rootCause).toBe('cache');
+    // A second finding of the API stays where it is and merges nothing.
+    await clock.advance(500);
+    expect(feed('api', { check: 'config' })).toMatchObject({
+      type: 'attach',
+      incidentId: 'inc_1',
+      rootCause: 'db',
+    });
+    expect(view.activeIncidents()).toHaveLength(2);
+  });
+
   it('keeps unrelated services and stale incidents apart', async () => {
     const { clock, feed } = setup({ ...chain, mail: [] }, { groupWindowMs: 60_000 });
     feed('db');

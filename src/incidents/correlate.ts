@@ -223,12 +223,35 @@ export class Correlator {
           (graph.linked(i.rootCause, f.service) || i.services.includes(f.service)) &&
           !(ownFault && upstream.has(i.rootCause))),
     );
-    const involved = new Set<string>([f.service, ...related.flatMap((i) => i.services)]);
-    const failing = (s: string) => involved.has(s) || this.view.isFailing(s);
+    // The incidents the finding joins: its service's own (else the oldest linked one) and those whose roots are
+    // one chain of trouble with its root (a proxy's incident and its app's) or that its service explains,
+    // folded into the oldest of them.
+    // Incidents whose roots are separate faults (the database and the cache behind one API) stay apart, each
+    // with its own root and heal, and the finding's service waits in the one it joined.
+    const byAge = [...related].sort((a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id));
+    const anchor = own ?? byAge[0];
+    // The finding's service explains an incident when its root depends on it (the database under two APIs'
+    // incidents): incidents it explains are one trouble, whatever their roots.
+    const explains = (i: IncidentView) => graph.upstreamOf(i.rootCause).has(f.service);
+    const joined = anchor
+      ? byAge.filter(
+          (i) =>
+            i === anchor ||
+            i.rootCause === anchor.rootCause ||
+            graph.linked(i.rootCause, anchor.rootCause) ||
+            (explains(i) && explains(anchor)),
+        )
+      : [];
+    const [target, ...absorbed] = joined;
+    const apart = related.filter((i) => !joined.includes(i));
+    const involved = new Set<string>([f.service, ...joined.flatMap((i) => i.services)]);
+    // A root that has an incident of its own apart from this one is not this group's root.
+    const elsewhere = (s: string) => apart.some((i) => i.rootCause === s);
+    const failing = (s: string) => !elsewhere(s) && (involved.has(s) || this.view.isFailing(s));
     const rootCause = groupRoot(graph, [...involved], failing, ownFault ? f.service : null);
     const heal = rootCause === f.service;
 
-    if (related.length === 0) {
+    if (!target) {
       const upstream = rootCause === f.service ? '' : `; waiting on ${rootCause}, which it depends on`;
       return {
         type: 'open',
@@ -238,24 +261,21 @@ export class Correlator {
         reason: `new ${f.kind} finding on ${f.service}${upstream}`,
       };
     }
-    const [target, ...absorbed] = [...related].sort(
-      (a, b) => a.openedAt - b.openedAt || a.id.localeCompare(b.id),
-    );
     if (absorbed.length > 0) {
       return {
         type: 'merge',
-        incidentId: target!.id,
+        incidentId: target.id,
         absorbed: absorbed.map((i) => i.id),
         rootCause,
         heal,
         flapping,
-        reason: `${f.service} links ${related.map((i) => i.services.join('+')).join(' and ')}: one incident, root cause ${rootCause}`,
+        reason: `${f.service} links ${joined.map((i) => i.services.join('+')).join(' and ')}: one incident, root cause ${rootCause}`,
       };
     }
-    const rootChanged = target!.rootCause !== rootCause;
+    const rootChanged = target.rootCause !== rootCause;
     return {
       type: 'attach',
-      incidentId: target!.id,
+      incidentId: target.id,
       duplicate: false,
       rootChanged,
       rootCause,
@@ -264,7 +284,7 @@ export class Correlator {
       reason:
         target === own
           ? `another ${f.kind} finding on ${f.service}`
-          : `${f.service} is linked to ${target!.services.join(', ')} by depends_on; root cause ${rootCause}`,
+          : `${f.service} is linked to ${target.services.join(', ')} by depends_on; root cause ${rootCause}`,
     };
   }
 }
