@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { seedAuditChain } from './audit-chain.fixture.js';
 import { storeContract } from './contract.js';
 import { openSqliteStore, type SqliteStore } from './sqlite.js';
 
@@ -89,6 +91,16 @@ describe('SqliteStore', () => {
       const raw = new Database(store.path);
       return { store, raw };
     }
+
+    it('verifies a store that refuses writes: the checkpoint is skipped, the verdict given', async () => {
+      const store = await openIn(await tempDir());
+      await seedAuditChain(store.db, 1_500);
+      await sql`pragma query_only = 1`.execute(store.db);
+      expect(await store.verifyAudit()).toEqual({ ok: true, entries: 1_500, brokenAt: null });
+      await sql`pragma query_only = 0`.execute(store.db);
+      expect(await store.verifyAudit({ incremental: true })).toMatchObject({ from: 0, checked: 1_500 });
+      expect(await store.verifyAudit({ incremental: true })).toMatchObject({ from: 1_000, checked: 500 });
+    });
 
     it('detects a changed field at the changed entry', async () => {
       const { store, raw } = await chainOf(4);
