@@ -14,9 +14,9 @@ describe('auto: one event, one alarm across its halves (`rest`)', () => {
     i === 2000 ? 130 : i === 2010 ? 140 : i === 2050 ? 160 : 100 + g(),
   );
 
-  it('reports a second announcement within `rest` samples, not above the first, at 0.3', () => {
-    const plain = scores('auto', {}, xs);
-    const rested = scores('auto', { rest: 30 }, xs);
+  it('reports a second announcement within `rest` samples (30 by default), not above the first, at 0.3', () => {
+    const plain = scores('auto', { rest: 0 }, xs);
+    const rested = scores('auto', {}, xs);
     expect(plain[2000]).toBe(1);
     expect(plain[2010]).toBe(1);
     expect(rested[2000]).toBe(1);
@@ -46,5 +46,14 @@ describe('soak: flat and gently noisy metrics', () => {
         expect(over(scores(name, { stepped: 1 }, xs))).toBe(0);
       });
     }
+
+    // `auto` as the metrics stage runs it (its defaults): a metric that only wobbles raises nothing.
+    if (name === 'auto')
+      for (const seed of [1, 2, 3])
+        it(`auto, by default, raises nothing on 20,000 samples of gentle noise (seed ${seed})`, () => {
+          const g = gaussian(seed);
+          const xs = Array.from({ length: 20_000 }, () => 100 + 0.5 * g());
+          expect(over(scores('auto', {}, xs))).toBe(0);
+        });
   }
 });
