@@ -1,4 +1,4 @@
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { MedicConfig } from '../config/index.js';
 import type { EvidenceBundle } from '../diagnose/index.js';
@@ -33,7 +33,16 @@ export async function releaseEvidence(
       try {
         const st = await lstat(at);
         if (!st.isSymbolicLink()) return;
-        out.push({ path: at, target: await readlink(at), changedAt: st.mtimeMs, runStartedAt });
+        const target = await readlink(at);
+        const resolved = path.resolve(path.dirname(at), target);
+        const names = (await readdir(path.dirname(resolved), { withFileTypes: true }))
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name)
+          .sort();
+        const name = path.basename(resolved);
+        const previous = names.filter((n) => n < name).at(-1) ?? null;
+        const newest = names.at(-1) === name;
+        out.push({ path: at, target, changedAt: st.mtimeMs, previous, newest, runStartedAt });
       } catch {
         // Missing or unreadable: says nothing.
       }

@@ -46,6 +46,8 @@ function bundle(switchedAgo: number, startedAgo: number | null, over: Partial<Ev
         path: LINK,
         target: 'releases/20260101115959',
         changedAt,
+        previous: '20251231090000',
+        newest: true,
         runStartedAt: startedAgo === null ? null : T - startedAgo,
       },
     ],
@@ -61,7 +63,7 @@ describe('bad_deploy', () => {
     const d = causeOf(bundle(SEC, 2.5 * SEC));
     expect(d).toMatchObject({ cause: 'bad_deploy', confidence: 0.9 });
     expect(d?.evidence).toEqual([
-      `${LINK} was switched to releases/20260101115959 1 s before the first failure`,
+      `${LINK} was switched from release 20251231090000 to releases/20260101115959 1 s before the first failure`,
       'its health check has not passed since the new release went live',
       'the process running now started after the switch: it runs that release',
     ]);
@@ -93,6 +95,26 @@ describe('bad_deploy', () => {
       cause: 'bad_deploy',
     },
     { name: 'no release link', b: bundle(SEC, 2.5 * SEC, { releases: [] }), cause: undefined },
+    // The first release (nothing before it), or a rollback to an older one: no new release went live.
+    {
+      name: 'the first release',
+      b: bundle(SEC, 2.5 * SEC, { releases: [{ ...bundle(SEC, 2.5 * SEC).releases[0]!, previous: null }] }),
+      cause: undefined,
+    },
+    {
+      name: 'a rollback',
+      b: bundle(SEC, 2.5 * SEC, { releases: [{ ...bundle(SEC, 2.5 * SEC).releases[0]!, newest: false }] }),
+      cause: undefined,
+    },
+    // A trend of the service (a forecast) has no results of its own to judge the release by.
+    {
+      name: 'a forecast',
+      b: bundle(SEC, 2.5 * SEC, {
+        findings: [finding({ kind: 'forecast', check: 'forecast:rss' })],
+        trigger: { kind: 'forecast', check: 'forecast:rss' },
+      }),
+      cause: undefined,
+    },
     // Nothing runs (stopped, or a restart under way): a check failing meanwhile is no sign of the release.
     { name: 'no process running', b: bundle(SEC, null), cause: undefined },
   ])('$name → $cause', ({ b, cause, ...c }) => {

@@ -78,10 +78,19 @@ export interface EvidenceBundle {
   configChanges?: readonly { path: string; changedAt: number; knownGoodAt: number }[];
   /**
    * Release links on the service's command or working directory (a Capistrano-style `current` symlink): where
-   * each points and when it was last switched (the link's own mtime), with when the process running now
+   * each points and when it was last switched (the link's own mtime); `previous`, the release before the one
+   * it points at among its sibling directories (by name: timestamps sort in time; null for the first);
+   * `newest`, whether it points at the newest (false after a rollback); and when the process running now
    * started (null: not running), which tells whether it runs the release the link names.
    */
-  releases?: readonly { path: string; target: string; changedAt: number; runStartedAt: number | null }[];
+  releases?: readonly {
+    path: string;
+    target: string;
+    changedAt: number;
+    previous: string | null;
+    newest: boolean;
+    runStartedAt: number | null;
+  }[];
   /** CI results of one test across recent runs (newest last), when the trouble is a CI failure. */
   ciRuns?: readonly { test: string; commit: string; passed: boolean; at: number }[];
 }

@@ -411,7 +411,9 @@ export const RULES: readonly Rule[] = [
       'the service began to fail within 15 minutes of its release link (a `current` symlink on its command or working directory) being switched, running the new release, and the failing check has not passed since',
     match(b) {
       const began = Math.min(b.at, ...b.findings.map((f) => f.at));
+      // A deploy of a new release over an earlier one: not the first release, nor a rollback to an older one.
       const change = (b.releases ?? [])
+        .filter((r) => r.previous !== null && r.newest)
         .filter((r) => r.changedAt <= began && began - r.changedAt <= RELEASE_RECENT_MS)
         .at(-1);
       if (!change) return null;
@@ -425,13 +427,13 @@ export const RULES: readonly Rule[] = [
       // release, only that nothing answers.
       if (!b.trigger?.exit && started === null) return null;
       const runsIt = started !== null && started >= change.changedAt;
-      // A release that passed the failing check once it was live is not why the check fails now.
-      const since = runsIt ? started : change.changedAt;
+      // Judged by the failing check's own results since the switch: one that passed on the new release says
+      // the release works (what broke later is not the deploy); none at all (a forecast) says nothing.
       const check = b.trigger?.check;
-      if (!b.trigger?.exit && (b.probes ?? []).some((p) => p.ok && p.at > since && p.check === check))
-        return null;
+      const since = (b.probes ?? []).filter((p) => p.check === check && p.at > change.changedAt);
+      if (!b.trigger?.exit && (since.length === 0 || since.some((p) => p.ok))) return null;
       const evidence = [
-        `${change.path} was switched to ${change.target} ${ago(began - change.changedAt)} before the first failure`,
+        `${change.path} was switched from release ${change.previous} to ${change.target} ${ago(began - change.changedAt)} before the first failure`,
       ];
       if (b.trigger?.exit && exit) evidence.push(`since then ${b.service} ${describeExit(exit)}`);
       else if (check) evidence.push(`its ${check} check has not passed since the new release went live`);
