@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
  * Tests that measure a real stack's timing or Medic's own CPU (a game day, a bad hour): run alone, after the
  * rest, so the rest's processes do not share the two cores with what they measure.
  */
-const SOLO = ['test/stack-game-day.test.ts', 'test/bad-hour.test.ts', 'test/never-silent.test.ts'];
+const SOLO = [
+  'test/stack-game-day.test.ts',
+  'test/bad-hour.test.ts',
+  'test/never-silent.test.ts',
+  // A stack of PostgreSQL, Redis, the API and nginx, with drills timed against its checks.
+  'test/drill-db-bad-deploy.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -59,6 +59,8 @@ describe('drill faults and reports', () => {
       'crashloop',
       'bad-config',
       'config-drift',
+      'bad-deploy',
+      'db-saturated',
       'port-squatter',
     ]);
     const safety = faults.names().filter((n) => faults.get(n).outcome === 'escalated');

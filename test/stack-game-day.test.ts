@@ -25,6 +25,10 @@ const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean;
   'crashloop-transient': { mttd: 2_000, rootCause: true },
   crashloop: { mttd: 2_000, rootCause: true },
   'bad-config': { mttd: 30_000, mttr: 10_000, rootCause: true },
+  'config-drift': { mttd: 30_000, mttr: 10_000, rootCause: true },
+  // A restart runs first (a stopped API is restarted as any is) and its verification has to run out.
+  'bad-deploy': { mttd: 30_000, mttr: 60_000, rootCause: true },
+  'db-saturated': { mttd: 30_000, mttr: 20_000, rootCause: true },
 };
 
 interface Report {
@@ -71,7 +75,7 @@ describe('game day on examples/stack', () => {
         '--timeout',
         '40000',
       ],
-      150_000,
+      330_000,
     );
     const reports = r.stdout
       .trim()
@@ -111,7 +115,7 @@ describe('game day on examples/stack', () => {
     }
     // The drill's incidents are in the config's own store, as any incident is.
     expect(r.stderr).not.toMatch(/drill stopped/);
-  }, 170_000);
+  }, 350_000);
 
   it('soak 1 minute under load: no finding, incident or action; Medic well under a core', async () => {
     // `medic soak` as main.ts will register it: its own command module, parsed by commander.
