@@ -137,10 +137,13 @@ export class RemediationEngine {
   onFinding(f: Finding, incident: Incident, diagnosis?: Diagnosis | null, minDelayMs = 0): void {
     const cfg = this.d.config().config;
     const prev = this.contexts.get(f.service);
-    // A later finding without a diagnosis keeps the diagnosis already made for the service.
+    // A later finding without a diagnosis keeps the diagnosis already made for the service in this incident;
+    // one made in an earlier incident says nothing of this one (a bad release's diagnosis, kept, rolled back
+    // the release for every later trouble of the API).
+    const same = prev?.incidentId === incident.id ? prev : undefined;
     const next: Context = {
       finding: f,
-      diagnosis: diagnosis ?? prev?.diagnosis ?? null,
+      diagnosis: diagnosis ?? same?.diagnosis ?? null,
       incidentId: incident.id,
     };
     const matches = matchPlaybooks(cfg, f, next.diagnosis);
