@@ -149,17 +149,17 @@ export function registerChaosCase(): void {
       // The plan of seed 1, as chaos-plan.test.ts pins it: the same faults on the same services.
       expect(report.faults.map((f) => `${f.fault}@${f.service}:${f.kind}`)).toEqual([
         'cache-down@cache:pair',
-        'port-conflict@api:pair',
-        'error-burst@api:single',
+        'crashloop-transient@api:pair',
+        'cache-down@cache:single',
         'slow@api:pair',
         'cache-down@cache:pair',
         'slow@api:again',
-        'cache-down@cache:pair',
-        'error-burst@api:pair',
-        'cache-down@cache:again',
-        'port-conflict@api:pair',
+        'disk-fill@api:pair',
+        'hang@cache:pair',
+        'disk-fill@api:again',
+        'crashloop-transient@api:pair',
         'crash@cache:pair',
-        'port-conflict@api:again',
+        'crashloop-transient@api:again',
       ]);
       for (const f of report.faults) {
         for (const k of ['detected', 'healed', 'escalated', 'notified', 'root_cause_ok', 'injected'] as const)
