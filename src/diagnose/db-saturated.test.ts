@@ -93,3 +93,31 @@ describe('db_saturated', () => {
     );
   });
 });
+
+describe('db_saturated, after the database process exited', () => {
+  const saturated = pgFinding('28 of 30 connections in use', stats(28, 30, 6), { at: T - 5_000 });
+
+  it('a database that exited or is not running is not saturated: its crash is its own cause', () => {
+    const crashed: EvidenceBundle = {
+      ...bundle([saturated]),
+      trigger: { kind: 'down', check: 'running', exit: true },
+      exits: [{ at: T - 1_000, code: null, signal: 'SIGKILL' }],
+      processAlive: false,
+    };
+    const causes = diagnoseByRules(crashed).map((d) => d.cause);
+    expect(causes).not.toContain('db_saturated');
+    expect(causes[0]).toBe('process_crashed');
+  });
+
+  it('findings from before its last exit say nothing of the connections of the process running now', () => {
+    const restarted: EvidenceBundle = {
+      ...bundle([saturated]),
+      exits: [{ at: T - 2_000, code: null, signal: 'SIGKILL' }],
+      processAlive: true,
+    };
+    expect(diagnoseByRules(restarted).map((d) => d.cause)).not.toContain('db_saturated');
+    // The same saturation seen after the restart is its own.
+    const again = pgFinding('28 of 30 connections in use', stats(28, 30, 6), { at: T - 500 });
+    expect(causeOf({ ...restarted, findings: [saturated, again] })?.cause).toBe('db_saturated');
+  });
+});

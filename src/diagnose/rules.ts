@@ -375,10 +375,16 @@ export const RULES: readonly Rule[] = [
     signature:
       'a database check finds its connections near max_connections (80% or more) while sessions sit idle in a transaction, or new connections refused for want of a slot',
     match(b) {
+      // A database whose process exited or is not running is not saturated: its exit is its own cause, and a
+      // restart (which terminating sessions is not) is what brings it back. Its connections went with it, so
+      // only findings from after its last exit say anything of them.
+      if (b.processAlive === false || b.trigger?.exit) return null;
+      const since = unexpectedExits(b).at(-1)?.at ?? Number.NEGATIVE_INFINITY;
       // The postgres probe's figures ride on its findings (lastResult.details); the newest says most.
       let near: { used: number; of: number; count: number; idle: number; limit: boolean } | null = null;
       let refused: string | null = null;
       for (const f of b.findings) {
+        if (f.at < since) continue;
         const r = f.evidence['lastResult'] as { message?: unknown; details?: unknown } | undefined;
         const d = (r?.details ?? {}) as Record<string, unknown>;
         const message = typeof r?.message === 'string' ? r.message : '';
