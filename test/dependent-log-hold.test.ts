@@ -21,7 +21,8 @@ it('a dependent held only by the log pattern of its upstream outage recovers wit
     `services:
   db:
     run:
-      command: [${node}, ${JSON.stringify(SERVICE)}]
+      # Two seconds to start: the app's requests fail long enough to log a pattern, on any machine.
+      command: [sh, -c, 'sleep 2 && exec "$0" "$1"', ${node}, ${JSON.stringify(SERVICE)}]
       env: { PORT: "${dbPort}" }
       stop_timeout: 2s
     checks:
@@ -75,7 +76,7 @@ store: { dir: ./data }
   await waitFor(
     'the app held by its new error pattern',
     async () => (await m.store.listFindings({ service: 'app' })).some((f) => f.kind === 'pattern'),
-    15_000,
+    30_000,
   );
   await waitFor('the database back', () => m.health.get('db') === 'healthy', 20_000);
   // Past release_after (2 s) and the pattern's quiet (6 s): it recovered by itself.
