@@ -252,6 +252,62 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     hook.close();
   }, 60_000);
 
+  it("an escalated service's incident, taken over by its upstream's fault, goes back to the human once the upstream is healed", async () => {
+    const dir = await tempDir();
+    const hook = await receiver();
+    const app = await freePort();
+    // The proxy cannot be healed (a check on a port nothing listens on): one failed heal escalates it.
+    const yaml = stackYaml({
+      app,
+      proxy: await freePort(),
+      hook: hook.url,
+      policy: '  max_failed_heals: 1',
+    }).replace(
+      /(proxy:\n {4}depends_on: \[app\][\s\S]*?checks:\n)/,
+      '$1      - name: dead\n        tcp: { host: 127.0.0.1, port: 9 }\n        interval: 250ms\n        timeout: 200ms\n        down_after: 1\n',
+    );
+    const m = await start(dir, yaml);
+    const escalated = await waitFor(
+      'the proxy escalated',
+      async () => (await m.store.listIncidents({ service: 'proxy', state: 'escalated' })).items[0],
+      30_000,
+    );
+    await waitFor('the escalation sent', () =>
+      hook.events().some((e) => e.event === 'incident.escalated' && e.service === 'proxy'),
+    );
+    const sentBefore = hook.events().length;
+    // The app it depends on crashes: the incident's root moves to the app, whose heal runs and verifies.
+    const pid = m.supervisor.pid('app')!;
+    const t0 = Date.now();
+    process.kill(pid, 'SIGKILL');
+    await waitFor(
+      "the app's heal verified",
+      async () =>
+        (await actionsSince(m, t0)).some(
+          (a) => a.service === 'app' && a.playbook === 'restart-app' && a.state === 'verified',
+        ),
+      30_000,
+    );
+    // The proxy still fails and its heal is still held: the incident is the human's again (not left
+    // "verifying" a heal that is over), and the human is told.
+    await waitFor(
+      'the incident escalated again',
+      async () => (await m.store.activeIncident('proxy'))?.state === 'escalated',
+      10_000,
+    );
+    const active = await m.store.activeIncident('proxy');
+    expect(active?.id).toBe(escalated.id);
+    await waitFor('the escalation sent again', () =>
+      hook
+        .events()
+        .slice(sentBefore)
+        .some(
+          (e) => e.event === 'incident.escalated' && e.service === 'proxy' && /still fails/.test(e.message),
+        ),
+    );
+    hook.close();
+  }, 60_000);
+
   it('the fifth crash within the hour, and every one after the flapping limit, is healed with a growing delay', async () => {
     const dir = await tempDir();
     const hook = await receiver();

@@ -20,6 +20,11 @@ export interface DependentsDeps {
   telemetryGrace(service: string): number;
   /** The dependent still fails after its grace: diagnose and heal it in its turn. */
   heal(f: Finding, incident: Incident): Promise<void>;
+  /**
+   * A member still failing when the root is healthy again that waited for nothing: its own heal was decided
+   * before (held, escalated). The incident must say so, not stay "verifying" the root's heal.
+   */
+  unattended(service: string, incident: Incident): Promise<void>;
   /** Runs work beside the lanes, tracked for `idle()` and stopped with the path. */
   spawn(work: () => Promise<void>): void;
   signal: AbortSignal;
@@ -69,6 +74,7 @@ export class Dependents {
     for (const s of holding) {
       const f = this.waiting.get(s);
       if (f) this.d.spawn(() => this.release(s, f, incident));
+      else if (!this.d.busy(s)) this.d.spawn(() => this.d.unattended(s, incident));
     }
   }
 

@@ -87,6 +87,7 @@ export class FindingPath {
         if (host.engine.decisionDue(f.service)) return;
         await this.diagnoseAndHeal(f, incident);
       },
+      unattended: (s, incident) => this.unattended(s, incident),
       spawn: (work) => this.spawn(work),
       signal: this.stopping.signal,
     });
@@ -202,6 +203,27 @@ export class FindingPath {
       }
     }
     this.host.engine.onHealth(service, change.to);
+  }
+
+  /**
+   * The incident's root is healthy again but a member still fails whose heal Medic holds (escalated earlier,
+   * within this incident or before it): the incident goes back to a human, or it would sit "verifying" a heal
+   * that is over with the member down and nobody told.
+   */
+  private async unattended(service: string, incident: Incident): Promise<void> {
+    if (this.host.engine.decisionDue(service) || !FAILING.includes(this.host.health.get(service))) return;
+    const guard = await this.host.store.getGuardState(service);
+    if (!guard?.escalated) return;
+    const current = await this.host.store.getIncident(incident.id);
+    if (!current || current.state === 'escalated' || current.state === 'resolved') return;
+    const why = `${current.rootCause ?? current.service} is healthy again, but ${service} still fails and Medic holds its heal (escalated: it waits for a human or a healthy period); a human is needed`;
+    await this.host.incidents.move(current, 'escalated', why);
+    this.host.bus.emit('escalation', {
+      service,
+      incidentId: current.id,
+      reason: why,
+      at: this.host.clock.now(),
+    });
   }
 
   /**
