@@ -1,98 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSchema } from '../../config/index.js';
 import { CERT } from '../../diagnose/signals.js';
+import { TestCa } from './test-ca.fixture.js';
 import { check, context } from './testing.fixture.js';
 import { tlsProbe } from './tls.js';
 
 const DAY = 86_400_000;
-let dir: string;
+let ca: TestCa;
 let caFile: string;
 const servers: { close(): void }[] = [];
-
-/** OpenSSL 3.0 `x509 -req` cannot backdate; `openssl ca` takes -startdate/-enddate, so it makes them all. */
-const CA_CONFIG = `[ca]
-default_ca = test
-[test]
-database = index.txt
-new_certs_dir = .
-serial = serial
-default_md = sha256
-policy = any
-unique_subject = no
-copy_extensions = copy
-[any]
-commonName = supplied
-`;
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
-/** "20260101000000Z": the form `openssl ca -startdate` reads. */
-const stamp = (ms: number) => `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
-
-/** A key and a certificate for `cn` (also its only DNS name), signed by the test CA, valid from..to. */
-function leaf(cn: string, from: number, to: number): { key: string; cert: string } {
-  const base = `${cn}-${from}`;
-  openssl(
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    `${base}.key`,
-    '-out',
-    `${base}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-    '-addext',
-    `subjectAltName=DNS:${cn}`,
-  );
-  openssl(
-    'ca',
-    '-batch',
-    '-config',
-    'ca.cnf',
-    '-cert',
-    'ca.crt',
-    '-keyfile',
-    'ca.key',
-    '-notext',
-    '-startdate',
-    stamp(from),
-    '-enddate',
-    stamp(to),
-    '-in',
-    `${base}.csr`,
-    '-out',
-    `${base}.crt`,
-  );
-  return {
-    key: readFileSync(join(dir, `${base}.key`), 'utf8'),
-    cert: readFileSync(join(dir, `${base}.crt`), 'utf8'),
-  };
-}
-
-/** A TLS server on 127.0.0.1 presenting that certificate; its port. */
-function serve(cred: { key: string; cert: string }): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = tls
-      .createServer(cred, (s) => s.end())
-      .listen(0, '127.0.0.1', () => {
-        resolve((srv.address() as AddressInfo).port);
-      });
-    servers.push(srv);
-  });
-}
 
 const probe = (tlsConfig: Record<string, unknown>) => tlsProbe.run(check({ tls: tlsConfig }), context(2000));
 
@@ -101,39 +18,20 @@ describe('tls probe against servers with certificates made in the test', () => {
   const ports: Record<string, number> = {};
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'medic-tls-'));
-    writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG);
-    writeFileSync(join(dir, 'index.txt'), '');
-    writeFileSync(join(dir, 'serial'), '1000\n');
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '3650',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-subj',
-      '/CN=Medic Test CA',
-    );
-    caFile = join(dir, 'ca.crt');
-    ports.good = await serve(leaf('localhost', now - DAY, now + 89 * DAY));
-    ports.near = await serve(leaf('localhost', now - 80 * DAY, now + 20 * DAY));
-    ports.critical = await serve(leaf('localhost', now - 95 * DAY, now + 5 * DAY));
-    ports.expired = await serve(leaf('localhost', now - 100 * DAY, now - 10 * DAY));
-    ports.future = await serve(leaf('localhost', now + 10 * DAY, now + 100 * DAY));
-    ports.wrongHost = await serve(leaf('other.example', now - DAY, now + 89 * DAY));
+    ca = new TestCa();
+    caFile = ca.caFile;
+    const serve = (cn: string, from: number, to: number) => ca.serve(ca.leaf(cn, from, to));
+    ports.good = await serve('localhost', now - DAY, now + 89 * DAY);
+    ports.near = await serve('localhost', now - 80 * DAY, now + 20 * DAY);
+    ports.critical = await serve('localhost', now - 95 * DAY, now + 5 * DAY);
+    ports.expired = await serve('localhost', now - 100 * DAY, now - 10 * DAY);
+    ports.future = await serve('localhost', now + 10 * DAY, now + 100 * DAY);
+    ports.wrongHost = await serve('other.example', now - DAY, now + 89 * DAY);
   });
 
   afterAll(() => {
     for (const s of servers) s.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    ca?.close();
   });
 
   const at = (port: number, extra: Record<string, unknown> = {}) => ({
