@@ -2,7 +2,12 @@ import type { MedicConfig } from '../config/index.js';
 import { checkName } from '../config/index.js';
 import type { Finding, Incident, ServiceHealth } from '../core/index.js';
 import { ciRunsOf, type DependencyState, type EvidenceBundle } from '../diagnose/index.js';
-import { peerCertificate, readProcessState, tlsEndpoint } from '../sources/index.js';
+import {
+  type CertificateEndpoint,
+  certificateEndpoint,
+  peerCertificate,
+  readProcessState,
+} from '../sources/index.js';
 import { configEvidence } from './evidence-config.js';
 import { dataDirEvidence } from './evidence-disk.js';
 import { BASELINE_MS, logEvidence } from './evidence-logs.js';
@@ -220,15 +225,17 @@ async function rssEvidence(
   };
 }
 
-/** The certificate each https check's endpoint presents now (failures are just no evidence). */
+/** The certificate each tls or https check's endpoint presents now (failures are just no evidence). */
 async function certificateEvidence(svc: ServiceConfig | undefined) {
-  const endpoints = new Map<string, { host: string; port: number }>();
+  const endpoints = new Map<string, CertificateEndpoint>();
   for (const c of svc?.checks ?? []) {
-    const e = c.http ? tlsEndpoint(c.http.url) : null;
-    if (e) endpoints.set(`${e.host}:${e.port}`, e);
+    const e = certificateEndpoint(c);
+    if (e) endpoints.set(`${e.host}:${e.port}:${e.servername}`, e);
   }
   const certs = await Promise.all(
-    [...endpoints.values()].map((e) => peerCertificate(e.host, e.port, { timeoutMs: CERT_TIMEOUT_MS })),
+    [...endpoints.values()].map((e) =>
+      peerCertificate(e.host, e.port, { servername: e.servername, timeoutMs: CERT_TIMEOUT_MS }),
+    ),
   );
   return certs.filter((c) => c !== null);
 }

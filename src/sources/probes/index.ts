@@ -15,6 +15,7 @@ import { tlsProbe } from './tls.js';
 
 export type { Probe, ProbeContext } from './probe.js';
 export { readStat } from './procfs.js';
+export { type CertificateEndpoint, certificateEndpoint } from './tls-endpoint.js';
 export { commandProbe, diskProbe, httpProbe, processProbe, tcpProbe };
 
 /** Every probe kind, by the key a check uses in medic.yaml. Adding one: a file here and one line below. */

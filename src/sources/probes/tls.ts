@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import tls from 'node:tls';
 import type { CheckConfig } from '../../config/index.js';
 import { errorMessage, type ProbeResult } from '../../core/index.js';
-import { tlsEndpoint } from '../tls-cert.js';
 import { describeNetError, startTimer, timedOut } from './common.js';
 import type { Probe, ProbeContext } from './probe.js';
+import { tlsCheckEndpoint } from './tls-endpoint.js';
 import { type Handshake, handshake } from './tls-handshake.js';
 
 type TlsCheck = NonNullable<CheckConfig['tls']>;
@@ -13,17 +13,6 @@ const DAY = 86_400_000;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const pct = (f: number) => `${Math.round(f * 100)}%`;
-
-/** host, port and the name the certificate must carry, from `url` or `host`/`port`/`server_name`. */
-function endpoint(t: TlsCheck): { host: string; port: number; servername: string } | { error: string } {
-  if (t.url) {
-    const e = tlsEndpoint(t.url);
-    if (!e) return { error: `not an https URL: ${t.url}` };
-    return { ...e, servername: t.server_name ?? e.host };
-  }
-  const host = t.host ?? '127.0.0.1';
-  return { host, port: t.port, servername: t.server_name ?? host };
-}
 
 function name(n: tls.Certificate | undefined): string | undefined {
   const v = n?.CN ?? n?.O;
@@ -42,7 +31,7 @@ export const tlsProbe: Probe = {
   async run(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {
     const t = check.tls;
     if (!t) return { ok: false, latencyMs: 0, message: 'not a tls check' };
-    const ep = endpoint(t);
+    const ep = tlsCheckEndpoint(t);
     if ('error' in ep) return { ok: false, latencyMs: 0, message: ep.error };
     const where = `${ep.host}:${ep.port}`;
     const details: Record<string, unknown> = { host: ep.host, port: ep.port, serverName: ep.servername };
