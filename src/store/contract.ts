@@ -7,6 +7,7 @@ import { actionTransitionsContract } from './contract/action-transitions.js';
 import { actionsContract } from './contract/actions.js';
 import { auditContract } from './contract/audit.js';
 import { bansContract } from './contract/bans.js';
+import { ciHistoryContract } from './contract/ci-history.js';
 import { dedupContract } from './contract/dedup.js';
 import { healingContract } from './contract/healing.js';
 import { incidentsContract } from './contract/incidents.js';
@@ -51,5 +52,6 @@ export function storeContract(name: string, open: () => Promise<Store>, cleanup?
     logScanContract(current);
     outboxContract(current);
     bansContract(current);
+    ciHistoryContract(current);
   });
 }

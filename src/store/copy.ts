@@ -38,6 +38,7 @@ export const COPIED_TABLES: readonly TableSpec[] = [
   { table: 'api_tokens', key: ['id'] },
   { table: 'silences', key: ['id'] },
   { table: 'healing_switch', key: ['id'] },
+  { table: 'ci_pipeline_history', key: ['pipeline'] },
 ];
 
 export interface CopyOptions {

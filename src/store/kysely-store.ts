@@ -19,6 +19,7 @@ import { migrationProvider } from './migrations/index.js';
 import * as actions from './queries/actions.js';
 import * as audit from './queries/audit.js';
 import * as bans from './queries/bans.js';
+import * as ciHistory from './queries/ci-history.js';
 import * as healing from './queries/healing.js';
 import * as incidents from './queries/incidents.js';
 import * as incidentsExtra from './queries/incidents-extra.js';
@@ -312,6 +313,24 @@ export class KyselyStore implements Store {
   }
   countBans(address: string, since: number): Promise<number> {
     return bans.countBans(this.db, address, since);
+  }
+
+  /* ---- CI history (migration 011) ---- */
+  recordCiDelivery(key: string, at: number, since: number): Promise<boolean> {
+    return ciHistory.recordCiDelivery(this.db, key, at, since);
+  }
+  getCiHistory(pipeline: string): Promise<unknown | null> {
+    return ciHistory.getCiHistory(this.db, pipeline);
+  }
+  updateCiHistory<R>(
+    pipeline: string,
+    at: number,
+    change: (doc: unknown | null) => { doc: unknown; result: R },
+  ): Promise<R> {
+    return ciHistory.updateCiHistory(this.db, pipeline, at, change);
+  }
+  listCiHistories(): Promise<T.CiHistoryRecord[]> {
+    return ciHistory.listCiHistories(this.db);
   }
 
   /* ---- Notification outbox (migration 007) ---- */

@@ -461,3 +461,33 @@ export interface Store {
   /** Bans of the address at or after `since` (a repeat offender's next ban is longer). */
   countBans(address: string, since: number): Promise<number>;
 }
+
+/* ---- CI history (migration 011) ---- */
+
+/** One pipeline's CI history: a JSON document whose shape the CI stage owns. */
+export interface CiHistoryRecord {
+  pipeline: string;
+  doc: unknown;
+  updatedAt: number;
+}
+
+export interface Store {
+  /**
+   * Records a CI webhook delivery (`provider:id`); false when the same key was recorded at or after `since`
+   * (a replay, whichever replica saw it first). Keys older than `since` are forgotten.
+   */
+  recordCiDelivery(key: string, at: number, since: number): Promise<boolean>;
+  /** A pipeline's history document, or null. */
+  getCiHistory(pipeline: string): Promise<unknown | null>;
+  /**
+   * Reads, changes and writes a pipeline's document atomically: no other replica's change is lost in between.
+   * `change` must be synchronous and free of side effects (it runs inside the transaction).
+   */
+  updateCiHistory<T>(
+    pipeline: string,
+    at: number,
+    change: (doc: unknown | null) => { doc: unknown; result: T },
+  ): Promise<T>;
+  /** Every pipeline's document, by pipeline name. */
+  listCiHistories(): Promise<CiHistoryRecord[]>;
+}

@@ -13,6 +13,7 @@ import * as m007 from './007_notification_outbox.js';
 import * as m008 from './008_bans.js';
 import * as m009 from './009_audit_checkpoints.js';
 import * as m010 from './010_token_expiry.js';
+import * as m011 from './011_ci_history.js';
 
 export const migrations: Record<string, Migration> = {
   '001_initial': m001,
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '008_bans': m008,
   '009_audit_checkpoints': m009,
   '010_token_expiry': m010,
+  '011_ci_history': m011,
 };
 
 export const migrationProvider: MigrationProvider = {
