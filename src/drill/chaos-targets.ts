@@ -37,7 +37,7 @@ export async function chaosCandidates(
   const out: ChaosCandidate[] = [];
   for (const fault of list) {
     const services: string[] = [];
-    for (const s of fittingServices(loaded, fault)) {
+    for (const s of fault.chaos === false ? [] : fittingServices(loaded, fault)) {
       if (fault.program === 'demo-service' && !(await isDemo(s))) continue;
       services.push(s);
     }

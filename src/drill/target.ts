@@ -45,13 +45,34 @@ export function targetEnv(loaded: LoadedConfig, service: string): TargetEnv {
     url: http ? new URL(http.url).origin : null,
     vars: { ...(s?.run?.env ?? {}) },
     cwd: path.resolve(loaded.baseDir, s?.run?.cwd ?? '.'),
+    logFiles: (s?.logs?.files ?? []).map((f) => path.resolve(loaded.baseDir, f.path)),
+    banNetns: banNetns(loaded, service),
   };
+}
+
+/** The `netns` of the first `block` step in a playbook for the service (or for every service), else null. */
+function banNetns(loaded: LoadedConfig, service: string): string | null {
+  for (const p of Object.values(loaded.config.playbooks)) {
+    const on = p.when.service;
+    if (on !== undefined && on !== '*' && on !== service) continue;
+    const netns = p.steps.find((st) => st.block?.netns)?.block?.netns;
+    if (netns) return netns;
+  }
+  return null;
 }
 
 /** Why the fault cannot be injected into the service (a need it lacks), or null when it can. */
 export function missingNeed(fault: Fault, env: TargetEnv): string | null {
   for (const need of fault.needs ?? []) {
     if (need === 'url' && !env.url) return 'an http check';
+    if (need === 'log_file') {
+      if (!env.logFiles?.length) return 'a log file Medic tails (logs.files)';
+      continue;
+    }
+    if (need === 'ban_netns') {
+      if (!env.banNetns) return 'a playbook whose block step names a netns';
+      continue;
+    }
     if (need !== 'url' && !env.vars[need]) return `${need} in run.env`;
   }
   return null;

@@ -16,13 +16,17 @@ export interface TargetEnv {
   vars: Record<string, string>;
   /** The service's working directory: relative paths of `vars` resolve against it. */
   cwd: string;
+  /** The log files Medic tails for the service (`logs.files`), absolute. */
+  logFiles?: string[];
+  /** The network namespace a `block` step of the service's playbooks bans in, or null (the host's). */
+  banNetns?: string | null;
 }
 
 /** Which service of a stack a fault breaks, found by `role` (see target.ts). */
 export type FaultRole = 'app' | 'database' | 'cache';
 
 /** What a fault needs of its target besides the pid; a target without it cannot take the fault. */
-export type FaultNeed = 'url' | 'DATA_DIR' | 'CONFIG_FILE';
+export type FaultNeed = 'url' | 'DATA_DIR' | 'CONFIG_FILE' | 'log_file' | 'ban_netns';
 
 /** One way to break a service on purpose, and how to undo it if Medic does not. */
 export interface Fault {
@@ -47,6 +51,11 @@ export interface Fault {
    * findings, so a failure of the service's checks meanwhile is some other fault's. Absent: it shows at once.
    */
   readonly gradual?: boolean;
+  /**
+   * False for a fault `drill chaos` never draws: it holds something of the host only one drill may hold at a
+   * time (a network namespace of the name the config gives), so overlapping injections would meet.
+   */
+  readonly chaos?: false;
   /**
    * What Medic should end with: `healed` (default); `escalated` for a fault no playbook may fix (another
    * program on the port): then the run is right when Medic escalated without more restarts than its cap;

@@ -1,6 +1,7 @@
 import { Registry } from '../../core/index.js';
 import { badConfigFault } from './bad-config.js';
 import { badDeployFault } from './bad-deploy.js';
+import { bruteForceFault } from './brute-force.js';
 import { cacheDownFault } from './cache-down.js';
 import { configDriftFault } from './config-drift.js';
 import { crashFault } from './crash.js';
@@ -38,5 +39,6 @@ export const faults = new Registry<Fault>('fault')
   // The API's restart by a deploy right after a database fault would find the API still waiting on it.
   .register(badDeployFault.name, badDeployFault)
   .register(dbSaturatedFault.name, dbSaturatedFault)
+  .register(bruteForceFault.name, bruteForceFault)
   // A safety drill, whose right ending is an escalation: `drill all` runs it with --with-escalations.
   .register(portSquatterFault.name, portSquatterFault);

@@ -31,6 +31,7 @@ export type {
 } from './action.js';
 export { backupFiles } from './action.js';
 export { restoreFiles } from './file.js';
+export { type BanEntry, listBans, type NftTarget } from './nft.js';
 export type { ExtendedStep } from './steps.js';
 
 // The new kinds read keys StepConfig does not have yet (their schemas are in ./steps.ts): cast here, at the
