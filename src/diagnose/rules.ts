@@ -1,10 +1,12 @@
 import { CI_RULES } from './ci/rules.js';
-import type { Cause, DependencyState, EvidenceBundle, PlaybookMap, RuleDiagnosis } from './evidence.js';
+import type { DependencyState, EvidenceBundle, PlaybookMap, RuleDiagnosis } from './evidence.js';
+import type { Rule, RuleMatch } from './rule.js';
+import { BAD_DEPLOY, CONFIG_CHANGED } from './rules-change.js';
+import { DB_SATURATED } from './rules-db.js';
 import {
   AUTH_FAIL,
   aboutOwnResources,
   CERT,
-  CONFIG_CHECK,
   CRASH,
   crashShadow,
   DAY,
@@ -33,29 +35,7 @@ import {
   unexpectedExits,
 } from './signals.js';
 
-/** What a rule found: how sure it is and why, in words a person reads in the incident timeline. */
-export interface RuleMatch {
-  confidence: number;
-  evidence: string[];
-  target?: string;
-}
-
-export interface Rule {
-  cause: Cause;
-  /** The signature, for `medic diagnose --explain` and the docs. */
-  signature: string;
-  match(b: EvidenceBundle): RuleMatch | null;
-}
-
-/** A settings file changed this long before the trouble began may be its cause. */
-const CONFIG_RECENT_MS = 15 * 60_000;
-/** A release switched this long before the trouble began may be its cause. */
-const RELEASE_RECENT_MS = 15 * 60_000;
-/** PostgreSQL refusing a connection for want of a slot (SQLSTATE 53300). */
-const SLOTS = /too many clients|remaining connection slots are reserved/i;
-
-const ago = (ms: number) =>
-  ms < 60_000 ? `${Math.max(0, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`;
+export type { Rule, RuleMatch } from './rule.js';
 
 export const RULES: readonly Rule[] = [
   {
@@ -280,34 +260,7 @@ export const RULES: readonly Rule[] = [
       return confidence > 0 ? { confidence, evidence } : null;
     },
   },
-  {
-    cause: 'config_changed',
-    signature:
-      'a settings file of the service was changed from its known good version shortly before it began to fail',
-    match(b) {
-      const began = Math.min(b.at, ...b.findings.map((f) => f.at));
-      // Changed before the trouble began, and recently: an edit made during an outage did not cause it, and
-      // one the service ran well with for long would have become its known good version.
-      const changed = (b.configChanges ?? []).filter(
-        (c) => c.changedAt <= began && began - c.changedAt <= CONFIG_RECENT_MS,
-      );
-      const change = changed.at(-1);
-      if (!change) return null;
-      // A settings file does not kill a process or stop it: those are their own causes.
-      const exit = unexpectedExits(b).at(-1);
-      if (b.trigger?.exit && exit && killed(exit)) return null;
-      if (b.processState && STOPPED.test(b.processState.state)) return null;
-      const evidence = [
-        `${change.path} changed ${ago(began - change.changedAt)} before the first failure; it differs from its known good version (${new Date(change.knownGoodAt).toISOString()})`,
-      ];
-      const configCheck = failedProbes(b, /./).find((p) => CONFIG_CHECK.test(p.check));
-      if (configCheck) evidence.push(`its ${configCheck.check} check fails: ${quote(configCheck.message)}`);
-      // A check of the settings says so outright; a process that exits with an error since the change (a
-      // start-up refusing the file) is the change's doing more likely than a crash of its own.
-      const confidence = configCheck ? 0.9 : exit && exit.code !== 0 && !exit.signal ? 0.85 : 0.7;
-      return { confidence, evidence };
-    },
-  },
+  CONFIG_CHANGED,
   {
     cause: 'cert_expiring',
     signature: 'a TLS certificate expires within 14 days, or a probe failed on an expired certificate',
@@ -370,86 +323,8 @@ export const RULES: readonly Rule[] = [
     },
   },
   ...CI_RULES,
-  {
-    cause: 'db_saturated',
-    signature:
-      'a database check finds its connections near max_connections (80% or more) while sessions sit idle in a transaction, or new connections refused for want of a slot',
-    match(b) {
-      // A database whose process exited or is not running is not saturated: its exit is its own cause, and a
-      // restart (which terminating sessions is not) is what brings it back. Its connections went with it, so
-      // only findings from after its last exit say anything of them.
-      if (b.processAlive === false || b.trigger?.exit) return null;
-      const since = unexpectedExits(b).at(-1)?.at ?? Number.NEGATIVE_INFINITY;
-      // The postgres probe's figures ride on its findings (lastResult.details); the newest says most.
-      let near: { used: number; of: number; count: number; idle: number; limit: boolean } | null = null;
-      let refused: string | null = null;
-      for (const f of b.findings) {
-        if (f.at < since) continue;
-        const r = f.evidence['lastResult'] as { message?: unknown; details?: unknown } | undefined;
-        const d = (r?.details ?? {}) as Record<string, unknown>;
-        const message = typeof r?.message === 'string' ? r.message : '';
-        if (d['code'] === '53300' || SLOTS.test(message)) refused = message;
-        const used = d['connectionsUsedPercent'];
-        const idle = d['oldestIdleInTransactionSeconds'];
-        if (typeof used !== 'number' || typeof idle !== 'number') continue;
-        const limit = /max_idle_in_transaction_seconds/.test(message);
-        near = { used, of: Number(d['maxConnections']), count: Number(d['connections']), idle, limit };
-      }
-      const evidence: string[] = [];
-      // A session idle in its transaction for a second is not between two statements of a busy client: it
-      // holds its connection (and its locks) for nothing.
-      if (near && near.used >= 80 && near.idle >= 1) {
-        evidence.push(
-          `${near.count} of ${near.of} connections in use (${pct(near.used)})`,
-          `a session has been idle in a transaction for ${Math.round(near.idle)} s${near.limit ? ', past the check’s limit' : ''}`,
-        );
-        if (refused) evidence.push(`new connections refused: ${quote(refused)}`);
-        return { confidence: near.used >= 90 || refused ? 0.92 : 0.88, evidence };
-      }
-      if (!refused) return null;
-      // Refused outright: the sessions holding the slots cannot be seen from outside.
-      return { confidence: 0.6, evidence: [`new connections refused: ${quote(refused)}`] };
-    },
-  },
-  {
-    cause: 'bad_deploy',
-    signature:
-      'the service began to fail within 15 minutes of its release link (a `current` symlink on its command or working directory) being switched, running the new release, and the failing check has not passed since',
-    match(b) {
-      const began = Math.min(b.at, ...b.findings.map((f) => f.at));
-      // A deploy of a new release over an earlier one: not the first release, nor a rollback to an older one.
-      const change = (b.releases ?? [])
-        .filter((r) => r.previous !== null && r.newest)
-        .filter((r) => r.changedAt <= began && began - r.changedAt <= RELEASE_RECENT_MS)
-        .at(-1);
-      if (!change) return null;
-      const exit = unexpectedExits(b).at(-1);
-      // A kill comes from outside, and a clean stop is how a deploy restarts a service: neither is the new
-      // release failing. A stopped process is `hung`.
-      if (b.trigger?.exit && (!exit || exit.signal || killed(exit) || exit.code === 0)) return null;
-      if (b.processState && STOPPED.test(b.processState.state)) return null;
-      const started = change.runStartedAt;
-      // No process runs now (stopped, or being restarted): a check failing meanwhile says nothing of the
-      // release, only that nothing answers.
-      if (!b.trigger?.exit && started === null) return null;
-      const runsIt = started !== null && started >= change.changedAt;
-      // Judged by the failing check's own results since the switch: one that passed on the new release says
-      // the release works (what broke later is not the deploy); none at all (a forecast) says nothing.
-      const check = b.trigger?.check;
-      const since = (b.probes ?? []).filter((p) => p.check === check && p.at > change.changedAt);
-      if (!b.trigger?.exit && (since.length === 0 || since.some((p) => p.ok))) return null;
-      const evidence = [
-        `${change.path} was switched from release ${change.previous} to ${change.target} ${ago(began - change.changedAt)} before the first failure`,
-      ];
-      if (b.trigger?.exit && exit) evidence.push(`since then ${b.service} ${describeExit(exit)}`);
-      else if (check) evidence.push(`its ${check} check has not passed since the new release went live`);
-      if (runsIt) evidence.push(`the process running now started after the switch: it runs that release`);
-      // An error exit since the switch is the new release's doing (a start-up it fails, a crash it brings).
-      // Not restarted since the switch: it may still run the release before (code is read at start).
-      const confidence = b.trigger?.exit || runsIt ? 0.9 : 0.6;
-      return { confidence, evidence };
-    },
-  },
+  DB_SATURATED,
+  BAD_DEPLOY,
 ];
 
 /**
