@@ -169,6 +169,61 @@ function levels(value: z.ZodNumber) {
 
 const percentLevels = levels(z.number().min(0).max(100));
 
+const countLevels = levels(z.number().int().min(0));
+
+// A queue's depth: the backlog a stalled or outpaced consumer leaves, which no up/down check sees.
+const queueCheck = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^(?:rediss?|postgres(?:ql)?):\/\//, 'a redis:// or postgres:// URL')
+      .describe('The Redis or PostgreSQL server holding the queue (redis://… or postgres://…).'),
+    key: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Redis: the list, stream, sorted set or set whose length is the depth.'),
+    group: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Redis stream: the consumer group whose backlog (entries not yet delivered plus those not acknowledged) is the depth; default: the groups' largest, or the stream's length without groups.",
+      ),
+    table: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)?$/, 'a table name, or schema.table')
+      .optional()
+      .describe('PostgreSQL: the table whose rows are the queue.'),
+    where: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PostgreSQL: the condition a row waiting in `table` meets (`state = 'queued'`)."),
+    query: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PostgreSQL: instead of table, a query whose first row and column is the depth.'),
+    depth: countLevels.describe('The depth past which the check is degraded or down.'),
+  })
+  .superRefine((q, ctx) => {
+    const issue = (message: string, path: string[] = []) => ctx.addIssue({ code: 'custom', message, path });
+    if (q.url.startsWith('redis')) {
+      if (!q.key) issue('a redis queue needs key', ['key']);
+      for (const k of ['table', 'where', 'query'] as const) {
+        if (q[k] !== undefined) issue(`${k} is for a postgres queue; a redis queue takes key`, [k]);
+      }
+    } else {
+      if ((q.table === undefined) === (q.query === undefined)) issue('a postgres queue needs table or query');
+      if (q.where !== undefined && q.table === undefined) issue('where goes with table', ['where']);
+      for (const k of ['key', 'group'] as const) {
+        if (q[k] !== undefined)
+          issue(`${k} is for a redis queue; a postgres queue takes table or query`, [k]);
+      }
+    }
+  });
+
 const hostCheck = z.strictObject({
   cpu_percent: percentLevels
     .optional()
@@ -264,6 +319,7 @@ const CHECK_KINDS = [
   'docker',
   'kubernetes',
   'host',
+  'queue',
 ] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
 
@@ -301,6 +357,9 @@ export const checkSchema = z
     host: hostCheck
       .optional()
       .describe('Check the host: CPU, memory, swap, load per core, open files, disk space and inodes.'),
+    queue: queueCheck
+      .optional()
+      .describe("Check a queue's depth: a Redis list or stream, or a PostgreSQL table of jobs."),
   })
   .superRefine((c, ctx) => {
     const kinds = CHECK_KINDS.filter((k) => c[k] !== undefined);
@@ -325,6 +384,7 @@ export function checkKind(c: CheckConfig): CheckKind {
   if (c.docker) return 'docker';
   if (c.kubernetes) return 'kubernetes';
   if (c.host) return 'host';
+  if (c.queue) return 'queue';
   return 'command';
 }
 

@@ -13,6 +13,7 @@ describe('probe registry', () => {
       'kubernetes',
       'postgres',
       'process',
+      'queue',
       'redis',
       'tcp',
       'tls',

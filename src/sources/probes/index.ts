@@ -9,6 +9,7 @@ import { kubernetesProbe } from './kubernetes.js';
 import { postgresProbe } from './postgres.js';
 import type { Probe, ProbeContext } from './probe.js';
 import { processProbe } from './process.js';
+import { queueProbe } from './queue.js';
 import { redisProbe } from './redis.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
@@ -30,7 +31,8 @@ export const probes = new Registry<Probe>('probe')
   .register('tls', tlsProbe)
   .register('host', hostProbe)
   .register('docker', dockerProbe)
-  .register('kubernetes', kubernetesProbe);
+  .register('kubernetes', kubernetesProbe)
+  .register('queue', queueProbe);
 
 /** Runs the probe a check names. Never throws: a probe that breaks its contract still yields a failed result. */
 export async function runProbe(check: CheckConfig, ctx: ProbeContext): Promise<ProbeResult> {

@@ -7,7 +7,7 @@ import type { Probe, ProbeContext } from './probe.js';
 let pgModule: Promise<typeof pg> | undefined;
 
 /** pg loads on the first postgres check, not with the daemon (test/lazy-deps.test.ts): most configs have none. */
-function loadPg(): Promise<typeof pg> {
+export function loadPg(): Promise<typeof pg> {
   pgModule ??= import('pg').then((m) => m.default);
   return pgModule;
 }
@@ -48,7 +48,7 @@ function target(url: string): Record<string, unknown> {
 }
 
 /** Rejects when the signal fires, so a hung server (a stopped process still accepts) cannot hold the probe. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+export function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new Error('aborted'));
     if (signal.aborted) return onAbort();
