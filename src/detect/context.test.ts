@@ -40,8 +40,23 @@ describe('ContextNovelty', () => {
     for (let i = 0; i < 500; i++) m.push(i % 8);
     const before = m.push(4);
     expect(before).toBeLessThan(0.2);
-    // A value far beyond the range: the grid coarsens, what was learnt is forgotten, novelty is 1.
+    // A value far beyond the range: the grid coarsens, and that value is new on any grid: novelty 1.
     expect(m.push(100)).toBe(1);
+  });
+
+  it('after the grid coarsens, knows the recent sequences at once (`replay`) instead of relearning them', () => {
+    // The staircase learnt, then one value that quadruples the range (the grid coarsens), then the staircase.
+    const xs = pattern(2200, 2200, () => 0).map((x, i) => (i === 2000 ? 60 : x));
+    const after = (replay: number) => {
+      const m = new ContextNovelty(8, 6, 4096, replay);
+      const out = xs.map((x) => m.push(x));
+      return out.slice(2002, 2100).reduce((s, x) => s + x, 0) / 98;
+    };
+    const relearnt = after(0);
+    const replayed = after(1024);
+    // Forgotten, the staircase is new for a while on the coarse grid; replayed, only the spike's own contexts are.
+    expect(relearnt).toBeGreaterThan(0.05);
+    expect(replayed).toBeLessThan(relearnt / 3);
   });
 });
 

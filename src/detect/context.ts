@@ -67,8 +67,10 @@ function mix(h: number, x: number): number {
  *
  * CAD quantises by the series' whole minimum and maximum, which NAB hands every detector (a look-ahead); here
  * the levels are a grid of step range-so-far / `levels` on powers of two, so that when the range grows past
- * the grid the step doubles and every level maps exactly onto the coarser grid. The model is then forgotten
- * (its keys are hashes of the old levels), which costs a relearning, only when the range doubles.
+ * the grid the step doubles and every level maps exactly onto the coarser grid. The model's keys are hashes of
+ * the old levels, so it is forgotten and the last `replay` values are learnt again on the new grid: a relearning
+ * scored live would read as a long anomaly, and fill the likelihood's long window with it (NAB, cross-validated:
+ * 72.57 standard with the replay, 69.35 without; docs/detection.md).
  */
 export class ContextNovelty {
   private readonly seen: KeySet;
@@ -80,16 +82,20 @@ export class ContextNovelty {
   private hi = -Infinity;
   private step = 0;
   private count = 0;
+  private readonly recent: Float32Array;
+  private head = 0;
+  private held = 0;
 
-  constructor(levels = 8, order = 6, slots = 4096) {
+  constructor(levels = 8, order = 6, slots = 4096, replay = 1024) {
     this.levels = Math.max(1, levels);
     this.order = Math.max(1, Math.round(order));
     this.history = new Float64Array(this.order);
     this.seen = new KeySet(slots);
+    this.recent = new Float32Array(Math.max(0, Math.round(replay)));
   }
 
   get byteLength(): number {
-    return this.seen.byteLength + this.history.byteLength + bytesOf(6);
+    return this.seen.byteLength + this.history.byteLength + this.recent.byteLength + bytesOf(8);
   }
 
   /** Takes one value, returns the raw novelty in 0..1 (1 on the first samples: nothing is known yet). */
@@ -102,13 +108,41 @@ export class ContextNovelty {
       // The grid: the smallest power-of-two step (times the first range seen) that spans the range in `levels`.
       let s = this.step || range / this.levels;
       while (range > this.levels * s) s *= 2;
-      if (this.step !== 0) {
+      const regrid = this.step !== 0;
+      this.step = s;
+      if (regrid) {
         this.seen.clear();
         this.count = 0;
-      } else this.relevel(s);
-      this.step = s;
+        this.relearn();
+      } else this.history.fill(0);
     }
-    const level = this.step > 0 ? Math.floor((value - this.origin) / this.step) : 0;
+    const out = this.learn(this.levelOf(value));
+    if (this.recent.length > 0) {
+      this.recent[this.head] = value;
+      this.head = (this.head + 1) % this.recent.length;
+      this.held = Math.min(this.held + 1, this.recent.length);
+    }
+    return out;
+  }
+
+  private levelOf(value: number): number {
+    return this.step > 0 ? Math.floor((value - this.origin) / this.step) : 0;
+  }
+
+  /**
+   * After a regrid, the recent values (`replay` of them) are learnt again on the new grid, unscored: the
+   * series' usual sequences are known at once instead of being new for a while, a relearning that would read
+   * as a long anomaly to the likelihood and fill its long window with it.
+   */
+  private relearn(): void {
+    const r = this.recent;
+    for (let k = this.held; k > 0; k--) {
+      const v = r[(this.head - k + r.length) % r.length]!;
+      this.learn(this.levelOf(v));
+    }
+  }
+
+  private learn(level: number): number {
     const h = this.history;
     const known = Math.min(this.count, this.order);
     let selected = 0;
@@ -132,11 +166,6 @@ export class ContextNovelty {
     this.count++;
     if (known === 0) return 1;
     return (1 - (selected > 0 ? active / selected : 0) + fresh / known) / 2;
-  }
-
-  /** First step chosen: the history so far was all one level (0); nothing to remap. */
-  private relevel(_s: number): void {
-    this.history.fill(0);
   }
 }
 
@@ -168,6 +197,7 @@ export class ContextDetector implements StreamDetector {
       opt(opts, 'levels', 8, 1),
       opt(opts, 'order', 6, 1),
       opt(opts, 'slots', 4096, 4),
+      opt(opts, 'replay', 1024, 0),
     );
     this.like =
       opt(opts, 'likelihood', 1, 0) > 0
