@@ -3,6 +3,9 @@
  * workflow on the same commit, passing after a test failed there makes the test known to flake, so its next
  * failure on another commit is re-run without a human. Another workflow's pass teaches nothing.
  */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiServer, startApi } from '../src/api/index.js';
 import type { Medic } from '../src/daemon/index.js';
@@ -66,14 +69,18 @@ interface Setup {
   reruns: string[];
 }
 
-async function setup(logs: Record<string, string>, onRerun: (run: string, url: string) => void) {
+async function setup(
+  logs: Record<string, string>,
+  onRerun: (run: string, url: string) => void,
+  dir?: string,
+) {
   const reruns: string[] = [];
   let url = '';
   fake = await fakeGithub(logs, (run) => {
     reruns.push(run);
     onRerun(run, url);
   });
-  medic = await startMedic(await tempDir(), config(fake.url));
+  medic = await startMedic(dir ?? (await tempDir()), config(fake.url));
   api = await startApi(medic, '127.0.0.1', 0, { webRoot: null });
   url = api.url;
   return { m: medic, url, reruns } satisfies Setup;
@@ -212,5 +219,74 @@ describe('CI history from passes nobody asked Medic for', () => {
     await waitFor('the re-run', async () => (s.reruns.length > 0 ? true : null), 20_000);
     expect(s.reruns).toEqual(['86']);
     await pipelineGreen(s.m);
+  }, 60_000);
+
+  it('the ci-history.json of an earlier version is imported at start: its flakes and deliveries count', async () => {
+    const test = 'tests/test_stock.py::test_reserve';
+    const dir = await tempDir();
+    const file = path.join(dir, 'data', 'ci-history.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    const now = Date.now();
+    // What a replica had learned in its file: the test failed and then passed on commit f.
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 1,
+        pipelines: {
+          'shop-ci': {
+            tests: {
+              [test]: [
+                { test, commit: sha('f'), passed: false, at: now - 60_000 },
+                { test, commit: sha('f'), passed: true, at: now - 30_000 },
+              ],
+            },
+            templates: {},
+            reruns: [],
+            pending: {},
+          },
+        },
+        deliveries: { 'github:h-before-upgrade': now - 5_000 },
+      }),
+    );
+    const s = await setup(
+      { '871': pytestLog(test) },
+      (run, url) =>
+        setTimeout(
+          () =>
+            void sendGithub(
+              url,
+              SECRET,
+              'workflow_run',
+              `h-rerun-${run}`,
+              workflowRun({ runId: Number(run), attempt: 2, conclusion: 'success', sha: sha('9') }),
+            ),
+          50,
+        ),
+      dir,
+    );
+    expect(existsSync(file)).toBe(false);
+    expect(existsSync(`${file}.imported`)).toBe(true);
+    // A delivery the file had seen is a replay.
+    const replay = await sendGithub(
+      s.url,
+      SECRET,
+      'workflow_run',
+      'h-before-upgrade',
+      workflowRun({ runId: 1, attempt: 1, conclusion: 'success', sha: sha('f') }),
+    );
+    expect(replay.status).toBe(409);
+    // The test fails on a new commit: the imported history says it flakes, so Medic re-runs it.
+    await send(
+      s,
+      'workflow_job',
+      workflowJob({ id: 871, runId: 87, attempt: 1, conclusion: 'failure', sha: sha('9') }),
+    );
+    expect(await nthCause(s.m, 1)).toBe('ci_flaky_test');
+    await waitFor('the re-run', async () => (s.reruns.length > 0 ? true : null), 20_000);
+    expect(s.reruns).toEqual(['87']);
+    await pipelineGreen(s.m);
+    // The store holds it now, the re-run's pass included.
+    const doc = (await s.m.store.getCiHistory('shop-ci')) as { tests: Record<string, { commit: string }[]> };
+    expect(doc.tests[test]?.map((r) => r.commit)).toEqual([sha('f'), sha('f'), sha('9'), sha('9')]);
   }, 60_000);
 });

@@ -11,6 +11,8 @@ import {
   ciClient,
   cutToFailingStep,
   FloodLimit,
+  importCiHistoryFile,
+  memoryCiBackend,
   mineLog,
   newCiMiner,
   type Received,
@@ -39,7 +41,7 @@ export type CiAnswer =
  */
 export class CiStage implements Stage {
   readonly name = 'ci';
-  private history = new CiHistory(null);
+  private history = new CiHistory(memoryCiBackend());
   private readonly flood = new FloodLimit(() => this.ci().rate_limit);
   private readonly miners = new Map<string, TemplateMiner>();
   /** Runs already judged (a job's event and its run's event name the same failure). */
@@ -60,16 +62,32 @@ export class CiStage implements Stage {
 
   async start(): Promise<void> {
     const loaded = this.host.config();
-    this.history = new CiHistory(path.resolve(loaded.baseDir, loaded.config.store.dir, 'ci-history.json'));
+    this.history = new CiHistory(this.host.store);
+    await this.importFile(path.resolve(loaded.baseDir, loaded.config.store.dir, 'ci-history.json'));
     this.offs.push(
       this.host.bus.on('action', (a) => {
         if (a.kind !== 'ci-rerun' || a.state !== 'applied' || a.dryRun) return;
         const pipeline = a.params['pipeline'];
         const runKey = a.params['runKey'];
         if (typeof pipeline === 'string' && typeof runKey === 'string')
-          this.history.markReran(pipeline, runKey, this.host.clock.now());
+          this.track(this.history.markReran(pipeline, runKey, this.host.clock.now()));
       }),
     );
+  }
+
+  /** The ci-history.json of a replica from before the store held the history: imported once. */
+  private async importFile(file: string): Promise<void> {
+    try {
+      const got = await importCiHistoryFile(file, this.host.store, this.host.clock.now());
+      if (got)
+        this.host.logger.info(
+          { file, imported: got.imported, kept: got.kept },
+          'CI history imported into the store (the file is renamed .imported)',
+        );
+    } catch (err) {
+      // The history only sharpens verdicts: Medic starts without it rather than not at all.
+      this.host.logger.warn({ file, err: errorMessage(err) }, 'CI history file not imported');
+    }
   }
 
   async reload(): Promise<void> {
@@ -115,7 +133,7 @@ export class CiStage implements Stage {
     if (got.events.length === 0)
       return { ok: true, accepted: 0, ...(got.ignored && { ignored: got.ignored }) };
     const first = got.events[0] as CiEvent;
-    if (this.history.seenDelivery(provider, first.delivery, now)) {
+    if (await this.history.seenDelivery(provider, first.delivery, now)) {
       const reason = `replayed delivery ${first.delivery}`;
       await this.refused(provider, req.ip, 409, reason);
       return { ok: false, status: 409, reason };
@@ -173,7 +191,7 @@ export class CiStage implements Stage {
       // One job passing says nothing of its run: only the run's own success (GitHub workflow_run, GitLab
       // pipeline) turns the check green.
       if (e.jobId !== null && e.provider !== 'jenkins') return;
-      this.history.settle(name, runKey, true, e.at, { commit: e.commit, workflow: e.workflow });
+      await this.history.settle(name, runKey, true, e.at, { commit: e.commit, workflow: e.workflow });
       if (this.checks.get(p.service)?.get(check) === 'down') {
         this.setTracked(p.service, check, 'up');
         await this.host.applyCheck(
@@ -191,16 +209,16 @@ export class CiStage implements Stage {
     if (this.handled.has(once)) return;
     this.handled.add(once);
     if (this.handled.size > 10_000) this.handled.clear();
-    this.history.settle(name, runKey, false, e.at);
+    await this.history.settle(name, runKey, false, e.at);
     const judged = await this.judge(name, e);
-    const blocked = RERUN_CLASSES.includes(judged.verdict.cls) ? this.capReason(name, e.commit) : null;
-    this.history.recordTests(
+    const blocked = RERUN_CLASSES.includes(judged.verdict.cls) ? await this.capReason(name, e.commit) : null;
+    await this.history.recordTests(
       name,
       judged.verdict.tests.flatMap((test) =>
         e.commit ? [{ test, commit: e.commit, passed: false, at: e.at }] : [],
       ),
     );
-    this.history.recordFailure(name, runKey, {
+    await this.history.recordFailure(name, runKey, {
       commit: e.commit,
       cls: judged.verdict.cls,
       tests: judged.verdict.tests,
@@ -208,6 +226,9 @@ export class CiStage implements Stage {
       at: e.at,
       reran: false,
       workflow: e.workflow,
+      confidence: judged.verdict.confidence,
+      run: e.runId,
+      url: e.url,
     });
     const f = this.finding(name, p, e, judged, blocked);
     this.setTracked(p.service, check, 'down');
@@ -236,6 +257,8 @@ export class CiStage implements Stage {
     }
     if (jobs.length === 0 && e.provider === 'jenkins')
       jobs = [{ id: e.runId, name: e.repository, failedStep: null }];
+    // One snapshot of the history for the whole run: its jobs are judged alike.
+    const history = await this.history.view(name);
     const miner = this.miners.get(name) ?? newCiMiner();
     this.miners.set(name, miner);
     const judged: { verdict: CiVerdict; step: string | null; templates: { key: string; text: string }[] }[] =
@@ -259,7 +282,7 @@ export class CiStage implements Stage {
           step: cut.step,
           at: e.at,
         },
-        this.history.view(name),
+        history,
       );
       judged.push({
         verdict,
@@ -270,7 +293,7 @@ export class CiStage implements Stage {
     if (judged.length === 0) {
       const verdict = classifyCiFailure(
         { lines: [], templates: [], commit: e.commit, providerReason: e.providerReason, at: e.at },
-        this.history.view(name),
+        history,
       );
       judged.push({ verdict, step: e.failedStep, templates: [] });
     }
@@ -281,10 +304,10 @@ export class CiStage implements Stage {
   }
 
   /** Why a re-run may not happen now (`ci.reruns`), or null. */
-  private capReason(name: string, commit: string | null): string | null {
+  private async capReason(name: string, commit: string | null): Promise<string | null> {
     const caps = this.ci().reruns;
     const now = this.host.clock.now();
-    const r = this.history.reruns(name, now - DAY, commit);
+    const r = await this.history.reruns(name, now - DAY, commit);
     if (commit && r.ofCommit >= caps.per_commit)
       return `${r.ofCommit} re-runs of commit ${commit.slice(0, 12)} already (ci.reruns.per_commit ${caps.per_commit})`;
     if (r.total >= caps.per_day)
