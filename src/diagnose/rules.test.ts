@@ -359,6 +359,24 @@ describe('diagnoseByRules', () => {
     expect(d?.evidence).toEqual(['14 failed logins in 10 min', '12 of them from 203.0.113.7']);
   });
 
+  it("brute_force: the abuse detector's finding of failures from one address, not of 404 scanning", () => {
+    const abuse = (reason: string) => ({
+      id: `f-${reason}`,
+      service: 'api',
+      check: 'abuse:192.0.2.9',
+      kind: 'abuse' as const,
+      severity: 'warning' as const,
+      score: 0.95,
+      summary: `api: 6 ${reason} from 192.0.2.9 within 1 min (limit 5)`,
+      evidence: { labels: { address: '192.0.2.9', family: 'ipv4', reason } },
+      at: T,
+    });
+    const d = top(bundle({ findings: [abuse('failures')] }));
+    expect(d).toMatchObject({ cause: 'brute_force', confidence: 0.95 });
+    expect(d?.evidence).toEqual(['api: 6 failures from 192.0.2.9 within 1 min (limit 5)']);
+    expect(top(bundle({ findings: [abuse('missing')] }))?.cause).not.toBe('brute_force');
+  });
+
   it('ci_flaky_test: passed and failed on the same commit', () => {
     const ciRuns = [
       { test: 'checkout.spec', commit: 'abc', passed: false, at: T - 2 },

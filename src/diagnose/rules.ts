@@ -280,8 +280,17 @@ export const RULES: readonly Rule[] = [
   },
   {
     cause: 'brute_force',
-    signature: 'many failed logins in a short time, mostly from one source',
+    signature:
+      'many failed logins in a short time, mostly from one source, or the abuse detector counted too many failures from one address',
     match(b) {
+      // The abuse detector counted the failures per address already, with the service's own limit and
+      // window (not 10 in 10 minutes): its finding is the evidence. 404 scanning is not brute force.
+      const abuse = b.findings.filter(
+        (f) =>
+          f.kind === 'abuse' &&
+          (f.evidence['labels'] as { reason?: string } | undefined)?.reason === 'failures',
+      );
+      if (abuse.length > 0) return { confidence: 0.95, evidence: abuse.map((f) => f.summary) };
       const fails = lines(b, 'auth_failure', AUTH_FAIL).filter((l) => b.at - l.at <= 10 * 60_000);
       if (fails.length < 10) return null;
       const bySource = new Map<string, number>();
