@@ -47,13 +47,13 @@ describe('ContextNovelty', () => {
   it('after the grid coarsens, knows the recent sequences at once (`replay`) instead of relearning them', () => {
     // The staircase learnt, then one value that quadruples the range (the grid coarsens), then the staircase.
     const xs = pattern(2200, 2200, () => 0).map((x, i) => (i === 2000 ? 60 : x));
-    const after = (replay: number) => {
+    const noveltyAfter = (replay: number) => {
       const m = new ContextNovelty(8, 6, 4096, replay);
       const out = xs.map((x) => m.push(x));
       return out.slice(2002, 2100).reduce((s, x) => s + x, 0) / 98;
     };
-    const relearnt = after(0);
-    const replayed = after(1024);
+    const relearnt = noveltyAfter(0);
+    const replayed = noveltyAfter(1024);
     // Forgotten, the staircase is new for a while on the coarse grid; replayed, only the spike's own contexts are.
     expect(relearnt).toBeGreaterThan(0.05);
     expect(replayed).toBeLessThan(relearnt / 3);

@@ -57,3 +57,17 @@ describe('soak: flat and gently noisy metrics', () => {
         });
   }
 });
+
+describe('auto: the onsets on the likelihood scale (`logscale`)', () => {
+  // At 0.5 the likelihood means a tail of 1e-5; the onsets' default map puts 0.5 at 5 nats (a tail near 7e-3).
+  for (const seed of [1, 2]) {
+    it(`with logscale=1 the onsets stay below 0.5 on 20,000 samples of gentle noise, where v/(v+5) does not (seed ${seed})`, () => {
+      const g = gaussian(seed);
+      const xs = Array.from({ length: 20_000 }, () => 100 + 0.5 * g());
+      const over = (opts: Record<string, number>) =>
+        scores('auto', { context: 0, rest: 0, ...opts }, xs).filter((s, i) => i >= 600 && s >= 0.5).length;
+      expect(over({})).toBeGreaterThan(10);
+      expect(over({ logscale: 1 })).toBe(0);
+    });
+  }
+});
