@@ -15,6 +15,7 @@ import { registerActionRoutes } from './routes/actions.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCiRoutes } from './routes/ci.js';
+import { registerCiSummaryRoutes } from './routes/ci-summary.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
@@ -22,6 +23,7 @@ import { registerPlaybookCatalogRoutes } from './routes/playbook-catalog.js';
 import { registerPlaybookRoutes } from './routes/playbooks.js';
 import { registerRemediationRoutes } from './routes/remediation.js';
 import { registerReportRoutes } from './routes/reports.js';
+import { registerSecurityRoutes } from './routes/security.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTokenRoutes } from './routes/tokens.js';
@@ -152,8 +154,10 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerPlaybookCatalogRoutes(router, medic);
   registerAlertRoutes(router, medic);
   registerCiRoutes(router, medic);
+  registerCiSummaryRoutes(router, medic);
   registerReportRoutes(router, medic);
   registerNotificationRoutes(router, medic);
+  registerSecurityRoutes(router, medic);
   router.add({
     method: 'GET',
     url: '/api/events',

@@ -1,5 +1,6 @@
 export * from './actions/index.js';
 export * from './backups.js';
+export * from './bans.js';
 export * from './engine.js';
 export * from './guard.js';
 export * from './journal.js';

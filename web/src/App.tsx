@@ -5,19 +5,23 @@ import { useHashRoute } from './hooks.js';
 import { Actions } from './pages/Actions.js';
 import { Audit } from './pages/Audit.js';
 import { Backups } from './pages/Backups.js';
+import { CI } from './pages/CI.js';
 import { Controls } from './pages/Controls.js';
 import { IncidentDetail, Incidents } from './pages/Incidents.js';
 import { Metrics } from './pages/Metrics.js';
 import { Overview } from './pages/Overview.js';
+import { Security } from './pages/Security.js';
 
 const NAV = [
   ['/', 'Overview'],
   ['/incidents', 'Incidents'],
   ['/actions', 'Actions'],
+  ['/ci', 'CI'],
   ['/controls', 'Controls'],
   ['/backups', 'Backups'],
   ['/metrics', 'Metrics'],
   ['/audit', 'Audit'],
+  ['/security', 'Security'],
 ] as const;
 
 function SignIn({ onSignedIn, error }: { onSignedIn(me: Me): void; error: string | null }) {
@@ -128,9 +132,11 @@ export function App() {
   else if (parts[0] === 'actions')
     page = <Actions asked={parts[1] ? decodeURIComponent(parts[1]) : params.get('approve')} />;
   else if (parts[0] === 'controls') page = <Controls params={params} />;
+  else if (parts[0] === 'ci') page = <CI params={params} />;
   else if (parts[0] === 'backups') page = <Backups />;
   else if (parts[0] === 'metrics') page = <Metrics params={params} />;
   else if (parts[0] === 'audit') page = <Audit params={params} />;
+  else if (parts[0] === 'security') page = <Security />;
   const current = `/${parts[0] ?? ''}`;
 
   return (
