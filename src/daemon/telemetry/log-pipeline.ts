@@ -38,7 +38,17 @@ export interface LogItem {
   tail?: Pick<TailRecord, 'dev' | 'ino' | 'end'>;
   /** A pushed record already parsed. */
   parsed?: LogRecord;
+  /**
+   * Set when it is mined, so that the item itself is the stored line (a LogLine): no object per line to build
+   * for the store. A source may give them (any value) so that the item is created with its final shape.
+   */
+  service?: string;
+  templateId?: string;
+  level?: string | null;
 }
+
+/** An item once mined: also the line the store keeps. */
+type MinedItem = LogItem & LogLine;
 
 export interface LogPipelineOptions {
   service: string;
@@ -195,13 +205,17 @@ export class LogPipeline implements LogSink {
     const now = this.o.clock.now();
     await this.pushItems(
       records.map((r) => {
-        // Only the position is kept, not the record read: a queued line holds no more than it needs.
+        // The record read is the line's position (dev, ino, end): no second object per line to allocate,
+        // and it holds nothing the line does not (its text is the line's, its path one shared string).
         const item: LogItem = {
           text: r.text,
           at: now,
           source,
           fileKey: key,
-          tail: { dev: r.dev, ino: r.ino, end: r.end },
+          tail: r,
+          service: this.service,
+          templateId: '',
+          level: null,
         };
         if (parse) item.parsed = parse(r.text);
         return item;
@@ -344,9 +358,6 @@ export class LogPipeline implements LogSink {
     const service = this.service;
     const keepLines = this.o.config.retention > 0;
     const pending = new Map<string, Pending>();
-    /** Each kept line's template id and level, by its index in `items`; its LogLine is built at the end. */
-    const ids: string[] = keepLines ? new Array(items.length) : [];
-    const levels: Array<string | null> = keepLines ? new Array(items.length) : [];
     /** The last item of each tailed file: its position is where the file is read to. */
     const lastOf = new Map<string, LogItem>();
     const examplesMax = this.o.config.novelty.examples;
@@ -402,8 +413,9 @@ export class LogPipeline implements LogSink {
         p.bucketCount = 1;
       }
       if (keepLines) {
-        ids[n] = id;
-        levels[n] = rec.level;
+        item.service = service;
+        item.templateId = id;
+        item.level = rec.level;
       }
       if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
       this.rateLines++;
@@ -456,21 +468,9 @@ export class LogPipeline implements LogSink {
       const t = item.tail as NonNullable<LogItem['tail']>;
       offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
     }
-    // The lines are built last, just before they are stored: built per line while mining, they outlived many
-    // young-generation collections and were copied and promoted with the whole batch.
-    const lines: LogLine[] = [];
-    if (keepLines)
-      for (let n = 0; n < items.length; n++) {
-        const item = items[n] as LogItem;
-        lines.push({
-          service,
-          at: item.at,
-          templateId: ids[n] as string,
-          level: levels[n] as string | null,
-          source: item.source,
-          text: item.text,
-        });
-      }
+    // The mined items are the stored lines (service, template and level set above): a LogLine built per line
+    // cost an allocation each and was promoted with the whole batch.
+    const lines: LogLine[] = keepLines ? (items as MinedItem[]) : [];
     return { templates, merges, counts, lines, offsets };
   }
 

@@ -70,11 +70,20 @@ export function compileHeader(pattern: string): HeaderParser {
       return { content: m[contentGroup] ?? '', fields };
     },
     split(line: string): { content: string; level: string | null } | null {
-      const m = lean.re.exec(line.trim());
+      const m = lean.re.exec(trimmed(line));
       if (!m) return null;
       return { content: m[leanContent] ?? '', level: leanLevel < 0 ? null : (m[leanLevel] ?? '') };
     },
   };
+}
+
+/** The line without white space at either end; the line itself (no copy) when it has none, the usual case. */
+function trimmed(line: string): string {
+  const n = line.length;
+  if (n === 0) return line;
+  const a = line.charCodeAt(0);
+  const z = line.charCodeAt(n - 1);
+  return a > 32 && a < 128 && z > 32 && z < 128 ? line : line.trim();
 }
 
 /**

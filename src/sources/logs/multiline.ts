@@ -25,6 +25,11 @@ export class LineJoiner {
     private readonly maxLines = 200,
   ) {}
 
+  /** Whether lines are ever joined (with no continuation pattern, each line is a record of its own). */
+  get joins(): boolean {
+    return this.continuation !== null;
+  }
+
   /** Adds a line; returns the record it completed, if any. */
   push(line: PendingLine): JoinedRecord | null {
     // Nothing joins: a line is a record at once, and nothing waits for an idle flush.

@@ -37,6 +37,11 @@ describe('log line parsing', () => {
       'Jun 14 15:16:01 combo kernel: Linux version 2.6.5 ERROR',
       '{"level":"WARN","msg":"json wins"}',
       'no header here but an ERROR',
+      // Space around a line (ASCII and beyond) as parseLine trims it; no trimmed copy is made per line.
+      '  \t{"level":"error","msg":"indented json"}',
+      '\u00a0\u2003{"level":"info","msg":"after unicode spaces"}',
+      '  Jun 14 15:16:01 combo sshd(pam_unix)[1]: padded line  ',
+      '\u00a0Jun 14 15:16:01 combo kernel: padded with a no-break space\u00a0',
     ];
     for (const l of lines) {
       const full = parseLine(l, linux);

@@ -104,7 +104,7 @@ export interface MessageAndLevel {
  * the log pipeline, which stores a line at the time it arrived and keeps the rest in the line's text.
  */
 export function parseMessage(line: string, header: HeaderParser | null): MessageAndLevel {
-  if (line.trimStart().charCodeAt(0) === 123) {
+  if (firstNonSpace(line) === 123) {
     const r = parseJsonLine(line);
     if (r) return r;
   }
@@ -112,6 +112,17 @@ export function parseMessage(line: string, header: HeaderParser | null): Message
   const h = header.split(line);
   if (!h) return { message: line, level: guessLevel(line) };
   return { message: h.content, level: h.level ? h.level.toLowerCase() : guessLevel(h.content) };
+}
+
+/** The code of the first character that is not white space (-1 for none), without a trimmed copy. */
+function firstNonSpace(line: string): number {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    // What trimStart skips beyond ASCII is what \s matches (no-break and other Unicode spaces, BOM).
+    if (c < 128 || !/\s/.test(line[i] as string)) return c;
+  }
+  return -1;
 }
 
 const ISO_PREFIX = /^\[?(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\]?\s+/;

@@ -217,7 +217,10 @@ export class FileTailer {
       const n = readSync(cur.fd, this.buf, 0, this.buf.length, cur.read);
       if (n <= 0) return;
       this.lastData = this.clock.now();
+      // Nothing joins: each line is a record at once, built here (no joined record to copy it from).
+      const direct = !this.joiner.joins;
       const out: Array<JoinedRecord | null> = [];
+      const records: TailRecord[] = [];
       let start = 0;
       for (let i = this.buf.indexOf(10, 0); i >= 0 && i < n; i = this.buf.indexOf(10, start)) {
         let text = this.buf.toString('utf8', start, i > start && this.buf[i - 1] === 13 ? i - 1 : i);
@@ -226,18 +229,22 @@ export class FileTailer {
           this.stats.truncatedLines++;
         }
         start = i + 1;
-        out.push(this.joiner.push({ text, end: cur.read + start }));
+        if (direct) records.push(this.record(cur, text, cur.read + start, 1));
+        else out.push(this.joiner.push({ text, end: cur.read + start }));
       }
       if (start === 0) {
         // No newline in a full buffer: a runaway line. Cut it here rather than stall.
         if (n < this.buf.length) return;
         this.stats.truncatedLines++;
         start = n;
-        out.push(this.joiner.push({ text: this.buf.toString('utf8', 0, maxLine), end: cur.read + n }));
+        const text = this.buf.toString('utf8', 0, maxLine);
+        if (direct) records.push(this.record(cur, text, cur.read + n, 1));
+        else out.push(this.joiner.push({ text, end: cur.read + n }));
       }
       cur.read += start;
       this.stats.bytes += start;
-      await this.deliver(out);
+      if (direct) await this.send(cur, records);
+      else await this.deliver(out);
       if (n < this.buf.length) return;
     }
   }
@@ -246,10 +253,15 @@ export class FileTailer {
     const cur = this.cur;
     if (!cur) return;
     const batch: TailRecord[] = [];
-    for (const r of records) {
-      if (r)
-        batch.push({ text: r.text, path: cur.path, dev: cur.dev, ino: cur.ino, end: r.end, lines: r.lines });
-    }
+    for (const r of records) if (r) batch.push(this.record(cur, r.text, r.end, r.lines));
+    await this.send(cur, batch);
+  }
+
+  private record(cur: Open, text: string, end: number, lines: number): TailRecord {
+    return { text, path: cur.path, dev: cur.dev, ino: cur.ino, end, lines };
+  }
+
+  private async send(cur: Open, batch: TailRecord[]): Promise<void> {
     if (batch.length === 0) return;
     await this.opts.onRecords(batch);
     this.stats.records += batch.length;

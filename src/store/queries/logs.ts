@@ -42,9 +42,10 @@ function chunkRow(service: string, lines: readonly LogLine[], from: number, to: 
   }
   const keys = new Map<string, Map<string | null, Map<string, number>>>();
   const dict: [string, string | null, string][] = [];
-  const times: number[] = new Array(to - from);
-  const kinds: number[] = new Array(to - from);
-  const texts: string[] = new Array(to - from);
+  // Filled by push, not preallocated: JSON.stringify is slower on a holey array.
+  const times: number[] = [];
+  const kinds: number[] = [];
+  const texts: string[] = [];
   for (let n = from; n < to; n++) {
     const l = lines[n] as LogLine;
     let byLevel = keys.get(l.templateId);
@@ -63,9 +64,9 @@ function chunkRow(service: string, lines: readonly LogLine[], from: number, to: 
       bySource.set(l.source, k);
       dict.push([noNul(l.templateId), noNulOrNull(l.level), noNul(l.source)]);
     }
-    times[n - from] = l.at - first;
-    kinds[n - from] = k;
-    texts[n - from] = noNul(l.text);
+    times.push(l.at - first);
+    kinds.push(k);
+    texts.push(noNul(l.text));
   }
   return {
     service: noNul(service),
