@@ -16,6 +16,8 @@ export interface HeartbeatHost {
 
 export interface RunningHeartbeat {
   readonly heartbeat: Heartbeat;
+  /** Why the daemon is not making progress, or null (the systemd watchdog reads it too). */
+  stalled(): string | null;
   reload(): void;
   stop(): void;
 }
@@ -44,6 +46,7 @@ export function startHeartbeat(host: HeartbeatHost): RunningHeartbeat {
   heartbeat.start();
   return {
     heartbeat,
+    stalled: () => progress.stalled(),
     reload: () => heartbeat.reload(),
     stop: () => {
       heartbeat.stop();

@@ -287,6 +287,11 @@ export class Medic {
     this.unlock();
   }
 
+  /** Why the daemon is not making progress (its store refuses writes, its probe loop is silent), or null. */
+  stalled(): string | null {
+    return this.heartbeat ? this.heartbeat.stalled() : 'not started';
+  }
+
   status(): ServiceStatus[] {
     const local = new Set(this.scheduler.services());
     return Object.entries(this.loaded.config.services).map(([name, s]) => ({

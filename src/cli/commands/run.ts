@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startApi } from '../../api/index.js';
-import { createMedic } from '../../daemon/index.js';
+import { createMedic, SystemdNotifier } from '../../daemon/index.js';
 import { cliLogger } from '../logger.js';
 
 export function registerRun(program: Command): void {
@@ -40,11 +40,19 @@ export function registerRun(program: Command): void {
         { api: api.bound, config: medic.config().file, services },
         `Medic is watching ${services.length} service(s); API on ${api.bound} (try ${api.url}/api/status)`,
       );
+      // Under systemd (Type=notify): started once the API serves; WatchdogSec pings while making progress.
+      const systemd = new SystemdNotifier({
+        clock: medic.clock,
+        logger: medic.logger,
+        stalled: () => medic.stalled(),
+      });
+      await systemd.ready(`watching ${services.length} service(s); API on ${api.bound}`);
       let stopping = false;
       const shutdown = async (sig: string) => {
         if (stopping) return;
         stopping = true;
         medic.logger.info(`${sig}: stopping`);
+        await systemd.stopping();
         await api.close();
         await medic.stop();
         process.exit(0);
