@@ -16,7 +16,6 @@ import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerCiRoutes } from './routes/ci.js';
 import { registerCiSummaryRoutes } from './routes/ci-summary.js';
-import { registerCiSummaryRoutes } from './routes/ci-summary.js';
 import { registerIncidentRoutes } from './routes/incidents.js';
 import { registerIngestRoutes } from './routes/ingest.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
@@ -155,7 +154,6 @@ export function buildApi(medic: Medic, opts: ApiOptions = {}): BuiltApi {
   registerPlaybookCatalogRoutes(router, medic);
   registerAlertRoutes(router, medic);
   registerCiRoutes(router, medic);
-  registerCiSummaryRoutes(router, medic);
   registerCiSummaryRoutes(router, medic);
   registerReportRoutes(router, medic);
   registerNotificationRoutes(router, medic);

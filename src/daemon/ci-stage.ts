@@ -7,6 +7,7 @@ import { type CiVerdict, classifyCiFailure, RERUN_CLASSES } from '../diagnose/in
 import {
   type CiEvent,
   CiHistory,
+  type CiSummary,
   type CiTarget,
   ciClient,
   cutToFailingStep,
@@ -17,6 +18,7 @@ import {
   newCiMiner,
   type Received,
   receive,
+  summarizeCi,
   type WebhookRequest,
 } from '../sources/ci/index.js';
 import type { StageHost } from './host.js';
@@ -160,6 +162,11 @@ export class CiStage implements Stage {
         data: { status, reason, ip },
       })
       .catch((err) => this.host.logger.error({ err: errorMessage(err) }, 'audit failed'));
+  }
+
+  /** The CI page's figures since `since`: pipelines, failures by class, re-runs, flakiest tests. */
+  async summary(since: number): Promise<CiSummary> {
+    return summarizeCi(await this.history.all(), this.ci().pipelines, since);
   }
 
   /** The watched pipeline an event belongs to (provider, repository, branch), if any. */

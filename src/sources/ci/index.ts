@@ -9,5 +9,6 @@ export { jenkinsJobPath } from './jenkins-client.js';
 export * from './lines.js';
 export * from './mine.js';
 export * from './receive.js';
+export * from './summary.js';
 export * from './types.js';
 export { githubSignature } from './verify.js';
