@@ -150,6 +150,36 @@ describe('Correlator', () => {
     expect(view.activeIncidents()).toHaveLength(2);
   });
 
+  it("another finding of an incident's root keeps its root when an unrelated upstream of its dependents fails apart", async () => {
+    // The database's incident holds the API and the proxy; the cache (the API's other upstream, unrelated to
+    // the database) then fails in an incident of its own. The database's next finding is its own trouble: the
+    // cache, with its own incident, is not the root of the database's.
+    const { clock, feed, view } = setup({ nginx: ['api'], api: ['db', 'cache'], db: [], cache: [] });
+    expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db' });
+    await clock.advance(500);
+    feed('api');
+    feed('nginx');
+    await clock.advance(60_000);
+    expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });
+    await clock.advance(500);
+    expect(feed('db', { check: 'postgres' })).toMatchObject({
+      type: 'attach',
+      incidentId: 'inc_1',
+      rootCause: 'db',
+      rootChanged: false,
+      heal: true,
+    });
+    // And a finding of the proxy (downstream of both) merges nothing: two faults, two incidents.
+    await clock.advance(500);
+    expect(feed('nginx', { check: 'live' })).toMatchObject({
+      type: 'attach',
+      incidentId: 'inc_1',
+      rootCause: 'db',
+    });
+    expect(view.activeIncidents()).toHaveLength(2);
+    expect(view.get('inc_2')?.rootCause).toBe('cache');
+  });
+
   it('keeps unrelated services and stale incidents apart', async () => {
     const { clock, feed } = setup({ ...chain, mail: [] }, { groupWindowMs: 60_000 });
     feed('db');

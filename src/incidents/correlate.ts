@@ -245,8 +245,13 @@ export class Correlator {
     const [target, ...absorbed] = joined;
     const apart = related.filter((i) => !joined.includes(i));
     const involved = new Set<string>([f.service, ...joined.flatMap((i) => i.services)]);
-    // A root that has an incident of its own apart from this one is not this group's root.
-    const elsewhere = (s: string) => apart.some((i) => i.rootCause === s);
+    // A root that has an incident of its own apart from this one is not this group's root. Nor is one with
+    // an unrelated incident that the finding's service does not depend on: the cache's incident is not
+    // linked to the database's, yet the cache, failing, would otherwise be taken for the root of the API that
+    // waits in the database's, on the database's next finding.
+    const elsewhere = (s: string) =>
+      apart.some((i) => i.rootCause === s) ||
+      (!upstream.has(s) && incidents.some((i) => !joined.includes(i) && i.rootCause === s));
     const failing = (s: string) => !elsewhere(s) && (involved.has(s) || this.view.isFailing(s));
     const rootCause = groupRoot(graph, [...involved], failing, ownFault ? f.service : null);
     const heal = rootCause === f.service;
