@@ -87,27 +87,29 @@ describe('block: an nftables ban with a timeout, longer for repeat offenders', (
     expect(plan('::ffff:192.0.2.1').params).toMatchObject({ address: '192.0.2.1', set: 'banned4' });
   });
 
-  it('creates the table, sets, chain and rules, then adds the address with its timeout', async () => {
+  it('creates the table, sets, chain and rules in one nft invocation (one transaction), then adds the address', async () => {
     const msg = await blockAction.apply(plan('192.0.2.9'), testContext({ step: step({}) }));
     expect(msg).toMatch(/^banned 192\.0\.2\.9 for 10\.0m \(first ban; banned4/);
     expect(await calls()).toEqual([
       '-j list table inet medic',
-      'add table inet medic',
-      'add set inet medic banned4 { type ipv4_addr ; flags timeout ; }',
-      'add set inet medic banned6 { type ipv6_addr ; flags timeout ; }',
-      'add set inet medic banned4_ports { type ipv4_addr . inet_service ; flags timeout ; }',
-      'add set inet medic banned6_ports { type ipv6_addr . inet_service ; flags timeout ; }',
-      'add set inet medic banned6_nets { type ipv6_addr ; flags interval,timeout ; }',
-      'add set inet medic banned6_nets_ports { type ipv6_addr . inet_service ; flags interval,timeout ; }',
-      'add chain inet medic input { type filter hook input priority -10 ; policy accept ; }',
-      'add rule inet medic input ip saddr @banned4 reject',
-      'add rule inet medic input ip6 saddr @banned6 reject',
-      'add rule inet medic input ip saddr . tcp dport @banned4_ports reject',
-      'add rule inet medic input ip6 saddr . tcp dport @banned6_ports reject',
-      'add rule inet medic input ip6 saddr @banned6_nets reject',
-      'add rule inet medic input ip6 saddr . tcp dport @banned6_nets_ports reject',
-      'insert rule inet medic input ip6 saddr @banned6 icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
-      'insert rule inet medic input ip6 saddr @banned6_nets icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
+      [
+        'add table inet medic',
+        'add set inet medic banned4 { type ipv4_addr ; flags timeout ; }',
+        'add set inet medic banned6 { type ipv6_addr ; flags timeout ; }',
+        'add set inet medic banned4_ports { type ipv4_addr . inet_service ; flags timeout ; }',
+        'add set inet medic banned6_ports { type ipv6_addr . inet_service ; flags timeout ; }',
+        'add set inet medic banned6_nets { type ipv6_addr ; flags interval,timeout ; }',
+        'add set inet medic banned6_nets_ports { type ipv6_addr . inet_service ; flags interval,timeout ; }',
+        'add chain inet medic input { type filter hook input priority -10 ; policy accept ; }',
+        'add rule inet medic input ip saddr @banned4 reject',
+        'add rule inet medic input ip6 saddr @banned6 reject',
+        'add rule inet medic input ip saddr . tcp dport @banned4_ports reject',
+        'add rule inet medic input ip6 saddr . tcp dport @banned6_ports reject',
+        'add rule inet medic input ip6 saddr @banned6_nets reject',
+        'add rule inet medic input ip6 saddr . tcp dport @banned6_nets_ports reject',
+        'insert rule inet medic input ip6 saddr @banned6 icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
+        'insert rule inet medic input ip6 saddr @banned6_nets icmpv6 type { nd-neighbor-solicit , nd-neighbor-advert } accept',
+      ].join(' ; '),
       'add element inet medic banned4 { 192.0.2.9 timeout 600s }',
     ]);
   });

@@ -168,31 +168,19 @@ async function readTable(t: NftTarget): Promise<TableNow | null> {
 /**
  * Creates what is missing of the table, its sets, its chain and its rules (each `add` of a table, set or
  * chain is a no-op when it exists; a rule is added only when the chain lacks it), and returns the bans in the
- * sets now.
+ * sets now. Everything missing goes in one `nft` invocation (commands joined by `;`): one transaction, so a
+ * half-made table is never left, and one process to start however loaded the host is.
  */
 export async function ensureBanTable(t: NftTarget, verdict: 'reject' | 'drop'): Promise<BanEntry[]> {
   const now = await readTable(t);
   const complete = now && BAN_SETS.every((s) => now.sets.has(s.name) && now.enforced.has(s.name));
   if (now && complete) return now.bans;
   const table = [...BAN_TABLE];
-  await checked(t, ['add', 'table', ...table]);
+  const commands: string[][] = [['add', 'table', ...table]];
   for (const s of BAN_SETS)
-    await checked(t, [
-      'add',
-      'set',
-      ...table,
-      s.name,
-      '{',
-      'type',
-      ...s.type,
-      ';',
-      'flags',
-      s.flags,
-      ';',
-      '}',
-    ]);
+    commands.push(['add', 'set', ...table, s.name, '{', 'type', ...s.type, ';', 'flags', s.flags, ';', '}']);
   // Before the usual filter chains (priority 0), so a ban holds whatever else the host's firewall accepts.
-  await checked(t, [
+  commands.push([
     'add',
     'chain',
     ...table,
@@ -212,12 +200,12 @@ export async function ensureBanTable(t: NftTarget, verdict: 'reject' | 'drop'): 
   ]);
   for (const s of BAN_SETS)
     if (!now?.enforced.has(s.name))
-      await checked(t, ['add', 'rule', ...table, BAN_CHAIN, ...s.match, `@${s.name}`, verdict]);
+      commands.push(['add', 'rule', ...table, BAN_CHAIN, ...s.match, `@${s.name}`, verdict]);
   // A banned IPv6 neighbour must still answer neighbour discovery, or the namespace cannot send it the
   // rejection (nor reach it once the ban is over): inserted first, ahead of the rule that rejects it.
   for (const s of BAN_SETS)
     if (s.nd && !now?.ndExempt.has(s.name))
-      await checked(t, [
+      commands.push([
         'insert',
         'rule',
         ...table,
@@ -233,6 +221,10 @@ export async function ensureBanTable(t: NftTarget, verdict: 'reject' | 'drop'): 
         '}',
         'accept',
       ]);
+  await checked(
+    t,
+    commands.flatMap((c, i) => (i === 0 ? c : [';', ...c])),
+  );
   return now?.bans ?? [];
 }
 
