@@ -64,6 +64,22 @@ function tables(r: Report): Table[] {
       rows: r.byCause.map((c) => [c.cause, String(c.incidents)]),
     },
     {
+      title: 'Security',
+      head: ['Figure', 'Value'],
+      rows: [
+        [
+          'Bans',
+          `${r.security.bans.applied} (${r.security.bans.addresses} addresses), ${r.security.bans.lifted} lifted by hand, ${r.security.bans.failed} failed`,
+        ],
+        ['Abuse findings', String(r.security.abuse)],
+        [
+          'Vulnerable dependencies',
+          `${r.security.advisories.packages} packages; ${r.security.advisories.updated} updates kept, ${r.security.advisories.rolledBack} rolled back`,
+        ],
+        ['Configuration drift', `${r.security.drift.files} files; ${r.security.drift.corrected} corrected`],
+      ],
+    },
+    {
       title: 'Playbooks',
       head: ['Playbook', 'Runs', 'Success rate', 'Median time to heal'],
       rows: r.playbooks.map((p) => [p.playbook, String(p.runs), pct(p.successRate, 0), dur(p.medianHealMs)]),

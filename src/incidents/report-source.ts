@@ -21,9 +21,10 @@ export async function reportFromStore(
   const outcomes = (await store.listOutcomes({ limit: ALL })).filter(
     (o) => (o.incidentId !== null && ids.has(o.incidentId)) || (o.at >= since && o.at < until),
   );
-  const actions = (await store.listActions({ limit: ALL })).items.filter(
-    (a) => a.incidentId !== null && ids.has(a.incidentId),
-  );
+  const allActions = (await store.listActions({ limit: ALL })).items;
+  const actions = allActions.filter((a) => a.incidentId !== null && ids.has(a.incidentId));
+  const securityActions = allActions.filter((a) => a.createdAt >= since && a.createdAt < until);
+  const findings = (await store.listFindings({ limit: ALL })).filter((f) => f.at >= since && f.at < until);
   // Medic's own entries too (escalations, the guard's holds), and its starts and stops before the window:
   // whether it was watching when the window began.
   const audit = (await store.listAudit({ limit: ALL })).filter((e) => e.at < until);
@@ -78,6 +79,8 @@ export async function reportFromStore(
     faults,
     notifications,
     members,
+    findings,
+    securityActions,
   });
 }
 

@@ -1,7 +1,8 @@
-import type { Action, AuditEntry, Incident, Outcome, TimelineEntry } from '../core/index.js';
+import type { Action, AuditEntry, Finding, Incident, Outcome, TimelineEntry } from '../core/index.js';
 import type { ProbeRecord } from '../store/index.js';
 import { countEscalations, type EscalationCounts, type SentNotification } from './report-escalations.js';
 import { waitedForHuman } from './report-human.js';
+import { type SecurityReport, summarizeSecurity } from './report-security.js';
 import { intersect, type Span, unionLength, watchedSpans } from './report-watch.js';
 import { evaluateSlo, type SloObjective, type SloStatus } from './slo.js';
 
@@ -39,6 +40,10 @@ export interface ReportInput {
   costPerMinute?: Readonly<Record<string, number>>;
   /** An incident closed this fast with no action taken counts as a false alarm (default 60 s). */
   falseAlarmMs?: number;
+  /** Findings of the window, for the security section (abuse, vulnerable, drift). */
+  findings?: readonly Finding[];
+  /** Steps of the window for the security section, with those of no incident (a ban lifted by hand); default `actions`. */
+  securityActions?: readonly Action[];
 }
 
 export interface Report {
@@ -78,6 +83,7 @@ export interface Report {
   }[];
   slos: SloStatus[];
   totalCost: number;
+  security: SecurityReport;
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -166,6 +172,12 @@ export function buildReport(input: ReportInput): Report {
     playbooks,
     slos: (input.slos ?? []).map((o) => evaluateSlo(o, input.probes ?? [], until)),
     totalCost: round2(byService.reduce((s, x) => s + x.cost, 0)),
+    security: summarizeSecurity(
+      since,
+      until,
+      input.findings ?? [],
+      input.securityActions ?? input.actions ?? [],
+    ),
   };
 }
 
