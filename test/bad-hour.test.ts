@@ -252,7 +252,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     hook.close();
   }, 60_000);
 
-  it("an escalated service's incident, taken over by its upstream's fault, goes back to the human once the upstream is healed", async () => {
+  it("an escalated service's incident stays the human's while its upstream's fault is healed in it", async () => {
     const dir = await tempDir();
     const hook = await receiver();
     const app = await freePort();
@@ -288,22 +288,23 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
         ),
       30_000,
     );
-    // The proxy still fails and its heal is still held: the incident is the human's again (not left
-    // "verifying" a heal that is over), and the human is told.
-    await waitFor(
-      'the incident escalated again',
-      async () => (await m.store.activeIncident('proxy'))?.state === 'escalated',
-      10_000,
-    );
+    await m.findings.idle();
+    // The proxy still fails and its heal is still held: the incident never stopped being the human's (its
+    // state never said a heal was on its way for everyone), the app's heal is on its timeline, and the human
+    // heard of the new failure.
     const active = await m.store.activeIncident('proxy');
     expect(active?.id).toBe(escalated.id);
-    await waitFor('the escalation sent again', () =>
+    expect(active?.state).toBe('escalated');
+    const timeline = (await m.store.timeline(escalated.id)).filter((e) => e.at >= t0);
+    expect(timeline.filter((e) => e.kind === 'transition')).toEqual([]);
+    expect(
+      timeline.some((e) => /restart-app.*stays escalated: proxy waits for a human/.test(e.message)),
+    ).toBe(true);
+    await waitFor('the new failure sent', () =>
       hook
         .events()
         .slice(sentBefore)
-        .some(
-          (e) => e.event === 'incident.escalated' && e.service === 'proxy' && /still fails/.test(e.message),
-        ),
+        .some((e) => e.event === 'incident.escalated' && /new failure/.test(e.message)),
     );
     hook.close();
   }, 60_000);

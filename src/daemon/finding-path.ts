@@ -107,6 +107,7 @@ export class FindingPath {
       holding: (_incident, services, healthy) => this.dependents.holding(services, healthy),
       memberHealthy: (incident, service, holding) =>
         this.dependents.memberHealthy(incident, service, holding),
+      heldForHuman: (incident, service) => this.heldForHuman(incident, service),
     });
     host.bus.on('incident', ({ incident, change }) => {
       if (change === 'resolved' || change === 'suppressed') {
@@ -203,6 +204,16 @@ export class FindingPath {
       }
     }
     this.host.engine.onHealth(service, change.to);
+  }
+
+  /** Members of the incident other than `service` still failing whose heal is held (escalated) for a human. */
+  private async heldForHuman(incident: Incident, service: string): Promise<string[]> {
+    const held: string[] = [];
+    for (const s of await this.host.store.incidentServices(incident.id)) {
+      if (s === service || !FAILING.includes(this.host.health.get(s))) continue;
+      if ((await this.host.store.getGuardState(s))?.escalated) held.push(s);
+    }
+    return held;
   }
 
   /**

@@ -12,6 +12,11 @@ export interface ResolveGate {
   holding(incident: Incident, services: readonly string[], healthy: string): readonly string[];
   /** `service` is healthy but others still hold the incident open (e.g. release their waiting heals). */
   memberHealthy?(incident: Incident, service: string, holding: readonly string[]): void;
+  /**
+   * Members of the escalated incident, other than `service`, still failing with their heal held for a human.
+   * While there are any, another member's heal does not take the incident out of `escalated`.
+   */
+  heldForHuman?(incident: Incident, service: string): Promise<readonly string[]>;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -86,6 +91,24 @@ export class IncidentManager {
   async transition(service: string, state: IncidentState, reason: string): Promise<Incident | null> {
     const active = await this.store.activeIncident(service);
     if (!active || active.state === state) return active;
+    // An incident handed to a human stays theirs while a member waits for them: the heal of another member
+    // (the database under an escalated API) is told on the timeline, and the incident's state does not say
+    // a heal is on its way for everyone.
+    if (active.state === 'escalated' && state !== 'resolved' && this.gate?.heldForHuman) {
+      const held = await this.gate.heldForHuman(active, service);
+      if (held.length > 0) {
+        await this.note(
+          active.id,
+          `${service}: ${reason} (the incident stays escalated: ${held.join(', ')} waits for a human)`,
+          {
+            service,
+            state,
+            held,
+          },
+        );
+        return active;
+      }
+    }
     return this.move(active, state, reason);
   }
 
