@@ -1,7 +1,7 @@
 /** `playbooks.<name>.steps[]`: one remediation step each (and `rollback[]`, the explicit undo steps). */
 import { z } from 'zod';
 import { inheritEnv } from './checks.js';
-import { ciRerunStep } from './ci.js';
+import { ciCommentStep, ciFlakyIssueStep, ciRerunStep } from './ci.js';
 import { argv, duration, envMap, name } from './common.js';
 import { updateDependencyStep } from './deps.js';
 
@@ -23,7 +23,10 @@ export const systemdStep = z.strictObject({
 
 export const dockerStep = z.strictObject({
   container: z.string().min(1).describe("The container's name or id."),
-  action: z.enum(['restart', 'start', 'stop']).default('restart').describe('What Docker does.'),
+  action: z
+    .enum(['restart', 'start', 'stop', 'recreate'])
+    .default('restart')
+    .describe('What Docker does; recreate: a new container from the same config (a clean writable layer).'),
   stop_timeout: duration
     .default(10_000)
     .describe(
@@ -270,6 +273,8 @@ export const STEP_KEYS = [
   'block',
   'unblock',
   'ci_rerun',
+  'ci_comment',
+  'ci_flaky_issue',
   'update_dependency',
   'postgres_terminate',
   'deploy_rollback',
@@ -329,7 +334,7 @@ export const stepSchema = z
       .optional()
       .describe('Make an HTTP request (a cache flush, a feature flag).'),
     systemd: systemdStep.optional().describe('systemctl on a unit.'),
-    docker: dockerStep.optional().describe('Restart, start or stop a container.'),
+    docker: dockerStep.optional().describe('Restart, start, stop or recreate a container.'),
     kubernetes: kubernetesStep.optional().describe('Act on a Kubernetes workload.'),
     pm2: pm2Step.optional().describe('Act on a pm2 process.'),
     file: fileStep
@@ -348,6 +353,8 @@ export const stepSchema = z
     block: blockStep.optional().describe('Ban an address in nftables for a growing duration.'),
     unblock: unblockStep.optional().describe('Lift a ban.'),
     ci_rerun: ciRerunStep.optional().describe('Re-run a failed CI job (a flaky test).'),
+    ci_comment: ciCommentStep.optional().describe('Comment on the failed commit with the diagnosis.'),
+    ci_flaky_issue: ciFlakyIssueStep.optional().describe('Open an issue for a test that flaked often.'),
     update_dependency: updateDependencyStep
       .optional()
       .describe('Update a vulnerable package to its fixed version, test, and undo on failure.'),

@@ -2,12 +2,13 @@ import type Docker from 'dockerode';
 import { ActionError, errorMessage } from '../../core/index.js';
 import { baseVars, renderString } from '../template.js';
 import type { ActionPlan, RemediationAction } from './action.js';
+import { recreate } from './docker-recreate.js';
 import { dockerStep, type ExtendedStep, parseStep } from './steps.js';
 import { checkName } from './util.js';
 
 interface DockerParams {
   container: string;
-  action: 'restart' | 'start' | 'stop';
+  action: 'restart' | 'start' | 'stop' | 'recreate';
   stopTimeoutS: number;
   socketPath: string | null;
   host: string | null;
@@ -54,7 +55,7 @@ async function call(what: string, p: DockerParams, fn: () => Promise<unknown>): 
   }
 }
 
-/** Restarts, stops or starts a container through the Docker Engine API (dockerode). */
+/** Restarts, stops, starts or recreates a container through the Docker Engine API (dockerode). */
 export const dockerAction: RemediationAction<ExtendedStep> = {
   kind: 'docker',
   plan(step, service, _services, pctx) {
@@ -94,6 +95,8 @@ export const dockerAction: RemediationAction<ExtendedStep> = {
     const c = (await dockerClient(p)).getContainer(p.container);
     const abortSignal = ctx.signal;
     switch (p.action) {
+      case 'recreate':
+        return recreate(await dockerClient(p), p.container, p.stopTimeoutS, abortSignal);
       case 'restart':
         return call('restart', p, () => c.restart({ t: p.stopTimeoutS, abortSignal }));
       case 'stop':
@@ -110,7 +113,8 @@ export const dockerAction: RemediationAction<ExtendedStep> = {
     if (p.action === 'stop' && was !== false) return call('start', p, () => c.start({ abortSignal }));
     if (p.action === 'start' && was !== true)
       return call('stop', p, () => c.stop({ t: p.stopTimeoutS, abortSignal }));
-    if (p.action === 'restart') throw new ActionError('a docker restart cannot be undone');
+    if (p.action === 'restart' || p.action === 'recreate')
+      throw new ActionError(`a docker ${p.action} cannot be undone`);
     return `${p.container} was already ${was ? 'running' : 'stopped'} before: nothing to undo`;
   },
 };
