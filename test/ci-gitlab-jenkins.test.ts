@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiServer, startApi } from '../src/api/index.js';
 import type { Medic } from '../src/daemon/index.js';
-import { type Fake, fakeGitlab, fakeJenkins, fixture, sendGitlab, sendJenkins } from './ci-fakes.js';
+import {
+  type Fake,
+  fakeGitlab,
+  fakeJenkins,
+  fixture,
+  gitlabPipelineHook as pipelineHook,
+  sendGitlab,
+  sendJenkins,
+} from './ci-fakes.js';
 import { tempDir, waitFor } from './helpers.js';
 import { startMedic } from './incidents-helpers.js';
 
@@ -51,51 +59,6 @@ async function resolvedAfterOneRerun(m: Medic, reruns: () => number) {
   expect(d?.data).toMatchObject({ cause: 'ci_infrastructure' });
   const { items } = await m.store.listActions({ service: 'shop', limit: 10 });
   expect(items.map((a) => [a.kind, a.state])).toEqual([['ci-rerun', 'verified']]);
-}
-
-const glProject = {
-  id: 4711,
-  name: 'shop',
-  path_with_namespace: 'acme/shop',
-  web_url: 'https://gitlab.example.com/acme/shop',
-};
-
-function pipelineHook(status: string, jobs: { id: number; status: string; failure_reason?: string }[]) {
-  return {
-    object_kind: 'pipeline',
-    object_attributes: {
-      id: 3141,
-      iid: 12,
-      name: null,
-      ref: 'main',
-      tag: false,
-      sha: 'd'.repeat(40),
-      source: 'push',
-      status,
-      detailed_status: status,
-      stages: ['install', 'test'],
-      created_at: '2026-03-02 09:00:00 UTC',
-      finished_at: '2026-03-02 09:05:00 UTC',
-      duration: 300,
-      url: 'https://gitlab.example.com/acme/shop/-/pipelines/3141',
-    },
-    user: { id: 1, name: 'Administrator', username: 'root' },
-    project: glProject,
-    commit: { id: 'd'.repeat(40), message: 'Add coupons', timestamp: '2026-03-02T08:59:00+00:00' },
-    builds: jobs.map((j) => ({
-      id: j.id,
-      stage: 'install',
-      name: 'install',
-      status: j.status,
-      created_at: '2026-03-02 09:00:00 UTC',
-      finished_at: '2026-03-02 09:01:00 UTC',
-      when: 'on_success',
-      manual: false,
-      allow_failure: false,
-      failure_reason: j.failure_reason ?? null,
-      runner: { id: 7, description: 'shared-runner-7', active: true, is_shared: true },
-    })),
-  };
 }
 
 describe('GitLab CI and Jenkins: verified webhooks, logs through their clients, re-run, resolved', () => {

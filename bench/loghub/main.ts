@@ -4,6 +4,7 @@ import type { MinerOptions } from '../../src/detect/logs/index.js';
 import { type CvResult, crossValidate, GRID } from './cv.js';
 import { DRAIN_FGA, DRAIN_GA, DRAIN_PA } from './drain.js';
 import { type DatasetResult, evaluateDataset, findDatasets, loadDataset } from './evaluate.js';
+import { type FormatResult, formatThroughputs } from './formats.js';
 import { ingestThroughput, storeIngestThroughput } from './ingest.js';
 
 /**
@@ -11,13 +12,15 @@ import { ingestThroughput, storeIngestThroughput } from './ingest.js';
  * same settings and reports GA (original ground truth), PA, FGA and FTA (corrected ground truth) and lines per
  * second beside Drain's published figures, then the end-to-end ingestion rate from a tailed file. With `--cv`,
  * also leave-one-set-out cross-validation: each set mined with the options chosen on the other sets only
- * (cv.ts). Progress goes to stderr.
+ * (cv.ts). With `--formats`, also the speed and template count on the synthetic logs of formats unlike these
+ * sets (formats.ts). Progress goes to stderr.
  */
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     json: { type: 'boolean', default: false },
     cv: { type: 'boolean', default: false },
+    formats: { type: 'boolean', default: false },
   },
 });
 const dir = values.data ?? resolve(import.meta.dirname, '../../../shared/bench/loghub');
@@ -31,6 +34,11 @@ const avgOf = (key: 'ga' | 'pa' | 'fga' | 'fta') =>
   mean(results.flatMap((r) => (r[key] === null ? [] : [r[key] as number])));
 
 const cv = values.cv ? runCv() : null;
+let formats: FormatResult[] | null = null;
+if (values.formats) {
+  process.stderr.write('synthetic formats\n');
+  formats = await formatThroughputs();
+}
 
 if (values.json) {
   const out: Record<
@@ -58,7 +66,18 @@ if (values.json) {
     };
   }
   const average = { ga: avgOf('ga'), pa: avgOf('pa'), fga: avgOf('fga'), fta: avgOf('fta') };
-  console.log(JSON.stringify({ datasets: out, average, ...(cv ? { cv: cvJson(cv) } : {}) }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        datasets: out,
+        average,
+        ...(cv ? { cv: cvJson(cv) } : {}),
+        ...(formats ? { formats: Object.fromEntries(formats.map(({ name, ...r }) => [name, r])) } : {}),
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   console.log(`Loghub-2k in ${dir} (GA: original ground truth; PA, FGA, FTA: corrected ground truth)\n`);
   console.log(
@@ -100,6 +119,15 @@ if (values.json) {
     `end to end into the store (LogPipeline, SQLite, one transaction per 20,000 lines; CPU time after a warm-up pass): ${Math.round((storeLines / storeMs) * 1000).toLocaleString('en-US')} lines/s`,
   );
   if (cv) printCv(cv);
+  if (formats) {
+    console.log(
+      '\nSynthetic formats unlike these sets (src/detect/logs/formats.fixture.ts, 2,000 lines each, with a header):',
+    );
+    for (const r of formats)
+      console.log(
+        `  ${r.name.padEnd(15)} templates ${r.templates} of ${r.kinds} kinds, miner ${r.lines_per_sec.toLocaleString('en-US')} lines/s, into the store ${r.store_lines_per_sec.toLocaleString('en-US')} lines/s`,
+      );
+  }
 }
 
 function f(x: number | null | undefined): string {

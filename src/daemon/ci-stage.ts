@@ -21,6 +21,7 @@ import {
   summarizeCi,
   type WebhookRequest,
 } from '../sources/ci/index.js';
+import { reportLabels } from './ci-report-labels.js';
 import type { StageHost } from './host.js';
 import type { Stage, StageFactory } from './stage.js';
 
@@ -353,6 +354,9 @@ export class CiStage implements Stage {
       ci_user_env: provider && 'user_env' in provider ? (provider.user_env ?? '') : '',
       ci_project_id: e.projectId !== undefined ? String(e.projectId) : '',
       ci_rerun_blocked: blocked ?? '',
+      // What ci_comment and ci_flaky_issue post (redacted here, before anything leaves the process), and whether
+      // the ci section turned them on.
+      ...reportLabels(this.ci(), v, judged.step, e.url),
     };
     return {
       id: newId('fnd'),

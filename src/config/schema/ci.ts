@@ -102,6 +102,36 @@ export const ciSchema = z
       })
       .prefault({})
       .describe('flood limit of the CI receivers'),
+    comment: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'post the diagnosis and the failing lines on the failed commit (a playbook `ci_comment` step; GitHub shows it on the pull request too); off: the step posts nothing',
+          ),
+        max_lines: z.number().int().min(1).max(100).default(20).describe('failing lines quoted at most'),
+      })
+      .prefault({})
+      .describe('comments on the failed commit (GitHub, GitLab)'),
+    flaky_issue: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'open an issue for a test that keeps flaking (a playbook `ci_flaky_issue` step); off: the step opens none',
+          ),
+        after: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('commits on which a test failed and then passed before its issue is opened'),
+        labels: z.array(z.string().min(1)).default(['flaky-test']).describe("the issue's labels"),
+      })
+      .prefault({})
+      .describe('issues for flaky tests, with their history; one open issue per test'),
     log_max_bytes: z
       .number()
       .int()
@@ -148,3 +178,13 @@ export const ciRerunStep = z
     max_per_hour: z.number().int().min(1).default(3).describe('re-runs of one pipeline per hour'),
   })
   .describe('re-run a failed CI pipeline run (docs/ci.md)');
+
+/** `ci_comment` step: posts the finding's diagnosis and failing lines on the failed commit (`ci.comment`). */
+export const ciCommentStep = z
+  .strictObject({})
+  .describe('comment on the failed commit with the diagnosis and the failing lines (docs/ci.md)');
+
+/** `ci_flaky_issue` step: opens an issue for each failing test that flaked `ci.flaky_issue.after` times. */
+export const ciFlakyIssueStep = z
+  .strictObject({})
+  .describe('open an issue for a test that flaked often, with its history (docs/ci.md)');

@@ -1,7 +1,7 @@
 /** `playbooks.<name>.steps[]`: one remediation step each (and `rollback[]`, the explicit undo steps). */
 import { z } from 'zod';
 import { inheritEnv } from './checks.js';
-import { ciRerunStep } from './ci.js';
+import { ciCommentStep, ciFlakyIssueStep, ciRerunStep } from './ci.js';
 import { argv, duration, envMap, name } from './common.js';
 import { updateDependencyStep } from './deps.js';
 
@@ -273,6 +273,8 @@ export const STEP_KEYS = [
   'block',
   'unblock',
   'ci_rerun',
+  'ci_comment',
+  'ci_flaky_issue',
   'update_dependency',
   'postgres_terminate',
   'deploy_rollback',
@@ -351,6 +353,8 @@ export const stepSchema = z
     block: blockStep.optional().describe('Ban an address in nftables for a growing duration.'),
     unblock: unblockStep.optional().describe('Lift a ban.'),
     ci_rerun: ciRerunStep.optional().describe('Re-run a failed CI job (a flaky test).'),
+    ci_comment: ciCommentStep.optional().describe('Comment on the failed commit with the diagnosis.'),
+    ci_flaky_issue: ciFlakyIssueStep.optional().describe('Open an issue for a test that flaked often.'),
     update_dependency: updateDependencyStep
       .optional()
       .describe('Update a vulnerable package to its fixed version, test, and undo on failure.'),

@@ -1,7 +1,7 @@
 /**
  * Synthetic logs in formats unlike the Loghub sets the miner was measured on, written here for the tests:
- * a desktop syslog (bracketed process names, long lines), a Windows component-servicing log and a mail
- * server's log. Each kind of line is a template whose `<*>` are filled from value generators, so the right
+ * a desktop syslog (bracketed process names, long lines), a Windows component-servicing log, a mail
+ * server's log and a cluster's system log (node names, hardware locations, batch jobs, hex registers). Each kind of line is a template whose `<*>` are filled from value generators, so the right
  * template of every line is known. Values are drawn from a seeded generator: the same lines every run.
  */
 
@@ -165,6 +165,57 @@ export const MAIL_LOG: LineKind[] = [
       int(0, 1),
       (r) => `${r.int(1, 6)}/${r.int(6, 9)}`,
     ],
+  },
+];
+
+const node = (r: Rng) => `${r.pick(['cn', 'gpu', 'bn', 'login'])}${r.int(1, 999)}`;
+const location = (r: Rng) =>
+  `R${r.int(0, 7)}${r.int(0, 7)}-M${r.int(0, 1)}-N${r.hex(1).toUpperCase()}-C:J${r.int(10, 18)}-U${r.int(0, 1)}${r.int(0, 9)}`;
+const hex32 = (r: Rng) => `0x${r.hex(8)}`;
+const clock = (r: Rng) =>
+  `${r.int(0, 48)}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`;
+
+/**
+ * A cluster's system log: node names (a word with a short number, varying per line), hardware locations,
+ * hex registers, batch jobs with wall-clock limits, user names that vary, cron and time-sync lines.
+ */
+export const CLUSTER_LOG: LineKind[] = [
+  {
+    template: 'session opened for user <*> by (uid=<*>)',
+    values: [word(names), int(0, 60_000)],
+  },
+  {
+    template: 'synchronized to <*>, stratum <*>',
+    values: [ipv4, int(1, 4)],
+  },
+  {
+    template: 'job <*> exceeded walltime limit of <*> on node <*>, signal <*> sent',
+    values: [int(100_000, 9_999_999), clock, node, int(9, 15)],
+  },
+  {
+    template: 'CE sym <*>, at <*>, mask <*>',
+    values: [int(0, 31), hex32, hex32],
+  },
+  {
+    // An address with its port is one value.
+    template: 'ciod: failed to read message prefix on control stream (socket to <*>)',
+    values: [(r) => `${ipv4(r)}:${r.int(1024, 65_535)}`],
+  },
+  {
+    template: 'node card temperature <*> C exceeds the limit of <*> C at <*>',
+    values: [int(60, 99), int(55, 59), location],
+  },
+  {
+    template: 'instruction cache parity error corrected',
+    values: [],
+  },
+  {
+    template: 'Server failed to connect to <*> port <*> for node <*>: Connection refused',
+    values: [ipv4, int(1024, 65_535), node],
+  },
+  {
+    template: 'EXT3-fs error (device <*>): ext3_find_entry: reading directory #<*> offset <*>',
+    values: [(r) => `${r.pick(['sda', 'sdb', 'md', 'nvme0n'])}${r.int(0, 9)}`, int(2, 9_999_999), int(0, 9)],
   },
 ];
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DESKTOP_SYSLOG, generate, type LineKind, MAIL_LOG, SERVICING_LOG } from './formats.fixture.js';
+import {
+  CLUSTER_LOG,
+  DESKTOP_SYSLOG,
+  generate,
+  type LineKind,
+  MAIL_LOG,
+  SERVICING_LOG,
+} from './formats.fixture.js';
 import { TemplateMiner } from './miner.js';
 
 /**
@@ -10,6 +17,7 @@ describe.each([
   ['a desktop syslog (bracketed process names, long lines)', DESKTOP_SYSLOG],
   ['a Windows component-servicing log (HRESULTs, package names, Windows paths)', SERVICING_LOG],
   ['a mail server log (queue ids, addresses in angle brackets, host[address] pairs)', MAIL_LOG],
+  ['a cluster system log (node names, hardware locations, jobs, hex registers)', CLUSTER_LOG],
 ] as Array<[string, LineKind[]]>)('%s', (_name, kinds) => {
   it('mines each line to the template it was written from, one template per kind', () => {
     const lines = generate(kinds, 600, 20_261_206);
@@ -18,7 +26,7 @@ describe.each([
     const wrong = lines
       .map((l, i) => ({ want: l.template, got: miner.text(miner.resolve(mined[i] as never)), line: l.line }))
       .filter((x) => x.got !== x.want);
-    expect(wrong.slice(0, 3)).toEqual([]);
+    expect(wrong.slice(0, 5)).toEqual([]);
     expect(miner.templates().length).toBe(kinds.length);
   });
 });

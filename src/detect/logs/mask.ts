@@ -480,11 +480,20 @@ const UNIQUE_DIGITS = 8;
 /** The whitespace `tokenize` splits on. */
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
-/** Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). */
+/**
+ * Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). A token
+ * enters the cache on its second sight only: until then it waits in a small map dropped whenever it fills, so
+ * that tokens seen once (file names, ids, addresses: most of a long line's tokens in some logs) never grow the
+ * large map, whose inserts cost several times a small one's.
+ */
 export class TokenMasker {
   private cache = new Map<string, string>();
+  private once = new Map<string, string>();
 
-  constructor(private readonly maxEntries = 100_000) {}
+  constructor(
+    private readonly maxEntries = 100_000,
+    private readonly maxOnce = 4096,
+  ) {}
 
   mask(token: string): string {
     // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
@@ -530,11 +539,16 @@ export class TokenMasker {
   private masked(token: string, digits: number): string {
     if (digits >= UNIQUE_DIGITS) return maskCounted(token, digits);
     let m = this.cache.get(token);
+    if (m !== undefined) return m;
+    m = this.once.get(token);
     if (m === undefined) {
       m = maskCounted(token, digits);
-      if (this.cache.size >= this.maxEntries) this.cache = new Map();
-      this.cache.set(token, m);
+      if (this.once.size >= this.maxOnce) this.once = new Map();
+      this.once.set(token, m);
+      return m;
     }
+    if (this.cache.size >= this.maxEntries) this.cache = new Map();
+    this.cache.set(token, m);
     return m;
   }
 }

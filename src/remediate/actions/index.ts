@@ -1,6 +1,8 @@
 import { Registry } from '../../core/index.js';
 import type { RemediationAction } from './action.js';
 import { blockAction } from './block.js';
+import { ciCommentAction } from './ci-comment.js';
+import { ciFlakyIssueAction } from './ci-flaky-issue.js';
 import { ciRerunAction } from './ci-rerun.js';
 import { configRollbackAction } from './config-rollback.js';
 import { deployRollbackAction } from './deploy-rollback.js';
@@ -54,6 +56,8 @@ export const actions = new Registry<RemediationAction>('action')
   .register(blockAction.kind, wide(blockAction))
   .register(unblockAction.kind, wide(unblockAction))
   .register(ciRerunAction.kind, wide(ciRerunAction))
+  .register(ciCommentAction.kind, wide(ciCommentAction))
+  .register(ciFlakyIssueAction.kind, wide(ciFlakyIssueAction))
   .register(updateDependencyAction.kind, wide(updateDependencyAction))
   .register(postgresTerminateAction.kind, wide(postgresTerminateAction))
   .register(deployRollbackAction.kind, wide(deployRollbackAction));
@@ -75,6 +79,8 @@ export const STEP_KINDS = {
   block: 'block',
   unblock: 'unblock',
   ci_rerun: 'ci-rerun',
+  ci_comment: 'ci-comment',
+  ci_flaky_issue: 'ci-flaky-issue',
   update_dependency: 'update-dependency',
   postgres_terminate: 'postgres-terminate',
   deploy_rollback: 'deploy-rollback',

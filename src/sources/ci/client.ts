@@ -27,6 +27,17 @@ export interface CiClient {
   jobLog(t: CiTarget, jobId: string | null, maxBytes: number): Promise<string[]>;
   /** Re-runs the failed jobs (or the whole run); returns what the provider answered, for the journal. */
   rerun(t: CiTarget, scope: 'failed' | 'all', signal?: AbortSignal): Promise<string>;
+  /** Comments on a commit (GitHub shows it on the commit and its pull request); returns its link. */
+  commentOnCommit(t: CiTarget, sha: string, body: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Opens an issue, unless an open one with the same title exists (another replica, an earlier failure):
+   * returns its link and whether it was opened now.
+   */
+  openIssue(
+    t: CiTarget,
+    issue: { title: string; body: string; labels: string[] },
+    signal?: AbortSignal,
+  ): Promise<{ url: string; opened: boolean }>;
 }
 
 export interface ClientOptions {

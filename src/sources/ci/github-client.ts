@@ -58,5 +58,38 @@ export function githubClient(o: ClientOptions): CiClient {
           : await octokit.rest.actions.reRunWorkflowFailedJobs(params);
       return `GitHub ${scope === 'all' ? 'rerun' : 'rerun-failed-jobs'} of run ${t.runId}: ${res.status}`;
     },
+    async commentOnCommit(t, sha, body, signal) {
+      const { owner, repo } = split(t.repository);
+      const res = await octokit.rest.repos.createCommitComment({
+        owner,
+        repo,
+        commit_sha: sha,
+        body,
+        request: { signal },
+      });
+      return res.data.html_url;
+    },
+    async openIssue(t, issue, signal) {
+      const { owner, repo } = split(t.repository);
+      const open = await octokit.paginate(octokit.rest.issues.listForRepo, {
+        owner,
+        repo,
+        state: 'open',
+        ...(issue.labels.length > 0 && { labels: issue.labels.join(',') }),
+        per_page: 100,
+        request: { signal },
+      });
+      const have = open.find((i) => i.title === issue.title && !i.pull_request);
+      if (have) return { url: have.html_url, opened: false };
+      const res = await octokit.rest.issues.create({
+        owner,
+        repo,
+        title: issue.title,
+        body: issue.body,
+        labels: issue.labels,
+        request: { signal },
+      });
+      return { url: res.data.html_url, opened: true };
+    },
   };
 }

@@ -30,5 +30,24 @@ export function gitlabClient(o: ClientOptions): CiClient {
       const p = await api.Pipelines.retry(project(t), Number(t.runId));
       return `GitLab pipeline ${t.runId} retried: ${String(p.status)}`;
     },
+    async commentOnCommit(t, sha, body) {
+      await api.Commits.createComment(project(t), sha, body);
+      return `${o.baseUrl.replace(/\/+$/, '')}/${t.repository}/-/commit/${sha}`;
+    },
+    async openIssue(t, issue) {
+      const open = await api.Issues.all({
+        projectId: project(t),
+        state: 'opened',
+        search: issue.title,
+        ...(issue.labels.length > 0 && { labels: issue.labels.join(',') }),
+      });
+      const have = open.find((i) => i.title === issue.title);
+      if (have) return { url: String(have.web_url), opened: false };
+      const made = await api.Issues.create(project(t), issue.title, {
+        description: issue.body,
+        labels: issue.labels.join(','),
+      });
+      return { url: String(made.web_url), opened: true };
+    },
   };
 }

@@ -9,6 +9,7 @@ export { jenkinsJobPath } from './jenkins-client.js';
 export * from './lines.js';
 export * from './mine.js';
 export * from './receive.js';
+export * from './report.js';
 export * from './summary.js';
 export * from './types.js';
 export { githubSignature } from './verify.js';

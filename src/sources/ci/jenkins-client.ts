@@ -53,5 +53,11 @@ export function jenkinsClient(o: ClientOptions): CiClient {
       const queued = res.headers['location'];
       return `Jenkins build of ${t.repository} queued${typeof queued === 'string' ? ` (${queued})` : ''}`;
     },
+    async commentOnCommit() {
+      throw new Error('Jenkins has no comments: report a Jenkins failure through the notifiers');
+    },
+    async openIssue() {
+      throw new Error('Jenkins has no issues: report a Jenkins failure through the notifiers');
+    },
   };
 }

@@ -1,0 +1,107 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CLUSTER_LOG,
+  DESKTOP_SYSLOG,
+  generate,
+  type LineKind,
+  MAIL_LOG,
+  Rng,
+  SERVICING_LOG,
+} from '../../src/detect/logs/formats.fixture.js';
+import { type Dataset, loadContents, minerThroughput } from './evaluate.js';
+import { storeIngestThroughput } from './ingest.js';
+
+/**
+ * Speed on logs unlike the Loghub sets: the synthetic formats of the miner's tests, each written as a whole log
+ * with a header of its kind (a syslog prefix, a servicing log's date and level columns, a cluster log's
+ * alert flag, epoch and node columns) and its header pattern, then measured as a Loghub set is: the miner
+ * alone on the messages, and a tailed file into the store.
+ */
+interface Format {
+  name: string;
+  kinds: LineKind[];
+  pattern: string;
+  header: (r: Rng, i: number) => string;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const time = (i: number) => `${pad(10 + ((i / 3600) | 0))}:${pad(((i / 60) | 0) % 60)}:${pad(i % 60)}`;
+
+const FORMATS: Format[] = [
+  {
+    name: 'desktop-syslog',
+    kinds: DESKTOP_SYSLOG,
+    pattern: '<Month> <Day> <Time> <Host> <Content>',
+    header: (_r, i) => `Dec  6 ${time(i)} studio-mini`,
+  },
+  {
+    name: 'servicing',
+    kinds: SERVICING_LOG,
+    pattern: '<Date> <Time>, <Level> <Component> <Content>',
+    header: (r, i) => `2026-12-06 ${time(i)}, ${r.pick(['Info   ', 'Warning', 'Error  '])}  CBS  `,
+  },
+  {
+    name: 'mail',
+    kinds: MAIL_LOG,
+    pattern: '<Month> <Day> <Time> <Host> <Component>\\[<Pid>\\]: <Content>',
+    header: (r, i) =>
+      `Dec  6 ${time(i)} mx1 ${r.pick(['smtpd', 'qmgr', 'smtp', 'cleanup'])}[${r.int(100, 99999)}]:`,
+  },
+  {
+    name: 'cluster',
+    kinds: CLUSTER_LOG,
+    pattern: '<Alert> <Epoch> <Date> <Node> <Month> <Day> <Time> <Source> <Component>: <Content>',
+    header: (r, i) => {
+      const node = `cn${r.int(1, 999)}`;
+      return `${r.pick(['-', '-', '-', 'KERNDTLB'])} ${1_765_000_000 + i} 2026.12.06 ${node} Dec 6 ${time(i)} ${node}/${node} ${r.pick(['kernel', 'sshd', 'ntpd', 'pbs_mom'])}:`;
+    },
+  },
+];
+
+export interface FormatResult {
+  name: string;
+  lines_per_sec: number;
+  store_lines_per_sec: number;
+  templates: number;
+  kinds: number;
+  header_misses: number;
+}
+
+export async function formatThroughputs(): Promise<FormatResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'medic-formats-'));
+  const out: FormatResult[] = [];
+  try {
+    for (const f of FORMATS) {
+      const r = new Rng(20_261_206);
+      const lines = generate(f.kinds, 2000, 20_261_206).map((l, i) => `${f.header(r, i)} ${l.line}`);
+      const folder = join(dir, f.name);
+      mkdirSync(folder);
+      const ds: Dataset = {
+        name: f.name,
+        log: join(folder, `${f.name}_2k.log`),
+        format: join(folder, 'log_format.txt'),
+        structured: null,
+        corrected: null,
+      };
+      writeFileSync(ds.log, `${lines.join('\n')}\n`);
+      writeFileSync(ds.format, `${f.pattern}\n`);
+      const { contents, misses } = loadContents(ds);
+      const { TemplateMiner } = await import('../../src/detect/logs/index.js');
+      const miner = new TemplateMiner();
+      for (const c of contents) miner.add(c);
+      out.push({
+        name: f.name,
+        lines_per_sec: minerThroughput(contents),
+        store_lines_per_sec: (await storeIngestThroughput(ds, 200_000)).linesPerSec,
+        templates: miner.templates().length,
+        kinds: f.kinds.length,
+        header_misses: misses,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
