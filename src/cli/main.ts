@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError, errorMessage } from '../core/index.js';
 import { registerActions } from './commands/actions.js';
+import { registerBans } from './commands/bans.js';
 import { registerCheck } from './commands/check.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeps } from './commands/deps.js';
@@ -43,6 +44,7 @@ registerOperate(program);
 registerReport(program);
 registerTopology(program);
 registerDeps(program);
+registerBans(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   // A config error is already "file:line: field: message": print it as it is.
