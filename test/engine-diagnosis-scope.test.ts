@@ -86,3 +86,75 @@ store: { dir: ./data }
   );
   expect((await m.store.listActions({ incidentId: second.id, limit: 5 })).items).toEqual([]);
 });
+
+/**
+ * Nor does an exit of the process inherit it, in the same incident: a saturated database diagnosed so, then
+ * killed, went on being healed by ending its sessions ("cannot connect") until it escalated, when a restart
+ * was what it needed.
+ */
+it('an exit of the process does not inherit the diagnosis made of its trouble before it died', async () => {
+  const dir = await tempDir();
+  const m = await start(
+    dir,
+    `services:
+  db: {}
+playbooks:
+  end-sessions:
+    when: { service: db, kind: down, cause: db_saturated }
+    steps:
+      - exec: { command: ["true"] }
+  restart-db:
+    when: { service: db, kind: down, labels: { cause: "!db_saturated" } }
+    steps:
+      - exec: { command: ["true"] }
+policy: { autonomy: suggest }
+server: { port: 0 }
+store: { dir: ./data }
+`,
+  );
+  const now = m.clock.now();
+  const incident: Incident = {
+    id: 'inc_db',
+    service: 'db',
+    state: 'open',
+    title: 'db is down',
+    severity: 'critical',
+    rootCause: 'db',
+    openedAt: now,
+    updatedAt: now,
+    resolvedAt: null,
+  };
+  await m.store.createIncident(incident, 'test');
+  const base = {
+    service: 'db',
+    kind: 'down' as const,
+    severity: 'critical' as const,
+    score: 1,
+    summary: 'db is down',
+  };
+  m.engine.onFinding({ ...base, id: 'fnd_1', check: 'postgres', evidence: {}, at: m.clock.now() }, incident, {
+    cause: 'db_saturated',
+    confidence: 0.92,
+    evidence: ['27 of 30 connections in use'],
+    playbooks: ['end-sessions'],
+  });
+  await waitFor(
+    'the sessions ended (suggested)',
+    async () => (await m.store.listActions({ incidentId: incident.id, limit: 5 })).items.length > 0,
+    10_000,
+  );
+  await waitFor('no heal due for db', () => !m.engine.busy('db'), 10_000);
+  // Killed: the exit comes with no diagnosis the engine can act on.
+  m.engine.onFinding(
+    { ...base, id: 'fnd_2', check: 'running', evidence: { signal: 'SIGKILL' }, at: m.clock.now() },
+    incident,
+  );
+  await waitFor(
+    'the restart suggested',
+    async () =>
+      (await m.store.listActions({ incidentId: incident.id, limit: 10 })).items.some(
+        (a) => a.playbook === 'restart-db',
+      ),
+    10_000,
+  );
+});

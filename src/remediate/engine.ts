@@ -140,7 +140,10 @@ export class RemediationEngine {
     // A later finding without a diagnosis keeps the diagnosis already made for the service in this incident;
     // one made in an earlier incident says nothing of this one (a bad release's diagnosis, kept, rolled back
     // the release for every later trouble of the API).
-    const same = prev?.incidentId === incident.id ? prev : undefined;
+    // Nor does an exit inherit it: the process died, and what was diagnosed of it alive (a saturated
+    // database's sessions) is not what brings it back.
+    const exit = 'code' in f.evidence || 'signal' in f.evidence;
+    const same = prev?.incidentId === incident.id && !exit ? prev : undefined;
     const next: Context = {
       finding: f,
       diagnosis: diagnosis ?? same?.diagnosis ?? null,
