@@ -61,6 +61,7 @@ describe('drill faults and reports', () => {
       'config-drift',
       'bad-deploy',
       'db-saturated',
+      'brute-force',
       'port-squatter',
     ]);
     const safety = faults.names().filter((n) => faults.get(n).outcome === 'escalated');

@@ -29,6 +29,9 @@ const WORKING: Record<string, { mttd: number; mttr?: number; rootCause: boolean;
   // A restart runs first (a stopped API is restarted as any is) and its verification has to run out.
   'bad-deploy': { mttd: 30_000, mttr: 60_000, rootCause: true },
   'db-saturated': { mttd: 30_000, mttr: 20_000, rootCause: true },
+  // Needs root, nft and ip netns (the drill makes its namespace); its run fails unless the ban refused the
+  // address and expired by itself. MTTD includes making the namespace; measured 0.2-3.4 s / 3.5-6 s.
+  'brute-force': { mttd: 30_000, mttr: 30_000, rootCause: true, expected: true },
 };
 
 interface Report {
@@ -75,7 +78,7 @@ describe('game day on examples/stack', () => {
         '--timeout',
         '40000',
       ],
-      330_000,
+      390_000,
     );
     const reports = r.stdout
       .trim()
@@ -115,7 +118,7 @@ describe('game day on examples/stack', () => {
     }
     // The drill's incidents are in the config's own store, as any incident is.
     expect(r.stderr).not.toMatch(/drill stopped/);
-  }, 350_000);
+  }, 410_000);
 
   it('soak 1 minute under load: no finding, incident or action; Medic well under a core', async () => {
     // `medic soak` as main.ts will register it: its own command module, parsed by commander.
