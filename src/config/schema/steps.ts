@@ -42,14 +42,24 @@ export const dockerStep = z.strictObject({
 export const kubernetesStep = z
   .strictObject({
     action: z
-      .enum(['rollout-restart', 'delete-pod', 'scale'])
-      .describe('What Kubernetes does: restart a rollout, delete the failing pod, or scale.'),
+      .enum(['rollout-restart', 'rollout-undo', 'delete-pod', 'scale'])
+      .describe(
+        'What Kubernetes does: restart a rollout, roll a Deployment back to an earlier revision, delete the failing pod, or scale.',
+      ),
     kind: z
       .enum(['Deployment', 'StatefulSet', 'DaemonSet'])
       .default('Deployment')
       .describe("The workload's kind."),
     name: z.string().min(1).describe('The workload, or the pod for delete-pod.'),
     replicas: z.number().int().min(0).optional().describe('The replica count, for `action: scale`.'),
+    to_revision: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'For `action: rollout-undo`: the revision rolled back to (default: the one before the current).',
+      ),
     ...kubeTarget,
   })
   .superRefine((k, ctx) => {
@@ -59,6 +69,14 @@ export const kubernetesStep = z
       ctx.addIssue({ code: 'custom', path: ['kind'], message: 'a DaemonSet cannot be scaled' });
     if (k.action !== 'scale' && k.replicas !== undefined)
       ctx.addIssue({ code: 'custom', path: ['replicas'], message: 'replicas is for action: scale' });
+    if (k.action === 'rollout-undo' && k.kind !== 'Deployment')
+      ctx.addIssue({ code: 'custom', path: ['kind'], message: 'rollout-undo is for a Deployment' });
+    if (k.action !== 'rollout-undo' && k.to_revision !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to_revision'],
+        message: 'to_revision is for action: rollout-undo',
+      });
   });
 
 export const pm2Step = z.strictObject({

@@ -1,87 +1,10 @@
-import type { KubeConfig } from '@kubernetes/client-node';
-import { ActionError, errorMessage } from '../../core/index.js';
-import { baseVars, renderString } from '../template.js';
-import type { ActionPlan, PlanContext, RemediationAction } from './action.js';
+import { ActionError } from '../../core/index.js';
+import type { ActionPlan, RemediationAction } from './action.js';
+import { type KubeTarget, kube, kubeConfig, kubeTarget, loadClient } from './kubernetes-client.js';
+import { currentRevision, rolloutUndo } from './kubernetes-undo.js';
 import { type ExtendedStep, kubernetesStep, parseStep } from './steps.js';
-import { abortable, resolvePath } from './util.js';
 
-/** Where a workload lives and how to reach its API server. */
-export interface KubeTarget {
-  kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
-  name: string;
-  namespace: string;
-  /** Absolute path of a kubeconfig; null: $KUBECONFIG, ~/.kube/config or in-cluster. */
-  kubeconfig: string | null;
-  context: string | null;
-}
-
-/** DNS-1123 names (pods, workloads, namespaces): safe in a URL path. */
-const DNS_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
-
-export function kubeName(what: string, value: string): string {
-  if (!DNS_NAME.test(value)) throw new ActionError(`invalid Kubernetes ${what} ${JSON.stringify(value)}`);
-  return value;
-}
-
-export function kubeTarget(
-  raw: { kind: KubeTarget['kind']; name: string; namespace: string; kubeconfig?: string; context?: string },
-  service: string,
-  pctx: PlanContext | undefined,
-): KubeTarget {
-  const vars = baseVars(service, pctx?.vars);
-  return {
-    kind: raw.kind,
-    name: kubeName('name', renderString(raw.name, vars)),
-    namespace: kubeName('namespace', renderString(raw.namespace, vars)),
-    kubeconfig: raw.kubeconfig ? resolvePath(raw.kubeconfig, pctx) : null,
-    context: raw.context ?? null,
-  };
-}
-
-type KubeClient = typeof import('@kubernetes/client-node');
-let client: Promise<KubeClient> | undefined;
-
-/** The client costs ~80 MB and every fork of the daemon pays for it: loaded on first use, not with Medic. */
-function loadClient(): Promise<KubeClient> {
-  client ??= import('@kubernetes/client-node');
-  return client;
-}
-
-function kubeConfig(k: KubeClient, t: KubeTarget): KubeConfig {
-  const kc = new k.KubeConfig();
-  if (t.kubeconfig) kc.loadFromFile(t.kubeconfig);
-  else kc.loadFromDefault();
-  if (t.context) kc.setCurrentContext(t.context);
-  return kc;
-}
-
-async function kube<T>(k: KubeClient, what: string, signal: AbortSignal, call: () => Promise<T>): Promise<T> {
-  try {
-    return await abortable(call(), signal);
-  } catch (err) {
-    if (err instanceof k.ApiException) {
-      throw new ActionError(`${what}: the API server answered ${err.code}${statusMessage(err.body)}`, {
-        cause: err,
-      });
-    }
-    if (err instanceof ActionError) throw err;
-    throw new ActionError(`${what} failed: ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-/** The message of a v1 Status the API server answered (client-node hands it over as text or object). */
-function statusMessage(body: unknown): string {
-  let b: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      b = JSON.parse(body);
-    } catch {
-      return body ? `: ${body.slice(0, 200)}` : '';
-    }
-  }
-  const m = (b as { message?: unknown } | null)?.message;
-  return typeof m === 'string' && m ? `: ${m}` : '';
-}
+export { type KubeTarget, kubeName, kubeTarget } from './kubernetes-client.js';
 
 /** `kubectl rollout restart`: a strategic-merge PATCH of the pod template's restartedAt annotation. */
 export async function rolloutRestart(t: KubeTarget, at: Date, signal: AbortSignal): Promise<void> {
@@ -141,22 +64,35 @@ function target(plan: ActionPlan): KubeTarget {
   return plan.params['target'] as KubeTarget;
 }
 
-/** Rollout restart of a workload, deleting a pod, or scaling, through @kubernetes/client-node. */
+/** Rollout restart or undo of a workload, deleting a pod, or scaling, through @kubernetes/client-node. */
 export const kubernetesAction: RemediationAction<ExtendedStep> = {
   kind: 'kubernetes',
   plan(step, service, _services, pctx) {
     const s = parseStep(kubernetesStep, step.kubernetes, 'kubernetes');
     const t = kubeTarget(s, service, pctx);
     const what = s.action === 'delete-pod' ? `pod/${t.name}` : `${t.kind.toLowerCase()}/${t.name}`;
-    const suffix = s.action === 'scale' ? ` to ${s.replicas}` : '';
+    const suffix =
+      s.action === 'scale'
+        ? ` to ${s.replicas}`
+        : s.to_revision !== undefined
+          ? ` to revision ${s.to_revision}`
+          : '';
     return {
       kind: 'kubernetes',
       target: service,
-      params: { action: s.action, target: { ...t }, replicas: s.replicas ?? null },
+      params: {
+        action: s.action,
+        target: { ...t },
+        replicas: s.replicas ?? null,
+        toRevision: s.to_revision ?? null,
+      },
       description: `kubernetes ${s.action} ${what} in ${t.namespace}${suffix}`,
     };
   },
   async snapshot(plan, ctx) {
+    // The revision before an undo is what undoing the undo goes back to.
+    if (plan.params['action'] === 'rollout-undo')
+      return { revision: await currentRevision(target(plan), ctx.signal) };
     if (plan.params['action'] !== 'scale') return {};
     return { replicas: await readReplicas(target(plan), ctx.signal) };
   },
@@ -167,6 +103,10 @@ export const kubernetesAction: RemediationAction<ExtendedStep> = {
         const at = new Date(ctx.clock?.now() ?? Date.now());
         await rolloutRestart(t, at, ctx.signal);
         return `restarted ${t.kind.toLowerCase()}/${t.name} in ${t.namespace} (restartedAt ${at.toISOString()})`;
+      }
+      case 'rollout-undo': {
+        const { from, to } = await rolloutUndo(t, plan.params['toRevision'] as number | null, ctx.signal);
+        return `rolled deployment/${t.name} in ${t.namespace} back to revision ${to}'s template (was revision ${from ?? 'unknown'})`;
       }
       case 'delete-pod':
         await deletePod(t, ctx.signal);
@@ -180,6 +120,12 @@ export const kubernetesAction: RemediationAction<ExtendedStep> = {
   },
   async rollback(plan, ctx, backup) {
     const t = target(plan);
+    if (plan.params['action'] === 'rollout-undo') {
+      const was = backup.state?.['revision'];
+      if (typeof was !== 'number') throw new ActionError('the revision before the undo is unknown');
+      await rolloutUndo(t, was, ctx.signal);
+      return `rolled deployment/${t.name} in ${t.namespace} forward again to revision ${was}'s template`;
+    }
     const before = backup.state?.['replicas'];
     if (plan.params['action'] !== 'scale')
       throw new ActionError(`a kubernetes ${plan.params['action']} cannot be undone`);

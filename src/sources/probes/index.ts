@@ -14,6 +14,7 @@ import { redisProbe } from './redis.js';
 import { tcpProbe } from './tcp.js';
 import { tlsProbe } from './tls.js';
 
+export { selectorString } from './kubernetes.js';
 export type { Probe, ProbeContext } from './probe.js';
 export { readStat } from './procfs.js';
 export { type CertificateEndpoint, certificateEndpoint } from './tls-endpoint.js';
