@@ -527,6 +527,36 @@ describe('diagnoseByRules: bundles once misdiagnosed', () => {
     expect(causes({ ...b, processState: { pid: 70, state: 'S' } })).not.toContain('process_crashed');
   });
 
+  it('process_crashed, not error_burst: a kill in an incident whose earlier trouble logged many errors', () => {
+    // The database's incident opened on its saturation, whose sessions' errors it logged for minutes; then it
+    // was killed. The exit is the event the diagnosis names; those lines were not what killed it.
+    const exitAt = T - 100;
+    const logs = Array.from({ length: 50 }, (_, i) => ({
+      at: T - 7 * MIN + i * 6 * SEC,
+      line: 'FATAL:  terminating connection due to idle-in-transaction timeout',
+      source: 'stderr',
+    }));
+    const b = bundle({
+      service: 'db',
+      exits: [{ at: exitAt, code: null, signal: 'SIGKILL', pid: 70 }],
+      processAlive: false,
+      logs,
+      logsSince: T - 8 * MIN,
+      logBaseline: [{ source: 'stderr', from: T - 38 * MIN, to: T - 8 * MIN, errors: 0 }],
+      trigger: { kind: 'down', check: 'running', exit: true },
+    });
+    expect(top(b)).toMatchObject({ cause: 'process_crashed' });
+    expect(causes(b)).not.toContain('error_burst');
+    // The same lines with no exit (a probe's finding on a running process) are a burst.
+    const running = {
+      ...b,
+      exits: [],
+      processAlive: true,
+      trigger: { kind: 'down' as const, check: 'postgres' },
+    };
+    expect(causes(running)).toContain('error_burst');
+  });
+
   it('process_crashed: a crash loop whose failing starts each print an error, then one start succeeds', () => {
     const first = T - 6 * SEC;
     const logs = [0, 1, 2].flatMap((k) =>

@@ -235,6 +235,9 @@ export const RULES: readonly Rule[] = [
     signature:
       'errors in the incident’s own window at several times their source’s usual rate, a spiking log pattern, or its checks newly answered with server errors (5xx)',
     match(b) {
+      // The process's exit is the event to name (process_crashed, with these lines as its last words): the
+      // errors logged before it, in an incident opened for other trouble, are not a burst that an exit shows.
+      if (b.trigger?.exit && unexpectedExits(b).length > 0) return null;
       const burst = errorBurst(b);
       const shadow = crashShadow(b);
       // A new error pattern seen while a dependency failed is the dependency's trouble told from this side
