@@ -3,10 +3,15 @@
  * call (Octokit, @gitbeaker/rest, undici) with the providers' documented shapes, and senders of their webhooks
  * with their real headers. Payloads are small and hand-made after the providers' documentation.
  */
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
+import {
+  githubWebhookHeaders,
+  type JobPayloadOptions,
+  workflowJobPayload,
+  workflowRunPayload,
+} from '../src/drill/ci-github-wire.js';
 
 export const fixture = (f: string) => readFileSync(path.join(import.meta.dirname, 'ci-fixtures', f), 'utf8');
 
@@ -337,16 +342,9 @@ export function sendGithub(
   o: { signature?: string; raw?: string } = {},
 ): Promise<Sent> {
   const body = o.raw ?? JSON.stringify(payload);
-  const signature = o.signature ?? `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
   return post(
     `${medic}/api/ingest/ci/github`,
-    {
-      'user-agent': 'GitHub-Hookshot/8c5d4ea',
-      'x-github-event': event,
-      'x-github-delivery': delivery,
-      'x-github-hook-id': '292430182',
-      'x-hub-signature-256': signature,
-    },
+    githubWebhookHeaders(secret, event, delivery, body, o.signature),
     body,
   );
 }
@@ -386,92 +384,13 @@ export function sendJenkins(
   );
 }
 
-const repo = {
-  id: 1296269,
-  node_id: 'MDEwOlJlcG9zaXRvcnkxMjk2MjY5',
-  name: 'shop',
-  full_name: 'acme/shop',
-  private: true,
-};
-const sender = { login: 'octocat', id: 1, type: 'User' };
+/** `workflow_job` completed of acme/shop (GitHub's documented shape, from the drill's wire module). */
+export const workflowJob = (o: Omit<JobPayloadOptions, 'repository'>) =>
+  workflowJobPayload({ repository: 'acme/shop', ...o });
 
-/** `workflow_job` completed (GitHub's documented shape, trimmed). */
-export function workflowJob(o: {
-  id: number;
-  runId: number;
-  attempt: number;
-  conclusion: string;
-  sha: string;
-  failedStep?: string;
-}) {
-  return {
-    action: 'completed',
-    workflow_job: {
-      id: o.id,
-      run_id: o.runId,
-      workflow_name: 'CI',
-      head_branch: 'main',
-      run_url: `https://api.github.com/repos/acme/shop/actions/runs/${o.runId}`,
-      run_attempt: o.attempt,
-      node_id: 'CR_kwDOABCD',
-      head_sha: o.sha,
-      url: `https://api.github.com/repos/acme/shop/actions/jobs/${o.id}`,
-      html_url: `https://github.com/acme/shop/actions/runs/${o.runId}/job/${o.id}`,
-      status: 'completed',
-      conclusion: o.conclusion,
-      created_at: '2026-03-02T09:13:58Z',
-      started_at: '2026-03-02T09:14:00Z',
-      completed_at: '2026-03-02T09:16:03Z',
-      name: 'test',
-      steps: [
-        { name: 'Set up job', status: 'completed', conclusion: 'success', number: 1 },
-        { name: 'Run actions/checkout@v4', status: 'completed', conclusion: 'success', number: 2 },
-        { name: o.failedStep ?? 'Test', status: 'completed', conclusion: o.conclusion, number: 3 },
-      ],
-      labels: ['ubuntu-latest'],
-      runner_id: 7,
-      runner_name: 'GitHub Actions 7',
-      runner_group_id: 2,
-      runner_group_name: 'GitHub Actions',
-    },
-    repository: repo,
-    sender,
-  };
-}
-
-/** `workflow_run` completed (of the workflow `CI` unless named). */
-export function workflowRun(o: {
-  runId: number;
-  attempt: number;
-  conclusion: string;
-  sha: string;
-  workflow?: string;
-}) {
-  return {
-    action: 'completed',
-    workflow_run: {
-      id: o.runId,
-      name: o.workflow ?? 'CI',
-      node_id: 'WFR_kwLOABCD',
-      head_branch: 'main',
-      head_sha: o.sha,
-      path: '.github/workflows/ci.yml',
-      run_number: 562,
-      event: 'push',
-      status: 'completed',
-      conclusion: o.conclusion,
-      workflow_id: 159038,
-      url: `https://api.github.com/repos/acme/shop/actions/runs/${o.runId}`,
-      html_url: `https://github.com/acme/shop/actions/runs/${o.runId}`,
-      run_attempt: o.attempt,
-      created_at: '2026-03-02T09:13:58Z',
-      updated_at: '2026-03-02T09:25:00Z',
-    },
-    workflow: { id: 159038, name: o.workflow ?? 'CI', path: '.github/workflows/ci.yml', state: 'active' },
-    repository: repo,
-    sender,
-  };
-}
+/** `workflow_run` completed of acme/shop (of the workflow `CI` unless named). */
+export const workflowRun = (o: Omit<JobPayloadOptions, 'repository' | 'id' | 'failedStep'>) =>
+  workflowRunPayload({ repository: 'acme/shop', ...o });
 
 const glProject = {
   id: 4711,

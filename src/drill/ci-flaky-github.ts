@@ -4,8 +4,9 @@
  * sender of GitHub's signed `workflow_job` and `workflow_run` webhooks. It plays the runner too: a re-run
  * request runs the failed job again, and the new attempt's result arrives as GitHub would send it.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { githubWebhookHeaders, workflowJobPayload, workflowRunPayload } from './ci-github-wire.js';
 
 export interface DrillJob {
   runId: number;
@@ -43,8 +44,6 @@ export interface LocalGithub {
   close(): Promise<void>;
 }
 
-const STARTED = '2026-03-02T09:14:00Z';
-
 export async function startLocalGithub(repository: string, secret: string): Promise<LocalGithub> {
   const runs = new Map<number, RunState>();
   const calls: string[] = [];
@@ -59,14 +58,7 @@ export async function startLocalGithub(repository: string, secret: string): Prom
     const body = JSON.stringify(payload);
     const res = await fetch(`${medic}/api/ingest/ci/github`, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'GitHub-Hookshot/8c5d4ea',
-        'x-github-event': event,
-        'x-github-delivery': randomUUID(),
-        'x-github-hook-id': '292430182',
-        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
-      },
+      headers: githubWebhookHeaders(secret, event, randomUUID(), body),
       body,
     });
     const text = await res.text();
@@ -167,67 +159,27 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-const repositoryOf = (full: string) => ({
-  id: 1296269,
-  name: full.split('/')[1],
-  full_name: full,
-  private: true,
-});
-const sender = { login: 'medic-drill', id: 1, type: 'User' };
-
-/** `workflow_job` completed (GitHub's documented shape, trimmed); a re-run's job has a new id. */
+/** `workflow_job` completed; a re-run's job has a new id. */
 function workflowJob(repository: string, r: RunState, conclusion: string) {
-  const id = r.jobId + (r.attempt - 1);
-  return {
-    action: 'completed',
-    workflow_job: {
-      id,
-      run_id: r.runId,
-      workflow_name: 'CI',
-      head_branch: 'main',
-      run_url: `https://api.github.com/repos/${repository}/actions/runs/${r.runId}`,
-      run_attempt: r.attempt,
-      head_sha: r.sha,
-      html_url: `https://github.com/${repository}/actions/runs/${r.runId}/job/${id}`,
-      status: 'completed',
-      conclusion,
-      started_at: STARTED,
-      completed_at: STARTED,
-      name: 'test',
-      steps: [
-        { name: 'Set up job', status: 'completed', conclusion: 'success', number: 1 },
-        { name: 'Run actions/checkout@v4', status: 'completed', conclusion: 'success', number: 2 },
-        { name: r.failedStep, status: 'completed', conclusion, number: 3 },
-      ],
-      labels: ['ubuntu-latest'],
-      runner_name: 'GitHub Actions 7',
-    },
-    repository: repositoryOf(repository),
-    sender,
-  };
+  return workflowJobPayload({
+    repository,
+    id: r.jobId + (r.attempt - 1),
+    runId: r.runId,
+    attempt: r.attempt,
+    conclusion,
+    sha: r.sha,
+    failedStep: r.failedStep,
+    sender: 'medic-drill',
+  });
 }
 
-/** `workflow_run` completed. */
 function workflowRun(repository: string, r: RunState, conclusion: string) {
-  return {
-    action: 'completed',
-    workflow_run: {
-      id: r.runId,
-      name: 'CI',
-      head_branch: 'main',
-      head_sha: r.sha,
-      path: '.github/workflows/ci.yml',
-      event: 'push',
-      status: 'completed',
-      conclusion,
-      url: `https://api.github.com/repos/${repository}/actions/runs/${r.runId}`,
-      html_url: `https://github.com/${repository}/actions/runs/${r.runId}`,
-      run_attempt: r.attempt,
-      created_at: STARTED,
-      updated_at: STARTED,
-    },
-    workflow: { id: 159038, name: 'CI', path: '.github/workflows/ci.yml', state: 'active' },
-    repository: repositoryOf(repository),
-    sender,
-  };
+  return workflowRunPayload({
+    repository,
+    runId: r.runId,
+    attempt: r.attempt,
+    conclusion,
+    sha: r.sha,
+    sender: 'medic-drill',
+  });
 }
