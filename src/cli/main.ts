@@ -20,6 +20,9 @@ import { registerStatus } from './commands/status.js';
 import { registerStore } from './commands/store.js';
 import { registerToken } from './commands/token.js';
 import { registerTopology } from './commands/topology.js';
+import { installRejectionGuard } from './rejections.js';
+
+installRejectionGuard();
 
 const program = new Command()
   .name('medic')
