@@ -17,7 +17,10 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-it('says READY=1 once its API answers, pings the watchdog at half WatchdogSec, and STOPPING=1 on SIGTERM', async () => {
+// Generous waits: a Medic process starts in seconds here, in tens of them on a machine loaded by other work.
+it('says READY=1 once its API answers, pings the watchdog at half WatchdogSec, and STOPPING=1 on SIGTERM', {
+  timeout: 150_000,
+}, async () => {
   // The service Medic checks, so that its probe loop turns (a silent loop stops the pings).
   const web = http.createServer((_req, res) => res.end('OK'));
   await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
@@ -45,7 +48,7 @@ store: { dir: ./data }
   });
   cleanups.push(() => medic.kill('SIGKILL'));
 
-  const ready = await waitFor('READY=1', () => sock.received.find((f) => f.includes('READY=1')), 30_000);
+  const ready = await waitFor('READY=1', () => sock.received.find((f) => f.includes('READY=1')), 90_000);
   const status = ready.find((f) => f.startsWith('STATUS='));
   expect(status).toMatch(/^STATUS=watching 1 service\(s\); API on http:\/\/127\.0\.0\.1:\d+$/);
   // Ready means serving: the API answers at once.
@@ -56,7 +59,7 @@ store: { dir: ./data }
   await waitFor(
     'five watchdog pings',
     () => sock.received.filter((f) => f.join() === 'WATCHDOG=1').length >= 5,
-    30_000,
+    40_000,
   );
   const pings = sock.times.filter((_, i) => sock.received[i]?.join() === 'WATCHDOG=1');
   const gaps = pings.slice(1).map((t, i) => t - (pings[i] ?? 0));
