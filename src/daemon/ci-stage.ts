@@ -47,8 +47,6 @@ export class CiStage implements Stage {
   private history = new CiHistory(memoryCiBackend());
   private readonly flood = new FloodLimit(() => this.ci().rate_limit);
   private readonly miners = new Map<string, TemplateMiner>();
-  /** Runs already judged (a job's event and its run's event name the same failure). */
-  private readonly handled = new Set<string>();
   /** service → CI check → its state, declared beside the service's own checks. */
   private readonly checks = new Map<string, Map<string, 'down' | 'up'>>();
   private readonly work = new Set<Promise<void>>();
@@ -213,10 +211,9 @@ export class CiStage implements Stage {
       return;
     }
     if (e.conclusion !== 'failure') return;
-    const once = `${name}:${handledKey(e)}`;
-    if (this.handled.has(once)) return;
-    this.handled.add(once);
-    if (this.handled.size > 10_000) this.handled.clear();
+    // A job's event and its run's event name the same failure: the first replica to take it judges it (the
+    // store's delivery keys are atomic across replicas).
+    if (await this.history.seenDelivery('judged', `${name}:${handledKey(e)}`, this.host.clock.now())) return;
     await this.history.settle(name, runKey, false, e.at);
     const judged = await this.judge(name, e);
     const blocked = RERUN_CLASSES.includes(judged.verdict.cls) ? await this.capReason(name, e.commit) : null;
