@@ -25,9 +25,16 @@ const EXPIRY_SLACK_MS = 5_000;
 const failedLogin = (address: string, n: number) =>
   `${new Date().toISOString()} auth: login failed for user "admin" from ${address} (attempt ${n}, wrong password)\n`;
 
+/** The address's bans in the namespace; read again once when nft answers oddly (a table being changed). */
 async function bansOf(netns: string, address: string) {
-  const signal = AbortSignal.timeout(5_000);
-  return (await listBans({ netns, signal })).filter((b) => b.address === address);
+  const read = async () =>
+    (await listBans({ netns, signal: AbortSignal.timeout(5_000) })).filter((b) => b.address === address);
+  try {
+    return await read();
+  } catch {
+    await sleep(200);
+    return read();
+  }
 }
 
 function portOf(t: FaultTarget): number {
