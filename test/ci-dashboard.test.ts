@@ -163,7 +163,9 @@ store: { dir: ./data }
       expect(await rows.count()).toBe(2);
       // Newest first: the code failure a person's re-run passed, then Medic's re-run of the lost runner.
       expect(await rows.nth(0).getByTestId('ci-failure-class').textContent()).toMatch(/^code/);
-      expect(await rows.nth(0).getByTestId('ci-failure-rerun').textContent()).toBe('never re-run');
+      expect(await rows.nth(0).getByTestId('ci-failure-rerun').textContent()).toBe(
+        'passed on a re-run by hand',
+      );
       expect(await rows.nth(1).getByTestId('ci-failure-class').textContent()).toMatch(/^infrastructure/);
       expect(await rows.nth(1).getByTestId('ci-failure-rerun').textContent()).toBe('re-run passed');
       const flaky = page.getByTestId('ci-flaky-test');
@@ -175,6 +177,7 @@ store: { dir: ./data }
       await expect.poll(() => count('code'), { timeout: 20_000 }).toBe('2');
       await expect.poll(() => tile.getByTestId('ci-last').textContent(), { timeout: 20_000 }).toBe('failing');
       expect(await rows.count()).toBe(3);
+      expect(await rows.nth(0).getByTestId('ci-failure-rerun').textContent()).toBe('never re-run');
       expect(reruns).toEqual(['77']);
     } finally {
       await page.close();

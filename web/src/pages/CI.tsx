@@ -38,6 +38,8 @@ interface CiSummary {
 const short = (sha: string | null) => (sha ? sha.slice(0, 8) : '');
 
 function rerunOf(f: Failure): string {
+  // A person's re-run (or the same workflow again on the commit) settles a failure Medic did not re-run.
+  if (!f.reran && f.outcome !== null) return `${f.outcome} on a re-run by hand`;
   if (!f.reran) return f.cls === 'infrastructure' || f.cls === 'flaky_test' ? 'not re-run' : 'never re-run';
   return f.outcome === null ? 're-run, waiting' : `re-run ${f.outcome}`;
 }
@@ -95,7 +97,7 @@ export function CI({ params }: { params: URLSearchParams }) {
         ))}
       </div>
 
-      <h3>Failures by class</h3>
+      <h3 style={{ marginTop: '1.5rem' }}>Failures by class</h3>
       <div className="summary" data-testid="ci-classes">
         {CLASSES.map((c) => (
           <span key={c} className="stat" data-testid={`ci-class-${c}`}>
@@ -105,7 +107,7 @@ export function CI({ params }: { params: URLSearchParams }) {
         ))}
       </div>
 
-      <h3>Re-runs</h3>
+      <h3 style={{ marginTop: '1.5rem' }}>Re-runs</h3>
       <div className="summary" data-testid="ci-reruns">
         <span className="stat">
           <b data-testid="ci-reruns-total">{d?.reruns.total ?? 0}</b>re-run
@@ -121,7 +123,7 @@ export function CI({ params }: { params: URLSearchParams }) {
         </span>
       </div>
 
-      <h3>Recent failures</h3>
+      <h3 style={{ marginTop: '1.5rem' }}>Recent failures</h3>
       {d?.recent.length === 0 && <p className="muted">No failures in this window.</p>}
       <table className="grid" data-testid="ci-recent">
         <thead>
@@ -161,7 +163,7 @@ export function CI({ params }: { params: URLSearchParams }) {
         </tbody>
       </table>
 
-      <h3>Flakiest tests</h3>
+      <h3 style={{ marginTop: '1.5rem' }}>Flakiest tests</h3>
       {d?.flakiest.length === 0 && (
         <p className="muted">No test has failed and then passed on the same commit in this window.</p>
       )}
