@@ -49,7 +49,7 @@ export function ciClientOf(p: Record<string, unknown>, what: string): { client: 
     repository: String(p['repository']),
     ...(p['projectId'] !== '' && p['projectId'] !== undefined && { projectId: Number(p['projectId']) }),
     runId: String(p['run']),
-    jobId: null,
+    jobId: p['job'] ? String(p['job']) : null,
     branch: p['branch'] ? String(p['branch']) : null,
   };
   return { client: ciClient(target.provider, { baseUrl: String(p['api']), token, user }), target };

@@ -9,27 +9,20 @@
 import { ciRerunStep } from '../../config/index.js';
 import { ActionError, errorMessage } from '../../core/index.js';
 import { RERUN_CLASSES } from '../../diagnose/ci/causes.js';
-import { type CiProvider, type CiTarget, ciClient } from '../../sources/ci/index.js';
 import type { RemediationAction } from './action.js';
+import { ciClientOf, ciLabels, ciTargetParams } from './ci-labels.js';
 import { type ExtendedStep, parseStep } from './steps.js';
 
 const HOUR = 3_600_000;
 /** Re-runs applied per pipeline (provider, repository, pipeline): timestamps of the last hour. */
 const applied = new Map<string, number[]>();
 
-function labelsOf(vars: unknown): Record<string, string> {
-  const finding = (vars as { finding?: { labels?: Record<string, string> } } | undefined)?.finding;
-  return finding?.labels ?? {};
-}
-
 export const ciRerunAction: RemediationAction<ExtendedStep> = {
   kind: 'ci-rerun',
   plan(step, service, _services, pctx) {
     const s = parseStep(ciRerunStep, step.ci_rerun, 'ci_rerun');
-    const l = labelsOf(pctx?.vars);
-    const provider = l['ci_provider'] as CiProvider | undefined;
-    if (!provider || !l['ci_repository'] || !l['ci_run'])
-      throw new ActionError('ci_rerun: the finding names no CI run (it is not a ci:<pipeline> finding)');
+    const l = ciLabels(pctx?.vars);
+    const target = ciTargetParams(l, 'ci_rerun');
     const cls = l['ci_class'] ?? '';
     if (!(RERUN_CLASSES as readonly string[]).includes(cls))
       throw new ActionError(
@@ -40,21 +33,14 @@ export const ciRerunAction: RemediationAction<ExtendedStep> = {
       kind: 'ci-rerun',
       target: service,
       params: {
-        provider,
-        api: l['ci_api'] ?? '',
-        tokenEnv: l['ci_token_env'] ?? '',
-        userEnv: l['ci_user_env'] ?? '',
-        repository: l['ci_repository'],
-        projectId: l['ci_project_id'] ?? '',
-        run: l['ci_run'],
+        ...target,
         job: l['ci_job'] ?? '',
-        branch: l['ci_branch'] ?? '',
-        pipeline: l['ci_pipeline'] ?? l['ci_repository'],
+        pipeline: l['ci_pipeline'] ?? l['ci_repository'] ?? '',
         runKey: l['ci_run_key'] ?? '',
         scope: s.scope,
         maxPerHour: s.max_per_hour,
       },
-      description: `re-run ${s.scope === 'all' ? 'all jobs' : 'the failed jobs'} of ${provider} ${l['ci_repository']} run ${l['ci_run']} (${cls})`,
+      description: `re-run ${s.scope === 'all' ? 'all jobs' : 'the failed jobs'} of ${target['provider']} ${target['repository']} run ${target['run']} (${cls})`,
     };
   },
   async apply(plan, ctx) {
@@ -66,28 +52,11 @@ export const ciRerunAction: RemediationAction<ExtendedStep> = {
       throw new ActionError(
         `ci_rerun: ${recent.length} re-runs of ${p['pipeline']} in the last hour (max_per_hour)`,
       );
-    const token = p['tokenEnv'] ? process.env[String(p['tokenEnv'])] : undefined;
-    if (!token)
-      throw new ActionError(
-        `ci_rerun: no API token (set ${p['tokenEnv'] || `ci.${p['provider']}.token_env`})`,
-      );
-    const user = p['userEnv'] ? process.env[String(p['userEnv'])] : undefined;
-    const target: CiTarget = {
-      provider: p['provider'] as CiProvider,
-      repository: String(p['repository']),
-      ...(p['projectId'] !== '' && { projectId: Number(p['projectId']) }),
-      runId: String(p['run']),
-      jobId: p['job'] ? String(p['job']) : null,
-      branch: p['branch'] ? String(p['branch']) : null,
-    };
+    const { client, target } = ciClientOf(p, 'ci_rerun');
     recent.push(now);
     applied.set(key, recent);
     try {
-      return await ciClient(target.provider, { baseUrl: String(p['api']), token, user }).rerun(
-        target,
-        p['scope'] === 'all' ? 'all' : 'failed',
-        ctx.signal,
-      );
+      return await client.rerun(target, p['scope'] === 'all' ? 'all' : 'failed', ctx.signal);
     } catch (err) {
       throw new ActionError(`ci_rerun: ${errorMessage(err)}`, { cause: err });
     }
