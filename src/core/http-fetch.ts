@@ -2,8 +2,14 @@
  * An HTTP request as probes and actions make it. Redirects are followed by hand so that the headers a config
  * adds (tokens, API keys) go only to the origin they were written for: fetch itself drops Authorization on a
  * cross-origin hop but forwards X-Token and the like. The body is read up to a limit, so an endpoint that
- * streams without end can neither fill memory nor hold the check until its timeout.
+ * streams without end can neither fill memory nor hold the check until its timeout. Made with undici's
+ * `request` rather than `fetch`: a third of fetch's CPU per request (no WHATWG Request, Response and streams),
+ * which is what lets one replica run thousands of HTTP checks a second.
  */
+import { STATUS_CODES } from 'node:http';
+import { type Dispatcher, request } from 'undici';
+
+type Body = Dispatcher.ResponseData['body'];
 
 export interface BoundedRequest {
   method: string;
@@ -36,19 +42,21 @@ export async function boundedFetch(url: string, o: BoundedRequest): Promise<Boun
   let body = o.body;
   const maxRedirects = o.maxRedirects ?? 10;
   for (let hop = 0; ; hop++) {
-    const res = await fetch(current, { method, headers, body, signal: o.signal, redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (!REDIRECTS.has(res.status) || location === null) {
-      const read = method === 'HEAD' ? { text: '', truncated: false } : await readBounded(res, o.maxBody);
+    const res = await request(current, { method: method as 'GET', headers, body, signal: o.signal });
+    const raw = res.headers['location'];
+    const location = Array.isArray(raw) ? (raw[0] ?? null) : (raw ?? null);
+    if (!REDIRECTS.has(res.statusCode) || location === null) {
+      const read = method === 'HEAD' ? await dumped(res.body) : await readBounded(res.body, o.maxBody);
       return {
-        status: res.status,
-        statusText: res.statusText,
+        status: res.statusCode,
+        // undici's request does not keep the reason phrase; the standard one is what people read anyway.
+        statusText: STATUS_CODES[res.statusCode] ?? '',
         url: current.href,
         body: read.text,
         truncated: read.truncated,
       };
     }
-    await res.body?.cancel().catch(() => undefined);
+    await res.body.dump();
     if (hop >= maxRedirects) throw new Error(`more than ${maxRedirects} redirects from ${url}`);
     const next = new URL(location, current);
     if (next.protocol !== 'http:' && next.protocol !== 'https:')
@@ -56,7 +64,7 @@ export async function boundedFetch(url: string, o: BoundedRequest): Promise<Boun
     // Once the request has left its origin, the configured headers stay behind, even if it comes back.
     if (next.origin !== origin) headers = {};
     // As browsers do: 303, and 301/302 after a POST, become a GET without a body.
-    if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+    if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
       if (method !== 'HEAD') method = 'GET';
       body = undefined;
     }
@@ -64,24 +72,27 @@ export async function boundedFetch(url: string, o: BoundedRequest): Promise<Boun
   }
 }
 
-/** Reads at most `max` bytes of the body, then cancels the rest. */
-async function readBounded(res: Response, max: number): Promise<{ text: string; truncated: boolean }> {
-  if (!res.body) return { text: '', truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+async function dumped(body: Body): Promise<{ text: string; truncated: boolean }> {
+  await body.dump();
+  return { text: '', truncated: false };
+}
+
+/** Reads at most `max` bytes of the body, then closes the rest. */
+async function readBounded(body: Body, max: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
   let size = 0;
   let truncated = false;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.byteLength;
     if (size > max) {
       truncated = true;
-      await reader.cancel().catch(() => undefined);
+      // Destroying the rest aborts the response; the abort is the point, not an error to report.
+      body.on('error', () => {});
+      body.destroy();
       break;
     }
   }
-  const bytes = Buffer.concat(chunks);
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   return { text: bytes.subarray(0, Math.min(max, bytes.length)).toString('utf8'), truncated };
 }

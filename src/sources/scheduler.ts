@@ -28,6 +28,8 @@ export interface SchedulerOptions {
 
 export interface SchedulerStats {
   checks: number;
+  /** Runs whose result was handed on since start (a cancelled run's is not). */
+  runs: number;
   inFlight: number;
   lagP50Ms: number;
   lagP99Ms: number;
@@ -48,6 +50,9 @@ interface Entry {
   /** The run in flight, awaited by runNow rather than started twice. */
   current?: Run;
 }
+
+/** A timeout firing this much after its deadline was held up by the event loop, not by the probe. */
+export const LATE_DEADLINE_MS = 250;
 
 /** Lag samples kept for the percentiles. */
 const LAG_WINDOW = 1024;
@@ -71,6 +76,7 @@ export class Scheduler {
   private running = false;
   private lags: number[] = [];
   private lastLag = 0;
+  private runs = 0;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.clock = opts.clock;
@@ -142,6 +148,7 @@ export class Scheduler {
     for (const e of this.entries.values()) if (e.current) inFlight++;
     return {
       checks: this.entries.size,
+      runs: this.runs,
       inFlight,
       lagP50Ms: percentile(sorted, 0.5),
       lagP99Ms: percentile(sorted, 0.99),
@@ -202,11 +209,27 @@ export class Scheduler {
     const { config } = e.check;
     const { controller } = run;
     const started = this.clock.now();
-    // The timeout runs on the injected clock, so a simulated clock drives it in tests.
-    const timeout = this.clock.setTimeout(
-      () => controller.abort(new Error(`timed out after ${formatDuration(config.timeout)}`)),
-      config.timeout,
-    );
+    // The timeout runs on the injected clock, so a simulated clock drives it in tests. A deadline that fires
+    // late found Medic's own event loop busy past it: the answer may be waiting unread in a socket. The run
+    // then gets that lateness again, once, so a loaded Medic does not call a service down for its own lag
+    // (under load that turns into findings, incidents and more load).
+    let timeout: TimerHandle | undefined;
+    let extended = false;
+    const deadline = (due: number) => {
+      timeout = this.clock.setTimeout(
+        () => {
+          const late = this.clock.now() - due;
+          if (late >= LATE_DEADLINE_MS && !extended) {
+            extended = true;
+            deadline(this.clock.now() + late);
+            return;
+          }
+          controller.abort(new Error(`timed out after ${formatDuration(config.timeout)}`));
+        },
+        Math.max(0, due - this.clock.now()),
+      );
+    };
+    deadline(started + config.timeout);
     let result: ProbeResult;
     try {
       result = await this.opts.run(e.check, controller.signal);
@@ -218,6 +241,7 @@ export class Scheduler {
       this.clock.clearTimeout(timeout);
     }
     if (run.cancelled) return;
+    this.runs++;
     try {
       this.opts.onResult(e.check, result, this.clock.now());
     } catch (err) {

@@ -9,6 +9,7 @@ export const LAG_LIMIT_MS = 1000;
 
 const schedulerStats = z.object({
   checks: z.number(),
+  runs: z.number(),
   inFlight: z.number(),
   lagP50Ms: z.number(),
   lagP99Ms: z.number(),

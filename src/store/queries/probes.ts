@@ -2,8 +2,10 @@ import { probeToRow, rowToProbe } from '../rows.js';
 import type { ProbeRecord } from '../store.js';
 import type { Db } from './common.js';
 
-/** Appends to the history and moves probe_latest forward (never backward, for out-of-order writes). */
-/** Writes a batch of results in one transaction: at thousands of checks a second, one fsync per result is too many. */
+/**
+ * Appends to the history and moves probe_latest forward (never backward, for out-of-order writes), a batch
+ * in one transaction: at thousands of checks a second, one fsync per result is too many.
+ */
 export async function recordProbes(db: Db, recs: readonly ProbeRecord[]): Promise<void> {
   if (recs.length === 0) return;
   const rows = recs.map(probeToRow);
@@ -21,7 +23,9 @@ export async function recordProbes(db: Db, recs: readonly ProbeRecord[]): Promis
         .values(rows.slice(i, i + BATCH))
         .execute();
     }
-    const newest = [...latest.values()];
+    // In key order: two replicas upserting overlapping checks (during a hand-over) then lock rows in the same
+    // order and wait for each other, where any other order can deadlock and lose a whole batch.
+    const newest = [...latest.keys()].sort().map((k) => latest.get(k)!);
     for (let i = 0; i < newest.length; i += BATCH) {
       await trx
         .insertInto('probe_latest')
