@@ -46,7 +46,7 @@ function handler(_req, res) {
     return;
   }
   if (MODE === 'ratelimit' && failing) {
-    answer(res, 503, 'upstream refuses us');
+    answer(res, Number(process.env.FAIL_STATUS ?? 503), 'upstream refuses us');
     return;
   }
   if (MODE === 'dbclient') {
@@ -113,9 +113,13 @@ if (MODE === 'errors') {
     else console.log(`order ${n++} done`);
   }, 20);
 }
+// LINES_AFTER_MS: the 429 lines begin later than the failing answers (the evidence comes after the failure).
+const linesAfter = Number(process.env.LINES_AFTER_MS ?? AFTER_MS);
 if (MODE === 'ratelimit') {
   let n = 0;
-  setInterval(() => {
-    if (failing) console.error(`partner API answered 429 Too Many Requests (attempt ${n++})`);
-  }, 100);
+  setTimeout(() => {
+    setInterval(() => {
+      if (failing) console.error(`partner API answered 429 Too Many Requests (attempt ${n++})`);
+    }, 100);
+  }, linesAfter);
 }

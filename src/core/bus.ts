@@ -22,6 +22,8 @@ export interface BusEvents {
       at: number;
     },
   ];
+  /** A heal did not verify; it is retried after a back-off (not when it escalated). */
+  'heal:failed': [{ service: string; incidentId: string; playbook: string; at: number }];
   'config:reloaded': [{ file: string; at: number }];
   'config:rejected': [{ file: string; at: number; error: string }];
 }

@@ -50,7 +50,15 @@ export class FindingPath {
    */
   private readonly diagnosed = new Map<
     string,
-    { incidentId: string; at: number; known: boolean; sources: Set<string>; pid: number | null }
+    {
+      incidentId: string;
+      at: number;
+      known: boolean;
+      sources: Set<string>;
+      pid: number | null;
+      /** The latest finding diagnosed: what a look again after a failed heal diagnoses. */
+      finding: Finding;
+    }
   >();
   /** Services with a diagnosis running (a count: several findings may be diagnosed at once). */
   private readonly diagnosing = new Map<string, number>();
@@ -109,6 +117,7 @@ export class FindingPath {
         this.dependents.memberHealthy(incident, service, holding),
       heldForHuman: (incident, service) => this.heldForHuman(incident, service),
     });
+    host.bus.on('heal:failed', ({ service, incidentId }) => this.lookAgain(service, incidentId));
     host.bus.on('incident', ({ incident, change }) => {
       if (change === 'resolved' || change === 'suppressed') {
         this.correlation.close(incident.id);
@@ -156,6 +165,7 @@ export class FindingPath {
       if (!exit && last.sources.has(source)) return;
       if (!exit && last.known && incident.state !== 'escalated') return;
       last.sources.add(source);
+      last.finding = f;
     } else {
       this.diagnosed.set(f.service, {
         incidentId: incident.id,
@@ -163,6 +173,7 @@ export class FindingPath {
         known: false,
         sources: new Set([source]),
         pid,
+        finding: f,
       });
     }
     const entry = this.diagnosed.get(f.service);
@@ -204,6 +215,22 @@ export class FindingPath {
       }
     }
     this.host.engine.onHealth(service, change.to);
+  }
+
+  /**
+   * A heal decided on no known cause failed: before its retry, the service is diagnosed again, on the
+   * evidence grown since (probes of a new release failing since it went live, lines logged after the first
+   * look). A cause found now steers the retry to its playbook; still none, and the retry goes on as it was.
+   */
+  private lookAgain(service: string, incidentId: string): void {
+    const entry = this.diagnosed.get(service);
+    if (!entry || entry.known || entry.incidentId !== incidentId || this.stopping.signal.aborted) return;
+    this.spawn(async () => {
+      const incident = await this.host.store.getIncident(incidentId);
+      if (!incident || incident.state === 'resolved' || incident.state === 'suppressed') return;
+      const cause = await this.diagnoseAndHeal(entry.finding, incident);
+      if (cause && this.diagnosed.get(service) === entry) entry.known = true;
+    });
   }
 
   /** Members of the incident other than `service` still failing whose heal is held (escalated) for a human. */

@@ -108,13 +108,23 @@ export class Decider {
     );
     const superseded = new Set(matched.map((m) => m.playbook.when.after));
     const next = matched.filter((m) => only !== undefined && m.playbook.when.after === only);
+    // The playbooks of the cause diagnosed (a look again after the failed heal may have found one).
+    const forCause = matched.filter(
+      (m) => ctx.diagnosis?.playbooks.includes(m.name) && !superseded.has(m.name),
+    );
     // A retry whose playbook no longer matches what the service shows now (a newer finding of another kind)
-    // gives way to the playbooks that do.
+    // gives way to the playbooks that do; one the diagnosis has no word for gives way to the cause's own.
     const stale =
-      only !== undefined && next.length === 0 && matched.length > 0 && !matched.some((m) => m.name === only);
+      only !== undefined &&
+      next.length === 0 &&
+      matched.length > 0 &&
+      (!matched.some((m) => m.name === only) ||
+        (forCause.length > 0 && !forCause.some((m) => m.name === only)));
     const names =
       only === undefined || stale
-        ? matched.filter((m) => !superseded.has(m.name)).map((m) => m.name)
+        ? (stale && forCause.length > 0 ? forCause : matched.filter((m) => !superseded.has(m.name))).map(
+            (m) => m.name,
+          )
         : next.length > 0
           ? next.map((m) => m.name)
           : cfg.playbooks[only]

@@ -76,6 +76,8 @@ export class Outcomes {
       `heal failed (${reason}); retry in ${formatDuration(delay)}`,
     );
     this.retry(service, delay, run.name);
+    // Said after the retry is due: a diagnosis made again now (the evidence has grown since) reaches it.
+    this.d.bus.emit('heal:failed', { service, incidentId: run.incident.id, playbook: run.name, at: now });
   }
 
   /** Hands the incident to a human: on the bus, and through the playbook's notify route if it has one. */
