@@ -347,6 +347,23 @@ describe('diagnoseByRules', () => {
     expect(
       diagnoseByRules(bundle({ certificates: [{ subject: 'x', notAfter: T + 60 * 86_400_000 }] })),
     ).toEqual([]);
+    // 20 days left of a 90-day certificate: under its tls check's warn_fraction, so due, though past 14 days.
+    const due = top(
+      bundle({
+        certificates: [{ subject: 'api.example.com', notAfter: T + 20 * 86_400_000 }],
+        probes: [
+          {
+            check: 'tls',
+            at: T,
+            ok: false,
+            latencyMs: 4,
+            message: 'expires in 20 days, 22% of its 90-day lifetime left, under warn_fraction 30%',
+          },
+        ],
+      }),
+    );
+    expect(due).toMatchObject({ cause: 'cert_expiring', confidence: 0.9 });
+    expect(due?.evidence).toEqual([expect.stringMatching(/^probe: ".*under warn_fraction 30%"$/)]);
   });
 
   it('brute_force: many failed logins, mostly from one address', () => {

@@ -266,17 +266,21 @@ export const RULES: readonly Rule[] = [
   CONFIG_CHANGED,
   {
     cause: 'cert_expiring',
-    signature: 'a TLS certificate expires within 14 days, or a probe failed on an expired certificate',
+    signature:
+      'a TLS certificate expires within 14 days, a tls check finds it under its warn or critical fraction of its lifetime, or a probe failed on an expired certificate',
     match(b) {
       const soon = (b.certificates ?? []).filter((c) => c.notAfter - b.at <= 14 * DAY);
       const failed = failedProbes(b, CERT)[0];
-      if (soon.length === 0 && !failed) return null;
+      // The check's own limits say the certificate is due, whatever the days left (a 90-day one under 30 %).
+      const due = failedProbes(b, /under (?:warn|critical)_fraction/)[0];
+      if (soon.length === 0 && !failed && !due) return null;
       const evidence = soon.map((c) =>
         c.notAfter <= b.at
           ? `certificate ${c.subject} expired ${Math.floor((b.at - c.notAfter) / DAY)} days ago`
           : `certificate ${c.subject} expires in ${Math.ceil((c.notAfter - b.at) / DAY)} days`,
       );
-      if (failed) evidence.push(`probe: ${quote(failed.message)}`);
+      const probe = failed ?? due;
+      if (probe) evidence.push(`probe: ${quote(probe.message)}`);
       const expired = failed || soon.some((c) => c.notAfter <= b.at);
       return { confidence: expired ? 0.97 : 0.9, evidence };
     },
