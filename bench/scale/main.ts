@@ -121,7 +121,8 @@ async function runOne(
             MEDIC_LOG_FORMAT: 'json',
             MEDIC_STORE_URL: storeUrl,
           },
-          stdio: ['ignore', 'ignore', 'inherit'],
+          // Its log (warnings only) goes to stderr: this process's stdout is the report.
+          stdio: ['ignore', process.stderr, 'inherit'],
         },
       );
       procs.push({ child, port });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startApi } from '../../api/index.js';
 import { createMedic, SystemdNotifier } from '../../daemon/index.js';
+import { limitHeapGrowth } from '../heap-growth.js';
 import { cliLogger } from '../logger.js';
 
 export function registerRun(program: Command): void {
@@ -12,6 +13,7 @@ export function registerRun(program: Command): void {
     .option('--port <port>', 'API port (overrides server.port)', (v) => Number(v))
     .option('--data-dir <dir>', 'data directory (overrides store.dir)')
     .action(async (opts: { config: string; host?: string; port?: number; dataDir?: string }) => {
+      limitHeapGrowth();
       const medic = await createMedic({
         configFile: opts.config,
         dataDir: opts.dataDir,
