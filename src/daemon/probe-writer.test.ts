@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../core/index.js';
 import type { ProbeRecord, Store } from '../store/index.js';
-import { ProbeWriter } from './probe-writer.js';
+import { PROBE_WRITE_RETRIES, ProbeWriter } from './probe-writer.js';
 
 const rec = (i: number): ProbeRecord =>
   ({ service: 'api', check: 'http', at: i, result: { ok: true } }) as unknown as ProbeRecord;
@@ -82,6 +82,43 @@ describe('ProbeWriter', () => {
     await writer.flush();
     expect(stored).toEqual([2, 3]);
     expect(writer.written).toBe(2);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('tries a failed timed write again with backoff, in order, and drops only after the retries', async () => {
+    const clock = new SimulatedClock();
+    const t0 = clock.now();
+    const stored: number[] = [];
+    let failing = 2;
+    const tries: number[] = [];
+    const store = {
+      async recordProbes(recs: readonly ProbeRecord[]) {
+        tries.push(clock.now() - t0);
+        if (failing-- > 0) throw new Error('timeout exceeded when trying to connect');
+        stored.push(...recs.map((r) => r.at));
+      },
+    } as unknown as Store;
+    const writer = new ProbeWriter(store, clock, pino({ level: 'silent' }), { intervalMs: 1000 });
+    writer.add(rec(1));
+    await clock.advance(1000);
+    writer.add(rec(2));
+    await clock.advance(1000);
+    writer.add(rec(3));
+    await clock.advance(2000);
+    expect(tries).toEqual([1000, 2000, 4000]);
+    expect(stored).toEqual([1, 2, 3]);
+    expect(writer.dropped).toBe(0);
+    expect(writer.written).toBe(3);
+    expect(clock.pending()).toBe(0);
+
+    // A store that stays down: the batch is dropped and counted after PROBE_WRITE_RETRIES more tries.
+    failing = Number.POSITIVE_INFINITY;
+    tries.length = 0;
+    writer.add(rec(4));
+    await clock.advance(120_000);
+    expect(tries).toHaveLength(PROBE_WRITE_RETRIES + 1);
+    expect(writer.dropped).toBe(1);
+    expect(writer.buffered).toBe(0);
     expect(clock.pending()).toBe(0);
   });
 });
