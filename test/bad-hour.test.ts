@@ -306,8 +306,28 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
         .slice(sentBefore)
         .some((e) => e.event === 'incident.escalated' && /new failure/.test(e.message)),
     );
+    // The app crashes again, healthy since its heal: the same check fails as before, yet it is a new failure
+    // of a member of the escalated incident, and the human hears of it too (Medic heals it again).
+    await waitFor('the app healthy', () => m.health.get('app') === 'healthy', 20_000);
+    const sentAgain = hook.events().length;
+    const t1 = Date.now();
+    process.kill(m.supervisor.pid('app')!, 'SIGKILL');
+    await waitFor('the second crash sent', () =>
+      hook
+        .events()
+        .slice(sentAgain)
+        .some((e) => e.event === 'incident.escalated' && /new failure.*app/.test(e.message)),
+    );
+    await waitFor(
+      "the app's second heal verified",
+      async () =>
+        (await actionsSince(m, t1)).some(
+          (a) => a.service === 'app' && a.playbook === 'restart-app' && a.state === 'verified',
+        ),
+      30_000,
+    );
     hook.close();
-  }, 60_000);
+  }, 90_000);
 
   it('the fifth crash within the hour, and every one after the flapping limit, is healed with a growing delay', async () => {
     const dir = await tempDir();

@@ -134,7 +134,8 @@ export class FindingPath {
     this.correlation.apply(d, f, incident);
     if (d.flapping && (await this.upstreamExplains(f))) d.flapping = null;
     if (d.flapping) await this.notices.flapping(f, incident, d.flapping);
-    if (incident.state === 'escalated' && !duplicate) await this.notices.whileEscalated(f, incident);
+    const fresh = this.notices.episode(f, incident);
+    if (incident.state === 'escalated' && !duplicate) await this.notices.whileEscalated(f, incident, fresh);
     if (duplicate) return;
     if (!d.heal) {
       if (this.dependents.wait(f)) {
@@ -206,6 +207,7 @@ export class FindingPath {
     }
     if (change.to === 'healthy') {
       this.dependents.drop(service);
+      this.notices.recovered(service);
       // The trouble diagnosed is over: the next failure is new, even within REDIAGNOSE_MS and in the same
       // incident (still open for a dependent), and gets its own diagnosis and heal.
       this.diagnosed.delete(service);

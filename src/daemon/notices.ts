@@ -20,6 +20,8 @@ export interface NoticesDeps {
 export class Notices {
   /** Incidents (and service) already told about flapping. */
   private readonly flapTold = new Set<string>();
+  /** incident|service: the service's current failure in the incident has been seen (a new one once healthy). */
+  private readonly episodes = new Set<string>();
 
   constructor(private readonly d: NoticesDeps) {}
 
@@ -40,13 +42,33 @@ export class Notices {
     });
   }
 
-  /** A finding on an escalated incident: a check and kind the incident has not seen is news for the human. */
-  async whileEscalated(f: Finding, incident: Incident): Promise<void> {
+  /**
+   * Notes the finding's service failing in the incident; true when this begins a new failure of it there (its
+   * first finding in the incident, or the first since it was healthy again).
+   */
+  episode(f: Finding, incident: Incident): boolean {
+    const key = `${incident.id}|${f.service}`;
+    const fresh = !this.episodes.has(key);
+    this.episodes.add(key);
+    return fresh;
+  }
+
+  /** The service is healthy: its next finding in any incident is a new failure. */
+  recovered(service: string): void {
+    for (const key of this.episodes) if (key.endsWith(`|${service}`)) this.episodes.delete(key);
+  }
+
+  /**
+   * A finding on an escalated incident is news for the human when it is a check and kind the incident has not
+   * seen, or a new failure of a member (one healthy again since, now failing: the database, healed in the
+   * API's escalated incident, crashed again). Medic may heal it; the human still hears of it.
+   */
+  async whileEscalated(f: Finding, incident: Incident, fresh = false): Promise<void> {
     const seen = await this.d.store.listFindings({ incidentId: incident.id, limit: 200 });
     const before = seen.filter(
       (x) => x.id !== f.id && x.service === f.service && x.check === f.check && x.kind === f.kind,
     );
-    if (before.length > 0) return;
+    if (before.length > 0 && !fresh) return;
     this.d.bus.emit('escalation', {
       service: f.service,
       incidentId: incident.id,
@@ -58,6 +80,7 @@ export class Notices {
   /** The incident ended. */
   forget(incidentId: string): void {
     for (const key of this.flapTold) if (key.startsWith(`${incidentId}|`)) this.flapTold.delete(key);
+    for (const key of this.episodes) if (key.startsWith(`${incidentId}|`)) this.episodes.delete(key);
   }
 }
 
