@@ -22,9 +22,10 @@ export interface DependentsDeps {
   heal(f: Finding, incident: Incident): Promise<void>;
   /**
    * A member still failing when the root is healthy again that waited for nothing: its own heal was decided
-   * before (held, escalated). The incident must say so, not stay "verifying" the root's heal.
+   * before. Held for a human (escalated): the incident says so, not "verifying" the root's heal (null). Else
+   * its latest finding, to be released like a dependent's (null when none is known).
    */
-  unattended(service: string, incident: Incident): Promise<void>;
+  unattended(service: string, incident: Incident): Promise<Finding | null>;
   /** Runs work beside the lanes, tracked for `idle()` and stopped with the path. */
   spawn(work: () => Promise<void>): void;
   signal: AbortSignal;
@@ -74,7 +75,15 @@ export class Dependents {
     for (const s of holding) {
       const f = this.waiting.get(s);
       if (f) this.d.spawn(() => this.release(s, f, incident));
-      else if (!this.d.busy(s)) this.d.spawn(() => this.d.unattended(s, incident));
+      else if (!this.d.busy(s)) {
+        this.d.spawn(async () => {
+          const latest = await this.d.unattended(s, incident);
+          if (latest && !this.waiting.has(s)) {
+            this.waiting.set(s, latest);
+            await this.release(s, latest, incident);
+          }
+        });
+      }
     }
   }
 

@@ -250,12 +250,18 @@ export class FindingPath {
    * within this incident or before it): the incident goes back to a human, or it would sit "verifying" a heal
    * that is over with the member down and nobody told.
    */
-  private async unattended(service: string, incident: Incident): Promise<void> {
-    if (this.host.engine.decisionDue(service) || !FAILING.includes(this.host.health.get(service))) return;
+  private async unattended(service: string, incident: Incident): Promise<Finding | null> {
+    if (this.host.engine.decisionDue(service) || !FAILING.includes(this.host.health.get(service)))
+      return null;
     const guard = await this.host.store.getGuardState(service);
-    if (!guard?.escalated) return;
+    if (!guard?.escalated) {
+      // Not held: no heal of it is due, and the incident's state says a heal is on its way. It gets its
+      // turn as a dependent does, after release_after, on its latest finding.
+      const entry = this.diagnosed.get(service);
+      return entry && entry.incidentId === incident.id ? entry.finding : null;
+    }
     const current = await this.host.store.getIncident(incident.id);
-    if (!current || current.state === 'escalated' || current.state === 'resolved') return;
+    if (!current || current.state === 'escalated' || current.state === 'resolved') return null;
     const why = `${current.rootCause ?? current.service} is healthy again, but ${service} still fails and Medic holds its heal (escalated: it waits for a human or a healthy period); a human is needed`;
     await this.host.incidents.move(current, 'escalated', why);
     this.host.bus.emit('escalation', {
@@ -264,6 +270,7 @@ export class FindingPath {
       reason: why,
       at: this.host.clock.now(),
     });
+    return null;
   }
 
   /**
