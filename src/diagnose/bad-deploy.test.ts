@@ -88,6 +88,17 @@ describe('bad_deploy', () => {
       cause: 'bad_deploy',
     },
     {
+      // The settings check answered on the new release and failed only while a restart ran; the health
+      // check has not passed once since the release went live: the release is still the cause.
+      name: 'the trigger passed since, another check never did',
+      b: bundle(SEC, 2.5 * SEC, {
+        findings: [finding({ check: 'config', summary: 'api/config down: connection refused' })],
+        trigger: { kind: 'down', check: 'config' },
+        probes: [probe(T - 2 * SEC, true, 'config'), probe(T - SEC, false, 'config'), probe(T - SEC, false)],
+      }),
+      cause: 'bad_deploy',
+    },
+    {
       // The process was not restarted since the switch: it may still run the release before.
       name: 'not restarted since the switch',
       b: bundle(SEC, 3600 * SEC),

@@ -69,9 +69,22 @@ export const BAD_DEPLOY: Rule = {
     const runsIt = started !== null && started >= change.changedAt;
     // Judged by the failing check's own results since the switch: one that passed on the new release says
     // the release works (what broke later is not the deploy); none at all (a forecast) says nothing.
-    const check = b.trigger?.check;
-    const since = (b.probes ?? []).filter((p) => p.check === check && p.at > change.changedAt);
-    if (!b.trigger?.exit && (since.length === 0 || since.some((p) => p.ok))) return null;
+    // A check failing since the switch that has not passed once on the new release: the trigger's own, or
+    // another of the service's (the settings check answers on the new release and fails only while a restart
+    // runs, while its health has failed since it went live).
+    const failingSince = (name: string | undefined) => {
+      const since = (b.probes ?? []).filter((p) => p.check === name && p.at > change.changedAt);
+      return since.length > 0 && !since.some((p) => p.ok);
+    };
+    // A trigger with no results of its own since the switch (a forecast) says nothing of the release.
+    const own = (b.probes ?? []).some((p) => p.check === b.trigger?.check && p.at > change.changedAt);
+    const others = [...new Set((b.probes ?? []).map((p) => p.check))].filter((c) => c !== b.trigger?.check);
+    const check = !own
+      ? undefined
+      : failingSince(b.trigger?.check)
+        ? b.trigger?.check
+        : others.find(failingSince);
+    if (!b.trigger?.exit && !check) return null;
     const evidence = [
       `${change.path} was switched from release ${change.previous} to ${change.target} ${ago(began - change.changedAt)} before the first failure`,
     ];
