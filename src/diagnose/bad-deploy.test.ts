@@ -99,6 +99,22 @@ describe('bad_deploy', () => {
       cause: 'bad_deploy',
     },
     {
+      // Both checks passed after the switch, answered by the release before until the deploy restarted it;
+      // since the new process started, health has not passed once.
+      name: 'passes before the new release started',
+      b: bundle(4 * SEC, 2.5 * SEC, {
+        findings: [finding({ check: 'config', summary: 'api/config down: connection refused' })],
+        trigger: { kind: 'down', check: 'config' },
+        probes: [
+          probe(T - 5 * SEC, true),
+          probe(T - 5 * SEC, true, 'config'),
+          probe(T - 2 * SEC, false, 'config'),
+          probe(T - SEC, false),
+        ],
+      }),
+      cause: 'bad_deploy',
+    },
+    {
       // The process was not restarted since the switch: it may still run the release before.
       name: 'not restarted since the switch',
       b: bundle(SEC, 3600 * SEC),

@@ -67,17 +67,20 @@ export const BAD_DEPLOY: Rule = {
     // release, only that nothing answers.
     if (!b.trigger?.exit && started === null) return null;
     const runsIt = started !== null && started >= change.changedAt;
-    // Judged by the failing check's own results since the switch: one that passed on the new release says
-    // the release works (what broke later is not the deploy); none at all (a forecast) says nothing.
-    // A check failing since the switch that has not passed once on the new release: the trigger's own, or
-    // another of the service's (the settings check answers on the new release and fails only while a restart
-    // runs, while its health has failed since it went live).
+    // The release went live when a process started on it: what answered between the switch and that start
+    // was the release before (a deploy switches the link, then restarts the service).
+    const live = runsIt ? started : change.changedAt;
+    // Judged by the checks' results since then: one that passed on the new release says the release works
+    // (what broke later is not the deploy); none at all (a forecast) says nothing. A check failing since that
+    // has not passed once on the new release: the trigger's own, or another of the service's (the settings
+    // check answers on the new release and fails only while a restart runs, while its health has failed
+    // since it went live).
     const failingSince = (name: string | undefined) => {
-      const since = (b.probes ?? []).filter((p) => p.check === name && p.at > change.changedAt);
+      const since = (b.probes ?? []).filter((p) => p.check === name && p.at > live);
       return since.length > 0 && !since.some((p) => p.ok);
     };
-    // A trigger with no results of its own since the switch (a forecast) says nothing of the release.
-    const own = (b.probes ?? []).some((p) => p.check === b.trigger?.check && p.at > change.changedAt);
+    // A trigger with no results of its own since then (a forecast) says nothing of the release.
+    const own = (b.probes ?? []).some((p) => p.check === b.trigger?.check && p.at > live);
     const others = [...new Set((b.probes ?? []).map((p) => p.check))].filter((c) => c !== b.trigger?.check);
     const check = !own
       ? undefined
