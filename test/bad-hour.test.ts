@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../src/core/index.js';
 import type { Medic } from '../src/daemon/index.js';
+import { NEW_FAILURE_AFTER_MS } from '../src/daemon/notices.js';
 import { DEMO, demoConfig, freePort, tempDir, waitFor } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
 
@@ -309,6 +310,8 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     // The app crashes again, healthy since its heal: the same check fails as before, yet it is a new failure
     // of a member of the escalated incident, and the human hears of it too (Medic heals it again).
     await waitFor('the app healthy', () => m.health.get('app') === 'healthy', 20_000);
+    // Healthy long enough for its next failure to be news (a crash loop's moments up between starts are not).
+    await new Promise((r) => setTimeout(r, NEW_FAILURE_AFTER_MS + 1_000));
     const sentAgain = hook.events().length;
     const t1 = Date.now();
     process.kill(m.supervisor.pid('app')!, 'SIGKILL');
@@ -327,7 +330,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
       30_000,
     );
     hook.close();
-  }, 90_000);
+  }, 150_000);
 
   it('the fifth crash within the hour, and every one after the flapping limit, is healed with a growing delay', async () => {
     const dir = await tempDir();

@@ -191,6 +191,7 @@ export class FindingPath {
    */
   async onHealth(service: string, change: HealthChange, at: number, flapCounts = true): Promise<void> {
     const into = FAILING.includes(change.to) && !FAILING.includes(change.from);
+    if (into) this.notices.failing(service);
     const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
     // A change that follows from an upstream's trouble (the app fails while its cache is down, and recovers
     // when the cache does) is the upstream's flapping, not the dependent's own. Nor are the changes a heal

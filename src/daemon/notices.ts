@@ -22,6 +22,8 @@ export class Notices {
   private readonly flapTold = new Set<string>();
   /** incident|service: the service's current failure in the incident has been seen (a new one once healthy). */
   private readonly episodes = new Set<string>();
+  /** When each service was last seen healthy again. */
+  private readonly healthyAt = new Map<string, number>();
 
   constructor(private readonly d: NoticesDeps) {}
 
@@ -53,8 +55,20 @@ export class Notices {
     return fresh;
   }
 
-  /** The service is healthy: its next finding in any incident is a new failure. */
+  /**
+   * The service is healthy again. Once it has stayed so for NEW_FAILURE_AFTER_MS, its next finding in any
+   * incident is a new failure; a process dying on every start, up for moments between its keepalive starts, is
+   * one failure, told once.
+   */
   recovered(service: string): void {
+    this.healthyAt.set(service, this.d.clock.now());
+  }
+
+  /** The service fails again: a new failure if it had been healthy long enough since. */
+  failing(service: string): void {
+    const since = this.healthyAt.get(service);
+    this.healthyAt.delete(service);
+    if (since === undefined || this.d.clock.now() - since < NEW_FAILURE_AFTER_MS) return;
     for (const key of this.episodes) if (key.endsWith(`|${service}`)) this.episodes.delete(key);
   }
 
@@ -83,6 +97,9 @@ export class Notices {
     for (const key of this.episodes) if (key.startsWith(`${incidentId}|`)) this.episodes.delete(key);
   }
 }
+
+/** How long a service must have been healthy for its next failure to be news again on an escalated incident. */
+export const NEW_FAILURE_AFTER_MS = 30_000;
 
 /** The delay of a flapping service's heal: `correlation.flapping_backoff` per change past the limit. */
 export function flapDelay(config: MedicConfig, flap: Flapping): number {
