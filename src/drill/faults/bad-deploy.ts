@@ -63,7 +63,10 @@ export const badDeployFault: Fault = {
     await writeFile(path.join(release, 'release.env'), `${env}FAIL_HEALTH=1\n`);
     // A second injection before the first was undone (chaos repeats faults) keeps the first good release.
     const earlier = deploys.get(t.pid);
-    deploys.set(t.pid, { link, before: earlier?.before ?? before, release });
+    // Nor does one on a bad release of an earlier injection that a restart left running (a new pid): its good
+    // release before is the one to go back to, since an undo removes the bad ones.
+    const prior = [...deploys.values()].find((x) => x.link === link && x.release === live);
+    deploys.set(t.pid, { link, before: earlier?.before ?? prior?.before ?? before, release });
     await switchLink(link, path.join(path.basename(path.dirname(live)), id));
     if (earlier) await rm(earlier.release, { recursive: true, force: true });
     signal(t.pid, 'SIGTERM');
@@ -73,9 +76,13 @@ export const badDeployFault: Fault = {
     if (!d) return;
     deploys.delete(t.pid);
     const now = await readlink(d.link).catch(() => null);
-    if (now !== null && path.resolve(path.dirname(d.link), now) === d.release)
+    const back = await lstat(path.resolve(path.dirname(d.link), d.before)).catch(() => null);
+    // Back to the release before, if it is still there: a link to a removed release starts nothing.
+    if (now !== null && path.resolve(path.dirname(d.link), now) === d.release && back)
       await switchLink(d.link, d.before);
-    // Gone from the releases, so a later rollback never lands on it.
-    await rm(d.release, { recursive: true, force: true });
+    // Gone from the releases, so a later rollback never lands on it; never the one the link still names.
+    const after = await readlink(d.link).catch(() => null);
+    if (after === null || path.resolve(path.dirname(d.link), after) !== d.release)
+      await rm(d.release, { recursive: true, force: true });
   },
 };
