@@ -1,7 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Action } from '../src/core/index.js';
+import type { Action, Incident } from '../src/core/index.js';
 import type { Medic } from '../src/daemon/index.js';
 import { NEW_FAILURE_AFTER_MS } from '../src/daemon/notices.js';
 import { DEMO, demoConfig, freePort, tempDir, waitFor } from './helpers.js';
@@ -90,6 +90,38 @@ notifiers:
     group_interval: 0s
 store: { dir: ./data }
 ${o.extra ?? ''}`;
+}
+
+/**
+ * The stack with a proxy Medic cannot heal (a check on a port nothing listens on): one failed heal escalates
+ * it and its playbooks stop. Returns once the escalation was sent.
+ */
+async function escalatedProxy(): Promise<{
+  m: Medic;
+  hook: Awaited<ReturnType<typeof receiver>>;
+  escalated: Incident;
+}> {
+  const dir = await tempDir();
+  const hook = await receiver();
+  const yaml = stackYaml({
+    app: await freePort(),
+    proxy: await freePort(),
+    hook: hook.url,
+    policy: '  max_failed_heals: 1',
+  }).replace(
+    /(proxy:\n {4}depends_on: \[app\][\s\S]*?checks:\n)/,
+    '$1      - name: dead\n        tcp: { host: 127.0.0.1, port: 9 }\n        interval: 250ms\n        timeout: 200ms\n        down_after: 1\n',
+  );
+  const m = await start(dir, yaml);
+  const escalated = await waitFor(
+    'the proxy escalated',
+    async () => (await m.store.listIncidents({ service: 'proxy', state: 'escalated' })).items[0],
+    30_000,
+  );
+  await waitFor('the escalation sent', () =>
+    hook.events().some((e) => e.event === 'incident.escalated' && e.service === 'proxy'),
+  );
+  return { m, hook, escalated };
 }
 
 async function allHealthy(m: Medic): Promise<boolean> {
@@ -200,29 +232,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
   }, 60_000);
 
   it('an escalated service that is then killed is started again, and the new failure is sent', async () => {
-    const dir = await tempDir();
-    const hook = await receiver();
-    const app = await freePort();
-    // The proxy's playbook cannot heal it (its check reads a port nothing listens on): it escalates after one
-    // failed heal, and its playbooks stop.
-    const yaml = stackYaml({
-      app,
-      proxy: await freePort(),
-      hook: hook.url,
-      policy: '  max_failed_heals: 1',
-    }).replace(
-      /(proxy:\n {4}depends_on: \[app\][\s\S]*?checks:\n)/,
-      '$1      - name: dead\n        tcp: { host: 127.0.0.1, port: 9 }\n        interval: 250ms\n        timeout: 200ms\n        down_after: 1\n',
-    );
-    const m = await start(dir, yaml);
-    const escalated = await waitFor(
-      'the proxy escalated',
-      async () => (await m.store.listIncidents({ service: 'proxy', state: 'escalated' })).items[0],
-      30_000,
-    );
-    await waitFor('the escalation sent', () =>
-      hook.events().some((e) => e.event === 'incident.escalated' && e.service === 'proxy'),
-    );
+    const { m, hook, escalated } = await escalatedProxy();
     const sentBefore = hook.events().filter((e) => e.event === 'incident.escalated').length;
     const pid = m.supervisor.pid('proxy')!;
     const t0 = Date.now();
@@ -254,28 +264,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
   }, 60_000);
 
   it("an escalated service's incident stays the human's while its upstream's fault is healed in it", async () => {
-    const dir = await tempDir();
-    const hook = await receiver();
-    const app = await freePort();
-    // The proxy cannot be healed (a check on a port nothing listens on): one failed heal escalates it.
-    const yaml = stackYaml({
-      app,
-      proxy: await freePort(),
-      hook: hook.url,
-      policy: '  max_failed_heals: 1',
-    }).replace(
-      /(proxy:\n {4}depends_on: \[app\][\s\S]*?checks:\n)/,
-      '$1      - name: dead\n        tcp: { host: 127.0.0.1, port: 9 }\n        interval: 250ms\n        timeout: 200ms\n        down_after: 1\n',
-    );
-    const m = await start(dir, yaml);
-    const escalated = await waitFor(
-      'the proxy escalated',
-      async () => (await m.store.listIncidents({ service: 'proxy', state: 'escalated' })).items[0],
-      30_000,
-    );
-    await waitFor('the escalation sent', () =>
-      hook.events().some((e) => e.event === 'incident.escalated' && e.service === 'proxy'),
-    );
+    const { m, hook, escalated } = await escalatedProxy();
     const sentBefore = hook.events().length;
     // The app it depends on crashes: the incident's root moves to the app, whose heal runs and verifies.
     const pid = m.supervisor.pid('app')!;
