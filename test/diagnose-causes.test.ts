@@ -261,7 +261,10 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
   it('rate_limited: the service reports 429s from what it calls', async () => {
     const dir = await tempDir('medic-diag-429-');
     const port = await freePort();
-    const yaml = config(service('app', { MODE: 'ratelimit', PORT: port }, httpCheck(port)));
+    // The partner refuses us (429s logged) a while before the health check fails: the evidence is in before
+    // the diagnosis, however late a loaded machine reads the lines.
+    const env = { MODE: 'ratelimit', PORT: port, AFTER_MS: 2500, LINES_AFTER_MS: 300 };
+    const yaml = config(service('app', env, httpCheck(port)));
     await withMedic(dir, yaml, async (m) => {
       const d = await diagnosisOf(m, 'app', 'rate_limited');
       expect(d.evidence[0]).toMatch(/^\d+ rate-limit answers \(429\), e\.g\. "partner API answered 429/);

@@ -113,13 +113,14 @@ if (MODE === 'errors') {
     else console.log(`order ${n++} done`);
   }, 20);
 }
-// LINES_AFTER_MS: the 429 lines begin later than the failing answers (the evidence comes after the failure).
+// LINES_AFTER_MS: when the 429 lines begin, before the failing answers (the partner refuses us first, as it
+// would) or after them (the evidence comes after the failure).
 const linesAfter = Number(process.env.LINES_AFTER_MS ?? AFTER_MS);
 if (MODE === 'ratelimit') {
   let n = 0;
   setTimeout(() => {
     setInterval(() => {
-      if (failing) console.error(`partner API answered 429 Too Many Requests (attempt ${n++})`);
+      console.error(`partner API answered 429 Too Many Requests (attempt ${n++})`);
     }, 100);
   }, linesAfter);
 }
