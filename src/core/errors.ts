@@ -53,6 +53,15 @@ export class ActionError extends MedicError {
   }
 }
 
+/**
+ * A step found nothing to do: the state it corrects is not there (the file already is its known good
+ * version, the link already points at the release asked for) and it changed nothing. Not a failed heal: the
+ * premise of its playbook does not hold, and the engine weighs the other playbooks instead.
+ */
+export class NotApplicableError extends ActionError {
+  override readonly code = 'not_applicable';
+}
+
 export class StoreError extends MedicError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('store_failed', message, options);

@@ -1,11 +1,14 @@
 import type { StepConfig } from '../config/index.js';
-import { errorMessage, formatDuration, redactText } from '../core/index.js';
+import { errorMessage, formatDuration, NotApplicableError, redactText } from '../core/index.js';
 import type { ActionContext, ActionPlan, RemediationAction } from './actions/index.js';
 import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
 import { fileRules } from './safe-path.js';
 
-export type ApplyResult = { ok: true; message: string } | { ok: false; message: string };
+/** `notApplicable`: the step found nothing to do and changed nothing (NotApplicableError); not retried. */
+export type ApplyResult =
+  | { ok: true; message: string }
+  | { ok: false; message: string; notApplicable?: boolean };
 
 /**
  * Applies one step: builds the context an action runs in, and applies it within its timeout, retrying after
@@ -56,6 +59,8 @@ export class StepApplier {
         const message = redactText(await impl.apply(plan, this.context(step, signal)));
         return { ok: true, message: attempt > 0 ? `${message} (attempt ${attempt + 1})` : message };
       } catch (err) {
+        if (err instanceof NotApplicableError && !timeout.signal.aborted)
+          return { ok: false, message: redactText(errorMessage(err)), notApplicable: true };
         last = timeout.signal.aborted
           ? `timed out after ${formatDuration(step.timeout)}`
           : redactText(errorMessage(err));

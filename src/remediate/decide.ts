@@ -6,6 +6,7 @@ import { KEEPALIVE } from './keeper.js';
 import { matchPlaybooks } from './playbooks.js';
 import {
   type Context,
+  DOES_NOT_APPLY,
   journalSteps,
   type PlannedStep,
   planSteps,
@@ -32,8 +33,11 @@ export interface DecideHooks {
   schedule(service: string, delay: number, only?: string): void;
   /** The stop switch or a silence refused the heal: decide again when it lifts. */
   block(service: string): void;
-  /** No playbook covers the finding: a human is told if the service still fails. */
-  unhandled(f: Context['finding']): void;
+  /**
+   * No playbook covers the finding (`setAside`: those that matched but did not apply on this incident): a
+   * human is told if the service still fails.
+   */
+  unhandled(f: Context['finding'], setAside?: readonly string[]): void;
 }
 
 /**
@@ -101,8 +105,10 @@ export class Decider {
     const cause = ctx.diagnosis?.cause ?? UNKNOWN_CAUSE;
     const base = baseConfidence(ctx);
     const failed = await this.failedOn(incident);
+    const setAside = await this.setAsideOn(incident.id);
     const matched = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis).filter(
       (m) =>
+        !setAside.has(m.name) &&
         ctx.finding.at + m.playbook.when.for <= now &&
         (m.playbook.when.after === undefined || failed.has(m.playbook.when.after)),
     );
@@ -127,13 +133,18 @@ export class Decider {
           )
         : next.length > 0
           ? next.map((m) => m.name)
-          : cfg.playbooks[only]
+          : cfg.playbooks[only] && !setAside.has(only)
             ? [only]
             : [];
     if (names.length === 0) {
       // Nothing to run now; with nothing that could ever match (not a rung waiting for its turn), watching
       // only must not be silent.
-      if (matchPlaybooks(cfg, ctx.finding, ctx.diagnosis).length === 0) this.hooks.unhandled(ctx.finding);
+      const all = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis);
+      if (all.every((m) => setAside.has(m.name)))
+        this.hooks.unhandled(
+          ctx.finding,
+          all.map((m) => m.name),
+        );
       return;
     }
     const ranked = await this.learner.rank(
@@ -293,6 +304,21 @@ export class Decider {
       since: incident.openedAt,
     });
     return new Set(outcomes.filter((o) => o.incidentId === incident.id && !o.success).map((o) => o.playbook));
+  }
+
+  /**
+   * Playbooks set aside on this incident: one of their steps found nothing to do (journaled `skipped` with
+   * DOES_NOT_APPLY). Their premise does not hold for this trouble; running them again would find the same.
+   */
+  private async setAsideOn(incidentId: string): Promise<Set<string>> {
+    const { items } = await this.d.store.listActions({ incidentId, state: 'skipped', limit: 500 });
+    const out = new Set<string>();
+    for (const a of items) {
+      if (out.has(a.playbook)) continue;
+      const last = (await this.d.store.journal(a.id)).at(-1);
+      if (last?.message.startsWith(DOES_NOT_APPLY)) out.add(a.playbook);
+    }
+    return out;
   }
 
   /**

@@ -107,7 +107,7 @@ export class RemediationEngine {
       escalate: (run, why) => outcomes.escalate(run, why),
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
-      unhandled: (f) => this.unhandled(f),
+      unhandled: (f, setAside) => this.unhandled(f, setAside),
     });
     this.operatorRuns = new OperatorRuns(d, {
       context: (service) => this.contexts.get(service),
@@ -178,12 +178,12 @@ export class RemediationEngine {
    * human, once, so nobody is left to guess that Medic will not act. The guard is untouched: a later finding
    * a playbook does match is still healed.
    */
-  private unhandled(f: Finding, delay = UNHANDLED_SETTLE_MS): void {
+  private unhandled(f: Finding, setAside: readonly string[] = [], delay = UNHANDLED_SETTLE_MS): void {
     const pending = this.unhandledTimers.get(f.service);
     if (pending) this.d.clock.clearTimeout(pending);
     const timer = this.d.clock.setTimeout(() => {
       this.unhandledTimers.delete(f.service);
-      void this.escalateUnhandled(f).catch((err) =>
+      void this.escalateUnhandled(f, setAside).catch((err) =>
         this.d.logger.warn(
           { err: errorMessage(err), service: f.service },
           'escalating an unhandled finding failed',
@@ -193,7 +193,7 @@ export class RemediationEngine {
     this.unhandledTimers.set(f.service, timer);
   }
 
-  private async escalateUnhandled(f: Finding): Promise<void> {
+  private async escalateUnhandled(f: Finding, setAside: readonly string[]): Promise<void> {
     if (this.stopping.signal.aborted || this.healDue(f.service)) return;
     const health = this.d.health(f.service);
     if (health !== 'down' && health !== 'degraded') return;
@@ -202,10 +202,14 @@ export class RemediationEngine {
     // An upstream it depends on is failing: that is what it fails by (a proxy's 502 while its app is down),
     // and the upstream's own incident has its heal or its human. Looked at again until the upstream is well.
     if (await this.d.upstreamBlocking?.(f.service)) {
-      this.unhandled(f, UNHANDLED_UPSTREAM_RECHECK_MS);
+      this.unhandled(f, setAside, UNHANDLED_UPSTREAM_RECHECK_MS);
       return;
     }
-    const why = `${f.service} is ${health} and no playbook matches its ${f.kind} finding (${f.summary}): a human is needed`;
+    const matches =
+      setAside.length > 0
+        ? `no playbook that applies matches its ${f.kind} finding (${f.summary}; set aside, they found nothing to do: ${setAside.join(', ')})`
+        : `no playbook matches its ${f.kind} finding (${f.summary})`;
+    const why = `${f.service} is ${health} and ${matches}: a human is needed`;
     await this.d.incidents.move(current, 'escalated', why);
     this.d.bus.emit('escalation', {
       service: f.service,

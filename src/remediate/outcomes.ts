@@ -16,7 +16,8 @@ export class Outcomes {
       'store' | 'clock' | 'incidents' | 'bus' | 'notify' | 'logger' | 'config' | 'health' | 'drill'
     >,
     private readonly signal: AbortSignal,
-    private readonly retry: (service: string, delay: number, only: string) => void,
+    /** `only`: the playbook to retry; none: every matching playbook competes. */
+    private readonly retry: (service: string, delay: number, only: string | undefined) => void,
   ) {}
 
   /** The heal verified: the guard forgets earlier failures, the learner counts a success. */
@@ -78,6 +79,22 @@ export class Outcomes {
     this.retry(service, delay, run.name);
     // Said after the retry is due: a diagnosis made again now (the evidence has grown since) reaches it.
     this.d.bus.emit('heal:failed', { service, incidentId: run.incident.id, playbook: run.name, at: now });
+  }
+
+  /**
+   * A step found nothing to do (NotApplicableError): the playbook's premise does not hold here, which says
+   * nothing of how it heals (the learner records nothing) and is no failed heal (the guard counts nothing).
+   * It is set aside for the rest of the incident and the other matching playbooks are weighed at once; with
+   * none left, the finding is unhandled and a human is told.
+   */
+  async notApplicable(run: Run, reason: string): Promise<void> {
+    if (this.signal.aborted) return;
+    await this.d.incidents.transition(
+      run.service,
+      'open',
+      `playbook ${run.name} set aside for this incident (${reason}); the other playbooks are weighed`,
+    );
+    this.retry(run.service, 0, undefined);
   }
 
   /** Hands the incident to a human: on the bus, and through the playbook's notify route if it has one. */

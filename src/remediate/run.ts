@@ -8,6 +8,12 @@ import { fileRules } from './safe-path.js';
 import { findingLabels } from './silences.js';
 import type { TemplateVars } from './template.js';
 
+/**
+ * How a step that found nothing to do is journaled (`skipped`, its journal entry this prefix and its message):
+ * the decider reads these to set its playbook aside for the rest of the incident.
+ */
+export const DOES_NOT_APPLY = 'does not apply: ';
+
 /** The cause recorded (and learned from) when a heal runs without a diagnosis. */
 export const UNKNOWN_CAUSE = 'unknown';
 

@@ -6,7 +6,7 @@ import type { Backups } from './backups.js';
 import { type EngineDeps, verifyDeps } from './deps.js';
 import type { Outcomes } from './outcomes.js';
 import { type Applied, rollback } from './rollback.js';
-import { journalSteps, type PlannedStep, type Run } from './run.js';
+import { DOES_NOT_APPLY, journalSteps, type PlannedStep, type Run } from './run.js';
 import { verifyHealthy } from './verify.js';
 
 /** The states a step is in while this replica runs it: a move from any other means someone else moved it. */
@@ -136,6 +136,21 @@ export class StepRunner {
         });
         await this.d.incidents.note(run.incident.id, `${label}: ${result.message}`, { actionId: action.id });
         continue;
+      }
+      if (result.notApplicable) {
+        // Nothing changed: the step is skipped, not failed, and so is the rest of the playbook, whose premise
+        // (a bad release to leave, a changed file to restore) does not hold; what ran before it is undone.
+        await this.d.journal.move(
+          action.id,
+          'skipped',
+          `${DOES_NOT_APPLY}${result.message}`,
+          'medic',
+          RUNNABLE,
+        );
+        await this.skipRest(steps, i, `an earlier step did not apply`);
+        const why = `${label} does not apply: ${result.message}`;
+        if (applied.length > 0) await this.rollback(run, applied, why);
+        return this.outcomes.notApplicable(run, why);
       }
       const failedAction = await this.d.journal.move(action.id, 'failed', result.message, 'medic', RUNNABLE);
       const reason = `${label} failed: ${result.message}`;

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { ActionError } from '../../core/index.js';
+import { ActionError, NotApplicableError } from '../../core/index.js';
 import { sha256 } from '../backups.js';
 import { renderStepPath } from '../safe-path.js';
 import { baseVars } from '../template.js';
@@ -45,7 +45,7 @@ export const configRollbackAction: RemediationAction<ExtendedStep> = {
       );
     const now = await current(file);
     if (now.hash === good.hash && (good.mode === null || now.mode === good.mode))
-      throw new ActionError(
+      throw new NotApplicableError(
         `${file} already is its last known good version (${good.id}): nothing to roll back`,
       );
     await ctx.backups.restore(good.id);

@@ -1,6 +1,7 @@
 import { mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { NotApplicableError } from '../../core/index.js';
 import { deployRollbackAction, switchLink } from './deploy-rollback.js';
 import type { ExtendedStep } from './steps.js';
 import { tempDir, testContext } from './testing.js';
@@ -36,10 +37,10 @@ describe('deploy_rollback action', () => {
     // Again: one more step back.
     await deployRollbackAction.apply(plan, ctx);
     expect(await readlink(link)).toBe('releases/20260101120000');
-    // The oldest has nothing before it.
-    await expect(deployRollbackAction.apply(plan, ctx)).rejects.toThrow(
-      /no release before 20260101120000 .*nothing to roll back to/,
-    );
+    // The oldest has nothing before it: the step does not apply (nothing changed), which is no failure.
+    const none = await deployRollbackAction.apply(plan, ctx).catch((err: unknown) => err);
+    expect(none).toBeInstanceOf(NotApplicableError);
+    expect((none as Error).message).toMatch(/no release before 20260101120000 .*nothing to roll back to/);
 
     // A failed verification puts back what the snapshot recorded.
     expect(await deployRollbackAction.rollback!(plan, ctx, { files: [], state })).toBe(
@@ -48,12 +49,38 @@ describe('deploy_rollback action', () => {
     expect(await readlink(link)).toBe('releases/20260103120000');
   });
 
+  it('an undo leaves a link that was switched since the step (a deploy), and puts back one that was not', async () => {
+    const dir = await deployDir(['r1', 'r2', 'r3'], 'r2');
+    const link = path.join(dir, 'app/current');
+    const ctx = testContext({ baseDir: dir });
+    const plan = deployRollbackAction.plan(step({}), 'api', {}, { baseDir: dir });
+    const state = await deployRollbackAction.snapshot!(plan, ctx);
+    await deployRollbackAction.apply(plan, ctx); // r2 → r1
+    // A deploy of r3 lands while the heal verifies; its verification fails: r3 stays.
+    await switchLink(link, 'releases/r3');
+    expect(await deployRollbackAction.rollback!(plan, ctx, { files: [], state })).toMatch(
+      /left .* at release r3: it was switched since this step/,
+    );
+    expect(await readlink(link)).toBe('releases/r3');
+    // The same release deployed again is a deploy too.
+    await switchLink(link, 'releases/r2');
+    await deployRollbackAction.rollback!(plan, ctx, { files: [], state });
+    expect(await readlink(link)).toBe('releases/r2');
+    // Still where the step put it: put back.
+    await switchLink(link, 'releases/r1');
+    expect(await deployRollbackAction.rollback!(plan, ctx, { files: [], state })).toMatch(
+      /back to releases\/r2$/,
+    );
+    expect(await readlink(link)).toBe('releases/r2');
+  });
+
   it('switches to a named release, and refuses what is not a release link', async () => {
     const dir = await deployDir(['a1', 'b2', 'c3'], 'b2');
     const link = path.join(dir, 'app/current');
     const ctx = testContext({ baseDir: dir });
     const plan = deployRollbackAction.plan(step({ to: 'c3' }), 'api', {}, { baseDir: dir });
     expect(await deployRollbackAction.apply(plan, ctx)).toMatch(/from release b2 to c3$/);
+    await expect(deployRollbackAction.apply(plan, ctx)).rejects.toThrow(NotApplicableError);
     await expect(deployRollbackAction.apply(plan, ctx)).rejects.toThrow(/already points at release c3/);
     const missing = deployRollbackAction.plan(step({ to: 'zz' }), 'api', {}, { baseDir: dir });
     await expect(deployRollbackAction.apply(missing, ctx)).rejects.toThrow(/no release zz in/);

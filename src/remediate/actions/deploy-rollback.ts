@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { deployRollbackStep } from '../../config/index.js';
-import { ActionError, errorMessage } from '../../core/index.js';
+import { ActionError, errorMessage, NotApplicableError } from '../../core/index.js';
 import { renderStepPath } from '../safe-path.js';
 import { baseVars } from '../template.js';
 import type { RemediationAction } from './action.js';
@@ -94,11 +94,11 @@ export const deployRollbackAction: RemediationAction<ExtendedStep> = {
     } else {
       next = names.filter((n) => n < now.name).at(-1);
       if (!next)
-        throw new ActionError(
+        throw new NotApplicableError(
           `no release before ${now.name} in ${releases} (${names.length} release${names.length === 1 ? '' : 's'}): nothing to roll back to`,
         );
     }
-    if (next === now.name) throw new ActionError(`${link} already points at release ${next}`);
+    if (next === now.name) throw new NotApplicableError(`${link} already points at release ${next}`);
     // Relative, as deploy tools write it: the tree can move without breaking the link.
     const target = path.relative(path.dirname(link), path.join(releases, next));
     await switchLink(link, target);
@@ -106,8 +106,16 @@ export const deployRollbackAction: RemediationAction<ExtendedStep> = {
   },
   async rollback(plan, _ctx, backup) {
     const link = plan.params['link'] as string;
+    const releases = plan.params['releases'] as string;
     const target = backup.state?.['target'];
     if (typeof target !== 'string') throw new ActionError(`no recorded target of ${link} to put back`);
+    // Undone only while the link still points where this step put it (the release named, or one older than
+    // the release it left): a deploy since is the deployer's, not Medic's to undo.
+    const left = path.basename(path.resolve(path.dirname(link), target));
+    const to = plan.params['to'] as string | null;
+    const now = await currentRelease(link, releases);
+    if (to !== null ? now.name !== to : now.name >= left)
+      return `left ${link} at release ${now.name}: it was switched since this step (a deploy), not put back to ${left}`;
     await switchLink(link, target);
     return `switched ${link} back to ${target}`;
   },
