@@ -14,7 +14,7 @@ import { type OperatorRunResult, OperatorRuns } from './operator-run.js';
 import { Outcomes } from './outcomes.js';
 import { matchPlaybooks } from './playbooks.js';
 import { reconcile } from './reconcile.js';
-import type { Context } from './run.js';
+import { type Context, type Run, UNKNOWN_CAUSE } from './run.js';
 import { fileRules } from './safe-path.js';
 import { HealScheduler } from './scheduler.js';
 import { StepRunner } from './step-runner.js';
@@ -77,7 +77,7 @@ export class RemediationEngine {
     const outcomes = new Outcomes(d, signal, (service, delay, only) =>
       this.scheduler.schedule(service, delay, only),
     );
-    this.runner = new StepRunner(d, this.backups, signal, outcomes);
+    this.runner = new StepRunner(d, this.backups, signal, outcomes, (run) => this.superseded(run));
     this.controls = new Controls(d, this.backups, () => this.scheduler.retryBlocked());
     this.approvals = new Approvals(d, {
       stopped: async () => (await this.controls.healingSwitch()).stopped,
@@ -170,6 +170,22 @@ export class RemediationEngine {
     }
     const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
     this.scheduler.schedule(f.service, Math.max(0, wait, minDelayMs));
+  }
+
+  /**
+   * A heal being verified while the service, still failing, was diagnosed since with a cause the heal's
+   * playbook does not treat (a restart decided on an exit, then the new process's failures read as a bad
+   * release the restart runs again): the verification need not wait out its window, and the retry gives
+   * way to that cause's playbooks. Null while the heal may still be the right one.
+   */
+  private superseded(run: Run): string | null {
+    const ctx = this.contexts.get(run.service);
+    const cause = ctx?.diagnosis?.cause;
+    if (!ctx || !cause || cause === UNKNOWN_CAUSE || cause === run.cause) return null;
+    if (ctx.incidentId !== run.incident.id) return null;
+    const matches = matchPlaybooks(this.d.config().config, ctx.finding, ctx.diagnosis);
+    if (matches.length === 0 || matches.some((m) => m.name === run.name)) return null;
+    return `${run.service} still fails and was diagnosed ${cause} since, which ${run.name} does not treat (${matches.map((m) => m.name).join(', ')} ${matches.length === 1 ? 'does' : 'do'})`;
   }
 
   /**

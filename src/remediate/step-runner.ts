@@ -28,6 +28,8 @@ export class StepRunner {
     private readonly backups: Backups,
     private readonly stopping: AbortSignal,
     private readonly outcomes: Outcomes,
+    /** Why the run's verification need not wait out its window (see Engine.superseded), or null. */
+    private readonly superseded: (run: Run) => string | null = () => null,
   ) {
     this.applier = new StepApplier(d, backups, stopping);
   }
@@ -173,7 +175,9 @@ export class StepRunner {
       'verifying',
       `verifying within ${formatDuration(playbook.verify.within)}`,
     );
-    const v = await verifyHealthy(verifyDeps(this.d), service, playbook.verify, this.stopping);
+    const v = await verifyHealthy(verifyDeps(this.d), service, playbook.verify, this.stopping, () =>
+      this.superseded(run),
+    );
     if (!v.ok) {
       if (this.stopping.aborted) return; // left for reconciliation at the next start
       await this.rollback(run, applied, v.reason);

@@ -43,13 +43,16 @@ const label = (t: Target) => (t.check === null ? t.service : `${t.service}/${t.c
 /**
  * Re-checks until the service is healthy (or, with `checks`, each named check passes) for `stable_for`, or
  * the window closes. An unexpected exit of the healed service's process during the window fails at once: a
- * service that dies on start is not healed, whatever a stale check says.
+ * service that dies on start is not healed, whatever a stale check says. So does a failing service that
+ * `superseded` says is failing for another reason than the heal's (diagnosed since, a cause it does not treat).
  */
 export async function verifyHealthy(
   deps: VerifyDeps,
   service: string,
   window: VerifyWindow,
   signal?: AbortSignal,
+  /** Polled each round: a reason ends the verification as failed (what the heal was for is not the trouble). */
+  superseded?: () => string | null,
 ): Promise<Verification> {
   const withinMs = window.within;
   const started = deps.clock.now();
@@ -83,6 +86,8 @@ export async function verifyHealthy(
       for (const s of services) await deps.recheck(s);
       if (exit) return { ok: false, reason: `${service} exited again during verification (${exit})` };
       const why = failing();
+      const moot = why === null ? null : superseded?.();
+      if (moot) return { ok: false, reason: moot };
       const now = deps.clock.now();
       passingSince = why === null ? (passingSince ?? now) : null;
       if (passingSince !== null && now - passingSince >= window.stable_for) {
