@@ -128,7 +128,8 @@ export class FindingPath {
   }
 
   /** A finding (from probes, the supervisor, alerts, logs...): correlate, record, maybe diagnose and heal. */
-  async onFinding(f: Finding): Promise<void> {
+  async onFinding(found: Finding): Promise<void> {
+    const f = this.withPid(found);
     const d = await this.correlation.decide(f);
     const { incident, duplicate } = await this.host.incidents.record(d, f);
     this.correlation.apply(d, f, incident);
@@ -183,6 +184,17 @@ export class FindingPath {
       const cause = await this.diagnoseAndHeal(f, incident, delayMs);
       if (cause && this.diagnosed.get(f.service) === entry && entry) entry.known = true;
     });
+  }
+
+  /**
+   * A check's finding about a supervised service names the process that runs now (null: none): the same
+   * check failing for the process a restart started since is new trouble of a new process, not a repeat
+   * (a restart onto a bad release failed the health check that had failed while nothing ran, and was never
+   * diagnosed again). An exit names the process that exited already.
+   */
+  private withPid(f: Finding): Finding {
+    if ('pid' in f.evidence || !this.host.config().config.services[f.service]?.run) return f;
+    return { ...f, evidence: { ...f.evidence, pid: this.host.supervisor.pid(f.service) } };
   }
 
   /**

@@ -95,6 +95,20 @@ describe('diagnoseByRules', () => {
     expect(d?.evidence[0]).toBe('database db, a dependency of api, fails its own checks: tcp: refused');
   });
 
+  it('a clean exit (code 0) while a dependency fails is not db_unreachable: someone stopped it', () => {
+    const deps = [{ service: 'cache', healthy: false, message: 'tcp: refused' }];
+    const clean = bundle({
+      trigger: { kind: 'down', check: 'running', exit: true },
+      exits: [{ at: T, code: 0, signal: null }],
+      processAlive: false,
+      dependencies: deps,
+    });
+    expect(diagnoseByRules(clean).find((d) => d.cause === 'db_unreachable')).toBeUndefined();
+    // An error exit while it does is the dependency's doing.
+    const failed = { ...clean, exits: [{ at: T, code: 1, signal: null }] };
+    expect(diagnoseByRules(failed).find((d) => d.cause === 'db_unreachable')).toBeDefined();
+  });
+
   it('connection refused while every dependency is healthy is not db_unreachable', () => {
     const all = diagnoseByRules(
       bundle({

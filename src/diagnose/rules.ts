@@ -81,6 +81,9 @@ export const RULES: readonly Rule[] = [
       // What it reported of the dependency before it died explains its requests failing, not its death.
       const exit = unexpectedExits(b).at(-1);
       if (exit && (exit.signal || killed(exit)) && !stillRunning(b, exit)) return null;
+      // Nor does a clean exit (code 0) that triggered this look: a program that loses its database fails with
+      // an error; one that exits cleanly was asked to stop (a deploy restarting it, a person).
+      if (b.trigger?.exit && exit && exit.code === 0 && !exit.signal && !stillRunning(b, exit)) return null;
       // Its own process stopped (state T) runs nothing, whatever its dependencies do: `hung` names that, and a
       // failing dependency is that dependency's own incident.
       const own = b.processState?.state;

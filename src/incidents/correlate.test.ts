@@ -216,6 +216,18 @@ describe('Correlator', () => {
     expect(feed('db', { check: 'running', evidence: {} })).toMatchObject({ duplicate: true });
   });
 
+  it('a finding from a running process after one made while none ran is not a duplicate', async () => {
+    const { clock, feed } = setup(chain);
+    feed('db', { check: 'health', evidence: { pid: null } });
+    await clock.advance(2_000);
+    expect(feed('db', { check: 'health', evidence: { pid: null } })).toMatchObject({ duplicate: true });
+    await clock.advance(2_000);
+    // A restart started it, and its health fails in its turn (a bad release): new trouble of a new process.
+    expect(feed('db', { check: 'health', evidence: { pid: 200 } })).toMatchObject({ duplicate: false });
+    await clock.advance(2_000);
+    expect(feed('db', { check: 'health', evidence: { pid: 200 } })).toMatchObject({ duplicate: true });
+  });
+
   it('never holds a flapping service back: it heals, marked flapping, with a growing step', async () => {
     const { clock, feed, correlator } = setup(chain, { maxChangesPerHour: 4 });
     expect(feed('db')).toMatchObject({ type: 'open', flapping: null });

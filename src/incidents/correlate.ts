@@ -90,7 +90,7 @@ export class Correlator {
   private readonly ownFault: (f: Finding) => boolean;
   private readonly lastSeen = new Map<string, number>();
   /** The process run (pid) the last finding of each service/check/kind was about, when it named one. */
-  private readonly lastPid = new Map<string, number>();
+  private readonly lastPid = new Map<string, number | null>();
   private readonly changes = new Map<string, number[]>();
   /** Services judged flapping; they stay so until the rate falls to half the limit (hysteresis). */
   private readonly flapping = new Set<string>();
@@ -179,9 +179,10 @@ export class Correlator {
     const exit = 'code' in f.evidence || 'signal' in f.evidence;
     // Nor is a finding about another run of the process than the last one was (the process a restart
     // started hung while that restart was being verified): it is new trouble of a new process.
+    // The last one seen with no process running counts too: the process answering now was started since.
     const pid = typeof f.evidence['pid'] === 'number' ? f.evidence['pid'] : null;
     const seenPid = this.lastPid.get(key);
-    if (pid !== null) this.lastPid.set(key, pid);
+    this.lastPid.set(key, pid);
     const otherRun = pid !== null && seenPid !== undefined && seenPid !== pid;
     if (own && !exit && !otherRun && seen !== undefined && f.at - seen <= this.dedupeWindowMs) {
       return {
