@@ -54,13 +54,25 @@ export class Membership {
     this.info = JSON.stringify(opts.info ?? {});
   }
 
-  /** Writes this replica's heartbeat (joining on the first call) and returns the live replicas, by id. */
+  /**
+   * Writes this replica's heartbeat (joining on the first call) and returns the live replicas, by id. One
+   * transaction: a heartbeat others can see always comes with this replica's fresh view of them, which is
+   * what a joining replica waits for before it runs its share.
+   */
   async beat(): Promise<ReplicaRow[]> {
     const now = this.clock.now();
     this.startedAt ??= now;
-    await this.db
+    const startedAt = this.startedAt;
+    return this.db.transaction().execute(async (trx) => {
+      await this.upsert(trx, startedAt, now);
+      return this.live(now, trx);
+    });
+  }
+
+  private async upsert(db: Kysely<StoreSchema>, startedAt: number, now: number): Promise<void> {
+    await db
       .insertInto('replicas')
-      .values({ id: this.replicaId, started_at: this.startedAt, heartbeat_at: now, info: this.info })
+      .values({ id: this.replicaId, started_at: startedAt, heartbeat_at: now, info: this.info })
       .onConflict((oc) =>
         // Never move a heartbeat backwards (a slow write overtaken by a newer one).
         oc
@@ -72,12 +84,11 @@ export class Membership {
           .where((eb) => eb('replicas.heartbeat_at', '<', eb.ref('excluded.heartbeat_at'))),
       )
       .execute();
-    return this.live(now);
   }
 
   /** Replicas whose heartbeat is younger than the expiry, ordered by id. */
-  async live(now = this.clock.now()): Promise<ReplicaRow[]> {
-    const rows = await this.db
+  async live(now = this.clock.now(), db: Kysely<StoreSchema> = this.db): Promise<ReplicaRow[]> {
+    const rows = await db
       .selectFrom('replicas')
       .selectAll()
       .where('heartbeat_at', '>', now - this.expiryMs)

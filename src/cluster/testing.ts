@@ -61,6 +61,61 @@ export function clusterSuite(name: string, open: (n: number) => Promise<KyselySt
       }
     });
 
+    /** Checks two replicas would both run now; and those none would. */
+    const overlap = () => checks.filter((k) => [A, B, C].filter((i) => r(i).owns(k)).length > 1);
+    const orphaned = () => checks.filter((k) => ![A, B, C].some((i) => r(i).owns(k)));
+
+    it('lets a joining replica run checks only once every live replica has seen it', async () => {
+      await beatAll([A, B]);
+      await beatAll([A, B]);
+      expect(orphaned()).toEqual([]);
+      await clock.advance(500);
+      await r(C).beat(); // joins: A and B do not know it yet
+      expect(r(C).active).toBe(false);
+      expect(r(C).share(checks, (k) => k)).toEqual([]);
+      expect(overlap()).toEqual([]);
+      expect(orphaned()).toEqual([]);
+      await clock.advance(1_000);
+      await beatAll([A, B]); // they see C and let its share go; C has not yet seen that they did
+      expect(r(A).live).toEqual(['r0', 'r1', 'r2']);
+      expect(r(C).active).toBe(false);
+      expect(overlap()).toEqual([]);
+      await r(C).beat();
+      expect(r(C).active).toBe(true);
+      expect(overlap()).toEqual([]);
+      expect(orphaned()).toEqual([]);
+    });
+
+    it('fences a replica whose heartbeats stop before the others count it dead, and takes it back', async () => {
+      await beatAll();
+      await beatAll();
+      const fence = r(C).fenceMs;
+      await clock.advance(fence - 1);
+      await beatAll([A, B]);
+      expect(r(C).active).toBe(true);
+      expect(overlap()).toEqual([]);
+      await clock.advance(1); // C has stored nothing for the fence time: it stops, though still listed
+      expect(r(C).active).toBe(false);
+      expect(r(A).live).toContain('r2');
+      expect(overlap()).toEqual([]);
+      await clock.advance(reassignBoundMs() - fence);
+      await beatAll([A, B]); // now C is dead to them: its checks move
+      expect(r(A).live).toEqual(['r0', 'r1']);
+      expect(overlap()).toEqual([]);
+      expect(orphaned()).toEqual([]);
+      await clock.advance(500);
+      await r(C).beat(); // back, in a new term: waits until A and B have seen it
+      expect(r(C).active).toBe(false);
+      expect(overlap()).toEqual([]);
+      await clock.advance(500);
+      await beatAll([A, B]);
+      expect(overlap()).toEqual([]);
+      await r(C).beat();
+      expect(r(C).active).toBe(true);
+      expect(overlap()).toEqual([]);
+      expect(orphaned()).toEqual([]);
+    });
+
     it('hands over at once when a replica leaves cleanly', async () => {
       await beatAll();
       await r(C).stop();

@@ -124,6 +124,14 @@ export class Medic {
         this.reschedule();
         void this.adoptOrphans();
       },
+      // Fenced (its lease not renewed in time) or seen again by the others: its share of checks stops or starts.
+      onActive: (active) => {
+        if (!this.running) return;
+        const level = !active ? 'warn' : this.lastLive > 1 ? 'info' : 'debug';
+        const what = active ? 'runs its share of checks' : 'lease not renewed in time: its checks stop';
+        this.logger[level]({ replica: this.replica.id }, `replica ${what}`);
+        this.reschedule();
+      },
       onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'replica heartbeat failed'),
     });
     this.probes = new ProbeWriter(store, this.clock, this.logger);

@@ -44,6 +44,13 @@ import type {
   Store,
 } from './store.js';
 
+export interface LeaseDbOptions {
+  /** Bound on opening the connection: longer than this and the lease is lost anyway. */
+  connectTimeoutMs: number;
+  /** Bound on each statement, so one stalled beat leaves time for the next before the lease lapses. */
+  queryTimeoutMs: number;
+}
+
 export class KyselyStore implements Store {
   private closed = false;
   /** Audit appends run one after another, so two concurrent calls can never read the same last entry. */
@@ -59,6 +66,14 @@ export class KyselyStore implements Store {
       const what = failed ? `migration ${failed.migrationName} failed` : 'migration failed';
       throw new StoreError(`${what}: ${errorMessage(error)}`, { cause: error });
     }
+  }
+
+  /**
+   * Where the replica lease (its heartbeat) reads and writes: a connection that never waits behind the
+   * store's other work. SQLite has one connection and no pool to wait in, so it is the store's own.
+   */
+  leaseDb(_opts: LeaseDbOptions): Kysely<StoreSchema> {
+    return this.db;
   }
 
   async close(): Promise<void> {

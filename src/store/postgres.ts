@@ -5,7 +5,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { type Clock, RealClock } from '../core/index.js';
-import { KyselyStore } from './kysely-store.js';
+import { KyselyStore, type LeaseDbOptions } from './kysely-store.js';
+import { createPgPool, loadPg } from './pg-pool.js';
 import type { StoreSchema } from './schema.js';
 import type { Store } from './store.js';
 
@@ -47,36 +48,47 @@ export const POSTGRES_DEFAULTS = {
 /** The key of the advisory lock that serializes audit appends across every process sharing the database. */
 export const AUDIT_LOCK_KEY = 0x6d_65_64_69; // "medi"
 
-const INT8_OID = 20;
-
-let pgModule: Promise<typeof pg> | undefined;
-
-/** pg loads on first use, not with the daemon: most run on SQLite, and every fork pays for what is loaded. */
-function loadPg(): Promise<typeof pg> {
-  pgModule ??= import('pg').then((m) => m.default);
-  return pgModule;
-}
-
-/**
- * bigint columns (epoch-ms times, ids, seq) and count(*) as JS numbers, for this pool only: epoch ms and our
- * sequences stay far below 2^53, and every caller then sees the same types as on SQLite.
- */
-function int8AsNumber(driver: typeof pg): pg.CustomTypesConfig {
-  return {
-    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID && format !== 'binary'
-        ? (v: string) => Number(v)
-        : driver.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-  };
-}
-
 export class PostgresStore extends KyselyStore implements Store {
+  private lease: Kysely<StoreSchema> | null = null;
+
   constructor(
     readonly url: string,
     readonly clock: Clock,
     readonly pool: pg.Pool,
+    private readonly driver: typeof pg,
+    private readonly applicationName = 'medic',
   ) {
     super(new Kysely<StoreSchema>({ dialect: new PostgresDialect({ pool }) }));
+  }
+
+  /**
+   * One connection of its own, outside the pool, with timeouts of the lease's own: the replica heartbeat
+   * neither waits behind the probe writer's batches nor for a pool that is slow to hand out connections.
+   */
+  override leaseDb(opts: LeaseDbOptions): Kysely<StoreSchema> {
+    this.lease ??= new Kysely<StoreSchema>({
+      dialect: new PostgresDialect({
+        pool: createPgPool(this.driver, {
+          url: this.url,
+          max: 1,
+          applicationName: `${this.applicationName}-lease`,
+          connectTimeoutMs: opts.connectTimeoutMs,
+          statementTimeoutMs: opts.queryTimeoutMs,
+          // The server reports its own timeout first when it can; the client's covers a silent network.
+          queryTimeoutMs: opts.queryTimeoutMs + 250,
+          keepAlive: true,
+          keepAliveInitialDelayMs: POSTGRES_DEFAULTS.keepAliveInitialDelayMs,
+        }),
+      }),
+    });
+    return this.lease;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    const lease = this.lease;
+    this.lease = null;
+    await lease?.destroy();
   }
 
   /**
@@ -96,26 +108,19 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     (statementTimeout > 0 ? statementTimeout + POSTGRES_DEFAULTS.queryTimeoutSlackMs : 0);
   const keepAlive = opts.keepAlive ?? true;
   const driver = await loadPg();
-  const pool = new driver.Pool({
-    connectionString: opts.url,
+  const applicationName = opts.applicationName ?? 'medic';
+  const pool = createPgPool(driver, {
+    url: opts.url,
     max: opts.poolSize ?? 10,
-    application_name: opts.applicationName ?? 'medic',
-    types: int8AsNumber(driver),
-    // Left undefined, a limit is off.
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
-    statement_timeout: statementTimeout > 0 ? statementTimeout : undefined,
-    query_timeout: queryTimeout > 0 ? queryTimeout : undefined,
+    applicationName,
+    connectTimeoutMs: opts.connectTimeoutMs ?? POSTGRES_DEFAULTS.connectTimeoutMs,
+    statementTimeoutMs: statementTimeout,
+    queryTimeoutMs: queryTimeout,
     keepAlive,
-    ...(keepAlive ? { keepAliveInitialDelayMillis: POSTGRES_DEFAULTS.keepAliveInitialDelayMs } : {}),
+    keepAliveInitialDelayMs: POSTGRES_DEFAULTS.keepAliveInitialDelayMs,
+    ...(opts.onPoolError ? { onError: opts.onPoolError } : {}),
   });
-  pool.on('error', opts.onPoolError ?? (() => {}));
-  // A query that timed out on the client is still the connection's active query: the next user of that
-  // connection would queue behind it (and time out in turn). Close such a connection instead of pooling it.
-  pool.on('release', (_err: Error | undefined, client: pg.PoolClient) => {
-    const c = client as pg.PoolClient & { _getActiveQuery?: () => unknown };
-    if (c._getActiveQuery?.()) void c.end().catch(() => {});
-  });
-  const store = new PostgresStore(opts.url, opts.clock ?? new RealClock(), pool);
+  const store = new PostgresStore(opts.url, opts.clock ?? new RealClock(), pool, driver, applicationName);
   try {
     if (opts.migrate ?? true) await store.migrate();
     else await sql`select 1`.execute(store.db);
