@@ -94,4 +94,33 @@ describe('CoOccurrenceLearner', () => {
     const [s] = learner.suggestions();
     expect(s).toMatchObject({ service: 'quiet', dependsOn: 'noisy', together: 5, score: 1 });
   });
+
+  it('stays bounded in mass outages and still finds a real pair', () => {
+    const learner = new CoOccurrenceLearner({ windowMs: 60_000, episodeGapMs: 1_000 });
+    const services = Array.from({ length: 2_000 }, (_, i) => `svc-${i}`);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    let t = 0;
+    const started = performance.now();
+    for (let round = 0; round < 5; round++) {
+      // Everything fails within one window, in a new order each time (2 million pairs if each met each)...
+      const order = services.map((s) => ({ s, k: random() })).sort((a, b) => a.k - b.k);
+      for (const { s } of order) learner.observe(s, t++);
+      t += 600_000;
+      // ...and, on their own, db then api, as a real dependency does.
+      learner.observe('db', t);
+      learner.observe('api', t + 1_000);
+      t += 600_000;
+      expect(learner.pairCount).toBeLessThanOrEqual(4_096);
+    }
+    // 10,000 episodes: each pairs with at most 63 others, or none in a burst. A ceiling far above that cost.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // Each outage's first pairs met by chance once; the real pair met every time and is the one proposed.
+    expect(learner.suggestions()).toEqual([
+      { service: 'api', dependsOn: 'db', together: 5, ledBy: 5, score: 1 },
+    ]);
+  });
 });

@@ -153,6 +153,14 @@ export interface CoOccurrenceOptions {
   minTogether?: number;
   /** Minimum score before anything is proposed (default 0.6). */
   minScore?: number;
+  /**
+   * The most episode starts one window may hold and still say who depends on whom (default 64). A new
+   * episode pairs with the others in its window only while there are fewer: a mass outage, where everything
+   * starts with everything, teaches nothing, and would cost services² time and memory.
+   */
+  maxPartners?: number;
+  /** Pairs kept; beyond this the least seen quarter is forgotten (default 4096). */
+  maxPairs?: number;
 }
 
 /**
@@ -165,9 +173,11 @@ export class CoOccurrenceLearner {
   private readonly episodeGapMs: number;
   private readonly minTogether: number;
   private readonly minScore: number;
+  private readonly maxPartners: number;
+  private readonly maxPairs: number;
   private readonly lastFinding = new Map<string, number>();
   private readonly episodes = new Map<string, number>();
-  /** Recent episode starts, oldest first, kept only as long as the window. */
+  /** Recent episode starts, oldest first, kept only as long as the window and at most maxPartners. */
   private recent: { service: string; at: number }[] = [];
   /** "a|b" (a < b) → together count and how often a led. */
   private readonly pairs = new Map<string, { together: number; aLed: number; bLed: number }>();
@@ -177,6 +187,13 @@ export class CoOccurrenceLearner {
     this.episodeGapMs = opts.episodeGapMs ?? 600_000;
     this.minTogether = opts.minTogether ?? 3;
     this.minScore = opts.minScore ?? 0.6;
+    this.maxPartners = Math.max(1, opts.maxPartners ?? 64);
+    this.maxPairs = Math.max(4, opts.maxPairs ?? 4096);
+  }
+
+  /** Pairs counted so far (bounded by maxPairs). */
+  get pairCount(): number {
+    return this.pairs.size;
   }
 
   /** Feed every finding (times must not go backwards). */
@@ -185,9 +202,14 @@ export class CoOccurrenceLearner {
     this.lastFinding.set(service, at);
     if (last !== undefined && at - last < this.episodeGapMs) return;
     this.episodes.set(service, (this.episodes.get(service) ?? 0) + 1);
-    this.recent = this.recent.filter((e) => at - e.at <= this.windowMs);
+    let keepFrom = 0;
+    while (keepFrom < this.recent.length && at - this.recent[keepFrom]!.at > this.windowMs) keepFrom++;
+    if (keepFrom > 0) this.recent = this.recent.slice(keepFrom);
+    // A service's episodes are an episode gap apart, so the window holds each service once unless the gap
+    // is shorter than the window; the set covers that case.
     const partners = new Set<string>();
-    for (const e of this.recent) {
+    const burst = this.recent.length >= this.maxPartners;
+    for (const e of burst ? [] : this.recent) {
       if (e.service === service || partners.has(e.service)) continue;
       partners.add(e.service);
       const [a, b] = e.service < service ? [e.service, service] : [service, e.service];
@@ -201,6 +223,18 @@ export class CoOccurrenceLearner {
       this.pairs.set(`${a}|${b}`, p);
     }
     this.recent.push({ service, at });
+    if (this.recent.length > this.maxPartners) this.recent.splice(0, this.recent.length - this.maxPartners);
+    if (this.pairs.size > this.maxPairs) this.forget();
+  }
+
+  /** Forgets the least seen quarter of the pairs (ties: the oldest first), in one sort per maxPairs/4 adds. */
+  private forget(): void {
+    const kept = [...this.pairs.entries()]
+      .map(([key, p], i) => ({ key, p, i }))
+      .sort((x, y) => y.p.together - x.p.together || y.i - x.i)
+      .slice(0, Math.floor((this.maxPairs * 3) / 4));
+    this.pairs.clear();
+    for (const { key, p } of kept.sort((x, y) => x.i - y.i)) this.pairs.set(key, p);
   }
 
   /** Proposed links not already in `graph` (in either direction), best score first. */
