@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectors } from './registry.js';
-import { gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
+import { DAY, gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
 
 function scores(name: string, opts: Record<string, number>, values: number[]): number[] {
   const d = detectors.get(name)(opts);
@@ -70,4 +70,32 @@ describe('auto: the onsets on the likelihood scale (`logscale`)', () => {
       expect(over({ logscale: 1 })).toBe(0);
     });
   }
+});
+
+describe('auto: an onset that repeats at the same phase of the season (`phase`)', () => {
+  // A daily cycle with noise; from day 3 a nightly job adds a one-sample spike at the same time every night, and
+  // on day 10 the same spike comes at a time of day it never came before.
+  const g = gaussian(5);
+  const night = (i: number) => i >= 3 * DAY && i % DAY === 40;
+  const fresh = 10 * DAY + 200;
+  const xs = Array.from(
+    { length: 12 * DAY },
+    (_, i) => 100 + 20 * Math.sin((2 * Math.PI * i) / DAY) + g() + (night(i) || i === fresh ? 30 : 0),
+  );
+  const nights = (out: number[]) => out.filter((_, i) => night(i));
+
+  for (const context of [0, 1]) {
+    it(`${context ? 'auto' : 'the onsets'}: the first night alarms, the later ones do not, a new time of day does`, () => {
+      const out = scores('auto', { context }, xs);
+      const [first, ...later] = nights(out);
+      expect(first).toBeGreaterThanOrEqual(0.5);
+      for (const s of later) expect(s).toBeLessThan(0.5);
+      expect(out[fresh]).toBeGreaterThanOrEqual(0.5);
+    });
+  }
+
+  it('without it (phase=0) the nightly job alarms again on later nights', () => {
+    const later = nights(scores('auto', { context: 0, phase: 0 }, xs)).slice(1);
+    expect(later.filter((s) => s >= 0.5).length).toBeGreaterThan(0);
+  });
 });

@@ -5,6 +5,7 @@ import { CusumDetector } from './cusum.js';
 import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
 import { HoltWintersDetector } from './holt-winters.js';
 import { OnsetGate } from './onset.js';
+import { PhaseMemory } from './phase-memory.js';
 import { RobustZDetector } from './robust-z.js';
 
 /** −ln(1e-10): the likelihood's scale, where a tail of 1e-5 scores 0.5. */
@@ -40,6 +41,8 @@ export class EnsembleDetector implements StreamDetector {
   private readonly scale: number;
   private readonly rest: number;
   private readonly logscale: boolean;
+  private readonly margin: number;
+  private readonly phase: PhaseMemory | null;
   private announced = 0;
   private since = Infinity;
   private period = 0;
@@ -85,7 +88,11 @@ export class EnsembleDetector implements StreamDetector {
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;
-    this.gate = new OnsetGate(opt(opts, 'decay', 0.99, 0), opt(opts, 'margin', 1.5, 1));
+    this.margin = opt(opts, 'margin', 1.5, 1);
+    this.gate = new OnsetGate(opt(opts, 'decay', 0.99, 0), this.margin);
+    // An onset that repeats one at the same phase of the season (a nightly job, a daily edge) is routine unless
+    // clearly stronger (the gate's margin); remembered onsets fade to 0.8 a period. `phase=0`: without.
+    this.phase = opt(opts, 'phase', 1, 0) > 0 ? new PhaseMemory(opt(opts, 'bins', 144, 4), 0.8) : null;
     this.warmup = Math.round(opt(opts, 'warmup', 100, 0));
     // 5 nats (P ≈ 0.007 per sample) maps to 0.5: about where NAB's optimiser puts the alarm threshold.
     this.scale = opt(opts, 'scale', 5, 0.01);
@@ -120,6 +127,7 @@ export class EnsembleDetector implements StreamDetector {
       this.period = this.hw.period();
       c[1]!.reset();
       c[2]!.reset();
+      this.phase?.reset(this.period);
     }
     if (this.n++ < this.warmup) return 0;
     let u = 0;
@@ -134,7 +142,12 @@ export class EnsembleDetector implements StreamDetector {
       if (a.samples > this.warmup) u = Math.max(u, a.surprise(f4));
       a.add(f4);
     }
-    const v = this.gate.push(u);
+    let v = this.gate.push(u);
+    if (v > 0 && this.phase) {
+      const before = this.phase.recall(at);
+      this.phase.store(at, v);
+      if (v <= this.margin * before) v = 0;
+    }
     // Either says anomaly: both are near 0.5 at NAB's optimised threshold, and each is calibrated per series.
     const out = Math.max(cx, this.logscale ? Math.min(1, v / LN_TAIL) : v / (v + this.scale));
     if (this.rest <= 0) return out;
@@ -161,6 +174,7 @@ export class EnsembleDetector implements StreamDetector {
       this.cusum.stateBytes() +
       this.gate.byteLength +
       this.cal.reduce((n, c) => n + c.byteLength, 0) +
+      (this.phase ? this.phase.byteLength : 0) +
       (this.art ? this.art.byteLength + this.artCal!.byteLength : 0) +
       (this.context ? this.context.stateBytes() : 0)
     );
