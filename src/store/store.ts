@@ -11,6 +11,7 @@ import type {
   TimelineEntry,
   TimelineKind,
 } from '../core/index.js';
+import type { LogChunkRow } from './log-chunk.js';
 import type {
   OutboxClaimOptions,
   OutboxEntry,
@@ -317,6 +318,8 @@ export interface LogBatch {
   /** Per-minute counts (bucket = the minute's start), added to what is stored. */
   counts?: { service: string; templateId: string; bucket: number; count: number }[];
   lines?: LogLine[];
+  /** Lines already encoded as stored chunks (LogChunkBuilder), stored before the chunks `lines` makes. */
+  chunks?: LogChunkRow[];
   offsets?: { source: string; position: LogPosition; at: number }[];
 }
 

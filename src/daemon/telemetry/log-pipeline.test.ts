@@ -2,7 +2,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serviceLogsSchema } from '../../config/schema/logs.js';
 import { SimulatedClock } from '../../core/index.js';
-import type { Store } from '../../store/index.js';
+import { CHUNK_LINES, type LogBatch, type Store } from '../../store/index.js';
+import { chunkLines } from '../../store/queries/logs.js';
 import { type LogItem, LogPipeline } from './log-pipeline.js';
 
 function pipeline(extra: Partial<ConstructorParameters<typeof LogPipeline>[0]> = {}): LogPipeline {
@@ -41,32 +42,65 @@ describe('LogPipeline: abuse counting', () => {
 });
 
 describe('LogPipeline.mine', () => {
-  it('counts lines per template and minute, whatever order the minutes come in', () => {
-    const p = pipeline();
+  it('counts lines per template and minute, whatever order the minutes come in', async () => {
+    const written: LogBatch[] = [];
+    const p = pipeline({
+      store: { recordLogBatch: async (b: LogBatch[]) => void written.push(...b) } as unknown as Store,
+    });
     const at = [0, 1_000, 61_000, 2_000, 125_000, 125_500, 60_000, 3_000];
-    const items: LogItem[] = at.map((t, i) => ({
-      text: i % 2 === 0 ? `request ${i} served` : `cache ${i} warmed`,
-      at: t,
-      source: 'stdout',
-    }));
-    const batch = p.mine(items);
+    p.offerLines(
+      at.map((t, i) => ({ text: i % 2 === 0 ? `request ${i} served` : `cache ${i} warmed`, at: t })),
+      'stdout',
+    );
+    await p.flush();
     const counts = new Map<string, number>();
-    for (const c of batch.counts ?? []) {
+    for (const c of written.flatMap((b) => b.counts ?? [])) {
       const key = `${c.templateId}@${c.bucket}`;
       expect(counts.has(key)).toBe(false);
       counts.set(key, c.count);
     }
+    const lines = storedLines(written);
+    expect(lines.map((l) => l[0])).toEqual(at);
+    const ids = lines.map((l) => l[1]);
     const expected = new Map<string, number>();
-    const ids = batch.lines?.map((l) => l.templateId) ?? [];
     at.forEach((t, i) => {
       const key = `${ids[i]}@${Math.floor(t / 60_000) * 60_000}`;
       expected.set(key, (expected.get(key) ?? 0) + 1);
     });
     expect(counts).toEqual(expected);
     expect(new Set(ids).size).toBe(2);
-    expect(batch.templates.map((t) => t.count).sort()).toEqual([4, 4]);
+    expect(written.flatMap((b) => b.templates.map((t) => t.count)).sort()).toEqual([4, 4]);
+  });
+
+  it('encodes a chunk as soon as it is full; the chunk being filled goes with the next write', async () => {
+    const written: LogBatch[] = [];
+    const p = pipeline({
+      store: { recordLogBatch: async (b: LogBatch[]) => void written.push(...b) } as unknown as Store,
+    });
+    const n = CHUNK_LINES + 500;
+    const lines0 = Array.from({ length: n }, (_, i) => ({ text: `job x${i} done\u0000`, at: 1_000 + i }));
+    const items: LogItem[] = lines0.map((l) => ({ ...l, source: 'stdout' }));
+    expect(
+      pipeline()
+        .mine(items)
+        .chunks?.map((c) => c.lines),
+    ).toEqual([CHUNK_LINES]);
+    p.offerLines(lines0, 'stdout');
+    await p.flush();
+    expect(written.flatMap((b) => b.chunks ?? []).map((c) => c.lines)).toEqual([CHUNK_LINES, 500]);
+    const lines = storedLines(written);
+    expect(lines).toHaveLength(n);
+    lines.forEach(([at, templateId, level, source, text], i) => {
+      expect([at, level, source, text]).toEqual([1_000 + i, null, 'stdout', `job x${i} done`]);
+      expect(templateId).toMatch(/^t[0-9a-f]{8}/);
+    });
   });
 });
+
+/** The lines of the chunks written, in order. */
+function storedLines(batches: LogBatch[]) {
+  return batches.flatMap((b) => (b.chunks ?? []).flatMap((c) => chunkLines(c.body, c.first_at)));
+}
 
 describe('LogPipeline: backpressure', () => {
   it('a tailed file waits once a batch is queued, leaving the rest of the queue to lines that cannot wait', async () => {

@@ -20,7 +20,14 @@ import {
   parseTextLine,
   type TailRecord,
 } from '../../sources/logs/index.js';
-import type { LogBatch, LogLine, LogTemplateDelta, Store } from '../../store/index.js';
+import {
+  CHUNK_LINES,
+  type LogBatch,
+  LogChunkBuilder,
+  type LogChunkRow,
+  type LogTemplateDelta,
+  type Store,
+} from '../../store/index.js';
 import type { LogSink, LogSinkStats } from './hub.js';
 
 /** One record on its way to the miner. */
@@ -38,17 +45,7 @@ export interface LogItem {
   tail?: Pick<TailRecord, 'dev' | 'ino' | 'end'>;
   /** A pushed record already parsed. */
   parsed?: LogRecord;
-  /**
-   * Set when it is mined, so that the item itself is the stored line (a LogLine): no object per line to build
-   * for the store. A source may give them (any value) so that the item is created with its final shape.
-   */
-  service?: string;
-  templateId?: string;
-  level?: string | null;
 }
-
-/** An item once mined: also the line the store keeps. */
-type MinedItem = LogItem & LogLine;
 
 export interface LogPipelineOptions {
   service: string;
@@ -129,6 +126,11 @@ export class LogPipeline implements LogSink {
   private unwrittenSince: number | null = null;
   /** The last write started (they run one after another; store() never rejects). */
   private writing: Promise<void> = Promise.resolve();
+  /**
+   * The mined lines not yet in a chunk of a batch: a chunk is encoded as soon as it is full, so that a line's
+   * objects die young rather than wait for the write (see LogChunkBuilder).
+   */
+  private readonly chunk: LogChunkBuilder;
 
   constructor(private readonly o: LogPipelineOptions) {
     this.service = o.service;
@@ -153,6 +155,7 @@ export class LogPipeline implements LogSink {
     });
     this.parse = messageParser(c.format);
     this.seen = new Set(o.known ?? []);
+    this.chunk = new LogChunkBuilder(o.service);
   }
 
   get acceptsPush(): boolean {
@@ -207,16 +210,7 @@ export class LogPipeline implements LogSink {
       records.map((r) => {
         // The record read is the line's position (dev, ino, end): no second object per line to allocate,
         // and it holds nothing the line does not (its text is the line's, its path one shared string).
-        const item: LogItem = {
-          text: r.text,
-          at: now,
-          source,
-          fileKey: key,
-          tail: r,
-          service: this.service,
-          templateId: '',
-          level: null,
-        };
+        const item: LogItem = { text: r.text, at: now, source, fileKey: key, tail: r };
         if (parse) item.parsed = parse(r.text);
         return item;
       }),
@@ -322,6 +316,10 @@ export class LogPipeline implements LogSink {
    * line mined before the call is stored.
    */
   private write(): Promise<void> {
+    // The lines of the chunk being filled go with the batches they were mined in (and the positions they
+    // account for).
+    const rest = this.chunk.take();
+    if (rest) this.lastBatch().chunks?.push(rest);
     if (this.unwritten.length === 0) return this.writing;
     const batches = this.unwritten;
     const lines = this.unwrittenLines;
@@ -341,6 +339,16 @@ export class LogPipeline implements LogSink {
     await this.write();
   }
 
+  private lastBatch(): LogBatch {
+    let last = this.unwritten[this.unwritten.length - 1];
+    if (!last) {
+      last = { templates: [], chunks: [] };
+      this.unwritten.push(last);
+    }
+    last.chunks ??= [];
+    return last;
+  }
+
   private async store(batches: LogBatch[], lines: number): Promise<void> {
     try {
       await this.o.store.recordLogBatch(batches);
@@ -354,9 +362,15 @@ export class LogPipeline implements LogSink {
     }
   }
 
+  /**
+   * Mines items into a batch: template and minute counts, positions, and the chunks of lines filled meanwhile
+   * (the lines of the chunk still being filled are stored with the next write).
+   */
   mine(items: LogItem[]): LogBatch {
     const service = this.service;
     const keepLines = this.o.config.retention > 0;
+    const chunk = this.chunk;
+    const full: LogChunkRow[] = [];
     const pending = new Map<string, Pending>();
     /** The last item of each tailed file: its position is where the file is read to. */
     const lastOf = new Map<string, LogItem>();
@@ -413,9 +427,8 @@ export class LogPipeline implements LogSink {
         p.bucketCount = 1;
       }
       if (keepLines) {
-        item.service = service;
-        item.templateId = id;
-        item.level = rec.level;
+        chunk.add(at, id, rec.level, item.source, item.text);
+        if (chunk.size >= CHUNK_LINES) full.push(chunk.take() as LogChunkRow);
       }
       if (item.fileKey !== undefined) lastOf.set(item.fileKey, item);
       this.rateLines++;
@@ -468,10 +481,7 @@ export class LogPipeline implements LogSink {
       const t = item.tail as NonNullable<LogItem['tail']>;
       offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
     }
-    // The mined items are the stored lines (service, template and level set above): a LogLine built per line
-    // cost an allocation each and was promoted with the whole batch.
-    const lines: LogLine[] = keepLines ? (items as MinedItem[]) : [];
-    return { templates, merges, counts, lines, offsets };
+    return { templates, merges, counts, chunks: full, offsets };
   }
 
   /** `<template>~<category>`, built once per template and category rather than once per line. */

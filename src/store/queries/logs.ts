@@ -1,80 +1,17 @@
 /** Log templates, counts, lines and tail positions (migration 005). */
 import { sql } from 'kysely';
 import '../telemetry-schema.js';
+import { CHUNK_LINES, LogChunkBuilder, type LogChunkRow, noNul, noNulOrNull } from '../log-chunk.js';
 import type { LogBatch, LogLine, LogPosition, LogTemplateFilter, LogTemplateRecord } from '../store.js';
 import { countOf, type Db, greatest, least, paged } from './common.js';
 
 /** Rows per INSERT statement: under SQLite's and PostgreSQL's limits on bound parameters. */
 export const BATCH = 400;
-/** Lines per stored chunk row. */
-const CHUNK_LINES = 2000;
-
-/**
- * A NUL byte (a binary blob or a corrupt file in a log) cannot be stored in a PostgreSQL text column: one such
- * line would fail the whole batch, and the tail would re-read it forever. Stripped from every text stored.
- */
-function noNul(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
-}
-const noNulOrNull = (text: string | null): string | null => (text === null ? null : noNul(text));
 
 export function chunks<T>(xs: readonly T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
   return out;
-}
-
-/**
- * A chunk of lines as stored, in columns: `{"v":3,"k":[[templateId, level, source], …],"t":[at - first_at, …],
- * "i":[k, …],"x":[text, …]}`, the (template, level, source) triples written once per chunk, so that a line
- * costs its text and a few bytes. Columns rather than a small array per line: JSON.stringify writes a chunk
- * of plain arrays in about half the time, and a line needs no array of its own. Earlier layouts are read too:
- * v2 (`"l":[[at - first_at, k, text], …]`) and a plain array of `[at, templateId, level, source, text]`.
- * Text fields are stored free of NUL bytes (see noNul), each distinct triple cleaned once.
- */
-function chunkRow(service: string, lines: readonly LogLine[], from: number, to: number) {
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (let n = from; n < to; n++) {
-    const at = (lines[n] as LogLine).at;
-    if (at < first) first = at;
-    if (at > last) last = at;
-  }
-  const keys = new Map<string, Map<string | null, Map<string, number>>>();
-  const dict: [string, string | null, string][] = [];
-  // Filled by push, not preallocated: JSON.stringify is slower on a holey array.
-  const times: number[] = [];
-  const kinds: number[] = [];
-  const texts: string[] = [];
-  for (let n = from; n < to; n++) {
-    const l = lines[n] as LogLine;
-    let byLevel = keys.get(l.templateId);
-    if (!byLevel) {
-      byLevel = new Map();
-      keys.set(l.templateId, byLevel);
-    }
-    let bySource = byLevel.get(l.level);
-    if (!bySource) {
-      bySource = new Map();
-      byLevel.set(l.level, bySource);
-    }
-    let k = bySource.get(l.source);
-    if (k === undefined) {
-      k = dict.length;
-      bySource.set(l.source, k);
-      dict.push([noNul(l.templateId), noNulOrNull(l.level), noNul(l.source)]);
-    }
-    times.push(l.at - first);
-    kinds.push(k);
-    texts.push(noNul(l.text));
-  }
-  return {
-    service: noNul(service),
-    first_at: first,
-    last_at: last,
-    lines: to - from,
-    body: JSON.stringify({ v: 3, k: dict, t: times, i: kinds, x: texts }),
-  };
 }
 
 export type StoredLine = [number, string, string | null, string, string];
@@ -84,7 +21,7 @@ type ChunkBody =
   | { v: 2; k: [string, string | null, string][]; l: [number, number, string][] }
   | { v: 3; k: [string, string | null, string][]; t: number[]; i: number[]; x: string[] };
 
-/** The lines of a stored chunk body, in any layout (see chunkRow). */
+/** The lines of a stored chunk body, in any layout (v3 is LogChunkBuilder's). */
 export function chunkLines(body: string, firstAt: number): StoredLine[] {
   const parsed = JSON.parse(body) as ChunkBody;
   if (Array.isArray(parsed)) return parsed;
@@ -122,14 +59,22 @@ export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch
       else byService.set(l.service, [l]);
     }
   }
+  // Chunks a writer encoded already (a LogPipeline's: see LogChunkBuilder), then the lines given one by one.
+  const rows: LogChunkRow[] = [];
+  for (const b of list) if (b.chunks) for (const c of b.chunks) rows.push(c);
+  for (const [service, lines] of byService) {
+    const builder = new LogChunkBuilder(service);
+    for (let n = 0; n < lines.length; n++) {
+      const l = lines[n] as LogLine;
+      builder.add(l.at, l.templateId, l.level, l.source, l.text);
+      if (builder.size >= CHUNK_LINES) rows.push(builder.take() as LogChunkRow);
+    }
+    const rest = builder.take();
+    if (rest) rows.push(rest);
+  }
   await db.transaction().execute(async (trx) => {
     for (const b of list) await applyBatch(trx, b);
-    for (const [service, lines] of byService) {
-      const rowsOf: ReturnType<typeof chunkRow>[] = [];
-      for (let n = 0; n < lines.length; n += CHUNK_LINES)
-        rowsOf.push(chunkRow(service, lines, n, Math.min(lines.length, n + CHUNK_LINES)));
-      for (const part of chunks(rowsOf, 50)) await trx.insertInto('log_chunks').values(part).execute();
-    }
+    for (const part of chunks(rows, 50)) await trx.insertInto('log_chunks').values(part).execute();
   });
 }
 
