@@ -4,9 +4,9 @@
  *
  * Times come from each replica's Clock, so replicas' clocks must agree to well under the expiry (NTP).
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../core/index.js';
-import type { StoreSchema } from '../store/index.js';
+import { isSqlite, type StoreSchema } from '../store/index.js';
 
 /** How often a replica heartbeats. */
 export const DEFAULT_HEARTBEAT_MS = 2_000;
@@ -55,18 +55,38 @@ export class Membership {
   }
 
   /**
-   * Writes this replica's heartbeat (joining on the first call) and returns the live replicas, by id. One
-   * transaction: a heartbeat others can see always comes with this replica's fresh view of them, which is
-   * what a joining replica waits for before it runs its share.
+   * Writes this replica's heartbeat (joining on the first call) and returns the live replicas, by id. Write
+   * and read are atomic: a heartbeat others can see always comes with this replica's fresh view of them,
+   * which is what a joining replica waits for before it runs its share.
    */
   async beat(): Promise<ReplicaRow[]> {
     const now = this.clock.now();
     this.startedAt ??= now;
     const startedAt = this.startedAt;
-    return this.db.transaction().execute(async (trx) => {
-      await this.upsert(trx, startedAt, now);
-      return this.live(now, trx);
-    });
+    // SQLite's calls are synchronous and cost no round trip; it has no data-modifying CTE either.
+    if (isSqlite(this.db as never)) {
+      return this.db.transaction().execute(async (trx) => {
+        await this.upsert(trx, startedAt, now);
+        return this.live(now, trx);
+      });
+    }
+    // PostgreSQL: one statement, one round trip, so a replica whose event loop is busy (thousands of checks)
+    // still beats in one turn of it. The read sees the table as it was before the write: this replica's
+    // row comes from the write's RETURNING, or, when a newer beat overtook this one, from the table.
+    const { rows } = await sql<DbRow>`
+      with up as (
+        insert into replicas (id, started_at, heartbeat_at, info)
+        values (${this.replicaId}, ${startedAt}, ${now}, ${this.info})
+        on conflict (id) do update set heartbeat_at = excluded.heartbeat_at, info = excluded.info
+        where replicas.heartbeat_at < excluded.heartbeat_at
+        returning id, started_at, heartbeat_at, info
+      )
+      select id, started_at, heartbeat_at, info from up
+      union all
+      select id, started_at, heartbeat_at, info from replicas
+      where heartbeat_at > ${now - this.expiryMs} and id not in (select id from up)
+      order by id`.execute(this.db);
+    return rows.map(toRow);
   }
 
   private async upsert(db: Kysely<StoreSchema>, startedAt: number, now: number): Promise<void> {
@@ -94,12 +114,7 @@ export class Membership {
       .where('heartbeat_at', '>', now - this.expiryMs)
       .orderBy('id')
       .execute();
-    return rows.map((r) => ({
-      id: r.id,
-      startedAt: Number(r.started_at),
-      heartbeatAt: Number(r.heartbeat_at),
-      info: parseInfo(r.info),
-    }));
+    return rows.map(toRow);
   }
 
   /** Leaves at once (a clean stop): the others take over at their next heartbeat instead of after expiry. */
@@ -125,6 +140,22 @@ export class Membership {
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+}
+
+interface DbRow {
+  id: string;
+  started_at: number | string;
+  heartbeat_at: number | string;
+  info: string;
+}
+
+function toRow(r: DbRow): ReplicaRow {
+  return {
+    id: r.id,
+    startedAt: Number(r.started_at),
+    heartbeatAt: Number(r.heartbeat_at),
+    info: parseInfo(r.info),
+  };
 }
 
 function parseInfo(text: string): Record<string, unknown> {
