@@ -65,6 +65,31 @@ describe('Correlator', () => {
     expect(feed('db', { check: 'running' })).toMatchObject({ rootCause: 'db', heal: true });
   });
 
+  it("a process's own fault first, an upstream's finding after: still two incidents, the service its own root", async () => {
+    const { clock, view } = setup(chain);
+    const c = new Correlator(clock, view, { ownFault: (f) => f.check === 'running' });
+    const feed = (service: string, over: Partial<Finding> = {}) => {
+      const f = finding(service, clock.now(), over);
+      view.setFailing(service, true);
+      const d = c.decide(f);
+      view.apply(d, f);
+      return d;
+    };
+    // The API is stopped for a deploy; a moment later the database's probe times out.
+    expect(feed('api', { check: 'running' })).toMatchObject({ type: 'open', rootCause: 'api', heal: true });
+    await clock.advance(2_000);
+    expect(feed('db')).toMatchObject({ type: 'open', rootCause: 'db', heal: true });
+    await clock.advance(1_000);
+    // The API's next finding (its new process fails its health) is still its own trouble.
+    expect(feed('api')).toMatchObject({ type: 'attach', incidentId: 'inc_1', rootCause: 'api', heal: true });
+    expect(view.get('inc_1')?.rootCause).toBe('api');
+    // Healthy again, it is no longer its own root: a later failure under a failing database waits on it.
+    view.setFailing('api', false);
+    c.recovered('api');
+    await clock.advance(1_000);
+    expect(feed('api')).toMatchObject({ rootCause: 'db', heal: false });
+  });
+
   it('two upstreams of one service failing together are two incidents, each healed', async () => {
     const { clock, feed } = setup({ api: ['db', 'cache'], db: [], cache: [] });
     expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });

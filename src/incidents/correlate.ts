@@ -92,6 +92,11 @@ export class Correlator {
   /** The process run (pid) the last finding of each service/check/kind was about, when it named one. */
   private readonly lastPid = new Map<string, number | null>();
   private readonly changes = new Map<string, number[]>();
+  /**
+   * Services whose own fault (their process exited or stopped, their own resources) was seen and that have
+   * not been healthy since: each is its own root whatever order its upstreams' findings come in.
+   */
+  private readonly selfRooted = new Set<string>();
   /** Services judged flapping; they stay so until the rate falls to half the limit (hysteresis). */
   private readonly flapping = new Set<string>();
 
@@ -120,6 +125,7 @@ export class Correlator {
   recovered(service: string): void {
     for (const key of this.lastSeen.keys()) if (key.startsWith(`${service}|`)) this.lastSeen.delete(key);
     for (const key of this.lastPid.keys()) if (key.startsWith(`${service}|`)) this.lastPid.delete(key);
+    this.selfRooted.delete(service);
   }
 
   /**
@@ -198,6 +204,9 @@ export class Correlator {
     }
 
     const ownFault = this.ownFault(f);
+    if (ownFault) this.selfRooted.add(f.service);
+    // Its own fault, now or since it was last healthy: an upstream's trouble does not explain it.
+    const selfRooted = this.selfRooted.has(f.service);
     if (ownFault && own) {
       return {
         type: 'attach',
@@ -216,13 +225,17 @@ export class Correlator {
     // two faults (two incidents, healed in parallel) even while the API sits in the cache's incident.
     // A service whose own process failed is not explained by an upstream's incident: it joins only the
     // incidents of what depends on it (a proxy's incident, whose root moves to it).
+    // Nor is one whose own fault came first explained by an upstream's finding that follows (a deploy's
+    // stop, then a database's slow probe): the upstream's trouble is an incident of its own, whichever order
+    // the two findings came in.
     const upstream = graph.upstreamOf(f.service);
     const related = incidents.filter(
       (i) =>
         i === own ||
         (now - i.lastFindingAt <= this.groupWindowMs &&
           (graph.linked(i.rootCause, f.service) || i.services.includes(f.service)) &&
-          !(ownFault && upstream.has(i.rootCause))),
+          !(selfRooted && upstream.has(i.rootCause)) &&
+          !(this.selfRooted.has(i.rootCause) && graph.upstreamOf(i.rootCause).has(f.service))),
     );
     // The incidents the finding joins: its service's own (else the oldest linked one) and those whose roots are
     // one chain of trouble with its root (a proxy's incident and its app's) or that its service explains,
@@ -254,7 +267,7 @@ export class Correlator {
       apart.some((i) => i.rootCause === s) ||
       (!upstream.has(s) && incidents.some((i) => !joined.includes(i) && i.rootCause === s));
     const failing = (s: string) => !elsewhere(s) && (involved.has(s) || this.view.isFailing(s));
-    const rootCause = groupRoot(graph, [...involved], failing, ownFault ? f.service : null);
+    const rootCause = groupRoot(graph, [...involved], failing, selfRooted ? f.service : null);
     const heal = rootCause === f.service;
 
     if (!target) {
