@@ -30,18 +30,28 @@ export interface SupervisionDeps {
 export class Supervision {
   private readonly watch: ProcessWatch;
   private off: (() => void) | null = null;
+  private runs: { config: object; names: string[] } | null = null;
 
   constructor(private readonly d: SupervisionDeps) {
     this.watch = new ProcessWatch({
       clock: d.clock,
-      supervised: () =>
-        Object.entries(d.config().config.services)
-          .filter(([, s]) => s.run)
-          .map(([service]) => ({ service, pid: d.supervisor.pid(service) })),
+      supervised: () => this.supervised().map((service) => ({ service, pid: d.supervisor.pid(service) })),
       state: async (pid) => (await readStat(pid))?.state ?? null,
       onStopped: (service, pid) => this.onStopped(service, pid),
       onResumed: (service) => this.onResumed(service),
     });
+  }
+
+  /** The supervised services, found once per config: the watch asks every second, a config may hold 10,000. */
+  private supervised(): string[] {
+    const config = this.d.config().config;
+    if (this.runs?.config !== config) {
+      const names = Object.entries(config.services)
+        .filter(([, s]) => s.run)
+        .map(([service]) => service);
+      this.runs = { config, names };
+    }
+    return this.runs.names;
   }
 
   start(): void {
