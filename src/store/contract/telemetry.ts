@@ -141,6 +141,46 @@ export function telemetryContract(current: () => Store): void {
       expect((await store.logLines({ service: 'api' })).map((l) => l.text)).toEqual(['line 0', 'line 1']);
     });
 
+    it('folds many small batches of one call as their upserts would: counts add, the newest text and examples win, an empty example list keeps the last', async () => {
+      const d = (count: number, text: string, examples: string[], category: string | null = null) => ({
+        service: 'api',
+        templateId: 'g',
+        text,
+        category,
+        severity: category ? 'warning' : null,
+        count,
+        firstSeen: T0 + count,
+        lastSeen: T0 + 10 * count,
+        examples,
+      });
+      await store.recordLogBatch([
+        {
+          templates: [d(1, 'first', ['x'], 'timeout')],
+          counts: [{ service: 'api', templateId: 'g', bucket: T0, count: 1 }],
+        },
+        {
+          templates: [d(2, 'second', [])],
+          counts: [{ service: 'api', templateId: 'g', bucket: T0, count: 2 }],
+        },
+        {
+          templates: [d(3, 'third', [])],
+          offsets: [{ source: 'f', position: { dev: 1, ino: 1, offset: 5 }, at: T0 }],
+        },
+        { templates: [], offsets: [{ source: 'f', position: { dev: 1, ino: 1, offset: 9 }, at: T0 }] },
+      ]);
+      const g = await store.getLogTemplate('api', 'g');
+      expect(g).toMatchObject({
+        count: 6,
+        text: 'third',
+        examples: ['x'],
+        category: 'timeout',
+        firstSeen: T0 + 1,
+        lastSeen: T0 + 30,
+      });
+      expect(await store.logCounts('api', 'g', T0)).toEqual([{ bucket: T0, count: 3 }]);
+      expect((await store.getLogOffset('f'))?.offset).toBe(9);
+    });
+
     it('stores lines, offsets and per-minute counts in one batch; reads lines newest-limited, oldest first', async () => {
       const lines = Array.from({ length: 4500 }, (_, i) => line(i));
       await store.recordLogBatch({

@@ -73,9 +73,36 @@ export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch
     if (rest) rows.push(rest);
   }
   await db.transaction().execute(async (trx) => {
-    for (const b of list) await applyBatch(trx, b);
+    for (const b of grouped(list)) await applyBatch(trx, b);
     for (const part of chunks(rows, 50)) await trx.insertInto('log_chunks').values(part).execute();
   });
+}
+
+/**
+ * Consecutive batches as one, up to and including the next that merges templates: a writer that mines a few
+ * thousand lines at a time hands over many small batches per write, and each upsert statement costs its
+ * compilation whatever its rows. Applying the group equals applying its batches in order: each key's template
+ * and count rows fold in order as the upserts would combine them, the last position of a source wins, and
+ * merges (only ever the group's last batch's) run after every template row before them, as they did; the
+ * per-minute counts they do not touch.
+ */
+function grouped(list: readonly LogBatch[]): LogBatch[] {
+  if (list.length <= 1) return list as LogBatch[];
+  const out: LogBatch[] = [];
+  let cur: Required<Pick<LogBatch, 'templates' | 'merges' | 'counts' | 'offsets'>> | null = null;
+  for (const b of list) {
+    cur ??= { templates: [], merges: [], counts: [], offsets: [] };
+    for (const t of b.templates) cur.templates.push(t);
+    for (const c of b.counts ?? []) cur.counts.push(c);
+    for (const o of b.offsets ?? []) cur.offsets.push(o);
+    if (b.merges && b.merges.length > 0) {
+      for (const m of b.merges) cur.merges.push(m);
+      out.push(cur);
+      cur = null;
+    }
+  }
+  if (cur) out.push(cur);
+  return out;
 }
 
 /** One batch's templates, merges, per-minute counts and tail positions (its lines are written by the caller). */
@@ -94,7 +121,8 @@ async function applyBatch(trx: Db, b: LogBatch): Promise<void> {
       prev.text = t.text;
       prev.category = t.category ?? prev.category;
       prev.severity = t.severity ?? prev.severity;
-      if (t.examples) prev.examples = t.examples;
+      // An empty list leaves the stored examples as they are (see the upsert), so it must not replace these.
+      if (t.examples && t.examples.length > 0) prev.examples = t.examples;
     }
   }
   const counts = new Map<string, { service: string; template_id: string; bucket: number; count: number }>();
