@@ -7,13 +7,15 @@
  * `bin/medic.js` runs it; `--tsx` runs the sources through tsx instead), and reports over the measurement
  * window: the scheduler lag (p50, p99), Medic's CPU (cores, summed over replicas), its RSS (the largest
  * replica's peak, sampled each second), the checks run per second (summed over replicas), the store's probe
- * writes per second, and the probe results dropped since start.
+ * writes per second, the probe results dropped since start, and the double runs: results stored in the window
+ * less than half an interval after the same check's previous one (a check run by two replicas at once).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
 import { parseDuration } from '../../src/core/index.js';
 import { openStore } from '../../src/store/index.js';
 import { buildDaemon } from './build.js';
@@ -34,6 +36,7 @@ interface Result {
   checks_per_replica: number[];
   written_per_replica_per_sec: number[];
   dropped: number;
+  double_runs: number;
 }
 
 const { values } = parseArgs({
@@ -93,6 +96,21 @@ async function probeRows(url: string): Promise<number> {
   }
 }
 
+/** Results of [from, to) stored less than `gapMs` after the same check's previous result. */
+async function doubleRuns(url: string, from: number, to: number, gapMs: number): Promise<number> {
+  const store = await openStore(url, { migrate: false });
+  try {
+    const { rows } = await sql<{ n: number | string }>`
+      select count(*) as n from (
+        select at, at - lag(at) over (partition by service, "check" order by at) as gap
+        from probe_results where at >= ${from - gapMs} and at < ${to}
+      ) g where at >= ${from} and gap < ${gapMs}`.execute(store.db);
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await store.close();
+  }
+}
+
 async function runOne(
   cli: string[],
   checks: number,
@@ -144,6 +162,7 @@ async function runOne(
     const healths0 = await Promise.all(procs.map((p) => health(p.port)));
     const cpu0 = procs.map((p) => cpuSeconds(p.child.pid!));
     const t0 = performance.now();
+    const wall0 = Date.now();
     say(`measuring for ${measureMs} ms`);
     let rss = 0;
     const sampleRss = () => {
@@ -156,6 +175,7 @@ async function runOne(
     const healths = await Promise.all(procs.map((p) => health(p.port)));
     const rows1 = await probeRows(storeUrl);
     const seconds = (performance.now() - t0) / 1000;
+    const doubles = await doubleRuns(storeUrl, wall0, Date.now(), intervalMs / 2);
     const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.child.pid!) - cpu0[i]!, 0) / seconds;
     const delta = (f: (h: Health) => number) => healths.map((h, i) => f(h) - f(healths0[i]!));
     return {
@@ -170,6 +190,7 @@ async function runOne(
       checks_per_replica: healths.map((h) => h.scheduler.checks),
       written_per_replica_per_sec: delta((h) => h.probes.written).map((n) => round(n / seconds)),
       dropped: healths.reduce((n, h) => n + h.probes.dropped, 0),
+      double_runs: doubles,
     };
   } finally {
     await Promise.all(procs.map((p) => stopChild(p.child)));
@@ -195,7 +216,7 @@ for (const checks of values.checks.split(',').map(Number)) {
       console.log(
         `${String(checks).padStart(6)} checks  ${replicas} replica(s)  lag p50 ${r.lag_p50_ms} ms  p99 ${r.lag_p99_ms} ms  ` +
           `cpu ${r.cpu_cores} cores  rss ${r.rss_mb} MB  runs ${r.checks_run_per_sec}/s  writes ${r.writes_per_sec}/s  shares ${r.checks_per_replica.join('+')}  ` +
-          `written/s ${r.written_per_replica_per_sec.join('+')}  dropped ${r.dropped}`,
+          `written/s ${r.written_per_replica_per_sec.join('+')}  dropped ${r.dropped}  double runs ${r.double_runs}`,
       );
     }
   }
