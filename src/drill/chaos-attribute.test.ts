@@ -73,6 +73,16 @@ describe('attribute: which fault a finding detects', () => {
     ]);
   });
 
+  it("a dependent's finding its own fault, seen and in force, explains is not its upstream's new fault", () => {
+    // The API crashed (seen); a second later the database is saturated: the API's failing health is its crash.
+    const lives = [live(10, 'db', 1_000)];
+    expect(attribute(lives, { service: 'api', kind: 'down' }, upstreamOf, [{ service: 'api' }])).toEqual([]);
+    // The database's own finding detects it.
+    expect(attribute(lives, { service: 'db', kind: 'degraded' }, upstreamOf, [{ service: 'api' }])).toEqual([
+      10,
+    ]);
+  });
+
   it('a finding on a service no fault reaches detects nothing', () => {
     expect(attribute([live(1, 'api', 0)], { service: 'db', kind: 'down' }, upstreamOf)).toEqual([]);
   });

@@ -15,7 +15,9 @@ export interface Undetected {
  * 1. a fault of the service whose proper detection this finding's kind is (a forecast of a leak);
  * 2. a fault of the service that shows at once (its hang makes its checks fail);
  * 3. faults of its upstreams, each upstream service alike (a proxy fails because the app behind it hangs;
- *    an app's health fails because its cache hangs, not because of a leak it also has);
+ *    an app's health fails because its cache hangs, not because of a leak it also has), unless a fault of
+ *    the service itself, seen and still in force, explains the finding (the app's health failing after its
+ *    own crash is not the database saturated a second later);
  * 4. a slow fault of the service, shown otherwise (a leak ending in a kill), then of its upstreams, unless a
  *    fault already seen on the service or an upstream is still in force (`inForce`) and explains it.
  * Within one service the newest injected fault wins: an older one that had not shown yet did not make it.
@@ -35,10 +37,11 @@ export function attribute(
   // is taken as shown by it (the app's health failing while its cache hangs is not its disk filling; a
   // proxy's check failing after its own crash is not the leak of the app behind it).
   const explained = inForce.some((o) => o.service === finding.service || ups.has(o.service));
+  const ownInForce = inForce.some((o) => o.service === finding.service);
   const stages = [
     own.filter(proper),
     own.filter((l) => !l.gradual),
-    upstream.filter(prompt),
+    ownInForce ? [] : upstream.filter(prompt),
     explained ? [] : own,
     explained ? [] : upstream,
   ];
