@@ -119,9 +119,10 @@ describe('drill db-saturated and bad-deploy on examples/stack', () => {
     expect(deploy.causes).toEqual(['bad_deploy']);
     // Measured here: MTTD 2.9 s, MTTR 4.9 s (the check's two results a second apart, then one step).
     expect(db.mttr_ms.median, why).toBeLessThanOrEqual(30_000);
-    // Measured: MTTR 25 s, of which 20 s is the restart's verification window running out before the
-    // rollback (the deploy's restart is first healed as any stop is).
-    expect(deploy.mttr_ms.median, why).toBeLessThanOrEqual(55_000);
+    // The deploy's stop is first healed as any stop is (a restart); once the new process's failures are
+    // diagnosed bad_deploy, that restart's verification ends and the rollback runs (it waited out its 20 s
+    // window before: MTTR 25 s). A ceiling for a loaded machine, not the figure: the test took 17 s in all.
+    expect(deploy.mttr_ms.median, why).toBeLessThanOrEqual(40_000);
 
     // What the steps did, as the journal keeps it.
     const store = await openStore({ kind: 'sqlite', dir: path.join(stack.dir, '.medic') });
