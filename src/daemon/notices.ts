@@ -49,6 +49,9 @@ export class Notices {
    * first finding in the incident, or the first since it was healthy again).
    */
   episode(f: Finding, incident: Incident): boolean {
+    // The finding may come before the health change that says the service fails (an exit is reported at
+    // once; the health follows): a service healthy long enough before it starts a new failure either way.
+    if (f.kind === 'down' || f.kind === 'degraded') this.failing(f.service);
     const key = `${incident.id}|${f.service}`;
     const fresh = !this.episodes.has(key);
     this.episodes.add(key);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { MedicConfig } from '../config/index.js';
+import { Bus, type Finding, type Incident, SimulatedClock } from '../core/index.js';
+import { NEW_FAILURE_AFTER_MS, Notices } from './notices.js';
+
+const incident = { id: 'inc_1', service: 'proxy' } as Incident;
+const exit = (at: number): Finding => ({
+  id: `fnd_${at}`,
+  service: 'app',
+  check: 'running',
+  kind: 'down',
+  severity: 'critical',
+  score: 1,
+  summary: 'app killed by SIGKILL',
+  evidence: { signal: 'SIGKILL' },
+  at,
+});
+
+function notices(clock: SimulatedClock): Notices {
+  return new Notices({
+    bus: new Bus(),
+    clock,
+    store: { listFindings: async () => [] },
+    incidents: { note: async () => {} },
+    config: () => ({}) as MedicConfig,
+  });
+}
+
+describe('Notices.episode: a new failure of a member of an incident', () => {
+  it('is new when the member was healthy long enough before, even if its finding comes before its health change', async () => {
+    const clock = new SimulatedClock();
+    const n = notices(clock);
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+    n.recovered('app');
+    await clock.advance(NEW_FAILURE_AFTER_MS + 1_000);
+    // The exit is reported at once; the health change that says it fails comes after it.
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+    n.failing('app');
+    expect(n.episode(exit(clock.now()), incident)).toBe(false);
+  });
+
+  it('is the same failure when the member was up only for moments in between (a crash loop)', async () => {
+    const clock = new SimulatedClock();
+    const n = notices(clock);
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+    n.recovered('app');
+    await clock.advance(2_000);
+    expect(n.episode(exit(clock.now()), incident)).toBe(false);
+  });
+});
