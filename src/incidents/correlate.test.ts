@@ -66,15 +66,7 @@ describe('Correlator', () => {
   });
 
   it("a process's own fault first, an upstream's finding after: still two incidents, the service its own root", async () => {
-    const { clock, view } = setup(chain);
-    const c = new Correlator(clock, view, { ownFault: (f) => f.check === 'running' });
-    const feed = (service: string, over: Partial<Finding> = {}) => {
-      const f = finding(service, clock.now(), over);
-      view.setFailing(service, true);
-      const d = c.decide(f);
-      view.apply(d, f);
-      return d;
-    };
+    const { clock, view, correlator: c, feed } = setup(chain, { ownFault: (f) => f.check === 'running' });
     // The API is stopped for a deploy; a moment later the database's probe times out.
     expect(feed('api', { check: 'running' })).toMatchObject({ type: 'open', rootCause: 'api', heal: true });
     await clock.advance(2_000);
