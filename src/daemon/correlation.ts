@@ -72,7 +72,11 @@ export class Correlation {
 
   /** The incident ended: it leaves the view. */
   close(id: string): void {
+    const services = this.view.get(id)?.services ?? [];
     this.view.delete(id);
+    // Its members' own faults are over with it (a forecast on a service that never failed is never followed
+    // by a recovery): their next trouble may be an upstream's again.
+    for (const s of services) if (!this.inActive(s)) this.current().ended(s);
   }
 
   /** True when an active incident holds the service. */

@@ -82,6 +82,19 @@ describe('Correlator', () => {
     expect(feed('api')).toMatchObject({ rootCause: 'db', heal: false });
   });
 
+  it('an own fault whose incident ended without a recovery (a forecast) no longer makes the service its own root', async () => {
+    const { clock, view, correlator: c, feed } = setup(chain, { ownFault: (f) => f.kind === 'forecast' });
+    expect(feed('api', { kind: 'forecast' })).toMatchObject({ type: 'open', rootCause: 'api' });
+    // Its incident resolved while it stayed healthy: no recovery was ever seen.
+    view.setFailing('api', false);
+    view.close('inc_1');
+    c.ended('api');
+    await clock.advance(1_000);
+    // The database fails, then the API: it waits on the database.
+    feed('db');
+    expect(feed('api')).toMatchObject({ rootCause: 'db', heal: false });
+  });
+
   it('two upstreams of one service failing together are two incidents, each healed', async () => {
     const { clock, feed } = setup({ api: ['db', 'cache'], db: [], cache: [] });
     expect(feed('cache')).toMatchObject({ type: 'open', rootCause: 'cache', heal: true });

@@ -128,6 +128,11 @@ export class Correlator {
     this.selfRooted.delete(service);
   }
 
+  /** The service's incidents have ended: an own fault seen in them no longer makes it its own root. */
+  ended(service: string): void {
+    this.selfRooted.delete(service);
+  }
+
   /**
    * Forgets the service's health changes since `since`: they turned out to follow from an upstream's trouble
    * that showed itself after them (a proxy's check can fail before the hung app's own check does).
