@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
-import type { Bus, Clock } from '../core/index.js';
+import type { Bus, Clock, Diagnosis, Finding } from '../core/index.js';
 import type { HealthModel } from '../detect/index.js';
 import type { IncidentManager } from '../incidents/index.js';
 import type { Notification } from '../notify/index.js';
@@ -28,6 +28,7 @@ export interface EngineWiring {
   drill: boolean;
   recheck(service: string): Promise<void>;
   upstreamBlocking(service: string): Promise<string | null>;
+  diagnoseAgain(f: Finding, incidentId: string): Promise<Diagnosis | null>;
   claim(actionId: string): Promise<boolean>;
   claimRun(actionIds: readonly string[]): Promise<boolean>;
   send(n: Notification): Promise<void>;
@@ -54,6 +55,7 @@ export function createEngine(w: EngineWiring): RemediationEngine {
         .map((x) => x.name),
     recheck: w.recheck,
     upstreamBlocking: w.upstreamBlocking,
+    diagnoseAgain: w.diagnoseAgain,
     verifyPollMs: w.verifyPollMs,
     drill: w.drill,
     claim: w.claim,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Bus, Finding, Incident, ServiceHealth } from '../core/index.js';
+import type { Bus, Diagnosis, Finding, Incident, ServiceHealth } from '../core/index.js';
 import { errorMessage } from '../core/index.js';
 import type { HealthChange, HealthModel } from '../detect/index.js';
 import type { DependencyGraph, IncidentManager, TopologySuggestion } from '../incidents/index.js';
@@ -308,6 +308,29 @@ export class FindingPath {
   }
 
   /**
+   * The engine's fresh look before a heal (an upstream it waited for is well again): recorded on the incident,
+   * and what the heal may act on returned, not acted on here.
+   */
+  async diagnoseAgain(f: Finding, incidentId: string): Promise<Diagnosis | null> {
+    const incident = await this.host.store.getIncident(incidentId);
+    if (!incident || incident.state === 'resolved' || incident.state === 'suppressed') return null;
+    const { diagnosis } = await this.diagnose(f, incident);
+    return diagnosis ?? null;
+  }
+
+  /** Diagnoses and records, counted in `diagnosing` meanwhile (the heal is on its way: `covers`). */
+  private async diagnose(f: Finding, incident: Incident) {
+    this.diagnosing.set(f.service, (this.diagnosing.get(f.service) ?? 0) + 1);
+    try {
+      return await this.diagnoser.diagnoseAndRecord(f, incident, this.stopping.signal);
+    } finally {
+      const n = (this.diagnosing.get(f.service) ?? 1) - 1;
+      if (n > 0) this.diagnosing.set(f.service, n);
+      else this.diagnosing.delete(f.service);
+    }
+  }
+
+  /**
    * True while the service's heal is on its way through this path: being diagnosed, or waiting for its
    * root cause's heal (then its own release). What "a heal in progress or due" means before the engine has it.
    */
@@ -339,16 +362,9 @@ export class FindingPath {
 
   /** Diagnoses the finding, records it, hands it to the engine; resolves with the cause named, if any. */
   private async diagnoseAndHeal(f: Finding, incident: Incident, delayMs = 0): Promise<string | null> {
-    this.diagnosing.set(f.service, (this.diagnosing.get(f.service) ?? 0) + 1);
-    try {
-      const { diagnosis, named } = await this.diagnoser.diagnoseAndRecord(f, incident, this.stopping.signal);
-      if (!this.stopping.signal.aborted) this.host.engine.onFinding(f, incident, diagnosis, delayMs);
-      return named;
-    } finally {
-      const n = (this.diagnosing.get(f.service) ?? 1) - 1;
-      if (n > 0) this.diagnosing.set(f.service, n);
-      else this.diagnosing.delete(f.service);
-    }
+    const { diagnosis, named } = await this.diagnose(f, incident);
+    if (!this.stopping.signal.aborted) this.host.engine.onFinding(f, incident, diagnosis, delayMs);
+    return named;
   }
 
   private spawn(work: () => Promise<void>): void {

@@ -152,6 +152,7 @@ export class Medic {
       drill: opts.drill === true,
       recheck: (s) => this.runChecks(s),
       upstreamBlocking: (s) => this.findings.upstreamBlocking(s),
+      diagnoseAgain: (f, incidentId) => this.findings.diagnoseAgain(f, incidentId),
       claim: (id) => this.replica.claim(id),
       claimRun: (ids) => this.replica.claimRun(ids),
       send: async (n) => {

@@ -75,6 +75,23 @@ describe('config_changed', () => {
     ).toBe(false);
   });
 
+  it('dates the trouble after what a dependency explains: a change during its outage, still failing after it, is named', () => {
+    // The database was down from T-10 s to T-4 s: the API's connection errors at T-9 s were its doing. The API's
+    // settings changed at T-8 s, and its config check still fails at T-2 s with the database healthy.
+    const dbDown = finding({ check: 'logs:refused', kind: 'pattern', at: T - 9 * SEC });
+    const own = finding({ check: 'config', at: T - 2 * SEC });
+    const changes = [{ path: FILE, changedAt: T - 8 * SEC, knownGoodAt: T - 3_600 * SEC }];
+    const db = { service: 'db', healthy: true, lastFailedAt: T - 4 * SEC };
+    const b = bundle(0, { findings: [dbDown, own], configChanges: changes, dependencies: [db] });
+    const d = diagnoseByRules(b).find((x) => x.cause === 'config_changed');
+    expect(d?.evidence[0]).toMatch(new RegExp(`^${FILE} changed 6 s before the first failure`));
+    // While the database still fails, what the API reports may all be its doing: the edit came during it.
+    const failing = { ...b, dependencies: [{ ...db, healthy: false }] };
+    expect(diagnoseByRules(failing).some((x) => x.cause === 'config_changed')).toBe(false);
+    // Nor with no dependency to explain the first finding.
+    expect(diagnoseByRules({ ...b, dependencies: [] }).some((x) => x.cause === 'config_changed')).toBe(false);
+  });
+
   it('leaves a kill and a stopped process to their own causes', () => {
     const kill = bundle(2 * SEC, {
       trigger: { kind: 'down', check: 'running', exit: true },

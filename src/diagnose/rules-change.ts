@@ -1,3 +1,4 @@
+import type { EvidenceBundle } from './evidence.js';
 import type { Rule } from './rule.js';
 import { ago } from './rule.js';
 import {
@@ -15,13 +16,27 @@ const CONFIG_RECENT_MS = 15 * 60_000;
 /** A release switched this long before the trouble began may be its cause. */
 const RELEASE_RECENT_MS = 15 * 60_000;
 
+/**
+ * When the service's own trouble began: its first finding, but for those a dependency explains. With every
+ * dependency healthy again, what the service reported up to a dependency's last failure was that
+ * dependency's (its connection errors while the database was down); the service still failing after that
+ * is trouble of its own, and a change made during the dependency's outage may be its cause.
+ */
+function ownTroubleBegan(b: EvidenceBundle): number {
+  const deps = b.dependencies ?? [];
+  const upstreamUntil = deps.every((d) => d.healthy)
+    ? Math.max(Number.NEGATIVE_INFINITY, ...deps.map((d) => d.lastFailedAt ?? Number.NEGATIVE_INFINITY))
+    : Number.NEGATIVE_INFINITY;
+  return Math.min(b.at, ...b.findings.filter((f) => f.at > upstreamUntil).map((f) => f.at));
+}
+
 /** Trouble that began soon after a change made to the service: its settings, or its release. */
 export const CONFIG_CHANGED: Rule = {
   cause: 'config_changed',
   signature:
     'a settings file of the service was changed from its known good version shortly before it began to fail',
   match(b) {
-    const began = Math.min(b.at, ...b.findings.map((f) => f.at));
+    const began = ownTroubleBegan(b);
     // Changed before the trouble began, and recently: an edit made during an outage did not cause it, and
     // one the service ran well with for long would have become its known good version.
     const changed = (b.configChanges ?? []).filter(

@@ -35,7 +35,7 @@ export class StepApplier {
       backups: this.backups,
       files: fileRules(cfg),
       ...(this.d.notify ? { notify: this.d.notify } : {}),
-      ...(this.d.store ? { history: this.d.store } : {}),
+      ...(this.d.store ? { history: this.d.store, actionLog: this.d.store } : {}),
       // A config built by hand (tests, the library) may lack the section zod fills in.
       allow: [...(cfg.config.security?.allow ?? []), ...(cfg.config.security?.sessions ?? [])],
     };

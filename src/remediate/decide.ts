@@ -38,6 +38,8 @@ export interface DecideHooks {
    * human is told if the service still fails.
    */
   unhandled(f: Context['finding'], setAside?: readonly string[]): void;
+  /** Diagnoses the service afresh and keeps that diagnosis in its context; returns the context now. */
+  rediagnose(service: string): Promise<Context | undefined>;
 }
 
 /**
@@ -51,9 +53,17 @@ const HOLD_CAP_MS = 300_000;
 /** How often a heal waiting for an upstream looks again. */
 const UPSTREAM_RECHECK_MS = 1_000;
 
+/** Adds a key to a set that keeps the newest `NOTED_MAX`. */
+function remember(set: Set<string>, key: string): void {
+  set.add(key);
+  if (set.size > NOTED_MAX) set.delete(set.values().next().value as string);
+}
+
 export class Decider {
   /** Waits already noted on their incident (incident|service|upstream): once each. */
   private readonly waitNoted = new Set<string>();
+  /** Services that waited for an upstream in an incident (incident|service), not yet decided since. */
+  private readonly waited = new Set<string>();
 
   constructor(
     private readonly d: Pick<
@@ -73,7 +83,7 @@ export class Decider {
   async decide(service: string, only?: string): Promise<void> {
     const cfg = this.d.config().config;
     const incident = await this.d.store.activeIncident(service);
-    const ctx = this.hooks.context(service);
+    let ctx = this.hooks.context(service);
     if (!incident || !ctx) return;
     const now = this.d.clock.now();
     await this.hooks.expireApprovals();
@@ -89,18 +99,23 @@ export class Decider {
     if (upstream) {
       const key = `${incident.id}|${service}|${upstream}`;
       if (!this.waitNoted.has(key)) {
-        this.waitNoted.add(key);
         // Keys name incidents, which end: keep the newest only (a note repeated after that is harmless).
-        if (this.waitNoted.size > NOTED_MAX)
-          this.waitNoted.delete(this.waitNoted.values().next().value as string);
+        remember(this.waitNoted, key);
         await this.d.incidents.note(
           incident.id,
           `${service} waits for ${upstream}, which it depends on and which is failing: no action on ${service} while it does`,
           { service, upstream },
         );
       }
+      remember(this.waited, `${incident.id}|${service}`);
       this.hooks.schedule(service, UPSTREAM_RECHECK_MS, only);
       return;
+    }
+    // Diagnosed while an upstream failed, the service's cause was read through the upstream's trouble (the
+    // database's connections, not the API's own error burst): with the upstream well, it is looked at again.
+    if (this.waited.delete(`${incident.id}|${service}`)) {
+      ctx = (await this.hooks.rediagnose(service)) ?? ctx;
+      if (!(await this.d.store.activeIncident(service))) return;
     }
     const cause = ctx.diagnosis?.cause ?? UNKNOWN_CAUSE;
     const base = baseConfidence(ctx);

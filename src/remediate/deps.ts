@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/index.js';
-import type { Bus, Clock, ServiceHealth } from '../core/index.js';
+import type { Bus, Clock, Diagnosis, Finding, ServiceHealth } from '../core/index.js';
 import type { CheckState } from '../detect/index.js';
 import type { IncidentManager } from '../incidents/index.js';
 import type { Learner } from '../learn/index.js';
@@ -35,6 +35,11 @@ export interface EngineDeps {
    * nothing waits.
    */
   upstreamBlocking?(service: string): Promise<string | null>;
+  /**
+   * Diagnoses the service again on the evidence of now and records it on the incident; returns what a heal
+   * may act on (null: no cause it can). Absent: the diagnosis made before stands.
+   */
+  diagnoseAgain?(f: Finding, incidentId: string): Promise<Diagnosis | null>;
   verifyPollMs?: number;
   /** Claims the action for this replica before a step runs; false means another replica owns it. */
   claim?(actionId: string): Promise<boolean>;

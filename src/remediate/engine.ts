@@ -108,6 +108,7 @@ export class RemediationEngine {
       schedule: (service, delay, only) => this.scheduler.schedule(service, delay, only),
       block: (service) => this.scheduler.block(service),
       unhandled: (f, setAside) => this.unhandled(f, setAside),
+      rediagnose: (service) => this.rediagnose(service),
     });
     this.operatorRuns = new OperatorRuns(d, {
       context: (service) => this.contexts.get(service),
@@ -170,6 +171,21 @@ export class RemediationEngine {
     }
     const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
     this.scheduler.schedule(f.service, Math.max(0, wait, minDelayMs));
+  }
+
+  /**
+   * The service's context with a fresh diagnosis (`diagnoseAgain`); a newer finding that arrived meanwhile
+   * keeps its own context.
+   */
+  private async rediagnose(service: string): Promise<Context | undefined> {
+    const ctx = this.contexts.get(service);
+    if (!ctx?.incidentId || !this.d.diagnoseAgain) return ctx;
+    const diagnosis = await this.d.diagnoseAgain(ctx.finding, ctx.incidentId);
+    const now = this.contexts.get(service);
+    if (now !== ctx) return now;
+    const next = { ...ctx, diagnosis };
+    this.contexts.set(service, next);
+    return next;
   }
 
   /**

@@ -50,6 +50,8 @@ export interface ActionFilter extends Page {
   service?: string;
   incidentId?: string;
   state?: ActionState;
+  /** The step's kind (`restart`, `deploy-rollback`…). */
+  kind?: string;
   /** Only actions created at or after this time (epoch ms). */
   since?: number;
 }

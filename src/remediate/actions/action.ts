@@ -77,6 +77,8 @@ export interface ActionContext<S = StepConfig> {
   backups?: Backups;
   /** Bans applied before: `block` counts an address's earlier bans to lengthen the next, and records its own. */
   history?: Pick<Store, 'countBans' | 'recordBan'>;
+  /** Earlier actions and their journals: `deploy-rollback` reads which releases its verified rollbacks left. */
+  actionLog?: Pick<Store, 'listActions' | 'journal'>;
   /** `policy.files` (see PlanContext). */
   files?: FileRules;
   /** Networks no action may ban (`security.allow` and `security.sessions`; loopback always). */

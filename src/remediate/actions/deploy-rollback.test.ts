@@ -1,7 +1,8 @@
 import { mkdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NotApplicableError } from '../../core/index.js';
+import { NotApplicableError, SimulatedClock } from '../../core/index.js';
+import { openSqliteStore } from '../../store/index.js';
 import { deployRollbackAction, switchLink } from './deploy-rollback.js';
 import type { ExtendedStep } from './steps.js';
 import { tempDir, testContext } from './testing.js';
@@ -72,6 +73,56 @@ describe('deploy_rollback action', () => {
       /back to releases\/r2$/,
     );
     expect(await readlink(link)).toBe('releases/r2');
+  });
+
+  it('passes over releases a verified rollback left: the next bad deploy does not land on the last one', async () => {
+    // r1 good; r2 a bad deploy, rolled back to r1 and verified; r3 another bad deploy, live now.
+    const dir = await deployDir(['r1', 'r2', 'r3'], 'r3');
+    const link = path.join(dir, 'app/current');
+    const store = await openSqliteStore({ dir: ':memory:' });
+    const clock = new SimulatedClock(Date.UTC(2026, 0, 10));
+    const ctx = testContext({ baseDir: dir, actionLog: store, clock });
+    const plan = deployRollbackAction.plan(step({}), 'api', {}, { baseDir: dir });
+    const record = async (id: string, service: string, state: 'verified' | 'rolled_back', from: string) => {
+      const at = clock.now() - 60_000;
+      await store.createAction(
+        {
+          id,
+          incidentId: 'inc_1',
+          service,
+          playbook: 'rollback',
+          step: 0,
+          kind: 'deploy-rollback',
+          params: { ...plan.params },
+          state: 'planned',
+          dryRun: false,
+          reason: 'bad_deploy',
+          createdAt: at,
+          updatedAt: at,
+        },
+        'planned',
+      );
+      await store.updateAction(id, 'applied', `switched ${link} from release ${from} to r1`, at + 1);
+      await store.updateAction(id, state, state, at + 2);
+    };
+    // A rollback whose verification failed, or another service's, says nothing of r2.
+    await record('act_a', 'api', 'rolled_back', 'r2');
+    await record('act_b', 'web', 'verified', 'r2');
+    expect(await deployRollbackAction.apply(plan, ctx)).toMatch(/from release r3 to r2$/);
+    await switchLink(link, 'releases/r3');
+    await record('act_c', 'api', 'verified', 'r2');
+    expect(await deployRollbackAction.apply(plan, ctx)).toBe(`switched ${link} from release r3 to r1`);
+    expect(await readlink(link)).toBe('releases/r1');
+    // With only known bad releases before it, nothing is left to roll back to: the step does not apply.
+    await switchLink(link, 'releases/r2');
+    await record('act_d', 'api', 'verified', 'r1');
+    await expect(deployRollbackAction.apply(plan, ctx)).rejects.toThrow(
+      /no release before r2 .*passed over r1: a verified rollback left each/,
+    );
+    // Forgotten after 30 days.
+    clock.advance(31 * 24 * 3600_000);
+    expect(await deployRollbackAction.apply(plan, ctx)).toMatch(/from release r2 to r1$/);
+    await store.close();
   });
 
   it('switches to a named release, and refuses what is not a release link', async () => {

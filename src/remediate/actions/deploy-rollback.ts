@@ -5,7 +5,7 @@ import { deployRollbackStep } from '../../config/index.js';
 import { ActionError, errorMessage, NotApplicableError } from '../../core/index.js';
 import { renderStepPath } from '../safe-path.js';
 import { baseVars } from '../template.js';
-import type { RemediationAction } from './action.js';
+import type { ActionContext, RemediationAction } from './action.js';
 import { type ExtendedStep, parseStep } from './steps.js';
 
 /** The release the link points at now: its target as written, and the release directory's name. */
@@ -38,6 +38,49 @@ async function releaseNames(releases: string): Promise<string[]> {
   }
 }
 
+/** The apply result, and its parse: an earlier verified rollback's journal names the release it left. */
+const switched = (link: string, from: string, to: string) => `switched ${link} from release ${from} to ${to}`;
+function releaseLeft(message: string, link: string): string | null {
+  const head = `switched ${link} from release `;
+  if (!message.startsWith(head)) return null;
+  const from = message.slice(head.length).split(' to ')[0];
+  return from || null;
+}
+
+/** How far back a verified rollback's verdict on a release counts. */
+const REMEMBER_MS = 30 * 24 * 3600_000;
+
+/**
+ * Releases a verified rollback of this link left: the service was healthy again once off them, so they are
+ * known bad and never a target. Capistrano removes such a release on rollback; Medic leaves the user's files
+ * alone and remembers instead (the next bad deploy would otherwise be "rolled back" onto the last bad one).
+ */
+async function knownBad(
+  ctx: ActionContext<ExtendedStep>,
+  service: string,
+  link: string,
+): Promise<Set<string>> {
+  const bad = new Set<string>();
+  const history = ctx.actionLog;
+  if (!history) return bad;
+  const since = (ctx.clock?.now() ?? Date.now()) - REMEMBER_MS;
+  const { items } = await history.listActions({
+    service,
+    kind: 'deploy-rollback',
+    state: 'verified',
+    since,
+    limit: 100,
+  });
+  for (const a of items) {
+    if (a.params['link'] !== link) continue;
+    for (const e of await history.journal(a.id)) {
+      const left = e.state === 'applied' ? releaseLeft(e.message, link) : null;
+      if (left) bad.add(left);
+    }
+  }
+  return bad;
+}
+
 /**
  * Points `link` at `target` atomically: a new symlink beside it, renamed over it (rename(2) replaces the old
  * link in one step, so a start never finds the link missing or half written).
@@ -55,7 +98,7 @@ export async function switchLink(link: string, target: string): Promise<void> {
 
 /**
  * Switches a Capistrano-style release link (`current` → `releases/<id>`) back to the release before the one
- * it points at (or to a named one). The link's target is recorded before (the snapshot, journaled), so a
+ * it points at, passing over releases an earlier verified rollback left (or to a named one). The link's target is recorded before (the snapshot, journaled), so a
  * failed verification switches it back. The service runs the release it started with: the playbook restarts
  * it after this step.
  */
@@ -81,7 +124,7 @@ export const deployRollbackAction: RemediationAction<ExtendedStep> = {
     const { target } = await currentRelease(link, plan.params['releases'] as string);
     return { link, target };
   },
-  async apply(plan) {
+  async apply(plan, ctx) {
     const link = plan.params['link'] as string;
     const releases = plan.params['releases'] as string;
     const to = plan.params['to'] as string | null;
@@ -92,17 +135,22 @@ export const deployRollbackAction: RemediationAction<ExtendedStep> = {
       if (!names.includes(to)) throw new ActionError(`no release ${to} in ${releases}`);
       next = to;
     } else {
-      next = names.filter((n) => n < now.name).at(-1);
-      if (!next)
+      const bad = await knownBad(ctx, plan.target, link);
+      const before = names.filter((n) => n < now.name);
+      next = before.filter((n) => !bad.has(n)).at(-1);
+      if (!next) {
+        const passed =
+          before.length > 0 ? `; passed over ${before.join(', ')}: a verified rollback left each` : '';
         throw new NotApplicableError(
-          `no release before ${now.name} in ${releases} (${names.length} release${names.length === 1 ? '' : 's'}): nothing to roll back to`,
+          `no release before ${now.name} in ${releases} (${names.length} release${names.length === 1 ? '' : 's'}${passed}): nothing to roll back to`,
         );
+      }
     }
     if (next === now.name) throw new NotApplicableError(`${link} already points at release ${next}`);
     // Relative, as deploy tools write it: the tree can move without breaking the link.
     const target = path.relative(path.dirname(link), path.join(releases, next));
     await switchLink(link, target);
-    return `switched ${link} from release ${now.name} to ${next}`;
+    return switched(link, now.name, next);
   },
   async rollback(plan, _ctx, backup) {
     const link = plan.params['link'] as string;

@@ -47,6 +47,7 @@ export function actionsContract(current: () => Store): void {
             createdAt: T0 + i,
             updatedAt: T0 + i,
             dryRun: i === 0,
+            ...(i === 4 ? { kind: 'deploy-rollback' } : {}),
           }),
           'intent',
         );
@@ -63,6 +64,9 @@ export function actionsContract(current: () => Store): void {
         (await store.listActions({ incidentId: 'inc_1', service: 'db' })).items.map((a) => a.id),
       ).toEqual(['act_3']);
       expect((await store.listActions({ state: 'verified' })).items.map((a) => a.id)).toEqual(['act_1']);
+      expect((await store.listActions({ kind: 'deploy-rollback' })).items.map((a) => a.id)).toEqual([
+        'act_4',
+      ]);
       const since = await store.listActions({ since: T0 + 3 });
       expect(since).toMatchObject({ total: 3 });
       expect(since.items.map((a) => a.id)).toEqual(['act_5', 'act_4', 'act_3']);

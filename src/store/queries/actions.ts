@@ -85,6 +85,7 @@ export async function listActions(db: Db, filter: ActionFilter): Promise<{ items
   if (filter.service !== undefined) base = base.where('service', '=', filter.service);
   if (filter.incidentId !== undefined) base = base.where('incident_id', '=', filter.incidentId);
   if (filter.state !== undefined) base = base.where('state', '=', filter.state);
+  if (filter.kind !== undefined) base = base.where('kind', '=', filter.kind);
   if (filter.since !== undefined) base = base.where('created_at', '>=', filter.since);
   const total = countOf(await base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst());
   const rows = await paged(
