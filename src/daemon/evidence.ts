@@ -258,8 +258,12 @@ async function dependencyEvidence(host: EvidenceHost, svc: ServiceConfig | undef
           ),
         ),
       ]);
+      // Its failed probes, and the time the health model last saw it failing (or not yet healthy again since):
+      // a process killed and restarted between two probes fails none, yet its dependents saw it gone.
+      const seen = host.health.lastFailedAt(dep);
       const lastFailedAt = Math.max(
         Number.NEGATIVE_INFINITY,
+        ...(seen !== undefined && now - seen <= DEP_HISTORY_MS ? [seen] : []),
         ...history
           .flat()
           .filter((p) => !p.result.ok)

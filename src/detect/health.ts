@@ -24,6 +24,10 @@ export const PROCESS_CHECK = 'running';
 export class HealthModel {
   private readonly detectors = new Map<string, Map<string, ThresholdDetector>>();
   private readonly health = new Map<string, ServiceHealth>();
+  /** When each service was last seen failing, or not yet healthy again since (see `lastFailedAt`). */
+  private readonly lastFailing = new Map<string, number>();
+  /** Services that failed and have not been healthy since. */
+  private readonly troubled = new Set<string>();
 
   /** Declares a service's checks; detectors of checks no longer declared are dropped. */
   define(service: string, checks: { name: string; opts: ThresholdOptions }[]): void {
@@ -41,6 +45,18 @@ export class HealthModel {
   remove(service: string): void {
     this.detectors.delete(service);
     this.health.delete(service);
+    this.lastFailing.delete(service);
+    this.troubled.delete(service);
+  }
+
+  /**
+   * The last time the service was seen failing (down or degraded), or since then not yet healthy (a process
+   * restarted, before its checks pass again); its recovery's time once healthy. Undefined: never failed since
+   * Medic started. What its dependents reported until then was its trouble, seen from their side, even when
+   * no probe of its own failed (a process killed and restarted between two probes).
+   */
+  lastFailedAt(service: string): number | undefined {
+    return this.lastFailing.get(service);
   }
 
   services(): string[] {
@@ -76,7 +92,9 @@ export class HealthModel {
     const d = this.detectors.get(service)?.get(check);
     if (!d) return null;
     const v = d.observe(result, at);
-    return { finding: v.finding, change: this.recompute(service, `${check}: ${result.message}`), check: v };
+    const change = this.recompute(service, `${check}: ${result.message}`);
+    this.track(service, at);
+    return { finding: v.finding, change, check: v };
   }
 
   force(
@@ -90,7 +108,17 @@ export class HealthModel {
     const d = this.detectors.get(service)?.get(check);
     if (!d) return null;
     const v = d.force(state, at, summary, evidence);
-    return { finding: v.finding, change: this.recompute(service, summary), check: v };
+    const change = this.recompute(service, summary);
+    this.track(service, at);
+    return { finding: v.finding, change, check: v };
+  }
+
+  private track(service: string, at: number): void {
+    const h = this.get(service);
+    if (h === 'down' || h === 'degraded') this.troubled.add(service);
+    if (!this.troubled.has(service)) return;
+    this.lastFailing.set(service, Math.max(at, this.lastFailing.get(service) ?? at));
+    if (h === 'healthy') this.troubled.delete(service);
   }
 
   private recompute(service: string, reason: string): HealthChange | null {

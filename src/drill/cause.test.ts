@@ -36,4 +36,26 @@ describe('diagnosed', () => {
     expect(await diagnosed(s, ['a'], 'api', { from: 0, to: 15 })).toEqual({ cause: 'unknown', target: null });
     expect(await diagnosed(s, ['a'], 'db')).toEqual({ cause: null, target: null });
   });
+
+  it('with the heal decided at `actedAt`, takes the last named cause before it', async () => {
+    // Diagnosed through the database's outage (db_unreachable), again once it was well (error_burst), then
+    // healed at 30; a later look (unknown, 50) is not what the heal followed.
+    const s = store({
+      a: [
+        entry(10, 'api', 'db_unreachable', 'db'),
+        entry(25, 'api', 'error_burst'),
+        entry(50, 'api', 'unknown'),
+        entry(60, 'api', 'hung'),
+      ],
+    });
+    expect(await diagnosed(s, ['a'], 'api', undefined, 30)).toEqual({ cause: 'error_burst', target: null });
+    expect(await diagnosed(s, ['a'], 'api', undefined, 25)).toEqual({ cause: 'error_burst', target: null });
+    expect(await diagnosed(s, ['a'], 'api', undefined, 15)).toEqual({
+      cause: 'db_unreachable',
+      target: 'db',
+    });
+    // No named cause before the heal (a keepalive restart first): the first named one.
+    expect(await diagnosed(s, ['a'], 'api', undefined, 5)).toEqual({ cause: 'db_unreachable', target: 'db' });
+    expect(await diagnosed(s, ['a'], 'api')).toEqual({ cause: 'db_unreachable', target: 'db' });
+  });
 });

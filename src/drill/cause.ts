@@ -20,12 +20,16 @@ export async function diagnosedCause(
 /**
  * The same, with the service the diagnosis named as the one to act on (`target`), when it is not the
  * service itself: a dependent's diagnosis that blames the upstream it waits on (`hung`, target cache).
+ * `actedAt`: when the service's first heal in the window was decided. The cause it acted on is the last named
+ * before it: a service diagnosed while an upstream failed is diagnosed again once the upstream is well, before
+ * its own heal, and that look, not the one through the upstream's trouble, is what the heal followed.
  */
 export async function diagnosed(
   store: Pick<Store, 'timeline'>,
   incidentIds: readonly string[],
   service: string,
   window: { from: number; to: number } = { from: 0, to: Number.POSITIVE_INFINITY },
+  actedAt?: number,
 ): Promise<{ cause: string | null; target: string | null }> {
   const found: { cause: string; target: string | null; at: number }[] = [];
   for (const id of incidentIds) {
@@ -44,7 +48,9 @@ export async function diagnosed(
   }
   // The first in time, whichever incident holds it: a merged incident's diagnosis may come before its own.
   found.sort((a, b) => a.at - b.at);
-  const named = found.find((c) => c.cause !== 'unknown');
+  const actedOn =
+    actedAt === undefined ? undefined : found.filter((c) => c.cause !== 'unknown' && c.at <= actedAt).at(-1);
+  const named = actedOn ?? found.find((c) => c.cause !== 'unknown');
   if (named) return { cause: named.cause, target: named.target };
   return { cause: found.length > 0 ? 'unknown' : null, target: null };
 }

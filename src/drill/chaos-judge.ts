@@ -105,12 +105,16 @@ export async function judge(
     // else it joins the incident (and diagnosis) of the trouble already there.
     const ids = covering.map(({ inc }) => inc.id);
     const to = until + AFTER_MS;
+    // The service's first heal after the injection: the cause named last before it is the one it acted on.
+    const actedAt = done
+      .filter((a) => a.service === s && a.createdAt >= l.injectedAt && a.createdAt <= to)
+      .reduce<number | undefined>((first, a) => Math.min(first ?? a.createdAt, a.createdAt), undefined);
     let { cause, target } = l.injected
-      ? await diagnosed(store, ids, s, { from: l.injectedAt, to })
+      ? await diagnosed(store, ids, s, { from: l.injectedAt, to }, actedAt)
       : { cause: null as string | null, target: null as string | null };
     if (l.injected && cause === null && l.alreadyFailing) {
       const from = Math.min(l.injectedAt, ...covering.map(({ inc }) => inc.openedAt));
-      ({ cause, target } = await diagnosed(store, ids, s, { from, to }));
+      ({ cause, target } = await diagnosed(store, ids, s, { from, to }, actedAt));
     }
     const overlapping = (o: Live) =>
       o !== l &&
