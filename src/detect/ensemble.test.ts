@@ -8,13 +8,13 @@ function scores(name: string, opts: Record<string, number>, values: number[]): n
 }
 
 describe('auto: one event, one alarm across its halves (`rest`)', () => {
-  // Noise, then values beyond the range so far at 2000, 2010 (within 30 samples) and 2050 (after them).
+  // Noise, then values beyond the range so far at 2000, 2010 (within 60 samples) and 2070 (after them).
   const g = gaussian(4);
   const xs = Array.from({ length: 2200 }, (_, i) =>
-    i === 2000 ? 130 : i === 2010 ? 140 : i === 2050 ? 160 : 100 + g(),
+    i === 2000 ? 130 : i === 2010 ? 140 : i === 2070 ? 160 : 100 + g(),
   );
 
-  it('reports a second announcement within `rest` samples (30 by default), not above the first, at 0.3', () => {
+  it('reports a second announcement within `rest` samples (60 by default), not above the first, at 0.3', () => {
     const plain = scores('auto', { rest: 0 }, xs);
     const rested = scores('auto', {}, xs);
     expect(plain[2000]).toBe(1);
@@ -22,9 +22,29 @@ describe('auto: one event, one alarm across its halves (`rest`)', () => {
     expect(rested[2000]).toBe(1);
     expect(rested[2010]).toBe(0.3);
     // Past the rest, an announcement stands again.
-    expect(rested[2050]).toBe(1);
+    expect(rested[2070]).toBe(1);
     // It only ever lowers a score.
     for (let i = 0; i < xs.length; i++) expect(rested[i]).toBeLessThanOrEqual(plain[i]!);
+  });
+});
+
+describe('auto: a strict refractory period after an alarm (`hold`)', () => {
+  // The same records as above: three alarms at 1, the second within 30 samples of the first, the third after 50.
+  const g = gaussian(4);
+  const xs = Array.from({ length: 2200 }, (_, i) =>
+    i === 2000 ? 130 : i === 2010 ? 140 : i === 2050 ? 160 : 100 + g(),
+  );
+
+  it('reports every score within `hold` samples of an alarm at 0.3, however high, and lets the next one stand', () => {
+    // rest=0, so that what is lowered is the refractory period's doing.
+    const plain = scores('auto', { rest: 0 }, xs);
+    const held = scores('auto', { rest: 0, hold: 30 }, xs);
+    expect(plain[2010]).toBe(1);
+    expect(held[2000]).toBe(1);
+    expect(held[2010]).toBe(0.3);
+    expect(held[2050]).toBe(1);
+    expect(scores('auto', { rest: 0, hold: 60 }, xs)[2050]).toBe(0.3);
+    for (let i = 0; i < xs.length; i++) expect(held[i]).toBeLessThanOrEqual(plain[i]!);
   });
 });
 

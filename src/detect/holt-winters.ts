@@ -21,6 +21,7 @@ export class HoltWintersDetector implements StreamDetector {
   private readonly gamma: number;
   private readonly phi = 0.9;
   private readonly center: number;
+  private readonly huber: number;
   private readonly maxBins: number;
   private finder: PeriodFinder | null;
   private season: Float32Array | null = null;
@@ -40,6 +41,11 @@ export class HoltWintersDetector implements StreamDetector {
     this.beta = opt(opts, 'beta', 0.01, 0);
     this.gamma = opt(opts, 'gamma', 0.1, 0);
     this.center = opt(opts, 'z', 5, 0.5);
+    // `huber` k > 0: the level and season learn from the residual clipped to ±k spreads (robust Holt-Winters,
+    // Gelper, Fried and Croux 2010, k = 2 there), so an anomaly does not enter the seasonal profile and come
+    // back as a residual a period later. 0: off (in `auto` on NAB, cross-validated, it cost 1.3 standard points:
+    // a clipped level lags a real shift, and the lag reads as more anomaly).
+    this.huber = opt(opts, 'huber', 0, 0);
     this.maxBins = Math.round(opt(opts, 'bins', 144, 4));
     this.finder =
       opt(opts, 'seasonal', 1) > 0 ? new PeriodFinder(Math.round(opt(opts, 'buffer', 256, 16))) : null;
@@ -79,10 +85,12 @@ export class HoltWintersDetector implements StreamDetector {
     this.lastExpected = expected;
     this.lastResidual = z;
     // Level and trend learn from the deseasonalised value; the season from what the level does not explain.
+    const k = this.huber * spread;
+    const y = k > 0 && this.n > 10 ? expected + Math.max(-k, Math.min(k, e)) : value;
     const prevLevel = this.level;
-    this.level = this.alpha * (value - seasonal) + (1 - this.alpha) * (prevLevel + this.phi * this.trend);
+    this.level = this.alpha * (y - seasonal) + (1 - this.alpha) * (prevLevel + this.phi * this.trend);
     this.trend = this.beta * (this.level - prevLevel) + (1 - this.beta) * this.phi * this.trend;
-    if (s) s[bin] = seasonal + this.gamma * (value - this.level - seasonal);
+    if (s) s[bin] = seasonal + this.gamma * (y - this.level - seasonal);
     // A huge residual is clipped before it updates the spread, so one spike does not blind the next samples.
     const a = this.n < 50 ? 1 / this.n : 0.02;
     const clipped = Math.min(Math.abs(e), 4 * spread + 1e-12);
@@ -96,7 +104,7 @@ export class HoltWintersDetector implements StreamDetector {
   }
 
   stateBytes(): number {
-    return bytesOf(16, this.season, this.spreads) + (this.finder?.byteLength ?? 0);
+    return bytesOf(17, this.season, this.spreads) + (this.finder?.byteLength ?? 0);
   }
 
   private binOf(at: number): number {
