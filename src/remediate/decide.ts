@@ -64,6 +64,8 @@ export class Decider {
   private readonly waitNoted = new Set<string>();
   /** Services that waited for an upstream in an incident (incident|service), not yet decided since. */
   private readonly waited = new Set<string>();
+  /** Skipped actions → whether they were skipped because they did not apply. */
+  private readonly skippedWhy = new Map<string, boolean>();
 
   constructor(
     private readonly d: Pick<
@@ -330,8 +332,16 @@ export class Decider {
     const out = new Set<string>();
     for (const a of items) {
       if (out.has(a.playbook)) continue;
-      const last = (await this.d.store.journal(a.id)).at(-1);
-      if (last?.message.startsWith(DOES_NOT_APPLY)) out.add(a.playbook);
+      // Skipped is final: each action's journal is read once (a suggest-mode incident skips every heal).
+      let notApplicable = this.skippedWhy.get(a.id);
+      if (notApplicable === undefined) {
+        const last = (await this.d.store.journal(a.id)).at(-1);
+        notApplicable = last?.message.startsWith(DOES_NOT_APPLY) === true;
+        this.skippedWhy.set(a.id, notApplicable);
+        if (this.skippedWhy.size > NOTED_MAX)
+          this.skippedWhy.delete(this.skippedWhy.keys().next().value as string);
+      }
+      if (notApplicable) out.add(a.playbook);
     }
     return out;
   }
