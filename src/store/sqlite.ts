@@ -5,11 +5,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { type Clock, ensurePrivateDir, ensurePrivateFile, RealClock } from '../core/index.js';
 import { KyselyStore } from './kysely-store.js';
+import { LogWriter } from './log-writer.js';
 import type { StoreSchema } from './schema.js';
-import type { Store } from './store.js';
+import { connectionPragmas, ImmediateSqliteDialect } from './sqlite-dialect.js';
+import type { LogBatch, Store } from './store.js';
 
 export interface SqliteStoreOptions {
   /** Directory of the database file, created if missing; ':memory:' for a throwaway in-memory database. */
@@ -25,13 +27,29 @@ export interface SqliteStoreOptions {
 export const DEFAULT_SQLITE_FILE = 'medic.db';
 
 export class SqliteStore extends KyselyStore implements Store {
+  /** Log batches are written on a thread of their own, with its own connection (log-writer.ts). */
+  readonly logWriter: LogWriter;
+
   constructor(
     /** The database file's path, or ':memory:'. */
     readonly path: string,
     readonly clock: Clock,
     sqlite: Database.Database,
   ) {
-    super(new Kysely<StoreSchema>({ dialect: new SqliteDialect({ database: sqlite }) }));
+    super(new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }));
+    this.logWriter = new LogWriter({
+      path: path === ':memory:' ? null : path,
+      inline: (batches) => super.recordLogBatch(batches),
+    });
+  }
+
+  override recordLogBatch(batch: LogBatch | readonly LogBatch[]): Promise<void> {
+    return this.logWriter.write(batch);
+  }
+
+  override async close(): Promise<void> {
+    await this.logWriter.close();
+    await super.close();
   }
 }
 
@@ -52,9 +70,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     // (about half the CPU of writing lines, measured).
     sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    connectionPragmas(sqlite);
   } catch (err) {
     sqlite.close();
     throw err;

@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serviceLogsSchema } from '../../config/schema/logs.js';
 import { SimulatedClock } from '../../core/index.js';
-import { CHUNK_LINES, type LogBatch, type Store } from '../../store/index.js';
+import { CHUNK_LINES, type LogBatch, openSqliteStore, type Store } from '../../store/index.js';
 import { chunkLines } from '../../store/queries/logs.js';
 import { type LogItem, LogPipeline } from './log-pipeline.js';
 
@@ -139,5 +142,67 @@ describe('LogPipeline: backpressure', () => {
     await pushing;
     await p.stop();
     expect(p.stats().processed).toBe(130);
+  });
+});
+
+describe('LogPipeline: a write in flight', () => {
+  it('mines the next batch while a write is in flight; the write after waits for it, and every line lands in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'medic-pipeline-'));
+    const store = await openSqliteStore({ dir });
+    try {
+      let release: () => void = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      const started: number[] = [];
+      // The real store, its first log write held back until released.
+      const gated = new Proxy(store, {
+        get(target, key) {
+          if (key === 'recordLogBatch')
+            return async (b: LogBatch[]) => {
+              started.push(b.reduce((n, x) => n + (x.chunks ?? []).reduce((m, c) => m + c.lines, 0), 0));
+              if (started.length === 1) await held;
+              await target.recordLogBatch(b);
+            };
+          const v = Reflect.get(target, key);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      }) as Store;
+      const p = new LogPipeline({
+        service: 'api',
+        config: serviceLogsSchema.parse({ format: 'text', queue: { capacity: 10_000, batch: 2500 } }),
+        store: gated,
+        clock: new SimulatedClock(0),
+        logger: pino({ level: 'silent' }),
+        onFinding: () => {},
+      });
+      const records = Array.from({ length: 6000 }, (_, i) => ({
+        text: `request ${i} served in ${i % 97} ms`,
+        path: '/x.log',
+        dev: 1,
+        ino: 2,
+        end: (i + 1) * 40,
+        lines: 1,
+      }));
+      p.start();
+      const pushing = p.pushRecords(records, 'api:/x.log', 'file:/x.log');
+      for (let i = 0; i < 10_000 && p.stats().processed < 5000; i++)
+        await new Promise((r) => setImmediate(r));
+      // The second batch is mined while the first is written; its write waits for the first.
+      expect(p.stats().processed).toBe(5000);
+      expect(started).toEqual([2500]);
+      expect(p.stats().stored).toBe(0);
+      release();
+      await pushing;
+      await p.stop();
+      expect(started).toEqual([2500, 2500, 1000]);
+      expect(p.stats().stored).toBe(6000);
+      const lines = await store.logLines({ service: 'api', limit: 10_000 });
+      expect(lines.map((l) => l.text)).toEqual(records.map((r) => r.text));
+      expect(await store.getLogOffset('api:/x.log')).toEqual({ dev: 1, ino: 2, offset: 6000 * 40 });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -272,7 +272,12 @@ export class LogPipeline implements LogSink {
         this.unwritten.push(this.mine(items));
         this.unwrittenLines += items.length;
         this.unwrittenSince ??= this.o.clock.now();
-        if (this.unwrittenLines >= batch) await this.write();
+        if (this.unwrittenLines >= batch) {
+          // One write in flight while the next batch is mined (a store that writes on a thread of its own
+          // overlaps the two); a second waits for the first, so mined lines held stay under two batches.
+          await this.writing;
+          void this.write();
+        }
         continue;
       }
       if (this.unwritten.length > 0) {

@@ -39,9 +39,14 @@ export function chunkLines(body: string, firstAt: number): StoredLine[] {
 /**
  * Stores log batches in one transaction, each applied as if alone and in order (a later batch's merges see the
  * earlier batch's templates); their lines go in together, so a write of several small batches still makes
- * full chunks.
+ * full chunks. `encoded`, when given, stores chunks the caller holds in another form, in the transaction,
+ * where the batches' own encoded chunks go (the log writer's thread: see log-writer.ts).
  */
-export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch[]): Promise<void> {
+export async function recordLogBatch(
+  db: Db,
+  batch: LogBatch | readonly LogBatch[],
+  encoded?: (trx: Db) => Promise<void>,
+): Promise<void> {
   const list: readonly LogBatch[] = Array.isArray(batch) ? batch : [batch as LogBatch];
   // Lines by service, in order; the usual batch is one service's, taken as it is (no copy).
   const byService = new Map<string, LogLine[]>();
@@ -74,6 +79,7 @@ export async function recordLogBatch(db: Db, batch: LogBatch | readonly LogBatch
   }
   await db.transaction().execute(async (trx) => {
     for (const b of grouped(list)) await applyBatch(trx, b);
+    if (encoded) await encoded(trx);
     for (const part of chunks(rows, 50)) await trx.insertInto('log_chunks').values(part).execute();
   });
 }
