@@ -1,5 +1,6 @@
 import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
 import { AnomalyLikelihood } from './likelihood.js';
+import { OneStepRegression } from './one-step.js';
 
 /**
  * A bounded set of 32-bit keys with a last-use stamp each: buckets of 4 slots, a new key taking a free slot of
@@ -183,6 +184,8 @@ export class ContextDetector implements StreamDetector {
   private readonly warmup: number;
   private readonly spatial: number;
   private readonly stepped: boolean;
+  private readonly jump: number;
+  private readonly dynamics: OneStepRegression | null;
   private steps = 0;
   private stepSum = 0;
   private lastHigh = -Infinity;
@@ -207,6 +210,7 @@ export class ContextDetector implements StreamDetector {
             estimation: opt(opts, 'estimation', 100, 1),
             history: opt(opts, 'history', 8640, 1),
             period: opt(opts, 'period', 100, 1),
+            tailfit: opt(opts, 'tailfit', 0, 0),
           })
         : null;
     this.rest = opt(opts, 'rest', 30, 0);
@@ -214,6 +218,11 @@ export class ContextDetector implements StreamDetector {
     // HTM's spatial rule: beyond the range so far by this share of it scores 1 (0: off).
     this.spatial = opt(opts, 'spatial', 0.05, 0);
     this.stepped = opt(opts, 'stepped', 0, 0) > 0;
+    // `jump` z > 0: a value beyond the range must also be a jump by the series' own one-step dynamics (its
+    // residual from an AR(1) fit at least z residual spreads in that direction), so a drifting series does not
+    // set off the rule by wandering into new ground. 0: off.
+    this.jump = opt(opts, 'jump', 0, 0);
+    this.dynamics = this.jump > 0 ? new OneStepRegression() : null;
   }
 
   observe(_at: number, value: number): number {
@@ -226,8 +235,15 @@ export class ContextDetector implements StreamDetector {
     // fraction of a step beyond the old one, which HTM's 5% alone calls an anomaly every ten thousand samples.
     const step = this.stepped && this.steps > 0 ? this.stepSum / this.steps : 0;
     const tol = Math.max(this.spatial * range, step);
-    const out =
-      this.spatial > 0 && range > 0 && i >= this.warmup && (value > this.hi + tol || value < this.lo - tol);
+    const judged = this.spatial > 0 && range > 0 && i >= this.warmup;
+    const above = judged && value > this.hi + tol;
+    const below = judged && value < this.lo - tol;
+    let out = above || below;
+    if (this.dynamics) {
+      // In the direction of the excess: a record reached against the series' pull is no jump.
+      if (out) out = (above ? 1 : -1) * this.dynamics.innovation(value) >= this.jump;
+      this.dynamics.push(value);
+    }
     if (Number.isFinite(this.prev)) {
       this.stepSum += Math.abs(value - this.prev);
       this.steps++;
@@ -250,6 +266,8 @@ export class ContextDetector implements StreamDetector {
   }
 
   stateBytes(): number {
-    return bytesOf(7) + this.model.byteLength + (this.like?.byteLength ?? 0);
+    return (
+      bytesOf(7) + this.model.byteLength + (this.like?.byteLength ?? 0) + (this.dynamics?.byteLength ?? 0)
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { TailCalibrator } from './calibrate.js';
 import { bytesOf } from './detector.js';
 
 /** ln(1e-10): the log-likelihood score is ln(tail) over this, so a tail of 1e-5 scores 0.5 and 1e-10 scores 1. */
@@ -42,6 +43,11 @@ export interface LikelihoodOptions {
   history?: number;
   /** The Gaussian is re-estimated every this many samples (HTM: 100). */
   period?: number;
+  /**
+   * 1: the averages' own upper tail is fitted too (TailCalibrator over the long window) and the more probable
+   * of the two tails is taken. 0 (HTM): the Gaussian alone.
+   */
+  tailfit?: number;
 }
 
 /**
@@ -78,8 +84,14 @@ export class AnomalyLikelihood {
   private sd = 0;
   private fitted = false;
   private wasRed = false;
+  private readonly ownTail: TailCalibrator | null;
 
   constructor(o: LikelihoodOptions = {}) {
+    // The Gaussian suits a dense raw score (HTM's share of unpredicted columns). On a slowly drifting series the
+    // contexts' novelty is 0 nearly always and comes in rare bursts, which the Gaussian puts at 1e-7 and beyond
+    // though the series shows one every few thousand samples; the fitted tail says how often it does.
+    // Averages in 0..1 are scaled by 100 so the calibrator's log bins (a third of an octave) resolve them.
+    this.ownTail = (o.tailfit ?? 0) > 0 ? new TailCalibrator(48, 3, o.history ?? 8640, 0.1, 8, 0) : null;
     const average = Math.max(1, Math.round(o.average ?? 10));
     this.learning = Math.max(0, Math.round(o.learning ?? 288));
     this.estimation = Math.max(1, Math.round(o.estimation ?? 100));
@@ -97,7 +109,8 @@ export class AnomalyLikelihood {
       this.sums.byteLength +
       this.squares.byteLength +
       this.counts.byteLength +
-      bytesOf(13)
+      (this.ownTail?.byteLength ?? 0) +
+      bytesOf(14)
     );
   }
 
@@ -130,8 +143,11 @@ export class AnomalyLikelihood {
       this.squares[this.block] = 0;
       this.counts[this.block] = 0;
     } else if (!this.fitted && since >= this.estimation) this.fit();
+    const own = this.ownTail;
+    const counted = own && own.samples > this.estimation ? Math.exp(-own.surprise(100 * avg)) : 0;
+    own?.add(100 * avg);
     if (!this.fitted) return 0;
-    let tail = this.tail(avg);
+    let tail = Math.max(this.tail(avg), counted);
     const red = tail <= 1e-5;
     if (red && this.wasRed) tail = 1e-3;
     this.wasRed = red;
