@@ -1,7 +1,13 @@
 export * from './audit-chain.js';
 export * from './copy.js';
 export * from './kysely-store.js';
-export { CHUNK_LINES, LogChunkBuilder, type LogChunkRow } from './log-chunk.js';
+export {
+  CHUNK_LINES,
+  type ChunkParts,
+  chunkBodyText,
+  LogChunkBuilder,
+  type LogChunkRow,
+} from './log-chunk.js';
 export { isSqlite } from './migrations/helpers.js';
 export { migrationProvider, migrations } from './migrations/index.js';
 export * from './open.js';

@@ -6,20 +6,60 @@
  * free of NUL bytes (see noNul), each distinct triple cleaned once.
  *
  * A writer that encodes each chunk as soon as it is full holds no object per line until its transaction:
- * the lines' texts die young, and the chunk's body (a few hundred KB) is one large string the young
- * generation's collections never copy.
+ * the lines' texts die young. The body is kept in parts (ChunkParts) of a few tens of KB, not as one string
+ * of a few hundred KB: V8 makes so large a string in memory of its own, fresh from the system at each
+ * chunk, and JSON.stringify's result is flattened into another such string by whatever reads it; touching
+ * fresh memory costs about a millisecond a chunk on this kind of machine. The log writer's thread gets the
+ * parts' bytes (writeChunkBody) without ever making the whole string; other writers join them (chunkBodyText).
  */
-
 /** Lines per stored chunk row. */
 export const CHUNK_LINES = 2000;
 
-/** A row of `log_chunks` as written. */
+/**
+ * The body of a chunk in parts: the text up to the texts' array, then the texts as JSON arrays of a few
+ * hundred lines each (`["a","b"]`, `["c"]`), then the rest: the stored body is the first part, the arrays
+ * merged into one (`["a","b","c"]`), and the last part.
+ */
+export type ChunkParts = readonly string[];
+
+/** A row of `log_chunks` as written: its body as the stored text, or in parts. */
 export interface LogChunkRow {
   service: string;
   first_at: number;
   last_at: number;
   lines: number;
-  body: string;
+  body: string | ChunkParts;
+}
+
+/** Characters of texts per part of a chunk's body: well under V8's 128 KB for a string of its own. */
+const PART_CHARS = 24_000;
+
+/** The stored text of a chunk's body. */
+export function chunkBodyText(body: string | ChunkParts): string {
+  if (typeof body === 'string') return body;
+  const n = body.length;
+  if (n < 3) return body.join('');
+  const arrays: string[] = [];
+  for (let i = 1; i < n - 1; i++) arrays.push((body[i] as string).slice(1, -1));
+  return `${body[0]}[${arrays.join(',')}]${body[n - 1]}`;
+}
+
+/**
+ * Writes a chunk's body as UTF-8 into `out` at `offset` (room for 3 bytes a UTF-16 unit of its parts is the
+ * caller's) and returns the bytes written: the same bytes as the stored text's.
+ */
+export function writeChunkBody(body: string | ChunkParts, out: Buffer, offset: number): number {
+  if (typeof body === 'string') return out.write(body, offset, 'utf8');
+  const n = body.length;
+  let pos = offset;
+  for (let i = 0; i < n; i++) {
+    // Each array after the first is written over the `]` ending the one before, its `[` then made a `,`.
+    const merge = i > 1 && i < n - 1;
+    const at = merge ? pos - 1 : pos;
+    pos = at + out.write(body[i] as string, at, 'utf8');
+    if (merge) out[at] = 44;
+  }
+  return pos - offset;
 }
 
 /**
@@ -38,7 +78,11 @@ export class LogChunkBuilder {
   // Filled by push, not preallocated: JSON.stringify is slower on a holey array.
   private times: number[] = [];
   private kinds: number[] = [];
-  private texts: string[] = [];
+  /** The texts in parts of about PART_CHARS characters, the last being filled. */
+  private parts: string[][] = [];
+  private part: string[] = [];
+  private partChars = 0;
+  private count = 0;
   private first = Number.POSITIVE_INFINITY;
   private last = Number.NEGATIVE_INFINITY;
   /** The last triple added and its index: most lines repeat the one before (same template, level, file). */
@@ -53,7 +97,7 @@ export class LogChunkBuilder {
 
   /** Lines added since the last take(). */
   get size(): number {
-    return this.texts.length;
+    return this.count;
   }
 
   add(at: number, templateId: string, level: string | null, source: string, text: string): void {
@@ -69,12 +113,19 @@ export class LogChunkBuilder {
     if (at > this.last) this.last = at;
     this.times.push(at);
     this.kinds.push(k);
-    this.texts.push(noNul(text));
+    if (this.partChars >= PART_CHARS) {
+      this.parts.push(this.part);
+      this.part = [];
+      this.partChars = 0;
+    }
+    this.part.push(noNul(text));
+    this.partChars += text.length;
+    this.count++;
   }
 
   /** The row of the lines added (null when none), and an empty builder for the next. */
   take(): LogChunkRow | null {
-    const n = this.texts.length;
+    const n = this.count;
     if (n === 0) return null;
     const first = this.first;
     const times = this.times;
@@ -84,13 +135,21 @@ export class LogChunkBuilder {
       first_at: first,
       last_at: this.last,
       lines: n,
-      body: JSON.stringify({ v: 3, k: this.dict, t: times, i: this.kinds, x: this.texts }),
+      body: [
+        `{"v":3,"k":${JSON.stringify(this.dict)},"t":${JSON.stringify(times)},"i":${JSON.stringify(this.kinds)},"x":`,
+        ...this.parts.map((p) => JSON.stringify(p)),
+        JSON.stringify(this.part),
+        '}',
+      ],
     };
     this.keys = new Map();
     this.dict = [];
     this.times = [];
     this.kinds = [];
-    this.texts = [];
+    this.parts = [];
+    this.part = [];
+    this.partChars = 0;
+    this.count = 0;
     this.first = Number.POSITIVE_INFINITY;
     this.last = Number.NEGATIVE_INFINITY;
     this.lastKind = -1;

@@ -124,8 +124,9 @@ export class LogPipeline implements LogSink {
   private unwritten: LogBatch[] = [];
   private unwrittenLines = 0;
   private unwrittenSince: number | null = null;
-  /** The last write started (they run one after another; store() never rejects). */
+  /** The last write started (they run one after another; store() never rejects), and those not done. */
   private writing: Promise<void> = Promise.resolve();
+  private writesInFlight = 0;
   /**
    * The mined lines not yet in a chunk of a batch: a chunk is encoded as soon as it is full, so that a line's
    * objects die young rather than wait for the write (see LogChunkBuilder).
@@ -267,17 +268,22 @@ export class LogPipeline implements LogSink {
   private async run(): Promise<void> {
     const { batch, flush } = this.o.config.queue;
     while (this.running) {
-      if (this.queue.size > 0) {
+      // Mining goes on while a write is in flight (a store that writes on a thread of its own overlaps the
+      // two; a slow commit makes the next write larger rather than holding the lines back), up to two
+      // batches mined and not yet written.
+      if (this.queue.size > 0 && this.unwrittenLines < 2 * batch) {
         const items = this.queue.drain(batch);
         this.unwritten.push(this.mine(items));
         this.unwrittenLines += items.length;
         this.unwrittenSince ??= this.o.clock.now();
-        if (this.unwrittenLines >= batch) {
-          // One write in flight while the next batch is mined (a store that writes on a thread of its own
-          // overlaps the two); a second waits for the first, so mined lines held stay under two batches.
-          await this.writing;
-          void this.write();
-        }
+        if (this.unwrittenLines >= batch && this.writesInFlight === 0) void this.write();
+        continue;
+      }
+      if (this.unwrittenLines >= batch) {
+        if (this.writesInFlight === 0) void this.write();
+        else if (this.unwrittenLines >= 2 * batch) await this.writing;
+        // Until more lines or the write's end, whichever comes first.
+        else await this.sleep(null);
         continue;
       }
       if (this.unwritten.length > 0) {
@@ -331,7 +337,12 @@ export class LogPipeline implements LogSink {
     this.unwritten = [];
     this.unwrittenLines = 0;
     this.unwrittenSince = null;
-    this.writing = this.writing.then(() => this.store(batches, lines));
+    this.writesInFlight++;
+    this.writing = this.writing.then(async () => {
+      await this.store(batches, lines);
+      this.writesInFlight--;
+      this.wake?.();
+    });
     return this.writing;
   }
 

@@ -1,7 +1,14 @@
 /** Log templates, counts, lines and tail positions (migration 005). */
 import { sql } from 'kysely';
 import '../telemetry-schema.js';
-import { CHUNK_LINES, LogChunkBuilder, type LogChunkRow, noNul, noNulOrNull } from '../log-chunk.js';
+import {
+  CHUNK_LINES,
+  chunkBodyText,
+  LogChunkBuilder,
+  type LogChunkRow,
+  noNul,
+  noNulOrNull,
+} from '../log-chunk.js';
 import type { LogBatch, LogLine, LogPosition, LogTemplateFilter, LogTemplateRecord } from '../store.js';
 import { countOf, type Db, greatest, least, paged } from './common.js';
 
@@ -80,7 +87,11 @@ export async function recordLogBatch(
   await db.transaction().execute(async (trx) => {
     for (const b of grouped(list)) await applyBatch(trx, b);
     if (encoded) await encoded(trx);
-    for (const part of chunks(rows, 50)) await trx.insertInto('log_chunks').values(part).execute();
+    for (const part of chunks(rows, 50))
+      await trx
+        .insertInto('log_chunks')
+        .values(part.map((r) => ({ ...r, body: chunkBodyText(r.body) })))
+        .execute();
   });
 }
 

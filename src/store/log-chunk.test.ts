@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { chunkBodyText, LogChunkBuilder, writeChunkBody } from './log-chunk.js';
+import { chunkLines } from './queries/logs.js';
+
+/** Lines of every kind a body must carry: quotes, backslashes, control characters, NUL, non-ASCII, long. */
+function line(i: number): string {
+  const kinds = [
+    `GET /api/items/${i} 200 "ok" \\ done`,
+    `tab\there, newline-free, ünïcödé ✓ 日本 ${i}`,
+    `nul\u0000byte ${i}`,
+    `${'x'.repeat(3000)} long ${i}`,
+    `emoji 🎉 and a lone surrogate \ud800 ${i}`,
+  ];
+  return kinds[i % kinds.length] as string;
+}
+
+describe('LogChunkBuilder', () => {
+  it('builds, in parts, exactly the stored v3 text, and writes exactly its UTF-8 bytes', () => {
+    const b = new LogChunkBuilder('api');
+    const n = 1500;
+    for (let i = 0; i < n; i++) b.add(1000 + i, `t${i % 3}`, i % 2 ? 'error' : null, 'file:/x.log', line(i));
+    const row = b.take();
+    if (!row) throw new Error('no row');
+    expect(typeof row.body).not.toBe('string');
+    // Several parts of texts between the head and the tail.
+    expect((row.body as readonly string[]).length).toBeGreaterThan(4);
+    const text = chunkBodyText(row.body);
+    const dict: [string, string | null, string][] = [];
+    const kinds: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = [`t${i % 3}`, i % 2 ? 'error' : null, 'file:/x.log'] as [string, string | null, string];
+      let k = dict.findIndex((d) => d[0] === key[0] && d[1] === key[1]);
+      if (k < 0) k = dict.push(key) - 1;
+      kinds.push(k);
+    }
+    const expected = JSON.stringify({
+      v: 3,
+      k: dict,
+      t: Array.from({ length: n }, (_, i) => i),
+      i: kinds,
+      x: Array.from({ length: n }, (_, i) => line(i).replaceAll('\u0000', '')),
+    });
+    expect(text).toBe(expected);
+    const out = Buffer.alloc(3 * text.length + 10, 0xff);
+    const written = writeChunkBody(row.body, out, 7);
+    expect(out.subarray(7, 7 + written).equals(Buffer.from(expected, 'utf8'))).toBe(true);
+    const lines = chunkLines(out.toString('utf8', 7, 7 + written), row.first_at);
+    expect(lines).toHaveLength(n);
+    expect(lines[3]).toEqual([1003, 't0', 'error', 'file:/x.log', line(3)]);
+  });
+
+  it('a chunk of one short line is one part of texts', () => {
+    const b = new LogChunkBuilder('api');
+    b.add(5, 't', null, 'stdout', 'one');
+    const row = b.take();
+    expect(row?.body).toHaveLength(3);
+    expect(chunkBodyText(row?.body ?? '')).toBe(
+      '{"v":3,"k":[["t",null,"stdout"]],"t":[0],"i":[0],"x":["one"]}',
+    );
+    expect(b.take()).toBeNull();
+  });
+});
