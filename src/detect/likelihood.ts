@@ -44,8 +44,8 @@ export interface LikelihoodOptions {
   /** The Gaussian is re-estimated every this many samples (HTM: 100). */
   period?: number;
   /**
-   * 1: the averages' own upper tail is fitted too (TailCalibrator over the long window) and the more probable
-   * of the two tails is taken. 0 (HTM): the Gaussian alone.
+   * > 0: the averages' own upper tail is fitted too (TailCalibrator with the long window's memory) and, once it
+   * holds this many averages, the more probable of the two tails is taken. 0 (HTM): the Gaussian alone.
    */
   tailfit?: number;
 }
@@ -85,12 +85,15 @@ export class AnomalyLikelihood {
   private fitted = false;
   private wasRed = false;
   private readonly ownTail: TailCalibrator | null;
+  private readonly trustAfter: number;
+  private owned = 0;
 
   constructor(o: LikelihoodOptions = {}) {
     // The Gaussian suits a dense raw score (HTM's share of unpredicted columns). On a slowly drifting series the
     // contexts' novelty is 0 nearly always and comes in rare bursts, which the Gaussian puts at 1e-7 and beyond
     // though the series shows one every few thousand samples; the fitted tail says how often it does.
     // Averages in 0..1 are scaled by 100 so the calibrator's log bins (a third of an octave) resolve them.
+    this.trustAfter = Math.max(1, o.tailfit ?? 0);
     this.ownTail = (o.tailfit ?? 0) > 0 ? new TailCalibrator(48, 3, o.history ?? 8640, 0.1, 8, 0) : null;
     const average = Math.max(1, Math.round(o.average ?? 10));
     this.learning = Math.max(0, Math.round(o.learning ?? 288));
@@ -110,7 +113,7 @@ export class AnomalyLikelihood {
       this.squares.byteLength +
       this.counts.byteLength +
       (this.ownTail?.byteLength ?? 0) +
-      bytesOf(14)
+      bytesOf(15)
     );
   }
 
@@ -144,8 +147,12 @@ export class AnomalyLikelihood {
       this.counts[this.block] = 0;
     } else if (!this.fitted && since >= this.estimation) this.fit();
     const own = this.ownTail;
-    const counted = own && own.samples > this.estimation ? Math.exp(-own.surprise(100 * avg)) : 0;
-    own?.add(100 * avg);
+    let counted = 0;
+    if (own) {
+      if (this.owned >= this.trustAfter) counted = Math.exp(-own.surprise(100 * avg));
+      else this.owned++;
+      own.add(100 * avg);
+    }
     if (!this.fitted) return 0;
     let tail = Math.max(this.tail(avg), counted);
     const red = tail <= 1e-5;
