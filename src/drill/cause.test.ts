@@ -54,7 +54,9 @@ describe('diagnosed', () => {
       cause: 'db_unreachable',
       target: 'db',
     });
-    // No named cause before the heal (a keepalive restart first): the first named one.
+    // The look just before the heal named nothing: the cause named next is the one its retry followed.
+    expect(await diagnosed(s, ['a'], 'api', undefined, 55)).toEqual({ cause: 'hung', target: null });
+    // No look before the heal (a keepalive restart first): the first named one.
     expect(await diagnosed(s, ['a'], 'api', undefined, 5)).toEqual({ cause: 'db_unreachable', target: 'db' });
     expect(await diagnosed(s, ['a'], 'api')).toEqual({ cause: 'db_unreachable', target: 'db' });
   });

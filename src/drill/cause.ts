@@ -20,9 +20,10 @@ export async function diagnosedCause(
 /**
  * The same, with the service the diagnosis named as the one to act on (`target`), when it is not the
  * service itself: a dependent's diagnosis that blames the upstream it waits on (`hung`, target cache).
- * `actedAt`: when the service's first heal in the window was decided. The cause it acted on is the last named
- * before it: a service diagnosed while an upstream failed is diagnosed again once the upstream is well, before
- * its own heal, and that look, not the one through the upstream's trouble, is what the heal followed.
+ * `actedAt`: when the service's first heal in the window was decided. The cause it acted on is the last
+ * diagnosis before it: a service diagnosed while an upstream failed is diagnosed again once the upstream is
+ * well, before its own heal, and that look, not the one through the upstream's trouble, is what the heal
+ * followed (when it named no cause, the first named after it, which the retry followed).
  */
 export async function diagnosed(
   store: Pick<Store, 'timeline'>,
@@ -48,8 +49,15 @@ export async function diagnosed(
   }
   // The first in time, whichever incident holds it: a merged incident's diagnosis may come before its own.
   found.sort((a, b) => a.at - b.at);
+  // The latest look before the heal is what it followed; when that look named nothing, the first cause named
+  // after it (the look again after that heal failed) is what the retry followed.
+  const latest = actedAt === undefined ? undefined : found.filter((c) => c.at <= actedAt).at(-1);
   const actedOn =
-    actedAt === undefined ? undefined : found.filter((c) => c.cause !== 'unknown' && c.at <= actedAt).at(-1);
+    latest === undefined
+      ? undefined
+      : latest.cause !== 'unknown'
+        ? latest
+        : found.find((c) => c.cause !== 'unknown' && c.at > latest.at);
   const named = actedOn ?? found.find((c) => c.cause !== 'unknown');
   if (named) return { cause: named.cause, target: named.target };
   return { cause: found.length > 0 ? 'unknown' : null, target: null };
