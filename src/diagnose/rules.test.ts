@@ -104,6 +104,11 @@ describe('diagnoseByRules', () => {
       dependencies: deps,
     });
     expect(diagnoseByRules(clean).find((d) => d.cause === 'db_unreachable')).toBeUndefined();
+    // Nor is a check failing after it while nothing runs; once a new run is up and fails, it is.
+    const check = { ...clean, trigger: { kind: 'down' as const, check: 'health' } };
+    expect(diagnoseByRules(check).find((d) => d.cause === 'db_unreachable')).toBeUndefined();
+    const rerun = { ...check, processAlive: true, processState: { pid: 43, state: 'S' } };
+    expect(diagnoseByRules(rerun).find((d) => d.cause === 'db_unreachable')).toBeDefined();
     // An error exit while it does is the dependency's doing.
     const failed = { ...clean, exits: [{ at: T, code: 1, signal: null }] };
     expect(diagnoseByRules(failed).find((d) => d.cause === 'db_unreachable')).toBeDefined();

@@ -84,6 +84,8 @@ export const RULES: readonly Rule[] = [
       // Nor does a clean exit (code 0) that triggered this look: a program that loses its database fails with
       // an error; one that exits cleanly was asked to stop (a deploy restarting it, a person).
       if (b.trigger?.exit && exit && exit.code === 0 && !exit.signal && !stillRunning(b, exit)) return null;
+      // Nor a check failing after such an exit while nothing runs: nothing answers until it is started again.
+      if (exit && exit.code === 0 && !exit.signal && b.processAlive === false) return null;
       // Its own process stopped (state T) runs nothing, whatever its dependencies do: `hung` names that, and a
       // failing dependency is that dependency's own incident.
       const own = b.processState?.state;
