@@ -53,10 +53,14 @@ const HOLD_CAP_MS = 300_000;
 /** How often a heal waiting for an upstream looks again. */
 const UPSTREAM_RECHECK_MS = 1_000;
 
-/** Adds a key to a set that keeps the newest `NOTED_MAX`. */
+/** Keeps the newest `NOTED_MAX` keys of a set or map (insertion order is age). */
+function trim(c: Set<string> | Map<string, unknown>): void {
+  if (c.size > NOTED_MAX) c.delete(c.keys().next().value as string);
+}
+
 function remember(set: Set<string>, key: string): void {
   set.add(key);
-  if (set.size > NOTED_MAX) set.delete(set.values().next().value as string);
+  trim(set);
 }
 
 export class Decider {
@@ -338,8 +342,7 @@ export class Decider {
         const last = (await this.d.store.journal(a.id)).at(-1);
         notApplicable = last?.message.startsWith(DOES_NOT_APPLY) === true;
         this.skippedWhy.set(a.id, notApplicable);
-        if (this.skippedWhy.size > NOTED_MAX)
-          this.skippedWhy.delete(this.skippedWhy.keys().next().value as string);
+        trim(this.skippedWhy);
       }
       if (notApplicable) out.add(a.playbook);
     }
