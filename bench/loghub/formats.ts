@@ -94,7 +94,7 @@ export async function formatThroughputs(): Promise<FormatResult[]> {
       out.push({
         name: f.name,
         lines_per_sec: minerThroughput(contents),
-        store_lines_per_sec: (await storeIngestThroughput(ds, 200_000)).linesPerSec,
+        store_lines_per_sec: (await storeIngestThroughput(ds, 200_000)).cpuLinesPerSec,
         templates: miner.templates().length,
         kinds: f.kinds.length,
         header_misses: misses,
