@@ -56,6 +56,8 @@ export interface OpenStoreOptions {
   applicationName?: string;
   /** Bring the schema up to date on open; default true. */
   migrate?: boolean;
+  /** SQLite only: told once when the log writer thread fails (log writes go on the store's connection). */
+  onLogWriterError?: (err: Error) => void;
 }
 
 /** Opens and migrates the store a spec (or a store URL) names. */
@@ -75,6 +77,7 @@ export async function openStore(spec: StoreSpec | string, opts: OpenStoreOptions
     migrate: opts.migrate ?? true,
     ...(s.file ? { file: s.file } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.onLogWriterError ? { onLogWriterError: opts.onLogWriterError } : {}),
   });
 }
 

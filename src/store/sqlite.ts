@@ -22,6 +22,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   /** Bring the schema up to date on open; default true. */
   migrate?: boolean;
+  /** Told once when the log writer thread fails and log writes fall back to the store's connection. */
+  onLogWriterError?: (err: Error) => void;
 }
 
 export const DEFAULT_SQLITE_FILE = 'medic.db';
@@ -35,11 +37,13 @@ export class SqliteStore extends KyselyStore implements Store {
     readonly path: string,
     readonly clock: Clock,
     sqlite: Database.Database,
+    onLogWriterError?: (err: Error) => void,
   ) {
     super(new Kysely<StoreSchema>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) }));
     this.logWriter = new LogWriter({
       path: path === ':memory:' ? null : path,
       inline: (batches) => super.recordLogBatch(batches),
+      ...(onLogWriterError ? { onThreadError: onLogWriterError } : {}),
     });
   }
 
@@ -75,7 +79,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
     sqlite.close();
     throw err;
   }
-  const store = new SqliteStore(path, opts.clock ?? new RealClock(), sqlite);
+  const store = new SqliteStore(path, opts.clock ?? new RealClock(), sqlite, opts.onLogWriterError);
   try {
     if (opts.migrate ?? true) await store.migrate();
   } catch (err) {
