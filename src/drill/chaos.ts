@@ -37,6 +37,8 @@ const GRACE_MS = 3_000;
 const CAP_MS = 5 * 60_000;
 /** A fault meant for a service being restarted waits this long for its new process. */
 const PID_WAIT_MS = 5_000;
+/** The stack calm this long before the first fault: a stack just started still settles (JIT, first checks). */
+const SETTLE_MS = 5_000;
 const FAILING: readonly ServiceHealth[] = ['down', 'degraded'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -57,8 +59,8 @@ export async function runChaos(medic: ChaosMedic, opts: ChaosOptions): Promise<C
   const graph = DependencyGraph.fromServices(cfg.services);
   const now = () => medic.clock.now();
 
-  progress('waiting for every service to be healthy');
-  await waitAllHealthy(medic, opts.healthyTimeoutMs ?? 120_000);
+  progress(`waiting for every service to be healthy for ${seconds(SETTLE_MS)} s`);
+  await waitAllHealthy(medic, opts.healthyTimeoutMs ?? 120_000, SETTLE_MS);
   const candidates = await chaosCandidates(loaded, opts.faults, (s) => medic.supervisor.pid(s));
   for (const c of candidates)
     progress(`${c.fault}: ${c.services.length > 0 ? c.services.join(', ') : 'fits no service here'}`);

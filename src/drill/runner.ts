@@ -330,14 +330,26 @@ export async function waitHealthy(medic: Medic, service: string, timeoutMs: numb
   );
 }
 
-/** Resolves when every service is healthy, none has an active incident and no heal is running. */
-export async function waitAllHealthy(medic: HealthView, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when every service is healthy, none has an active incident and no heal is running, and has been so
+ * for `stableMs` without a break.
+ */
+export async function waitAllHealthy(medic: HealthView, timeoutMs: number, stableMs = 0): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const services = () => Object.keys(medic.config().config.services);
+  // Calm: every service healthy, no heal running or due, no incident open; for `stableMs` without a break
+  // (a stack just started still settles: its first seconds' slowness is not a fault the drill injected).
+  let calmSince: number | null = null;
   while (Date.now() < deadline) {
+    let calm = false;
     if (allHealthy(medic) && !services().some((s) => medic.engine.busy(s))) {
       const active = await Promise.all(services().map((s) => medic.store.activeIncident(s)));
-      if (active.every((a) => a === null)) return;
+      calm = active.every((a) => a === null);
+    }
+    if (!calm) calmSince = null;
+    else {
+      calmSince ??= Date.now();
+      if (Date.now() - calmSince >= stableMs) return;
     }
     await sleep(100);
   }
