@@ -180,7 +180,11 @@ export class RemediationEngine {
   private async rediagnose(service: string): Promise<Context | undefined> {
     const ctx = this.contexts.get(service);
     if (!ctx?.incidentId || !this.d.diagnoseAgain) return ctx;
-    const diagnosis = await this.d.diagnoseAgain(ctx.finding, ctx.incidentId);
+    // A look that fails leaves the diagnosis made before: the heal is decided on it rather than not at all.
+    const diagnosis = await this.d.diagnoseAgain(ctx.finding, ctx.incidentId).catch((err: unknown) => {
+      this.d.logger.warn({ err: errorMessage(err), service }, 'diagnosing again failed');
+      return ctx.diagnosis;
+    });
     const now = this.contexts.get(service);
     if (now !== ctx) return now;
     const next = { ...ctx, diagnosis };
