@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { sha256 } from '../src/remediate/backups.js';
+import { sha256 } from '../src/remediate/backup-record.js';
 import { DEMO, freePort, tempDir, waitFor } from './helpers.js';
 
 let medic: Medic | null = null;

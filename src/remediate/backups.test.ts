@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../core/index.js';
-import { type BackupRecord, Backups } from './backups.js';
+import type { BackupRecord } from './backup-record.js';
+import { Backups } from './backups.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const hash = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

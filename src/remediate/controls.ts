@@ -1,6 +1,7 @@
 import { ConflictError, errorMessage, newId } from '../core/index.js';
 import type { HealingSwitch, Silence, SilenceMatcher } from '../store/index.js';
-import type { BackupRecord, Backups } from './backups.js';
+import type { BackupRecord } from './backup-record.js';
+import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
 import { freshGuardState } from './guard.js';
 import { validateMatcher } from './silences.js';

@@ -1,4 +1,5 @@
 export * from './actions/index.js';
+export * from './backup-record.js';
 export * from './backups.js';
 export * from './bans.js';
 export * from './engine.js';
@@ -9,3 +10,4 @@ export * from './safe-path.js';
 export * from './silences.js';
 export * from './template.js';
 export * from './verify.js';
+export { type FileOwner, writeAtomic } from './write-atomic.js';

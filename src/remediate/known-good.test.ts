@@ -5,7 +5,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config/index.js';
 import { type ServiceHealth, SimulatedClock } from '../core/index.js';
-import { Backups, sha256 } from './backups.js';
+import { sha256 } from './backup-record.js';
+import { Backups } from './backups.js';
 import { KnownGood } from './known-good.js';
 
 const dirs: string[] = [];

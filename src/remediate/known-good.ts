@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ServiceHealth, TimerHandle } from '../core/index.js';
 import { errorMessage, formatDuration } from '../core/index.js';
-import { type Backups, sha256 } from './backups.js';
+import { sha256 } from './backup-record.js';
+import type { Backups } from './backups.js';
 import type { EngineDeps } from './deps.js';
 
 /** One service's healthy stretch: the hashes of its files seen at the start of the current window. */

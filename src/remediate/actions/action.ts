@@ -1,7 +1,8 @@
 import type { ServiceConfig, StepConfig } from '../../config/index.js';
 import type { Clock, Severity } from '../../core/index.js';
 import type { Store } from '../../store/index.js';
-import type { BackupRecord, Backups } from '../backups.js';
+import type { BackupRecord } from '../backup-record.js';
+import type { Backups } from '../backups.js';
 import type { FileRules } from '../safe-path.js';
 import type { TemplateVars } from '../template.js';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { ActionError, NotApplicableError } from '../../core/index.js';
-import { sha256 } from '../backups.js';
+import { sha256 } from '../backup-record.js';
 import { renderStepPath } from '../safe-path.js';
 import { baseVars } from '../template.js';
 import type { RemediationAction } from './action.js';

@@ -3,9 +3,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import YAML, { isScalar } from 'yaml';
 import { ActionError, errorMessage } from '../../core/index.js';
-import { writeAtomic } from '../backups.js';
 import { checkDirs, renderStepPath } from '../safe-path.js';
 import { baseVars } from '../template.js';
+import { writeAtomic } from '../write-atomic.js';
 import type { ActionContext, RemediationAction, StepBackup } from './action.js';
 import { type ExtendedStep, type FileStep, fileStep, parseStep } from './steps.js';
 
