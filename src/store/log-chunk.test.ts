@@ -49,6 +49,27 @@ describe('LogChunkBuilder', () => {
     expect(lines[3]).toEqual([1003, 't0', 'error', 'file:/x.log', line(3)]);
   });
 
+  it('as bytes, gives exactly the UTF-8 of the text it gives in parts', () => {
+    for (const n of [1, 7, 1500]) {
+      const parts = new LogChunkBuilder('api');
+      const bytes = new LogChunkBuilder('api', { bytes: true });
+      for (const b of [parts, bytes])
+        for (let i = 0; i < n; i++)
+          b.add(1000 + i, `t${i % 3}`, i % 2 ? 'error' : null, 'file:/x.log', line(i));
+      const a = parts.take();
+      const b = bytes.take();
+      if (!a || !b) throw new Error('no row');
+      expect(b.body).toBeInstanceOf(Uint8Array);
+      const text = chunkBodyText(a.body);
+      expect(Buffer.from(b.body as Uint8Array).equals(Buffer.from(text, 'utf8'))).toBe(true);
+      expect(chunkBodyText(b.body)).toBe(text);
+      const out = Buffer.alloc((b.body as Uint8Array).length + 10, 0xff);
+      expect(writeChunkBody(b.body, out, 3)).toBe((b.body as Uint8Array).length);
+      expect(out.subarray(3, 3 + (b.body as Uint8Array).length).equals(b.body as Uint8Array)).toBe(true);
+      expect({ ...b, body: null }).toEqual({ ...a, body: null });
+    }
+  });
+
   it('a chunk of one short line is one part of texts', () => {
     const b = new LogChunkBuilder('api');
     b.add(5, 't', null, 'stdout', 'one');

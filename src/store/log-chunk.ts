@@ -22,21 +22,25 @@ export const CHUNK_LINES = 2000;
  */
 export type ChunkParts = readonly string[];
 
-/** A row of `log_chunks` as written: its body as the stored text, or in parts. */
+/** A row of `log_chunks` as written: its body as the stored text, in parts, or as the text's UTF-8 bytes. */
 export interface LogChunkRow {
   service: string;
   first_at: number;
   last_at: number;
   lines: number;
-  body: string | ChunkParts;
+  body: ChunkBody;
 }
+
+export type ChunkBody = string | ChunkParts | Uint8Array;
 
 /** Characters of texts per part of a chunk's body: well under V8's 128 KB for a string of its own. */
 const PART_CHARS = 24_000;
 
 /** The stored text of a chunk's body. */
-export function chunkBodyText(body: string | ChunkParts): string {
+export function chunkBodyText(body: ChunkBody): string {
   if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array)
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   const n = body.length;
   if (n < 3) return body.join('');
   const arrays: string[] = [];
@@ -48,8 +52,12 @@ export function chunkBodyText(body: string | ChunkParts): string {
  * Writes a chunk's body as UTF-8 into `out` at `offset` (room for 3 bytes a UTF-16 unit of its parts is the
  * caller's) and returns the bytes written: the same bytes as the stored text's.
  */
-export function writeChunkBody(body: string | ChunkParts, out: Buffer, offset: number): number {
+export function writeChunkBody(body: ChunkBody, out: Buffer, offset: number): number {
   if (typeof body === 'string') return out.write(body, offset, 'utf8');
+  if (body instanceof Uint8Array) {
+    out.set(body, offset);
+    return body.length;
+  }
   const n = body.length;
   let pos = offset;
   for (let i = 0; i < n; i++) {
@@ -60,6 +68,25 @@ export function writeChunkBody(body: string | ChunkParts, out: Buffer, offset: n
     if (merge) out[at] = 44;
   }
   return pos - offset;
+}
+
+/** The UTF-8 bytes of a body in parts, in memory of their own (outside V8's heap). */
+function partsBytes(parts: ChunkParts): Uint8Array {
+  // Each array of texts after the first loses a byte where it joins the one before (see writeChunkBody).
+  let bytes = -Math.max(0, parts.length - 3);
+  for (const p of parts) bytes += Buffer.byteLength(p, 'utf8');
+  const out = Buffer.allocUnsafeSlow(bytes);
+  writeChunkBody(parts, out, 0);
+  return out;
+}
+
+/** The most UTF-8 bytes a body can take: exact for bytes, 3 a UTF-16 unit otherwise. */
+export function chunkBodyMaxBytes(body: ChunkBody): number {
+  if (typeof body === 'string') return 3 * body.length;
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (const p of body) n += p.length;
+  return 3 * n;
 }
 
 /**
@@ -73,6 +100,7 @@ export const noNulOrNull = (text: string | null): string | null => (text === nul
 
 export class LogChunkBuilder {
   private readonly service: string;
+  private readonly bytes: boolean;
   private keys = new Map<string, Map<string | null, Map<string, number>>>();
   private dict: [string, string | null, string][] = [];
   // Filled by push, not preallocated: JSON.stringify is slower on a holey array.
@@ -91,8 +119,15 @@ export class LogChunkBuilder {
   private lastSource: string | null = null;
   private lastKind = -1;
 
-  constructor(service: string) {
+  /**
+   * `bytes`: each body is encoded to UTF-8 as it is taken, in memory outside V8's heap, for a writer that
+   * holds chunks a while before storing them on the log writer's thread: its strings then die young, where
+   * parts waiting for the write survive into the old generation (a few MB per batch, copied by each young
+   * collection on the way). Without it, the body is in parts (for a writer that stores it as text at once).
+   */
+  constructor(service: string, options: { bytes?: boolean } = {}) {
     this.service = noNul(service);
+    this.bytes = options.bytes ?? false;
   }
 
   /** Lines added since the last take(). */
@@ -130,17 +165,18 @@ export class LogChunkBuilder {
     const first = this.first;
     const times = this.times;
     for (let i = 0; i < n; i++) times[i] = (times[i] as number) - first;
+    const parts: ChunkParts = [
+      `{"v":3,"k":${JSON.stringify(this.dict)},"t":${JSON.stringify(times)},"i":${JSON.stringify(this.kinds)},"x":`,
+      ...this.parts.map((p) => JSON.stringify(p)),
+      JSON.stringify(this.part),
+      '}',
+    ];
     const row: LogChunkRow = {
       service: this.service,
       first_at: first,
       last_at: this.last,
       lines: n,
-      body: [
-        `{"v":3,"k":${JSON.stringify(this.dict)},"t":${JSON.stringify(times)},"i":${JSON.stringify(this.kinds)},"x":`,
-        ...this.parts.map((p) => JSON.stringify(p)),
-        JSON.stringify(this.part),
-        '}',
-      ],
+      body: this.bytes ? partsBytes(parts) : parts,
     };
     this.keys = new Map();
     this.dict = [];

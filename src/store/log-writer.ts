@@ -1,4 +1,4 @@
-import { type ChunkParts, writeChunkBody } from './log-chunk.js';
+import { chunkBodyMaxBytes, writeChunkBody } from './log-chunk.js';
 import { type WriterThread, writerThread } from './log-writer-thread.js';
 import type { ChunkSlice } from './log-writer-worker.js';
 import type { LogBatch } from './store.js';
@@ -135,10 +135,10 @@ export class LogWriter {
 
   /** The request for `list`: its encoded chunks' bodies copied into the shared buffer. */
   private pack(list: readonly LogBatch[]) {
-    // Room for the UTF-8 of every body at its longest (3 bytes a UTF-16 unit): counting the bytes exactly
-    // would read every body once more. Only what is written is ever touched.
+    // Room for the UTF-8 of every body at its longest (3 bytes a UTF-16 unit of a text, exact for bytes):
+    // counting a text's bytes exactly would read it once more. Only what is written is ever touched.
     let bytes = 0;
-    for (const b of list) for (const c of b.chunks ?? []) bytes += 3 * charsOf(c.body);
+    for (const b of list) for (const c of b.chunks ?? []) bytes += chunkBodyMaxBytes(c.body);
     if (bytes > (this.shared?.byteLength ?? 0))
       this.shared = new SharedArrayBuffer(Math.max(bytes, 2 * (this.shared?.byteLength ?? 0), 1 << 20));
     const out = this.shared ? Buffer.from(this.shared) : null;
@@ -182,13 +182,5 @@ function linesOf(list: readonly LogBatch[]): number {
     for (const c of b.chunks ?? []) n += c.lines;
     n += b.lines?.length ?? 0;
   }
-  return n;
-}
-
-/** UTF-16 units of a chunk's body. */
-function charsOf(body: string | ChunkParts): number {
-  if (typeof body === 'string') return body.length;
-  let n = 0;
-  for (const p of body) n += p.length;
   return n;
 }

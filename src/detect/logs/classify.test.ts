@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULES, ErrorClassifier } from './classify.js';
+import { isSpaceCode } from './keywords.js';
 
 describe('ErrorClassifier', () => {
   const c = new ErrorClassifier();
@@ -62,11 +63,35 @@ describe('keyword pre-check of the built-in rules', () => {
     expect(fast.classify(text, level), JSON.stringify(text)).toEqual(plain.classify(text, level));
   };
 
-  it('every built-in rule has keywords, in lower case', () => {
+  it('every built-in rule has keywords, in lower case unless matched with their case', () => {
     for (const r of BUILTIN_RULES) {
       expect(r.keywords?.length, r.category).toBeGreaterThan(0);
-      for (const k of r.keywords ?? []) expect(k).toBe(k.toLowerCase());
+      for (const k of r.keywords ?? []) {
+        if (typeof k === 'string') expect(k).toBe(k.toLowerCase());
+        else if (!k.exact) expect(k.text).toBe(k.text.toLowerCase());
+      }
     }
+  });
+
+  it('skips the regex where a keyword stands in a place its pattern cannot match', () => {
+    // Numbers inside longer numbers or words, `at ` inside a word, a lower-case `error` for a case-exact rule.
+    for (const line of [
+      'blk_-1429377 served 14295 bytes',
+      'x504y took 4010 ms',
+      'connection from 10.0.0.1 at Fri Jun 17 07:07:00 2005',
+      'instruction cache parity error corrected',
+      'FATALITY count 3',
+    ])
+      expect(fast.classify(line), line).toBeNull();
+    expect(fast.classify('upstream answered 429')?.category).toBe('rate_limit');
+    expect(fast.classify('x\n\tat com.acme.Foo.bar(Foo.java:1)')?.category).toBe('exception');
+    expect(fast.classify('\nat Foo.bar(x)')?.category).toBe('exception');
+    expect(fast.classify('IOError: gone')?.category).toBe('exception');
+  });
+
+  it('reads white space as the regular expressions do', () => {
+    for (let c = 0; c < 0x10000; c++)
+      expect(isSpaceCode(c), c.toString(16)).toBe(/\s/.test(String.fromCharCode(c)));
   });
 
   it('agrees with the plain rules on the fixtures', () => {
@@ -207,6 +232,20 @@ describe('keyword pre-check of the built-in rules', () => {
       'http',
       'get',
       'blk_-1608999687919862906',
+      '14295',
+      'x429',
+      '401_',
+      '5040',
+      'that',
+      'format',
+      'IOError',
+      'ioerror',
+      'FATALITY',
+      'Segmentation faults',
+      'panic:x',
+      '_panic: ',
+      '\u00a0',
+      '\u2028',
       '10.250.19.102:50010',
       'INFO',
       'dfs.DataNode$PacketResponder:',
@@ -215,7 +254,28 @@ describe('keyword pre-check of the built-in rules', () => {
       'request',
       'user',
     ];
-    const seps = [' ', ' ', ' ', '', ':', '=', '"', '/', '-', '.', ',', '(', ')', '\n', '\t', '\n  ', '  '];
+    const seps = [
+      ' ',
+      ' ',
+      ' ',
+      '',
+      ':',
+      '=',
+      '"',
+      '/',
+      '-',
+      '.',
+      ',',
+      '(',
+      ')',
+      '\n',
+      '\t',
+      '\n  ',
+      '  ',
+      '\u00a0',
+      '\n\u3000',
+      '\r\n ',
+    ];
     let seed = 42;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;

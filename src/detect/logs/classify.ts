@@ -1,4 +1,5 @@
 import type { Severity } from '../../core/index.js';
+import { type Keyword, KeywordScanner } from './keywords.js';
 
 /** Error categories of a log line: the built-in ones, and any a configuration adds. */
 export type ErrorCategory =
@@ -18,10 +19,11 @@ export interface ClassifyRule {
   severity: Severity;
   pattern: RegExp;
   /**
-   * A pre-check: literal ASCII keywords, at least one of which occurs (ignoring ASCII case) in every text
-   * the pattern matches, so a line with none of them skips the regex. Without it the rule runs on every line.
+   * A pre-check: literal ASCII keywords, at least one of which occurs in every text the pattern matches
+   * (ignoring ASCII case; a Keyword may ask for its case, or for what stands around it, as the pattern does),
+   * so a line with none of them skips the regex. Without it the rule runs on every line.
    */
-  keywords?: readonly string[];
+  keywords?: readonly (string | Keyword)[];
 }
 
 export interface Classification {
@@ -94,14 +96,21 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
       'too many requests',
       'throttled',
       'throttling',
-      '429',
+      { text: '429', before: 'boundary', after: 'boundary' },
     ],
   },
   {
     category: 'timeout',
     severity: 'warning',
     pattern: /\b(timed? ?out|timeout|ETIMEDOUT|deadline exceeded|\b504\b)/i,
-    keywords: ['timeout', 'timedout', 'time out', 'timed out', 'deadline exceeded', '504'],
+    keywords: [
+      'timeout',
+      'timedout',
+      'time out',
+      'timed out',
+      'deadline exceeded',
+      { text: '504', before: 'boundary', after: 'boundary' },
+    ],
   },
   {
     category: 'auth_failure',
@@ -121,8 +130,8 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
       'access denied',
       'forbidden',
       'failed password',
-      '401',
-      '403',
+      { text: '401', before: 'boundary', after: 'boundary' },
+      { text: '403', before: 'boundary', after: 'boundary' },
     ],
   },
   {
@@ -156,14 +165,15 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
     severity: 'critical',
     pattern:
       /(^|\n)\s+at [\w$.<>]+\(|Traceback \(most recent call last\)|\w(?:Exception|Error)[:\s]|\bpanic: |\bFATAL\b|\bSegmentation fault\b/,
+    // The pattern has no `i` flag: its words are matched with their case.
     keywords: [
-      'at ',
-      'traceback (most recent call last)',
-      'exception',
-      'error',
-      'panic: ',
-      'fatal',
-      'segmentation fault',
+      { text: 'at ', exact: true, before: 'indent' },
+      { text: 'Traceback (most recent call last)', exact: true },
+      { text: 'Exception', exact: true, before: 'word' },
+      { text: 'Error', exact: true, before: 'word' },
+      { text: 'panic: ', exact: true, before: 'boundary' },
+      { text: 'FATAL', exact: true, before: 'boundary', after: 'boundary' },
+      { text: 'Segmentation fault', exact: true, before: 'boundary', after: 'boundary' },
     ],
   },
 ];
@@ -174,108 +184,6 @@ export interface RuleConfig {
   severity: Severity;
   pattern: string;
   flags?: string;
-}
-
-/**
- * Finds which rules' keywords occur in a text in one pass, without allocating: an Aho-Corasick automaton
- * over ASCII with letters folded to lower case (a regex with the `i` flag but not `u` folds only ASCII
- * letters onto ASCII letters). `scan` returns a bit per rule (the rule's index in the list given) whose
- * keywords occur; rules without keywords, or past the 31st, are never set and are run unchecked.
- */
-class KeywordScanner {
-  /** Input symbol of each ASCII code: 0 for a character no keyword holds. */
-  private readonly symbol = new Uint8Array(128);
-  /**
-   * The automaton's transitions, at `state * width + symbol`: 16-bit when the table fits (the built-in rules'
-   * does), which halves what the scan keeps in cache.
-   */
-  private readonly next: Uint16Array | Int32Array;
-  /** The rule bits whose keywords end in each state, at `state * width`. */
-  private readonly out: Int32Array;
-  /** Bits of the rules that have keywords: the others always run. */
-  readonly checked: number;
-
-  constructor(rules: readonly ClassifyRule[]) {
-    const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
-    let width = 1;
-    let checked = 0;
-    const words: Array<[string, number]> = [];
-    rules.forEach((r, i) => {
-      if (!r.keywords || r.keywords.length === 0 || i > 30) return;
-      checked |= 1 << i;
-      for (const k of r.keywords) {
-        if (k === '' || [...k].some((ch) => ch.charCodeAt(0) > 127))
-          throw new Error(`keyword ${JSON.stringify(k)} is not ASCII`);
-        words.push([k, 1 << i]);
-        for (let j = 0; j < k.length; j++) {
-          const c = lower(k.charCodeAt(j));
-          if (this.symbol[c] === 0) {
-            this.symbol[c] = width++;
-            if (c >= 97 && c <= 122) this.symbol[c - 32] = this.symbol[c] as number;
-          }
-        }
-      }
-    });
-    this.checked = checked;
-    // The trie, then failure links breadth first, folding each state's missing moves into its fallback's.
-    const go: number[][] = [new Array<number>(width).fill(-1)];
-    const out: number[] = [0];
-    for (const [k, bit] of words) {
-      let s = 0;
-      for (let j = 0; j < k.length; j++) {
-        const a = this.symbol[k.charCodeAt(j)] as number;
-        let t = (go[s] as number[])[a] as number;
-        if (t < 0) {
-          t = go.length;
-          go.push(new Array<number>(width).fill(-1));
-          out.push(0);
-          (go[s] as number[])[a] = t;
-        }
-        s = t;
-      }
-      out[s] = (out[s] as number) | bit;
-    }
-    // Transitions hold the target's row offset (`state * width`), so a step is a single load.
-    const next = new Int32Array(go.length * width);
-    const fail = new Int32Array(go.length);
-    const queue: number[] = [];
-    for (let a = 0; a < width; a++) {
-      const t = (go[0] as number[])[a] as number;
-      next[a] = Math.max(t, 0);
-      if (t > 0) queue.push(t);
-    }
-    for (let q = 0; q < queue.length; q++) {
-      const s = queue[q] as number;
-      const f = fail[s] as number;
-      out[s] = (out[s] as number) | (out[f] as number);
-      for (let a = 0; a < width; a++) {
-        const t = (go[s] as number[])[a] as number;
-        const viaFail = next[f * width + a] as number;
-        if (t < 0) next[s * width + a] = viaFail;
-        else {
-          next[s * width + a] = t;
-          fail[t] = viaFail;
-          queue.push(t);
-        }
-      }
-    }
-    for (let i = 0; i < next.length; i++) next[i] = (next[i] as number) * width;
-    this.next = next.length <= 0xffff ? Uint16Array.from(next) : next;
-    this.out = new Int32Array(next.length);
-    for (let st = 0; st < out.length; st++) this.out[st * width] = out[st] as number;
-  }
-
-  scan(text: string): number {
-    const { symbol, next, out } = this;
-    let s = 0;
-    let found = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
-      found |= out[s] as number;
-    }
-    return found;
-  }
 }
 
 /** One scanner per rule list, shared by every classifier built on it (its tables are some 100 kB). */
@@ -290,6 +198,8 @@ export class ErrorClassifier {
   private readonly builtins: readonly ClassifyRule[];
   /** Skips the built-in rules none of whose keywords a line holds; configured rules always run. */
   private readonly scanner: KeywordScanner | null;
+  private lastLevel: string | null = null;
+  private lastSeverity: Severity | null = null;
 
   constructor(custom: readonly RuleConfig[] = [], builtins: readonly ClassifyRule[] = BUILTIN_RULES) {
     this.custom = custom.map((r) => ({
@@ -319,9 +229,21 @@ export class ErrorClassifier {
         return { category: r.category, severity: r.severity };
     }
     // A line its own writer marked as an error is one, even if we cannot name the kind.
-    if (level && ERROR_LEVEL.test(level))
-      return { category: 'error', severity: CRITICAL_LEVEL.test(level) ? 'critical' : 'warning' };
-    return null;
+    if (!level) return null;
+    const severity = this.levelSeverity(level);
+    return severity === null ? null : { category: 'error', severity };
+  }
+
+  /** The severity a level names (null: not an error), the last level's remembered: a log repeats a few. */
+  private levelSeverity(level: string): Severity | null {
+    if (level === this.lastLevel) return this.lastSeverity;
+    this.lastLevel = level;
+    this.lastSeverity = ERROR_LEVEL.test(level)
+      ? CRITICAL_LEVEL.test(level)
+        ? 'critical'
+        : 'warning'
+      : null;
+    return this.lastSeverity;
   }
 }
 

@@ -6,14 +6,14 @@
 
 export const WILDCARD = '<*>';
 
-const C_0 = 48;
-const C_9 = 57;
+export const C_0 = 48;
+export const C_9 = 57;
 
-function isDigit(c: number): boolean {
+export function isDigit(c: number): boolean {
   return c >= C_0 && c <= C_9;
 }
 
-function isLetter(c: number): boolean {
+export function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
@@ -254,7 +254,7 @@ export function maskToken(token: string): string {
 }
 
 /** `maskToken` for a token known to hold `digits` digits (and, with none, a path separator or an `@`). */
-function maskCounted(token: string, digits: number): string {
+export function maskCounted(token: string, digits: number): string {
   // A bare number (a size, a counter): no whole-token pattern matches one, and it is all one variable word.
   if (digits === token.length) return WILDCARD;
   const shape = shapeOf(token);
@@ -325,145 +325,10 @@ function keepEdges(token: string): string {
   return token.slice(0, s) + WILDCARD + token.slice(e);
 }
 
-const MONTHS = new Set(
-  'jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september october november december'.split(
-    ' ',
-  ),
-);
-/** The first three letters of a word (after an opening bracket), lower case, as one number. */
-function startKey(w: string): number {
-  const o = w.charCodeAt(0) === 91 || w.charCodeAt(0) === 40 ? 1 : 0;
-  return ((w.charCodeAt(o) | 32) << 16) | ((w.charCodeAt(o + 1) | 32) << 8) | (w.charCodeAt(o + 2) | 32);
-}
-const MONTH_STARTS = new Set([...MONTHS].map(startKey));
-const WEEKDAYS = new Set(
-  'mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday'.split(' '),
-);
-
-/** A day of the month (`14`, `1st`, `14,`). */
-const DAY = /^\d{1,2}(st|nd|rd|th)?,?$/;
-/** A year. */
-const YEAR = /^(19|20)\d\d[,\])]?$/;
-/** A clock time, with seconds and their fraction when present (`07:07:00`, `7:07`, `07:07:00.123`). */
-const TIME = /^T?\d{1,2}:\d\d(:\d\d([.,]\d{1,9})?)?(Z|[+-]\d\d:?\d\d)?[,\])]?$/;
-/** A zone written as an offset or as UTC/GMT: part of the time before it wherever it stands. */
-const ZONE = /^([+-]\d\d:?\d\d|UTC|GMT|Z)[,\])]?$/;
-/** A zone abbreviation (`PDT`, `CEST`): part of a date only between a time and a year, as `date` prints it. */
-const ZONE_NAME = /^[A-Z]{2,5}$/;
-/** A calendar date (`2005-06-17`, `2005/06/17`), with a time glued to it when present (ISO 8601). */
-const ISO_DATE =
-  /^[[(]?(19|20)\d\d([-/])\d\d\2\d\d([T ]\d\d:\d\d(:\d\d([.,]\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?[,\])]?$/;
-
-const stripped = (w: string) => w.toLowerCase().replace(/^[[(]|[.,]$/g, '');
-
-/**
- * Masks a date and time written inside a message as one variable, whatever the number of words it takes
- * (`Fri Jun 17 07:07:00 2022`, `Jun 14`, `17 Jun 2022`, `2022-06-17 07:07:00 +0200`, `Fri Jul 01 08:16:53 PDT
- * 2022`): its first word becomes `<*>` and the words after it are emptied (they print nothing), so the
- * template says `at <*>` as people write it. A month name is a date only when a number follows it, and a
- * weekday only beside such a month, so the words alone stay text.
- */
-export function maskDates(raw: readonly string[], masked: string[]): void {
-  const n = raw.length;
-  for (let i = 0; i < n; i++) {
-    const word = raw[i] as string;
-    const c0 = word.charCodeAt(0);
-    let first = i;
-    let next = i + 1;
-    if (isLetter(c0)) {
-      // Cheapest test first: a number must follow a month; then its first three letters, without a new string.
-      if (i + 1 >= n || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
-      if (word.length < 3 || word.length > 10 || !MONTH_STARTS.has(startKey(word))) continue;
-      if (!MONTHS.has(stripped(word))) continue;
-      if (!DAY.test(raw[i + 1] as string) && !YEAR.test(raw[i + 1] as string)) continue;
-      first = i;
-      next = i + 2;
-      // `17 Jun 2005`: the day before the month.
-      if (first > 0 && YEAR.test(raw[i + 1] as string) && DAY.test(raw[first - 1] as string)) first--;
-      if (first > 0 && WEEKDAYS.has(stripped(raw[first - 1] as string))) first--;
-    } else {
-      if (i + 1 < n && masked[i] === WILDCARD) {
-        const last = sizeUnit(raw, masked, i);
-        if (last > i) {
-          i = last;
-          continue;
-        }
-      }
-      // A calendar date starts with four digits.
-      const o = c0 === 91 || c0 === 40 ? 1 : 0;
-      if (word.length < 10 + o || !isDigit(word.charCodeAt(o)) || !isDigit(word.charCodeAt(o + 3))) continue;
-      if (!ISO_DATE.test(word)) continue;
-    }
-    let end = next;
-    let timed = false;
-    let dated = YEAR.test(raw[next - 1] as string);
-    for (; end < raw.length; end++) {
-      const w = raw[end] as string;
-      if (!timed && TIME.test(w)) timed = true;
-      else if (timed && ZONE.test(w)) continue;
-      else if (!dated && YEAR.test(w)) dated = true;
-      else if (
-        timed &&
-        !dated &&
-        ZONE_NAME.test(w) &&
-        end + 1 < raw.length &&
-        YEAR.test(raw[end + 1] as string)
-      )
-        continue;
-      else break;
-    }
-    // The run's brackets stay around its one variable: `[Fri Jun 17 07:07:00 2022]` → `[<*>]`.
-    const head = raw[first] as string;
-    const tail = raw[end - 1] as string;
-    let lead = 0;
-    while (lead < head.length && '(["\''.includes(head[lead] as string)) lead++;
-    let trail = tail.length;
-    while (trail > 0 && ')]"\',;:'.includes(tail[trail - 1] as string)) trail--;
-    masked[first] = head.slice(0, lead) + WILDCARD + tail.slice(trail);
-    for (let k = first + 1; k < end; k++) masked[k] = '';
-    i = end - 1;
-  }
-}
-
-/** Units of a size, as a human-readable size prints them (the unit is chosen by the value's magnitude). */
-const SIZE_UNITS = new Set(['B', 'kB', 'KB', 'MB', 'GB', 'TB', 'PB', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']);
-
-/**
- * A number followed by a size unit (`93.0 B`, `5.2 KB`) is one value: a formatter picks the unit from the
- * magnitude, so the unit varies with the number and is part of it. Returns the index of the last word taken.
- */
-function sizeUnit(raw: readonly string[], masked: string[], i: number): number {
-  const unit = raw[i + 1] as string;
-  if (unit.length > 4) return i;
-  const c = unit.charCodeAt(0);
-  if (c !== 66 && c !== 75 && c !== 77 && c !== 71 && c !== 84 && c !== 80 && c !== 107) return i;
-  let end = unit.length;
-  while (end > 1 && ',;)]'.includes(unit[end - 1] as string)) end--;
-  if (!SIZE_UNITS.has(end === unit.length ? unit : unit.slice(0, end))) return i;
-  masked[i] = WILDCARD + unit.slice(end);
-  masked[i + 1] = '';
-  return i + 1;
-}
-
-/** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
-export function tokenize(content: string, out: string[] = []): string[] {
-  let start = -1;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    const space = c === 32 || c === 9 || c === 10 || c === 13;
-    if (space) {
-      if (start >= 0) out.push(content.slice(start, i));
-      start = -1;
-    } else if (start < 0) start = i;
-  }
-  if (start >= 0) out.push(content.slice(start));
-  return out;
-}
-
 /**
  * Digits in a token, or -1 when it has no digit, path separator or `@` (nothing in it can be a value: a word).
  */
-function digitsOrPlain(token: string): number {
+export function digitsOrPlain(token: string): number {
   let digits = 0;
   let sep = false;
   for (let i = 0; i < token.length; i++) {
@@ -472,83 +337,4 @@ function digitsOrPlain(token: string): number {
     else if (c === 47 || c === 92 || c === 64) sep = true;
   }
   return digits === 0 && !sep ? -1 : digits;
-}
-
-/** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
-const UNIQUE_DIGITS = 8;
-
-/** The whitespace `tokenize` splits on. */
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
-
-/**
- * Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). A token
- * enters the cache on its second sight only: until then it waits in a small map dropped whenever it fills, so
- * that tokens seen once (file names, ids, addresses: most of a long line's tokens in some logs) never grow the
- * large map, whose inserts cost several times a small one's.
- */
-export class TokenMasker {
-  private cache = new Map<string, string>();
-  private once = new Map<string, string>();
-
-  constructor(
-    private readonly maxEntries = 100_000,
-    private readonly maxOnce = 4096,
-  ) {}
-
-  mask(token: string): string {
-    // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
-    const digits = digitsOrPlain(token);
-    return digits < 0 ? token : this.masked(token, digits);
-  }
-
-  /**
-   * Splits a message on runs of whitespace into `raw` and masks each token into `masked` (both reused arrays,
-   * set to the token count), in one scan of the line: the scan that finds a token's end also tells whether it
-   * has a digit or a path separator, so a plain word is never read twice.
-   */
-  line(content: string, raw: string[], masked: string[]): void {
-    let n = 0;
-    let i = 0;
-    const len = content.length;
-    while (i < len) {
-      let c = content.charCodeAt(i);
-      if (isSpace(c)) {
-        i++;
-        continue;
-      }
-      const start = i;
-      let digits = 0;
-      let sep = false;
-      // The token's own loop: one test per character in the common case (a letter).
-      for (;;) {
-        if (c >= C_0 && c <= C_9) digits++;
-        else if (c === 47 || c === 92 || c === 64) sep = true;
-        else if (isSpace(c)) break;
-        if (++i >= len) break;
-        c = content.charCodeAt(i);
-      }
-      const token = content.slice(start, i);
-      raw[n] = token;
-      masked[n] = digits === 0 && !sep ? token : this.masked(token, digits);
-      n++;
-    }
-    if (raw.length !== n) raw.length = n;
-    if (masked.length !== n) masked.length = n;
-  }
-
-  private masked(token: string, digits: number): string {
-    if (digits >= UNIQUE_DIGITS) return maskCounted(token, digits);
-    let m = this.cache.get(token);
-    if (m !== undefined) return m;
-    m = this.once.get(token);
-    if (m === undefined) {
-      m = maskCounted(token, digits);
-      if (this.once.size >= this.maxOnce) this.once = new Map();
-      this.once.set(token, m);
-      return m;
-    }
-    if (this.cache.size >= this.maxEntries) this.cache = new Map();
-    this.cache.set(token, m);
-    return m;
-  }
 }

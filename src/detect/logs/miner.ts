@@ -1,5 +1,7 @@
 import { canonicalTemplate } from './canonical.js';
-import { maskDates, TokenMasker, WILDCARD } from './mask.js';
+import { WILDCARD } from './mask.js';
+import { maskDates } from './mask-dates.js';
+import { TokenMasker } from './token-masker.js';
 import { type Cluster, ClusterTree } from './tree.js';
 
 /**

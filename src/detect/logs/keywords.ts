@@ -1,0 +1,210 @@
+/**
+ * The classifier's pre-check (classify.ts): which rules' keywords occur in a text, found in one pass without
+ * allocating. A keyword is a literal ASCII string, matched ignoring ASCII case unless it is `exact`, and may
+ * ask for what stands around it, as the rule's regular expression does (`\b429\b`, `\wError`, a stack line's
+ * indent): a keyword found in a place where its pattern cannot match (`429` inside `14295`, `at ` inside
+ * `that `) then does not send the line through the regular expression.
+ */
+export interface Keyword {
+  text: string;
+  /** Matched with its case as written (a pattern without the `i` flag); else ASCII case is ignored. */
+  exact?: boolean;
+  /**
+   * What must stand just before it: `boundary` a `\b` (for a keyword starting with a word character: no word
+   * character before it), `word` a word character (`\w`), `indent` white space (`\s`) that begins the text or
+   * follows a newline (`(^|\n)\s+`).
+   */
+  before?: 'boundary' | 'word' | 'indent';
+  /** `boundary`: a `\b` just after it. */
+  after?: 'boundary';
+}
+
+/** A keyword with its conditions, as the scanner checks it where the automaton finds its text. */
+interface Conditional extends Keyword {
+  bit: number;
+}
+
+/** `\w` of a regular expression without the `u` flag. */
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isWordAt(text: string, i: number): boolean {
+  return i >= 0 && i < text.length && isWordCode(text.charCodeAt(i));
+}
+
+/** `\s` of a regular expression: ECMAScript's white space and line terminators. */
+export function isSpaceCode(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `(^|\n)\s+` ends at `start`: a run of white space before it that begins the text or follows a newline. */
+function indented(text: string, start: number): boolean {
+  if (start === 0) return false;
+  for (let j = start - 1; j >= 0; j--) {
+    const c = text.charCodeAt(j);
+    if (!isSpaceCode(c)) return false;
+    // A newline with white space after it (before `start`) begins the run; the text's start does too.
+    if (c === 10 && j < start - 1) return true;
+  }
+  return true;
+}
+
+/** Whether keyword `k`, whose text the automaton found ending at `end`, stands where its conditions say. */
+function holds(k: Keyword, text: string, end: number): boolean {
+  const start = end - k.text.length + 1;
+  if (k.exact && !text.startsWith(k.text, start)) return false;
+  if (k.before === 'boundary' && isWordAt(text, start - 1) === isWordAt(text, start)) return false;
+  if (k.before === 'word' && !isWordAt(text, start - 1)) return false;
+  if (k.before === 'indent' && !indented(text, start)) return false;
+  if (k.after === 'boundary' && isWordAt(text, end) === isWordAt(text, end + 1)) return false;
+  return true;
+}
+
+const plainOf = (k: string | Keyword): string | null =>
+  typeof k === 'string' ? k : !k.exact && !k.before && !k.after ? k.text : null;
+
+/** Bit 31 of a state's output: keywords with conditions end there (rule bits use 0..30). */
+const CONDITIONAL = 1 << 31;
+
+/**
+ * An Aho-Corasick automaton over ASCII with letters folded to lower case (a regex with the `i` flag but not
+ * `u` folds only ASCII letters onto ASCII letters). `scan` returns a bit per rule (its index in the list
+ * given) whose keywords occur; rules without keywords, or past the 31st, are never set and run unchecked.
+ */
+export class KeywordScanner {
+  /** Input symbol of each ASCII code: 0 for a character no keyword holds. */
+  private readonly symbol = new Uint8Array(128);
+  /**
+   * The automaton's transitions, at `state * width + symbol`: 16-bit when the table fits (the built-in rules'
+   * does), which halves what the scan keeps in cache.
+   */
+  private readonly next: Uint16Array | Int32Array;
+  /**
+   * At `state * width`: the rule bits of the keywords without conditions that end in the state, and
+   * CONDITIONAL when keywords with conditions end there too (listed in `conditional`, by state).
+   */
+  private readonly out: Int32Array;
+  private readonly conditional: Conditional[][];
+  private readonly width: number;
+  /** Bits of the rules that have keywords: the others always run. */
+  readonly checked: number;
+
+  constructor(rules: readonly { keywords?: readonly (string | Keyword)[] }[]) {
+    const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+    let width = 1;
+    let checked = 0;
+    const words: Array<{ text: string; bit: number; cond: Conditional | null }> = [];
+    rules.forEach((r, i) => {
+      if (!r.keywords || r.keywords.length === 0 || i > 30) return;
+      checked |= 1 << i;
+      for (const kw of r.keywords) {
+        const k = typeof kw === 'string' ? kw : kw.text;
+        if (k === '' || [...k].some((ch) => ch.charCodeAt(0) > 127))
+          throw new Error(`keyword ${JSON.stringify(k)} is not ASCII`);
+        const plain = plainOf(kw);
+        words.push({
+          text: k.toLowerCase(),
+          bit: 1 << i,
+          cond: plain === null ? { ...(kw as Keyword), bit: 1 << i } : null,
+        });
+        for (let j = 0; j < k.length; j++) {
+          const c = lower(k.charCodeAt(j));
+          if (this.symbol[c] === 0) {
+            this.symbol[c] = width++;
+            if (c >= 97 && c <= 122) this.symbol[c - 32] = this.symbol[c] as number;
+          }
+        }
+      }
+    });
+    this.checked = checked;
+    this.width = width;
+    // The trie, then failure links breadth first, folding each state's missing moves into its fallback's.
+    const go: number[][] = [new Array<number>(width).fill(-1)];
+    const out: number[] = [0];
+    const conds: Conditional[][] = [[]];
+    for (const { text, bit, cond } of words) {
+      let s = 0;
+      for (let j = 0; j < text.length; j++) {
+        const a = this.symbol[text.charCodeAt(j)] as number;
+        let t = (go[s] as number[])[a] as number;
+        if (t < 0) {
+          t = go.length;
+          go.push(new Array<number>(width).fill(-1));
+          out.push(0);
+          conds.push([]);
+          (go[s] as number[])[a] = t;
+        }
+        s = t;
+      }
+      if (cond) (conds[s] as Conditional[]).push(cond);
+      else out[s] = (out[s] as number) | bit;
+    }
+    // Transitions hold the target's row offset (`state * width`), so a step is a single load.
+    const next = new Int32Array(go.length * width);
+    const fail = new Int32Array(go.length);
+    const queue: number[] = [];
+    for (let a = 0; a < width; a++) {
+      const t = (go[0] as number[])[a] as number;
+      next[a] = Math.max(t, 0);
+      if (t > 0) queue.push(t);
+    }
+    for (let q = 0; q < queue.length; q++) {
+      const s = queue[q] as number;
+      const f = fail[s] as number;
+      out[s] = (out[s] as number) | (out[f] as number);
+      conds[s] = [...(conds[s] as Conditional[]), ...(conds[f] as Conditional[])];
+      for (let a = 0; a < width; a++) {
+        const t = (go[s] as number[])[a] as number;
+        const viaFail = next[f * width + a] as number;
+        if (t < 0) next[s * width + a] = viaFail;
+        else {
+          next[s * width + a] = t;
+          fail[t] = viaFail;
+          queue.push(t);
+        }
+      }
+    }
+    for (let i = 0; i < next.length; i++) next[i] = (next[i] as number) * width;
+    this.next = next.length <= 0xffff ? Uint16Array.from(next) : next;
+    this.out = new Int32Array(next.length);
+    for (let st = 0; st < out.length; st++)
+      this.out[st * width] =
+        (out[st] as number) | ((conds[st] as Conditional[]).length > 0 ? CONDITIONAL : 0);
+    this.conditional = conds;
+  }
+
+  scan(text: string): number {
+    const { symbol, next, out } = this;
+    let s = 0;
+    let found = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
+      const o = out[s] as number;
+      // Most characters end no keyword: one well-predicted branch rather than an OR into `found`.
+      if (o !== 0) found |= o < 0 ? this.check(text, i, s, o) : o;
+    }
+    return found;
+  }
+
+  /** The rule bits state `s` gives at `end`: its plain keywords', and its conditional ones' that hold there. */
+  private check(text: string, end: number, s: number, o: number): number {
+    let bits = o & ~CONDITIONAL;
+    for (const k of this.conditional[s / this.width] as Conditional[])
+      if ((bits & k.bit) === 0 && holds(k, text, end)) bits |= k.bit;
+    return bits;
+  }
+}
