@@ -1,35 +1,29 @@
 import path from 'node:path';
-import { type CiConfig, type CiPipelineConfig, checkName } from '../config/index.js';
-import { errorMessage, type Finding, newId } from '../core/index.js';
-import { PROCESS_CHECK } from '../detect/index.js';
+import type { CiConfig, CiPipelineConfig } from '../config/index.js';
+import { errorMessage } from '../core/index.js';
 import type { TemplateMiner } from '../detect/logs/index.js';
-import { type CiVerdict, classifyCiFailure, RERUN_CLASSES } from '../diagnose/index.js';
+import { RERUN_CLASSES } from '../diagnose/index.js';
 import {
   type CiEvent,
   CiHistory,
   type CiSummary,
-  type CiTarget,
-  ciClient,
-  cutToFailingStep,
   FloodLimit,
   importCiHistoryFile,
   memoryCiBackend,
-  mineLog,
   newCiMiner,
   type Received,
   receive,
   summarizeCi,
   type WebhookRequest,
 } from '../sources/ci/index.js';
-import { reportLabels } from './ci-report-labels.js';
+import { CiChecks } from './ci-checks.js';
+import { ciClientFromEnv } from './ci-client-env.js';
+import { ciFinding } from './ci-finding.js';
+import { judgeCiRun } from './ci-judge.js';
+import { rerunCapReason } from './ci-rerun-cap.js';
+import { handledKey, runKeyOf } from './ci-run-keys.js';
 import type { StageHost } from './host.js';
 import type { Stage, StageFactory } from './stage.js';
-
-/** Jobs of one failed run whose logs are read: a run with more failed jobs is judged by its first ones. */
-const MAX_JOBS = 3;
-const DAY = 86_400_000;
-/** Classes by how much they forbid a re-run: one job failing on the code makes the whole run a code failure. */
-const PRECEDENCE = ['config', 'code', 'dependency', 'flaky_test', 'infrastructure'] as const;
 
 export type CiAnswer =
   | { ok: true; accepted: number; ignored?: string }
@@ -47,15 +41,16 @@ export class CiStage implements Stage {
   private history = new CiHistory(memoryCiBackend());
   private readonly flood = new FloodLimit(() => this.ci().rate_limit);
   private readonly miners = new Map<string, TemplateMiner>();
-  /** service → CI check → its state, declared beside the service's own checks. */
-  private readonly checks = new Map<string, Map<string, 'down' | 'up'>>();
+  private readonly checks: CiChecks;
   private readonly work = new Set<Promise<void>>();
   private offs: (() => void)[] = [];
 
   constructor(
     private readonly host: StageHost,
     private readonly env: NodeJS.ProcessEnv = process.env,
-  ) {}
+  ) {
+    this.checks = new CiChecks(host);
+  }
 
   private ci(): CiConfig {
     return this.host.config().config.ci;
@@ -92,16 +87,7 @@ export class CiStage implements Stage {
   }
 
   async reload(): Promise<void> {
-    const services = this.host.config().config.services;
-    for (const [service, checks] of this.checks) {
-      if (!services[service]) {
-        this.checks.delete(service);
-        continue;
-      }
-      this.declare(service);
-      for (const [check, state] of checks)
-        this.host.health.force(service, check, state, this.host.clock.now(), `${check} (after reload)`, {});
-    }
+    this.checks.reload();
   }
 
   async stop(): Promise<void> {
@@ -198,8 +184,8 @@ export class CiStage implements Stage {
       // pipeline) turns the check green.
       if (e.jobId !== null && e.provider !== 'jenkins') return;
       await this.history.settle(name, runKey, true, e.at, { commit: e.commit, workflow: e.workflow });
-      if (this.checks.get(p.service)?.get(check) === 'down') {
-        this.setTracked(p.service, check, 'up');
+      if (this.checks.state(p.service, check) === 'down') {
+        this.checks.set(p.service, check, 'up');
         await this.host.applyCheck(
           p.service,
           check,
@@ -215,8 +201,15 @@ export class CiStage implements Stage {
     // store's delivery keys are atomic across replicas).
     if (await this.history.seenDelivery('judged', `${name}:${handledKey(e)}`, this.host.clock.now())) return;
     await this.history.settle(name, runKey, false, e.at);
-    const judged = await this.judge(name, e);
-    const blocked = RERUN_CLASSES.includes(judged.verdict.cls) ? await this.capReason(name, e.commit) : null;
+    const judged = await judgeCiRun(e, {
+      client: ciClientFromEnv(this.ci(), e.provider, this.env),
+      history: () => this.history.view(name),
+      miner: this.minerOf(name),
+      logMaxBytes: this.ci().log_max_bytes,
+    });
+    const blocked = RERUN_CLASSES.includes(judged.verdict.cls)
+      ? await rerunCapReason(this.ci().reruns, this.history, name, e.commit, this.host.clock.now())
+      : null;
     await this.history.recordTests(
       name,
       judged.verdict.tests.flatMap((test) =>
@@ -235,219 +228,17 @@ export class CiStage implements Stage {
       run: e.runId,
       url: e.url,
     });
-    const f = this.finding(name, p, e, judged, blocked);
-    this.setTracked(p.service, check, 'down');
+    const f = ciFinding(this.ci(), name, p, e, judged, blocked, this.host.clock.now());
+    this.checks.set(p.service, check, 'down');
     await this.host.applyCheck(p.service, check, 'down', f.summary, f.evidence, f);
   }
 
-  /** The failed jobs' logs, cut, mined and classified; the run's verdict is its most forbidding job's. */
-  private async judge(
-    name: string,
-    e: CiEvent,
-  ): Promise<{
-    verdict: CiVerdict;
-    step: string | null;
-    templates: { key: string; text: string }[];
-    notes: string[];
-  }> {
-    const notes: string[] = [];
-    const client = this.client(e.provider);
-    const target = targetOf(e);
-    let jobs = e.jobId ? [{ id: e.jobId, name: e.jobName ?? '', failedStep: e.failedStep }] : [];
-    if (jobs.length === 0 && client) {
-      jobs = await client.failedJobs(target).catch((err) => {
-        notes.push(`failed jobs not listed: ${errorMessage(err)}`);
-        return [];
-      });
-    }
-    if (jobs.length === 0 && e.provider === 'jenkins')
-      jobs = [{ id: e.runId, name: e.repository, failedStep: null }];
-    // One snapshot of the history for the whole run: its jobs are judged alike.
-    const history = await this.history.view(name);
+  /** The pipeline's template miner, kept across its runs. */
+  private minerOf(name: string): TemplateMiner {
     const miner = this.miners.get(name) ?? newCiMiner();
     this.miners.set(name, miner);
-    const judged: { verdict: CiVerdict; step: string | null; templates: { key: string; text: string }[] }[] =
-      [];
-    for (const job of jobs.slice(0, MAX_JOBS)) {
-      let lines: string[] = [];
-      if (client) {
-        lines = await client.jobLog(target, job.id, this.ci().log_max_bytes).catch((err) => {
-          notes.push(`log of job ${job.name || job.id} not read: ${errorMessage(err)}`);
-          return [];
-        });
-      }
-      const cut = cutToFailingStep(e.provider, lines);
-      const templates = mineLog(miner, cut.lines, e.at);
-      const verdict = classifyCiFailure(
-        {
-          lines: cut.lines,
-          templates,
-          commit: e.commit,
-          providerReason: e.providerReason,
-          step: cut.step,
-          at: e.at,
-        },
-        history,
-      );
-      judged.push({
-        verdict,
-        step: job.failedStep ?? cut.step,
-        templates: templates.map((t) => ({ key: t.key, text: t.text })),
-      });
-    }
-    if (judged.length === 0) {
-      const verdict = classifyCiFailure(
-        { lines: [], templates: [], commit: e.commit, providerReason: e.providerReason, at: e.at },
-        history,
-      );
-      judged.push({ verdict, step: e.failedStep, templates: [] });
-    }
-    const rank = (v: CiVerdict) => PRECEDENCE.indexOf(v.cls);
-    judged.sort((a, b) => rank(a.verdict) - rank(b.verdict) || a.verdict.confidence - b.verdict.confidence);
-    const chosen = judged[0] as (typeof judged)[number];
-    return { ...chosen, notes };
+    return miner;
   }
-
-  /** Why a re-run may not happen now (`ci.reruns`), or null. */
-  private async capReason(name: string, commit: string | null): Promise<string | null> {
-    const caps = this.ci().reruns;
-    const now = this.host.clock.now();
-    const r = await this.history.reruns(name, now - DAY, commit);
-    if (commit && r.ofCommit >= caps.per_commit)
-      return `${r.ofCommit} re-runs of commit ${commit.slice(0, 12)} already (ci.reruns.per_commit ${caps.per_commit})`;
-    if (r.total >= caps.per_day)
-      return `${r.total} re-runs in 24 h already (ci.reruns.per_day ${caps.per_day})`;
-    const wait = caps.backoff * 2 ** Math.max(0, r.total - 1);
-    if (r.last !== null && now - r.last < wait)
-      return `the last re-run was ${Math.round((now - r.last) / 1000)} s ago; the backoff is ${Math.round(wait / 1000)} s`;
-    return null;
-  }
-
-  private finding(
-    name: string,
-    p: CiPipelineConfig,
-    e: CiEvent,
-    judged: { verdict: CiVerdict; step: string | null; notes: string[] },
-    blocked: string | null,
-  ): Finding {
-    const v = judged.verdict;
-    const where = e.branch ? ` on ${e.branch}` : '';
-    const first = v.failingLines[0];
-    const provider = this.ci()[e.provider];
-    const api = provider ? ('api_url' in provider ? provider.api_url : provider.url) : '';
-    const labels: Record<string, string> = {
-      ci_provider: e.provider,
-      ci_pipeline: name,
-      ci_repository: e.repository,
-      ci_run: e.runId,
-      ci_run_key: runKeyOf(e),
-      ci_job: e.jobId ?? '',
-      ci_branch: e.branch ?? '',
-      ci_commit: e.commit ?? '',
-      ci_class: v.cls,
-      ci_api: api,
-      // Names of the environment variables, never their values.
-      ci_token_env: provider?.token_env ?? '',
-      ci_user_env: provider && 'user_env' in provider ? (provider.user_env ?? '') : '',
-      ci_project_id: e.projectId !== undefined ? String(e.projectId) : '',
-      ci_rerun_blocked: blocked ?? '',
-      // What ci_comment and ci_flaky_issue post (redacted here, before anything leaves the process), and whether
-      // the ci section turned them on.
-      ...reportLabels(this.ci(), v, judged.step, e.url),
-    };
-    return {
-      id: newId('fnd'),
-      service: p.service,
-      check: `ci:${name}`,
-      kind: 'down',
-      severity: RERUN_CLASSES.includes(v.cls) ? 'warning' : 'critical',
-      score: v.confidence,
-      summary: `${e.workflow}${where} failed: ${v.cls} (confidence ${v.confidence})${first ? `: ${first}` : ''}`,
-      evidence: {
-        ci: {
-          cls: v.cls,
-          confidence: v.confidence,
-          evidence: [...v.evidence, ...(blocked ? [`no re-run: ${blocked}`] : []), ...judged.notes],
-          failingLines: v.failingLines,
-          ciRuns: v.ciRuns,
-          tests: v.tests,
-          step: judged.step,
-          signature: v.signature,
-          url: e.url,
-          run: e.runId,
-          attempt: e.attempt,
-        },
-        labels,
-      },
-      at: this.host.clock.now(),
-    };
-  }
-
-  /** The provider's API client with its credentials from the environment, or null without an API token. */
-  private client(provider: CiEvent['provider']) {
-    const ci = this.ci();
-    const c = ci[provider];
-    if (!c?.token_env) return null;
-    const token = this.env[c.token_env];
-    if (!token) return null;
-    const baseUrl = 'api_url' in c ? c.api_url : c.url;
-    const user = 'user_env' in c && c.user_env ? this.env[c.user_env] : undefined;
-    return ciClient(provider, { baseUrl, token, user });
-  }
-
-  private setTracked(service: string, check: string, state: 'down' | 'up'): void {
-    const checks = this.checks.get(service) ?? new Map<string, 'down' | 'up'>();
-    const known = checks.has(check);
-    checks.set(check, state);
-    this.checks.set(service, checks);
-    if (!known || !this.host.health.checks(service).some((c) => c.name === check)) this.declare(service);
-  }
-
-  /**
-   * The service's checks as the health model holds them, plus its CI checks. Checks declared by others (the
-   * configured ones, alert checks) are kept with their thresholds; a CI check is declared only once its
-   * pipeline has failed, so a service whose pipeline was never red is not held "unknown" by it.
-   */
-  private declare(service: string): void {
-    const s = this.host.config().config.services[service];
-    if (!s) return;
-    const configured = new Map(
-      s.checks.map((c, i) => [checkName(c, i), { downAfter: c.down_after, upAfter: c.up_after }] as const),
-    );
-    if (s.run) configured.set(PROCESS_CHECK, { downAfter: 1, upAfter: 1 });
-    const names = new Set([
-      ...configured.keys(),
-      ...this.host.health.checks(service).map((c) => c.name),
-      ...(this.checks.get(service)?.keys() ?? []),
-    ]);
-    this.host.health.define(
-      service,
-      [...names].map((name) => ({ name, opts: configured.get(name) ?? { downAfter: 1, upAfter: 1 } })),
-    );
-  }
-}
-
-/** What the result of a re-run comes back under: GitHub and GitLab re-run in place, Jenkins builds anew. */
-function runKeyOf(e: CiEvent): string {
-  return e.provider === 'jenkins' ? `job:${e.repository}` : `run:${e.runId}`;
-}
-
-/** One failure: a GitHub run attempt, a GitLab pipeline's failed job, a Jenkins build. */
-function handledKey(e: CiEvent): string {
-  if (e.provider === 'github') return `${e.runId}:${e.attempt}`;
-  if (e.provider === 'gitlab') return `${e.runId}:${e.jobId ?? ''}`;
-  return e.runId;
-}
-
-function targetOf(e: CiEvent): CiTarget {
-  return {
-    provider: e.provider,
-    repository: e.repository,
-    ...(e.projectId !== undefined && { projectId: e.projectId }),
-    runId: e.runId,
-    jobId: e.jobId,
-    branch: e.branch,
-  };
 }
 
 /** The stage's factory for stages.ts. */
