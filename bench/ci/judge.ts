@@ -1,5 +1,5 @@
 /**
- * One sample through the daemon's own path (src/daemon/ci-stage.ts): the log cut to its failing step, mined
+ * One sample through the daemon's own path (src/daemon/ci-judge.ts): the log cut to its failing step, mined
  * to templates by a fresh miner, classified with the sample's history as the pipeline's history view.
  */
 import { type CiHistoryView, type CiVerdict, classifyCiFailure } from '../../src/diagnose/ci/index.js';
