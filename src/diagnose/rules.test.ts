@@ -95,6 +95,23 @@ describe('diagnoseByRules', () => {
     expect(d?.evidence[0]).toBe('database db, a dependency of api, fails its own checks: tcp: refused');
   });
 
+  it('db_unreachable names a dependency whose role is its own name once', () => {
+    const d = top(
+      bundle({
+        service: 'nginx',
+        logs: [
+          {
+            at: T - 1000,
+            line: 'connect() failed (111: Connection refused) to api',
+            category: 'connection_refused',
+          },
+        ],
+        dependencies: [{ service: 'api', healthy: false, role: 'api', message: 'http: refused' }],
+      }),
+    );
+    expect(d?.evidence[0]).toBe('api, a dependency of nginx, fails its own checks: http: refused');
+  });
+
   it('a clean exit (code 0) while a dependency fails is not db_unreachable: someone stopped it', () => {
     const deps = [{ service: 'cache', healthy: false, message: 'tcp: refused' }];
     const clean = bundle({

@@ -99,7 +99,8 @@ export const RULES: readonly Rule[] = [
       const dep =
         down.find((d) => named(d) && d.role === 'database') ?? down.find((d) => named(d)) ?? down[0]!;
       const line = named(dep) ?? refused[0];
-      const what = dep.role ? `${dep.role} ${dep.service}` : dep.service;
+      // A role that is the service's own name says nothing more ("api api").
+      const what = dep.role && dep.role !== dep.service ? `${dep.role} ${dep.service}` : dep.service;
       const evidence = [
         `${what}, a dependency of ${b.service}, fails its own checks${dep.message ? `: ${dep.message}` : ''}`,
       ];
