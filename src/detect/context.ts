@@ -1,6 +1,6 @@
 import { bytesOf, type DetectorOptions, type Expectation, opt, type StreamDetector } from './detector.js';
 import { AnomalyLikelihood } from './likelihood.js';
-import { OneStepRegression } from './one-step.js';
+import { RatioSpatialRule, SpatialRule } from './spatial.js';
 
 /**
  * A bounded set of 32-bit keys with a last-use stamp each: buckets of 4 slots, a new key taking a free slot of
@@ -182,18 +182,11 @@ export class ContextDetector implements StreamDetector {
   private readonly like: AnomalyLikelihood | null;
   private readonly rest: number;
   private readonly warmup: number;
-  private readonly spatial: number;
-  private readonly stepped: boolean;
-  private readonly jump: number;
-  private readonly dynamics: OneStepRegression | null;
-  private steps = 0;
-  private stepSum = 0;
+  private readonly spatial: SpatialRule;
+  private readonly ratio: RatioSpatialRule | null;
   private lastHigh = -Infinity;
   private n = 0;
   private last = Number.NaN;
-  private prev = Number.NaN;
-  private lo = Infinity;
-  private hi = -Infinity;
 
   constructor(opts?: DetectorOptions) {
     this.model = new ContextNovelty(
@@ -216,13 +209,20 @@ export class ContextDetector implements StreamDetector {
     this.rest = opt(opts, 'rest', 30, 0);
     this.warmup = opt(opts, 'warmup', 0, 0);
     // HTM's spatial rule: beyond the range so far by this share of it scores 1 (0: off).
-    this.spatial = opt(opts, 'spatial', 0.05, 0);
-    this.stepped = opt(opts, 'stepped', 0, 0) > 0;
+    const spatial = opt(opts, 'spatial', 0.05, 0);
+    // With `stepped`, the excess must also pass the series' mean step: in plain noise a new record lies a
+    // fraction of a step beyond the old one, which HTM's 5% alone calls an anomaly every ten thousand samples.
+    const stepped = opt(opts, 'stepped', 0, 0) > 0;
     // `jump` z > 0: a value beyond the range must also be a jump by the series' own one-step dynamics (its
     // residual from an AR(1) fit at least z residual spreads in that direction), so a drifting series does not
     // set off the rule by wandering into new ground. 0: off.
-    this.jump = opt(opts, 'jump', 0, 0);
-    this.dynamics = this.jump > 0 ? new OneStepRegression() : null;
+    const jump = opt(opts, 'jump', 0, 0);
+    // `jumplog=1`: a positive series' record must also be a jump on ln(value) (spatial.ts).
+    this.spatial = new SpatialRule(spatial, stepped, jump, opt(opts, 'jumplog', 0, 0) > 0);
+    // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
+    // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
+    this.ratio =
+      opt(opts, 'ratio', 0, 0) > 0 && spatial > 0 ? new RatioSpatialRule(spatial, stepped, jump) : null;
   }
 
   observe(_at: number, value: number): number {
@@ -230,27 +230,10 @@ export class ContextDetector implements StreamDetector {
     this.last = value;
     const raw = this.model.push(value);
     const i = this.n++;
-    const range = this.hi - this.lo;
-    // With `stepped`, the excess must also pass the series' mean step: in plain noise a new record lies a
-    // fraction of a step beyond the old one, which HTM's 5% alone calls an anomaly every ten thousand samples.
-    const step = this.stepped && this.steps > 0 ? this.stepSum / this.steps : 0;
-    const tol = Math.max(this.spatial * range, step);
-    const judged = this.spatial > 0 && range > 0 && i >= this.warmup;
-    const above = judged && value > this.hi + tol;
-    const below = judged && value < this.lo - tol;
-    let out = above || below;
-    if (this.dynamics) {
-      // In the direction of the excess: a record reached against the series' pull is no jump.
-      if (out) out = (above ? 1 : -1) * this.dynamics.innovation(value) >= this.jump;
-      this.dynamics.push(value);
-    }
-    if (Number.isFinite(this.prev)) {
-      this.stepSum += Math.abs(value - this.prev);
-      this.steps++;
-    }
-    this.prev = value;
-    this.lo = Math.min(this.lo, value);
-    this.hi = Math.max(this.hi, value);
+    const judge = i >= this.warmup;
+    // Both rules see every value (their ranges and fits must follow the series), hence no short-circuit.
+    const linear = this.spatial.push(value, judge);
+    const out = (this.ratio ? this.ratio.push(value, judge) : false) || linear;
     let score: number;
     if (this.like) score = this.like.push(raw);
     else {
@@ -267,7 +250,11 @@ export class ContextDetector implements StreamDetector {
 
   stateBytes(): number {
     return (
-      bytesOf(7) + this.model.byteLength + (this.like?.byteLength ?? 0) + (this.dynamics?.byteLength ?? 0)
+      bytesOf(5) +
+      this.model.byteLength +
+      (this.like?.byteLength ?? 0) +
+      this.spatial.byteLength +
+      (this.ratio?.byteLength ?? 0)
     );
   }
 }

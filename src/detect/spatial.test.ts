@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { RED_Z } from './one-step.js';
+import { detectors } from './registry.js';
+import { RatioSpatialRule, SpatialRule } from './spatial.js';
+import { DAY, gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
+
+const fires = (rule: { push(v: number): boolean }, xs: number[], from = 100) =>
+  xs.map((x) => rule.push(x)).filter((f, i) => f && i >= from).length;
+
+describe('SpatialRule', () => {
+  it('fires on a value beyond the range so far by its share, not before the range is known', () => {
+    const r = new SpatialRule(0.05, false, 0);
+    expect(r.push(10)).toBe(false);
+    expect(r.push(100)).toBe(false);
+    for (let i = 0; i < 100; i++) r.push(10 + (i % 10) * 9);
+    expect(r.push(103)).toBe(false);
+    expect(r.push(110)).toBe(true);
+    expect(r.push(2)).toBe(true);
+  });
+
+  it('with its guards, holds on plain noise where the published rule fires on its records (30 seeds)', () => {
+    let plain = 0;
+    let guarded = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const g = gaussian(seed);
+      const xs = Array.from({ length: 20_000 }, () => 100 + 0.5 * g());
+      plain += fires(new SpatialRule(0.05, false, 0), xs, 600);
+      guarded += fires(new SpatialRule(0.05, true, RED_Z), xs, 600);
+    }
+    expect(plain).toBeGreaterThan(20);
+    expect(guarded).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('SpatialRule with jumpLog', () => {
+  // Multiplicative noise (a latency: 100 ms, varying by about 30%): no anomaly in it, but its upper records lie
+  // far beyond a Gaussian z of the linear residual.
+  const latency = (seed: number) => {
+    const g = gaussian(seed);
+    return Array.from({ length: 20_000 }, () => 100 * Math.exp(0.3 * g()));
+  };
+
+  it('holds on multiplicative noise, where the guards in linear units fire on its upper records (30 seeds)', () => {
+    let linear = 0;
+    let both = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      linear += fires(new SpatialRule(0.05, true, RED_Z), latency(seed), 600);
+      both += fires(new SpatialRule(0.05, true, RED_Z, true), latency(seed), 600);
+    }
+    expect(linear).toBeGreaterThan(15);
+    expect(both).toBeLessThanOrEqual(linear / 3);
+  });
+
+  it('still fires on a jump of a positive series, and judges a series that reached 0 in linear units only', () => {
+    const g = gaussian(3);
+    const xs = Array.from({ length: 1000 }, () => 100 * Math.exp(0.3 * g()));
+    const r = new SpatialRule(0.05, true, RED_Z, true);
+    for (const x of xs) r.push(x);
+    expect(r.push(2000)).toBe(true);
+    const z = new SpatialRule(0.05, true, RED_Z, true);
+    for (const x of xs) z.push(x - 50);
+    expect(z.push(2000)).toBe(true);
+  });
+});
+
+describe('RatioSpatialRule', () => {
+  // A rate with multiplicative noise (a cost per click: 0.3, varying by about 30% an hour), which collapses to a
+  // fiftieth of its level at sample 2000.
+  const rate = (seed: number, n: number, at = -1) => {
+    const g = gaussian(seed);
+    return Array.from({ length: n }, (_, i) => (i === at ? 0.006 : 0.3 * Math.exp(0.3 * g())));
+  };
+
+  it('fires on a positive rate that collapses by a factor, where the rule in linear units does not', () => {
+    for (const seed of [1, 2, 3]) {
+      const xs = rate(seed, 2001, 2000);
+      const linear = new SpatialRule(0.05, true, RED_Z);
+      const ratio = new RatioSpatialRule(0.05, true, RED_Z);
+      const l = xs.map((x) => linear.push(x));
+      const r = xs.map((x) => ratio.push(x));
+      expect(l[2000], `seed ${seed}`).toBe(false);
+      expect(r[2000], `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('is the rule on ln(value): as quiet on multiplicative noise as the rule on plain noise (30 seeds)', () => {
+    let ratio = 0;
+    let plain = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      ratio += fires(new RatioSpatialRule(0.05, true, RED_Z), rate(seed, 20_000), 600);
+      const g = gaussian(seed);
+      plain += fires(
+        new SpatialRule(0.05, true, RED_Z),
+        Array.from({ length: 20_000 }, () => 0.3 * g()),
+        600,
+      );
+    }
+    expect(ratio).toBe(plain);
+  });
+
+  it('is off for good once a value is 0 or below (not a ratio scale), and ignores nothing else', () => {
+    const r = new RatioSpatialRule(0.05, false, 0);
+    for (let i = 0; i < 200; i++) r.push(1 + (i % 10) / 10);
+    expect(r.push(0.01)).toBe(true);
+    r.push(0);
+    expect(r.push(1e-6)).toBe(false);
+    expect(r.byteLength).toBeLessThanOrEqual(256);
+  });
+});
+
+describe('auto with ratio=1', () => {
+  const scores = (opts: Record<string, number>, xs: number[]) => {
+    const d = detectors.get('auto')(opts);
+    return xs.map((v, i) => d.observe(T0 + i * STEP_MS, v));
+  };
+
+  for (const seed of [1, 2, 3]) {
+    it(`changes no score on gentle noise, nor on a daily cycle whose nights come near 0 (20,000 samples, seed ${seed})`, () => {
+      const g = gaussian(seed);
+      const gentle = Array.from({ length: 20_000 }, () => 100 + 0.5 * g());
+      expect(scores({ ratio: 1 }, gentle)).toEqual(scores({}, gentle));
+      // Traffic: 95 by day, 5 at night, 10% multiplicative noise: the nights' new lows are noise on either scale.
+      const traffic = Array.from(
+        { length: 20_000 },
+        (_, i) => 50 * (1 + 0.9 * Math.sin((2 * Math.PI * i) / DAY)) * Math.exp(0.1 * g()),
+      );
+      expect(fires(new RatioSpatialRule(0.05, true, RED_Z), traffic, 600)).toBe(0);
+      expect(scores({ ratio: 1 }, traffic)).toEqual(scores({}, traffic));
+    });
+  }
+
+  it('scores the collapse of a rate 1, where auto without it scores it lower', () => {
+    const g = gaussian(11);
+    const xs = Array.from({ length: 2001 }, (_, i) => (i === 2000 ? 0.006 : 0.3 * Math.exp(0.3 * g())));
+    expect(scores({ ratio: 1 }, xs)[2000]).toBe(1);
+    expect(scores({}, xs)[2000]).toBeLessThan(1);
+  });
+});

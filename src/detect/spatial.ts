@@ -1,0 +1,101 @@
+import { bytesOf } from './detector.js';
+import { OneStepRegression } from './one-step.js';
+
+/**
+ * HTM's "spatial" anomaly (NAB's numenta detector): a value beyond the range so far by `share` of it. Two
+ * guards against plain and drifting noise, each optional: `stepped`, the excess must also pass the series'
+ * mean absolute step (a record of noise lies a fraction of a step beyond the old one); `jump` > 0, the value
+ * must also be a residual of the series' running AR(1) fit beyond `jump` residual spreads in the direction of
+ * the excess (a drifting series reaches new ground by ordinary steps). State: a few numbers.
+ */
+export class SpatialRule {
+  private readonly dynamics: OneStepRegression | null;
+  private readonly logDynamics: OneStepRegression | null;
+  private positive = true;
+  private steps = 0;
+  private stepSum = 0;
+  private prev = Number.NaN;
+  private lo = Infinity;
+  private hi = -Infinity;
+
+  constructor(
+    private readonly share: number,
+    private readonly stepped: boolean,
+    private readonly jump: number,
+    /**
+     * With `jump`: while the series has only been positive, the value must also be a jump on ln(value). A
+     * positive skewed quantity (a latency, a price) has multiplicative noise, whose upper records are far
+     * beyond a Gaussian z of the linear residual though they are ordinary on its own scale.
+     */
+    jumpLog = false,
+  ) {
+    this.dynamics = jump > 0 ? new OneStepRegression() : null;
+    this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression() : null;
+  }
+
+  get byteLength(): number {
+    return bytesOf(9) + (this.dynamics?.byteLength ?? 0) + (this.logDynamics?.byteLength ?? 0);
+  }
+
+  /** Takes one finite value; returns whether it is a spatial anomaly (never when `judge` is false). */
+  push(value: number, judge = true): boolean {
+    const range = this.hi - this.lo;
+    const step = this.stepped && this.steps > 0 ? this.stepSum / this.steps : 0;
+    const tol = Math.max(this.share * range, step);
+    const judged = judge && this.share > 0 && range > 0;
+    const above = judged && value > this.hi + tol;
+    const below = judged && value < this.lo - tol;
+    let out = above || below;
+    if (this.dynamics) {
+      // In the direction of the excess: a record reached against the series' pull is no jump.
+      if (out) out = (above ? 1 : -1) * this.dynamics.innovation(value) >= this.jump;
+      this.dynamics.push(value);
+    }
+    const ld = this.logDynamics;
+    if (ld && this.positive) {
+      if (value > 0) {
+        const y = Math.log(value);
+        if (out) out = (above ? 1 : -1) * ld.innovation(y) >= this.jump;
+        ld.push(y);
+      } else this.positive = false;
+    }
+    if (Number.isFinite(this.prev)) {
+      this.stepSum += Math.abs(value - this.prev);
+      this.steps++;
+    }
+    this.prev = value;
+    this.lo = Math.min(this.lo, value);
+    this.hi = Math.max(this.hi, value);
+    return out;
+  }
+}
+
+/**
+ * The spatial rule on the ratio scale: for a series that has only ever been positive (a rate, a price, a
+ * latency, a count of something that never stops), the same rule on ln(value). Such quantities vary by
+ * factors: a cost per click falling from 0.3 to 0.004 is a collapse, yet in linear units it is a drop of less
+ * than the series' usual hourly swing and lies a hair below its lowest value so far. On ln(value) noise keeps
+ * its shape (a metric at 100 ± 0.5 is the same series there), so the guards hold as they do in linear units.
+ * The first value at or below 0 turns it off for good: the quantity is not a ratio scale, or it can reach 0.
+ */
+export class RatioSpatialRule {
+  private readonly rule: SpatialRule;
+  private positive = true;
+
+  constructor(share: number, stepped: boolean, jump: number) {
+    this.rule = new SpatialRule(share, stepped, jump);
+  }
+
+  get byteLength(): number {
+    return bytesOf(1) + this.rule.byteLength;
+  }
+
+  push(value: number, judge = true): boolean {
+    if (!this.positive) return false;
+    if (!(value > 0)) {
+      this.positive = false;
+      return false;
+    }
+    return this.rule.push(Math.log(value), judge);
+  }
+}
