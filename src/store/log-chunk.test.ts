@@ -70,6 +70,27 @@ describe('LogChunkBuilder', () => {
     }
   });
 
+  it('reuses the memory of bodies given back, never the memory of one body for two', () => {
+    const b = new LogChunkBuilder('api', { bytes: true });
+    const other = new LogChunkBuilder('api', { bytes: true });
+    const fill = (k: LogChunkBuilder, n: number) => {
+      for (let i = 0; i < n; i++) k.add(i, 't', null, 'stdout', line(i));
+      return k.take() as NonNullable<ReturnType<LogChunkBuilder['take']>>;
+    };
+    const a = fill(b, 50);
+    const foreign = fill(other, 50);
+    b.release([a, a, foreign]);
+    const c = fill(b, 40);
+    const d = fill(b, 40);
+    const memory = (r: typeof a) => (r.body as Uint8Array).buffer;
+    expect(memory(c)).toBe(memory(a));
+    expect(memory(d)).not.toBe(memory(c));
+    expect(memory(d)).not.toBe(memory(foreign));
+    const plain = new LogChunkBuilder('api');
+    for (let i = 0; i < 40; i++) plain.add(i, 't', null, 'stdout', line(i));
+    expect(chunkBodyText(d.body)).toBe(chunkBodyText((plain.take() as typeof a).body));
+  });
+
   it('a chunk of one short line is one part of texts', () => {
     const b = new LogChunkBuilder('api');
     b.add(5, 't', null, 'stdout', 'one');

@@ -114,6 +114,11 @@ export class LogBatchMiner {
     this.chunk = new LogChunkBuilder(o.service, { bytes: true });
   }
 
+  /** Takes back the memory of the batches' chunks once stored (see LogChunkBuilder.release). */
+  release(batches: readonly LogBatch[]): void {
+    for (const b of batches) if (b.chunks) this.chunk.release(b.chunks);
+  }
+
   /** The chunk being filled, encoded (null when empty): its lines go with the next write. */
   takeChunk(): LogChunkRow | null {
     return this.chunk.take();

@@ -264,6 +264,8 @@ export class LogPipeline implements LogSink {
         { service: this.service, err: errorMessage(err), lines },
         'could not store log lines',
       );
+    } finally {
+      this.lines.release(batches);
     }
   }
 

@@ -31,7 +31,7 @@ describe('TokenMasker', () => {
     }
   });
 
-  it('splits and masks lines as tokenize and maskToken do, whatever the size of its table of tokens', () => {
+  it('splits and masks lines as tokenize and maskToken do, whatever the size of its maps', () => {
     const words = [
       'pid=42',
       'eth0',
@@ -61,8 +61,8 @@ describe('TokenMasker', () => {
         line += (words[rand(words.length)] as string) + (seps[rand(seps.length)] as string);
       return line;
     });
-    for (const slots of [2, 4, 64, 1 << 15]) {
-      const m = new TokenMasker(100_000, 4096, slots);
+    for (const slots of [1, 2, 64, 100_000]) {
+      const m = new TokenMasker(slots, slots);
       const raw: string[] = [];
       const masked: string[] = [];
       for (const line of lines) {
