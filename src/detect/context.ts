@@ -218,7 +218,15 @@ export class ContextDetector implements StreamDetector {
     // set off the rule by wandering into new ground. 0: off.
     const jump = opt(opts, 'jump', 0, 0);
     // `jumplog=1`: a positive series' record must also be a jump on ln(value) (spatial.ts).
-    this.spatial = new SpatialRule(spatial, stepped, jump, opt(opts, 'jumplog', 0, 0) > 0);
+    // `jumptail` n > 0: once the series has given n residuals, a record's residual must also pass the series'
+    // own residual tail where that tail is heavier than a Gaussian's (spatial.ts, residual-tail.ts).
+    this.spatial = new SpatialRule(
+      spatial,
+      stepped,
+      jump,
+      opt(opts, 'jumplog', 0, 0) > 0,
+      opt(opts, 'jumptail', 0, 0),
+    );
     // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
     // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
     this.ratio =

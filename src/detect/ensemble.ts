@@ -96,6 +96,9 @@ export class EnsembleDetector implements StreamDetector {
     // labelled bursts look like their earlier ones). Chosen by the folds from 0, 288, 2016, 8640 and 17280: 8640
     // in the four that can tell (73.81 / 65.08 / 78.76 with the folds' choices).
     // `ratio` and `jumplog` (spatial.ts), off: the spatial rule also on ln(value), or a record also a jump there.
+    // `jumptail` (spatial.ts), off: a record's residual judged against the series' own residual tail once it has
+    // that many residuals. From the start it clears multiplicative noise's records but every fold declined it
+    // (realAdExchange's labelled upward records are ordinary by that series' own tail); at 8640 NAB cannot tell.
     this.context =
       opt(opts, 'context', 1, 0) > 0
         ? new ContextDetector({
@@ -105,6 +108,7 @@ export class EnsembleDetector implements StreamDetector {
             spatial: opt(opts, 'spatial', 0.05, 0),
             ratio: opt(opts, 'ratio', 0, 0),
             jumplog: opt(opts, 'jumplog', 0, 0),
+            jumptail: opt(opts, 'jumptail', 0, 0),
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;

@@ -63,6 +63,68 @@ describe('SpatialRule with jumpLog', () => {
   });
 });
 
+describe('SpatialRule with a residual tail', () => {
+  const latency = (seed: number, sigma: number) => {
+    const g = gaussian(seed);
+    return Array.from({ length: 20_000 }, () => 100 * Math.exp(sigma * g()));
+  };
+
+  it('holds on multiplicative noise, where the Gaussian z fires on its upper records (30 seeds)', () => {
+    for (const sigma of [0.3, 0.6]) {
+      let gaussianZ = 0;
+      let ownTail = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        gaussianZ += fires(new SpatialRule(0.05, true, RED_Z), latency(seed, sigma), 600);
+        ownTail += fires(new SpatialRule(0.05, true, RED_Z, false, 1), latency(seed, sigma), 600);
+      }
+      expect(gaussianZ, `σ ${sigma}`).toBeGreaterThan(20);
+      expect(ownTail, `σ ${sigma}`).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it('is as quiet as before on Gaussian and AR(1) noise (30 seeds)', () => {
+    for (const phi of [0, 0.5, 0.9]) {
+      let before = 0;
+      let now = 0;
+      for (let seed = 1; seed <= 30; seed++) {
+        const g = gaussian(seed);
+        let x = 0;
+        const xs = Array.from({ length: 20_000 }, () => {
+          x = phi * x + 0.5 * g();
+          return 100 + x;
+        });
+        before += fires(new SpatialRule(0.05, true, RED_Z), xs, 600);
+        now += fires(new SpatialRule(0.05, true, RED_Z, false, 1), xs, 600);
+      }
+      expect(now, `φ ${phi}`).toBeLessThanOrEqual(before);
+      expect(now, `φ ${phi}`).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('still fires on a spike of a skewed series, up or down', () => {
+    for (const seed of [1, 2, 3]) {
+      const xs = latency(seed, 0.3);
+      const up = new SpatialRule(0.05, true, RED_Z, false, 1);
+      const down = new SpatialRule(0.05, true, RED_Z, false, 1);
+      for (const x of xs.slice(0, 5000)) {
+        up.push(x);
+        down.push(x + 1000);
+      }
+      // Eight of the noise's own spreads on its scale (100·e^{2.4}); a drop of 1000 on a series near 1100.
+      expect(up.push(100 * Math.exp(2.4)), `seed ${seed}`).toBe(true);
+      expect(down.push(100), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  it('waits for the residuals it is told to, and is the rule without it until then', () => {
+    const xs = latency(4, 0.6).slice(0, 8000);
+    const plain = new SpatialRule(0.05, true, RED_Z);
+    const late = new SpatialRule(0.05, true, RED_Z, false, 8640);
+    expect(xs.map((x) => late.push(x))).toEqual(xs.map((x) => plain.push(x)));
+    expect(late.byteLength).toBeLessThanOrEqual(256);
+  });
+});
+
 describe('RatioSpatialRule', () => {
   // A rate with multiplicative noise (a cost per click: 0.3, varying by about 30% an hour), which collapses to a
   // fiftieth of its level at sample 2000.
