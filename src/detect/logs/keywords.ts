@@ -19,9 +19,10 @@ export interface Keyword {
   after?: 'boundary';
 }
 
-/** A keyword with its conditions, as the scanner checks it where the automaton finds its text. */
+/** A keyword with its conditions: its rule's bit, and the bit the automaton sets where it finds its text. */
 interface Conditional extends Keyword {
   bit: number;
+  own: number;
 }
 
 /** `\w` of a regular expression without the `u` flag. */
@@ -76,9 +77,6 @@ function holds(k: Keyword, text: string, end: number): boolean {
 const plainOf = (k: string | Keyword): string | null =>
   typeof k === 'string' ? k : !k.exact && !k.before && !k.after ? k.text : null;
 
-/** Bit 31 of a state's output: keywords with conditions end there (rule bits use 0..30). */
-const CONDITIONAL = 1 << 31;
-
 /**
  * An Aho-Corasick automaton over ASCII with letters folded to lower case (a regex with the `i` flag but not
  * `u` folds only ASCII letters onto ASCII letters). `scan` returns a bit per rule (its index in the list
@@ -93,12 +91,13 @@ export class KeywordScanner {
    */
   private readonly next: Uint16Array | Int32Array;
   /**
-   * At `state * width`: the rule bits of the keywords without conditions that end in the state, and
-   * CONDITIONAL when keywords with conditions end there too (listed in `conditional`, by state).
+   * At `state * width`: the bits of the keywords that end in the state, a rule's bit for a keyword without
+   * conditions, a bit of its own (above the rules') for one with conditions, checked after the scan.
    */
   private readonly out: Int32Array;
-  private readonly conditional: Conditional[][];
-  private readonly width: number;
+  private readonly conditional: Conditional[] = [];
+  /** The rules' bits of `out` (the others are conditional keywords'). */
+  private readonly ruleBits: number;
   /** Bits of the rules that have keywords: the others always run. */
   readonly checked: number;
 
@@ -106,7 +105,10 @@ export class KeywordScanner {
     const lower = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
     let width = 1;
     let checked = 0;
-    const words: Array<{ text: string; bit: number; cond: Conditional | null }> = [];
+    const words: Array<{ text: string; bit: number }> = [];
+    // Bits above the rules' for the keywords with conditions; past bit 30, a keyword counts without them (a
+    // looser pre-check, never a wrong verdict).
+    let own = Math.min(rules.length, 31);
     rules.forEach((r, i) => {
       if (!r.keywords || r.keywords.length === 0 || i > 30) return;
       checked |= 1 << i;
@@ -114,12 +116,13 @@ export class KeywordScanner {
         const k = typeof kw === 'string' ? kw : kw.text;
         if (k === '' || [...k].some((ch) => ch.charCodeAt(0) > 127))
           throw new Error(`keyword ${JSON.stringify(k)} is not ASCII`);
-        const plain = plainOf(kw);
-        words.push({
-          text: k.toLowerCase(),
-          bit: 1 << i,
-          cond: plain === null ? { ...(kw as Keyword), bit: 1 << i } : null,
-        });
+        let bit = 1 << i;
+        if (plainOf(kw) === null && own <= 30) {
+          const cond = { ...(kw as Keyword), bit, own: 1 << own++ };
+          this.conditional.push(cond);
+          bit = cond.own;
+        }
+        words.push({ text: k.toLowerCase(), bit });
         for (let j = 0; j < k.length; j++) {
           const c = lower(k.charCodeAt(j));
           if (this.symbol[c] === 0) {
@@ -130,12 +133,11 @@ export class KeywordScanner {
       }
     });
     this.checked = checked;
-    this.width = width;
+    this.ruleBits = rules.length >= 31 ? 0x7fffffff : (1 << rules.length) - 1;
     // The trie, then failure links breadth first, folding each state's missing moves into its fallback's.
     const go: number[][] = [new Array<number>(width).fill(-1)];
     const out: number[] = [0];
-    const conds: Conditional[][] = [[]];
-    for (const { text, bit, cond } of words) {
+    for (const { text, bit } of words) {
       let s = 0;
       for (let j = 0; j < text.length; j++) {
         const a = this.symbol[text.charCodeAt(j)] as number;
@@ -144,13 +146,11 @@ export class KeywordScanner {
           t = go.length;
           go.push(new Array<number>(width).fill(-1));
           out.push(0);
-          conds.push([]);
           (go[s] as number[])[a] = t;
         }
         s = t;
       }
-      if (cond) (conds[s] as Conditional[]).push(cond);
-      else out[s] = (out[s] as number) | bit;
+      out[s] = (out[s] as number) | bit;
     }
     // Transitions hold the target's row offset (`state * width`), so a step is a single load.
     const next = new Int32Array(go.length * width);
@@ -165,7 +165,6 @@ export class KeywordScanner {
       const s = queue[q] as number;
       const f = fail[s] as number;
       out[s] = (out[s] as number) | (out[f] as number);
-      conds[s] = [...(conds[s] as Conditional[]), ...(conds[f] as Conditional[])];
       for (let a = 0; a < width; a++) {
         const t = (go[s] as number[])[a] as number;
         const viaFail = next[f * width + a] as number;
@@ -180,10 +179,7 @@ export class KeywordScanner {
     for (let i = 0; i < next.length; i++) next[i] = (next[i] as number) * width;
     this.next = next.length <= 0xffff ? Uint16Array.from(next) : next;
     this.out = new Int32Array(next.length);
-    for (let st = 0; st < out.length; st++)
-      this.out[st * width] =
-        (out[st] as number) | ((conds[st] as Conditional[]).length > 0 ? CONDITIONAL : 0);
-    this.conditional = conds;
+    for (let st = 0; st < out.length; st++) this.out[st * width] = out[st] as number;
   }
 
   scan(text: string): number {
@@ -193,18 +189,42 @@ export class KeywordScanner {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
-      const o = out[s] as number;
-      // Most characters end no keyword: one well-predicted branch rather than an OR into `found`.
-      if (o !== 0) found |= o < 0 ? this.check(text, i, s, o) : o;
+      found |= out[s] as number;
     }
-    return found;
+    const rules = found & this.ruleBits;
+    // Keywords with conditions found: each counts where it stands as its pattern asks (a few lines only).
+    return found === rules ? rules : this.check(text, rules, found);
   }
 
-  /** The rule bits state `s` gives at `end`: its plain keywords', and its conditional ones' that hold there. */
-  private check(text: string, end: number, s: number, o: number): number {
-    let bits = o & ~CONDITIONAL;
-    for (const k of this.conditional[s / this.width] as Conditional[])
-      if ((bits & k.bit) === 0 && holds(k, text, end)) bits |= k.bit;
+  private check(text: string, rules: number, found: number): number {
+    let bits = rules;
+    for (const k of this.conditional)
+      if ((found & k.own) !== 0 && (bits & k.bit) === 0 && occursWhere(k, text)) bits |= k.bit;
     return bits;
   }
+}
+
+/** Whether keyword `k` occurs in `text` (ignoring ASCII case unless exact) where its conditions hold. */
+function occursWhere(k: Keyword, text: string): boolean {
+  const n = k.text.length;
+  for (let at = find(text, k, 0); at >= 0; at = find(text, k, at + 1))
+    if (holds(k, text, at + n - 1)) return true;
+  return false;
+}
+
+/** Where `k`'s text next occurs in `text` from `from` (ASCII case folded unless exact), or -1. */
+function find(text: string, k: Keyword, from: number): number {
+  // Case says nothing to a keyword without letters (`429`): the native search.
+  if (k.exact || !/[a-z]/i.test(k.text)) return text.indexOf(k.text, from);
+  const needle = k.text.toLowerCase();
+  const n = needle.length;
+  outer: for (let at = from; at + n <= text.length; at++) {
+    for (let j = 0; j < n; j++) {
+      let c = text.charCodeAt(at + j);
+      if (c >= 65 && c <= 90) c += 32;
+      if (c !== needle.charCodeAt(j)) continue outer;
+    }
+    return at;
+  }
+  return -1;
 }
