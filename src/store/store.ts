@@ -390,7 +390,11 @@ export interface MetricRollup {
 }
 
 export interface Store {
-  /** One transaction; several batches are applied in order, as if written one after another. */
+  /**
+   * One transaction; several batches are applied in order, as if written one after another. A chunk's body
+   * given as bytes is the caller's memory again once the promise settles (the pipeline reuses it for later
+   * chunks): a store copies or writes it before then and keeps no reference to it.
+   */
   recordLogBatch(batch: LogBatch | readonly LogBatch[]): Promise<void>;
   listLogTemplates(filter: LogTemplateFilter): Promise<{ items: LogTemplateRecord[]; total: number }>;
   getLogTemplate(service: string, templateId: string): Promise<LogTemplateRecord | null>;
