@@ -89,10 +89,26 @@ export async function copyStore(
   return { rows, audit };
 }
 
-/** Runs `fn` inside a read transaction on SQLite (a WAL snapshot); on PostgreSQL reads are plain. */
-async function readSnapshot(db: Kysely<StoreSchema>, fn: (src: Kysely<StoreSchema>) => Promise<void>) {
-  if (isSqlite(db as unknown as Kysely<unknown>)) return db.transaction().execute(fn);
-  return fn(db);
+/**
+ * Runs `fn` inside a read transaction on SQLite (a WAL snapshot); on PostgreSQL reads are plain. A deferred
+ * transaction, not the store's usual IMMEDIATE one: a copy only reads, and holding the write lock for its whole
+ * length would stall a daemon still writing to the same file past its busy timeout.
+ */
+export async function readSnapshot(
+  db: Kysely<StoreSchema>,
+  fn: (src: Kysely<StoreSchema>) => Promise<void>,
+): Promise<void> {
+  if (!isSqlite(db as unknown as Kysely<unknown>)) return fn(db);
+  return db.connection().execute(async (conn) => {
+    await sql`begin deferred`.execute(conn);
+    try {
+      await fn(conn);
+    } catch (err) {
+      await sql`rollback`.execute(conn);
+      throw err;
+    }
+    await sql`commit`.execute(conn);
+  });
 }
 
 async function assertEmpty(db: Kysely<StoreSchema>): Promise<void> {
