@@ -21,7 +21,12 @@ const close = (s: Server) => new Promise((r) => s.close(r));
 // see (db_unreachable). The database comes back, the API still fails on its own: before its heal, it is
 // diagnosed again, on the evidence of now, and the heal follows that look, not the one made through the
 // database's outage (an API's own error burst was recorded as the database's, its heal decided on it).
-it('a dependent that waited for its upstream is diagnosed again before its own heal', async () => {
+/**
+ * The API fails while its database is down, its own finding first, and is diagnosed then through the database's
+ * trouble (db_unreachable); no heal of the API while the database fails. Returns when the database is healthy
+ * again, with the time it was.
+ */
+async function apiWaitsForItsDatabase() {
   const dir = await tempDir();
   const [dbPort, apiPort] = [await freePort(), await freePort()];
   const db = await listen(dbPort);
@@ -80,15 +85,41 @@ store: { dir: ./data }
   // It waits: no heal of the API while the database fails.
   await new Promise((r) => setTimeout(r, 1_000));
   expect((await m.store.listActions({ service: 'api' })).total).toBe(0);
-
-  await listen(dbPort);
-  await waitFor('the database healthy again', () => m.health.get('db') === 'healthy', 10_000);
-  const back = m.clock.now();
   const firstAction = async () => (await m.store.listActions({ service: 'api', limit: 100 })).items.at(-1);
+  const databaseBack = async () => {
+    await listen(dbPort);
+    await waitFor('the database healthy again', () => m.health.get('db') === 'healthy', 10_000);
+    return m.clock.now();
+  };
+  return { m, diagnoses, firstAction, databaseBack };
+}
+
+// The database comes back, the API still fails on its own: before its heal, it is diagnosed again, on the
+// evidence of now, and the heal follows that look, not the one made through the database's outage (an API's
+// own error burst was recorded as the database's, its heal decided on it).
+it('a dependent that waited for its upstream is diagnosed again before its own heal', async () => {
+  const { diagnoses, firstAction, databaseBack } = await apiWaitsForItsDatabase();
+  const back = await databaseBack();
   const action = await waitFor('the API healed in its turn', firstAction, 15_000);
   const after = (await diagnoses()).filter((d) => d.at >= back);
   expect(after.length).toBeGreaterThan(0);
   expect(after[0]!.cause).not.toBe('db_unreachable');
   // Decided after that look.
   expect(action!.createdAt).toBeGreaterThanOrEqual(after[0]!.at);
+}, 45_000);
+
+// That look can fail (the store unreachable for a moment): the heal is then decided on the diagnosis made
+// before, not dropped, which would leave the API down with no heal due.
+it('a look again that fails leaves the earlier diagnosis, and the dependent is still healed', async () => {
+  const { m, firstAction, databaseBack } = await apiWaitsForItsDatabase();
+  const deps = (m.engine as unknown as { d: { diagnoseAgain?: unknown } }).d;
+  let looks = 0;
+  deps.diagnoseAgain = async () => {
+    looks++;
+    throw new Error('store unreachable');
+  };
+  await databaseBack();
+  const action = await waitFor('the API healed in its turn', firstAction, 15_000);
+  expect(looks).toBeGreaterThan(0);
+  expect(action!.playbook).toBe('fix-api');
 }, 45_000);
