@@ -19,7 +19,7 @@ import { storeIngestThroughput } from './ingest.js';
  * alert flag, epoch and node columns) and its header pattern, then measured as a Loghub set is: the miner
  * alone on the messages, and a tailed file into the store.
  */
-interface Format {
+export interface Format {
   name: string;
   kinds: LineKind[];
   pattern: string;
@@ -29,7 +29,7 @@ interface Format {
 const pad = (n: number) => String(n).padStart(2, '0');
 const time = (i: number) => `${pad(10 + ((i / 3600) | 0))}:${pad(((i / 60) | 0) % 60)}:${pad(i % 60)}`;
 
-const FORMATS: Format[] = [
+export const FORMATS: Format[] = [
   {
     name: 'desktop-syslog',
     kinds: DESKTOP_SYSLOG,
