@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { dockerAction } from './docker.js';
+import { type EngineRequest, fakeDockerEngine, type Reply } from './docker-engine.fixture.js';
 import type { ExtendedStep } from './steps.js';
-import { tempDir, testContext } from './testing.js';
+import { testContext } from './testing.js';
 
 /**
- * A Docker Engine API server for what a recreate uses (inspect, stop, rename, create, start, remove),
- * answering as dockerd does: containers found by name or id, 409 for a name in use or removing a running
- * container, 404 `{"message"}` for what does not exist, 304 for a stop of a stopped container.
+ * dockerd for what a recreate uses (inspect, stop, rename, create, start, remove), answering as dockerd does:
+ * containers found by name or id, 409 for a name in use or removing a running container, 404 `{"message"}`
+ * for what does not exist, 304 for a stop of a stopped container.
  */
 interface Box {
   id: string;
@@ -20,7 +19,6 @@ interface Box {
   networks: Record<string, Record<string, unknown>>;
 }
 const boxes: Box[] = [];
-const requests: { method: string; path: string; query: Record<string, string>; body?: unknown }[] = [];
 /** Images `create` knows; any other is dockerd's 404 "No such image". */
 const images = new Set(['shop/api:1.4']);
 
@@ -37,18 +35,18 @@ function inspect(b: Box) {
   };
 }
 
-async function handler(req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
-  const url = new URL(req.url ?? '/', 'http://docker');
-  const p = url.pathname.replace(/^\/v\d+\.\d+/, '');
-  let raw = '';
-  for await (const c of req) raw += c;
-  const body = raw ? JSON.parse(raw) : undefined;
-  const query = Object.fromEntries(url.searchParams);
-  requests.push({ method: req.method ?? '', path: p, query, ...(body ? { body } : {}) });
-  const json = (code: number, out?: unknown) => {
-    res.writeHead(code, out === undefined ? {} : { 'content-type': 'application/json' });
-    res.end(out === undefined ? undefined : JSON.stringify(out));
-  };
+/** The part of a create's body the fake reads. */
+interface CreateBody {
+  Image: string;
+  Hostname?: string;
+  HostConfig: Record<string, unknown>;
+  NetworkingConfig?: { EndpointsConfig?: Record<string, object> };
+  [field: string]: unknown;
+}
+
+function handler(req: EngineRequest, json: Reply): unknown {
+  const { path: p, query } = req;
+  const body = req.body as CreateBody;
   if (p === '/containers/create' && req.method === 'POST') {
     const name = query['name'] ?? '';
     const taken = find(name);
@@ -106,14 +104,8 @@ async function handler(req: http.IncomingMessage, res: http.ServerResponse): Pro
   }
 }
 
-let socketPath: string;
-let server: http.Server;
-beforeAll(async () => {
-  socketPath = path.join(await tempDir(), 'docker.sock');
-  server = http.createServer((req, res) => void handler(req, res));
-  await new Promise<void>((r) => server.listen(socketPath, r));
-});
-afterAll(() => new Promise((r) => server.close(r)));
+const engine = fakeDockerEngine(handler, { bodies: true });
+const { requests } = engine;
 
 const OLD_ID = `a1b2c3d4e5f6${'0'.repeat(52)}`;
 beforeEach(() => {
@@ -142,7 +134,7 @@ beforeEach(() => {
 });
 
 const step = (docker: Record<string, unknown>) =>
-  ({ timeout: 30_000, docker: { socket_path: socketPath, ...docker } }) as unknown as ExtendedStep;
+  ({ timeout: 30_000, docker: { socket_path: engine.socketPath, ...docker } }) as unknown as ExtendedStep;
 
 describe('docker recreate (real dockerode against a Docker Engine API server)', () => {
   it('a new container under the same name, from the same config; the old one removed once the new one runs', async () => {

@@ -1,70 +1,42 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { dockerAction } from './docker.js';
+import { fakeDockerEngine } from './docker-engine.fixture.js';
 import type { ExtendedStep } from './steps.js';
-import { tempDir, testContext } from './testing.js';
+import { testContext } from './testing.js';
 
-/**
- * A Docker Engine API server for the endpoints the action uses (inspect, start, stop, restart), answering
- * as dockerd does: 204 on success, 304 when already in that state, 404 with {"message"} for no such container.
- */
-interface Req {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-}
-const requests: Req[] = [];
 const containers = new Map<string, { running: boolean }>();
 
-function handler(req: http.IncomingMessage, res: http.ServerResponse): unknown {
-  const url = new URL(req.url ?? '/', 'http://docker');
-  const p = url.pathname.replace(/^\/v\d+\.\d+/, '');
-  requests.push({ method: req.method ?? '', path: p, query: Object.fromEntries(url.searchParams) });
-  const json = (code: number, body?: unknown) => {
-    res.writeHead(code, body === undefined ? {} : { 'content-type': 'application/json' });
-    res.end(body === undefined ? undefined : JSON.stringify(body));
-  };
-  const m = /^\/containers\/([^/]+)\/(json|start|stop|restart)$/.exec(p);
-  if (!m) return json(404, { message: 'page not found' });
-  const [, id, op] = m as unknown as [string, string, string];
-  const c = containers.get(id);
-  if (!c) return json(404, { message: `No such container: ${id}` });
-  if (op === 'json' && req.method === 'GET')
-    return json(200, {
-      Id: `${id}0123`,
-      Name: `/${id}`,
-      State: { Status: c.running ? 'running' : 'exited', Running: c.running },
-    });
-  if (req.method !== 'POST') return json(405, { message: 'method not allowed' });
-  if (op === 'start') {
-    if (c.running) return json(304);
-    c.running = true;
-  } else if (op === 'stop') {
-    if (!c.running) return json(304);
-    c.running = false;
-  } else c.running = true;
-  return json(204);
-}
+/**
+ * dockerd for the endpoints the action uses (inspect, start, stop, restart): 204 on success, 304 when already
+ * in that state, 404 with {"message"} for no such container.
+ */
+const engine = fakeDockerEngine(
+  (req, json) => {
+    const m = /^\/containers\/([^/]+)\/(json|start|stop|restart)$/.exec(req.path);
+    if (!m) return json(404, { message: 'page not found' });
+    const [, id, op] = m as unknown as [string, string, string];
+    const c = containers.get(id);
+    if (!c) return json(404, { message: `No such container: ${id}` });
+    if (op === 'json' && req.method === 'GET')
+      return json(200, {
+        Id: `${id}0123`,
+        Name: `/${id}`,
+        State: { Status: c.running ? 'running' : 'exited', Running: c.running },
+      });
+    if (req.method !== 'POST') return json(405, { message: 'method not allowed' });
+    if (op === 'start') {
+      if (c.running) return json(304);
+      c.running = true;
+    } else if (op === 'stop') {
+      if (!c.running) return json(304);
+      c.running = false;
+    } else c.running = true;
+    return json(204);
+  },
+  { tcp: true },
+);
+const { requests } = engine;
 
-let socketPath: string;
-let unixServer: http.Server;
-let tcpServer: http.Server;
-let host: string;
-
-beforeAll(async () => {
-  socketPath = path.join(await tempDir(), 'docker.sock');
-  unixServer = http.createServer(handler);
-  await new Promise<void>((r) => unixServer.listen(socketPath, r));
-  tcpServer = http.createServer(handler);
-  await new Promise<void>((r) => tcpServer.listen(0, '127.0.0.1', r));
-  host = `http://127.0.0.1:${(tcpServer.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  await new Promise((r) => unixServer.close(r));
-  await new Promise((r) => tcpServer.close(r));
-});
 beforeEach(() => {
   requests.length = 0;
   containers.clear();
@@ -77,7 +49,7 @@ const step = (docker: Record<string, unknown>) => ({ timeout: 30_000, docker }) 
 describe('docker action (real dockerode against a Docker Engine API server)', () => {
   it('restarts a container over the unix socket with the stop timeout in seconds', async () => {
     const plan = dockerAction.plan(
-      step({ container: 'web', socket_path: socketPath, stop_timeout: '5s' }),
+      step({ container: 'web', socket_path: engine.socketPath, stop_timeout: '5s' }),
       'web',
       {},
     );
@@ -89,7 +61,7 @@ describe('docker action (real dockerode against a Docker Engine API server)', ()
   it('renders the container name from the finding and talks TCP when given a host', async () => {
     const vars = { service: { name: 'svc' }, finding: { labels: { container: 'worker' } } };
     const plan = dockerAction.plan(
-      step({ container: '{{finding.labels.container}}', action: 'start', host }),
+      step({ container: '{{finding.labels.container}}', action: 'start', host: engine.host }),
       'svc',
       {},
       { baseDir: '.', vars },
@@ -102,7 +74,7 @@ describe('docker action (real dockerode against a Docker Engine API server)', ()
 
   it('rolls a stop back by starting the container it found running', async () => {
     const plan = dockerAction.plan(
-      step({ container: 'web', action: 'stop', socket_path: socketPath }),
+      step({ container: 'web', action: 'stop', socket_path: engine.socketPath }),
       'web',
       {},
     );
@@ -121,15 +93,15 @@ describe('docker action (real dockerode against a Docker Engine API server)', ()
   });
 
   it('fails clearly on an unknown container and refuses names that are not container names', async () => {
-    const plan = dockerAction.plan(step({ container: 'ghost', socket_path: socketPath }), 'x', {});
+    const plan = dockerAction.plan(step({ container: 'ghost', socket_path: engine.socketPath }), 'x', {});
     await expect(dockerAction.apply(plan, testContext())).rejects.toThrow(/no such container/);
     expect(() =>
-      dockerAction.plan(step({ container: '../../images', socket_path: socketPath }), 'x', {}),
+      dockerAction.plan(step({ container: '../../images', socket_path: engine.socketPath }), 'x', {}),
     ).toThrow(/invalid container/);
   });
 
   it('cannot undo a restart', async () => {
-    const plan = dockerAction.plan(step({ container: 'web', socket_path: socketPath }), 'web', {});
+    const plan = dockerAction.plan(step({ container: 'web', socket_path: engine.socketPath }), 'web', {});
     await expect(
       dockerAction.rollback!(plan, testContext(), { files: [], state: { running: true } }),
     ).rejects.toThrow(/cannot be undone/);
