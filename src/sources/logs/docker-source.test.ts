@@ -1,57 +1,11 @@
 import { rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { serviceLogsSchema } from '../../config/schema/logs.js';
+import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../../core/index.js';
-import { createMedic, type Medic } from '../../daemon/index.js';
-import { FakeDockerd, frame, line, raw, stamped } from './docker.fixture.js';
-import {
-  DockerDemuxer,
-  type DockerLogOptions,
-  DockerLogSource,
-  type DockerRecord,
-  dockerPositionFromTail,
-  dockerPositionToTail,
-  parseDockerStamp,
-} from './docker.js';
+import { FakeDockerd, line, raw, stamped } from './docker.fixture.js';
+import { type DockerLogOptions, DockerLogSource, type DockerRecord, dockerPositionToTail } from './docker.js';
+import { BASE, fakeDockerdPerTest, ts, until } from './docker-env.fixture.js';
 
-/** The simulated clock's start, 2026-01-01T00:00:00Z, in seconds: the fixture lines are stamped near it. */
-const BASE = Date.UTC(2026, 0, 1) / 1000;
-
-/** Docker's stamp `sec` seconds after BASE, with a nanosecond fraction (nine digits, as dockerd writes). */
-function ts(sec: number, frac = '000000000'): string {
-  return `2026-01-01T00:00:${String(sec).padStart(2, '0')}.${frac}Z`;
-}
-
-async function until<T>(what: string, fn: () => T | undefined | null | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-let dir: string;
-let socketPath: string;
-let dockerd: FakeDockerd;
-const sources: DockerLogSource[] = [];
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'medic-docker-logs-'));
-  socketPath = path.join(dir, 'docker.sock');
-  dockerd = new FakeDockerd(socketPath);
-  await dockerd.listen();
-});
-
-afterEach(async () => {
-  for (const s of sources.splice(0)) await s.stop();
-  await dockerd.close();
-});
+const env = fakeDockerdPerTest();
 
 function source(clock: SimulatedClock, opts: Partial<DockerLogOptions> = {}) {
   const records: DockerRecord[] = [];
@@ -59,7 +13,7 @@ function source(clock: SimulatedClock, opts: Partial<DockerLogOptions> = {}) {
   const infos: string[] = [];
   const src = new DockerLogSource({
     container: 'web',
-    socketPath,
+    socketPath: env.socketPath,
     clock,
     onRecords: (r) => {
       records.push(...r);
@@ -70,15 +24,13 @@ function source(clock: SimulatedClock, opts: Partial<DockerLogOptions> = {}) {
     },
     ...opts,
   });
-  sources.push(src);
+  env.sources.push(src);
   return { src, records, warnings, infos };
 }
 
-const logRequests = () => dockerd.requests.filter((r) => r.path.endsWith('/logs'));
-
 describe('DockerLogSource (real dockerode against a Docker Engine API server on a unix socket)', () => {
   it('demultiplexes frames cut across chunks and frames of several lines, and strips the stamps', async () => {
-    const c = dockerd.add('web', { chunkBytes: 5 });
+    const c = env.dockerd.add('web', { chunkBytes: 5 });
     c.log.push(
       line('stdout', ts(1, '123456789'), 'GET /a 200 3ms'),
       line('stderr', ts(2, '500000000'), 'WARN disk at 91%'),
@@ -112,27 +64,27 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     expect(records[0]?.position).toEqual({ sec: BASE + 1, nsec: 123456789, count: 1 });
     expect(records[6]?.position).toEqual({ sec: BASE + 5, nsec: 2, count: 1 });
     // dockerode sends the booleans as `true`, which dockerd reads as it reads 1.
-    expect(logRequests()[0]?.query).toEqual({
+    expect(env.logRequests()[0]?.query).toEqual({
       follow: 'true',
       stdout: 'true',
       stderr: 'true',
       timestamps: 'true',
     });
-    expect(dockerd.requests[0]?.path).toBe('/containers/web/json');
+    expect(env.dockerd.requests[0]?.path).toBe('/containers/web/json');
   });
 
   it('asks only for the streams it is told to read', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(line('stdout', ts(1), 'out'), line('stderr', ts(2), 'err'));
     const { src, records } = source(new SimulatedClock(), { continuation: null, stdout: false });
     await src.start();
     await until('the stderr line', () => records.length >= 1);
-    expect(logRequests()[0]?.query).toMatchObject({ stdout: 'false', stderr: 'true' });
+    expect(env.logRequests()[0]?.query).toMatchObject({ stdout: 'false', stderr: 'true' });
     expect(records.map((r) => [r.stream, r.text])).toEqual([['stderr', 'err']]);
   });
 
   it('joins a stack trace written one line per frame, and finishes the last record when idle', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(
       line('stderr', ts(1), 'Error: boom'),
       line('stderr', ts(1, '000000100'), '    at handler (/app/server.js:10:5)'),
@@ -169,7 +121,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
   });
 
   it('reads a batch again when storing it failed on the idle flush, and loses nothing', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(
       line('stderr', ts(1), 'Error: boom'),
       line('stderr', ts(1, '000000100'), '    at handler (/app/server.js:10:5)'),
@@ -188,7 +140,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
       },
     });
     await src.start();
-    await until('the first connection', () => logRequests().length >= 1);
+    await until('the first connection', () => env.logRequests().length >= 1);
     await new Promise((r) => setTimeout(r, 50)); // the trace waits for the idle flush
     await clock.advance(500); // the flush; storing fails, the connection ends
     await until('a reconnect is pending', () => !failOnce);
@@ -200,11 +152,11 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     }
     await until('the trace stored', () => records.length >= 1);
     expect(records.map((r) => r.text)).toEqual(['Error: boom\n    at handler (/app/server.js:10:5)']);
-    expect(logRequests().length).toBeGreaterThanOrEqual(2);
+    expect(env.logRequests().length).toBeGreaterThanOrEqual(2);
   });
 
   it('resumes after a restart with `since` and repeats no line, even lines sharing a stamp', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(
       line('stdout', ts(10, '000000100'), 'a'),
       line('stdout', ts(11, '000000200'), 'b'),
@@ -235,17 +187,17 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     await second.src.start();
     await until('3 records', () => second.records.length >= 3);
     expect(second.records.map((r) => r.text)).toEqual(['e', 'f', 'g']);
-    expect(logRequests()[1]?.query['since']).toBe(String(BASE + 11));
+    expect(env.logRequests()[1]?.query['since']).toBe(String(BASE + 11));
     // dockerd sent b, c and d again (same second); the source dropped them.
     expect(second.src.stats.replayed).toBe(3);
     // Live lines keep coming after the resume.
-    await dockerd.append('web', line('stdout', ts(13), 'h'));
+    await env.dockerd.append('web', line('stdout', ts(13), 'h'));
     await until('the live line', () => second.records.length >= 4);
     expect(second.records.map((r) => r.text)).toEqual(['e', 'f', 'g', 'h']);
   });
 
   it('reads a TTY container, whose stream is raw (no frames, CRLF)', async () => {
-    const c = dockerd.add('web', { tty: true, chunkBytes: 7 });
+    const c = env.dockerd.add('web', { tty: true, chunkBytes: 7 });
     c.log.push(
       raw(
         'stdout',
@@ -257,7 +209,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     const { src, records } = source(new SimulatedClock(), { continuation: null });
     await src.start();
     await until('2 records', () => records.length >= 2);
-    await dockerd.append('web', raw('stdout', ts(2), stamped(ts(2), 'live', '\r\n')));
+    await env.dockerd.append('web', raw('stdout', ts(2), stamped(ts(2), 'live', '\r\n')));
     await until('3 records', () => records.length >= 3);
     expect(records.map((r) => [r.stream, r.text, r.time - BASE * 1000])).toEqual([
       ['stdout', 'hello from a tty', 1000],
@@ -267,7 +219,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
   });
 
   it('reconnects on the clock after the stream ends or the daemon goes, warning once per outage', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(line('stdout', ts(1), 'before'));
     const clock = new SimulatedClock();
     const { src, records, warnings, infos } = source(clock, {
@@ -279,17 +231,17 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     await until('the first line', () => records.length >= 1);
 
     // The container stops: dockerd ends the stream.
-    await dockerd.stop('web');
+    await env.dockerd.stop('web');
     await until('a warning', () => warnings.length >= 1);
     expect(warnings[0]).toMatch(/log stream ended/);
     await until('the backoff timer', () => clock.pending() === 1);
     await clock.advance(999);
-    expect(logRequests()).toHaveLength(1);
+    expect(env.logRequests()).toHaveLength(1);
     await clock.advance(1);
     // Still stopped: it reads to the end again, and waits twice as long; no second warning.
-    await until('a second attempt', () => logRequests().length === 2 && clock.pending() === 1);
+    await until('a second attempt', () => env.logRequests().length === 2 && clock.pending() === 1);
     await clock.advance(1999);
-    expect(logRequests()).toHaveLength(2);
+    expect(env.logRequests()).toHaveLength(2);
 
     // The container runs again with a new line.
     c.running = true;
@@ -297,19 +249,19 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     await clock.advance(1);
     await until('the new line', () => records.length >= 2);
     expect(records.map((r) => r.text)).toEqual(['before', 'after']);
-    expect(logRequests()[2]?.query['since']).toBe(String(BASE + 1));
+    expect(env.logRequests()[2]?.query['since']).toBe(String(BASE + 1));
     expect(warnings).toHaveLength(1);
     expect(infos).toEqual(['docker logs: following again']);
 
     // The daemon goes away mid-stream, and comes back on the same socket.
-    await dockerd.close();
+    await env.dockerd.close();
     await until('a second warning', () => warnings.length >= 2);
     expect(src.stats.outages).toBe(2);
-    rmSync(socketPath, { force: true });
-    const next = new FakeDockerd(socketPath);
-    for (const [id, cont] of dockerd.containers) next.containers.set(id, cont);
-    dockerd = next;
-    await dockerd.listen();
+    rmSync(env.socketPath, { force: true });
+    const next = new FakeDockerd(env.socketPath);
+    for (const [id, cont] of env.dockerd.containers) next.containers.set(id, cont);
+    env.dockerd = next;
+    await env.dockerd.listen();
     c.log.push(line('stderr', ts(7), 'again'));
     await until('the backoff timer', () => clock.pending() === 1);
     // A live stream had reset the backoff: the first retry comes after retryMs.
@@ -336,18 +288,18 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
       await until('the backoff timer', () => clock.pending() === 1);
       await clock.advance(400);
     }
-    await until('5 attempts', () => dockerd.requests.length >= 5);
+    await until('5 attempts', () => env.dockerd.requests.length >= 5);
     expect(warnings).toHaveLength(1);
     // Only inspects: no logs request for a container that is not there.
-    expect(logRequests()).toHaveLength(0);
-    dockerd.add('ghost').log.push(line('stdout', ts(1), 'born'));
+    expect(env.logRequests()).toHaveLength(0);
+    env.dockerd.add('ghost').log.push(line('stdout', ts(1), 'born'));
     await until('the backoff timer', () => clock.pending() === 1);
     await clock.advance(400);
     await until('the first line', () => records.length >= 1);
   });
 
   it('from end starts at the time it starts; from start reads all Docker kept', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(
       line('stdout', ts(29), 'old'),
       line('stdout', ts(30, '100000000'), 'just before'),
@@ -359,7 +311,7 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     await end.src.start();
     await until('2 records', () => end.records.length >= 2);
     expect(end.records.map((r) => r.text)).toEqual(['just after', 'later']);
-    expect(logRequests()[0]?.query['since']).toBe(String(BASE + 30));
+    expect(env.logRequests()[0]?.query['since']).toBe(String(BASE + 30));
 
     const start = source(clock, { continuation: null, fromEnd: true });
     // A saved position wins over `from`.
@@ -372,165 +324,18 @@ describe('DockerLogSource (real dockerode against a Docker Engine API server on 
     await all.src.start();
     await until('4 records', () => all.records.length >= 4);
     expect(all.records.map((r) => r.text)).toEqual(['old', 'just before', 'just after', 'later']);
-    expect(logRequests()[2]?.query['since']).toBeUndefined();
+    expect(env.logRequests()[2]?.query['since']).toBeUndefined();
   });
 
   it('stops while following, delivering the record it holds', async () => {
-    const c = dockerd.add('web');
+    const c = env.dockerd.add('web');
     c.log.push(line('stderr', ts(1), 'Error: x'), line('stderr', ts(1, '000000001'), '  at z'));
     const { src, records } = source(new SimulatedClock());
     await src.start();
-    await until('the follow', () => dockerd.followerCount('web') === 1 && src.stats.lines === 2);
+    await until('the follow', () => env.dockerd.followerCount('web') === 1 && src.stats.lines === 2);
     expect(records).toHaveLength(0);
     await src.stop();
     expect(records.map((r) => r.text)).toEqual(['Error: x\n  at z']);
-    await until('the follower gone', () => dockerd.followerCount('web') === 0);
-  });
-});
-
-describe('Docker stream format', () => {
-  it('parses stamps with nine, fewer or no fraction digits and with offsets', () => {
-    expect(parseDockerStamp(`${ts(1, '123456789')} x`)).toEqual({
-      sec: BASE + 1,
-      nsec: 123456789,
-      length: 31,
-    });
-    expect(parseDockerStamp('2026-01-01T00:00:01.5Z x')).toMatchObject({ sec: BASE + 1, nsec: 500_000_000 });
-    expect(parseDockerStamp('2026-01-01T01:00:02+01:00 x')).toMatchObject({ sec: BASE + 2, nsec: 0 });
-    expect(parseDockerStamp(Buffer.from('2026-01-01T00:00:03.000000007Z'))).toMatchObject({ nsec: 7 });
-    expect(parseDockerStamp('not stamped')).toBeNull();
-    expect(parseDockerStamp('2026-01-01 00:00:03 x')).toBeNull();
-  });
-
-  it('demultiplexes byte by byte, and falls back to raw when the bytes are no frame header', () => {
-    const bytes = Buffer.concat([
-      frame('stdout', Buffer.from('out\n')),
-      frame('stderr', Buffer.from('err\n')),
-      frame('stdin', Buffer.from('in\n')),
-      frame('stdout', Buffer.alloc(0)),
-    ]);
-    const d = new DockerDemuxer(false);
-    const frames = [];
-    for (let i = 0; i < bytes.length; i++) frames.push(...d.push(bytes.subarray(i, i + 1)));
-    expect(frames.map((f) => [f.stream, f.payload.toString(), f.framed])).toEqual([
-      ['stdout', 'out\n', true],
-      ['stderr', 'err\n', true],
-      ['stdout', 'in\n', true],
-      ['stdout', '', true],
-    ]);
-    const wrong = new DockerDemuxer(false);
-    expect(wrong.push(Buffer.from('2026-01-01T00:00:01Z plain text\n'))).toEqual([
-      { stream: 'stdout', payload: Buffer.from('2026-01-01T00:00:01Z plain text\n'), framed: false },
-    ]);
-    expect(wrong.isRaw).toBe(true);
-  });
-
-  it('keeps a daemon error frame (stream 3) out of the log, and stays framed after it', () => {
-    const error = Buffer.alloc(8 + 5);
-    error[0] = 3;
-    error.writeUInt32BE(5, 4);
-    error.write('oops\n', 8);
-    const d = new DockerDemuxer(false);
-    const frames = d.push(
-      Buffer.concat([frame('stdout', Buffer.from('a\n')), error, frame('stdout', Buffer.from('b\n'))]),
-    );
-    expect(frames.map((f) => [f.stream, f.payload.toString(), f.framed, f.system ?? false])).toEqual([
-      ['stdout', 'a\n', true, false],
-      ['stderr', 'oops\n', true, true],
-      ['stdout', 'b\n', true, false],
-    ]);
-    expect(d.isRaw).toBe(false);
-    // Once framed, a header that cannot be one is damage: dropped, never taken for a raw stream.
-    expect(d.push(Buffer.from('garbage that is no header\n'))).toEqual([]);
-    expect(d.isRaw).toBe(false);
-    expect(d.push(frame('stderr', Buffer.from('c\n'))).map((f) => f.payload.toString())).toEqual(['c\n']);
-  });
-
-  it('keeps a position in the store as dev = seconds, ino = nanoseconds, offset = count', () => {
-    const p = { sec: BASE + 5, nsec: 999_999_999, count: 3 };
-    expect(dockerPositionFromTail(dockerPositionToTail(p))).toEqual(p);
-    expect(dockerPositionFromTail({ dev: 2049, ino: 1_234_567_890, offset: 10 })).toBeNull();
-    expect(dockerPositionFromTail(null)).toBeNull();
-  });
-
-  it('configures a docker source with the same defaults as files, and refuses two endpoints', () => {
-    const cfg = serviceLogsSchema.parse({ docker: [{ container: 'web' }] });
-    expect(cfg.docker).toEqual([
-      { container: 'web', format: 'auto', multiline: true, stdout: true, stderr: true, from: 'end' },
-    ]);
-    expect(serviceLogsSchema.parse({}).docker).toEqual([]);
-    const both = serviceLogsSchema.safeParse({
-      docker: [{ container: 'web', socket_path: '/run/docker.sock', url: 'http://127.0.0.1:2375' }],
-    });
-    expect(both.success).toBe(false);
-    expect(serviceLogsSchema.safeParse({ docker: [{ container: '../images' }] }).success).toBe(false);
-    expect(
-      serviceLogsSchema.safeParse({ docker: [{ container: 'web', stdout: false, stderr: false }] }).success,
-    ).toBe(false);
-  });
-});
-
-describe('the logs stage with a docker source', () => {
-  it('stores container lines with their Docker time and resumes after a Medic restart without repeats', async () => {
-    // Stamps near the real now: the stage prunes lines older than `retention`.
-    const t0 = Math.floor(Date.now() / 1000) - 60;
-    const at = (s: number, frac = '000000000') =>
-      `${new Date((t0 + s) * 1000).toISOString().slice(0, 19)}.${frac}Z`;
-    const c = dockerd.add('web');
-    c.log.push(
-      line('stdout', at(1), 'GET /health 200'),
-      line('stderr', at(2), 'Error: database timeout'),
-      line('stderr', at(2, '000000001'), '    at query (/app/db.js:4:2)'),
-      line('stdout', at(3), 'GET /health 200'),
-    );
-    const file = path.join(dir, 'medic.yaml');
-    await writeFile(
-      file,
-      `services:
-  web:
-    logs:
-      stdout: false
-      push: false
-      queue: { capacity: 1, batch: 1 }   # every record waits for room: the backpressure path
-      docker:
-        - { container: web, socket_path: ${JSON.stringify(socketPath)}, from: start }
-notifiers: []
-store: { dir: ./data }
-`,
-    );
-    const storedLines = async (medic: Medic, n: number) => {
-      for (let i = 0; ; i++) {
-        const l = await medic.store.logLines({ service: 'web', limit: 100 });
-        if (l.length >= n || i >= 200) return l.map((x) => [x.source, x.text, x.at]);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    };
-    const logger = pino({ level: 'silent' });
-
-    const first = await createMedic({ configFile: file, watch: false, logger });
-    await first.start();
-    let got = await storedLines(first, 3);
-    expect(got).toEqual([
-      ['docker:web', 'GET /health 200', (t0 + 1) * 1000],
-      ['docker:web', 'Error: database timeout\n    at query (/app/db.js:4:2)', (t0 + 2) * 1000],
-      ['docker:web', 'GET /health 200', (t0 + 3) * 1000],
-    ]);
-    // The position went into the store with the last line.
-    expect(await first.store.getLogOffset('web:docker:web')).toEqual({ dev: t0 + 3, ino: 0, offset: 1 });
-    await first.stop();
-
-    c.log.push(line('stdout', at(3), 'GET /ready 200'), line('stdout', at(4), 'GET /health 200'));
-    const second = await createMedic({ configFile: file, watch: false, logger });
-    await second.start();
-    got = await storedLines(second, 5);
-    await second.stop();
-    expect(got.map((l) => l[1])).toEqual([
-      'GET /health 200',
-      'Error: database timeout\n    at query (/app/db.js:4:2)',
-      'GET /health 200',
-      'GET /ready 200',
-      'GET /health 200',
-    ]);
-    expect(logRequests()[1]?.query['since']).toBe(String(t0 + 3));
+    await until('the follower gone', () => env.dockerd.followerCount('web') === 0);
   });
 });
