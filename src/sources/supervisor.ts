@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { RunConfig } from '../config/index.js';
@@ -17,16 +16,13 @@ import {
 } from '../core/index.js';
 import {
   pidfilePath,
-  processGroup,
   processStartTime,
   reapOrphan,
   removePidfile,
-  sameArgv,
   signalGroup,
   writePidfile,
 } from './pidfiles.js';
-import { portHolders, processCwd } from './port-holders.js';
-import { isAlive, listPids, readCmdline } from './probes/procfs.js';
+import { reapGroup, reapStrays, type StartedGroup } from './reap.js';
 
 export interface SupervisorOptions {
   clock: Clock;
@@ -73,14 +69,6 @@ interface Child {
   exited: Promise<void>;
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // Already gone.
-  }
-}
-
 /** A log line longer than this is cut: one runaway line must not hold megabytes in the ring. */
 const MAX_LINE = 8 * 1024;
 
@@ -97,7 +85,7 @@ export class Supervisor {
   private readonly logLines: number;
   private readonly notes = new Map<string, string[]>();
   /** Per service, the process group its last start made (the child leads it: detached), and its start time. */
-  private readonly lastGroup = new Map<string, { pgid: number; startTime: number | null }>();
+  private readonly lastGroup = new Map<string, StartedGroup>();
 
   constructor(private readonly opts: SupervisorOptions) {
     this.logLines = opts.logLines ?? 200;
@@ -123,39 +111,11 @@ export class Supervisor {
     }
   }
 
-  /**
-   * The process group the service's last run made is the service: members still alive after its leader
-   * died (a server's workers when its master was killed) would hold its port and keep answering for a
-   * service that is gone. They are stopped before the next start: SIGTERM, then SIGKILL after
-   * `stop_timeout`. Only processes of that group started after its leader are touched.
-   */
-  async reapGroup(service: string, run: RunConfig): Promise<string[]> {
+  /** Stops what is left of the process group the service's last run made (see reap.ts); says what it did. */
+  reapGroup(service: string, run: RunConfig): Promise<string[]> {
     const group = this.lastGroup.get(service);
-    if (!group || this.children.has(service)) return [];
-    const members = async () => {
-      const out: number[] = [];
-      for (const pid of await listPids()) {
-        if (pid !== process.pid && isOfGroup(pid, processStartTime(pid), group)) out.push(pid);
-      }
-      return out;
-    };
-    const found = await members();
-    if (found.length === 0) return [];
-    const { clock } = this.opts;
-    for (const pid of found) {
-      signal(pid, 'SIGCONT');
-      signal(pid, 'SIGTERM');
-    }
-    const deadline = clock.now() + run.stop_timeout;
-    let left = await members();
-    while (left.length > 0 && clock.now() < deadline) {
-      await clock.sleep(20);
-      left = await members();
-    }
-    for (const pid of left) signal(pid, 'SIGKILL');
-    const notes = found.map((pid) => `stopped a leftover of ${service}'s last run (pid ${pid})`);
-    for (const n of notes) this.opts.log?.(n, service);
-    return notes;
+    if (!group || this.children.has(service)) return Promise.resolve([]);
+    return reapGroup(this.opts, service, run, group);
   }
 
   /** Kills a process left by an earlier Medic if it still runs this argv; returns its pid, or null. */
@@ -164,53 +124,11 @@ export class Supervisor {
   }
 
   /**
-   * A process holding one of `run.ports` would make this start fail. If it runs this same argv in this same
-   * working directory it is a stray copy of the service (left by a deploy, or started by hand) and is stopped:
-   * SIGTERM, then SIGKILL after `stop_timeout`. Any other holder is left alone, since Medic kills nothing it
-   * cannot prove is its own: start() then fails, naming the holder, and the heal backs off and escalates.
-   * Returns what it found and did, one sentence each (a held port's starts with "port ").
+   * Stops stray copies of the service that hold its ports and names any other holder (see reap.ts): one
+   * sentence each, a held port's starting with "port ".
    */
-  async reapStrays(service: string, run: RunConfig): Promise<string[]> {
-    const notes: string[] = [];
-    if (run.ports.length === 0) return notes;
-    // /proc/<pid>/cwd names the real path: compare with symlinks resolved.
-    const given = resolve(this.opts.baseDir, run.cwd ?? '.');
-    const cwd = await realpath(given).catch(() => given);
-    const { clock } = this.opts;
-    const previousGroup = this.lastGroup.get(service);
-    for (const port of run.ports) {
-      for (const pid of await portHolders(port)) {
-        if (pid === process.pid) continue;
-        const started = processStartTime(pid);
-        const same = () => started !== null && processStartTime(pid) === started; // not gone, not reused
-        const argv = (await readCmdline(pid)) ?? [];
-        // The program's name only: another program's arguments may hold its secrets.
-        const shown = basename(argv[0] ?? '') || '?';
-        // Ours: a copy of this command in this directory, or a process of the group the last start made (a
-        // wrapper's child still draining after the wrapper exited).
-        const copy = sameArgv(argv, run.command) && (await processCwd(pid)) === cwd;
-        const leftover = previousGroup !== undefined && isOfGroup(pid, started, previousGroup);
-        if (!copy && !leftover) {
-          notes.push(`port ${port} is held by pid ${pid} (${shown}), not a copy of ${service}: left alone`);
-          continue;
-        }
-        if (!same()) continue;
-        signal(pid, 'SIGCONT');
-        signal(pid, 'SIGTERM');
-        const deadline = clock.now() + run.stop_timeout;
-        while (same() && (await isAlive(pid)) && clock.now() < deadline) await clock.sleep(20);
-        if (same() && (await isAlive(pid))) signal(pid, 'SIGKILL');
-        while (same() && (await isAlive(pid)) && clock.now() < deadline + 5_000) await clock.sleep(20);
-        const what = copy ? `a stray copy of ${service}` : `a leftover of ${service}'s last run`;
-        notes.push(
-          same() && (await isAlive(pid))
-            ? `port ${port} is held by ${what} (pid ${pid}) that did not stop`
-            : `stopped ${what} (pid ${pid}) that held port ${port}`,
-        );
-      }
-    }
-    for (const n of notes) this.opts.log?.(n, service);
-    return notes;
+  reapStrays(service: string, run: RunConfig): Promise<string[]> {
+    return reapStrays(this.opts, service, run, this.lastGroup.get(service));
   }
 
   /** What the last start did besides starting (see reapStrays). */
@@ -433,20 +351,4 @@ async function drainWithin(streams: Promise<void>[], read: { lines: number }, id
     await new Promise((resolve) => setImmediate(resolve));
     if (!closed && read.lines === before) return;
   }
-}
-
-/**
- * True when `pid` is a member of the group the last start made, and not of a later group that reuses its
- * number: it started no earlier than that group's leader did, and the leader, if it still runs, is the same
- * process (same start time).
- */
-function isOfGroup(
-  pid: number,
-  started: number | null,
-  group: { pgid: number; startTime: number | null },
-): boolean {
-  if (group.startTime === null || started === null || processGroup(pid) !== group.pgid) return false;
-  if (started < group.startTime) return false;
-  const leader = processStartTime(group.pgid);
-  return leader === null || leader === group.startTime;
 }
