@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { Replica } from '../cluster/index.js';
+import type { Replica } from '../cluster/index.js';
 import type { LoadedConfig } from '../config/index.js';
 import { Bus, type Clock, errorMessage, type Finding, KeyedSerial, RealClock } from '../core/index.js';
 import { type CheckState, HealthModel, type Observation } from '../detect/index.js';
@@ -8,7 +8,6 @@ import { NotifyRouter, Outbox } from '../notify/index.js';
 import { Journal, type RemediationEngine } from '../remediate/index.js';
 import { runProbe, Scheduler, Supervisor } from '../sources/index.js';
 import { isSqlite, type KyselyStore } from '../store/index.js';
-import { subscribeActionNotices } from './action-notices.js';
 import { AlertsStage } from './alerts-stage.js';
 import { CiStage } from './ci-stage.js';
 import { watchDaemonConfig } from './config-watch.js';
@@ -16,16 +15,16 @@ import { createEngine } from './engine-wiring.js';
 import { FindingPath } from './finding-path.js';
 import { type RunningHeartbeat, startHeartbeat } from './heartbeat-wiring.js';
 import { lockDataDir } from './lock.js';
-import { subscribeNotifications } from './notifications.js';
+import { wireNotifications } from './notify-wiring.js';
 import { dataDirOf, type MedicOptions, type ServiceStatus } from './options.js';
 import { ProbeWriter } from './probe-writer.js';
-import { EscalationReminders, reminderText } from './reminders.js';
+import { ReplicaShare } from './replica-share.js';
 import type { Stage, StageKit } from './stage.js';
 import { STAGES } from './stages.js';
 import { Supervision } from './supervision.js';
 import { TelemetryGate } from './telemetry/gate.js';
 import { TelemetryHub } from './telemetry/hub.js';
-import { defineHealth, scheduledChecks } from './wiring.js';
+import { defineHealth } from './wiring.js';
 
 /**
  * One Medic: the stages of DESIGN.md wired together. Each service's events are handled in order in its own
@@ -39,6 +38,7 @@ export class Medic {
   readonly store: KyselyStore;
   /** This process as a member of the cluster: alone on SQLite, one of several on PostgreSQL. */
   readonly replica: Replica;
+  private readonly share: ReplicaShare;
   readonly supervisor: Supervisor;
   readonly scheduler: Scheduler;
   readonly incidents: IncidentManager;
@@ -57,7 +57,6 @@ export class Medic {
   private offs: (() => void)[] = [];
   private readonly supervision: Supervision;
   private running = false;
-  private lastLive = 0;
   private readonly stages: Stage[] = [];
   /** Log sinks by service and derived series: the API's push endpoint feeds the log stage through it. */
   readonly telemetry = new TelemetryHub();
@@ -112,28 +111,16 @@ export class Medic {
         });
       },
     });
-    this.replica = new Replica({
+    this.share = new ReplicaShare({
       store,
       clock: this.clock,
-      onChange: (live) => {
-        if (!this.running) return;
-        // Joining alone at start-up is routine; a replica leaving is worth a warning.
-        const level = this.lastLive === 0 ? 'debug' : live.length < this.lastLive ? 'warn' : 'info';
-        this.lastLive = live.length;
-        this.logger[level]({ replica: this.replica.id, live }, 'replicas changed: re-sharding checks');
-        this.reschedule();
-        void this.adoptOrphans();
-      },
-      // Fenced (its lease not renewed in time) or seen again by the others: its share of checks stops or starts.
-      onActive: (active) => {
-        if (!this.running) return;
-        const level = !active ? 'warn' : this.lastLive > 1 ? 'info' : 'debug';
-        const what = active ? 'runs its share of checks' : 'lease not renewed in time: its checks stop';
-        this.logger[level]({ replica: this.replica.id }, `replica ${what}`);
-        this.reschedule();
-      },
-      onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'replica heartbeat failed'),
+      logger: this.logger,
+      scheduler: this.scheduler,
+      config: () => this.loaded,
+      running: () => this.running,
+      reconcile: (orphans) => this.engine.reconcile(orphans),
     });
+    this.replica = this.share.replica;
     this.probes = new ProbeWriter(store, this.clock, this.logger);
     this.incidents = new IncidentManager(store, this.bus, this.clock);
     this.journal = new Journal(store, this.bus, this.clock);
@@ -210,34 +197,16 @@ export class Medic {
     this.unlock = lockDataDir(dataDirOf(this.loaded, this.opts));
     this.supervision.start();
     this.offs.push(() => this.supervision.stop());
-    this.offs.push(subscribeNotifications(this.bus, () => this.notifier, this.clock, this.store));
-    const actionNotices = subscribeActionNotices({
-      bus: this.bus,
-      store: this.store,
-      send: (n) => this.notifier.send(n),
-      onError: (err) => this.logger.warn({ err: errorMessage(err) }, 'action notification failed'),
-    });
-    this.offs.push(actionNotices.off);
-    const reminders = new EscalationReminders({
+    const notifications = wireNotifications({
       bus: this.bus,
       clock: this.clock,
       store: this.store,
-      everyMs: () => this.loaded.config.policy.remind_every,
-      send: async (incident, forMs) => {
-        await this.notifier.send({
-          event: 'incident.escalated',
-          at: this.clock.now(),
-          service: incident.service,
-          title: `${incident.service}: still needs a human`,
-          message: reminderText(incident, forMs),
-          incidentId: incident.id,
-          data: { severity: 'critical', reminder: true },
-        });
-      },
-      onError: (err) => this.logger.warn({ err }, 'escalation reminder failed'),
+      logger: this.logger,
+      notifier: () => this.notifier,
+      remindEvery: () => this.loaded.config.policy.remind_every,
     });
-    await reminders.start();
-    this.offs.push(() => reminders.stop());
+    this.offs.push(() => notifications.stop());
+    await notifications.start();
     defineHealth(this.health, this.loaded.config);
     await this.store.audit({
       at: this.clock.now(),
@@ -251,11 +220,11 @@ export class Medic {
     // After the first heartbeat: the outbox sends only while this replica may act. What a previous run left
     // unsent is due now; a heal that began waiting for approval just before a crash is told (once) too.
     this.outbox.start();
-    await actionNotices.catchUp();
-    this.reschedule();
+    await notifications.catchUp();
+    this.share.reschedule();
     this.scheduler.start();
     for (const stage of this.stages) await stage.start();
-    void this.adoptOrphans();
+    void this.share.adoptOrphans();
     if (this.opts.watch ?? Boolean(this.opts.configFile))
       this.watcher = watchDaemonConfig(this.loaded.file, this);
     this.heartbeat = startHeartbeat(this);
@@ -348,7 +317,7 @@ export class Medic {
       }
     }
     await this.supervision.startAll(next.config);
-    this.reschedule();
+    this.share.reschedule();
     await this.store.audit({
       at: this.clock.now(),
       actor: 'medic',
@@ -360,36 +329,6 @@ export class Medic {
     for (const stage of this.stages) await stage.reload?.();
     this.heartbeat?.reload();
     this.bus.emit('config:reloaded', { file: next.file, at: this.clock.now() });
-  }
-
-  /**
-   * Schedules this replica's share of the checks. Checks are sharded by service, so one replica sees all of a
-   * service's findings and is the one that heals it; supervised services run their checks where they run.
-   */
-  private reschedule(): void {
-    const all = scheduledChecks(this.loaded.config);
-    const supervised = (c: { service: string }) => Boolean(this.loaded.config.services[c.service]?.run);
-    this.scheduler.setChecks([
-      ...all.filter(supervised),
-      ...this.replica.share(
-        all.filter((c) => !supervised(c)),
-        (c) => c.service,
-      ),
-    ]);
-  }
-
-  /**
-   * Reconciles steps nobody is finishing: those this process's predecessor left (on SQLite, at start-up) or a
-   * dead replica left (on PostgreSQL, whenever the live set changes). Each is claimed first: reconciled once.
-   */
-  private async adoptOrphans(): Promise<void> {
-    try {
-      const orphans = await this.replica.claimOrphans();
-      const n = await this.engine.reconcile(orphans);
-      if (n > 0) this.logger.info({ steps: n }, 'reconciled steps left unfinished by a stopped Medic');
-    } catch (err) {
-      this.logger.error({ err }, 'reconciliation failed');
-    }
   }
 
   /**
