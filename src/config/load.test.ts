@@ -199,6 +199,18 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes an empty argument but not an empty program, naming the line and entry', async () => {
+    const file = await write(
+      'services:\n  kv:\n    run:\n      command: [redis-server, --save, ""]\n    checks:\n      - tcp: { port: 6379 }\n',
+    );
+    const { config } = await loadConfig(file);
+    expect(config.services['kv']?.run?.command).toEqual(['redis-server', '--save', '']);
+    const err = await loadError('services:\n  kv:\n    run:\n      command: ["", --save]\n');
+    expect(err.message).toMatch(/medic\.yaml:4: services\.kv\.run\.command(\[0\])?: must name a program/);
+    const none = await loadError('services:\n  kv:\n    run:\n      command: []\n');
+    expect(none.message).toMatch(/services\.kv\.run\.command: must name a program/);
+  });
+
   it('reports an invalid service name at its key', async () => {
     const err = await loadError('services:\n  ok: {}\n  "bad name": {}\n');
     expect(err.issues[0]).toMatchObject({ line: 3, path: 'services.bad name' });

@@ -16,7 +16,11 @@ export const duration = z
   // The JSON Schema says what the string means; docs/configuration.md shows such keys as durations.
   .meta({ format: 'duration' });
 
-export const argv = z.array(z.string().min(1)).min(1, 'must name a program');
+// An argument may be empty (`[redis-server, --save, ""]` turns snapshots off); the program may not.
+export const argv = z
+  .array(z.string())
+  .min(1, 'must name a program')
+  .refine((a) => a[0] !== '', { message: 'must name a program', path: [0] });
 export const envMap = z.record(z.string(), z.string());
 export const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'letters, digits, _ . - only');
 
