@@ -220,17 +220,20 @@ export class ContextDetector implements StreamDetector {
     // `jumplog=1`: a positive series' record must also be a jump on ln(value) (spatial.ts).
     // `jumptail` n > 0: once the series has given n residuals, a record's residual must also pass the series'
     // own residual tail where that tail is heavier than a Gaussian's (spatial.ts, residual-tail.ts).
+    // `jumpmemory` n > 0: the AR(1) fits forget, the newest pair weighing 1/n (one-step.ts); 0: whole history.
+    const memory = opt(opts, 'jumpmemory', 0, 0);
     this.spatial = new SpatialRule(
       spatial,
       stepped,
       jump,
       opt(opts, 'jumplog', 0, 0) > 0,
       opt(opts, 'jumptail', 0, 0),
+      memory,
     );
     // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
     // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
     this.ratio =
-      opt(opts, 'ratio', 0, 0) > 0 && spatial > 0 ? new RatioSpatialRule(spatial, stepped, jump) : null;
+      opt(opts, 'ratio', 0, 0) > 0 && spatial > 0 ? new RatioSpatialRule(spatial, stepped, jump, memory) : null;
   }
 
   observe(_at: number, value: number): number {

@@ -99,6 +99,8 @@ export class EnsembleDetector implements StreamDetector {
     // `jumptail` (spatial.ts), off: a record's residual judged against the series' own residual tail once it has
     // that many residuals. From the start it clears multiplicative noise's records but every fold declined it
     // (realAdExchange's labelled upward records are ordinary by that series' own tail); at 8640 NAB cannot tell.
+    // `jumpmemory` (spatial.ts, one-step.ts), off: the AR(1) fit of `jump` forgets at that many pairs, so after a
+    // regime change steps are judged by the new regime's dynamics, not the whole history's.
     this.context =
       opt(opts, 'context', 1, 0) > 0
         ? new ContextDetector({
@@ -109,6 +111,7 @@ export class EnsembleDetector implements StreamDetector {
             ratio: opt(opts, 'ratio', 0, 0),
             jumplog: opt(opts, 'jumplog', 0, 0),
             jumptail: opt(opts, 'jumptail', 0, 0),
+            jumpmemory: opt(opts, 'jumpmemory', 0, 0),
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;

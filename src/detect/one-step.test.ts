@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OneStepRegression } from './one-step.js';
+import { detectors } from './registry.js';
 import { gaussian } from './synthetic.fixture.js';
 
 function fed(phi: number, n: number, seed = 3): { fit: OneStepRegression; last: number } {
@@ -41,5 +42,123 @@ describe('OneStepRegression', () => {
     fit.push(Number.NaN);
     expect(fit.innovation(last + 1)).toBe(before);
     expect(fit.byteLength).toBeLessThanOrEqual(64);
+  });
+
+  it('throws on a memory too short to fit', () => {
+    expect(() => new OneStepRegression(1)).toThrow(RangeError);
+    expect(() => new OneStepRegression(Number.NaN)).toThrow(RangeError);
+    expect(() => new OneStepRegression(3)).not.toThrow();
+  });
+});
+
+/** The fit as it was before `memory`: plain running sums over the whole history (Welford), written out. */
+class WholeHistory {
+  n = 0;
+  prev = Number.NaN;
+  mA = 0;
+  mB = 0;
+  sA = 0;
+  sB = 0;
+  c = 0;
+  innovation(x: number): number {
+    if (this.n < 3 || !Number.isFinite(this.prev)) return 0;
+    const varA = this.sA / this.n;
+    const slope = varA > 0 ? this.c / this.sA : 0;
+    const rv = Math.max(0, this.sB - (varA > 0 ? (this.c * this.c) / this.sA : 0)) / this.n;
+    return (x - (this.mB + slope * (this.prev - this.mA))) / (Math.sqrt(rv) + 1e-9 * (1 + Math.abs(this.mB)));
+  }
+  push(x: number): void {
+    const a = this.prev;
+    this.prev = x;
+    if (!Number.isFinite(a)) return;
+    const n = ++this.n;
+    const dA = a - this.mA;
+    this.mA += dA / n;
+    const dB = x - this.mB;
+    this.mB += dB / n;
+    this.sA += dA * (a - this.mA);
+    this.sB += dB * (x - this.mB);
+    this.c += dA * (x - this.mB);
+  }
+}
+
+/** AR(1) noise (φ 0.5) at 50 ± 0.5; from `at` on, a deploy doubles the level and the noise. */
+function deploy(seed: number, n: number, at: number): number[] {
+  const g = gaussian(seed);
+  let e = 0;
+  return Array.from({ length: n }, (_, i) => {
+    e = 0.5 * e + g();
+    return i < at ? 50 + 0.5 * e : 100 + e;
+  });
+}
+
+/** Share of |innovation| > 3 among values [from, to) of `xs`, each judged before it is learnt. */
+function beyond3(fit: OneStepRegression, xs: number[], from: number, to: number): number {
+  let big = 0;
+  xs.forEach((x, i) => {
+    if (i >= from && i < to && Math.abs(fit.innovation(x)) > 3) big++;
+    fit.push(x);
+  });
+  return big / (to - from);
+}
+
+describe('OneStepRegression with memory', () => {
+  it('without memory (0 or absent) gives bit-identical innovations to the whole-history fit', () => {
+    const g = gaussian(11);
+    const ref = new WholeHistory();
+    const fits = [new OneStepRegression(), new OneStepRegression(0)];
+    let x = 0;
+    for (let i = 0; i < 5000; i++) {
+      // A random walk with jumps and a level change: every branch of the fit is exercised.
+      x += g() + (i % 997 === 0 ? 40 : 0) + (i === 2500 ? -300 : 0);
+      const want = ref.innovation(x);
+      for (const f of fits) expect(f.innovation(x)).toBe(want);
+      ref.push(x);
+      for (const f of fits) f.push(x);
+    }
+  });
+
+  it('is the whole-history fit until more than `memory` pairs were seen', () => {
+    const xs = deploy(5, 400, 200);
+    const plain = new OneStepRegression();
+    const fading = new OneStepRegression(300);
+    // Values 0..301 are judged by fits of at most 300 pairs; value 301 makes pair 301, the first that forgets.
+    for (const x of xs.slice(0, 302)) {
+      expect(fading.innovation(x)).toBe(plain.innovation(x));
+      plain.push(x);
+      fading.push(x);
+    }
+    expect(fading.innovation(xs[302]!)).not.toBe(plain.innovation(xs[302]!));
+  });
+
+  it('after a deploy doubles level and noise, ordinary steps return to |z| < 3 within a few memories; without, not', () => {
+    const memory = 500;
+    const at = 20_000;
+    for (let seed = 1; seed <= 5; seed++) {
+      const xs = deploy(seed, at + 6 * memory, at);
+      // From 2 to 6 memories after the change: a Gaussian leaves 0.27% beyond |z| 3.
+      const fading = beyond3(new OneStepRegression(memory), xs, at + 2 * memory, at + 6 * memory);
+      const whole = beyond3(new OneStepRegression(), xs, at + 2 * memory, at + 6 * memory);
+      expect(fading).toBeLessThan(0.01);
+      // The whole history's residual spread is mostly the old regime's: the new noise reads as 2 spreads wide.
+      expect(whole).toBeGreaterThan(0.03);
+    }
+  });
+
+  it('on stationary noise its innovations stay calibrated: |z| > 3 about as often as a Gaussian (0.27%)', () => {
+    for (const memory of [288, 2016]) {
+      let share = 0;
+      for (let seed = 1; seed <= 10; seed++)
+        share += beyond3(new OneStepRegression(memory), deploy(seed, 20_000, Infinity), 100, 20_000);
+      share /= 10;
+      expect(share).toBeGreaterThan(0.0015);
+      expect(share).toBeLessThan(0.0045);
+    }
+  });
+
+  it("reaches `auto`'s spatial rule as the option `jumpmemory`", () => {
+    // A memory too short to fit is refused by the fit itself: the option got there.
+    expect(() => detectors.get('auto')({ jumpmemory: 1 })).toThrow(RangeError);
+    expect(() => detectors.get('auto')({ jumpmemory: 2016 })).not.toThrow();
   });
 });

@@ -14,6 +14,12 @@ export const RED_Z = 4.2649;
  * Judged against where the series was a step ago and how much it usually departs from that, a drift's step
  * is routine and a jump is not. On independent noise the fit's slope is near 0 and this is a plain z-score
  * against the mean; on a random walk it is the step against the usual step.
+ *
+ * `memory` > 0: the fit forgets. Once more than `memory` pairs were seen, the newest pair weighs 1/memory and
+ * the older ones fade by 1 − 1/memory each (exponentially weighted means and co-moments); before that the sums
+ * are the plain running ones. Without it, after a regime change (a deploy doubles a latency and its noise) every
+ * step is judged against the whole history's fit for as long again as the history was; with it the fit is the
+ * new regime's within a few `memory` pairs. 0: the whole history, as before.
  */
 export class OneStepRegression {
   private n = 0;
@@ -23,9 +29,21 @@ export class OneStepRegression {
   private m2A = 0;
   private m2B = 0;
   private co = 0;
+  private readonly memory: number;
+
+  constructor(memory = 0) {
+    // Fewer than 3 pairs is no fit (innovation() says nothing before 3): such a memory would be no memory at all.
+    if (!(memory === 0 || memory >= 3)) throw new RangeError(`one-step memory ${memory}: 0 or at least 3`);
+    this.memory = memory;
+  }
 
   get byteLength(): number {
-    return bytesOf(7);
+    return bytesOf(8);
+  }
+
+  /** The pairs' effective count: all of them, or `memory` once more were seen. */
+  private get weight(): number {
+    return this.memory > 0 && this.n > this.memory ? this.memory : this.n;
   }
 
   /** Pairs seen so far (values − 1). */
@@ -36,11 +54,12 @@ export class OneStepRegression {
   /** Signed residual of `x` after the last value pushed, in residual standard deviations (0 until 3 pairs). */
   innovation(x: number): number {
     if (this.n < 3 || !Number.isFinite(this.prev)) return 0;
-    const varA = this.m2A / this.n;
+    const k = this.weight;
+    const varA = this.m2A / k;
     const slope = varA > 0 ? this.co / this.m2A : 0;
     const expected = this.meanB + slope * (this.prev - this.meanA);
     // Residual variance of the fit: what the previous value does not explain.
-    const rv = Math.max(0, this.m2B - (varA > 0 ? (this.co * this.co) / this.m2A : 0)) / this.n;
+    const rv = Math.max(0, this.m2B - (varA > 0 ? (this.co * this.co) / this.m2A : 0)) / k;
     const sd = Math.sqrt(rv) + 1e-9 * (1 + Math.abs(this.meanB));
     return (x - expected) / sd;
   }
@@ -50,8 +69,12 @@ export class OneStepRegression {
     const a = this.prev;
     this.prev = x;
     if (!Number.isFinite(a)) return;
-    // Welford's update for the pair (a, x): exact running means, variances and covariance.
     const n = ++this.n;
+    if (this.memory > 0 && n > this.memory) {
+      this.forget(a, x);
+      return;
+    }
+    // Welford's update for the pair (a, x): exact running means, variances and covariance.
     const dA = a - this.meanA;
     this.meanA += dA / n;
     const dB = x - this.meanB;
@@ -59,5 +82,22 @@ export class OneStepRegression {
     this.m2A += dA * (a - this.meanA);
     this.m2B += dB * (x - this.meanB);
     this.co += dA * (x - this.meanB);
+  }
+
+  /**
+   * The same update at a fixed weight w = 1/memory (West's exponentially weighted form): with the sums read as
+   * memory × (co)variance, each becomes (1 − w)(sum + product of the deviations from the old means). At
+   * n = memory it is Welford's step, so the switch is seamless.
+   */
+  private forget(a: number, x: number): void {
+    const w = 1 / this.memory;
+    const dA = a - this.meanA;
+    const dB = x - this.meanB;
+    this.meanA += w * dA;
+    this.meanB += w * dB;
+    const keep = 1 - w;
+    this.m2A = keep * (this.m2A + dA * dA);
+    this.m2B = keep * (this.m2B + dB * dB);
+    this.co = keep * (this.co + dA * dB);
   }
 }

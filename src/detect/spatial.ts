@@ -45,9 +45,11 @@ export class SpatialRule {
      * upper residuals lie far beyond a Gaussian z; judged against its own excesses, they do not.
      */
     private readonly tailFrom = 0,
+    /** With `jump`, > 0: the AR(1) fits forget at this many pairs (one-step.ts), so a regime change is soon the norm. */
+    memory = 0,
   ) {
-    this.dynamics = jump > 0 ? new OneStepRegression() : null;
-    this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression() : null;
+    this.dynamics = jump > 0 ? new OneStepRegression(memory) : null;
+    this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression(memory) : null;
     this.tail = jump > 0 && tailFrom > 0 ? new ResidualTail(TAIL_PRIOR) : null;
     this.tailP = normalTail(jump);
   }
@@ -112,8 +114,8 @@ export class RatioSpatialRule {
   private readonly rule: SpatialRule;
   private positive = true;
 
-  constructor(share: number, stepped: boolean, jump: number) {
-    this.rule = new SpatialRule(share, stepped, jump);
+  constructor(share: number, stepped: boolean, jump: number, memory = 0) {
+    this.rule = new SpatialRule(share, stepped, jump, false, 0, memory);
   }
 
   get byteLength(): number {
