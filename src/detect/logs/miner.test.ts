@@ -86,6 +86,30 @@ describe('TemplateMiner', () => {
     expect(new Set([a.template.id, b.template.id, c.template.id]).size).toBe(3);
   });
 
+  it('gives lines whose first word is a value one template, when the rest of the line is the same message', () => {
+    const m = new TemplateMiner();
+    const clients = ['browser', 'updater', 'mailer', 'backup-agent', 'chat-client', 'sync-daemon'];
+    for (let i = 0; i < 60; i++)
+      m.add(`${clients[i % clients.length]} - www.example.com:443 open through proxy 10.0.0.${i}:3128 HTTPS`);
+    expect(m.templates().map((t) => m.text(t))).toEqual(['<*> - <*> open through proxy <*> HTTPS']);
+  });
+
+  it('keeps short messages that differ in their first word apart (too few words in common)', () => {
+    const m = new TemplateMiner();
+    const daemons = ['cupsd', 'syslogd', 'klogd', 'sdpd', 'hcid', 'portmap'];
+    for (const d of daemons) m.add(`${d} startup succeeded`);
+    expect(m.templates().length).toBe(daemons.length);
+  });
+
+  it('forgets a cluster filed on several routes from all of them', () => {
+    const m = new TemplateMiner({ maxClusters: 20 });
+    for (let i = 0; i < 400; i++) {
+      m.add(`worker${String.fromCharCode(97 + (i % 26))} - job queued for shard ${i % 9} in region west`);
+      m.add(`unique${String.fromCharCode(97 + (i % 23))}${i % 7} thing ${'x'.repeat(i % 40)}`);
+    }
+    expect(m.templates().length).toBeLessThanOrEqual(20);
+  });
+
   it('bounds the number of clusters it keeps', () => {
     const m = new TemplateMiner({ maxClusters: 50 });
     for (let i = 0; i < 500; i++)

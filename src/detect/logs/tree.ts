@@ -38,6 +38,11 @@ interface Node {
 
 const NONE: Placement['widened'] = [];
 
+/** Clusters of a line's length looked at when its route found none (acrossRoutes). */
+const SCAN = 1000;
+/** Constants a line must share with a cluster on another route to join it (acrossRoutes). */
+const SHARED = 3;
+
 /** Delimiters after which a value starts: a key's `=`, an opening bracket or quote, a label's `:`. */
 const OPENERS = new Uint8Array(128);
 for (const ch of '=([{<"\':,') OPENERS[ch.charCodeAt(0)] = 1;
@@ -116,6 +121,8 @@ const newNode = (): Node => ({ children: new Map(), clusters: [] });
 
 export class ClusterTree {
   private readonly root = new Map<number, Node>();
+  /** Clusters by token count, oldest first: where a line whose route found none looks next. */
+  private readonly byLength = new Map<number, Cluster[]>();
   private count = 0;
   private tick = 0;
   /** Whether the cluster `best` last chose differs from the line only where it has variables. */
@@ -132,11 +139,22 @@ export class ClusterTree {
 
   place(masked: string[]): Placement {
     const leaf = this.leaf(masked);
-    const cluster = this.best(leaf.clusters, masked);
+    let cluster = this.best(leaf.clusters, masked);
     this.tick++;
+    if (!cluster) {
+      cluster = this.acrossRoutes(masked);
+      // Found on another route: it is filed on this one too, so the next such line finds it directly.
+      if (cluster) leaf.clusters.push(cluster);
+    }
     if (!cluster) {
       const created: Cluster = { tokens: masked.slice(), lastUsed: this.tick, rev: 0, evicted: false };
       leaf.clusters.push(created);
+      let same = this.byLength.get(masked.length);
+      if (!same) {
+        same = [];
+        this.byLength.set(masked.length, same);
+      }
+      same.push(created);
       if (++this.count > this.opts.maxClusters) this.evict();
       return { cluster: created, created: true, widened: NONE };
     }
@@ -217,21 +235,63 @@ export class ClusterTree {
     return best && bestSim >= this.opts.similarity ? best : null;
   }
 
+  /**
+   * A cluster on another route that the line repeats except where it was routed: Drain takes the first tokens
+   * for constants, and a line whose first tokens hold a value (a client's name, a cache's) would otherwise
+   * start a template per value. Beyond the route the line must repeat every constant of the cluster, the
+   * whole must be as similar as within a route, and the two must share `SHARED` constants at least: two words
+   * in common are too little to call two lines one message (`cupsd startup succeeded` and `sshd startup
+   * succeeded` stay apart). The most recently created clusters are looked at first, at most `SCAN` of them.
+   */
+  private acrossRoutes(masked: string[]): Cluster | null {
+    const same = this.byLength.get(masked.length);
+    if (!same) return null;
+    const depth = Math.min(this.opts.depth, masked.length);
+    let best: Cluster | null = null;
+    let bestSim = -1;
+    let bestExact = false;
+    for (let k = same.length - 1, seen = 0; k >= 0 && seen < SCAN; k--, seen++) {
+      const tokens = (same[k] as Cluster).tokens;
+      let shared = 0;
+      let vars = 0;
+      let i = 0;
+      for (; i < tokens.length; i++) {
+        const t = tokens[i];
+        if (t === WILDCARD) vars++;
+        else if (t === masked[i]) shared++;
+        else if (i >= depth) break;
+      }
+      if (i < tokens.length || shared < SHARED) continue;
+      const sim = (shared + vars) / tokens.length;
+      if (sim >= this.opts.similarity && sim > bestSim) {
+        best = same[k] as Cluster;
+        bestSim = sim;
+        bestExact = shared + vars === tokens.length;
+      }
+    }
+    this.bestExact = bestExact;
+    return best;
+  }
+
   /** Drops the least recently used tenth of the clusters: amortised, so no per-line LRU bookkeeping. */
   private evict(): void {
-    const all: Array<{ node: Node; c: Cluster }> = [];
+    const all: Cluster[] = [];
+    for (const same of this.byLength.values()) for (const c of same) all.push(c);
+    all.sort((a, b) => a.lastUsed - b.lastUsed);
+    const drop = all.slice(0, Math.max(1, Math.floor(all.length / 10)));
+    for (const c of drop) c.evicted = true;
+    // A cluster may be filed on several routes (acrossRoutes): every node lets go of it.
     const walk = (n: Node) => {
-      for (const c of n.clusters) all.push({ node: n, c });
+      if (n.clusters.some((c) => c.evicted)) n.clusters = n.clusters.filter((c) => !c.evicted);
       for (const child of n.children.values()) walk(child);
     };
     for (const n of this.root.values()) walk(n);
-    all.sort((a, b) => a.c.lastUsed - b.c.lastUsed);
-    const drop = all.slice(0, Math.max(1, Math.floor(all.length / 10)));
-    for (const { node, c } of drop) {
-      c.evicted = true;
-      node.clusters.splice(node.clusters.indexOf(c), 1);
-      this.onEvict(c);
+    for (const [len, same] of this.byLength) {
+      const kept = same.filter((c) => !c.evicted);
+      if (kept.length > 0) this.byLength.set(len, kept);
+      else this.byLength.delete(len);
     }
+    for (const c of drop) this.onEvict(c);
     this.count -= drop.length;
   }
 }
