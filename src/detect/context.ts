@@ -233,7 +233,9 @@ export class ContextDetector implements StreamDetector {
     // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
     // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
     this.ratio =
-      opt(opts, 'ratio', 0, 0) > 0 && spatial > 0 ? new RatioSpatialRule(spatial, stepped, jump, memory) : null;
+      opt(opts, 'ratio', 0, 0) > 0 && spatial > 0
+        ? new RatioSpatialRule(spatial, stepped, jump, memory)
+        : null;
   }
 
   observe(_at: number, value: number): number {
