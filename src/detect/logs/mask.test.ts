@@ -14,6 +14,9 @@ describe('TokenMasker', () => {
       '10.0.0.1:80',
       'ann@example.org',
       'worker-246',
+      'granted=true',
+      'false,',
+      'None',
     ];
     const seq = Array.from({ length: 200 }, (_, i) => tokens[(i * i + 3 * i) % tokens.length] as string);
     for (const [entries, once] of [

@@ -86,22 +86,28 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   whole(0, /^[("'[]?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[)"'\],:;.]?$/i, 36),
   // e-mail addresses, bare or in angle brackets: the sender or recipient, chosen per message
   whole(S_AT, /^[<("'[]?[\w.+-]+@[\w-]+(\.[\w-]+)+[>)"'\],;:.]{0,3}$/i),
+  // an object's default string, its class and identity hash (com.example.Pool@1b2c3d): the instance varies
+  whole(S_AT, /^[("'[]?[a-z_$][\w$]*(\.[\w$]+)*@[0-9a-f]{2,16}[)"'\],;:.]?$/i),
   // IPv4 with optional port and leading slash; IPv6 with at least three groups
   whole(S_DOT, /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/),
   // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
   whole(S_COLONS, /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i),
   // host names that carry an address or a number (10-1-2-3.pool.example.net, host129.example.com:8080)
   whole(S_DOT, /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i),
+  // and any dotted name of three labels or more with a port (coord-2.cluster.internal:2888); `File.java:12` stays
+  whole(S_DOT, /^[("'[]?[a-z][\w-]*(\.[\w-]+){2,}:\d{1,5}[)"'\],;.]?$/i),
   // version numbers (v1.0.0, 4.2.1-3.12, 1.16b): dotted numbers with an optional release or letter suffix
   whole(S_DOT, /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i),
-  // numbers with a unit: durations (12ms, 1.5s), sizes (64KB), percentages
+  // numbers with a unit: durations (12ms, 1.5s, and compound ones: +1s203ms, 2h5m), sizes (64KB), percentages
   whole(
     0,
-    /^[(<>=~+-]?\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%)[),;.]?$/i,
+    /^[(<>=~+-]?(\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%))+[),;.]?$/i,
     0,
     16,
   ),
 ];
+
+const UUID_IN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /**
  * A sub-word is a variable when it is mostly digits, or a hex number (0x1f, or 8+ hex characters). Its
@@ -119,7 +125,29 @@ function isVariableWord(
   if (digits > letters) return true;
   const len = end - start;
   if (len > 2 && token.charCodeAt(start) === C_0 && (token.charCodeAt(start + 1) | 32) === 120) return true;
-  return hexOnly && len >= 8;
+  return (hexOnly && len >= 8) || isMeasure(token, start, end);
+}
+
+/** Units a measurement glued to its number may have: of time, of size. */
+const UNITS: ReadonlySet<string> = new Set(
+  'ns us ms s sec secs m min mins h d b kb mb gb tb kib mib gib'.split(' '),
+);
+
+/**
+ * A sub-word that is a number with its unit, or several (`5MB` of `5MB/14MB`, `4s38ms`): a measurement,
+ * however many letters its unit has. Starts with a digit, or it is a name (`eth0`, `ssh2`).
+ */
+function isMeasure(token: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const d = i;
+    while (i < end && isDigit(token.charCodeAt(i))) i++;
+    if (i === d) return false;
+    const u = i;
+    while (i < end && isLetter(token.charCodeAt(i))) i++;
+    if (i - u === 0 || i - u > 4 || !UNITS.has(token.slice(u, i).toLowerCase())) return false;
+  }
+  return true;
 }
 
 /**
@@ -250,7 +278,38 @@ const SIGN_AFTER = '_=(:[,';
 /** Masks one token; returns it unchanged when nothing in it looks variable. */
 export function maskToken(token: string): string {
   const digits = digitsOrPlain(token);
-  return digits < 0 ? token : maskCounted(token, digits);
+  return digits < 0 ? literalOr(token) : maskCounted(token, digits);
+}
+
+/**
+ * `true`, `false` or `null` alone or in brackets, quotes and punctuation (`true,`, `(null)`) as a value, or
+ * the token unchanged: the literals of every data format are values wherever they stand, as the canonical
+ * writing (canonical.ts) already writes them, so that lines which differ only in one are one template.
+ */
+export function literalOr(token: string): string {
+  const len = token.length;
+  if (len < 4 || len > 8) return token;
+  let s = 0;
+  while (s < len && OPENERS.includes(token[s] as string)) s++;
+  // Most words fail here, on their first letter: t, f or n.
+  const c = token.charCodeAt(s) | 32;
+  if (c !== 116 && c !== 102 && c !== 110) return token;
+  let e = len;
+  while (e > s && CLOSERS.includes(token[e - 1] as string)) e--;
+  if (!(isWordAt(token, s, e, 'true') || isWordAt(token, s, e, 'false') || isWordAt(token, s, e, 'null')))
+    return token;
+  return token.slice(0, s) + WILDCARD + token.slice(e);
+}
+
+const OPENERS = '<(["\'';
+const CLOSERS = '>)]"\',;:.';
+
+/** Whether `token[s, e)` is `word`, in any case. */
+function isWordAt(token: string, s: number, e: number, word: string): boolean {
+  if (e - s !== word.length) return false;
+  for (let i = 0; i < word.length; i++)
+    if ((token.charCodeAt(s + i) | 32) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /** `maskToken` for a token known to hold `digits` digits (and, with none, a path separator or an `@`). */
@@ -269,7 +328,13 @@ export function maskCounted(token: string, digits: number): string {
   const quoted = maskQuoted(token);
   if (quoted !== null) return quoted;
   // Without a digit, no sub-word is a number.
-  if (digits === 0) return token;
+  if (digits === 0) return literalOr(token);
+  // A UUID glued to other text (`tasks.resize[1b4e28ba-2fa1-11d2-883f-0016d3cca427]`) is one value, not five
+  // groups of hex that the sub-words below would judge one by one.
+  if (len > 36 && token.indexOf('-') >= 8) {
+    const u = UUID_IN.exec(token);
+    if (u !== null) return maskToken(token.slice(0, u.index) + WILDCARD + token.slice(u.index + 36));
+  }
   // Sub-words between delimiters; `out` holds the token up to `copied`, the rest is copied when it ends.
   let out = '';
   let copied = 0;
@@ -326,7 +391,15 @@ function keepEdges(token: string): string {
 }
 
 /**
- * Digits in a token, or -1 when it has no digit, path separator or `@` (nothing in it can be a value: a word).
+ * Characters that make a token without a digit worth masking: a path separator (`/`, `\`), an `@` (an
+ * address) and a key's `=` (its value may be a literal: `granted=true`).
+ */
+export const MARKS = new Uint8Array(128);
+for (const ch of '/\\@=') MARKS[ch.charCodeAt(0)] = 1;
+
+/**
+ * Digits in a token, or -1 when it has no digit, path separator, `@` or `=` (nothing in it can be a value but
+ * a literal: see literalOr).
  */
 export function digitsOrPlain(token: string): number {
   let digits = 0;
@@ -334,7 +407,7 @@ export function digitsOrPlain(token: string): number {
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= C_0 && c <= C_9) digits++;
-    else if (c === 47 || c === 92 || c === 64) sep = true;
+    else if (c < 128 && MARKS[c] === 1) sep = true;
   }
   return digits === 0 && !sep ? -1 : digits;
 }

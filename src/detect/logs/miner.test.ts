@@ -38,10 +38,29 @@ describe('maskToken', () => {
     expect(maskToken('blk_-1727475099218615100')).toBe('blk_<*>');
   });
 
+  it('masks object ids, glued UUIDs, compound durations, dotted hosts with a port and literals whole', () => {
+    expect(maskToken('org.example.jdbc.PgConnection@1d97cc')).toBe('<*>');
+    expect(maskToken('(Handler@7f3a)')).toBe('(<*>)');
+    expect(maskToken('ann@example.org')).toBe('<*>');
+    expect(maskToken('tasks.resize[61d3126d-fc13-4e6d-a43e-1c8d43855fee]')).toBe('tasks.resize[<*>]');
+    expect(maskToken('+1s203ms')).toBe('<*>');
+    expect(maskToken('2h5m30s,')).toBe('<*>,');
+    expect(maskToken('50MB/128KB,')).toBe('<*>/<*>,');
+    expect(maskToken('4s38ms')).toBe('<*>');
+    expect(maskToken('coord-2.cluster.internal:2888')).toBe('<*>');
+    expect(maskToken('Foo.java:123)')).toBe('Foo.java:<*>)');
+    expect(maskToken('(granted=true)')).toBe('(granted=<*>)');
+    expect(maskToken('false,')).toBe('<*>,');
+    expect(maskToken('NULL')).toBe('<*>');
+    expect(maskToken('nullable')).toBe('nullable');
+    expect(maskToken('trust')).toBe('trust');
+  });
+
   it('leaves words that merely contain a digit', () => {
     expect(maskToken('ssh2')).toBe('ssh2');
     expect(maskToken('L3')).toBe('L3');
     expect(maskToken('Slf4jLogger')).toBe('Slf4jLogger');
+    expect(maskToken('3rd')).toBe('3rd');
   });
 });
 

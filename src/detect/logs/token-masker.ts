@@ -1,5 +1,5 @@
 /** A message split into tokens and each token masked (mask.ts), with what repeats remembered. */
-import { C_0, C_9, digitsOrPlain, maskCounted } from './mask.js';
+import { C_0, C_9, digitsOrPlain, literalOr, MARKS, maskCounted } from './mask.js';
 
 /** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
 export function tokenize(content: string, out: string[] = []): string[] {
@@ -40,7 +40,7 @@ export class TokenMasker {
   mask(token: string): string {
     // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
     const digits = digitsOrPlain(token);
-    return digits < 0 ? token : this.masked(token, digits);
+    return digits < 0 ? literalOr(token) : this.masked(token, digits);
   }
 
   /**
@@ -64,14 +64,16 @@ export class TokenMasker {
       // The token's own loop: one test per character in the common case (a letter).
       for (;;) {
         if (c >= C_0 && c <= C_9) digits++;
-        else if (c === 47 || c === 92 || c === 64) sep = true;
+        else if (c < 128 && MARKS[c] === 1) sep = true;
         else if (isSpace(c)) break;
         if (++i >= len) break;
         c = content.charCodeAt(i);
       }
       const token = content.slice(start, i);
       raw[n] = token;
-      masked[n] = digits === 0 && !sep ? token : this.masked(token, digits);
+      // A plain word is itself, unless it is a literal (four or five letters, and more only with punctuation).
+      masked[n] =
+        digits === 0 && !sep ? (i - start < 4 ? token : literalOr(token)) : this.masked(token, digits);
       n++;
     }
     if (raw.length !== n) raw.length = n;

@@ -188,8 +188,9 @@ export class ClusterTree {
     const depth = Math.min(this.opts.depth, masked.length);
     for (let i = 0; i < depth; i++) {
       const tok = masked[i] as string;
-      // As in Drain: a token with a digit is likely a value, so it does not pick a branch.
-      let key = tok.includes(WILDCARD) || hasDigit(tok) ? WILDCARD : tok;
+      // As in Drain: a token with a digit is likely a value, so it does not pick a branch; so is one with a
+      // path separator that no mask took for a path (`com.example.app/.MainActivity`, `read/write`).
+      let key = tok.includes(WILDCARD) || hasDigit(tok) || tok.includes('/') ? WILDCARD : tok;
       let child: Node | undefined = node.children.get(key);
       if (!child && node.children.size >= this.opts.maxChildren) {
         key = WILDCARD;
