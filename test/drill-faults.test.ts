@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type LoadedConfig, loadConfig } from '../src/config/index.js';
+import { type LoadedConfig, loadConfig, parseConfig } from '../src/config/index.js';
 import {
   type DrillRun,
   faultReport,
@@ -12,6 +12,7 @@ import {
   targetEnv,
   targetService,
 } from '../src/drill/index.js';
+import { fittingServices } from '../src/drill/target.js';
 import { ROOT } from './helpers.js';
 
 const run = (over: Partial<DrillRun>): DrillRun => ({
@@ -123,7 +124,19 @@ describe('drill faults and reports', () => {
     const env = targetEnv(stack, 'api');
     expect(env.url).toBe('http://127.0.0.1:18081');
     expect(env.cwd).toBe(path.join(ROOT, 'examples/stack'));
-    for (const n of faults.names()) expect(missingNeed(faults.get(n), env), n).toBeNull();
+    // Every fault finds what it needs in the service it goes to.
+    for (const n of faults.names()) {
+      const target = targetService(stack, faults.get(n)) as string;
+      expect(missingNeed(faults.get(n), targetEnv(stack, target)), n).toBeNull();
+    }
+    // A database of another kind (a Redis given role database) takes a database's outage, not PostgreSQL's
+    // saturation, which needs its port.
+    const redisDb = parseConfig(
+      'services:\n  kv:\n    role: database\n    run: { command: [redis-server, --port, "16400"] }\n',
+      path.join(ROOT, 'examples/medic.yaml'),
+    );
+    expect(fittingServices(redisDb, faults.get('db-down'))).toEqual(['kv']);
+    expect(fittingServices(redisDb, faults.get('db-saturated'))).toEqual([]);
 
     // The simple demo has no database, no cache, no data directory and no settings file.
     const demo = await loadConfig(path.join(ROOT, 'examples/medic.yaml'));

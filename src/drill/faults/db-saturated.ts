@@ -41,6 +41,8 @@ export const dbSaturatedFault: Fault = {
   description:
     'a client opens connections idle in a transaction until PostgreSQL refuses more (max_connections, less the reserved slots)',
   role: 'database',
+  // PostgreSQL's own port in the service's environment: a database of another kind (a Redis) does not fit.
+  needs: ['PGPORT'],
   expectCause: ['db_saturated'],
   async inject(t) {
     const url = adminUrl(t);
