@@ -113,6 +113,36 @@ describe('TemplateMiner', () => {
     expect(m.templates().map((t) => m.text(t))).toEqual(['<*> - <*> open through proxy <*> HTTPS']);
   });
 
+  it('merges a template that took its own route once another has widened over it, keeping its count', () => {
+    const m = new TemplateMiner();
+    const states = ['NodeReady', 'NodeNotReady', 'NodeHasDiskPressure', 'NodeHasNoDiskPressure', 'NodeIdle'];
+    const names = [
+      'hsmm',
+      'bqzb',
+      'pwkw',
+      'tkhw',
+      'qcrr',
+      'dhbp',
+      'zgzw',
+      'vbkz',
+      'njxg',
+      'rlnt',
+      'slxn',
+      'gtxt',
+    ];
+    const ids = [];
+    for (let i = 0; i < 60; i++)
+      ids.push(
+        m.add(
+          `Node pool-${names[(i * 7) % names.length]}-${names[i % names.length]} status is now: ${states[(i * 3) % 5]}`,
+        ).template,
+      );
+    const live = m.templates();
+    expect(live.map((t) => m.text(t))).toEqual(['Node <*> status is now: <*>']);
+    expect(live[0]?.count).toBe(60);
+    for (const t of ids) expect(m.resolve(t)).toBe(live[0]);
+  });
+
   it('keeps short messages that differ in their first word apart (too few words in common)', () => {
     const m = new TemplateMiner();
     const daemons = ['cupsd', 'syslogd', 'klogd', 'sdpd', 'hcid', 'portmap'];

@@ -122,7 +122,7 @@ export class TemplateMiner {
       masked[max - 1] = this.masker.mask(raw[max - 1] as string);
     }
     maskDates(raw, masked);
-    const { cluster, widened } = this.tree.place(masked);
+    const { cluster, widened, absorbed } = this.tree.place(masked);
     let family = this.families.get(cluster);
     if (!family) {
       family = { slots: new Map(), members: new Map() };
@@ -144,6 +144,7 @@ export class TemplateMiner {
         rekey = true;
       }
     }
+    for (const from of absorbed) rekey = this.absorb(from, cluster, family) || rekey;
     if (rekey) {
       cluster.rev++;
       this.rekey(family);
@@ -254,6 +255,39 @@ export class TemplateMiner {
       into.lastSeen = Math.max(into.lastSeen, m.lastSeen);
       m.mergedInto = into;
     }
+  }
+
+  /**
+   * Moves the templates of a cluster the tree merged into `into` (see ClusterTree.absorb) to `into`'s family:
+   * each keeps its words at the family's tracked positions (a position that then shows more than
+   * `maxWordValues` words stops being tracked) and is filed again by `rekey`, the caller's, which merges those
+   * that now coincide. Returns true (the caller must rekey).
+   */
+  private absorb(from: Cluster, into: Cluster, family: Family): boolean {
+    const old = this.families.get(from);
+    this.families.delete(from);
+    if (!old) return false;
+    for (const m of old.members.values()) {
+      const words = new Map<number, string>();
+      for (const [pos, seen] of family.slots) {
+        const w = m.words.get(pos) ?? (from.tokens[pos] as string);
+        if (!seen.has(w)) {
+          if (seen.size < this.options.maxWordValues) seen.add(w);
+          else {
+            family.slots.delete(pos);
+            continue;
+          }
+        }
+        words.set(pos, w);
+      }
+      m.words = words;
+      m.cluster = into;
+      m.textRev = -1;
+      m.paramRev = -1;
+      // A key no line has: rekey files it with the others.
+      family.members.set(`\u0003${m.id}`, m);
+    }
+    return true;
   }
 
   private forget(cluster: Cluster): void {

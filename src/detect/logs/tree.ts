@@ -29,6 +29,11 @@ export interface Placement {
   created: boolean;
   /** Positions that just became `<*>`, with the constant they held until now. */
   widened: Array<{ pos: number; was: string }>;
+  /**
+   * Clusters of other routes that the widened cluster now covers (each of their tokens is its token or under
+   * one of its `<*>`): dropped from the tree, their lines are the cluster's from now on.
+   */
+  absorbed: Cluster[];
 }
 
 interface Node {
@@ -37,6 +42,7 @@ interface Node {
 }
 
 const NONE: Placement['widened'] = [];
+const NO_CLUSTERS: Cluster[] = [];
 
 /** Clusters of a line's length looked at when its route found none (acrossRoutes). */
 const SCAN = 1000;
@@ -156,13 +162,13 @@ export class ClusterTree {
       }
       same.push(created);
       if (++this.count > this.opts.maxClusters) this.evict();
-      return { cluster: created, created: true, widened: NONE };
+      return { cluster: created, created: true, widened: NONE, absorbed: NO_CLUSTERS };
     }
     cluster.lastUsed = this.tick;
     let widened: Placement['widened'] = NONE;
     const tokens = cluster.tokens;
     // The line repeats the cluster wherever it has no variable (the usual case): nothing to widen.
-    if (this.bestExact) return { cluster, created: false, widened };
+    if (this.bestExact) return { cluster, created: false, widened, absorbed: NO_CLUSTERS };
     for (let i = 0; i < tokens.length; i++) {
       const was = tokens[i] as string;
       if (was !== masked[i] && was !== WILDCARD) {
@@ -176,7 +182,45 @@ export class ClusterTree {
         widened.push({ pos: i, was });
       }
     }
-    return { cluster, created: false, widened };
+    const absorbed = widened === NONE ? NO_CLUSTERS : this.absorb(cluster);
+    return { cluster, created: false, widened, absorbed };
+  }
+
+  /**
+   * Clusters that `into`, just widened, now covers: a line of theirs would match it. Lines of one message that
+   * took different routes before a route's token was known to vary made a cluster each; once one of them has
+   * widened over the others, they are one (the others are dropped, and their routes lead to `into`).
+   */
+  private absorb(into: Cluster): Cluster[] {
+    const same = this.byLength.get(into.tokens.length) as Cluster[];
+    const tokens = into.tokens;
+    let out = NO_CLUSTERS;
+    for (const c of same) {
+      if (c === into) continue;
+      let i = 0;
+      for (; i < tokens.length; i++) if (tokens[i] !== WILDCARD && tokens[i] !== c.tokens[i]) break;
+      if (i < tokens.length) continue;
+      if (out === NO_CLUSTERS) out = [];
+      out.push(c);
+      c.evicted = true;
+    }
+    if (out === NO_CLUSTERS) return out;
+    this.byLength.set(
+      tokens.length,
+      same.filter((c) => !c.evicted),
+    );
+    const walk = (n: Node) => {
+      if (n.clusters.some((c) => c.evicted)) {
+        const kept = n.clusters.filter((c) => !c.evicted);
+        if (!kept.includes(into)) kept.push(into);
+        n.clusters = kept;
+      }
+      for (const child of n.children.values()) walk(child);
+    };
+    const root = this.root.get(tokens.length);
+    if (root) walk(root);
+    this.count -= out.length;
+    return out;
   }
 
   private leaf(masked: string[]): Node {
