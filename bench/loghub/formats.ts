@@ -10,13 +10,21 @@ import {
   Rng,
   SERVICING_LOG,
 } from '../../src/detect/logs/formats.fixture.js';
+import { K8S_EVENTS, LOGCAT, PROXY_LOG } from '../../src/detect/logs/formats-platform.fixture.js';
+import {
+  COORDINATOR_LOG,
+  JAVA_SERVICE,
+  LOGFMT,
+  PYTHON_WEB,
+} from '../../src/detect/logs/formats-services.fixture.js';
 import { type Dataset, loadContents, minerThroughput } from './evaluate.js';
 import { storeIngestThroughput } from './ingest.js';
 
 /**
  * Speed on logs unlike the Loghub sets: the synthetic formats of the miner's tests, each written as a whole log
  * with a header of its kind (a syslog prefix, a servicing log's date and level columns, a cluster log's
- * alert flag, epoch and node columns) and its header pattern, then measured as a Loghub set is: the miner
+ * alert flag, epoch and node columns, a log4j layout's thread and class, logcat's pid, tid, level and tag,
+ * klog's prefix) and its header pattern, then measured as a Loghub set is: the miner
  * alone on the messages, and a tailed file into the store.
  */
 export interface Format {
@@ -28,6 +36,8 @@ export interface Format {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const time = (i: number) => `${pad(10 + ((i / 3600) | 0))}:${pad(((i / 60) | 0) % 60)}:${pad(i % 60)}`;
+const millis = (r: Rng) => String(r.int(0, 999)).padStart(3, '0');
+const level = (r: Rng) => r.pick(['INFO', 'INFO', 'INFO', 'WARN', 'ERROR', 'DEBUG']);
 
 export const FORMATS: Format[] = [
   {
@@ -57,6 +67,53 @@ export const FORMATS: Format[] = [
       const node = `cn${r.int(1, 999)}`;
       return `${r.pick(['-', '-', '-', 'KERNDTLB'])} ${1_765_000_000 + i} 2026.12.06 ${node} Dec 6 ${time(i)} ${node}/${node} ${r.pick(['kernel', 'sshd', 'ntpd', 'pbs_mom'])}:`;
     },
+  },
+  {
+    name: 'java-service',
+    kinds: JAVA_SERVICE,
+    pattern: '<Date> <Time> <Level> \\[<Thread>\\] <Component> - <Content>',
+    header: (r, i) =>
+      `2026-12-06 ${time(i)}.${millis(r)} ${level(r)} [${r.pick(['main', 'http-nio-8080-exec-3', 'kafka-consumer-1', 'scheduling-1'])}] ${r.pick(['c.e.orders.OrderService', 'c.e.db.PoolBase', 'c.e.cache.CacheStats'])} -`,
+  },
+  {
+    name: 'python-web',
+    kinds: PYTHON_WEB,
+    pattern: '<Date> <Time> <Level> <Logger>: <Content>',
+    header: (r, i) =>
+      `2026-12-06 ${time(i)},${millis(r)} ${level(r)} ${r.pick(['app.api', 'app.auth', 'worker.tasks', 'server.access'])}:`,
+  },
+  {
+    name: 'logfmt',
+    kinds: LOGFMT,
+    pattern: 'time=<Time> <Content>',
+    header: (r, i) => `time=2026-12-06T${time(i)}.${millis(r)}Z`,
+  },
+  {
+    name: 'coordinator',
+    kinds: COORDINATOR_LOG,
+    pattern: '<Date> <Time> \\[<Thread>\\] <Level> - <Content>',
+    header: (r, i) =>
+      `2026-12-06 ${time(i)},${millis(r)} [${r.pick(['election-1:Election', 'sync-3:Follower', 'sessions:SessionTracker'])}@${r.int(80, 900)}] ${level(r)} -`,
+  },
+  {
+    name: 'logcat',
+    kinds: LOGCAT,
+    pattern: '<Date> <Time> <Pid> <Tid> <Level> <Component>: <Content>',
+    header: (r, i) =>
+      `12-06 ${time(i)}.${millis(r)} ${r.int(500, 30_000)} ${r.int(500, 30_000)} ${r.pick(['I', 'D', 'W', 'E'])} ${r.pick(['ActivityManager', 'WindowManager', 'art', 'Choreographer'])}:`,
+  },
+  {
+    name: 'proxy',
+    kinds: PROXY_LOG,
+    pattern: '\\[<Time>\\] <Content>',
+    header: (_r, i) => `[12.06 ${time(i)}]`,
+  },
+  {
+    name: 'k8s-events',
+    kinds: K8S_EVENTS,
+    pattern: '<Header> <Time> <Pid> <Source>\\] <Content>',
+    header: (r, i) =>
+      `${r.pick(['I', 'I', 'W'])}1206 ${time(i)}.${millis(r)}000 ${r.int(1, 99)} ${r.pick(['event.go:294', 'recorder.go:104'])}]`,
   },
 ];
 

@@ -39,17 +39,17 @@ export class Rng {
   }
 }
 
-const int = (lo: number, hi: number) => (r: Rng) => String(r.int(lo, hi));
-const ipv4 = (r: Rng) => `${r.int(1, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
-const word = (xs: readonly string[]) => (r: Rng) => r.pick(xs);
-const path = (r: Rng) =>
+export const int = (lo: number, hi: number) => (r: Rng) => String(r.int(lo, hi));
+export const ipv4 = (r: Rng) => `${r.int(1, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}`;
+export const word = (xs: readonly string[]) => (r: Rng) => r.pick(xs);
+export const path = (r: Rng) =>
   `/${r.pick(['Users', 'var', 'opt', 'Library'])}/${r.pick(['ann', 'lee', 'kim', 'shared'])}/${r.pick(['cache', 'data', 'tmp'])}/${r.hex(6)}.${r.pick(['db', 'plist', 'log'])}`;
-const duration = (r: Rng) => `${r.int(1, 900)}.${r.int(0, 9)}ms`;
-const names = ['ann', 'lee', 'kim', 'sam', 'ola', 'raj', 'eve', 'max', 'ida', 'tom', 'zoe', 'noa'];
+export const duration = (r: Rng) => `${r.int(1, 900)}.${r.int(0, 9)}ms`;
+export const names = ['ann', 'lee', 'kim', 'sam', 'ola', 'raj', 'eve', 'max', 'ida', 'tom', 'zoe', 'noa'];
 const hosts = ['relay', 'mx', 'gw', 'edge', 'smtp', 'mail', 'in', 'out'];
 const domains = ['example.com', 'example.net', 'example.org', 'test.example'];
-const email = (r: Rng) => `${r.pick(names)}.${r.pick(names)}@${r.pick(domains)}`;
-const host = (r: Rng) => `${r.pick(hosts)}${r.int(1, 40)}.${r.pick(domains)}`;
+export const email = (r: Rng) => `${r.pick(names)}.${r.pick(names)}@${r.pick(domains)}`;
+export const host = (r: Rng) => `${r.pick(hosts)}${r.int(1, 40)}.${r.pick(domains)}`;
 const winPath = (r: Rng) =>
   `C:\\Windows\\${r.pick(['servicing', 'WinSxS', 'Logs'])}\\${r.pick(['Packages', 'Temp', 'CBS'])}\\${r.pick(['pkg', 'cab', 'mum'])}_${r.hex(8)}.${r.pick(['mum', 'cat', 'log'])}`;
 const hresult = (r: Rng) => `0x8${r.hex(7)}`;
@@ -171,7 +171,7 @@ export const MAIL_LOG: LineKind[] = [
 const node = (r: Rng) => `${r.pick(['cn', 'gpu', 'bn', 'login'])}${r.int(1, 999)}`;
 const location = (r: Rng) =>
   `R${r.int(0, 7)}${r.int(0, 7)}-M${r.int(0, 1)}-N${r.hex(1).toUpperCase()}-C:J${r.int(10, 18)}-U${r.int(0, 1)}${r.int(0, 9)}`;
-const hex32 = (r: Rng) => `0x${r.hex(8)}`;
+export const hex32 = (r: Rng) => `0x${r.hex(8)}`;
 const clock = (r: Rng) =>
   `${r.int(0, 48)}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}`;
 

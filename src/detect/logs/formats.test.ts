@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { canonicalTemplate } from './canonical.js';
 import {
   CLUSTER_LOG,
   DESKTOP_SYSLOG,
@@ -7,6 +8,8 @@ import {
   MAIL_LOG,
   SERVICING_LOG,
 } from './formats.fixture.js';
+import { K8S_EVENTS, LOGCAT, PROXY_LOG } from './formats-platform.fixture.js';
+import { COORDINATOR_LOG, JAVA_SERVICE, LOGFMT, PYTHON_WEB } from './formats-services.fixture.js';
 import { TemplateMiner } from './miner.js';
 
 /**
@@ -18,7 +21,18 @@ describe.each([
   ['a Windows component-servicing log (HRESULTs, package names, Windows paths)', SERVICING_LOG],
   ['a mail server log (queue ids, addresses in angle brackets, host[address] pairs)', MAIL_LOG],
   ['a cluster system log (node names, hardware locations, jobs, hex registers)', CLUSTER_LOG],
+  ['a Java service (ids with underscores, object ids, exception classes, key=value)', JAVA_SERVICE],
+  ['a Python web service (request ids, access fields, task ids in brackets)', PYTHON_WEB],
+  ['logfmt (key=value fields, quoted messages, durations)', LOGFMT],
+  ['a consensus coordinator (peers as address:port, hex epochs, sessions)', COORDINATOR_LOG],
+  ['a mobile app logcat (components, object ids in braces, GC sizes)', LOGCAT],
+  ['a forward proxy (clients, host:port targets, sizes with units)', PROXY_LOG],
+  ['Kubernetes events (pod and node names with generated suffixes, images, probes)', K8S_EVENTS],
 ] as Array<[string, LineKind[]]>)('%s', (_name, kinds) => {
+  it('writes each expected template as the canonical writing does', () => {
+    for (const k of kinds) expect(canonicalTemplate(k.template)).toBe(k.template);
+  });
+
   it('mines each line to the template it was written from, one template per kind', () => {
     const lines = generate(kinds, 600, 20_261_206);
     const miner = new TemplateMiner();
