@@ -44,7 +44,7 @@ if (args.grid && !args.cv) {
  * wins). docs/detection.md says how each list was made.
  */
 const FOLD_CHOSEN: Record<string, string[]> = {
-  auto: ['tailfit=8640,0,288,2016,17280', 'rest=60,30,120,240', 'jumpmemory=0,2016,8640'],
+  auto: ['tailfit=8640,0,288,2016,17280', 'rest=60,30,120,240', 'jumpmemory=2016,0,8640'],
 };
 
 const dir = path.resolve(args.data);

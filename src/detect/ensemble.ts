@@ -99,8 +99,10 @@ export class EnsembleDetector implements StreamDetector {
     // `jumptail` (spatial.ts), off: a record's residual judged against the series' own residual tail once it has
     // that many residuals. From the start it clears multiplicative noise's records but every fold declined it
     // (realAdExchange's labelled upward records are ordinary by that series' own tail); at 8640 NAB cannot tell.
-    // `jumpmemory` (spatial.ts, one-step.ts), off: the AR(1) fit of `jump` forgets at that many pairs, so after a
-    // regime change steps are judged by the new regime's dynamics, not the whole history's.
+    // `jumpmemory` (spatial.ts, one-step.ts), 2016: the AR(1) fit of `jump` forgets at that many pairs, so after
+    // a regime change steps are judged by the new regime's dynamics, not the whole history's. NAB cannot tell
+    // (the same scores sample for sample at 0, 2016 and 8640); on noise whose spread grows, 2016 ends the late
+    // false alarms that 0 and 8640 leave (docs/detection.md, tenth round).
     this.context =
       opt(opts, 'context', 1, 0) > 0
         ? new ContextDetector({
@@ -111,7 +113,7 @@ export class EnsembleDetector implements StreamDetector {
             ratio: opt(opts, 'ratio', 0, 0),
             jumplog: opt(opts, 'jumplog', 0, 0),
             jumptail: opt(opts, 'jumptail', 0, 0),
-            jumpmemory: opt(opts, 'jumpmemory', 0, 0),
+            jumpmemory: opt(opts, 'jumpmemory', 2016, 0),
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;
