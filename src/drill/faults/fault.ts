@@ -26,7 +26,7 @@ export interface TargetEnv {
 export type FaultRole = 'app' | 'database' | 'cache';
 
 /** What a fault needs of its target besides the pid; a target without it cannot take the fault. */
-export type FaultNeed = 'url' | 'DATA_DIR' | 'CONFIG_FILE' | 'log_file' | 'ban_netns';
+export type FaultNeed = 'url' | 'DATA_DIR' | 'CONFIG_FILE' | 'PGPORT' | 'log_file' | 'ban_netns';
 
 /** One way to break a service on purpose, and how to undo it if Medic does not. */
 export interface Fault {
