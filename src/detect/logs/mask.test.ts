@@ -17,6 +17,8 @@ describe('TokenMasker', () => {
       'granted=true',
       'false,',
       'None',
+      '[null]',
+      'enabled:false;',
     ];
     const seq = Array.from({ length: 200 }, (_, i) => tokens[(i * i + 3 * i) % tokens.length] as string);
     for (const [entries, once] of [

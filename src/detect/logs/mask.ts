@@ -282,31 +282,36 @@ export function maskToken(token: string): string {
 }
 
 /**
- * `true`, `false` or `null` alone or in brackets, quotes and punctuation (`true,`, `(null)`) as a value, or
- * the token unchanged: the literals of every data format are values wherever they stand, as the canonical
- * writing (canonical.ts) already writes them, so that lines which differ only in one are one template.
+ * `true`, `false` or `null` as a value, alone, in brackets or quotes, or after a key (`true,`, `(null)`,
+ * `granted=true`), or the token unchanged: the literals of every data format are values wherever they stand,
+ * as the canonical writing (canonical.ts) already writes them, so that lines which differ only in one are one
+ * template. Read from the token's end, so that most words fail on their last letter (not `e` or `l`).
  */
 export function literalOr(token: string): string {
   const len = token.length;
-  if (len < 4 || len > 8) return token;
-  let s = 0;
-  while (s < len && OPENERS.includes(token[s] as string)) s++;
-  // Most words fail here, on their first letter: t, f or n.
-  const c = token.charCodeAt(s) | 32;
-  if (c !== 116 && c !== 102 && c !== 110) return token;
+  if (len < 4) return token;
   let e = len;
-  while (e > s && CLOSERS.includes(token[e - 1] as string)) e--;
-  if (!(isWordAt(token, s, e, 'true') || isWordAt(token, s, e, 'false') || isWordAt(token, s, e, 'null')))
-    return token;
+  while (e > 0 && isCloser(token.charCodeAt(e - 1))) e--;
+  const c = token.charCodeAt(e - 1) | 32;
+  let s = -1;
+  if (c === 101)
+    s = isWordAt(token, e - 4, e, 'true') ? e - 4 : isWordAt(token, e - 5, e, 'false') ? e - 5 : -1;
+  else if (c === 108 && isWordAt(token, e - 4, e, 'null')) s = e - 4;
+  if (s < 0) return token;
+  let b = s;
+  while (b > 0 && isOpener(token.charCodeAt(b - 1))) b--;
+  // Alone in its brackets, or a key's value: `trueish` or `untrue` are words.
+  if (b > 0 && token.charCodeAt(b - 1) !== 61 && token.charCodeAt(b - 1) !== 58) return token;
   return token.slice(0, s) + WILDCARD + token.slice(e);
 }
 
-const OPENERS = '<(["\'';
-const CLOSERS = '>)]"\',;:.';
+const isOpener = (c: number): boolean => c === 60 || c === 40 || c === 91 || c === 34 || c === 39;
+const isCloser = (c: number): boolean =>
+  c === 62 || c === 41 || c === 93 || c === 34 || c === 39 || c === 44 || c === 59 || c === 58 || c === 46;
 
 /** Whether `token[s, e)` is `word`, in any case. */
 function isWordAt(token: string, s: number, e: number, word: string): boolean {
-  if (e - s !== word.length) return false;
+  if (s < 0 || e - s !== word.length) return false;
   for (let i = 0; i < word.length; i++)
     if ((token.charCodeAt(s + i) | 32) !== word.charCodeAt(i)) return false;
   return true;
@@ -391,15 +396,8 @@ function keepEdges(token: string): string {
 }
 
 /**
- * Characters that make a token without a digit worth masking: a path separator (`/`, `\`), an `@` (an
- * address) and a key's `=` (its value may be a literal: `granted=true`).
- */
-export const MARKS = new Uint8Array(128);
-for (const ch of '/\\@=') MARKS[ch.charCodeAt(0)] = 1;
-
-/**
- * Digits in a token, or -1 when it has no digit, path separator, `@` or `=` (nothing in it can be a value but
- * a literal: see literalOr).
+ * Digits in a token, or -1 when it has no digit, path separator or `@` (nothing in it can be a value but a
+ * literal: see literalOr).
  */
 export function digitsOrPlain(token: string): number {
   let digits = 0;
@@ -407,7 +405,7 @@ export function digitsOrPlain(token: string): number {
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
     if (c >= C_0 && c <= C_9) digits++;
-    else if (c < 128 && MARKS[c] === 1) sep = true;
+    else if (c === 47 || c === 92 || c === 64) sep = true;
   }
   return digits === 0 && !sep ? -1 : digits;
 }

@@ -144,7 +144,7 @@ export class TemplateMiner {
         rekey = true;
       }
     }
-    for (const from of absorbed) rekey = this.absorb(from, cluster, family) || rekey;
+    if (absorbed.length > 0) for (const from of absorbed) rekey = this.absorb(from, cluster, family) || rekey;
     if (rekey) {
       cluster.rev++;
       this.rekey(family);

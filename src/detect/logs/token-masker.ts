@@ -1,5 +1,5 @@
 /** A message split into tokens and each token masked (mask.ts), with what repeats remembered. */
-import { C_0, C_9, digitsOrPlain, literalOr, MARKS, maskCounted } from './mask.js';
+import { C_0, C_9, digitsOrPlain, literalOr, maskCounted } from './mask.js';
 
 /** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
 export function tokenize(content: string, out: string[] = []): string[] {
@@ -18,6 +18,17 @@ export function tokenize(content: string, out: string[] = []): string[] {
 
 /** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
 const UNIQUE_DIGITS = 8;
+
+/**
+ * Whether the token ending before `end` could be one literalOr changes: it ends in `ue`, `se` or `ll` (any case)
+ * or in punctuation. Two characters decide for most words, without a call.
+ */
+function mayEndLiteral(content: string, end: number): boolean {
+  const c = content.charCodeAt(end - 1);
+  if ((c < 65 && c > 32) || c === 93) return true;
+  const b = content.charCodeAt(end - 2) | 32;
+  return (c | 32) === 101 ? b === 117 || b === 115 : (c | 32) === 108 && b === 108;
+}
 
 /** The whitespace `tokenize` splits on. */
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
@@ -64,16 +75,21 @@ export class TokenMasker {
       // The token's own loop: one test per character in the common case (a letter).
       for (;;) {
         if (c >= C_0 && c <= C_9) digits++;
-        else if (c < 128 && MARKS[c] === 1) sep = true;
+        else if (c === 47 || c === 92 || c === 64) sep = true;
         else if (isSpace(c)) break;
         if (++i >= len) break;
         c = content.charCodeAt(i);
       }
       const token = content.slice(start, i);
       raw[n] = token;
-      // A plain word is itself, unless it is a literal (four or five letters, and more only with punctuation).
+      // A plain word is itself, unless it is or ends in a literal (`true`, `(null)`, `granted=false`): only a
+      // word ending in `e`, `l` or punctuation can.
       masked[n] =
-        digits === 0 && !sep ? (i - start < 4 ? token : literalOr(token)) : this.masked(token, digits);
+        digits === 0 && !sep
+          ? i - start < 4 || !mayEndLiteral(content, i)
+            ? token
+            : literalOr(token)
+          : this.masked(token, digits);
       n++;
     }
     if (raw.length !== n) raw.length = n;

@@ -1,4 +1,4 @@
-import { hasDigit, WILDCARD } from './mask.js';
+import { WILDCARD } from './mask.js';
 
 /**
  * Drain's parse tree (He et al., ICWS'17): lines are routed by token count, then by their first tokens, to a
@@ -125,6 +125,15 @@ const isCloserAt = (s: string, i: number): boolean => {
 
 const newNode = (): Node => ({ children: new Map(), clusters: [] });
 
+/** A digit, a `/` or a `<*>` in the token, in one scan. */
+function routesAsValue(tok: string): boolean {
+  for (let i = 0; i < tok.length; i++) {
+    const c = tok.charCodeAt(i);
+    if ((c >= 48 && c <= 57) || c === 47 || (c === 60 && tok.charCodeAt(i + 1) === 42)) return true;
+  }
+  return false;
+}
+
 export class ClusterTree {
   private readonly root = new Map<number, Node>();
   /** Clusters by token count, oldest first: where a line whose route found none looks next. */
@@ -234,7 +243,7 @@ export class ClusterTree {
       const tok = masked[i] as string;
       // As in Drain: a token with a digit is likely a value, so it does not pick a branch; so is one with a
       // path separator that no mask took for a path (`com.example.app/.MainActivity`, `read/write`).
-      let key = tok.includes(WILDCARD) || hasDigit(tok) || tok.includes('/') ? WILDCARD : tok;
+      let key = routesAsValue(tok) ? WILDCARD : tok;
       let child: Node | undefined = node.children.get(key);
       if (!child && node.children.size >= this.opts.maxChildren) {
         key = WILDCARD;
