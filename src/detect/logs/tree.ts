@@ -44,7 +44,7 @@ interface Node {
 const NONE: Placement['widened'] = [];
 const NO_CLUSTERS: Cluster[] = [];
 
-/** Clusters of a line's length looked at when its route found none (acrossRoutes). */
+/** Clusters of a line's length looked at when its route found none (acrossRoutes), or a cluster widened (absorb). */
 const SCAN = 1000;
 /** Constants a line must share with a cluster on another route to join it (acrossRoutes). */
 const SHARED = 3;
@@ -204,7 +204,9 @@ export class ClusterTree {
     const same = this.byLength.get(into.tokens.length) as Cluster[];
     const tokens = into.tokens;
     let out = NO_CLUSTERS;
-    for (const c of same) {
+    // The most recent clusters only, as in acrossRoutes: a widening costs a bounded scan.
+    for (let k = same.length - 1, seen = 0; k >= 0 && seen < SCAN; k--, seen++) {
+      const c = same[k] as Cluster;
       if (c === into) continue;
       let i = 0;
       for (; i < tokens.length; i++) if (tokens[i] !== WILDCARD && tokens[i] !== c.tokens[i]) break;
