@@ -159,6 +159,38 @@ describe('TemplateMiner', () => {
     expect(m.templates().length).toBeLessThanOrEqual(20);
   });
 
+  it('in a leaf crowded with one-off lines, compares a line with the clusters last used only', () => {
+    // Lines of words that never repeat (free text, names no mask knows) pile up in one leaf; a message that
+    // recurs among them keeps its template while it comes back within the window, and one that returns
+    // only after more new clusters than the window holds starts a new one (the price of a bounded scan).
+    let seed = 7;
+    const rnd = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 2 ** 32;
+    };
+    const word = () => {
+      let w = '';
+      for (let i = 0, n = 4 + Math.floor(rnd() * 5); i < n; i++)
+        w += String.fromCharCode(97 + Math.floor(rnd() * 26));
+      return w;
+    };
+    const ids = (every: number) => {
+      const m = new TemplateMiner();
+      const got: string[] = [];
+      for (let i = 1; i <= 3000; i++) {
+        if (i % every === 0) {
+          got.push(m.match(`${word()} ${word()} requested a refresh of the catalogue`).id);
+        } else m.match(Array.from({ length: 8 }, word).join(' '));
+      }
+      // Each line's template as it is now: the first ones merged once the names were seen to vary.
+      return new Set(got.map((id) => m.get(id)?.id)).size;
+    };
+    expect(ids(50)).toBe(1);
+    expect(ids(600)).toBeGreaterThan(1);
+  });
+
   it('bounds the number of clusters it keeps', () => {
     const m = new TemplateMiner({ maxClusters: 50 });
     for (let i = 0; i < 500; i++)

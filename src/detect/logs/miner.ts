@@ -69,6 +69,8 @@ interface Family {
   /** Positions that are `<*>` in the cluster but still split templates, with the words seen there. */
   slots: Map<number, Set<string>>;
   members: Map<string, Member>;
+  /** Every template made in or moved into the family, merged ones too: what forgetting its cluster drops. */
+  all: Member[];
 }
 
 export class TemplateMiner {
@@ -125,7 +127,7 @@ export class TemplateMiner {
     const { cluster, widened, absorbed } = this.tree.place(masked);
     let family = this.families.get(cluster);
     if (!family) {
-      family = { slots: new Map(), members: new Map() };
+      family = { slots: new Map(), members: new Map(), all: [] };
       this.families.set(cluster, family);
     }
     let rekey = widened.length > 0;
@@ -217,6 +219,7 @@ export class TemplateMiner {
       paramRev: -1,
     };
     this.byId.set(id, m);
+    family.all.push(m);
     return m;
   }
 
@@ -267,6 +270,10 @@ export class TemplateMiner {
     const old = this.families.get(from);
     this.families.delete(from);
     if (!old) return false;
+    for (const m of old.all) {
+      m.cluster = into;
+      family.all.push(m);
+    }
     for (const m of old.members.values()) {
       const words = new Map<number, string>();
       for (const [pos, seen] of family.slots) {
@@ -281,7 +288,6 @@ export class TemplateMiner {
         words.set(pos, w);
       }
       m.words = words;
-      m.cluster = into;
       m.textRev = -1;
       m.paramRev = -1;
       // A key no line has: rekey files it with the others.
@@ -294,7 +300,7 @@ export class TemplateMiner {
     const family = this.families.get(cluster);
     this.families.delete(cluster);
     if (!family) return;
-    for (const m of this.byId.values()) if (m.cluster === cluster) this.byId.delete(m.id);
+    for (const m of family.all) if (this.byId.get(m.id) === m) this.byId.delete(m.id);
   }
 }
 

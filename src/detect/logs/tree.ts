@@ -45,7 +45,13 @@ const NONE: Placement['widened'] = [];
 const NO_CLUSTERS: Cluster[] = [];
 
 /** Clusters of a line's length looked at when its route found none (acrossRoutes), or a cluster widened (absorb). */
-const SCAN = 1000;
+const SCAN = 256;
+/**
+ * Clusters of a leaf compared with a line, the most recently used: a leaf where lines of words that never repeat
+ * pile up (free text, names the masks do not know) would otherwise cost a comparison with each of thousands of
+ * clusters per line. A leaf of fewer clusters is scanned whole, as before.
+ */
+const LEAF_SCAN = 256;
 /** Constants a line must share with a cluster on another route to join it (acrossRoutes). */
 const SHARED = 3;
 
@@ -142,6 +148,8 @@ export class ClusterTree {
   private tick = 0;
   /** Whether the cluster `best` last chose differs from the line only where it has variables. */
   private bestExact = false;
+  /** Where in its leaf the cluster `best` last chose is. */
+  private bestIndex = -1;
 
   constructor(
     private readonly opts: TreeOptions,
@@ -156,6 +164,13 @@ export class ClusterTree {
     const leaf = this.leaf(masked);
     let cluster = this.best(leaf.clusters, masked);
     this.tick++;
+    // In a leaf past LEAF_SCAN, a cluster matched in the older half of the window moves to its end, so that
+    // the clusters in use stay among those compared while new ones keep coming.
+    const n = leaf.clusters.length;
+    if (cluster && n > LEAF_SCAN && this.bestIndex < n - LEAF_SCAN / 2) {
+      leaf.clusters.splice(this.bestIndex, 1);
+      leaf.clusters.push(cluster);
+    }
     if (!cluster) {
       cluster = this.acrossRoutes(masked);
       // Found on another route: it is filed on this one too, so the next such line finds it directly.
@@ -270,7 +285,9 @@ export class ClusterTree {
     let bestSim = -1;
     let bestVars = -1;
     let bestExact = false;
-    for (const c of clusters) {
+    let bestIndex = -1;
+    for (let k = Math.max(0, clusters.length - LEAF_SCAN); k < clusters.length; k++) {
+      const c = clusters[k] as Cluster;
       const tokens = c.tokens;
       let same = 0;
       let vars = 0;
@@ -285,9 +302,11 @@ export class ClusterTree {
         bestSim = sim;
         bestVars = vars;
         bestExact = same + vars === tokens.length;
+        bestIndex = k;
       }
     }
     this.bestExact = bestExact;
+    this.bestIndex = bestIndex;
     return best && bestSim >= this.opts.similarity ? best : null;
   }
 
