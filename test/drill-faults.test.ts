@@ -138,6 +138,15 @@ describe('drill faults and reports', () => {
     expect(fittingServices(redisDb, faults.get('db-down'))).toEqual(['kv']);
     expect(fittingServices(redisDb, faults.get('db-saturated'))).toEqual([]);
 
+    // The second example stack (Redis as session store and queue, Python services, a Node proxy) loads, and a
+    // bad hour on it draws crashes and hangs on all five, outages of its two Redis servers, and nothing else.
+    const second = await loadConfig(path.join(ROOT, 'examples/python-redis/medic.yaml'));
+    const fits = (n: string) => fittingServices(second, faults.get(n));
+    expect(fits('crash')).toEqual(['sessions', 'queue', 'web', 'worker', 'edge']);
+    expect(fits('db-down')).toEqual(['sessions']);
+    expect(fits('cache-down')).toEqual(['queue']);
+    expect(fits('db-saturated')).toEqual([]);
+
     // The simple demo has no database, no cache, no data directory and no settings file.
     const demo = await loadConfig(path.join(ROOT, 'examples/medic.yaml'));
     expect(targetService(demo, faults.get('crash'))).toBe('demo');
