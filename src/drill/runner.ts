@@ -1,5 +1,5 @@
 import type { Action } from '../core/index.js';
-import { errorMessage } from '../core/index.js';
+import { errorMessage, formatDuration } from '../core/index.js';
 import type { Medic } from '../daemon/index.js';
 import { causeOk, diagnosedCause } from './cause.js';
 import type { Fault, FaultTarget } from './faults/index.js';
@@ -357,6 +357,6 @@ export async function waitAllHealthy(medic: HealthView, timeoutMs: number, stabl
     .map((s) => `${s} ${medic.health.get(s)}`)
     .join(', ');
   throw new Error(
-    `the services were not all healthy within ${timeoutMs} ms (${state}; is another Medic or program holding a port?)`,
+    `the services were not all healthy within ${formatDuration(timeoutMs)} (${state}; is another Medic or program holding a port?)`,
   );
 }

@@ -47,6 +47,6 @@ describe('waitAllHealthy', () => {
         ),
         300,
       ),
-    ).rejects.toThrow(/not all healthy within 300 ms \(api down, db down/);
+    ).rejects.toThrow(/not all healthy within 300ms \(api down, db down/);
   });
 });
