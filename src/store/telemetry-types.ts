@@ -23,15 +23,8 @@ export interface LogTemplateDelta {
   examples?: string[];
 }
 
-export interface LogTemplateRecord {
-  service: string;
-  templateId: string;
-  text: string;
-  category: string | null;
-  severity: string | null;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
+/** A template as stored: the delta's fields summed up, its examples, and the template it was merged into. */
+export interface LogTemplateRecord extends Omit<LogTemplateDelta, 'examples'> {
   examples: string[];
   mergedInto: string | null;
 }
