@@ -60,6 +60,11 @@ export class FindingPath {
       finding: Finding;
     }
   >();
+  /**
+   * Each failing service's latest finding (duplicates aside), held or diagnosed: what it is looked at again by
+   * when an upstream it waited for is well again.
+   */
+  private readonly latest = new Map<string, Finding>();
   /** Services with a diagnosis running (a count: several findings may be diagnosed at once). */
   private readonly diagnosing = new Map<string, number>();
 
@@ -138,6 +143,7 @@ export class FindingPath {
     const fresh = this.notices.episode(f, incident);
     if (incident.state === 'escalated' && !duplicate) await this.notices.whileEscalated(f, incident, fresh);
     if (duplicate) return;
+    this.latest.set(f.service, f);
     if (!d.heal) {
       if (this.dependents.wait(f)) {
         await this.host.incidents.note(
@@ -224,7 +230,9 @@ export class FindingPath {
       // The trouble diagnosed is over: the next failure is new, even within REDIAGNOSE_MS and in the same
       // incident (still open for a dependent), and gets its own diagnosis and heal.
       this.diagnosed.delete(service);
+      this.latest.delete(service);
       this.correlation.recovered(service);
+      this.relookDependents(service);
       if (!this.host.engine.busy(service)) {
         await this.host.incidents.onHealthy(service, `${service} healthy again: all checks pass`);
       }
@@ -246,6 +254,48 @@ export class FindingPath {
       const cause = await this.diagnoseAndHeal(entry.finding, incident);
       if (cause && this.diagnosed.get(service) === entry) entry.known = true;
     });
+  }
+
+  /**
+   * `upstream` is healthy again. A dependent that still fails with a heal of its own running or due was judged
+   * while the upstream failed: its findings since were held (it waited) or diagnosed through that trouble, and
+   * the heal in hand was decided for what it showed before. It is diagnosed again at once on its latest
+   * finding, and the engine hears of it: a verification of a heal for another cause ends (its playbook does
+   * not treat the cause named now) and the retry follows the fresh look, rather than the verification waiting
+   * out its window. A dependent with no heal due keeps its release after `release_after` (dependents.ts).
+   */
+  private relookDependents(upstream: string): void {
+    for (const s of this.graph().downstreamOf(upstream)) {
+      if (this.latest.has(s) && this.host.engine.decisionDue(s)) this.spawn(() => this.relook(s, upstream));
+    }
+  }
+
+  private async relook(service: string, upstream: string): Promise<void> {
+    await this.host.runChecks(service);
+    // Well by itself once its upstream was; or still failing with another upstream down, which explains it.
+    if (!FAILING.includes(this.host.health.get(service))) return;
+    if (this.upstream.troubled(service, 0) !== null) return;
+    const f = this.latest.get(service);
+    const incident = await this.host.store.activeIncident(service);
+    if (!f || !incident || this.stopping.signal.aborted || !this.host.engine.decisionDue(service)) return;
+    await this.host.incidents.note(
+      incident.id,
+      `${upstream} is healthy again and ${service} still fails with its heal under way: ${service} is diagnosed again`,
+      { service, upstream },
+    );
+    // The look made now is the service's diagnosis: a failed heal's second look (lookAgain) must not go back
+    // to a finding from before it.
+    const entry = {
+      incidentId: incident.id,
+      at: f.at,
+      known: false,
+      sources: new Set([`${f.kind}:${f.check}`]),
+      pid: this.host.supervisor.pid(service),
+      finding: f,
+    };
+    this.diagnosed.set(service, entry);
+    const cause = await this.diagnoseAndHeal(f, incident);
+    if (cause && this.diagnosed.get(service) === entry) entry.known = true;
   }
 
   /** Members of the incident other than `service` still failing whose heal is held (escalated) for a human. */
