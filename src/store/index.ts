@@ -3,7 +3,6 @@ export * from './copy.js';
 export * from './kysely-store.js';
 export {
   CHUNK_LINES,
-  type ChunkParts,
   chunkBodyText,
   LogChunkBuilder,
   type LogChunkRow,

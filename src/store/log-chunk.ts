@@ -1,28 +1,23 @@
 /**
- * A chunk of stored log lines, built line by line in the stored layout (v3): `{"v":3,"k":[[templateId, level,
- * source], …],"t":[at - first_at, …],"i":[k, …],"x":[text, …]}`, each (template, level, source) triple written
- * once per chunk, so that a line costs its text and a few bytes. Columns rather than a small array per line:
- * JSON.stringify writes plain arrays of numbers and strings in about half the time. Text fields are stored
- * free of NUL bytes (see noNul), each distinct triple cleaned once.
+ * A chunk of stored log lines, built line by line in the stored layout (v3): `{"x":[text, …],"v":3,"k":
+ * [[templateId, level, source], …],"t":[at - first_at, …],"i":[k, …]}`, each (template, level, source) triple
+ * written once per chunk, so that a line costs its text and a few bytes. Columns rather than a small array per
+ * line: JSON.stringify writes plain arrays of numbers and strings in about half the time. Text fields are
+ * stored free of NUL bytes (see noNul), each distinct triple cleaned once. Readers parse the JSON, so the
+ * order of its fields is free: the texts come first.
  *
- * A writer that encodes each chunk as soon as it is full holds no object per line until its transaction:
- * the lines' texts die young. The body is kept in parts (ChunkParts) of a few tens of KB, not as one string
- * of a few hundred KB: V8 makes so large a string in memory of its own, fresh from the system at each
- * chunk, and JSON.stringify's result is flattened into another such string by whatever reads it; touching
- * fresh memory costs about a millisecond a chunk on this kind of machine. The log writer's thread gets the
- * parts' bytes (writeChunkBody) without ever making the whole string; other writers join them (chunkBodyText).
+ * The texts go as they come into the chunk's own buffer, as UTF-8, a few hundred at a time (one join, one
+ * write), and the rest is appended when the chunk is taken: the body is made where it is filled, never copied.
+ * JSON.stringify of the texts made three to five bytes of garbage for each byte stored (its builder's pieces,
+ * then the flat copy whatever read it made), the largest share of a log line's garbage. A text JSON would
+ * escape (a quote, a backslash, a control character, a surrogate) is escaped alone. The buffers, outside V8's
+ * heap, come from one pool for the process and go back to it once stored (release): fresh memory costs about
+ * a millisecond a chunk to touch on this kind of machine, more than encoding it.
  */
 /** Lines per stored chunk row. */
 export const CHUNK_LINES = 2000;
 
-/**
- * The body of a chunk in parts: the text up to the texts' array, then the texts as JSON arrays of a few
- * hundred lines each (`["a","b"]`, `["c"]`), then the rest: the stored body is the first part, the arrays
- * merged into one (`["a","b","c"]`), and the last part.
- */
-export type ChunkParts = readonly string[];
-
-/** A row of `log_chunks` as written: its body as the stored text, in parts, or as the text's UTF-8 bytes. */
+/** A row of `log_chunks` as written: its body as the stored text, or as the text's UTF-8 bytes. */
 export interface LogChunkRow {
   service: string;
   first_at: number;
@@ -31,57 +26,61 @@ export interface LogChunkRow {
   body: ChunkBody;
 }
 
-export type ChunkBody = string | ChunkParts | Uint8Array;
+export type ChunkBody = string | Uint8Array;
 
-/** Characters of texts per part of a chunk's body: well under V8's 128 KB for a string of its own. */
+/** Characters of texts joined before they are written to the buffer: a string well under V8's 128 KB. */
 const PART_CHARS = 24_000;
+
+/** What JSON.stringify would escape in a string: `"`, `\`, control characters, and surrogates (lone ones). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The stored text of a chunk's body. */
 export function chunkBodyText(body: ChunkBody): string {
   if (typeof body === 'string') return body;
-  if (body instanceof Uint8Array)
-    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  const n = body.length;
-  if (n < 3) return body.join('');
-  const arrays: string[] = [];
-  for (let i = 1; i < n - 1; i++) arrays.push((body[i] as string).slice(1, -1));
-  return `${body[0]}[${arrays.join(',')}]${body[n - 1]}`;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }
 
 /**
- * Writes a chunk's body as UTF-8 into `out` at `offset` (room for 3 bytes a UTF-16 unit of its parts is the
+ * Writes a chunk's body as UTF-8 into `out` at `offset` (room for 3 bytes a UTF-16 unit of a string body is the
  * caller's) and returns the bytes written: the same bytes as the stored text's.
  */
 export function writeChunkBody(body: ChunkBody, out: Buffer, offset: number): number {
   if (typeof body === 'string') return out.write(body, offset, 'utf8');
-  if (body instanceof Uint8Array) {
-    out.set(body, offset);
-    return body.length;
-  }
-  const n = body.length;
-  let pos = offset;
-  for (let i = 0; i < n; i++) {
-    // Each array after the first is written over the `]` ending the one before, its `[` then made a `,`.
-    const merge = i > 1 && i < n - 1;
-    const at = merge ? pos - 1 : pos;
-    pos = at + out.write(body[i] as string, at, 'utf8');
-    if (merge) out[at] = 44;
-  }
-  return pos - offset;
+  out.set(body, offset);
+  return body.length;
 }
 
 /** Bytes of a body's memory are a multiple of this, so that a body given back serves most later ones. */
 const BODY_ROUND = 64 * 1024;
-/** Bodies' memory kept for reuse at most (a write in flight and two mined: about 30 chunks). */
-const POOL_MAX = 48;
+/** A new body's memory: room for a chunk of lines of about 150 bytes, the usual. */
+const BODY_FIRST = 6 * BODY_ROUND;
+/** Bodies' memory kept for reuse at most (a write in flight and two mined: about 30 chunks, a few services). */
+const POOL_MAX = 64;
+/** A body larger than this (a chunk of very long lines) is not kept for reuse. */
+const POOL_KEEP = 4 * 1024 * 1024;
+/** The opening of a body: its texts come first. */
+const OPENING = '{"x":[';
+
+/** Memory of bodies stored, for the next ones (every builder of the process shares it). */
+const pool: Buffer[] = [];
+/** The memory of bodies out (in a row not yet released), so that none is given back twice. */
+const lent = new WeakSet<ArrayBufferLike>();
+
+function bodyMemory(bytes: number): Buffer {
+  const reused = pool.pop();
+  if (reused !== undefined && reused.length >= bytes) return reused;
+  if (reused !== undefined) pool.push(reused);
+  return Buffer.allocUnsafeSlow(Math.max(BODY_FIRST, Math.ceil(bytes / BODY_ROUND) * BODY_ROUND));
+}
+
+function giveBack(memory: Buffer): void {
+  if (pool.length < POOL_MAX && memory.length <= POOL_KEEP) pool.push(memory);
+}
 
 /** The most UTF-8 bytes a body can take: exact for bytes, 3 a UTF-16 unit otherwise. */
 export function chunkBodyMaxBytes(body: ChunkBody): number {
-  if (typeof body === 'string') return 3 * body.length;
-  if (body instanceof Uint8Array) return body.length;
-  let n = 0;
-  for (const p of body) n += p.length;
-  return 3 * n;
+  return typeof body === 'string' ? 3 * body.length : body.length;
 }
 
 /**
@@ -96,19 +95,15 @@ export const noNulOrNull = (text: string | null): string | null => (text === nul
 export class LogChunkBuilder {
   private readonly service: string;
   private readonly bytes: boolean;
-  /**
-   * Memory of bodies given back (release) for later ones: fresh memory costs about 1 ms a chunk to touch here,
-   * more than encoding it. `lent` holds the memory of the bodies out, so that none is given back twice.
-   */
-  private readonly pool: Buffer[] = [];
-  private readonly lent = new WeakSet<ArrayBufferLike>();
   private keys = new Map<string, Map<string | null, Map<string, number>>>();
   private dict: [string, string | null, string][] = [];
   // Filled by push, not preallocated: JSON.stringify is slower on a holey array.
   private times: number[] = [];
   private kinds: number[] = [];
-  /** The texts in parts of about PART_CHARS characters, the last being filled. */
-  private parts: string[][] = [];
+  /** The body being filled (null: none yet), `{"x":["a","b"` so far, and its bytes used. */
+  private texts: Buffer | null = null;
+  private textBytes = 0;
+  /** Texts not yet written (JSON-escaped where they need it), and their characters. */
   private part: string[] = [];
   private partChars = 0;
   private count = 0;
@@ -121,10 +116,9 @@ export class LogChunkBuilder {
   private lastKind = -1;
 
   /**
-   * `bytes`: each body is encoded to UTF-8 as it is taken, in memory outside V8's heap, for a writer that
-   * holds chunks a while before storing them on the log writer's thread: its strings then die young, where
-   * parts waiting for the write survive into the old generation (a few MB per batch, copied by each young
-   * collection on the way). Without it, the body is in parts (for a writer that stores it as text at once).
+   * `bytes`: each body is UTF-8 in memory outside V8's heap, for a writer that holds chunks a while before
+   * storing them on the log writer's thread (a string waiting for the write would survive into the old
+   * generation, copied by each young collection on the way). Without it, the body is the stored text.
    */
   constructor(service: string, options: { bytes?: boolean } = {}) {
     this.service = noNul(service);
@@ -149,14 +143,27 @@ export class LogChunkBuilder {
     if (at > this.last) this.last = at;
     this.times.push(at);
     this.kinds.push(k);
-    if (this.partChars >= PART_CHARS) {
-      this.parts.push(this.part);
-      this.part = [];
-      this.partChars = 0;
-    }
-    this.part.push(noNul(text));
+    // Escaped as JSON.stringify would, without its quotes (the join adds them); NUL bytes dropped first.
+    this.part.push(NEEDS_ESCAPE.test(text) ? JSON.stringify(noNul(text)).slice(1, -1) : text);
     this.partChars += text.length;
     this.count++;
+    if (this.partChars >= PART_CHARS) this.writePart();
+  }
+
+  /** Appends the texts waiting to the body: `,"a","b"` (no comma before the first). */
+  private writePart(): void {
+    const part = this.part;
+    if (part.length === 0) return;
+    const joined = part.join('","');
+    const out = this.room(3 * joined.length + 3);
+    let pos = this.textBytes;
+    if (pos > OPENING.length) out[pos++] = 44;
+    out[pos++] = 34;
+    pos += out.write(joined, pos, 'utf8');
+    out[pos++] = 34;
+    this.textBytes = pos;
+    this.part = [];
+    this.partChars = 0;
   }
 
   /** The row of the lines added (null when none), and an empty builder for the next. */
@@ -166,26 +173,25 @@ export class LogChunkBuilder {
     const first = this.first;
     const times = this.times;
     for (let i = 0; i < n; i++) times[i] = (times[i] as number) - first;
-    const parts: ChunkParts = [
-      `{"v":3,"k":${JSON.stringify(this.dict)},"t":${JSON.stringify(times)},"i":${JSON.stringify(this.kinds)},"x":`,
-      ...this.parts.map((p) => JSON.stringify(p)),
-      JSON.stringify(this.part),
-      '}',
-    ];
-    const row: LogChunkRow = {
-      service: this.service,
-      first_at: first,
-      last_at: this.last,
-      lines: n,
-      body: this.bytes ? this.encode(parts) : parts,
-    };
+    this.writePart();
+    const rest = `],"v":3,"k":${JSON.stringify(this.dict)},"t":${JSON.stringify(times)},"i":${JSON.stringify(this.kinds)}}`;
+    const out = this.room(3 * rest.length);
+    const end = this.textBytes + out.write(rest, this.textBytes, 'utf8');
+    this.texts = null;
+    this.textBytes = 0;
+    let body: ChunkBody;
+    if (this.bytes) {
+      lent.add(out.buffer);
+      body = out.subarray(0, end);
+    } else {
+      body = out.toString('utf8', 0, end);
+      giveBack(out);
+    }
+    const row: LogChunkRow = { service: this.service, first_at: first, last_at: this.last, lines: n, body };
     this.keys = new Map();
     this.dict = [];
     this.times = [];
     this.kinds = [];
-    this.parts = [];
-    this.part = [];
-    this.partChars = 0;
     this.count = 0;
     this.first = Number.POSITIVE_INFINITY;
     this.last = Number.NEGATIVE_INFINITY;
@@ -200,23 +206,27 @@ export class LogChunkBuilder {
   release(rows: Iterable<LogChunkRow>): void {
     for (const r of rows) {
       const b = r.body;
-      if (!(b instanceof Uint8Array) || !this.lent.has(b.buffer)) continue;
-      this.lent.delete(b.buffer);
-      if (this.pool.length < POOL_MAX) this.pool.push(Buffer.from(b.buffer));
+      if (!(b instanceof Uint8Array) || !lent.has(b.buffer)) continue;
+      lent.delete(b.buffer);
+      giveBack(Buffer.from(b.buffer));
     }
   }
 
-  /** The UTF-8 bytes of a body in parts, in memory outside V8's heap (given back by release). */
-  private encode(parts: ChunkParts): Uint8Array {
-    // Each array of texts after the first loses a byte where it joins the one before (see writeChunkBody).
-    let bytes = -Math.max(0, parts.length - 3);
-    for (const p of parts) bytes += Buffer.byteLength(p, 'utf8');
-    let out = this.pool.pop();
-    if (out === undefined || out.length < bytes)
-      out = Buffer.allocUnsafeSlow(Math.ceil(bytes / BODY_ROUND) * BODY_ROUND);
-    this.lent.add(out.buffer);
-    writeChunkBody(parts, out, 0);
-    return out.subarray(0, bytes);
+  /** The body being filled, with room for `bytes` more (moved to larger memory when it has not). */
+  private room(bytes: number): Buffer {
+    const need = this.textBytes + bytes;
+    let out = this.texts;
+    if (out === null) {
+      out = bodyMemory(need + OPENING.length);
+      this.textBytes = out.write(OPENING, 0, 'latin1');
+    } else if (need > out.length) {
+      const grown = bodyMemory(2 * need);
+      out.copy(grown, 0, 0, this.textBytes);
+      giveBack(out);
+      out = grown;
+    }
+    this.texts = out;
+    return out;
   }
 
   private kindOf(templateId: string, level: string | null, source: string): number {
