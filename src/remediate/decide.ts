@@ -158,6 +158,20 @@ export class Decider {
             ? [only]
             : [];
     if (names.length === 0) {
+      // A playbook whose `for` has not held yet: a newer finding of the trouble (another check failing) took
+      // the place of the one the decision waited for. Decided again when it has held, never dropped.
+      const holdsAt = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis)
+        .filter(
+          (m) =>
+            !setAside.has(m.name) &&
+            (m.playbook.when.after === undefined || failed.has(m.playbook.when.after)),
+        )
+        .map((m) => ctx.finding.at + m.playbook.when.for)
+        .filter((at) => at > now);
+      if (holdsAt.length > 0) {
+        this.hooks.schedule(service, Math.min(...holdsAt) - now, only);
+        return;
+      }
       // Nothing to run now; with nothing that could ever match (not a rung waiting for its turn), watching
       // only must not be silent.
       const all = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis);

@@ -164,13 +164,19 @@ export class RemediationEngine {
       }
     }
     this.contexts.set(f.service, next);
-    if (due) return;
+    const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
+    if (due) {
+      // A decision waiting for another finding's `for` (a probe's grace) comes forward for this one's playbook
+      // (the process found dead meanwhile is healed at once).
+      if (matches.length > 0 && !this.scheduler.busy(f.service))
+        this.scheduler.sooner(f.service, Math.max(0, wait, minDelayMs));
+      return;
+    }
     if (matches.length === 0) {
       void this.d.incidents.note(incident.id, `no playbook matches this ${f.kind} finding: watching only`);
       this.unhandled(f);
       return;
     }
-    const wait = f.at + Math.min(...matches.map((m) => m.playbook.when.for)) - this.d.clock.now();
     this.scheduler.schedule(f.service, Math.max(0, wait, minDelayMs));
   }
 

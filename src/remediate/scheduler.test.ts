@@ -68,4 +68,22 @@ describe('HealScheduler', () => {
     expect(s.busy('api')).toBe(false);
     expect(s.waiting('api')).toBe(false);
   });
+
+  it('brings a pending decision forward when sooner, never a retry of one playbook', async () => {
+    const { clock, log, s } = scheduler();
+    s.schedule('api', 10_000); // a probe's grace
+    expect(s.sooner('api', 20_000)).toBe(false); // later: kept
+    expect(s.sooner('api', 0)).toBe(true); // the process found dead: now
+    await clock.advance(1);
+    await s.idle();
+    expect(log).toEqual(['decide api']);
+    s.schedule('db', 5_000, 'restart-db'); // a back-off's retry
+    expect(s.sooner('db', 0)).toBe(false);
+    expect(s.sooner('cache', 0)).toBe(false); // nothing pending
+    await clock.advance(4_000);
+    expect(log).toEqual(['decide api']);
+    await clock.advance(1_000);
+    await s.idle();
+    expect(log).toEqual(['decide api', 'decide db']);
+  });
 });

@@ -11,6 +11,8 @@ export class HealScheduler {
   /** The decision or heal in flight for each service: at most one. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, TimerHandle>();
+  /** When each pending decision fires, and whether it is a retry of one playbook (`only`). */
+  private readonly plans = new Map<string, { at: number; only: string | undefined }>();
   /** Services whose heal was refused by the stop switch or a silence: decided again when that lifts. */
   private readonly blocked = new Set<string>();
 
@@ -55,10 +57,24 @@ export class HealScheduler {
       this.fire(service, only);
     }, delay);
     this.pending.set(service, timer);
+    this.plans.set(service, { at: this.d.clock.now() + delay, only });
+  }
+
+  /**
+   * Brings a pending decision forward to `delay` from now when that is sooner: a finding whose playbook may
+   * run at once arrived while the decision waited for another's `for`. A retry of one playbook (a back-off)
+   * keeps its time. True when it was brought forward.
+   */
+  sooner(service: string, delay: number): boolean {
+    const plan = this.plans.get(service);
+    if (!plan || plan.only !== undefined || plan.at <= this.d.clock.now() + delay) return false;
+    this.schedule(service, delay);
+    return true;
   }
 
   private fire(service: string, only?: string): void {
     this.pending.delete(service);
+    this.plans.delete(service);
     if (this.signal.aborted || this.running.has(service)) return;
     if (this.d.health(service) === 'healthy') return;
     this.track(service, () => this.decide(service, only));
@@ -68,6 +84,7 @@ export class HealScheduler {
     const t = this.pending.get(service);
     if (t) this.d.clock.clearTimeout(t);
     this.pending.delete(service);
+    this.plans.delete(service);
   }
 
   /**
@@ -122,6 +139,7 @@ export class HealScheduler {
   clearTimers(): void {
     for (const t of this.pending.values()) this.d.clock.clearTimeout(t);
     this.pending.clear();
+    this.plans.clear();
   }
 
   /** Resolves when the heals running now have finished. */
