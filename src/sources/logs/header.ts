@@ -57,6 +57,10 @@ export function compileHeader(pattern: string): HeaderParser {
   const contentGroup = full.index[contentField] as number;
   const leanContent = lean.index[contentField] as number;
   const leanLevel = levelName === undefined ? -1 : (lean.index[names.indexOf(levelName)] as number);
+  // Without a level and with the content last, the header alone is matched: where its match ends, the content
+  // begins. A test, unlike an exec, makes no match array (the largest share of the header's garbage). The same
+  // split as the full expression's: its content, `.*` in dotall mode, matches whatever follows any header.
+  const prefix = levelName === undefined ? headerOnly(parts) : null;
   return {
     pattern,
     fieldNames: names,
@@ -70,6 +74,11 @@ export function compileHeader(pattern: string): HeaderParser {
       return { content: m[contentGroup] ?? '', fields };
     },
     split(line: string): { content: string; level: string | null } | null {
+      if (prefix !== null) {
+        const t = trimmed(line);
+        prefix.lastIndex = 0;
+        return prefix.test(t) ? { content: t.slice(prefix.lastIndex), level: null } : null;
+      }
       const m = lean.re.exec(trimmed(line));
       if (!m) return null;
       return { content: m[leanContent] ?? '', level: leanLevel < 0 ? null : (m[leanLevel] ?? '') };
@@ -84,6 +93,19 @@ function trimmed(line: string): string {
   const a = line.charCodeAt(0);
   const z = line.charCodeAt(n - 1);
   return a > 32 && a < 128 && z > 32 && z < 128 ? line : line.trim();
+}
+
+/**
+ * The pattern up to its content, as a sticky expression (null when the content is not the last field): what
+ * `compileFields` would match before the content's group.
+ */
+function headerOnly(parts: readonly string[]): RegExp | null {
+  const n = parts.length;
+  // A field right before the content (no text between) is lazy there and would be greedy here.
+  if (n < 5 || parts[n - 2] !== '<Content>' || parts[n - 1] !== '' || parts[n - 3] === '') return null;
+  const { re } = compileFields(parts.slice(0, n - 2), () => false);
+  // compileFields anchors at both ends; the header alone is anchored at its start only.
+  return new RegExp(re.source.slice(0, -1), 'sy');
 }
 
 /**

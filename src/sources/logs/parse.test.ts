@@ -51,6 +51,40 @@ describe('log line parsing', () => {
     expect(linux.parse(lines[0] as string)?.fields['PID']).toBe('19939');
   });
 
+  it('without a level field, splits as the whole pattern does (the header alone matched)', () => {
+    const patterns = [
+      '<Date> <Day> <Time> <Component> sshd\\[<Pid>\\]: <Content>',
+      '<Time>\\|<Component>\\|<Pid>\\|<Content>',
+      '<LogId> <Node> <Component> <State> <Time> <Flag> <Content>',
+      // A field right before the content, and fields the pattern makes optional.
+      '<Date> <Time><Content>',
+      '<Date> <Component>(\\[<Pid>\\])?: <Content>',
+      '\\[<Time>\\] <Content>',
+    ];
+    const lines = [
+      'Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186',
+      '20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579',
+      '2561 node-69 action start 1074119817 1 clusterAddMember  (command 1902)',
+      '2026-01-02 03:04:05message glued to the time',
+      'Jun 14 app[12]: with a pid: and a colon',
+      'Jun 14 app: without a pid',
+      '[Sun Dec 04 04:47:44 2005] notice: workerEnv.init() ok',
+      'a b c d e f g h: a line\nwith a second line',
+      '  padded   line  with   runs of  space  ',
+      '',
+      'x',
+    ];
+    for (const p of patterns) {
+      const h = compileHeader(p);
+      for (const l of lines) {
+        const full = h.parse(l);
+        expect(h.split(l), `${p} on ${JSON.stringify(l)}`).toEqual(
+          full === null ? null : { content: full.content, level: null },
+        );
+      }
+    }
+  });
+
   it('takes a line without the header as all message', () => {
     const h = compileHeader('<Date> <Time> <Level> <Component>: <Content>');
     expect(parseLine('    at com.acme.Foo(Foo.java:1)', h).message).toBe('    at com.acme.Foo(Foo.java:1)');

@@ -111,7 +111,18 @@ export function parseMessage(line: string, header: HeaderParser | null): Message
   if (!header) return parseTextLine(line, null);
   const h = header.split(line);
   if (!h) return { message: line, level: guessLevel(line) };
-  return { message: h.content, level: h.level ? h.level.toLowerCase() : guessLevel(h.content) };
+  return { message: h.content, level: h.level ? lowerLevel(h.level) : guessLevel(h.content) };
+}
+
+/** The last level seen and its lower case: a log repeats a few levels, each a fresh string per line. */
+let lastLevel = '';
+let lastLower = '';
+function lowerLevel(level: string): string {
+  if (level !== lastLevel) {
+    lastLevel = level;
+    lastLower = level.toLowerCase();
+  }
+  return lastLower;
 }
 
 /** The code of the first character that is not white space (-1 for none), without a trimmed copy. */
