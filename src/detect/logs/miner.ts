@@ -65,9 +65,41 @@ interface Member extends Template {
   paramRev: number;
 }
 
+/**
+ * Positions that are `<*>` in a cluster but still split templates, with the words seen there, in the order they
+ * became such: arrays rather than a Map, read by index on every line without an iterator or an entry made.
+ */
+class Slots {
+  readonly pos: number[] = [];
+  readonly seen: Set<string>[] = [];
+
+  get size(): number {
+    return this.pos.length;
+  }
+
+  has(pos: number): boolean {
+    return this.pos.includes(pos);
+  }
+
+  /** Sets the words of `pos`, in its place if it is a slot already (as a Map keeps a key's order). */
+  set(pos: number, seen: Set<string>): void {
+    const i = this.pos.indexOf(pos);
+    if (i >= 0) this.seen[i] = seen;
+    else {
+      this.pos.push(pos);
+      this.seen.push(seen);
+    }
+  }
+
+  /** Removes the slot at index `i`. */
+  removeAt(i: number): void {
+    this.pos.splice(i, 1);
+    this.seen.splice(i, 1);
+  }
+}
+
 interface Family {
-  /** Positions that are `<*>` in the cluster but still split templates, with the words seen there. */
-  slots: Map<number, Set<string>>;
+  slots: Slots;
   members: Map<string, Member>;
   /** Every template made in or moved into the family, merged ones too: what forgetting its cluster drops. */
   all: Member[];
@@ -127,7 +159,7 @@ export class TemplateMiner {
     const { cluster, widened, absorbed } = this.tree.place(masked);
     let family = this.families.get(cluster);
     if (!family) {
-      family = { slots: new Map(), members: new Map(), all: [] };
+      family = { slots: new Slots(), members: new Map(), all: [] };
       this.families.set(cluster, family);
     }
     let rekey = widened.length > 0;
@@ -135,14 +167,16 @@ export class TemplateMiner {
       for (const m of family.members.values()) m.words.set(pos, was);
       family.slots.set(pos, new Set([was]));
     }
-    for (const [pos, seen] of family.slots) {
-      const v = masked[pos] as string;
+    const slots = family.slots;
+    for (let i = 0; i < slots.pos.length; i++) {
+      const v = masked[slots.pos[i] as number] as string;
+      const seen = slots.seen[i] as Set<string>;
       if (seen.has(v)) continue;
       // A word with a variable inside (`(uid=<*>)` against `LOGIN(uid=<*>)`) names a template as well as a
       // plain word does: what differs between the two is constant text.
       if (seen.size < this.options.maxWordValues) seen.add(v);
       else {
-        family.slots.delete(pos);
+        slots.removeAt(i--);
         rekey = true;
       }
     }
@@ -201,7 +235,7 @@ export class TemplateMiner {
 
   private create(cluster: Cluster, family: Family, masked: string[], at: number): Member {
     const words = new Map<number, string>();
-    for (const pos of family.slots.keys()) words.set(pos, masked[pos] as string);
+    for (const pos of family.slots.pos) words.set(pos, masked[pos] as string);
     const base = `t${fnv1a(masked.join(' ')).toString(16).padStart(8, '0')}`;
     let id = base;
     for (let n = 2; this.byId.has(id); n++) id = `${base}-${n}`;
@@ -274,14 +308,17 @@ export class TemplateMiner {
       m.cluster = into;
       family.all.push(m);
     }
+    const slots = family.slots;
     for (const m of old.members.values()) {
       const words = new Map<number, string>();
-      for (const [pos, seen] of family.slots) {
+      for (let i = 0; i < slots.pos.length; i++) {
+        const pos = slots.pos[i] as number;
+        const seen = slots.seen[i] as Set<string>;
         const w = m.words.get(pos) ?? (from.tokens[pos] as string);
         if (!seen.has(w)) {
           if (seen.size < this.options.maxWordValues) seen.add(w);
           else {
-            family.slots.delete(pos);
+            slots.removeAt(i--);
             continue;
           }
         }
@@ -306,18 +343,22 @@ export class TemplateMiner {
 
 /** `keyOf` for the line being mined (its words at the tracked positions), without a closure per line. */
 function lineKey(family: Family, masked: readonly string[]): string {
-  if (family.slots.size === 0) return '';
-  if (family.slots.size === 1) for (const pos of family.slots.keys()) return masked[pos] as string;
-  return keyOf(family, (pos) => masked[pos] as string);
+  const pos = family.slots.pos;
+  if (pos.length === 0) return '';
+  if (pos.length === 1) return masked[pos[0] as number] as string;
+  let key = '';
+  for (let i = 0; i < pos.length; i++) key += `${pos[i]}\u0001${masked[pos[i] as number]}\u0002`;
+  return key;
 }
 
 function keyOf(family: Family, word: (pos: number) => string): string {
-  if (family.slots.size === 0) return '';
+  const pos = family.slots.pos;
+  if (pos.length === 0) return '';
   // One tracked position (the common case): its word is the key, with nothing to build per line. Keys of a
   // family are compared only while its tracked positions stay the same (rekey files them again).
-  if (family.slots.size === 1) for (const pos of family.slots.keys()) return word(pos);
+  if (pos.length === 1) return word(pos[0] as number);
   let key = '';
-  for (const pos of family.slots.keys()) key += `${pos}\u0001${word(pos)}\u0002`;
+  for (let i = 0; i < pos.length; i++) key += `${pos[i]}\u0001${word(pos[i] as number)}\u0002`;
   return key;
 }
 
