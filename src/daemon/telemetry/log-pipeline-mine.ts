@@ -88,6 +88,13 @@ export class LogBatchMiner {
    * objects die young rather than wait for the write (see LogChunkBuilder).
    */
   private readonly chunk: LogChunkBuilder;
+  /**
+   * The batch in the making, until take(): each template's counts (one row per template however many reads
+   * its lines came in), the last line of each tailed file, and the chunks filled.
+   */
+  private pending = new Map<string, Pending>();
+  private lastOf = new Map<string, LogItem>();
+  private full: LogChunkRow[] = [];
 
   constructor(private readonly o: LogBatchMinerOptions) {
     this.service = o.service;
@@ -119,23 +126,22 @@ export class LogBatchMiner {
     for (const b of batches) if (b.chunks) this.chunk.release(b.chunks);
   }
 
-  /** The chunk being filled, encoded (null when empty): its lines go with the next write. */
-  takeChunk(): LogChunkRow | null {
-    return this.chunk.take();
+  /** Chunks of lines filled and encoded since the last take (the chunk being filled aside). */
+  get encodedChunks(): number {
+    return this.full.length;
   }
 
   /**
-   * Mines items into a batch: template and minute counts, positions, and the chunks of lines filled meanwhile
-   * (the lines of the chunk still being filled are stored with the next write).
+   * Mines items into the batch in the making (see take): template and minute counts, positions, and the chunks
+   * of lines filled meanwhile.
    */
-  mine(items: LogItem[]): LogBatch {
+  mine(items: LogItem[]): void {
     const service = this.service;
     const keepLines = this.o.config.retention > 0;
     const chunk = this.chunk;
-    const full: LogChunkRow[] = [];
-    const pending = new Map<string, Pending>();
-    /** The last item of each tailed file: its position is where the file is read to. */
-    const lastOf = new Map<string, LogItem>();
+    const full = this.full;
+    const pending = this.pending;
+    const lastOf = this.lastOf;
     const examplesMax = this.o.config.novelty.examples;
     const allTemplates = !this.o.config.novelty.errors_only;
     const onLine = this.o.onLine;
@@ -231,9 +237,21 @@ export class LogBatchMiner {
     }
     if (lastKey !== undefined) lastOf.set(lastKey, lastItem as LogItem);
     this.processed += items.length;
+  }
+
+  /**
+   * What was mined since the last take, the chunk being filled included, as one batch (null when nothing was):
+   * a row per template and per template and minute however many reads the lines came in, the last position of
+   * each file, and the merges of templates stored before, after the template rows as the store applies them.
+   */
+  take(): LogBatch | null {
+    const rest = this.chunk.take();
+    if (rest) this.full.push(rest);
+    if (this.pending.size === 0 && this.full.length === 0) return null;
+    const service = this.service;
     const templates: LogTemplateDelta[] = [];
     const counts: NonNullable<LogBatch['counts']> = [];
-    for (const [id, p] of pending) {
+    for (const [id, p] of this.pending) {
       const live = this.miner.resolve(p.template);
       p.delta.text = this.textOf(live, p.delta.category ? { category: p.delta.category } : null, id);
       templates.push(p.delta);
@@ -253,11 +271,15 @@ export class LogBatchMiner {
       }
     }
     const offsets: NonNullable<LogBatch['offsets']> = [];
-    for (const [key, item] of lastOf) {
+    for (const [key, item] of this.lastOf) {
       const t = item.tail as NonNullable<LogItem['tail']>;
       offsets.push({ source: key, position: { dev: t.dev, ino: t.ino, offset: t.end }, at: item.at });
     }
-    return { templates, merges, counts, chunks: full, offsets };
+    const chunks = this.full;
+    this.pending = new Map();
+    this.lastOf = new Map();
+    this.full = [];
+    return { templates, merges, counts, chunks, offsets };
   }
 
   /** `<template>~<category>`, built once per template and category rather than once per line. */

@@ -8,6 +8,7 @@ import { SimulatedClock } from '../../core/index.js';
 import { CHUNK_LINES, chunkBodyText, type LogBatch, openSqliteStore, type Store } from '../../store/index.js';
 import { chunkLines } from '../../store/queries/logs.js';
 import { type LogItem, LogPipeline } from './log-pipeline.js';
+import { LogBatchMiner } from './log-pipeline-mine.js';
 
 function pipeline(extra: Partial<ConstructorParameters<typeof LogPipeline>[0]> = {}): LogPipeline {
   return new LogPipeline({
@@ -75,6 +76,30 @@ describe('LogPipeline.mine', () => {
     expect(written.flatMap((b) => b.templates.map((t) => t.count)).sort()).toEqual([4, 4]);
   });
 
+  it('writes one row per template and minute however many reads were mined before the write', async () => {
+    const written: LogBatch[][] = [];
+    const p = new LogPipeline({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format: 'text', queue: { batch: 3 } }),
+      store: { recordLogBatch: async (b: LogBatch[]) => void written.push(b) } as unknown as Store,
+      clock: new SimulatedClock(0),
+      logger: pino({ level: 'silent' }),
+      onFinding: () => {},
+    });
+    const lines = Array.from({ length: 12 }, (_, i) => ({
+      text: i % 3 === 0 ? `cache ${i} warmed` : `request ${i} served`,
+      at: 1_000 + i,
+    }));
+    p.offerLines(lines, 'stdout');
+    // Mined three lines at a time (the queue's batch), four times, then stored by one write.
+    await p.flush();
+    expect(written).toHaveLength(1);
+    const [batch] = written[0] as LogBatch[];
+    expect(batch?.templates.map((t) => t.count).sort()).toEqual([4, 8]);
+    expect(batch?.counts?.map((c) => c.count).sort()).toEqual([4, 8]);
+    expect(batch?.chunks?.map((c) => c.lines)).toEqual([12]);
+  });
+
   it('encodes a chunk as soon as it is full; the chunk being filled goes with the next write', async () => {
     const written: LogBatch[] = [];
     const p = pipeline({
@@ -83,11 +108,16 @@ describe('LogPipeline.mine', () => {
     const n = CHUNK_LINES + 500;
     const lines0 = Array.from({ length: n }, (_, i) => ({ text: `job x${i} done\u0000`, at: 1_000 + i }));
     const items: LogItem[] = lines0.map((l) => ({ ...l, source: 'stdout' }));
-    expect(
-      pipeline()
-        .mine(items)
-        .chunks?.map((c) => c.lines),
-    ).toEqual([CHUNK_LINES]);
+    const miner = new LogBatchMiner({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format: 'text' }),
+      clock: new SimulatedClock(0),
+      onFinding: () => {},
+    });
+    miner.mine(items);
+    expect(miner.encodedChunks).toBe(1);
+    expect(miner.take()?.chunks?.map((c) => c.lines)).toEqual([CHUNK_LINES, 500]);
+    expect(miner.take()).toBeNull();
     p.offerLines(lines0, 'stdout');
     await p.flush();
     expect(written.flatMap((b) => b.chunks ?? []).map((c) => c.lines)).toEqual([CHUNK_LINES, 500]);

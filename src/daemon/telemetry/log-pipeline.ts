@@ -29,8 +29,7 @@ export class LogPipeline implements LogSink {
   private wake: (() => void) | null = null;
   private storedLines = 0;
   private storeErrors = 0;
-  /** Mined batches not yet stored, their lines, and since when the oldest waits. */
-  private unwritten: LogBatch[] = [];
+  /** Lines mined and not yet stored (the miner holds their batch: see LogBatchMiner.take), since when. */
   private unwrittenLines = 0;
   private unwrittenSince: number | null = null;
   /** The last write started (they run one after another; store() never rejects), and those not done. */
@@ -161,9 +160,7 @@ export class LogPipeline implements LogSink {
       // two; a slow commit makes the next write larger rather than holding the lines back), up to two
       // batches mined and not yet written.
       if (this.queue.size > 0 && this.unwrittenLines < 2 * batch) {
-        const items = this.queue.drain(batch);
-        this.unwritten.push(this.mine(items));
-        this.unwrittenLines += items.length;
+        this.mine(this.queue.drain(batch));
         this.unwrittenSince ??= this.o.clock.now();
         if (this.unwrittenLines >= batch && this.writesInFlight === 0) void this.write();
         continue;
@@ -175,7 +172,7 @@ export class LogPipeline implements LogSink {
         else await this.sleep(null);
         continue;
       }
-      if (this.unwritten.length > 0) {
+      if (this.unwrittenLines > 0) {
         const wait = (this.unwrittenSince ?? 0) + flush - this.o.clock.now();
         if (wait <= 0) {
           await this.write();
@@ -203,11 +200,7 @@ export class LogPipeline implements LogSink {
 
   /** Mines what is queued and stores it with what waits, now. */
   async flush(): Promise<void> {
-    while (this.queue.size > 0) {
-      const items = this.queue.drain(this.o.config.queue.batch);
-      this.unwritten.push(this.mine(items));
-      this.unwrittenLines += items.length;
-    }
+    while (this.queue.size > 0) this.mine(this.queue.drain(this.o.config.queue.batch));
     await this.write();
   }
 
@@ -216,14 +209,11 @@ export class LogPipeline implements LogSink {
    * line mined before the call is stored.
    */
   private write(): Promise<void> {
-    // The lines of the chunk being filled go with the batches they were mined in (and the positions they
-    // account for).
-    const rest = this.lines.takeChunk();
-    if (rest) this.lastBatch().chunks?.push(rest);
-    if (this.unwritten.length === 0) return this.writing;
-    const batches = this.unwritten;
+    // All that was mined, the chunk being filled with it (its lines are in the positions the batch stores).
+    const batch = this.lines.take();
+    if (!batch) return this.writing;
+    const batches = [batch];
     const lines = this.unwrittenLines;
-    this.unwritten = [];
     this.unwrittenLines = 0;
     this.unwrittenSince = null;
     this.writesInFlight++;
@@ -239,19 +229,8 @@ export class LogPipeline implements LogSink {
   async step(): Promise<void> {
     const items = this.queue.drain(this.o.config.queue.batch);
     if (items.length === 0) return;
-    this.unwritten.push(this.mine(items));
-    this.unwrittenLines += items.length;
+    this.mine(items);
     await this.write();
-  }
-
-  private lastBatch(): LogBatch {
-    let last = this.unwritten[this.unwritten.length - 1];
-    if (!last) {
-      last = { templates: [], chunks: [] };
-      this.unwritten.push(last);
-    }
-    last.chunks ??= [];
-    return last;
   }
 
   private async store(batches: LogBatch[], lines: number): Promise<void> {
@@ -269,11 +248,9 @@ export class LogPipeline implements LogSink {
     }
   }
 
-  /**
-   * Mines items into a batch: template and minute counts, positions, and the chunks of lines filled meanwhile
-   * (the lines of the chunk still being filled are stored with the next write).
-   */
-  mine(items: LogItem[]): LogBatch {
-    return this.lines.mine(items);
+  /** Mines items into the batch the next write stores (template and minute counts, positions, lines). */
+  private mine(items: LogItem[]): void {
+    this.lines.mine(items);
+    this.unwrittenLines += items.length;
   }
 }
