@@ -152,12 +152,17 @@ export class LogBatchMiner {
       // Abuse counts in a sliding window of arrival: a shipper backfilling old lines (or lying about their
       // times) must neither make an old burst new nor hide a new one among old times.
       onLine?.(item.text, item.received ?? item.at);
-      const rec = item.parsed ?? this.parse(item.text);
+      const rec: MessageAndLevel = item.parsed ?? this.parse(item.text);
       // Stored times are when Medic received the line (retention, rates and novelty run on them); the
       // record's own time stays in its text.
       const at = item.at;
       const template = this.miner.match(rec.message, at);
-      const error: Classification | null = this.classifier.classify(item.text, rec.level ?? undefined);
+      // A header's fields are not read for the error's kind (a host named `auth-timeout-2` makes no line a
+      // timeout); its level is read as a level. A JSON record's other fields are: an error often stands there.
+      const error: Classification | null = this.classifier.classify(
+        rec.headed === true ? rec.message : item.text,
+        rec.level ?? undefined,
+      );
       const id = error ? this.errorId(template, error.category) : template.id;
       const isNew = !this.seen.has(id);
       if (isNew) this.seen.add(id);

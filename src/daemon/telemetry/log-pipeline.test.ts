@@ -45,6 +45,46 @@ describe('LogPipeline: abuse counting', () => {
   });
 });
 
+describe('LogPipeline: error kinds', () => {
+  async function categories(format: string, lines: string[]): Promise<(string | null)[]> {
+    const written: LogBatch[] = [];
+    const p = new LogPipeline({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format }),
+      store: { recordLogBatch: async (b: LogBatch[]) => void written.push(...b) } as unknown as Store,
+      clock: new SimulatedClock(0),
+      logger: pino({ level: 'silent' }),
+      onFinding: () => {},
+    });
+    p.offerLines(
+      lines.map((text) => ({ text, at: 0 })),
+      'stdout',
+    );
+    await p.flush();
+    const byExample = new Map<string, string | null>();
+    for (const t of written.flatMap((b) => b.templates))
+      for (const e of t.examples ?? []) byExample.set(e, t.category);
+    return lines.map((l) => (byExample.has(l) ? (byExample.get(l) as string | null) : 'unseen'));
+  }
+
+  it("reads a header line's message for the kind, its level as a level, and every field of a JSON record", async () => {
+    // The host and the milliseconds would read as a timeout and an HTTP 401 in the whole line.
+    expect(
+      await categories('<Date> <Time> <Host> <Level> <Content>', [
+        '2026-01-02 03:04:05.401 timeout-svc-1 INFO request served',
+        '2026-01-02 03:04:06.100 timeout-svc-1 INFO upstream said: connection refused',
+        '2026-01-02 03:04:07.100 timeout-svc-1 ERROR cache warm failed',
+        'a continuation line without the header: deadline exceeded',
+      ]),
+    ).toEqual([null, 'connection_refused', 'error', 'timeout']);
+    expect(
+      await categories('json', [
+        '{"level":"info","msg":"request failed","err":"connect ECONNREFUSED 10.0.0.1:5432"}',
+      ]),
+    ).toEqual(['connection_refused']);
+  });
+});
+
 describe('LogPipeline.mine', () => {
   it('counts lines per template and minute, whatever order the minutes come in', async () => {
     const written: LogBatch[] = [];

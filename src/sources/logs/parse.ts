@@ -97,6 +97,11 @@ export function parseLine(line: string, header: HeaderParser | null = null): Log
 export interface MessageAndLevel {
   message: string;
   level: string | null;
+  /**
+   * True when the message was cut from the line by its header pattern: the rest of the line is the header's
+   * fields (time, host, process, level, component), which name machines and programs, not what happened.
+   */
+  headed?: boolean;
 }
 
 /**
@@ -111,7 +116,7 @@ export function parseMessage(line: string, header: HeaderParser | null): Message
   if (!header) return parseTextLine(line, null);
   const h = header.split(line);
   if (!h) return { message: line, level: guessLevel(line) };
-  return { message: h.content, level: h.level ? lowerLevel(h.level) : guessLevel(h.content) };
+  return { message: h.content, level: h.level ? lowerLevel(h.level) : guessLevel(h.content), headed: true };
 }
 
 /** The last level seen and its lower case: a log repeats a few levels, each a fresh string per line. */
