@@ -157,11 +157,12 @@ export class LogBatchMiner {
       // record's own time stays in its text.
       const at = item.at;
       const template = this.miner.match(rec.message, at);
-      // A header's fields are not read for the error's kind (a host named `auth-timeout-2` makes no line a
+      // A header's fields are not read for the built-in kinds (a host named `auth-timeout-2` makes no line a
       // timeout); its level is read as a level. A JSON record's other fields are: an error often stands there.
       const error: Classification | null = this.classifier.classify(
-        rec.headed === true ? rec.message : item.text,
+        item.text,
         rec.level ?? undefined,
+        rec.headed === true ? rec.message : item.text,
       );
       const id = error ? this.errorId(template, error.category) : template.id;
       const isNew = !this.seen.has(id);

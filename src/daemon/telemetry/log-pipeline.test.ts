@@ -46,11 +46,15 @@ describe('LogPipeline: abuse counting', () => {
 });
 
 describe('LogPipeline: error kinds', () => {
-  async function categories(format: string, lines: string[]): Promise<(string | null)[]> {
+  async function categories(
+    format: string,
+    lines: string[],
+    rules: unknown[] = [],
+  ): Promise<(string | null)[]> {
     const written: LogBatch[] = [];
     const p = new LogPipeline({
       service: 'api',
-      config: serviceLogsSchema.parse({ format }),
+      config: serviceLogsSchema.parse({ format, rules }),
       store: { recordLogBatch: async (b: LogBatch[]) => void written.push(...b) } as unknown as Store,
       clock: new SimulatedClock(0),
       logger: pino({ level: 'silent' }),
@@ -77,6 +81,14 @@ describe('LogPipeline: error kinds', () => {
         'a continuation line without the header: deadline exceeded',
       ]),
     ).toEqual([null, 'connection_refused', 'error', 'timeout']);
+    // A configured rule reads the whole line, as its author wrote it for.
+    expect(
+      await categories(
+        '<Date> <Time> <Host> <Level> <Content>',
+        ['2026-01-02 03:04:05.401 payments-1 INFO request served'],
+        [{ category: 'payments', severity: 'warning', pattern: '^\\S+ \\S+ payments-' }],
+      ),
+    ).toEqual(['payments']);
     expect(
       await categories('json', [
         '{"level":"info","msg":"request failed","err":"connect ECONNREFUSED 10.0.0.1:5432"}',

@@ -216,16 +216,20 @@ export class ErrorClassifier {
     this.scanner = scanner.checked === 0 ? null : scanner;
   }
 
-  classify(text: string, level?: string): Classification | null {
+  /**
+   * `message`: the part of `text` the built-in rules read (a header line's message: its header's fields name
+   * hosts and programs, not errors); configured rules read the whole text, as a user wrote them for it.
+   */
+  classify(text: string, level?: string, message: string = text): Classification | null {
     for (const r of this.custom)
       if (r.pattern.test(text)) return { category: r.category, severity: r.severity };
     const scanner = this.scanner;
     // Bits of the rules to run: those unchecked, and those whose keywords the line holds.
-    const run = scanner === null ? -1 : ~scanner.checked | scanner.scan(text);
+    const run = scanner === null ? -1 : ~scanner.checked | scanner.scan(message);
     const rules = this.builtins;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as ClassifyRule;
-      if ((i > 30 || (run & (1 << i)) !== 0) && r.pattern.test(text))
+      if ((i > 30 || (run & (1 << i)) !== 0) && r.pattern.test(message))
         return { category: r.category, severity: r.severity };
     }
     // A line its own writer marked as an error is one, even if we cannot name the kind.
