@@ -10,9 +10,10 @@
  * write), and the rest is appended when the chunk is taken: the body is made where it is filled, never copied.
  * JSON.stringify of the texts made three to five bytes of garbage for each byte stored (its builder's pieces,
  * then the flat copy whatever read it made), the largest share of a log line's garbage. A text JSON would
- * escape (a quote, a backslash, a control character, a surrogate) is escaped alone. The buffers, outside V8's
- * heap, come from one pool for the process and go back to it once stored (release): fresh memory costs about
- * a millisecond a chunk to touch on this kind of machine, more than encoding it.
+ * escape (a quote, a backslash, a control character, a surrogate) is escaped alone. The buffers, shared memory
+ * outside V8's heap that the log writer's thread reads in place, come from one pool for the process and go back
+ * to it once stored (release): fresh memory costs about a millisecond a chunk to touch on this kind of machine,
+ * more than encoding it.
  */
 /** Lines per stored chunk row. */
 export const CHUNK_LINES = 2000;
@@ -67,11 +68,15 @@ const pool: Buffer[] = [];
 /** The memory of bodies out (in a row not yet released), so that none is given back twice. */
 const lent = new WeakSet<ArrayBufferLike>();
 
+/**
+ * Memory for a body: shared, so that the log writer's thread reads a body where it was made, with no copy (a
+ * body is not touched again before its write is done: see release).
+ */
 function bodyMemory(bytes: number): Buffer {
   const reused = pool.pop();
   if (reused !== undefined && reused.length >= bytes) return reused;
   if (reused !== undefined) pool.push(reused);
-  return Buffer.allocUnsafeSlow(Math.max(BODY_FIRST, Math.ceil(bytes / BODY_ROUND) * BODY_ROUND));
+  return Buffer.from(new SharedArrayBuffer(Math.max(BODY_FIRST, Math.ceil(bytes / BODY_ROUND) * BODY_ROUND)));
 }
 
 function giveBack(memory: Buffer): void {

@@ -12,12 +12,16 @@ import { connectionPragmas, ImmediateSqliteDialect } from './sqlite-dialect.js';
 import type { LogBatch } from './store.js';
 import { threadCpuMs } from './thread-cpu.js';
 
-/** A stored chunk whose body is `length` bytes of UTF-8 at `offset` of the shared buffer. */
+/**
+ * A stored chunk whose body is UTF-8: `body` when it is in shared memory already (a LogChunkBuilder's), else
+ * `length` bytes at `offset` of the request's shared buffer.
+ */
 export interface ChunkSlice {
   service: string;
   first_at: number;
   last_at: number;
   lines: number;
+  body?: Uint8Array;
   offset: number;
   length: number;
 }
@@ -79,7 +83,9 @@ async function handle(m: Request): Promise<void> {
     for (const c of m.slices) {
       // The body's bytes become TEXT in SQLite (the database's encoding is UTF-8): no string of a few
       // hundred KB is made, here or in a message, per chunk.
-      const body = Buffer.from(m.shared as SharedArrayBuffer, c.offset, c.length);
+      const body = c.body
+        ? Buffer.from(c.body.buffer, c.body.byteOffset, c.body.byteLength)
+        : Buffer.from(m.shared as SharedArrayBuffer, c.offset, c.length);
       await sql`insert into log_chunks (service, first_at, last_at, lines, body) values (${c.service}, ${c.first_at}, ${c.last_at}, ${c.lines}, cast(${body} as text))`.execute(
         trx,
       );

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LogChunkBuilder, type LogChunkRow } from './log-chunk.js';
 import { LogWriter } from './log-writer.js';
 import { openSqliteStore, type SqliteStore } from './sqlite.js';
 import type { LogBatch, LogLine } from './store.js';
@@ -66,6 +67,34 @@ describe('SqliteStore log writer thread', () => {
     expect((await store.logLines({ contains: 'LINE 4321 OF', limit: 5 })).map((l) => l.text)).toEqual([
       'line 4321 of tA',
     ]);
+  });
+
+  it('stores chunks a pipeline encoded from their shared memory, as they are, and takes the memory back after', async () => {
+    const store = await open();
+    const builder = new LogChunkBuilder('api', { bytes: true });
+    const chunks: LogChunkRow[] = [];
+    for (let i = 0; i < 4500; i++) {
+      builder.add(T0 + i, 'tA', i % 7 ? null : 'error', 'file:/x.log', `line ${i} "quoted" ü\u0000`);
+      if (builder.size >= 2000) chunks.push(builder.take() as LogChunkRow);
+    }
+    chunks.push(builder.take() as LogChunkRow);
+    expect(
+      chunks.every((c) => c.body instanceof Uint8Array && c.body.buffer instanceof SharedArrayBuffer),
+    ).toBe(true);
+    await store.recordLogBatch({ templates: [], chunks });
+    expect(store.logWriter.stats()).toMatchObject({ threadWrites: 1, threadLines: 4500, inlineWrites: 0 });
+    const lines = await store.logLines({ service: 'api', limit: 10_000 });
+    expect(lines).toHaveLength(4500);
+    expect(lines.find((l) => l.at === T0 + 4321)).toMatchObject({
+      text: 'line 4321 "quoted" ü',
+      level: null,
+    });
+    expect(lines.find((l) => l.at === T0 + 4319)?.level).toBe('error');
+    builder.release(chunks);
+    const again = new LogChunkBuilder('web', { bytes: true });
+    again.add(T0, 'tB', null, 'stdout', 'next');
+    const memory = (again.take() as LogChunkRow).body as Uint8Array;
+    expect(chunks.some((c) => (c.body as Uint8Array).buffer === memory.buffer)).toBe(true);
   });
 
   it('keeps call order between writes on the thread and small ones on the connection', async () => {

@@ -1,4 +1,4 @@
-import { chunkBodyMaxBytes, writeChunkBody } from './log-chunk.js';
+import { type ChunkBody, chunkBodyMaxBytes, writeChunkBody } from './log-chunk.js';
 import { type WriterThread, writerThread } from './log-writer-thread.js';
 import type { ChunkSlice } from './log-writer-worker.js';
 import type { LogBatch } from './store.js';
@@ -133,12 +133,16 @@ export class LogWriter {
     if (r.error !== undefined) throw new Error(r.error);
   }
 
-  /** The request for `list`: its encoded chunks' bodies copied into the shared buffer. */
+  /**
+   * The request for `list`: its encoded chunks' bodies as they are when in shared memory (the thread reads
+   * them there), the others copied into the request's shared buffer.
+   */
   private pack(list: readonly LogBatch[]) {
     // Room for the UTF-8 of every body at its longest (3 bytes a UTF-16 unit of a text, exact for bytes):
     // counting a text's bytes exactly would read it once more. Only what is written is ever touched.
     let bytes = 0;
-    for (const b of list) for (const c of b.chunks ?? []) bytes += chunkBodyMaxBytes(c.body);
+    for (const b of list)
+      for (const c of b.chunks ?? []) if (!isShared(c.body)) bytes += chunkBodyMaxBytes(c.body);
     if (bytes > (this.shared?.byteLength ?? 0))
       this.shared = new SharedArrayBuffer(Math.max(bytes, 2 * (this.shared?.byteLength ?? 0), 1 << 20));
     const out = this.shared ? Buffer.from(this.shared) : null;
@@ -146,12 +150,18 @@ export class LogWriter {
     const batches: LogBatch[] = [];
     let offset = 0;
     for (const b of list) {
-      if (!b.chunks || b.chunks.length === 0 || !out) {
+      if (!b.chunks || b.chunks.length === 0) {
         batches.push(b);
         continue;
       }
       for (const c of b.chunks) {
-        const length = writeChunkBody(c.body, out, offset);
+        if (isShared(c.body)) {
+          const { service, first_at, last_at, lines } = c;
+          slices.push({ service, first_at, last_at, lines, body: c.body, offset: 0, length: 0 });
+          continue;
+        }
+        // A body not in shared memory counted in `bytes`: the buffer is there.
+        const length = writeChunkBody(c.body, out as Buffer, offset);
         slices.push({
           service: c.service,
           first_at: c.first_at,
@@ -173,6 +183,11 @@ export class LogWriter {
       shared: this.shared,
     };
   }
+}
+
+/** A body in shared memory: the log writer's thread reads it in place. */
+function isShared(body: ChunkBody): body is Uint8Array {
+  return body instanceof Uint8Array && body.buffer instanceof SharedArrayBuffer;
 }
 
 /** Lines a write stores: its encoded chunks' and its line objects'. */
