@@ -121,9 +121,10 @@ export class LogChunkBuilder {
   private lastKind = -1;
 
   /**
-   * `bytes`: each body is UTF-8 in memory outside V8's heap, for a writer that holds chunks a while before
-   * storing them on the log writer's thread (a string waiting for the write would survive into the old
-   * generation, copied by each young collection on the way). Without it, the body is the stored text.
+   * `bytes`: each body is UTF-8 in shared memory outside V8's heap, for a writer that holds chunks a while
+   * before storing them on the log writer's thread, which reads them in place (a string waiting for the write
+   * would survive into the old generation, copied by each young collection on the way). Without it, the body
+   * is the stored text.
    */
   constructor(service: string, options: { bytes?: boolean } = {}) {
     this.service = noNul(service);
@@ -205,8 +206,9 @@ export class LogChunkBuilder {
   }
 
   /**
-   * Takes back the bodies of rows this builder made, once their store is done with them: a store copies what
-   * it writes before its promise resolves, and nothing reads a row's body after that.
+   * Gives the memory of rows' bodies back to the process's pool (each body once; a row no builder made in that
+   * memory is passed over), once their store is done with them: a store has written what it was given before
+   * its promise resolves, and nothing reads a row's body after that.
    */
   release(rows: Iterable<LogChunkRow>): void {
     for (const r of rows) {
