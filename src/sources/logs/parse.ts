@@ -115,7 +115,7 @@ export function parseMessage(line: string, header: HeaderParser | null): Message
   }
   if (!header) return parseTextLine(line, null);
   const h = header.split(line);
-  if (!h) return { message: line, level: guessLevel(line) };
+  if (!h) return { message: line, level: guessLevel(line), headed: false };
   return { message: h.content, level: h.level ? lowerLevel(h.level) : guessLevel(h.content), headed: true };
 }
 
