@@ -127,7 +127,8 @@ export class Decider {
     const base = baseConfidence(ctx);
     const failed = await this.failedOn(incident);
     const setAside = await this.setAsideOn(incident.id);
-    const matched = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis).filter(
+    const all = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis);
+    const matched = all.filter(
       (m) =>
         !setAside.has(m.name) &&
         ctx.finding.at + m.playbook.when.for <= now &&
@@ -160,7 +161,7 @@ export class Decider {
     if (names.length === 0) {
       // A playbook whose `for` has not held yet: a newer finding of the trouble (another check failing) took
       // the place of the one the decision waited for. Decided again when it has held, never dropped.
-      const holdsAt = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis)
+      const holdsAt = all
         .filter(
           (m) =>
             !setAside.has(m.name) &&
@@ -174,7 +175,6 @@ export class Decider {
       }
       // Nothing to run now; with nothing that could ever match (not a rung waiting for its turn), watching
       // only must not be silent.
-      const all = matchPlaybooks(cfg, ctx.finding, ctx.diagnosis);
       if (all.every((m) => setAside.has(m.name)))
         this.hooks.unhandled(
           ctx.finding,

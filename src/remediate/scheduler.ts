@@ -10,9 +10,8 @@ import type { EngineDeps } from './deps.js';
 export class HealScheduler {
   /** The decision or heal in flight for each service: at most one. */
   private readonly running = new Map<string, Promise<void>>();
-  private readonly pending = new Map<string, TimerHandle>();
-  /** When each pending decision fires, and whether it is a retry of one playbook (`only`). */
-  private readonly plans = new Map<string, { at: number; only: string | undefined }>();
+  /** Each decision waiting on a timer: when it fires, and whether it is a retry of one playbook (`only`). */
+  private readonly pending = new Map<string, { timer: TimerHandle; at: number; only: string | undefined }>();
   /** Services whose heal was refused by the stop switch or a silence: decided again when that lifts. */
   private readonly blocked = new Set<string>();
 
@@ -41,7 +40,7 @@ export class HealScheduler {
   schedule(service: string, delay: number, only?: string): void {
     this.cancel(service);
     const timer = this.d.clock.setTimeout(() => {
-      if (this.pending.get(service) !== timer) return;
+      if (this.pending.get(service) !== plan) return;
       if (this.signal.aborted) {
         this.pending.delete(service);
         return;
@@ -50,14 +49,14 @@ export class HealScheduler {
       if (running) {
         // Still counted as due (`waiting`) until it is decided.
         void running.then(() => {
-          if (this.pending.get(service) === timer) this.fire(service, only);
+          if (this.pending.get(service) === plan) this.fire(service, only);
         });
         return;
       }
       this.fire(service, only);
     }, delay);
-    this.pending.set(service, timer);
-    this.plans.set(service, { at: this.d.clock.now() + delay, only });
+    const plan = { timer, at: this.d.clock.now() + delay, only };
+    this.pending.set(service, plan);
   }
 
   /**
@@ -66,7 +65,7 @@ export class HealScheduler {
    * keeps its time. True when it was brought forward.
    */
   sooner(service: string, delay: number): boolean {
-    const plan = this.plans.get(service);
+    const plan = this.pending.get(service);
     if (!plan || plan.only !== undefined || plan.at <= this.d.clock.now() + delay) return false;
     this.schedule(service, delay);
     return true;
@@ -74,17 +73,15 @@ export class HealScheduler {
 
   private fire(service: string, only?: string): void {
     this.pending.delete(service);
-    this.plans.delete(service);
     if (this.signal.aborted || this.running.has(service)) return;
     if (this.d.health(service) === 'healthy') return;
     this.track(service, () => this.decide(service, only));
   }
 
   cancel(service: string): void {
-    const t = this.pending.get(service);
-    if (t) this.d.clock.clearTimeout(t);
+    const plan = this.pending.get(service);
+    if (plan) this.d.clock.clearTimeout(plan.timer);
     this.pending.delete(service);
-    this.plans.delete(service);
   }
 
   /**
@@ -137,9 +134,8 @@ export class HealScheduler {
 
   /** Drops every pending decision (Medic is stopping). */
   clearTimers(): void {
-    for (const t of this.pending.values()) this.d.clock.clearTimeout(t);
+    for (const plan of this.pending.values()) this.d.clock.clearTimeout(plan.timer);
     this.pending.clear();
-    this.plans.clear();
   }
 
   /** Resolves when the heals running now have finished. */
