@@ -1,5 +1,6 @@
 /** A message split into tokens and each token masked (mask.ts), with what repeats remembered. */
-import { C_0, C_9, digitsOrPlain, literalOr, maskCounted } from './mask.js';
+import { C_0, C_9, digitsOrPlain, literalOr, maskCounted, WILDCARD } from './mask.js';
+import { ShapeMasks } from './shape-masks.js';
 
 /** Splits on runs of whitespace, dropping empty tokens; appends to `out` (a reused array) when given. */
 export function tokenize(content: string, out: string[] = []): string[] {
@@ -16,7 +17,10 @@ export function tokenize(content: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them only churns. */
+/**
+ * Tokens with this many digits are ids, counters or times: they seldom repeat, so caching them by their text
+ * only churns; their shape (shape-masks.ts) repeats.
+ */
 const UNIQUE_DIGITS = 8;
 
 /**
@@ -37,16 +41,22 @@ const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c ===
  * Memoises maskToken: most tokens repeat, and the cache is dropped whole when it fills (no LRU cost). A token
  * enters the cache on its second sight only: until then it waits in a small map dropped whenever it fills, so
  * that tokens seen once (file names, ids, addresses: most of a long line's tokens in some logs) never grow the
- * large map, whose inserts cost several times a small one's.
+ * large map, whose inserts cost several times a small one's. A token met for the first time is masked by its
+ * shape when a token of that shape was masked before (shape-masks.ts): values that never repeat mostly repeat
+ * their shape.
  */
 export class TokenMasker {
   private cache = new Map<string, string>();
   private once = new Map<string, string>();
+  private readonly shapes: ShapeMasks;
 
   constructor(
     private readonly maxEntries = 100_000,
     private readonly maxOnce = 4096,
-  ) {}
+    maxShapes = 4096,
+  ) {
+    this.shapes = new ShapeMasks(maxShapes);
+  }
 
   mask(token: string): string {
     // Most tokens are plain words: a scan is cheaper than hashing them for the cache.
@@ -97,18 +107,33 @@ export class TokenMasker {
   }
 
   private masked(token: string, digits: number): string {
-    if (digits >= UNIQUE_DIGITS) return maskCounted(token, digits);
+    // A bare number is a value whatever it is (maskCounted's first answer): no lookup is cheaper than that.
+    if (digits === token.length) return WILDCARD;
+    if (digits >= UNIQUE_DIGITS) return this.byShape(token, digits);
     let m = this.cache.get(token);
     if (m !== undefined) return m;
     m = this.once.get(token);
     if (m === undefined) {
-      m = maskCounted(token, digits);
+      m = this.byShape(token, digits);
       if (this.once.size >= this.maxOnce) this.once = new Map();
       this.once.set(token, m);
       return m;
     }
     if (this.cache.size >= this.maxEntries) this.cache = new Map();
     this.cache.set(token, m);
+    return m;
+  }
+
+  /** maskCounted's answer, from a token of the same shape when one was masked (see ShapeMasks). */
+  private byShape(token: string, digits: number): string {
+    const shapes = this.shapes;
+    const h = shapes.hash(token);
+    if (h === 0) return maskCounted(token, digits);
+    let m = shapes.get(token, h);
+    if (m === undefined) {
+      m = maskCounted(token, digits);
+      shapes.set(token, h, m);
+    }
     return m;
   }
 }

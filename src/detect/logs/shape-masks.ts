@@ -1,0 +1,76 @@
+/**
+ * Masks remembered by a token's shape: the token with every digit read as one character. Values that never
+ * repeat (block ids, addresses with ports, request ids, timestamps glued to words) mostly repeat their shape:
+ * `blk_-1608999687919862906` and `blk_7503483334202473044` differ only in digits.
+ *
+ * Why a shape's answer holds for every token of that shape: maskCounted (mask.ts) reads a digit only as a
+ * digit (its scans test isDigit, its patterns `\d`, `[0-9a-f]`, `\w`), never its value, except for the `0x` of
+ * a hex number; and its answer is made of slices of the token and `<*>`. So two tokens of one shape take the
+ * same path and keep the same slices; when the answer kept no digit, the slices it kept hold no digit, and
+ * they are the same text in both tokens. An answer that kept a digit (`ssh2`, `eth0`), or a token with a
+ * digit before an `x`, is not remembered by shape.
+ */
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * A direct-mapped table: a shape's slot is its hash's low bits, and a newer shape in a taken slot takes it.
+ * Nothing is allocated per token, and a lookup that finds another shape costs a comparison, so a log whose
+ * shapes never repeat pays little for trying.
+ */
+export class ShapeMasks {
+  /** The token each slot's answer was made for: a new token must have its shape (a hash says only "maybe"). */
+  private readonly tokens: (string | undefined)[];
+  /** maskCounted's answer for that token, or null when it kept a digit (then the shape says nothing). */
+  private readonly answers: (string | null)[];
+  private readonly mask: number;
+
+  /** `slots` is rounded up to a power of two. */
+  constructor(slots = 4096) {
+    let n = 1;
+    while (n < slots) n *= 2;
+    this.mask = n - 1;
+    this.tokens = new Array<string | undefined>(n).fill(undefined);
+    this.answers = new Array<string | null>(n).fill(null);
+  }
+
+  /**
+   * The shape's hash, or 0 when the token must not be judged by shape (a digit before `x` or `X`: `0x1f` is a
+   * hex number where `5x1f` is not).
+   */
+  hash(token: string): number {
+    let h = token.length;
+    let prevDigit = false;
+    for (let i = 0; i < token.length; i++) {
+      const c = token.charCodeAt(i);
+      const digit = isDigit(c);
+      if (prevDigit && (c | 32) === 120) return 0;
+      h = (Math.imul(h, 31) + (digit ? 48 : c)) | 0;
+      prevDigit = digit;
+    }
+    return h === 0 ? 1 : h;
+  }
+
+  /** The remembered answer for a token of this hash and shape, or undefined. */
+  get(token: string, hash: number): string | undefined {
+    const slot = (hash ^ (hash >>> 15)) & this.mask;
+    const answer = this.answers[slot];
+    if (answer === null) return undefined;
+    const t = this.tokens[slot] as string;
+    if (t.length !== token.length) return undefined;
+    for (let i = 0; i < t.length; i++) {
+      const a = t.charCodeAt(i);
+      const b = token.charCodeAt(i);
+      if (a !== b && !(isDigit(a) && isDigit(b))) return undefined;
+    }
+    return answer;
+  }
+
+  set(token: string, hash: number, masked: string): void {
+    const slot = (hash ^ (hash >>> 15)) & this.mask;
+    let kept = false;
+    for (let i = 0; i < masked.length && !kept; i++) kept = isDigit(masked.charCodeAt(i));
+    this.tokens[slot] = token;
+    this.answers[slot] = kept ? null : masked;
+  }
+}
