@@ -222,6 +222,9 @@ export class ContextDetector implements StreamDetector {
     // own residual tail where that tail is heavier than a Gaussian's (spatial.ts, residual-tail.ts).
     // `jumpmemory` n > 0: the AR(1) fits forget, the newest pair weighing 1/n (one-step.ts); 0: whole history.
     const memory = opt(opts, 'jumpmemory', 0, 0);
+    // `rangememory` n > 0: the rule's range is about the last n samples' and its mean step forgets at n steps
+    // (spatial.ts), so one past excursion does not hide later records for good; 0: whole history.
+    const rangeMemory = opt(opts, 'rangememory', 0, 0);
     this.spatial = new SpatialRule(
       spatial,
       stepped,
@@ -229,12 +232,13 @@ export class ContextDetector implements StreamDetector {
       opt(opts, 'jumplog', 0, 0) > 0,
       opt(opts, 'jumptail', 0, 0),
       memory,
+      rangeMemory,
     );
     // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
     // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
     this.ratio =
       opt(opts, 'ratio', 0, 0) > 0 && spatial > 0
-        ? new RatioSpatialRule(spatial, stepped, jump, memory)
+        ? new RatioSpatialRule(spatial, stepped, jump, memory, rangeMemory)
         : null;
   }
 

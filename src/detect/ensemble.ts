@@ -114,6 +114,7 @@ export class EnsembleDetector implements StreamDetector {
             jumplog: opt(opts, 'jumplog', 0, 0),
             jumptail: opt(opts, 'jumptail', 0, 0),
             jumpmemory: opt(opts, 'jumpmemory', 2016, 0),
+            rangememory: opt(opts, 'rangememory', 0, 0),
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;

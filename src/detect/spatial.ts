@@ -1,6 +1,7 @@
 import { bytesOf } from './detector.js';
 import { normalTail } from './likelihood.js';
 import { OneStepRegression } from './one-step.js';
+import { RecentExtremes } from './recent-extremes.js';
 import { ResidualTail } from './residual-tail.js';
 
 /**
@@ -15,13 +16,16 @@ const TAIL_PRIOR = 2;
  * guards against plain and drifting noise, each optional: `stepped`, the excess must also pass the series'
  * mean absolute step (a record of noise lies a fraction of a step beyond the old one); `jump` > 0, the value
  * must also be a residual of the series' running AR(1) fit beyond `jump` residual spreads in the direction of
- * the excess (a drifting series reaches new ground by ordinary steps). State: a few numbers.
+ * the excess (a drifting series reaches new ground by ordinary steps). State: a few numbers (with `rangeMemory`,
+ * 16 more).
  */
 export class SpatialRule {
   private readonly dynamics: OneStepRegression | null;
   private readonly logDynamics: OneStepRegression | null;
   private readonly tail: ResidualTail | null;
   private readonly tailP: number;
+  private readonly recent: RecentExtremes | null;
+  private readonly stepMemory: number;
   private positive = true;
   private steps = 0;
   private stepSum = 0;
@@ -47,7 +51,19 @@ export class SpatialRule {
     private readonly tailFrom = 0,
     /** With `jump`, > 0: the AR(1) fits forget at this many pairs (one-step.ts), so a regime change is soon the norm. */
     memory = 0,
+    /**
+     * > 0: the range and the mean step forget. The range is that of about the last `rangeMemory` samples
+     * (recent-extremes.ts); the mean step, once past that many steps, an exponentially weighted mean whose
+     * newest step weighs 1/`rangeMemory` (seamless, as one-step.ts). Without it one excursion (an outage's
+     * spike, a backfill) widens the range for good, and every later record inside it goes unseen; a mean
+     * step after the noise changes is mostly the old regime's. 0: the whole history, as before.
+     */
+    rangeMemory = 0,
   ) {
+    if (!(rangeMemory === 0 || rangeMemory >= 8))
+      throw new RangeError(`spatial range memory ${rangeMemory}: 0 or at least 8`);
+    this.recent = rangeMemory > 0 ? new RecentExtremes(rangeMemory) : null;
+    this.stepMemory = rangeMemory;
     this.dynamics = jump > 0 ? new OneStepRegression(memory) : null;
     this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression(memory) : null;
     this.tail = jump > 0 && tailFrom > 0 ? new ResidualTail(TAIL_PRIOR) : null;
@@ -56,7 +72,8 @@ export class SpatialRule {
 
   get byteLength(): number {
     return (
-      bytesOf(11) +
+      bytesOf(12) +
+      (this.recent?.byteLength ?? 0) +
       (this.dynamics?.byteLength ?? 0) +
       (this.logDynamics?.byteLength ?? 0) +
       (this.tail?.byteLength ?? 0)
@@ -65,12 +82,18 @@ export class SpatialRule {
 
   /** Takes one finite value; returns whether it is a spatial anomaly (never when `judge` is false). */
   push(value: number, judge = true): boolean {
-    const range = this.hi - this.lo;
-    const step = this.stepped && this.steps > 0 ? this.stepSum / this.steps : 0;
+    const recent = this.recent;
+    const hi = recent ? recent.hi : this.hi;
+    const lo = recent ? recent.lo : this.lo;
+    const range = hi - lo;
+    const m = this.stepMemory;
+    // Past `m` steps the sum is held as m × an exponentially weighted mean, so one division reads either.
+    const step =
+      this.stepped && this.steps > 0 ? this.stepSum / (m > 0 && this.steps > m ? m : this.steps) : 0;
     const tol = Math.max(this.share * range, step);
     const judged = judge && this.share > 0 && range > 0;
-    const above = judged && value > this.hi + tol;
-    const below = judged && value < this.lo - tol;
+    const above = judged && value > hi + tol;
+    const below = judged && value < lo - tol;
     let out = above || below;
     if (this.dynamics) {
       const z = this.dynamics.innovation(value);
@@ -92,12 +115,20 @@ export class SpatialRule {
       } else this.positive = false;
     }
     if (Number.isFinite(this.prev)) {
-      this.stepSum += Math.abs(value - this.prev);
-      this.steps++;
+      const d = Math.abs(value - this.prev);
+      // At steps = m this is the plain sum's own step: sum/m then moves by (d − sum/m)/m.
+      if (m > 0 && ++this.steps > m) this.stepSum = this.stepSum * (1 - 1 / m) + d;
+      else {
+        this.stepSum += d;
+        if (m === 0) this.steps++;
+      }
     }
     this.prev = value;
-    this.lo = Math.min(this.lo, value);
-    this.hi = Math.max(this.hi, value);
+    if (recent) recent.push(value);
+    else {
+      this.lo = Math.min(this.lo, value);
+      this.hi = Math.max(this.hi, value);
+    }
     return out;
   }
 }
@@ -114,8 +145,8 @@ export class RatioSpatialRule {
   private readonly rule: SpatialRule;
   private positive = true;
 
-  constructor(share: number, stepped: boolean, jump: number, memory = 0) {
-    this.rule = new SpatialRule(share, stepped, jump, false, 0, memory);
+  constructor(share: number, stepped: boolean, jump: number, memory = 0, rangeMemory = 0) {
+    this.rule = new SpatialRule(share, stepped, jump, false, 0, memory, rangeMemory);
   }
 
   get byteLength(): number {
