@@ -39,12 +39,17 @@ if (args.grid && !args.cv) {
 
 /**
  * The options of a detector that the folds choose when `--cv` is given no `--grid`: each was set once by a look at
- * the cross-validated figure, or (`jumpmemory`) its values were fixed from the problem before any run, so the
- * honest figure lets every fold choose it on its training categories (the default first: the first of equals
- * wins). docs/detection.md says how each list was made.
+ * the cross-validated figure, or (`jumpmemory`, `rangememory`) its values were fixed from the problem before any
+ * run, so the honest figure lets every fold choose it on its training categories (the default first: the first of
+ * equals wins). docs/detection.md says how each list was made.
  */
 const FOLD_CHOSEN: Record<string, string[]> = {
-  auto: ['tailfit=8640,0,288,2016,17280', 'rest=60,30,120,240', 'jumpmemory=2016,0,8640'],
+  auto: [
+    'tailfit=8640,0,288,2016,17280',
+    'rest=60,30,120,240',
+    'jumpmemory=2016,0,8640',
+    'rangememory=0,2016,8640',
+  ],
 };
 
 const dir = path.resolve(args.data);
