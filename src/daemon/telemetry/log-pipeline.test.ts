@@ -227,6 +227,54 @@ describe('LogPipeline: backpressure', () => {
     await p.stop();
     expect(p.stats().processed).toBe(130);
   });
+  it('a tailed file reads ahead of the miner by about one read, not by a whole batch; every line is stored', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const written: number[] = [];
+    const p = new LogPipeline({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format: 'text', queue: { capacity: 50_000, batch: 5000 } }),
+      store: {
+        recordLogBatch: async (b: LogBatch[]) => {
+          written.push(b.reduce((n, x) => n + (x.chunks ?? []).reduce((m, c) => m + c.lines, 0), 0));
+          if (written.length === 1) await held;
+        },
+      } as unknown as Store,
+      clock: new SimulatedClock(0),
+      logger: pino({ level: 'silent' }),
+      onFinding: () => {},
+    });
+    const records = Array.from({ length: 30_000 }, (_, i) => ({
+      text: `read ${i}`,
+      path: '/x.log',
+      dev: 1,
+      ino: 2,
+      end: (i + 1) * 10,
+      lines: 1,
+    }));
+    p.start();
+    // As a tailer hands them: a read at a time, each after the last was taken.
+    const pushing = (async () => {
+      for (let i = 0; i < records.length; i += 1500)
+        await p.pushRecords(records.slice(i, i + 1500), 'k', 'file:/x.log');
+    })();
+    for (let i = 0; i < 1000; i++) await new Promise((r) => setImmediate(r));
+    // The first write is held, two batches mined after it, and the file read ahead of them by about a read,
+    // not by a batch.
+    expect(p.stats().processed).toBe(15_000);
+    expect(p.queue.size).toBeGreaterThan(0);
+    expect(p.queue.size).toBeLessThanOrEqual(2048);
+    release();
+    await pushing;
+    await p.stop();
+    // Writes still take whole batches (the second, two: it waited for the first).
+    expect(written.slice(0, 2)).toEqual([5000, 10_000]);
+    expect(written.every((n) => n % 5000 === 0)).toBe(true);
+    expect(written.reduce((a, b) => a + b, 0)).toBe(30_000);
+    expect(p.stats().stored).toBe(30_000);
+  });
 });
 
 describe('LogPipeline: a write in flight', () => {
