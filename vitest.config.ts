@@ -23,6 +23,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Removes the temporary directories each test file made (src/core/temp-dir.fixture.ts).
+    setupFiles: ['test/setup/temp-dirs.ts'],
     projects: [
       {
         extends: true,

@@ -1,17 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from '../src/core/temp-dir.fixture.js';
 import type { ServiceStatus } from '../src/daemon/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const DEMO = path.join(ROOT, 'examples/demo-service/server.mjs');
 export const CLI = path.join(ROOT, 'src/cli/main.ts');
 
-export async function tempDir(prefix = 'medic-test-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
-}
+/** A temporary directory, removed after the test file (see src/core/temp-dir.fixture.ts). */
+export { tempDir };
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,11 +2,11 @@
  * Test fixtures for the API (not part of the build): a Medic over a temporary store whose config names one
  * unsupervised service and an approval playbook, plus helpers to seed incidents and waiting actions.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import type { Action, Incident } from '../core/index.js';
+import { tempDir } from '../core/temp-dir.fixture.js';
 import { createMedic, type Medic } from '../daemon/index.js';
 import { type ApiOptions, type BuiltApi, buildApi } from './server.js';
 import type { Role } from './tokens.js';
@@ -38,7 +38,7 @@ export interface ApiFixture {
 }
 
 export async function apiFixture(opts: ApiOptions & { withTokens?: boolean } = {}): Promise<ApiFixture> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medic-api-'));
+  const dir = await tempDir('medic-api-');
   const file = path.join(dir, 'medic.yaml');
   await writeFile(file, FIXTURE_CONFIG);
   const medic = await createMedic({ configFile: file, watch: false, logger: pino({ level: 'silent' }) });

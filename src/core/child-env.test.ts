@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { childEnv, withheldHint, withheldNames } from './child-env.js';
+import { tempDirSync } from './temp-dir.fixture.js';
 
 const from = {
   PATH: '/usr/bin',
@@ -34,7 +34,7 @@ describe('childEnv', () => {
 });
 
 describe('withheldNames', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'medic-env-'));
+  const dir = tempDirSync('medic-env-');
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a shell script
   writeFileSync(join(dir, 'nginx.sh'), '#!/bin/sh\nexec "${NGINX:-nginx}" -g "daemon off;"\n');
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of a JavaScript file

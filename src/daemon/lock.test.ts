@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDirSync } from '../core/temp-dir.fixture.js';
 import { currentBootId, processStartTime } from '../sources/pidfiles.js';
 import { lockDataDir } from './lock.js';
 
@@ -14,7 +14,7 @@ let dataDir: string;
 const children: ChildProcess[] = [];
 
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'medic-lock-'));
+  dataDir = tempDirSync('medic-lock-');
 });
 
 afterEach(() => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDirSync } from '../core/temp-dir.fixture.js';
 
 const FIXTURE = join(import.meta.dirname, 'notify-socket.fixture.py');
 const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -16,7 +16,7 @@ export async function notifySocket(): Promise<{
   times: number[];
   close(): void;
 }> {
-  const path = join(mkdtempSync(join(tmpdir(), 'medic-notify-')), 'notify.sock');
+  const path = join(tempDirSync('medic-notify-'), 'notify.sock');
   const child: ChildProcess = spawn(PYTHON, [FIXTURE, path], { stdio: ['ignore', 'pipe', 'inherit'] });
   const received: string[][] = [];
   const times: number[] = [];

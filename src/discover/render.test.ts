@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../config/index.js';
+import { tempDir } from '../core/temp-dir.fixture.js';
 import { checkHost, type DiscoveredService } from './discover.js';
 import { knownKind } from './known.js';
 import { unitOf } from './processes.js';
@@ -72,7 +72,7 @@ const found: DiscoveredService[] = [
 describe('renderConfig', () => {
   it('writes a commented medic.yaml that the config loader accepts, with the probe for each kind', async () => {
     const text = renderConfig(found, { host: 'web1', at: new Date('2026-01-02T03:04:05Z') });
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'medic-init-')), 'medic.yaml');
+    const file = path.join(await tempDir('medic-init-'), 'medic.yaml');
     await writeFile(file, text);
     const { config } = await loadConfig(file);
     expect(Object.keys(config.services)).toEqual(['postgres', 'memcached', 'node', 'port-2024']);
@@ -115,7 +115,7 @@ describe('renderConfig', () => {
   });
 
   it('writes an empty but valid config when nothing listens', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'medic-init-')), 'medic.yaml');
+    const file = path.join(await tempDir('medic-init-'), 'medic.yaml');
     await writeFile(file, renderConfig([], { host: 'h', at: new Date() }));
     expect(Object.keys((await loadConfig(file)).config.services)).toEqual([]);
   });

@@ -1,21 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmod,
-  chown,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  stat,
-  symlink,
-  writeFile,
-} from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../core/index.js';
+import { tempDir } from '../core/temp-dir.fixture.js';
 import type { BackupRecord } from './backup-record.js';
 import { Backups } from './backups.js';
 
@@ -23,7 +12,7 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const hash = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 async function setup() {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'medic-backups-'));
+  const dir = await tempDir('medic-backups-');
   const clock = new SimulatedClock();
   return { dir, clock, backups: new Backups({ dataDir: path.join(dir, 'data'), clock }) };
 }

@@ -1,8 +1,8 @@
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, chown, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { StepConfig } from '../config/index.js';
+import { tempDir } from '../core/temp-dir.fixture.js';
 import { configRollbackAction } from './actions/config-rollback.js';
 import { fileAction } from './actions/file.js';
 import { Backups } from './backups.js';
@@ -13,7 +13,7 @@ import { Backups } from './backups.js';
  */
 const APP = 65534; // nobody: the application's user
 const root = process.geteuid?.() === 0;
-const tmp = () => mkdtemp(path.join(tmpdir(), 'medic-filesafe-'));
+const tmp = () => tempDir('medic-filesafe-');
 
 describe.skipIf(!root)('backups and restores as root', () => {
   it('refuse to restore through a link put where the backed-up file was', async () => {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RealClock } from '../core/index.js';
+import { tempDirSync } from '../core/temp-dir.fixture.js';
 import {
   currentBootId,
   pidfilePath,
@@ -19,7 +19,7 @@ let dataDir: string;
 const children: ChildProcess[] = [];
 
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'medic-pidfiles-'));
+  dataDir = tempDirSync('medic-pidfiles-');
 });
 
 afterEach(() => {

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runSchema } from '../config/index.js';
 import { Bus, RealClock, type Signal } from '../core/index.js';
+import { tempDirSync } from '../core/temp-dir.fixture.js';
 import { Supervisor } from './supervisor.js';
 
 /** What a supervised process is given: real pipes for its output (issue 15, item 13), and no secrets (item 5). */
@@ -16,7 +16,7 @@ let signals: Signal[];
 let sup: Supervisor;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'medic-stdio-'));
+  dir = tempDirSync('medic-stdio-');
   const bus = new Bus();
   signals = [];
   bus.on('signal', (s) => signals.push(s));

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunConfig, runSchema } from '../config/index.js';
 import { Bus, RealClock, type Signal } from '../core/index.js';
+import { tempDirSync } from '../core/temp-dir.fixture.js';
 import { pidfilePath, writePidfile } from './pidfiles.js';
 import { portHolders } from './port-holders.js';
 import { isAlive } from './probes/procfs.js';
@@ -22,7 +21,7 @@ let sup: Supervisor;
 const strays: number[] = [];
 
 beforeEach(() => {
-  dataDir = mkdtempSync(join(tmpdir(), 'medic-sup-'));
+  dataDir = tempDirSync('medic-sup-');
   bus = new Bus();
   signals = [];
   bus.on('signal', (s) => signals.push(s));
@@ -270,7 +269,7 @@ describe('Supervisor', () => {
       const port = await freePort();
       const cfg = run(LISTEN, { ports: [port] });
       cfg.command.push(String(port));
-      const elsewhere = mkdtempSync(join(tmpdir(), 'medic-sup-other-'));
+      const elsewhere = tempDirSync('medic-sup-other-');
       const other = await holdPort(cfg.command, elsewhere);
       await expect(sup.start('api', cfg)).rejects.toThrow(/not a copy of api: left alone/);
       expect(await isAlive(other)).toBe(true);

@@ -1,12 +1,14 @@
 /** Helpers for the action tests (excluded from the build). */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { tempDir as madeTempDir } from '../../core/temp-dir.fixture.js';
 import type { ActionContext } from './action.js';
 import type { ExtendedStep } from './steps.js';
 
+/** A temporary directory, removed after the test file. */
 export function tempDir(prefix = 'medic-actions-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  return madeTempDir(prefix);
 }
 
 export function testContext(over: Partial<ActionContext<ExtendedStep>> = {}): ActionContext<ExtendedStep> {

@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDirSync } from '../../core/temp-dir.fixture.js';
 import { unifiedDiff } from './diff.js';
 
 /** GNU diff's unified output for the same two texts, headers dropped (they carry dates). */
 function gnuDiff(a: string, b: string): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'medic-diff-'));
+  const dir = tempDirSync('medic-diff-');
   writeFileSync(path.join(dir, 'a'), a);
   writeFileSync(path.join(dir, 'b'), b);
   try {

@@ -1,7 +1,6 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
+import { tempDir } from '../../core/temp-dir.fixture.js';
 import { FakeDockerd } from './docker.fixture.js';
 import type { DockerLogSource } from './docker.js';
 
@@ -45,7 +44,7 @@ export function fakeDockerdPerTest(): DockerdEnv {
     logRequests: () => env.dockerd.requests.filter((r) => r.path.endsWith('/logs')),
   };
   beforeEach(async () => {
-    env.dir = await mkdtemp(path.join(os.tmpdir(), 'medic-docker-logs-'));
+    env.dir = await tempDir('medic-docker-logs-');
     env.socketPath = path.join(env.dir, 'docker.sock');
     env.dockerd = new FakeDockerd(env.socketPath);
     await env.dockerd.listen();

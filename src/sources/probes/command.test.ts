@@ -1,8 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { tempDirSync } from '../../core/temp-dir.fixture.js';
 import { commandProbe } from './command.js';
 import { isAlive } from './procfs.js';
 import { check, context } from './testing.fixture.js';
@@ -44,7 +44,7 @@ describe('command probe', () => {
   });
 
   it('runs in cwd relative to baseDir with env merged, never through a shell', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'medic-cmd-'));
+    const dir = tempDirSync('medic-cmd-');
     writeFileSync(join(dir, 'marker.txt'), 'here');
     const argv = [
       node,

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDirSync } from '../../core/temp-dir.fixture.js';
 import { processProbe } from './process.js';
 import { listPids, readComm, readStat } from './procfs.js';
 import { check, context } from './testing.fixture.js';
@@ -72,7 +72,7 @@ describe('process probe', () => {
 
   it('reads the pid from a pidfile relative to baseDir (bare or JSON)', async () => {
     const child = start('sleep', ['30']);
-    const dir = mkdtempSync(join(tmpdir(), 'medic-proc-'));
+    const dir = tempDirSync('medic-proc-');
     writeFileSync(join(dir, 'app.pid'), `${child.pid}\n`);
     writeFileSync(join(dir, 'json.pid'), JSON.stringify({ pid: child.pid, argv: ['sleep', '30'] }));
     const ctx = context(5_000, { baseDir: dir });
