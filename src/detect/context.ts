@@ -225,6 +225,9 @@ export class ContextDetector implements StreamDetector {
     // `rangememory` n > 0: the rule's range is about the last n samples' and its mean step forgets at n steps
     // (spatial.ts), so one past excursion does not hide later records for good; 0: whole history.
     const rangeMemory = opt(opts, 'rangememory', 0, 0);
+    // `jumprobust=1`: the AR(1) fits clip a pair's residual at z 3.29 before learning it (one-step.ts), so one
+    // excursion does not blind the jump test for weeks after it; 0: the plain fit.
+    const robust = opt(opts, 'jumprobust', 0, 0) > 0;
     this.spatial = new SpatialRule(
       spatial,
       stepped,
@@ -233,12 +236,13 @@ export class ContextDetector implements StreamDetector {
       opt(opts, 'jumptail', 0, 0),
       memory,
       rangeMemory,
+      robust,
     );
     // `ratio=1`: a series that has only been positive is also judged on ln(value), with the same guards
     // (spatial.ts: a rate that collapses by a factor is an anomaly however small the drop in its units).
     this.ratio =
       opt(opts, 'ratio', 0, 0) > 0 && spatial > 0
-        ? new RatioSpatialRule(spatial, stepped, jump, memory, rangeMemory)
+        ? new RatioSpatialRule(spatial, stepped, jump, memory, rangeMemory, robust)
         : null;
   }
 

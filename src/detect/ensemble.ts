@@ -115,6 +115,7 @@ export class EnsembleDetector implements StreamDetector {
             jumptail: opt(opts, 'jumptail', 0, 0),
             jumpmemory: opt(opts, 'jumpmemory', 2016, 0),
             rangememory: opt(opts, 'rangememory', 0, 0),
+            jumprobust: opt(opts, 'jumprobust', 0, 0),
             replay: opt(opts, 'replay', 1024, 0),
           })
         : null;

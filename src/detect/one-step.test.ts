@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OneStepRegression } from './one-step.js';
+import { CLIP_Z, OneStepRegression } from './one-step.js';
 import { detectors } from './registry.js';
-import { gaussian } from './synthetic.fixture.js';
+import { gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
 
 function fed(phi: number, n: number, seed = 3): { fit: OneStepRegression; last: number } {
   const g = gaussian(seed);
@@ -41,7 +41,7 @@ describe('OneStepRegression', () => {
     const before = fit.innovation(last + 1);
     fit.push(Number.NaN);
     expect(fit.innovation(last + 1)).toBe(before);
-    expect(fit.byteLength).toBeLessThanOrEqual(64);
+    expect(fit.byteLength).toBeLessThanOrEqual(72);
   });
 
   it('throws on a memory too short to fit', () => {
@@ -160,5 +160,93 @@ describe('OneStepRegression with memory', () => {
     // A memory too short to fit is refused by the fit itself: the option got there.
     expect(() => detectors.get('auto')({ jumpmemory: 1 })).toThrow(RangeError);
     expect(() => detectors.get('auto')({ jumpmemory: 2016 })).not.toThrow();
+  });
+});
+
+/**
+ * Gaussian noise 100 ± 0.5; an hour (12 samples) at +40 (80 spreads) at 20,000 unless `clean`; `gap` samples
+ * after it, `jump`.
+ */
+function excursion(seed: number, gap: number, jump: number, clean = false): number[] {
+  const g = gaussian(seed);
+  const at = 20_012 + gap;
+  const xs = Array.from({ length: at + 1 }, () => 100 + 0.5 * g());
+  if (!clean) for (let i = 20_000; i < 20_012; i++) xs[i]! += 40;
+  xs[at]! += jump;
+  return xs;
+}
+
+/** The innovation of the last value of `xs`, the fit fed every one before it. */
+function lastInnovation(fit: OneStepRegression, xs: number[]): number {
+  for (const x of xs.slice(0, -1)) fit.push(x);
+  return fit.innovation(xs.at(-1)!);
+}
+
+describe('OneStepRegression with a clip', () => {
+  it('with clip 0 gives bit-identical innovations to the fit without one, with and without memory', () => {
+    const g = gaussian(12);
+    const pairs = [
+      [new OneStepRegression(), new OneStepRegression(0, 0)],
+      [new OneStepRegression(300), new OneStepRegression(300, 0)],
+    ] as const;
+    let x = 0;
+    for (let i = 0; i < 5000; i++) {
+      x += g() + (i % 997 === 0 ? 40 : 0) + (i === 2500 ? -300 : 0);
+      for (const [a, b] of pairs) {
+        expect(b.innovation(x)).toBe(a.innovation(x));
+        a.push(x);
+        b.push(x);
+      }
+    }
+  });
+
+  it('throws on a clip at or below one spread', () => {
+    expect(() => new OneStepRegression(0, 1)).toThrow(RangeError);
+    expect(() => new OneStepRegression(0, -3)).toThrow(RangeError);
+    expect(() => new OneStepRegression(0, Number.NaN)).toThrow(RangeError);
+    expect(() => new OneStepRegression(2016, CLIP_Z)).not.toThrow();
+  });
+
+  it('after an excursion of 80 spreads, a jump of 6 spreads reads as without the excursion; unclipped, far less (10 seeds)', () => {
+    for (const gap of [432, 2304]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        const xs = excursion(seed, gap, 3);
+        const clean = lastInnovation(new OneStepRegression(2016, CLIP_Z), excursion(seed, gap, 3, true));
+        const clipped = lastInnovation(new OneStepRegression(2016, CLIP_Z), xs);
+        expect(Math.abs(clipped - clean), `gap ${gap}, seed ${seed}`).toBeLessThan(0.1 * clean);
+        expect(lastInnovation(new OneStepRegression(2016), xs), `gap ${gap}`).toBeLessThan(0.75 * clean);
+      }
+    }
+  });
+
+  it('on stationary noise its innovations stay calibrated: |z| > 3 about as often as a Gaussian (0.27%)', () => {
+    let share = 0;
+    for (let seed = 1; seed <= 10; seed++)
+      share += beyond3(new OneStepRegression(2016, CLIP_Z), deploy(seed, 20_000, Infinity), 100, 20_000);
+    share /= 10;
+    expect(share).toBeGreaterThan(0.0015);
+    expect(share).toBeLessThan(0.0045);
+  });
+
+  it('still learns a lasting change: after a deploy doubles level and noise, |z| > 3 below 1% within a few memories', () => {
+    const memory = 500;
+    const at = 20_000;
+    for (let seed = 1; seed <= 5; seed++) {
+      const xs = deploy(seed, at + 6 * memory, at);
+      expect(
+        beyond3(new OneStepRegression(memory, CLIP_Z), xs, at + 2 * memory, at + 6 * memory),
+      ).toBeLessThan(0.01);
+    }
+  });
+
+  it("reaches `auto`'s spatial rule as the option `jumprobust`", () => {
+    const xs = excursion(1, 2304, 3);
+    const top = (o: Record<string, number>) => {
+      const d = detectors.get('auto')(o);
+      return xs.map((v, i) => d.observe(T0 + i * STEP_MS, v)).at(-1)!;
+    };
+    // The range forgets the excursion (rangememory); only the robust fit lets the rule call the value a jump.
+    expect(top({ rangememory: 2016, jumprobust: 1 })).toBe(1);
+    expect(top({ rangememory: 2016 })).toBeLessThan(1);
   });
 });

@@ -1,6 +1,6 @@
 import { bytesOf } from './detector.js';
 import { normalTail } from './likelihood.js';
-import { OneStepRegression } from './one-step.js';
+import { CLIP_Z, OneStepRegression } from './one-step.js';
 import { RecentExtremes } from './recent-extremes.js';
 import { ResidualTail } from './residual-tail.js';
 
@@ -59,13 +59,20 @@ export class SpatialRule {
      * step after the noise changes is mostly the old regime's. 0: the whole history, as before.
      */
     rangeMemory = 0,
+    /**
+     * With `jump`: the AR(1) fits learn robustly, a pair's residual clipped to `CLIP_Z` spreads (one-step.ts).
+     * Without it one excursion inflates the fit's residual spread, and for a week or two after it a jump reads
+     * as an ordinary step.
+     */
+    robust = false,
   ) {
     if (!(rangeMemory === 0 || rangeMemory >= 8))
       throw new RangeError(`spatial range memory ${rangeMemory}: 0 or at least 8`);
     this.recent = rangeMemory > 0 ? new RecentExtremes(rangeMemory) : null;
     this.stepMemory = rangeMemory;
-    this.dynamics = jump > 0 ? new OneStepRegression(memory) : null;
-    this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression(memory) : null;
+    const clip = robust ? CLIP_Z : 0;
+    this.dynamics = jump > 0 ? new OneStepRegression(memory, clip) : null;
+    this.logDynamics = jump > 0 && jumpLog ? new OneStepRegression(memory, clip) : null;
     this.tail = jump > 0 && tailFrom > 0 ? new ResidualTail(TAIL_PRIOR) : null;
     this.tailP = normalTail(jump);
   }
@@ -145,8 +152,8 @@ export class RatioSpatialRule {
   private readonly rule: SpatialRule;
   private positive = true;
 
-  constructor(share: number, stepped: boolean, jump: number, memory = 0, rangeMemory = 0) {
-    this.rule = new SpatialRule(share, stepped, jump, false, 0, memory, rangeMemory);
+  constructor(share: number, stepped: boolean, jump: number, memory = 0, rangeMemory = 0, robust = false) {
+    this.rule = new SpatialRule(share, stepped, jump, false, 0, memory, rangeMemory, robust);
   }
 
   get byteLength(): number {
