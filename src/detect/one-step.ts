@@ -5,7 +5,7 @@ export const RED_Z = 4.2649;
 
 /**
  * The standard normal's z with a two-sided tail of 1e-3: where a robust fit clips a pair's residual. On Gaussian
- * residuals one pair in a thousand is clipped, and only by its excess (the residual variance lost is 0.1% of it),
+ * residuals one pair in a thousand is clipped, and only by its excess (the residual variance lost is 0.2% of it),
  * so on plain noise the fit is the plain one; below `RED_Z`, so a value the spatial rule could call a jump never
  * teaches the fit at full size.
  */
@@ -28,6 +28,14 @@ export const CLIP_Z = 3.2905;
  * are the plain running ones. Without it, after a regime change (a deploy doubles a latency and its noise) every
  * step is judged against the whole history's fit for as long again as the history was; with it the fit is the
  * new regime's within a few `memory` pairs. 0: the whole history, as before.
+ *
+ * `clip` > 0 (robust): a pair whose residual from the fit so far lies beyond `clip` residual spreads is learnt
+ * with its residual clipped to `clip` spreads (Huber's update: the value moved onto the edge, the previous value
+ * kept as it came). Without it one excursion (an outage's spike of 80 spreads for an hour) enters the co-moments
+ * at full size, inflates the residual spread several times and bends the slope, and for a week or two every jump
+ * reads as ordinary. A lasting change is still learnt: each clipped pair grows the residual variance by about
+ * (clip² − 1)/weight of itself, so the clip widens until the new values pass it, and since the regressor is the
+ * value as it came, a new level is soon what the fit expects after it. 0: off, the plain fit.
  */
 export class OneStepRegression {
   private n = 0;
