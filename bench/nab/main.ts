@@ -49,6 +49,7 @@ const FOLD_CHOSEN: Record<string, string[]> = {
     'rest=60,30,120,240',
     'jumpmemory=2016,0,8640',
     'rangememory=0,2016,8640',
+    'jumprobust=0,1',
   ],
 };
 

@@ -103,6 +103,9 @@ export class EnsembleDetector implements StreamDetector {
     // a regime change steps are judged by the new regime's dynamics, not the whole history's. NAB cannot tell
     // (the same scores sample for sample at 0, 2016 and 8640); on noise whose spread grows, 2016 ends the late
     // false alarms that 0 and 8640 leave (docs/detection.md, tenth round).
+    // `jumprobust` (spatial.ts, one-step.ts), off: that fit clips a pair's residual at z 3.29 before learning it, so
+    // an excursion does not blind the jump test for weeks. NAB cannot tell (it acts only in probation there); with
+    // the range of the whole history it gains nothing, and it costs early alarms (docs/detection.md, twelfth round).
     this.context =
       opt(opts, 'context', 1, 0) > 0
         ? new ContextDetector({
