@@ -39,7 +39,7 @@ if (args.grid && !args.cv) {
 
 /**
  * The options of a detector that the folds choose when `--cv` is given no `--grid`: each was set once by a look at
- * the cross-validated figure, or (`jumpmemory`, `rangememory`) its values were fixed from the problem before any
+ * the cross-validated figure, or (`jumpmemory`, `rangememory`, `jumprobust`) its values were fixed from the problem before any
  * run, so the honest figure lets every fold choose it on its training categories (the default first: the first of
  * equals wins). docs/detection.md says how each list was made.
  */
