@@ -156,13 +156,16 @@ export class LogBatchMiner {
       // Stored times are when Medic received the line (retention, rates and novelty run on them); the
       // record's own time stays in its text.
       const at = item.at;
-      const template = this.miner.match(rec.message, at);
+      // A header's content is the tail of the line: both scans read the line (flat) from where it begins.
+      const from = rec.headed === true ? (rec.from ?? -1) : -1;
+      const template = from >= 0 ? this.miner.match(item.text, at, from) : this.miner.match(rec.message, at);
       // A header's fields are not read for the built-in kinds (a host named `auth-timeout-2` makes no line a
       // timeout); its level is read as a level. A JSON record's other fields are: an error often stands there.
       const error: Classification | null = this.classifier.classify(
         item.text,
         rec.level ?? undefined,
         rec.headed === true ? rec.message : item.text,
+        from,
       );
       const id = error ? this.errorId(template, error.category) : template.id;
       const isNew = !this.seen.has(id);

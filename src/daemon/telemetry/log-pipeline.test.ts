@@ -5,6 +5,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { serviceLogsSchema } from '../../config/schema/logs.js';
 import { SimulatedClock } from '../../core/index.js';
+import { ErrorClassifier, TemplateMiner } from '../../detect/logs/index.js';
+import { compileHeader } from '../../sources/logs/index.js';
 import { CHUNK_LINES, chunkBodyText, type LogBatch, openSqliteStore, type Store } from '../../store/index.js';
 import { chunkLines } from '../../store/queries/logs.js';
 import { type LogItem, LogPipeline } from './log-pipeline.js';
@@ -94,6 +96,50 @@ describe('LogPipeline: error kinds', () => {
         '{"level":"info","msg":"request failed","err":"connect ECONNREFUSED 10.0.0.1:5432"}',
       ]),
     ).toEqual(['connection_refused']);
+  });
+});
+
+describe('LogPipeline: a header line read in place', () => {
+  it('mines and classifies the message read in the line as it would the message cut from it', async () => {
+    const format = '<Date> <Time> <Level> <Component>: <Content>';
+    const messages = [
+      'FATAL: disk gone',
+      'at com.example.Pool.take(Pool.java:88)',
+      'Traceback (most recent call last)',
+      'request 17 served in 12ms',
+      'request 18 served in 9ms',
+      'upstream 10.0.0.7:5432 said: connection refused',
+      '429 from the partner api',
+      'a429 is a name',
+    ];
+    const lines = messages.map((m, i) => `2026-01-02 03:04:0${i} INFO web.api: ${m}`);
+    const header = compileHeader(format);
+    const reference = new TemplateMiner();
+    const classifier = new ErrorClassifier();
+    for (const l of lines) reference.add((header.parse(l) as { content: string }).content);
+    const m = new LogBatchMiner({
+      service: 'api',
+      config: serviceLogsSchema.parse({ format }),
+      clock: new SimulatedClock(0),
+      onFinding: () => {},
+    });
+    m.mine(lines.map((text) => ({ text, at: 0, source: 'stdout' })));
+    expect(m.miner.templates().map((t) => m.miner.text(t))).toEqual(
+      reference.templates().map((t) => reference.text(t)),
+    );
+    const batch = m.take();
+    const byExample = new Map<string, string | null>();
+    for (const t of batch?.templates ?? []) for (const e of t.examples ?? []) byExample.set(e, t.category);
+    expect(lines.map((l) => byExample.get(l) ?? null)).toEqual(
+      messages.map((msg) => classifier.classify(msg, 'info')?.category ?? null),
+    );
+    // And the kinds are the ones these messages name (the check is not vacuous).
+    expect(lines.map((l) => byExample.get(l) ?? null).filter((c) => c !== null)).toEqual([
+      'exception',
+      'exception',
+      'connection_refused',
+      'rate_limit',
+    ]);
   });
 });
 

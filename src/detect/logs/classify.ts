@@ -219,13 +219,18 @@ export class ErrorClassifier {
   /**
    * `message`: the part of `text` the built-in rules read (a header line's message: its header's fields name
    * hosts and programs, not errors); configured rules read the whole text, as a user wrote them for it.
+   * `from` ≥ 0: `message` is `text` from there on (its tail), and the keyword scan reads `text` from there (a
+   * flat string reads faster than a slice of it).
    */
-  classify(text: string, level?: string, message: string = text): Classification | null {
+  classify(text: string, level?: string, message: string = text, from = -1): Classification | null {
     for (const r of this.custom)
       if (r.pattern.test(text)) return { category: r.category, severity: r.severity };
     const scanner = this.scanner;
     // Bits of the rules to run: those unchecked, and those whose keywords the line holds.
-    const run = scanner === null ? -1 : ~scanner.checked | scanner.scan(message);
+    const run =
+      scanner === null
+        ? -1
+        : ~scanner.checked | (from >= 0 ? scanner.scan(text, from) : scanner.scan(message));
     const rules = this.builtins;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as ClassifyRule;

@@ -182,18 +182,21 @@ export class KeywordScanner {
     for (let st = 0; st < out.length; st++) this.out[st * width] = out[st] as number;
   }
 
-  scan(text: string): number {
+  /** `from`: scans `text` from there on (a line whose tail is the message; see TokenMasker.line). */
+  scan(text: string, from = 0): number {
     const { symbol, next, out } = this;
     let s = 0;
     let found = 0;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = from; i < text.length; i++) {
       const c = text.charCodeAt(i);
       s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
       found |= out[s] as number;
     }
     const rules = found & this.ruleBits;
-    // Keywords with conditions found: each counts where it stands as its pattern asks (a few lines only).
-    return found === rules ? rules : this.check(text, rules, found);
+    // Keywords with conditions found: each counts where it stands as its pattern asks (a few lines only), in
+    // the message alone (its start is a boundary).
+    if (found === rules) return rules;
+    return this.check(from === 0 ? text : text.slice(from), rules, found);
   }
 
   private check(text: string, rules: number, found: number): number {

@@ -138,16 +138,17 @@ export class TemplateMiner {
 
   /**
    * `add` for callers that need only the template: the same mining, without collecting the line's values
-   * (the log pipeline's hot path).
+   * (the log pipeline's hot path). With `from`, the message is `content` from there on.
    */
-  match(content: string, at = 0): Template {
-    return this.mineLine(content, at);
+  match(content: string, at = 0, from = 0): Template {
+    return this.mineLine(content, at, from);
   }
 
-  private mineLine(content: string, at: number): Member {
+  /** `from`: where the message begins in `content` (a line whose tail is the message; see TokenMasker.line). */
+  private mineLine(content: string, at: number, from = 0): Member {
     const raw = this.raw;
     const masked = this.masked;
-    this.masker.line(content, raw, masked);
+    this.masker.line(content, raw, masked, from);
     const max = this.options.maxTokens;
     if (raw.length > max) {
       // The rest of a very long line is one trailing value.

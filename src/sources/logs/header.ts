@@ -19,8 +19,10 @@ export interface HeaderParser {
   /**
    * The content and the level field (`Level`, `level` or `Severity`, the first the pattern has; null when it
    * has none) without building the other fields: what the log pipeline needs per line. Null as for `parse`.
+   * `from`: where the content begins in `line` when it is the line's tail as given (-1 otherwise), so that a
+   * reader can scan the line from there rather than the content cut from it (a slice, slower to read).
    */
-  split(line: string): { content: string; level: string | null } | null;
+  split(line: string): { content: string; level: string | null; from: number } | null;
 }
 
 /**
@@ -61,6 +63,8 @@ export function compileHeader(pattern: string): HeaderParser {
   // begins. A test, unlike an exec, makes no match array (the largest share of the header's garbage). The same
   // split as the full expression's: its content, `.*` in dotall mode, matches whatever follows any header.
   const prefix = levelName === undefined ? headerOnly(parts) : null;
+  // The content ends the pattern: it is the tail of the line it was matched in.
+  const contentLast = parts[parts.length - 2] === '<Content>' && parts[parts.length - 1] === '';
   return {
     pattern,
     fieldNames: names,
@@ -73,15 +77,22 @@ export function compileHeader(pattern: string): HeaderParser {
       }
       return { content: m[contentGroup] ?? '', fields };
     },
-    split(line: string): { content: string; level: string | null } | null {
+    split(line: string): { content: string; level: string | null; from: number } | null {
+      const t = trimmed(line);
       if (prefix !== null) {
-        const t = trimmed(line);
         prefix.lastIndex = 0;
-        return prefix.test(t) ? { content: t.slice(prefix.lastIndex), level: null } : null;
+        if (!prefix.test(t)) return null;
+        const at = prefix.lastIndex;
+        return { content: t.slice(at), level: null, from: t === line ? at : -1 };
       }
-      const m = lean.re.exec(trimmed(line));
+      const m = lean.re.exec(t);
       if (!m) return null;
-      return { content: m[leanContent] ?? '', level: leanLevel < 0 ? null : (m[leanLevel] ?? '') };
+      const content = m[leanContent] ?? '';
+      return {
+        content,
+        level: leanLevel < 0 ? null : (m[leanLevel] ?? ''),
+        from: contentLast && t === line ? line.length - content.length : -1,
+      };
     },
   };
 }

@@ -47,7 +47,15 @@ describe('log line parsing', () => {
       const full = parseLine(l, linux);
       expect(parseMessage(l, linux)).toMatchObject({ message: full.message, level: full.level });
     }
-    expect(linux.split(lines[0] as string)).toEqual({ content: 'check pass; user unknown', level: 'combo' });
+    const first = lines[0] as string;
+    // The content is the line's tail: where it begins is given, for scans of the line itself.
+    expect(linux.split(first)).toEqual({
+      content: 'check pass; user unknown',
+      level: 'combo',
+      from: first.length - 'check pass; user unknown'.length,
+    });
+    // A line trimmed first: its content is not where it was in the line as given.
+    expect(linux.split(lines[6] as string)?.from).toBe(-1);
     expect(linux.parse(lines[0] as string)?.fields['PID']).toBe('19939');
   });
 
@@ -74,15 +82,23 @@ describe('log line parsing', () => {
       '',
       'x',
     ];
+    let tails = 0;
     for (const p of patterns) {
       const h = compileHeader(p);
       for (const l of lines) {
         const full = h.parse(l);
-        expect(h.split(l), `${p} on ${JSON.stringify(l)}`).toEqual(
+        const s = h.split(l);
+        expect(s && { content: s.content, level: s.level }, `${p} on ${JSON.stringify(l)}`).toEqual(
           full === null ? null : { content: full.content, level: null },
         );
+        // Where the content begins, when given, is where it is in the line.
+        if (s !== null && s.from >= 0) {
+          expect(l.slice(s.from)).toBe(s.content);
+          tails++;
+        }
       }
     }
+    expect(tails).toBeGreaterThan(20);
   });
 
   it('takes a line without the header as all message', () => {

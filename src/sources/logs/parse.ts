@@ -102,6 +102,12 @@ export interface MessageAndLevel {
    * fields (time, host, process, level, component), which name machines and programs, not what happened.
    */
   headed?: boolean;
+  /**
+   * Where the message begins in the line, when it is the line's tail as it came (a header's content): the
+   * line is one flat string, the message a slice of it, which is slower to scan character by character.
+   * Absent or -1: not known.
+   */
+  from?: number;
 }
 
 /**
@@ -116,7 +122,8 @@ export function parseMessage(line: string, header: HeaderParser | null): Message
   if (!header) return parseTextLine(line, null);
   const h = header.split(line);
   if (!h) return { message: line, level: guessLevel(line), headed: false };
-  return { message: h.content, level: h.level ? lowerLevel(h.level) : guessLevel(h.content), headed: true };
+  const level = h.level ? lowerLevel(h.level) : guessLevel(h.content);
+  return { message: h.content, level, headed: true, from: h.from };
 }
 
 /** The last level seen and its lower case: a log repeats a few levels, each a fresh string per line. */
