@@ -10,6 +10,7 @@ import {
 } from './formats.fixture.js';
 import { K8S_EVENTS, LOGCAT, PROXY_LOG } from './formats-platform.fixture.js';
 import { COORDINATOR_LOG, JAVA_SERVICE, LOGFMT, PYTHON_WEB } from './formats-services.fixture.js';
+import { DATABASE_LOG, KEY_VALUE_LOG, WEB_SERVER_LOG } from './formats-stack.fixture.js';
 import { TemplateMiner } from './miner.js';
 
 /**
@@ -28,6 +29,9 @@ describe.each([
   ['a mobile app logcat (components, object ids in braces, GC sizes)', LOGCAT],
   ['a forward proxy (clients, host:port targets, sizes with units)', PROXY_LOG],
   ['Kubernetes events (pod and node names with generated suffixes, images, probes)', K8S_EVENTS],
+  ['a web server (combined access lines, bracketed times with a zone, upstream errors)', WEB_SERVER_LOG],
+  ['a database server (durations, statements, checkpoints, quoted names)', DATABASE_LOG],
+  ['a key-value store (saves, clients as key=value lists, sizes)', KEY_VALUE_LOG],
 ] as Array<[string, LineKind[]]>)('%s', (_name, kinds) => {
   it('writes each expected template as the canonical writing does', () => {
     for (const k of kinds) expect(canonicalTemplate(k.template)).toBe(k.template);

@@ -33,6 +33,9 @@ const ZONE_NAME = /^[A-Z]{2,5}$/;
 const ISO_DATE =
   /^[[(]?(19|20)\d\d([-/])\d\d\2\d\d([T ]\d\d:\d\d(:\d\d([.,]\d{1,9})?)?)?(Z|[+-]\d\d:?\d\d)?[,\])]?$/;
 
+/** A date as the Common Log Format writes it: day, month name, year, and the time glued by a colon. */
+const CLF_DATE = /^[[(]?\d{1,2}\/([A-Za-z]{3})\/(?:19|20)\d\d(:\d\d:\d\d:\d\d)?[,\])]?$/;
+
 const stripped = (w: string) => w.toLowerCase().replace(/^[[(]|[.,]$/g, '');
 
 /**
@@ -49,6 +52,8 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
     const c0 = word.charCodeAt(0);
     let first = i;
     let next = i + 1;
+    let glued = false;
+    let dated = false;
     if (isLetter(c0)) {
       // Cheapest test first: a number must follow a month; then its first three letters, without a new string.
       if (i + 1 >= n || !isDigit((raw[i + 1] as string).charCodeAt(0))) continue;
@@ -68,14 +73,22 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
           continue;
         }
       }
-      // A calendar date starts with four digits.
+      // A calendar date starts with four digits; the Common Log Format's (`06/Dec/2026:10:04:59`) with a day.
       const o = c0 === 91 || c0 === 40 ? 1 : 0;
-      if (word.length < 10 + o || !isDigit(word.charCodeAt(o)) || !isDigit(word.charCodeAt(o + 3))) continue;
-      if (!ISO_DATE.test(word)) continue;
+      if (word.length < 10 + o || !isDigit(word.charCodeAt(o))) continue;
+      if (isDigit(word.charCodeAt(o + 3))) {
+        if (!ISO_DATE.test(word)) continue;
+      } else {
+        const clf = CLF_DATE.exec(word);
+        if (clf === null || !MONTHS.has((clf[1] as string).toLowerCase())) continue;
+        // Its year is in it, and its time when glued: the zone after it belongs to it (`+0000]`).
+        glued = clf[2] !== undefined;
+        dated = true;
+      }
     }
     let end = next;
-    let timed = false;
-    let dated = YEAR.test(raw[next - 1] as string);
+    let timed = glued;
+    dated ||= YEAR.test(raw[next - 1] as string);
     for (; end < raw.length; end++) {
       const w = raw[end] as string;
       if (!timed && TIME.test(w)) timed = true;

@@ -98,10 +98,11 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   whole(S_DOT, /^[("'[]?[a-z][\w-]*(\.[\w-]+){2,}:\d{1,5}[)"'\],;.]?$/i),
   // version numbers (v1.0.0, 4.2.1-3.12, 1.16b): dotted numbers with an optional release or letter suffix
   whole(S_DOT, /^[([]?v?\d+(\.\d+)+([-_+~][0-9a-z]+(\.[0-9a-z]+)*)?[a-z]{0,3}[)\],;:]{0,2}$/i),
-  // numbers with a unit: durations (12ms, 1.5s, and compound ones: +1s203ms, 2h5m), sizes (64KB), percentages
+  // numbers with a unit: durations (12ms, 1.5s, and compound ones: +1s203ms, 2h5m), sizes (64KB), percentages;
+  // closed as a value in brackets is before a separator (`(27.2%);`)
   whole(
     0,
-    /^[(<>=~+-]?(\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%))+[),;.]?$/i,
+    /^[(<>=~+-]?(\d+(\.\d+)?(ns|us|µs|ms|s|sec|secs|m|min|mins|h|d|b|kb|mb|gb|tb|kib|mib|gib|%))+[)\]]?[,;.]?$/i,
     0,
     16,
   ),
@@ -178,6 +179,9 @@ function maskQuoted(token: string): string | null {
   return `${token[0]}${WILDCARD}${token.slice(close)}`;
 }
 
+/** The closing bracket of an opening one, by character code. */
+const CLOSE_OF: Record<number, number> = { 40: 41, 91: 93, 123: 125 };
+
 /**
  * Index just past `key=` or `name(` at the start of a token (after an opening bracket), or -1. The key is a
  * name, never a value, even with a digit in it (`r24=`, `eth0=`).
@@ -193,7 +197,10 @@ function nameEnd(token: string): number {
   if (c0 === 40 || c0 === 91 || c0 === 123) i = 1;
   const first = token.charCodeAt(i);
   if (!isLetter(first) && first !== 95) return -1;
-  for (i++; i < at; i++) {
+  // A key in the bracket it opened with (`(email)=`, as a database writes a key's column) is a key too.
+  const closed =
+    i === 1 && token.charCodeAt(at) === 61 && token.charCodeAt(at - 1) === CLOSE_OF[c0] ? at - 1 : at;
+  for (i++; i < closed; i++) {
     const c = token.charCodeAt(i);
     if (!isLetter(c) && !isDigit(c) && c !== 95 && c !== 46 && c !== 45) return -1;
   }
