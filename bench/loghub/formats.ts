@@ -17,6 +17,7 @@ import {
   LOGFMT,
   PYTHON_WEB,
 } from '../../src/detect/logs/formats-services.fixture.js';
+import { DATABASE_LOG, KEY_VALUE_LOG, WEB_SERVER_LOG } from '../../src/detect/logs/formats-stack.fixture.js';
 import { type Dataset, loadContents, minerThroughput } from './evaluate.js';
 import { storeIngestThroughput } from './ingest.js';
 
@@ -114,6 +115,26 @@ export const FORMATS: Format[] = [
     pattern: '<Header> <Time> <Pid> <Source>\\] <Content>',
     header: (r, i) =>
       `${r.pick(['I', 'I', 'W'])}1206 ${time(i)}.${millis(r)}000 ${r.int(1, 99)} ${r.pick(['event.go:294', 'recorder.go:104'])}]`,
+  },
+  {
+    // An error log's header on every line (a file of access lines has none: the line is the message).
+    name: 'web-server',
+    kinds: WEB_SERVER_LOG,
+    pattern: '<Date> <Time> \\[<Level>\\] <Pid>#<Tid>: <Content>',
+    header: (r, i) => `2026/12/06 ${time(i)} [${r.pick(['error', 'warn', 'notice'])}] ${r.int(100, 9999)}#0:`,
+  },
+  {
+    name: 'database',
+    kinds: DATABASE_LOG,
+    pattern: '<Date> <Time> <Zone> \\[<Pid>\\] <Content>',
+    header: (r, i) => `2026-12-06 ${time(i)}.${millis(r)} UTC [${r.int(100, 99999)}]`,
+  },
+  {
+    name: 'key-value',
+    kinds: KEY_VALUE_LOG,
+    pattern: '<Pid>:<Role> <Day> <Month> <Year> <Time> <Level> <Content>',
+    header: (r, i) =>
+      `${r.int(1, 9999)}:${r.pick(['M', 'C', 'S'])} 06 Dec 2026 ${time(i)}.${millis(r)} ${r.pick(['*', '#', '-'])}`,
   },
 ];
 
