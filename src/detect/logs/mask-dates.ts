@@ -79,6 +79,8 @@ export function maskDates(raw: readonly string[], masked: string[]): void {
       if (isDigit(word.charCodeAt(o + 3))) {
         if (!ISO_DATE.test(word)) continue;
       } else {
+        // A slash after the day's one or two digits, before anything else is asked.
+        if (word.charCodeAt(o + 1) !== 47 && word.charCodeAt(o + 2) !== 47) continue;
         const clf = CLF_DATE.exec(word);
         if (clf === null || !MONTHS.has((clf[1] as string).toLowerCase())) continue;
         // Its year is in it, and its time when glued: the zone after it belongs to it (`+0000]`).
