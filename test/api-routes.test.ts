@@ -1,10 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiFixture, apiFixture, auth, seedIncident } from '../src/api/testing.js';
 import type { Finding } from '../src/core/index.js';
-import { waitFor } from './helpers.js';
+import { tempDir, waitFor } from './helpers.js';
 
 let fx: ApiFixture | null = null;
 afterEach(async () => {
@@ -174,7 +173,7 @@ describe('API routes', () => {
 
 describe('the dashboard files', () => {
   it('serves web/dist with security headers, falls back to index.html, and never leaves the folder', async () => {
-    const root = path.join(os.tmpdir(), `medic-web-${process.pid}`);
+    const root = await tempDir('medic-web-');
     await mkdir(path.join(root, 'assets'), { recursive: true });
     await writeFile(path.join(root, 'index.html'), '<!doctype html><title>Medic</title>');
     await writeFile(path.join(root, 'assets', 'app-1.js'), 'console.log(1)');
