@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDirSync } from '../../core/temp-dir.fixture.js';
 import { processProbe } from './process.js';
-import { listPids, readComm, readStat } from './procfs.js';
+import { listPids, readComm, readRssBytes, readStat } from './procfs.js';
 import { check, context } from './testing.fixture.js';
 
 const children: ChildProcess[] = [];
@@ -105,9 +105,14 @@ describe('process probe', () => {
 
   it('is degraded over max_rss_mb and max_cpu_percent', async () => {
     const idle = start('sleep', ['30']);
-    // Until the exec is done, the child is a fork of this process on its way to becoming `sleep`: its memory
-    // may read as nothing. Probe the sleeping process.
-    for (let i = 0; i < 100 && (await readComm(idle.pid)) !== 'sleep'; i++) await sleep(10);
+    // Until the exec is done, the child is a fork of this process on its way to becoming `sleep`, and just
+    // after it is named `sleep` its new memory is a few pages: probe it once it has loaded (64 kB resident).
+    for (
+      let i = 0;
+      i < 200 && ((await readComm(idle.pid)) !== 'sleep' || ((await readRssBytes(idle.pid)) ?? 0) < 65_536);
+      i++
+    )
+      await sleep(10);
     const fat = await processProbe.run(check({ process: { pid: idle.pid, max_rss_mb: 0.01 } }), context());
     expect(fat).toMatchObject({ ok: false, degraded: true });
     expect(fat.message).toMatch(/rss .* over 0.01 MB/);

@@ -115,7 +115,8 @@ export const processProbe: Probe = {
       .join(', ');
     const summary = `process ${pid} running${usage ? ` (${usage})` : ''}`;
     const over: string[] = [];
-    if (limits.max_rss_mb !== undefined && rssMb !== null && rssMb > limits.max_rss_mb) {
+    // The limit is compared with the exact size; the tenth of a megabyte is for the message.
+    if (limits.max_rss_mb !== undefined && rss !== null && rss > limits.max_rss_mb * 1024 * 1024) {
       over.push(`rss ${rssMb} MB over ${limits.max_rss_mb} MB`);
     }
     if (limits.max_cpu_percent !== undefined && cpu !== null && cpu > limits.max_cpu_percent) {
