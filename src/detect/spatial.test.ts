@@ -4,6 +4,16 @@ import { detectors } from './registry.js';
 import { RatioSpatialRule, SpatialRule } from './spatial.js';
 import { DAY, gaussian, STEP_MS, T0 } from './synthetic.fixture.js';
 
+/** 100,000 samples of stationary noise: Gaussian, AR(1) φ 0.5, or multiplicative (100·e^{0.3·N}). */
+function stationary(kind: 'gauss' | 'ar' | 'mul', seed: number): number[] {
+  const g = gaussian(seed);
+  let x = 0;
+  return Array.from({ length: 100_000 }, () => {
+    x = (kind === 'ar' ? 0.5 * x : 0) + g();
+    return kind === 'mul' ? 100 * Math.exp(0.3 * x) : 100 + 0.5 * x;
+  });
+}
+
 const fires = (rule: { push(v: number): boolean }, xs: number[], from = 100) =>
   xs.map((x) => rule.push(x)).filter((f, i) => f && i >= from).length;
 
@@ -266,16 +276,11 @@ describe('SpatialRule with rangeMemory', () => {
   });
 
   it('is as quiet on stationary noise as the whole history (10 seeds of 100,000: Gaussian, AR(1), ×e^{0.3N})', () => {
-    for (const kind of ['gauss', 'ar', 'mul']) {
+    for (const kind of ['gauss', 'ar', 'mul'] as const) {
       let before = 0;
       let now = 0;
       for (let seed = 1; seed <= 10; seed++) {
-        const g = gaussian(seed);
-        let x = 0;
-        const xs = Array.from({ length: 100_000 }, () => {
-          x = (kind === 'ar' ? 0.5 * x : 0) + g();
-          return kind === 'mul' ? 100 * Math.exp(0.3 * x) : 100 + 0.5 * x;
-        });
+        const xs = stationary(kind, seed);
         before += fires(rule(0), xs, 600);
         now += fires(rule(2016), xs, 600);
       }
@@ -359,16 +364,11 @@ describe('SpatialRule with a robust fit', () => {
   });
 
   it('is as quiet on stationary noise as the plain fit (10 seeds of 100,000: Gaussian, AR(1), ×e^{0.3N})', () => {
-    for (const kind of ['gauss', 'ar', 'mul']) {
+    for (const kind of ['gauss', 'ar', 'mul'] as const) {
       let before = 0;
       let now = 0;
       for (let seed = 1; seed <= 10; seed++) {
-        const g = gaussian(seed);
-        let x = 0;
-        const xs = Array.from({ length: 100_000 }, () => {
-          x = (kind === 'ar' ? 0.5 * x : 0) + g();
-          return kind === 'mul' ? 100 * Math.exp(0.3 * x) : 100 + 0.5 * x;
-        });
+        const xs = stationary(kind, seed);
         before += fires(rule(false, 0), xs, 600);
         now += fires(rule(true, 0), xs, 600);
       }

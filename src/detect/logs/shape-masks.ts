@@ -10,8 +10,7 @@
  * they are the same text in both tokens. An answer that kept a digit (`ssh2`, `eth0`), or a token with a
  * digit before an `x`, is not remembered by shape.
  */
-
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+import { isDigit } from './mask.js';
 
 /**
  * A direct-mapped table: a shape's slot is its hash's low bits, and a newer shape in a taken slot takes it.
