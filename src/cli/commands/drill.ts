@@ -86,14 +86,19 @@ export function registerDrill(program: Command): void {
         watch: false,
         logger: quietLogger(),
         drill: true,
+      }).catch(async (err: unknown) => {
+        // A config the drill cannot run (its error names the file and line) leaves no temporary store.
+        if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+        throw err;
       });
       const service = opts.service ?? targetService(medic.config(), fault) ?? undefined;
       if (!service || !medic.config().config.services[service]?.run) {
         await medic.store.close();
+        if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
         throw new Error(`no supervised service to drill in ${opts.config} (use --service NAME)`);
       }
       await medic.start();
-      const off = stopOnSignal(medic);
+      const off = stopOnSignal(medic, opts.dataDir ? undefined : dataDir);
       try {
         const results = await runDrill(medic, fault, {
           service,
@@ -183,9 +188,12 @@ async function drillChaos(opts: DrillOpts): Promise<void> {
     watch: false,
     logger: quietLogger(),
     drill: true,
+  }).catch(async (err: unknown) => {
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw err;
   });
   await medic.start();
-  const off = stopOnSignal(medic);
+  const off = stopOnSignal(medic, opts.dataDir ? undefined : dataDir);
   try {
     const report = await runChaos(medic, { seed, durationMs, faults: chosen, onProgress: progress });
     if (opts.json) console.log(JSON.stringify(report, null, 2));
@@ -219,12 +227,16 @@ async function drillCiFlaky(opts: DrillOpts): Promise<void> {
 
 /**
  * SIGINT or SIGTERM while a drill or soak runs: stop Medic (and so every service it supervises) before exiting,
- * never leave the stack running without it. Returns the function that removes the handlers.
+ * never leave the stack running without it; `tempDir`, a store the drill made for itself, is removed. Returns the function that removes the handlers.
  */
-export function stopOnSignal(medic: Medic): () => void {
+export function stopOnSignal(medic: Medic, tempDir?: string): () => void {
   const handler = (sig: NodeJS.Signals) => {
     process.stderr.write(`medic: ${sig}: stopping the supervised services\n`);
-    void medic.stop().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    void medic
+      .stop()
+      // The drill's own temporary store goes too, as it does when the drill ends (a --data-dir stays).
+      .then(() => (tempDir ? rm(tempDir, { recursive: true, force: true }) : undefined))
+      .finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', handler);
   process.once('SIGTERM', handler);
