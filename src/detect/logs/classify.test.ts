@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RULES, ErrorClassifier } from './classify.js';
+import { BUILTIN_RULES, ErrorClassifier, hasStatus5xx } from './classify.js';
 import { isSpaceCode } from './keywords.js';
 
 describe('ErrorClassifier', () => {
@@ -56,11 +56,15 @@ describe('keyword pre-check of the built-in rules', () => {
   // The same rules without keywords: every regex runs on every line, as the pre-check must never change.
   const plain = new ErrorClassifier(
     [],
-    BUILTIN_RULES.map(({ keywords: _k, ...r }) => r),
+    BUILTIN_RULES.map(({ keywords: _k, holds: _h, ...r }) => r),
   );
   const fast = new ErrorClassifier();
   const same = (text: string, level?: string) => {
-    expect(fast.classify(text, level), JSON.stringify(text)).toEqual(plain.classify(text, level));
+    const want = plain.classify(text, level);
+    expect(fast.classify(text, level), JSON.stringify(text)).toEqual(want);
+    // The pipeline's way: the message is the tail of a line with a header, read in place from `from`.
+    const header = '2026-12-06 10:00:00 5xx-host 503:';
+    expect(fast.classify(`${header}${text}`, level, text, header.length), JSON.stringify(text)).toEqual(want);
   };
 
   it('every built-in rule has keywords, in lower case unless matched with their case', () => {
@@ -87,6 +91,36 @@ describe('keyword pre-check of the built-in rules', () => {
     expect(fast.classify('x\n\tat com.acme.Foo.bar(Foo.java:1)')?.category).toBe('exception');
     expect(fast.classify('\nat Foo.bar(x)')?.category).toBe('exception');
     expect(fast.classify('IOError: gone')?.category).toBe('exception');
+  });
+
+  it("runs http_5xx's regex only on a line with a three-digit number starting with 5", () => {
+    let runs = 0;
+    const counted = BUILTIN_RULES.map((r) => {
+      if (r.category !== 'http_5xx') return r;
+      const pattern = new RegExp(r.pattern.source, r.pattern.flags);
+      const test = pattern.test.bind(pattern);
+      pattern.test = (t: string) => {
+        runs++;
+        return test(t);
+      };
+      return { ...r, pattern };
+    });
+    const c = new ErrorClassifier([], counted);
+    expect(c.classify('10.0.5.143 "GET /api/orders/5723 HTTP/1.1" 200 5512 "-"')).toBeNull();
+    expect(c.classify('status=250 code=50 5000 x503 503x _503')).toBeNull();
+    expect(runs).toBe(0);
+    expect(c.classify('"GET /api/orders HTTP/1.1" 503 12')?.category).toBe('http_5xx');
+    expect(c.classify('request failed, status: 502')?.category).toBe('http_5xx');
+    expect(runs).toBe(2);
+  });
+
+  it('hasStatus5xx finds a lone 5xx number from the given offset on', () => {
+    expect(hasStatus5xx('503', 0)).toBe(true);
+    expect(hasStatus5xx('x 599.', 0)).toBe(true);
+    expect(hasStatus5xx('x503 5030 50 5a3 _503', 0)).toBe(false);
+    // At the offset, the character before it is the header's: the message starts a word there.
+    expect(hasStatus5xx('a503 b', 1)).toBe(true);
+    expect(hasStatus5xx('503 b', 1)).toBe(false);
   });
 
   it('reads white space as the regular expressions do', () => {
@@ -198,6 +232,13 @@ describe('keyword pre-check of the built-in rules', () => {
       '503',
       '599',
       '5000',
+      '5',
+      '50',
+      '5a0',
+      'x500',
+      '500x',
+      '_500',
+      '5.500',
       'Internal Server Error',
       'Bad Gateway',
       'Service Unavailable',

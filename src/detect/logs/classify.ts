@@ -24,7 +24,31 @@ export interface ClassifyRule {
    * so a line with none of them skips the regex. Without it the rule runs on every line.
    */
   keywords?: readonly (string | Keyword)[];
+  /**
+   * A second pre-check, for a line whose keywords are there: true wherever the pattern can match in
+   * `text.slice(from)` (a condition the pattern implies, cheaper than running it). False skips the regex.
+   */
+  holds?: (text: string, from: number) => boolean;
 }
+
+/**
+ * A three-digit number starting with 5 standing alone (`\b5\d\d\b`) in `text` from `from` on: each of
+ * http_5xx's ways needs one, while access lines that carry its keywords (`GET /`, `HTTP/`) mostly answer 2xx.
+ */
+export function hasStatus5xx(text: string, from: number): boolean {
+  const end = text.length;
+  for (let i = text.indexOf('5', from); i >= 0 && i + 2 < end; i = text.indexOf('5', i + 1)) {
+    if (i > from && isWord(text.charCodeAt(i - 1))) continue;
+    if (!isDigitCode(text.charCodeAt(i + 1)) || !isDigitCode(text.charCodeAt(i + 2))) continue;
+    if (i + 3 === end || !isWord(text.charCodeAt(i + 3))) return true;
+  }
+  return false;
+}
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+/** `\w` without the `u` flag. */
+const isWord = (c: number): boolean =>
+  isDigitCode(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 
 export interface Classification {
   category: ErrorCategory;
@@ -159,6 +183,7 @@ export const BUILTIN_RULES: readonly ClassifyRule[] = [
       'head /',
       'options /',
     ],
+    holds: hasStatus5xx,
   },
   {
     category: 'exception',
@@ -234,8 +259,9 @@ export class ErrorClassifier {
     const rules = this.builtins;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as ClassifyRule;
-      if ((i > 30 || (run & (1 << i)) !== 0) && r.pattern.test(message))
-        return { category: r.category, severity: r.severity };
+      if (i <= 30 && (run & (1 << i)) === 0) continue;
+      if (r.holds && !(from >= 0 ? r.holds(text, from) : r.holds(message, 0))) continue;
+      if (r.pattern.test(message)) return { category: r.category, severity: r.severity };
     }
     // A line its own writer marked as an error is one, even if we cannot name the kind.
     if (!level) return null;
