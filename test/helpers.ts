@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import type { Bus, SimulatedClock } from '../src/core/index.js';
 import { tempDir } from '../src/core/temp-dir.fixture.js';
 import type { ServiceStatus } from '../src/daemon/index.js';
 
@@ -135,4 +136,60 @@ export function exited(child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
     else child.once('exit', () => resolve());
   });
+}
+
+/**
+ * Follows one supervised service's process on the bus, for a test that moves a SimulatedClock while real
+ * child processes start and die. `settling()` is true from a restart's intent (or a start) until Medic has
+ * judged the exit of the process it started: the unexpected exit was heard and its health change to down
+ * sent, after the finding it made was handled. A start that fails ends it too.
+ */
+export function followProcess(bus: Bus, service: string): { settling(): boolean; off(): void } {
+  let state: 'idle' | 'starting' | 'running' | 'exited' = 'idle';
+  const offs = [
+    bus.on('action', (a) => {
+      if (a.service !== service || a.kind !== 'restart') return;
+      if (a.state === 'planned' && state === 'idle') state = 'starting';
+      else if (a.state === 'failed' && state === 'starting') state = 'idle';
+    }),
+    bus.on('signal', (s) => {
+      if (s.service !== service) return;
+      if (s.kind === 'start') state = 'running';
+      else if (s.kind === 'exit' && state === 'running') state = s.expected ? 'idle' : 'exited';
+    }),
+    bus.on('health', (h) => {
+      if (h.service === service && h.to === 'down' && state === 'exited') state = 'idle';
+    }),
+  ];
+  return {
+    settling: () => state !== 'idle',
+    off: () => {
+      for (const off of offs) off();
+    },
+  };
+}
+
+/**
+ * Advances simulated time by `ms` in steps of `step`. After each step, real time gets a turn, and then as many
+ * as it takes while `settling()` says a real event is under way (a process starting and dying): the machine's
+ * speed never turns into simulated time. Without the wait, a start that takes 300 ms on a loaded machine, in
+ * 1-second steps of 5 real milliseconds each, reads as a process up for a simulated minute.
+ */
+export async function advanceSettled(
+  clock: SimulatedClock,
+  ms: number,
+  step: number,
+  settling: () => boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  for (let t = 0; t < ms; t += step) {
+    await clock.advance(step);
+    await new Promise((r) => setTimeout(r, 5));
+    const deadline = Date.now() + timeoutMs;
+    while (settling()) {
+      if (Date.now() > deadline)
+        throw new Error(`still settling ${timeoutMs} ms (real) after simulated ${clock.now()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 }
