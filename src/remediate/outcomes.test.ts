@@ -48,7 +48,7 @@ describe('outcomes of a drill', () => {
     for (const s of stores.splice(0)) await s.close();
   });
 
-  async function setUp(drill: boolean) {
+  async function setUp(drill: boolean, retry: ConstructorParameters<typeof Outcomes>[2] = () => {}) {
     const store = await openSqliteStore({ dir: ':memory:' });
     stores.push(store);
     const clock = new SimulatedClock(T0);
@@ -62,7 +62,7 @@ describe('outcomes of a drill', () => {
       health: () => 'down',
       drill,
     } satisfies Partial<EngineDeps>;
-    const outcomes = new Outcomes(d, new AbortController().signal, () => {});
+    const outcomes = new Outcomes(d, new AbortController().signal, retry);
     const learner = new Learner(store, clock, () => policy.learning);
     return { store, clock, outcomes, learner };
   }
@@ -93,5 +93,15 @@ describe('outcomes of a drill', () => {
     const after = await learner.assess('hung', 'restart-api', 1);
     expect(after.attempts).toBe(3);
     expect(after.confidence).toBeLessThan(policy.confidence_threshold ?? 0.85);
+  });
+
+  it('of a heal that never ran (its steps not claimed) count no failure, teach nothing, and retry', async () => {
+    const retries: [string, number, string | undefined][] = [];
+    const { store, outcomes, learner } = await setUp(false, (...r) => retries.push(r));
+    await outcomes.deferred(run, 'this replica cannot act now');
+    expect(await store.listOutcomes({})).toHaveLength(0);
+    expect((await store.getGuardState('api'))?.failedHeals ?? 0).toBe(0);
+    expect((await learner.assess('hung', 'restart-api', 1)).attempts).toBe(0);
+    expect(retries).toEqual([['api', policy.backoff.initial, 'restart-api']]);
   });
 });

@@ -97,6 +97,22 @@ export class Outcomes {
     this.retry(run.service, 0, undefined);
   }
 
+  /**
+   * The heal never ran: this replica could not claim its steps (its first heartbeat is not stored yet, or
+   * its lease is lapsing). Nothing was tried, so no failed heal is counted and nothing is learned; the same
+   * playbook is due again after the policy's first backoff.
+   */
+  async deferred(run: Run, reason: string): Promise<void> {
+    if (this.signal.aborted) return;
+    const delay = this.d.config().config.policy.backoff.initial;
+    await this.d.incidents.transition(
+      run.service,
+      'open',
+      `heal not run (${reason}); retry in ${formatDuration(delay)}`,
+    );
+    this.retry(run.service, delay, run.name);
+  }
+
   /** Hands the incident to a human: on the bus, and through the playbook's notify route if it has one. */
   async escalate(run: Run, why: string): Promise<void> {
     const now = this.d.clock.now();

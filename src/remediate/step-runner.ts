@@ -65,7 +65,10 @@ export class StepRunner {
     // Own every step before the first runs: a later `planned` step without a claim would look orphaned to
     // the other replicas (and to our own orphan scan) while this heal still runs.
     if (!(await this.claimAll(steps))) {
-      return this.abandon(run, steps, 0, 'its steps could not be claimed: this replica cannot act now');
+      const why = 'its steps could not be claimed: this replica cannot act now';
+      await this.skipRest(steps, -1, why);
+      await this.d.incidents.note(run.incident.id, `playbook ${run.name}: ${why}; nothing ran`);
+      return this.outcomes.deferred(run, why);
     }
     for (const [i, action] of steps.entries()) {
       const step = playbook.steps[i];
