@@ -8,6 +8,7 @@ import {
   MAIL_LOG,
   SERVICING_LOG,
 } from './formats.fixture.js';
+import { manyKinds } from './formats-many.fixture.js';
 import { K8S_EVENTS, LOGCAT, PROXY_LOG } from './formats-platform.fixture.js';
 import { COORDINATOR_LOG, JAVA_SERVICE, LOGFMT, PYTHON_WEB } from './formats-services.fixture.js';
 import { DATABASE_LOG, KEY_VALUE_LOG, WEB_SERVER_LOG } from './formats-stack.fixture.js';
@@ -46,5 +47,20 @@ describe.each([
       .filter((x) => x.got !== x.want);
     expect(wrong.slice(0, 5)).toEqual([]);
     expect(miner.templates().length).toBe(kinds.length);
+  });
+});
+
+describe('a log of many templates (hundreds of kinds, most seen a few times)', () => {
+  it.each([7, 8, 9])('mines each line to the template it was written from (seed %i)', (seed) => {
+    const lines = generate(manyKinds(400, seed), 2000, 11);
+    const miner = new TemplateMiner();
+    const mined = lines.map((l) => miner.add(l.line).template);
+    const wrong = lines
+      .map((l, i) => ({ want: l.template, got: miner.text(miner.resolve(mined[i] as never)) }))
+      .filter((x) => x.got !== x.want);
+    expect(wrong.slice(0, 5)).toEqual([]);
+    const kinds = new Set(lines.map((l) => l.template)).size;
+    expect(kinds).toBeGreaterThan(300);
+    expect(miner.templates().length).toBe(kinds);
   });
 });

@@ -92,8 +92,13 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   whole(S_DOT, /^[/("'[]?\d{1,3}(\.\d{1,3}){3}(:\d+)?[)"'\],:;.]?$/),
   // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
   whole(S_COLONS, /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i),
-  // host names that carry an address or a number (10-1-2-3.pool.example.net, host129.example.com:8080)
-  whole(S_DOT, /^[("'[]?[\w-]+(\.[\w-]+)+\.[a-z]{2,6}(:\d+)?[)"'\],:;.]?$/i),
+  // host names that carry an address or a number (10-1-2-3.pool.example.net, host129.example.com:8080): a
+  // top-level label of 2-6 letters, or one of the names reserved for private and example use, which are longer
+  // (ip-10-0-1-5.ec2.internal, node-3.cluster.internal, mx3.test.example)
+  whole(
+    S_DOT,
+    /^[("'[]?[\w-]+(\.[\w-]+)+\.([a-z]{2,6}|internal|localdomain|localhost|example|invalid)(:\d+)?[)"'\],:;.]?$/i,
+  ),
   // and any dotted name of three labels or more with a port (coord-2.cluster.internal:2888); `File.java:12` stays
   whole(S_DOT, /^[("'[]?[a-z][\w-]*(\.[\w-]+){2,}:\d{1,5}[)"'\],;.]?$/i),
   // version numbers (v1.0.0, 4.2.1-3.12, 1.16b): dotted numbers with an optional release or letter suffix

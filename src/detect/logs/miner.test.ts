@@ -56,6 +56,16 @@ describe('maskToken', () => {
     expect(maskToken('trust')).toBe('trust');
   });
 
+  it('masks host names with a number under a reserved private or example name, not dotted keys', () => {
+    expect(maskToken('ip-10-0-1-5.ec2.internal')).toBe('<*>');
+    expect(maskToken('node-3.cluster.internal')).toBe('<*>');
+    expect(maskToken('(mx3.test.example)')).toBe('(<*>)');
+    expect(maskToken('web2.example.com')).toBe('<*>');
+    // A dotted key with a digit ends in a word of its own, not a top-level name.
+    expect(maskToken('log4j.appender.console')).toBe('log4j.appender.console');
+    expect(maskToken('python3.internals')).toBe('python3.internals');
+  });
+
   it('leaves words that merely contain a digit', () => {
     expect(maskToken('ssh2')).toBe('ssh2');
     expect(maskToken('L3')).toBe('L3');
