@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { policySchema } from '../config/index.js';
 import { type Outcome, SimulatedClock } from '../core/index.js';
 import type { Store } from '../store/index.js';
-import { decay, explain, Learner, posterior } from './learner.js';
+import { decay, explain, Learner, perIncident, posterior } from './learner.js';
 import { summarizeOutcomes } from './outcomes.js';
 
 const policy = policySchema.parse({}).learning;
@@ -110,5 +110,28 @@ describe('the learner (Beta posterior)', () => {
       meanHealMs: 2000,
     });
     expect(s.groups[0]!.learnedConfidence).toBeCloseTo(14 / 15);
+  });
+});
+
+describe('the learner counts an incident once', () => {
+  const at = (incidentId: string | null, success: boolean, t: number) => ({ incidentId, success, at: t });
+  it('by its latest outcome, and each outcome without an incident alone', () => {
+    // A crash loop: three failed restarts of one incident weigh as one failure.
+    const loop = posterior(
+      1,
+      [at('inc_a', false, 1), at('inc_a', false, 2), at('inc_a', false, 3)],
+      3,
+      policy,
+    );
+    expect(loop.attempts).toBe(1);
+    expect(loop.confidence).toBeCloseTo(12 / 13);
+    // Failed, then healed on the same incident: a success.
+    const healed = posterior(1, [at('inc_b', false, 1), at('inc_b', true, 2)], 2, policy);
+    expect([healed.attempts, healed.successes]).toEqual([1, 1]);
+    // Three incidents that each failed are three failures, as are outcomes recorded without an incident.
+    const three = posterior(1, [at('i1', false, 0), at('i2', false, 0), at('i3', false, 0)], 0, policy);
+    expect(three.confidence).toBeCloseTo(12 / 15);
+    expect(posterior(1, [at(null, false, 0), at(null, false, 0)], 0, policy).attempts).toBe(2);
+    expect(perIncident([at('x', true, 5), at('x', false, 1)])).toEqual([at('x', true, 5)]);
   });
 });

@@ -13,6 +13,11 @@
  * With no history it is c. With c = 1 and w = 12: 2 fresh failures give 12/14 ≈ 0.857 (still above the 0.85
  * threshold), 3 give 0.80 and 5 give 0.71 (a human is asked); successes pull it back towards 1, and old
  * outcomes fade, so a playbook that was fixed earns trust back. Candidate playbooks are ranked by it.
+ *
+ * An incident is one piece of evidence: a playbook retried on one incident (a crash loop a restart cannot
+ * end: three failed restarts, then an escalation) counts once, by how it ended there (its latest outcome).
+ * Those retries share one cause, so counting each would let one bad hour ask a human for every later plain
+ * crash. An outcome with no incident counts alone.
  */
 import type { Clock, Outcome } from '../core/index.js';
 import type { Store } from '../store/index.js';
@@ -29,7 +34,7 @@ export interface Posterior {
   beta: number;
   /** The posterior mean: the learner-adjusted confidence. */
   confidence: number;
-  /** Outcomes counted (raw). */
+  /** Outcomes counted: one per incident (its latest), and each with no incident. */
   attempts: number;
   successes: number;
   /** Time-decayed weights of successes and failures. */
@@ -42,14 +47,28 @@ export function decay(ageMs: number, halfLife: number): number {
   return 0.5 ** (Math.max(0, ageMs) / halfLife);
 }
 
+type Evidence = Pick<Outcome, 'success' | 'at'> & { incidentId?: string | null };
+
+/** The outcomes the learner counts: each incident's latest, and every outcome that has no incident. */
+export function perIncident<T extends Evidence>(outcomes: readonly T[]): T[] {
+  const alone: T[] = [];
+  const latest = new Map<string, T>();
+  for (const o of outcomes) {
+    if (!o.incidentId) alone.push(o);
+    else if ((latest.get(o.incidentId)?.at ?? Number.NEGATIVE_INFINITY) <= o.at) latest.set(o.incidentId, o);
+  }
+  return [...alone, ...latest.values()];
+}
+
 /** The Beta posterior of a playbook's success for a cause (see the file comment for the formula). */
 export function posterior(
   base: number,
-  outcomes: readonly Pick<Outcome, 'success' | 'at'>[],
+  all: readonly Evidence[],
   now: number,
   policy: LearningPolicy,
 ): Posterior {
   const c = Math.min(1, Math.max(0, base));
+  const outcomes = perIncident(all);
   let s = 0;
   let f = 0;
   let successes = 0;

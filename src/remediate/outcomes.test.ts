@@ -83,11 +83,17 @@ describe('outcomes of a drill', () => {
     expect(after.confidence).toBe(before);
   });
 
-  it('of real trouble do move it (the same failures, not a drill)', async () => {
+  it('of real trouble do move it (the same failures, not a drill), once per incident', async () => {
     const { store, clock, outcomes, learner } = await setUp(false);
+    // Three failed heals of one incident are one piece of evidence.
     for (let i = 0; i < 3; i++) {
       await clock.advance(1_000);
       await outcomes.failed(run, 'verification failed', false);
+    }
+    expect((await learner.assess('hung', 'restart-api', 1)).attempts).toBe(1);
+    for (const id of ['inc_2', 'inc_3']) {
+      await clock.advance(1_000);
+      await outcomes.failed({ ...run, incident: { ...incident, id } }, 'verification failed', false);
     }
     expect((await store.listOutcomes({})).some((o) => o.drill)).toBe(false);
     const after = await learner.assess('hung', 'restart-api', 1);
