@@ -122,15 +122,18 @@ export class Supervision {
         // Supervision first: whatever the incident's rails decide, the process is started again (keeper.ts).
         this.d.onExit(s.service);
         const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
-        const evidence = {
-          pid: s.pid,
-          code: s.code,
-          signal: s.signal,
-          lastLogs: this.d.supervisor.lastLines(s.service, s.pid, 20),
-        };
+        const lastLogs = this.d.supervisor.lastLines(s.service, s.pid, 20);
+        const evidence = { pid: s.pid, code: s.code, signal: s.signal, lastLogs };
         await this.d.handle(
           s.service,
-          health.force(s.service, PROCESS_CHECK, 'down', s.at, `${s.service} ${how}`, evidence),
+          health.force(
+            s.service,
+            PROCESS_CHECK,
+            'down',
+            s.at,
+            `${s.service} ${how}${lastWords(lastLogs)}`,
+            evidence,
+          ),
           s.at,
         );
       });
@@ -149,7 +152,7 @@ export class Supervision {
           PROCESS_CHECK,
           'down',
           at,
-          `${service} is stopped: its process ${pid} is in state T (stopped), holds its port and answers nothing`,
+          `${service} is stopped: its process ${pid} is in state T (stopped) and does nothing until resumed`,
           { pid, processState: 'T' },
         ),
         at,
@@ -171,4 +174,17 @@ export class Supervision {
       );
     });
   }
+}
+
+/** Longest stderr line quoted in an exit's message; the whole tail stays in the finding's evidence. */
+const LAST_WORDS_MAX = 200;
+
+/**
+ * What the process said last on stderr, for the exit's message: a program that refuses to start says why
+ * there ("can't run as root without the -u switch"), and the people told should not have to dig for it.
+ */
+export function lastWords(lines: readonly string[]): string {
+  const last = lines.findLast((l) => l.trim() !== '')?.trim();
+  if (!last) return '';
+  return `: ${last.length > LAST_WORDS_MAX ? `${last.slice(0, LAST_WORDS_MAX)}…` : last}`;
 }
