@@ -150,7 +150,8 @@ export function followProcess(bus: Bus, service: string): { settling(): boolean;
     bus.on('action', (a) => {
       if (a.service !== service || a.kind !== 'restart') return;
       if (a.state === 'planned' && state === 'idle') state = 'starting';
-      else if (a.state === 'failed' && state === 'starting') state = 'idle';
+      // Sent for approval, refused, failed, or applied with no process started: nothing is starting.
+      else if (a.state !== 'planned' && a.state !== 'backed_up' && state === 'starting') state = 'idle';
     }),
     bus.on('signal', (s) => {
       if (s.service !== service) return;
@@ -170,26 +171,31 @@ export function followProcess(bus: Bus, service: string): { settling(): boolean;
 }
 
 /**
- * Advances simulated time by `ms` in steps of `step`. After each step, real time gets a turn, and then as many
- * as it takes while `settling()` says a real event is under way (a process starting and dying): the machine's
- * speed never turns into simulated time. Without the wait, a start that takes 300 ms on a loaded machine, in
- * 1-second steps of 5 real milliseconds each, reads as a process up for a simulated minute.
+ * Waits (real time) while `settling()` says a real event is under way, for a test that moves a SimulatedClock:
+ * the machine's speed never turns into simulated time. Fails after `timeoutMs` rather than hang.
+ */
+export async function settled(settling: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (settling()) {
+    if (Date.now() > deadline) throw new Error(`still settling after ${timeoutMs} ms (real)`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Advances simulated time by `ms` in steps of `step`; after each, real time gets a turn, then as many as
+ * `settled` takes. Without the wait, a start that takes 300 ms on a loaded machine, in 1-second steps of 5
+ * real milliseconds each, reads as a process up for most of a simulated minute.
  */
 export async function advanceSettled(
   clock: SimulatedClock,
   ms: number,
   step: number,
   settling: () => boolean,
-  timeoutMs = 30_000,
 ): Promise<void> {
   for (let t = 0; t < ms; t += step) {
     await clock.advance(step);
     await new Promise((r) => setTimeout(r, 5));
-    const deadline = Date.now() + timeoutMs;
-    while (settling()) {
-      if (Date.now() > deadline)
-        throw new Error(`still settling ${timeoutMs} ms (real) after simulated ${clock.now()}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await settled(settling);
   }
 }

@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '../src/core/index.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { freePort, tempDir } from './helpers.js';
+import { followProcess, freePort, settled, tempDir } from './helpers.js';
 
 let medic: Medic | null = null;
 afterEach(async () => {
@@ -114,6 +114,9 @@ describe('never down silently (simulated time)', () => {
       m.bus.on('escalation', (e) => {
         if (e.incidentId) told.add(e.incidentId);
       });
+      // Simulated time stands still while a process starts and dies (real time): on a loaded machine its start
+      // would otherwise outlast a heal's stable_for, and the heal that failed count as verified.
+      const flaky = followProcess(m.bus, 'flaky');
       await m.start();
       let silentSince: number | null = null;
       let worst = 0;
@@ -123,6 +126,7 @@ describe('never down silently (simulated time)', () => {
         const step = clock.now() < end - 11 * 60_000 ? 200 : 1_000;
         await clock.advance(step);
         await new Promise((r) => setTimeout(r, 5));
+        await settled(flaky.settling);
         const failing = ['down', 'degraded'].includes(m.health.get('flaky'));
         if (failing && !applied && sc.after) {
           applied = true;
@@ -218,6 +222,7 @@ describe('a human resets an escalated service (simulated time)', () => {
     m.bus.on('escalation', () => {
       escalated = true;
     });
+    const flaky = followProcess(m.bus, 'flaky');
     await m.start();
     const starts = async () =>
       (await m.store.listActions({ service: 'flaky', limit: 500 })).items.filter(
@@ -228,6 +233,7 @@ describe('a human resets an escalated service (simulated time)', () => {
     for (let i = 0; i < 3_000; i++) {
       await clock.advance(200);
       await new Promise((r) => setTimeout(r, 5));
+      await settled(flaky.settling);
       const due = m.engine.healDue('flaky');
       pendingSince = due ? (pendingSince ?? clock.now()) : null;
       if (escalated && (await starts()) >= 3 && due && clock.now() - (pendingSince ?? 0) < 1_000) break;
