@@ -113,6 +113,12 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   ),
 ];
 
+/**
+ * An IPv6 address in brackets with its port (`[2001:db8::1]:443`, `[::1]:8080`): one endpoint, as an IPv4
+ * address with its port is; its brackets are the address's, not around a value (keepEdges would keep one).
+ */
+const V6_ENDPOINT = /^([("']?)\[[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.\d{1,3}){0,3}\]:\d{1,5}([)"',;.]?)$/i;
+
 const UUID_IN = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 /**
@@ -131,7 +137,31 @@ function isVariableWord(
   if (digits > letters) return true;
   const len = end - start;
   if (len > 2 && token.charCodeAt(start) === C_0 && (token.charCodeAt(start + 1) | 32) === 120) return true;
-  return (hexOnly && len >= 8) || isMeasure(token, start, end);
+  return (hexOnly && len >= 8) || isMeasure(token, start, end) || isGenerated(token, start, end);
+}
+
+/**
+ * A sub-word a program generated rather than a person named: letters and digits switching four times or more
+ * (`x2x9z`, `a9f3kq7`), or three times in 16 characters or more of both cases (a base64 or token fragment,
+ * `eyJhbGciOiJIUzI1NiJ9`). A name with a digit switches once or twice (`ssh2`, `k8s`, `Log4jConfigFactory`;
+ * `utf8mb4`, short, thrice).
+ */
+function isGenerated(token: string, start: number, end: number): boolean {
+  let switches = 0;
+  let upper = false;
+  let lower = false;
+  let prev = -1; // 1: a digit, 0: a letter
+  for (let i = start; i < end; i++) {
+    const c = token.charCodeAt(i);
+    const kind = isDigit(c) ? 1 : isLetter(c) ? 0 : -1;
+    if (kind === 0) {
+      if (c <= 90) upper = true;
+      else lower = true;
+    }
+    if (kind >= 0 && prev >= 0 && kind !== prev) switches++;
+    if (kind >= 0) prev = kind;
+  }
+  return switches >= 4 || (switches === 3 && end - start >= 16 && upper && lower);
 }
 
 /** Units a measurement glued to its number may have: of time, of size. */
@@ -335,6 +365,10 @@ export function maskCounted(token: string, digits: number): string {
   if (digits === token.length) return WILDCARD;
   const shape = shapeOf(token);
   const len = token.length;
+  if ((shape & S_COLONS) !== 0 && token.includes(']:')) {
+    const v6 = V6_ENDPOINT.exec(token);
+    if (v6 !== null) return `${v6[1]}${WILDCARD}${v6[4]}`;
+  }
   for (let w = 0; w < WHOLE_TOKEN.length; w++) {
     const p = WHOLE_TOKEN[w] as WholeTokenPattern;
     if ((shape & p.need) === p.need && len >= p.minLength && len <= p.maxLength && p.re.test(token))

@@ -66,7 +66,21 @@ describe('maskToken', () => {
     expect(maskToken('python3.internals')).toBe('python3.internals');
   });
 
+  it('masks generated ids (letters and digits switching often, token fragments) and IPv6 endpoints whole', () => {
+    expect(maskToken('api-7d9f8b6c5-x2x9z')).toBe('api-<*>-<*>');
+    expect(maskToken('req_8f2a9c')).toBe('<*>');
+    expect(maskToken('eyJhbGciOiJIUzI1NiJ9')).toBe('<*>');
+    expect(maskToken('[::1]:8080')).toBe('<*>');
+    expect(maskToken('[2001:db8::1]:443,')).toBe('<*>,');
+    expect(maskToken('([::ffff:10.0.0.1]:5432)')).toBe('(<*>)');
+    expect(maskToken('[2001:db8::1]')).toBe('[<*>]');
+  });
+
   it('leaves words that merely contain a digit', () => {
+    expect(maskToken('utf8mb4')).toBe('utf8mb4');
+    expect(maskToken('k8s')).toBe('k8s');
+    expect(maskToken('NioEventLoopGroup2')).toBe('NioEventLoopGroup2');
+    expect(maskToken('Log4jConfigurationFactory')).toBe('Log4jConfigurationFactory');
     expect(maskToken('ssh2')).toBe('ssh2');
     expect(maskToken('L3')).toBe('L3');
     expect(maskToken('Slf4jLogger')).toBe('Slf4jLogger');
