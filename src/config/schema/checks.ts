@@ -1,7 +1,11 @@
 /** `services.<name>.checks[]`: what a probe checks and how often. */
 import { z } from 'zod';
+import { formatDuration } from '../../core/index.js';
 import { argv, duration, envMap, name } from './common.js';
 import { quantity } from './metrics.js';
+
+/** A check's timeout when it gives none. */
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 const httpCheck = z.strictObject({
   url: z.url().describe('The URL requested (http or https).'),
@@ -292,7 +296,7 @@ const checkBase = {
       "The check's name (default: its kind, suffixed when taken); playbooks' verify.checks and the API name checks by it.",
     ),
   interval: duration.default(10_000).describe('How often the check runs.'),
-  timeout: duration.default(5_000).describe('A check that takes longer fails.'),
+  timeout: duration.default(DEFAULT_TIMEOUT_MS).describe('A check that takes longer fails.'),
   down_after: z
     .number()
     .int()
@@ -367,7 +371,13 @@ export const checkSchema = z
       ctx.addIssue({ code: 'custom', message: `a check needs exactly one of ${CHECK_KINDS.join(', ')}` });
     }
     if (c.timeout > c.interval) {
-      ctx.addIssue({ code: 'custom', path: ['timeout'], message: 'timeout must not exceed interval' });
+      // Said with both values: a check given only a short interval meets the default timeout it never wrote.
+      const dflt = c.timeout === DEFAULT_TIMEOUT_MS ? ' (the default, when a check gives none)' : '';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timeout'],
+        message: `timeout ${formatDuration(c.timeout)}${dflt} must not exceed interval ${formatDuration(c.interval)}`,
+      });
     }
   });
 
