@@ -7,7 +7,7 @@ import { buildApi } from '../src/api/server.js';
 import { type Action, SimulatedClock } from '../src/core/index.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
 import type { BackupRecord } from '../src/remediate/index.js';
-import { tempDir, waitFor } from './helpers.js';
+import { advanceSettled, tempDir, waitFor } from './helpers.js';
 
 let medic: Medic | null = null;
 afterEach(async () => {
@@ -168,12 +168,10 @@ describe('healing: the guard rails end to end', () => {
       },
       'bob',
     );
-    const advance = async (ms: number, step = 1000) => {
-      for (let t = 0; t < ms; t += step) {
-        await clock.advance(step);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    };
+    // Simulated time stands still while a check runs (a real `test -f`): its 150 ms timeout is simulated, and a
+    // spawn slowed by a loaded machine must not outlast it in 100-ms steps of a few real milliseconds.
+    const checking = () => m.scheduler.stats().inFlight > 0;
+    const advance = (ms: number, step = 1000) => advanceSettled(clock, ms, step, checking);
     // A silence that does not match changes nothing; this one matches.
     await m.engine.createSilence(
       { matchers: [{ name: 'service', op: '=', value: 'other' }], endsAt: clock.now() + 3_600_000 },
