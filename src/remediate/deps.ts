@@ -61,8 +61,10 @@ export interface EngineDeps {
 
 /** Verification after a heal and at start-up reconciliation polls the same way. */
 export function verifyDeps(
-  d: Pick<EngineDeps, 'bus' | 'clock' | 'health' | 'checkState' | 'recheck' | 'verifyPollMs'>,
+  d: Pick<EngineDeps, 'bus' | 'clock' | 'health' | 'checkState' | 'recheck' | 'verifyPollMs'> &
+    Partial<Pick<EngineDeps, 'control'>>,
 ): VerifyDeps {
+  const { control } = d;
   return {
     bus: d.bus,
     clock: d.clock,
@@ -70,5 +72,8 @@ export function verifyDeps(
     checkState: d.checkState ?? (() => undefined),
     recheck: d.recheck,
     pollMs: d.verifyPollMs ?? 500,
+    ...(control && {
+      processGone: (service: string) => control.isSupervised(service) && control.running?.(service) === false,
+    }),
   };
 }

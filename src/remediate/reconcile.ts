@@ -16,7 +16,8 @@ export async function reconcile(
   d: Pick<
     EngineDeps,
     'config' | 'journal' | 'incidents' | 'bus' | 'clock' | 'health' | 'recheck' | 'verifyPollMs'
-  >,
+  > &
+    Partial<Pick<EngineDeps, 'control'>>,
   backups: Backups,
   stopping: AbortSignal,
   actions: Action[],

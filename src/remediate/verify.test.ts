@@ -24,6 +24,22 @@ function world() {
 }
 
 describe('verifyHealthy', () => {
+  it('fails a heal whose process is gone at the end of stable_for, before its exit is reported', async () => {
+    const w = world();
+    let gone = false;
+    w.deps.processGone = (s) => s === 'api' && gone;
+    w.health.set('api', 'healthy');
+    const v = verifyHealthy(w.deps, 'api', { within: 5_000, stable_for: 1_000 });
+    await w.clock.advance(900);
+    // The process died; its exit signal waits for its last output, and its checks have not failed yet.
+    gone = true;
+    await w.clock.advance(500);
+    expect(await v).toEqual({
+      ok: false,
+      reason: 'api exited again during verification (its process is gone)',
+    });
+  });
+
   it('by default waits for the whole service to be healthy for stable_for', async () => {
     const w = world();
     w.health.set('api', 'down');

@@ -10,6 +10,12 @@ export interface VerifyDeps {
   /** Runs the service's checks now and waits until their results are judged. */
   recheck(service: string): Promise<void>;
   pollMs: number;
+  /**
+   * True when the service is supervised and its process is not running now. Its exit is reported after its
+   * last output is read (up to a few hundred milliseconds later), so a heal must not be judged by the report
+   * alone: a process that died at the end of a short `stable_for` would pass. Absent: not asked.
+   */
+  processGone?(service: string): boolean;
 }
 
 export interface Verification {
@@ -91,6 +97,8 @@ export async function verifyHealthy(
       const now = deps.clock.now();
       passingSince = why === null ? (passingSince ?? now) : null;
       if (passingSince !== null && now - passingSince >= window.stable_for) {
+        if (deps.processGone?.(service))
+          return { ok: false, reason: `${service} exited again during verification (its process is gone)` };
         const pass = window.checks ? `${what} passing` : `${service} healthy`;
         return { ok: true, reason: `${pass} after ${formatDuration(passingSince - started)}` };
       }
