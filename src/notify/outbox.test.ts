@@ -294,4 +294,29 @@ describe('Outbox', () => {
     await clock.advance(1_000);
     await until(() => ops.delivered.length === 1);
   });
+
+  it('sends an escalation at once though more notices than one claim wait for their groups', async () => {
+    const ops = channel('ops');
+    const { clock } = await setup([ops]);
+    // 60 notices of 60 services, each waiting 30 s for its group: more than one pass claims (50).
+    for (let i = 0; i < 60; i++) {
+      await (outboxes.at(-1) as Outbox).enqueue(
+        'ops',
+        note({
+          event: 'incident.opened',
+          service: `s${i}`,
+          incidentId: `inc_s${i}`,
+          group: { key: `incident.opened|s${i}`, waitMs: 30_000, intervalMs: 300_000 },
+        }),
+      );
+    }
+    await clock.advance(100);
+    expect(ops.attempts).toHaveLength(0);
+    await (outboxes.at(-1) as Outbox).enqueue('ops', note({ incidentId: 'inc_late', service: 'late' }));
+    await until(() => ops.delivered.some((n) => n.service === 'late'));
+    expect(ops.delivered).toHaveLength(1);
+    // The groups go out when due, each once.
+    await clock.advance(30_000);
+    await until(() => ops.delivered.length === 61);
+  });
 });

@@ -153,7 +153,9 @@ export class Outbox {
       await this.o.store.pruneNotifications(now - KEEP_MS);
     }
     const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
-    const batch = this.o.batch ?? 50;
+    // Rows held for their group stay claimed and due, so every claim returns them first (oldest due): the
+    // claim reaches that many further, or an escalation behind a batch of held notices waits for their groups.
+    const batch = (this.o.batch ?? 50) + this.held;
     const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
       expiryMs: this.o.replica.expiryMs,
       limit: batch,
@@ -165,8 +167,8 @@ export class Outbox {
     this.held = 0;
     // Channels in parallel, each in order: a slow receiver does not hold up the others.
     await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
-    // A full batch means more may be due, unless all of it is held for its group (then wait for that).
-    if (rows.length >= batch && this.held < rows.length) return this.o.clock.now();
+    // A full batch means more may be due: look again at once, past what is held now (the claim grows by it).
+    if (rows.length >= batch) return this.o.clock.now();
     let wake = Math.min(poll, this.heldUntil);
     const next = await this.o.store.nextNotificationAt();
     if (next !== null && next > this.o.clock.now()) wake = Math.min(wake, next);
