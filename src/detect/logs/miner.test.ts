@@ -321,3 +321,11 @@ describe('addresses and bracketed values', () => {
     expect(textOf(hosts.map((h, i) => `from ${h}[10.0.0.${i}]`))).toBe('from <*>[<*>]');
   });
 });
+
+describe('template ids', () => {
+  it('fnv1aJoined hashes tokens as fnv1a hashes them joined by spaces (ids stay what they were)', async () => {
+    const { fnv1a, fnv1aJoined } = await import('./miner.js');
+    for (const tokens of [[], [''], ['a'], ['', ''], ['connect', 'from', '<*>'], ['ünï', 'cödé', ' x ']])
+      expect(fnv1aJoined(tokens)).toBe(fnv1a(tokens.join(' ')));
+  });
+});

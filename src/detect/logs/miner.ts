@@ -237,7 +237,7 @@ export class TemplateMiner {
   private create(cluster: Cluster, family: Family, masked: string[], at: number): Member {
     const words = new Map<number, string>();
     for (const pos of family.slots.pos) words.set(pos, masked[pos] as string);
-    const base = `t${fnv1a(masked.join(' ')).toString(16).padStart(8, '0')}`;
+    const base = `t${fnv1aJoined(masked).toString(16).padStart(8, '0')}`;
     let id = base;
     for (let n = 2; this.byId.has(id); n++) id = `${base}-${n}`;
     const m: Member = {
@@ -370,6 +370,23 @@ export function paramsOf(templateTokens: readonly string[], raw: readonly string
     if ((templateTokens[i] as string).includes(WILDCARD)) out.push(raw[i] as string);
   }
   return out;
+}
+
+/**
+ * `fnv1a(tokens.join(' '))` without the joined string: a log of many templates makes one per new template, and
+ * the ids must stay what they were.
+ */
+export function fnv1aJoined(tokens: readonly string[]): number {
+  let h = 0x811c9dc5;
+  for (let t = 0; t < tokens.length; t++) {
+    if (t > 0) h = Math.imul(h ^ 32, 0x01000193);
+    const s = tokens[t] as string;
+    for (let i = 0; i < s.length; i++) {
+      h ^= s.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  return h >>> 0;
 }
 
 /** 32-bit FNV-1a: a stable template id from the first line's shape, the same across restarts. */
