@@ -52,11 +52,12 @@ describe('outcomes of a drill', () => {
     const store = await openSqliteStore({ dir: ':memory:' });
     stores.push(store);
     const clock = new SimulatedClock(T0);
+    const bus = new Bus();
     const d: ConstructorParameters<typeof Outcomes>[0] = {
       store,
       clock,
       incidents,
-      bus: new Bus(),
+      bus,
       logger: pino({ level: 'silent' }),
       config: () => ({ config: { policy } }) as unknown as LoadedConfig,
       health: () => 'down',
@@ -64,7 +65,7 @@ describe('outcomes of a drill', () => {
     } satisfies Partial<EngineDeps>;
     const outcomes = new Outcomes(d, new AbortController().signal, retry);
     const learner = new Learner(store, clock, () => policy.learning);
-    return { store, clock, outcomes, learner };
+    return { store, clock, bus, outcomes, learner };
   }
 
   it('are recorded with the drill mark and do not move the learner', async () => {
@@ -109,5 +110,36 @@ describe('outcomes of a drill', () => {
     expect((await store.getGuardState('api'))?.failedHeals ?? 0).toBe(0);
     expect((await learner.assess('hung', 'restart-api', 1)).attempts).toBe(0);
     expect(retries).toEqual([['api', policy.backoff.initial, 'restart-api']]);
+  });
+
+  it('of heals that never run, again and again, hand the incident to a human once and keep retrying', async () => {
+    const retries: unknown[] = [];
+    const { store, bus, outcomes } = await setUp(false, (...r) => retries.push(r));
+    const escalations: string[] = [];
+    bus.on('escalation', (e) => escalations.push(e.reason));
+    for (let i = 1; i < policy.max_failed_heals; i++) await outcomes.deferred(run, 'the lease lapsed');
+    expect(escalations).toEqual([]);
+    await outcomes.deferred(run, 'the lease lapsed');
+    expect(escalations).toHaveLength(1);
+    expect(escalations[0]).toContain(`${policy.max_failed_heals} heals of api could not run in a row`);
+    await outcomes.deferred(run, 'the lease lapsed');
+    expect(escalations).toHaveLength(1);
+    expect(retries).toHaveLength(policy.max_failed_heals + 1);
+    // The replica is the cause: the shared guard is left for another replica to act on.
+    expect((await store.getGuardState('api'))?.escalated ?? false).toBe(false);
+    // Another incident counts from the start.
+    await outcomes.deferred({ ...run, incident: { ...incident, id: 'inc_2' } }, 'the lease lapsed');
+    expect(escalations).toHaveLength(1);
+  });
+
+  it('count deferrals in a row only: a heal that runs to an end starts the count again', async () => {
+    const { bus, outcomes } = await setUp(false);
+    const escalations: string[] = [];
+    bus.on('escalation', (e) => escalations.push(e.reason));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 1; i < policy.max_failed_heals; i++) await outcomes.deferred(run, 'the lease lapsed');
+      await outcomes.healed(run, 'checks pass');
+    }
+    expect(escalations).toEqual([]);
   });
 });

@@ -20,8 +20,12 @@ export class Outcomes {
     private readonly retry: (service: string, delay: number, only: string | undefined) => void,
   ) {}
 
+  /** Heals deferred in a row per incident (see deferred); a heal that runs to an end clears its count. */
+  private readonly deferrals = new Map<string, number>();
+
   /** The heal verified: the guard forgets earlier failures, the learner counts a success. */
   async healed(run: Run, reason: string): Promise<void> {
+    this.deferrals.delete(run.incident.id);
     await this.d.store.putGuardState(freshGuardState(run.service, this.d.clock.now()));
     await this.record(run, true);
     await this.d.incidents.note(run.incident.id, `healed by ${run.name}: ${reason}`);
@@ -35,6 +39,7 @@ export class Outcomes {
    * that "succeeds" every time would loop. The incident resolves by itself if the service recovers.
    */
   async partlyHealed(run: Run, reason: string, failing: readonly string[]): Promise<void> {
+    this.deferrals.delete(run.incident.id);
     const now = this.d.clock.now();
     await this.record(run, true);
     const prev = (await this.d.store.getGuardState(run.service)) ?? freshGuardState(run.service, now);
@@ -50,6 +55,7 @@ export class Outcomes {
   async failed(run: Run, reason: string, escalateNow: boolean): Promise<void> {
     if (this.signal.aborted) return; // left for reconciliation at the next start
     const { service } = run;
+    this.deferrals.delete(run.incident.id);
     const cfg = this.d.config().config;
     await this.record(run, false);
     const now = this.d.clock.now();
@@ -100,17 +106,29 @@ export class Outcomes {
   /**
    * The heal never ran: this replica could not claim its steps (its first heartbeat is not stored yet, or
    * its lease is lapsing). Nothing was tried, so no failed heal is counted and nothing is learned; the same
-   * playbook is due again after the policy's first backoff.
+   * playbook is due again after the policy's first backoff. A replica that stays unable to act must not
+   * leave the service down unseen: at `max_failed_heals` deferrals in a row the incident is handed to a human,
+   * once, as for any hold that does not lift by itself; the heal is still retried. The guard is not marked
+   * escalated: the cause is this replica, and another replica (the store is shared) may act meanwhile.
    */
   async deferred(run: Run, reason: string): Promise<void> {
     if (this.signal.aborted) return;
-    const delay = this.d.config().config.policy.backoff.initial;
-    await this.d.incidents.transition(
-      run.service,
-      'open',
-      `heal not run (${reason}); retry in ${formatDuration(delay)}`,
-    );
-    this.retry(run.service, delay, run.name);
+    const { service } = run;
+    const cfg = this.d.config().config;
+    const delay = cfg.policy.backoff.initial;
+    const times = (this.deferrals.get(run.incident.id) ?? 0) + 1;
+    // Incidents that ended without a heal leave their count behind: a bound, not a leak.
+    if (this.deferrals.size >= 1000) this.deferrals.clear();
+    this.deferrals.set(run.incident.id, times);
+    const retry = `heal not run (${reason}); retry in ${formatDuration(delay)}`;
+    if (times < cfg.policy.max_failed_heals) await this.d.incidents.transition(service, 'open', retry);
+    else await this.d.incidents.note(run.incident.id, retry);
+    this.retry(service, delay, run.name);
+    if (times === cfg.policy.max_failed_heals)
+      await this.escalate(
+        run,
+        `${times} heals of ${service} could not run in a row (last: ${reason}); Medic keeps trying, and a human is needed while this replica cannot act`,
+      );
   }
 
   /** Hands the incident to a human: on the bus, and through the playbook's notify route if it has one. */
