@@ -54,7 +54,12 @@ store: { dir: ./data }
       30_000,
     );
     const actions = (await m.store.listActions({ limit: 100 })).items.filter(
-      (a) => a.service === 'cache' && a.incidentId === escalated.id && a.kind === 'restart',
+      // The playbook's restarts: keepalive starts after the escalation are journaled on the incident too.
+      (a) =>
+        a.service === 'cache' &&
+        a.incidentId === escalated.id &&
+        a.kind === 'restart' &&
+        a.playbook === 'restart-cache',
     );
     const ran = actions.filter((a) => a.state === 'failed' || a.state === 'verified');
     expect(ran.length, `restarts that ran: ${actions.map((a) => a.state).join(', ')}`).toBe(3);

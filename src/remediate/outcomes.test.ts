@@ -35,10 +35,14 @@ const run: Run = {
   vars: {} as Run['vars'],
 };
 
-/** The incident manager's part the outcomes touch: notes and transitions, which this test does not read. */
+/** The incident manager's part the outcomes touch: notes, and transitions (their target states recorded). */
+const transitions: string[] = [];
 const incidents = {
   note: async () => {},
-  transition: async () => null,
+  transition: async (_service: string, to: string) => {
+    transitions.push(to);
+    return null;
+  },
   onHealthy: async () => null,
 } as unknown as IncidentManager;
 
@@ -117,14 +121,24 @@ describe('outcomes of a drill', () => {
     const { store, bus, outcomes } = await setUp(false, (...r) => retries.push(r));
     const escalations: string[] = [];
     bus.on('escalation', (e) => escalations.push(e.reason));
+    transitions.length = 0;
     for (let i = 1; i < policy.max_failed_heals; i++) await outcomes.deferred(run, 'the lease lapsed');
+    // Notes only: the incident keeps its state until it is handed to a human.
+    expect(transitions).toEqual([]);
     expect(escalations).toEqual([]);
     await outcomes.deferred(run, 'the lease lapsed');
     expect(escalations).toHaveLength(1);
     expect(escalations[0]).toContain(`${policy.max_failed_heals} heals of api could not run in a row`);
     await outcomes.deferred(run, 'the lease lapsed');
     expect(escalations).toHaveLength(1);
+    // The escalated incident stays so (its reminders go on); the retries back off as failed heals do.
+    expect(transitions).toEqual(['escalated']);
     expect(retries).toHaveLength(policy.max_failed_heals + 1);
+    expect((retries as [string, number][]).map((r) => r[1])).toEqual(
+      Array.from({ length: policy.max_failed_heals + 1 }, (_, i) =>
+        Math.min(policy.backoff.max, policy.backoff.initial * policy.backoff.factor ** i),
+      ),
+    );
     // The replica is the cause: the shared guard is left for another replica to act on.
     expect((await store.getGuardState('api'))?.escalated ?? false).toBe(false);
     // Another incident counts from the start.

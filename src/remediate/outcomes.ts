@@ -106,7 +106,7 @@ export class Outcomes {
   /**
    * The heal never ran: this replica could not claim its steps (its first heartbeat is not stored yet, or
    * its lease is lapsing). Nothing was tried, so no failed heal is counted and nothing is learned; the same
-   * playbook is due again after the policy's first backoff. A replica that stays unable to act must not
+   * playbook is due again after the policy's backoff (the first, then growing while it stays so). A replica that stays unable to act must not
    * leave the service down unseen: at `max_failed_heals` deferrals in a row the incident is handed to a human,
    * once, as for any hold that does not lift by itself; the heal is still retried. The guard is not marked
    * escalated: the cause is this replica, and another replica (the store is shared) may act meanwhile.
@@ -115,14 +115,18 @@ export class Outcomes {
     if (this.signal.aborted) return;
     const { service } = run;
     const cfg = this.d.config().config;
-    const delay = cfg.policy.backoff.initial;
     const times = (this.deferrals.get(run.incident.id) ?? 0) + 1;
-    // Incidents that ended without a heal leave their count behind: a bound, not a leak.
-    if (this.deferrals.size >= 1000) this.deferrals.clear();
+    // Backed off as failed heals are: a replica that cannot act for an hour retries a dozen times, not thousands.
+    const delay = backoffDelay(cfg.policy, times);
+    // Incidents that ended without a heal leave their count behind: a bound (the oldest go first), not a leak.
+    this.deferrals.delete(run.incident.id);
+    if (this.deferrals.size >= 1000) this.deferrals.delete(this.deferrals.keys().next().value as string);
     this.deferrals.set(run.incident.id, times);
-    const retry = `heal not run (${reason}); retry in ${formatDuration(delay)}`;
-    if (times < cfg.policy.max_failed_heals) await this.d.incidents.transition(service, 'open', retry);
-    else await this.d.incidents.note(run.incident.id, retry);
+    // A note, not a transition: the incident keeps its state (an escalated one its reminders).
+    await this.d.incidents.note(
+      run.incident.id,
+      `heal not run (${reason}); retry in ${formatDuration(delay)}`,
+    );
     this.retry(service, delay, run.name);
     if (times === cfg.policy.max_failed_heals)
       await this.escalate(

@@ -58,7 +58,6 @@ export class StepRunner {
 
   private async executeSteps(run: Run, approved: Action[] | null, planned: PlannedStep[]): Promise<void> {
     const { service, playbook } = run;
-    await this.d.incidents.transition(service, 'remediating', `running playbook ${run.name}`);
     const steps =
       approved ?? (await journalSteps(this.d, run, planned, 'planned', `playbook ${run.name}`, false));
     const applied: Applied[] = [];
@@ -68,8 +67,10 @@ export class StepRunner {
       const why = 'its steps could not be claimed: this replica cannot act now';
       await this.skipRest(steps, -1, why);
       await this.d.incidents.note(run.incident.id, `playbook ${run.name}: ${why}; nothing ran`);
+      // The incident keeps its state (an escalated one stays escalated, and its reminders go on).
       return this.outcomes.deferred(run, why);
     }
+    await this.d.incidents.transition(service, 'remediating', `running playbook ${run.name}`);
     for (const [i, action] of steps.entries()) {
       const step = playbook.steps[i];
       const label = `step ${i + 1} (${action.kind})`;
