@@ -219,7 +219,7 @@ describe('healing: the guard rails end to end', () => {
     expect(asked.data).toMatchObject({ rail: 'confidence' });
     expect(Number(asked.data['confidence'])).toBeCloseTo(12 / 17, 2);
     expect(String(asked.data['reason'])).toMatch(
-      /learned from 0 of 5 past heals succeeding.*below the threshold 0.85/,
+      /0 of 5 past incidents healed by it.*below the threshold 0.85/,
     );
     const waiting = await actionsOf(m);
     expect(waiting.map((a) => a.state)).toEqual(['awaiting_approval']);

@@ -52,9 +52,7 @@ describe('the learner (Beta posterior)', () => {
     expect((await learner.assess('crash', 'restart', 1)).confidence).toBeCloseTo(12 / 14.5, 3);
     await clock.advance(9 * policy.half_life);
     expect((await learner.assess('crash', 'restart', 1)).confidence).toBeGreaterThan(0.99);
-    expect(explain(fresh)).toBe(
-      'confidence 0.71 (diagnosis 1.00; learned from 0 of 5 past heals succeeding)',
-    );
+    expect(explain(fresh)).toBe('confidence 0.71 (diagnosis 1.00; 0 of 5 past incidents healed by it)');
   });
 
   it('ranks candidates by learned confidence, ties in config order', async () => {
@@ -133,5 +131,11 @@ describe('the learner counts an incident once', () => {
     expect(three.confidence).toBeCloseTo(12 / 15);
     expect(posterior(1, [at(null, false, 0), at(null, false, 0)], 0, policy).attempts).toBe(2);
     expect(perIncident([at('x', true, 5), at('x', false, 1)])).toEqual([at('x', true, 5)]);
+    // One incident holds its dependents too: a playbook for any service that failed on the worker and then
+    // healed the api there is evidence of both.
+    const worker = (ok: boolean, t: number) => ({ ...at('inc_c', ok, t), service: 'worker' });
+    const api = (ok: boolean, t: number) => ({ ...at('inc_c', ok, t), service: 'api' });
+    const both = posterior(1, [worker(false, 1), worker(false, 2), api(true, 3)], 3, policy);
+    expect([both.attempts, both.successes]).toEqual([2, 1]);
   });
 });

@@ -47,7 +47,7 @@ export function decay(ageMs: number, halfLife: number): number {
   return 0.5 ** (Math.max(0, ageMs) / halfLife);
 }
 
-type Evidence = Pick<Outcome, 'success' | 'at'> & { incidentId?: string | null };
+type Evidence = Pick<Outcome, 'success' | 'at'> & { incidentId?: string | null; service?: string };
 
 /** The outcomes the learner counts: each incident's latest, and every outcome that has no incident. */
 export function perIncident<T extends Evidence>(outcomes: readonly T[]): T[] {
@@ -55,7 +55,12 @@ export function perIncident<T extends Evidence>(outcomes: readonly T[]): T[] {
   const latest = new Map<string, T>();
   for (const o of outcomes) {
     if (!o.incidentId) alone.push(o);
-    else if ((latest.get(o.incidentId)?.at ?? Number.NEGATIVE_INFINITY) <= o.at) latest.set(o.incidentId, o);
+    else {
+      // Per service too: one incident holds its dependents' services, and a playbook for any service
+      // (`when.service: *`) that failed on one and healed another has two pieces of evidence there.
+      const key = `${o.incidentId}|${o.service ?? ''}`;
+      if ((latest.get(key)?.at ?? Number.NEGATIVE_INFINITY) <= o.at) latest.set(key, o);
+    }
   }
   return [...alone, ...latest.values()];
 }
@@ -133,5 +138,5 @@ export class Learner {
 export function explain(p: Posterior): string {
   const base = p.base.toFixed(2);
   if (p.attempts === 0) return `confidence ${p.confidence.toFixed(2)} (diagnosis ${base}, no history)`;
-  return `confidence ${p.confidence.toFixed(2)} (diagnosis ${base}; learned from ${p.successes} of ${p.attempts} past heals succeeding)`;
+  return `confidence ${p.confidence.toFixed(2)} (diagnosis ${base}; ${p.successes} of ${p.attempts} past incidents healed by it)`;
 }
