@@ -4,7 +4,7 @@
  * that no word of any real log helps, with values of the usual kinds in some positions (numbers, addresses,
  * paths, durations, host names, hex ids, key=value values). Seeded: the same log every run.
  */
-import { duration, host, int, ipv4, type LineKind, path, Rng } from './formats.fixture.js';
+import { duration, int, ipv4, type LineKind, path, Rng } from './formats.fixture.js';
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'de', 'fa'].concat([
   'gu',
@@ -18,6 +18,10 @@ const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'de', 'fa'].c
   'ce',
   'wy',
 ]);
+
+/** Host names with a number, under public and private names (`ip-10-0-1-5.ec2.internal`). */
+const host = (r: Rng) =>
+  `${r.pick(['web', 'db', 'node', 'ip-10-0'])}${r.int(1, 40)}.${r.pick(['example.com', 'example.net', 'ec2.internal', 'svc.cluster.local'])}`;
 
 const VALUES: Array<(r: Rng) => string> = [
   int(0, 99_999),

@@ -93,12 +93,9 @@ const WHOLE_TOKEN: readonly WholeTokenPattern[] = [
   // and other colon-separated hex groups: MAC addresses, PCI addresses (0000:00:1f.0), clock times
   whole(S_COLONS, /^[("'[]?[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,}(\.[0-9a-f]{1,4})?(%\w+)?[)"'\],;.]?$/i),
   // host names that carry an address or a number (10-1-2-3.pool.example.net, host129.example.com:8080): a
-  // top-level label of 2-6 letters, or one of the names reserved for private and example use, which are longer
-  // (ip-10-0-1-5.ec2.internal, node-3.cluster.internal, mx3.test.example)
-  whole(
-    S_DOT,
-    /^[("'[]?[\w-]+(\.[\w-]+)+\.([a-z]{2,6}|internal|localdomain|localhost|example|invalid)(:\d+)?[)"'\],:;.]?$/i,
-  ),
+  // top-level label of 2-6 letters, or a longer name for private networks (ip-10-0-1-5.ec2.internal,
+  // node-3.cluster.internal, db1.lan.localdomain); `log4j2.xml.example` stays a file's name
+  whole(S_DOT, /^[("'[]?[\w-]+(\.[\w-]+)+\.([a-z]{2,6}|internal|localdomain|localhost)(:\d+)?[)"'\],:;.]?$/i),
   // and any dotted name of three labels or more with a port (coord-2.cluster.internal:2888); `File.java:12` stays
   whole(S_DOT, /^[("'[]?[a-z][\w-]*(\.[\w-]+){2,}:\d{1,5}[)"'\],;.]?$/i),
   // version numbers (v1.0.0, 4.2.1-3.12, 1.16b): dotted numbers with an optional release or letter suffix
@@ -141,27 +138,33 @@ function isVariableWord(
 }
 
 /**
- * A sub-word a program generated rather than a person named: letters and digits switching four times or more
- * (`x2x9z`, `a9f3kq7`), or three times in 16 characters or more of both cases (a base64 or token fragment,
- * `eyJhbGciOiJIUzI1NiJ9`). A name with a digit switches once or twice (`ssh2`, `k8s`, `Log4jConfigFactory`;
- * `utf8mb4`, short, thrice).
+ * A sub-word a program generated rather than a person named: within a run of letters and digits, they switch
+ * four times or more in short runs (letters three at most: `x2x9z`, `8f2a9c`, `a9f3kq7`). A name with digits
+ * switches fewer times or has longer words (`ssh2`, `k8s`, `utf8mb4`, `Http11Nio2Protocol`, `C3P0PooledConnection`).
  */
 function isGenerated(token: string, start: number, end: number): boolean {
   let switches = 0;
-  let upper = false;
-  let lower = false;
+  let letters = 0;
+  let named = false; // a run of more than three letters in this run: a word
   let prev = -1; // 1: a digit, 0: a letter
-  for (let i = start; i < end; i++) {
-    const c = token.charCodeAt(i);
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? token.charCodeAt(i) : -1;
     const kind = isDigit(c) ? 1 : isLetter(c) ? 0 : -1;
-    if (kind === 0) {
-      if (c <= 90) upper = true;
-      else lower = true;
+    if (kind < 0) {
+      // A run of letters and digits ends (`_`, the sub-word's end): judged, then the next starts afresh.
+      if (switches >= 4 && !named) return true;
+      switches = 0;
+      letters = 0;
+      named = false;
+      prev = -1;
+      continue;
     }
-    if (kind >= 0 && prev >= 0 && kind !== prev) switches++;
-    if (kind >= 0) prev = kind;
+    if (kind === 0) named ||= ++letters > 3;
+    else letters = 0;
+    if (prev >= 0 && kind !== prev) switches++;
+    prev = kind;
   }
-  return switches >= 4 || (switches === 3 && end - start >= 16 && upper && lower);
+  return false;
 }
 
 /** Units a measurement glued to its number may have: of time, of size. */

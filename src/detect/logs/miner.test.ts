@@ -59,17 +59,17 @@ describe('maskToken', () => {
   it('masks host names with a number under a reserved private or example name, not dotted keys', () => {
     expect(maskToken('ip-10-0-1-5.ec2.internal')).toBe('<*>');
     expect(maskToken('node-3.cluster.internal')).toBe('<*>');
-    expect(maskToken('(mx3.test.example)')).toBe('(<*>)');
+    expect(maskToken('log4j2.xml.example')).toBe('log4j2.xml.example');
     expect(maskToken('web2.example.com')).toBe('<*>');
     // A dotted key with a digit ends in a word of its own, not a top-level name.
     expect(maskToken('log4j.appender.console')).toBe('log4j.appender.console');
     expect(maskToken('python3.internals')).toBe('python3.internals');
   });
 
-  it('masks generated ids (letters and digits switching often, token fragments) and IPv6 endpoints whole', () => {
+  it('masks generated ids (letters and digits switching often in short runs) and IPv6 endpoints whole', () => {
     expect(maskToken('api-7d9f8b6c5-x2x9z')).toBe('api-<*>-<*>');
     expect(maskToken('req_8f2a9c')).toBe('<*>');
-    expect(maskToken('eyJhbGciOiJIUzI1NiJ9')).toBe('<*>');
+    expect(maskToken('request_a9f3kq7')).toBe('<*>');
     expect(maskToken('[::1]:8080')).toBe('<*>');
     expect(maskToken('[2001:db8::1]:443,')).toBe('<*>,');
     expect(maskToken('([::ffff:10.0.0.1]:5432)')).toBe('(<*>)');
@@ -80,6 +80,9 @@ describe('maskToken', () => {
     expect(maskToken('utf8mb4')).toBe('utf8mb4');
     expect(maskToken('k8s')).toBe('k8s');
     expect(maskToken('NioEventLoopGroup2')).toBe('NioEventLoopGroup2');
+    expect(maskToken('utf8mb4_0900_ai_ci')).toBe('utf8mb4_0900_ai_ci');
+    expect(maskToken('Http11Nio2Protocol')).toBe('Http11Nio2Protocol');
+    expect(maskToken('C3P0PooledConnectionPool')).toBe('C3P0PooledConnectionPool');
     expect(maskToken('Log4jConfigurationFactory')).toBe('Log4jConfigurationFactory');
     expect(maskToken('ssh2')).toBe('ssh2');
     expect(maskToken('L3')).toBe('L3');
