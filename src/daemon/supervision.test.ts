@@ -8,6 +8,7 @@ describe("an exit's last words", () => {
     expect(lastWords(['starting', "can't run as root without the -u switch", '   '])).toBe(
       ": can't run as root without the -u switch",
     );
+    expect(lastWords(['\x1b[31mERROR\x1b[0m: config missing', '\x1b[0m'])).toBe(': ERROR: config missing');
     const long = lastWords(['x'.repeat(500)]);
     expect(long).toBe(`: ${'x'.repeat(200)}…`);
   });

@@ -176,6 +176,10 @@ export class Supervision {
   }
 }
 
+/** An ANSI escape sequence (CSI: colours, cursor moves). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what it matches
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
+
 /** Longest stderr line quoted in an exit's message; the whole tail stays in the finding's evidence. */
 const LAST_WORDS_MAX = 200;
 
@@ -184,7 +188,11 @@ const LAST_WORDS_MAX = 200;
  * there ("can't run as root without the -u switch"), and the people told should not have to dig for it.
  */
 export function lastWords(lines: readonly string[]): string {
-  const last = lines.findLast((l) => l.trim() !== '')?.trim();
+  // A terminal's colours and cursor moves are not words (a program may colour its errors even into a pipe).
+  const last = lines
+    .map((l) => l.replace(ANSI, ''))
+    .findLast((l) => l.trim() !== '')
+    ?.trim();
   if (!last) return '';
   return `: ${last.length > LAST_WORDS_MAX ? `${last.slice(0, LAST_WORDS_MAX)}…` : last}`;
 }

@@ -235,7 +235,7 @@ export function stopOnSignal(medic: Medic, tempDir?: string): () => void {
     void medic
       .stop()
       // The drill's own temporary store goes too, as it does when the drill ends (a --data-dir stays).
-      .then(() => (tempDir ? rm(tempDir, { recursive: true, force: true }) : undefined))
+      .finally(() => (tempDir ? rm(tempDir, { recursive: true, force: true }) : undefined))
       .finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', handler);
