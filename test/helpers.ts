@@ -142,7 +142,9 @@ export function exited(child: ChildProcess): Promise<void> {
  * Follows one supervised service's process on the bus, for a test that moves a SimulatedClock while real
  * child processes start and die. `settling()` is true from a restart's intent (or a start) until Medic has
  * judged the exit of the process it started: the unexpected exit was heard and its health change to down
- * sent, after the finding it made was handled. A start that fails ends it too.
+ * sent, after the finding it made was handled. A start that fails ends it too. For a service whose process
+ * check is its only check: with another check already down, no health change follows the exit, and a test
+ * waiting on `settling()` times out.
  */
 export function followProcess(bus: Bus, service: string): { settling(): boolean; off(): void } {
   let state: 'idle' | 'starting' | 'running' | 'exited' = 'idle';

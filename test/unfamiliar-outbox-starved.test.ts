@@ -31,7 +31,7 @@ async function receiver(): Promise<{
 
 /**
  * A bad minute on a stack of many small workers: each crash and heal is an "opened" and a "resolved" notice,
- * which wait for their group (group_wait, by default 30 s). An escalation is critical and goes at once,
+ * which wait for their group (group_wait: 5 minutes here). An escalation is critical and goes at once,
  * even when more notices than one outbox pass claims are waiting for their groups.
  */
 describe('an escalation while many grouped notices wait', () => {
@@ -65,8 +65,10 @@ correlation:
 notifiers:
   - name: one
     webhook: { url: "${hook.url}" }
+    group_wait: 5m
   - name: two
     webhook: { url: "${hook.url}" }
+    group_wait: 5m
 store: { dir: ./data }
 `;
     try {
@@ -79,7 +81,8 @@ store: { dir: ./data }
         async () => (await m.store.listIncidents({ state: 'resolved', limit: 100 })).total >= WORKERS,
         30_000,
       );
-      // Four notices a worker (opened and resolved, two channels) wait for their groups.
+      // Four notices a worker (opened and resolved, two channels) wait for their groups (5 minutes: however
+      // slow the machine, none is due before the escalation).
       expect((await m.store.notificationCounts()).pending).toBeGreaterThanOrEqual(50);
 
       const t0 = Date.now();
@@ -93,7 +96,8 @@ store: { dir: ./data }
         () => hook.got.find((e) => e.event === 'incident.escalated' && e.service === 'door'),
         40_000,
       );
-      expect(sent.t - t0, 'escalation delivered within 5 s of the failure').toBeLessThan(5_000);
+      // Not after the groups (minutes); the bound leaves a loaded machine its detection and failed heal.
+      expect(sent.t - t0, 'escalation delivered within 20 s of the failure').toBeLessThan(20_000);
     } finally {
       door.close();
       hook.close();
