@@ -1,37 +1,14 @@
-import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action, Incident } from '../src/core/index.js';
 import type { Medic } from '../src/daemon/index.js';
 import { NEW_FAILURE_AFTER_MS } from '../src/daemon/notices.js';
-import { DEMO, demoConfig, freePort, tempDir, waitFor } from './helpers.js';
+import { DEMO, demoConfig, freePort, tempDir, waitFor, webhookReceiver } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
 
 const start = medicPerTest();
 const PROXY = path.join(import.meta.dirname, 'proxy.fixture.mjs');
 const node = JSON.stringify(process.execPath);
-
-/** A local receiver of Medic's webhook notifications (the real wire format, posted by the real client). */
-async function receiver(): Promise<{
-  url: string;
-  events: () => { event: string; service: string; message: string }[];
-  close(): void;
-}> {
-  const got: { event: string; service: string; message: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/hook`, events: () => got, close: () => server.close() };
-}
 
 /** app (the demo service) behind proxy: the proxy's check fails fast, the app's own check slowly. */
 function stackYaml(o: {
@@ -98,11 +75,11 @@ ${o.extra ?? ''}`;
  */
 async function escalatedProxy(): Promise<{
   m: Medic;
-  hook: Awaited<ReturnType<typeof receiver>>;
+  hook: Awaited<ReturnType<typeof webhookReceiver>>;
   escalated: Incident;
 }> {
   const dir = await tempDir();
-  const hook = await receiver();
+  const hook = await webhookReceiver();
   const yaml = stackYaml({
     app: await freePort(),
     proxy: await freePort(),
@@ -138,7 +115,7 @@ async function actionsSince(m: Medic, since: number): Promise<Action[]> {
 describe('a bad hour: the same fault again, on a stack with a proxy in front', () => {
   it('the second and third hang of the app behind the proxy heal the app, never the proxy, though the app flaps', async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const m = await start(dir, stackYaml({ app: await freePort(), proxy: await freePort(), hook: hook.url }));
     const flaps: string[] = [];
     m.bus.on('flapping', (e) => flaps.push(e.service));
@@ -184,7 +161,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
 
   it("a hang right after the app's heal, while its incident is still open for the proxy, is healed again", async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     // The proxy counts 5 s of passing checks before it is healthy again: the incident stays open meanwhile.
     const yaml = stackYaml({
       app: await freePort(),
@@ -323,7 +300,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
 
   it('the fifth crash within the hour, and every one after the flapping limit, is healed with a growing delay', async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const yaml = demoConfig({ demoPort: await freePort(), policy: '  backoff: { initial: 1s }' }).replace(
       'notifiers: []',
       `notifiers:\n  - webhook: { url: "${hook.url}" }\n    events: [incident.flapping]\n    group_wait: 0s\n    group_interval: 0s`,
@@ -369,7 +346,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
 
   it('an upstream with no checks of its own, stopped, is the root cause of its dependent failing', async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const [backend, front] = [await freePort(), await freePort()];
     const m = await start(
       dir,

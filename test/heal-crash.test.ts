@@ -75,8 +75,10 @@ describe('medic run heals a crashed service', () => {
     expect(events).toEqual([
       'incident.opened',
       'guard.run',
-      'incident.remediating',
+      // Its steps are journaled and claimed, then the incident is remediating (a heal this replica cannot
+      // claim runs nothing and leaves the incident as it was).
       'action.planned',
+      'incident.remediating',
       'action.applied',
       'incident.verifying',
       'action.verified',

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Bus, SimulatedClock } from '../src/core/index.js';
@@ -200,4 +201,40 @@ export async function advanceSettled(
     await new Promise((r) => setTimeout(r, 5));
     await settled(settling);
   }
+}
+
+/** A webhook body as Medic posts it, with when it arrived (Date.now()). */
+export interface ReceivedWebhook {
+  event: string;
+  service: string;
+  message: string;
+  t: number;
+}
+
+/** A local receiver of Medic's webhook notifications (the real wire format, posted by the real client). */
+export async function webhookReceiver(): Promise<{
+  url: string;
+  got: ReceivedWebhook[];
+  events: () => ReceivedWebhook[];
+  close(): void;
+}> {
+  const got: ReceivedWebhook[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => {
+      body += c;
+    });
+    req.on('end', () => {
+      got.push({ ...JSON.parse(body), t: Date.now() });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    got,
+    events: () => got,
+    close: () => server.close(),
+  };
 }

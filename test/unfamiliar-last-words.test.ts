@@ -1,31 +1,8 @@
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { freePort, tempDir, waitFor } from './helpers.js';
+import { freePort, tempDir, waitFor, webhookReceiver } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
 
 const start = medicPerTest();
-
-/** Webhook bodies as Medic posts them. */
-async function receiver(): Promise<{
-  url: string;
-  got: { event: string; message: string }[];
-  close(): void;
-}> {
-  const got: { event: string; message: string }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, got, close: () => server.close() };
-}
 
 /**
  * memcached started as root without `-u` exits 64 and says why on stderr, once. The person told of the
@@ -34,7 +11,7 @@ async function receiver(): Promise<{
 describe('a program that says why it will not start', () => {
   it('has its last stderr line in the finding and in the notification', async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const port = await freePort();
     const yaml = `services:
   cache:

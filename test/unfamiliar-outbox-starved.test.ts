@@ -1,33 +1,10 @@
-import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, tempDir, waitFor } from './helpers.js';
+import { freePort, tempDir, waitFor, webhookReceiver } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
 
 const start = medicPerTest();
 const WORKERS = 20;
-
-/** Webhook bodies as Medic posts them, with when each arrived. */
-async function receiver(): Promise<{
-  url: string;
-  got: { event: string; service: string; t: number }[];
-  close(): void;
-}> {
-  const got: { event: string; service: string; t: number }[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => {
-      body += c;
-    });
-    req.on('end', () => {
-      got.push({ ...JSON.parse(body), t: Date.now() });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, got, close: () => server.close() };
-}
 
 /**
  * A bad minute on a stack of many small workers: each crash and heal is an "opened" and a "resolved" notice,
@@ -37,7 +14,7 @@ async function receiver(): Promise<{
 describe('an escalation while many grouped notices wait', () => {
   it('is sent within seconds, not after the groups are due', async () => {
     const dir = await tempDir();
-    const hook = await receiver();
+    const hook = await webhookReceiver();
     const port = await freePort();
     const door = net.createServer((s) => s.end());
     await new Promise<void>((r) => door.listen(port, '127.0.0.1', r));
