@@ -7,6 +7,7 @@ import type { Notification } from '../notify/index.js';
 import { Backups, type EngineDeps, fileRules, type Journal, RemediationEngine } from '../remediate/index.js';
 import type { Supervisor } from '../sources/index.js';
 import type { KyselyStore } from '../store/index.js';
+import { lastWords } from './supervision.js';
 import { TELEMETRY_CHECK } from './telemetry/gate.js';
 
 /**
@@ -78,6 +79,7 @@ export function createEngine(w: EngineWiring): RemediationEngine {
       restart: w.restart,
       running: (s) => w.supervisor.running(s),
       startNotes: (s) => w.supervisor.startNotes(s),
+      lastWords: (s, pid) => lastWords(w.supervisor.lastLines(s, pid, 20)),
     },
   };
   return new RemediationEngine(deps);

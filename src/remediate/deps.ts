@@ -75,5 +75,6 @@ export function verifyDeps(
     ...(control && {
       processGone: (service: string) => control.isSupervised(service) && control.running?.(service) === false,
     }),
+    ...(control?.lastWords && { lastWords: control.lastWords }),
   };
 }

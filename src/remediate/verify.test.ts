@@ -101,4 +101,27 @@ describe('verifyHealthy', () => {
     await w.clock.advance(200);
     expect(await v).toEqual({ ok: false, reason: 'api exited again during verification (exit code 1)' });
   });
+
+  it('names what the exited process said last on stderr', async () => {
+    const w = world();
+    w.deps.lastWords = (s, pid) =>
+      s === 'api' && pid === 7 ? ": can't run as root without the -u switch" : '';
+    w.checks.set('api/health', 'up');
+    const v = verifyHealthy(w.deps, 'api', { within: 5_000, stable_for: 1_000, checks: ['health'] });
+    await w.clock.advance(200);
+    w.bus.emit('signal', {
+      kind: 'exit',
+      service: 'api',
+      at: w.clock.now(),
+      pid: 7,
+      code: 64,
+      signal: null,
+      expected: false,
+    });
+    await w.clock.advance(200);
+    expect(await v).toEqual({
+      ok: false,
+      reason: "api exited again during verification (exit code 64: can't run as root without the -u switch)",
+    });
+  });
 });

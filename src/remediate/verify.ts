@@ -16,6 +16,8 @@ export interface VerifyDeps {
    * alone: a process that died at the end of a short `stable_for` would pass. Absent: not asked.
    */
   processGone?(service: string): boolean;
+  /** What the exited process `pid` said last on stderr (`: <line>`), for the failure's reason. Absent: nothing. */
+  lastWords?(service: string, pid: number): string;
 }
 
 export interface Verification {
@@ -70,7 +72,9 @@ export async function verifyHealthy(
   let exit: string | null = null;
   const off = deps.bus.on('signal', (s) => {
     if (s.kind === 'exit' && s.service === service && !s.expected) {
-      exit = s.signal ? `killed by ${s.signal}` : `exit code ${s.code}`;
+      // Its last words go with it: the escalation a human reads says why it would not stay up.
+      const said = deps.lastWords?.(service, s.pid) ?? '';
+      exit = `${s.signal ? `killed by ${s.signal}` : `exit code ${s.code}`}${said}`;
     }
   });
   /** The first target not passing now, with its state; null when all pass. */

@@ -14,6 +14,8 @@ export interface ServiceControl {
   running?(service: string): boolean;
   /** What the last start did besides starting (a stray copy stopped, a port held by another program). */
   startNotes?(service: string): string[];
+  /** What process `pid` of the service said last on stderr, as `: <line>` (empty when nothing). */
+  lastWords?(service: string, pid: number): string;
 }
 
 /** Files a step changes: the engine backs them up (content-addressed) before apply. Absolute paths. */
