@@ -23,6 +23,19 @@ function world() {
   return { clock, bus, health, checks, rechecked, deps };
 }
 
+/** The healed process exits on its own (not stopped by Medic): its pid and exit code. */
+function exitAgain(w: ReturnType<typeof world>, pid: number, code: number): void {
+  w.bus.emit('signal', {
+    kind: 'exit',
+    service: 'api',
+    at: w.clock.now(),
+    pid,
+    code,
+    signal: null,
+    expected: false,
+  });
+}
+
 describe('verifyHealthy', () => {
   it('fails a heal whose process is gone at the end of stable_for, before its exit is reported', async () => {
     const w = world();
@@ -89,15 +102,7 @@ describe('verifyHealthy', () => {
     w.checks.set('api/health', 'up');
     const v = verifyHealthy(w.deps, 'api', { within: 5_000, stable_for: 1_000, checks: ['health'] });
     await w.clock.advance(200);
-    w.bus.emit('signal', {
-      kind: 'exit',
-      service: 'api',
-      at: w.clock.now(),
-      pid: 1,
-      code: 1,
-      signal: null,
-      expected: false,
-    });
+    exitAgain(w, 1, 1);
     await w.clock.advance(200);
     expect(await v).toEqual({ ok: false, reason: 'api exited again during verification (exit code 1)' });
   });
@@ -109,15 +114,7 @@ describe('verifyHealthy', () => {
     w.checks.set('api/health', 'up');
     const v = verifyHealthy(w.deps, 'api', { within: 5_000, stable_for: 1_000, checks: ['health'] });
     await w.clock.advance(200);
-    w.bus.emit('signal', {
-      kind: 'exit',
-      service: 'api',
-      at: w.clock.now(),
-      pid: 7,
-      code: 64,
-      signal: null,
-      expected: false,
-    });
+    exitAgain(w, 7, 64);
     await w.clock.advance(200);
     expect(await v).toEqual({
       ok: false,
