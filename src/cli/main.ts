@@ -24,6 +24,13 @@ import { installRejectionGuard } from './rejections.js';
 
 installRejectionGuard();
 
+// `medic logs search … | head`: a reader that closes the pipe early ends a command quietly, as Unix tools do;
+// the daemon (`medic run`) keeps running without its stdout.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  if (process.argv[2] !== 'run') process.exit(0);
+});
+
 const program = new Command()
   .name('medic')
   .description('An autonomous site-reliability engineer: watch, detect, heal, verify.')

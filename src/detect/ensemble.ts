@@ -25,7 +25,7 @@ const LN_TAIL = Math.log(1e10);
  * HTM's anomaly likelihood): a sequence the series has not shown before in that context. The score is the
  * higher of the two. The onsets find what breaks the season or the scale (a phase change, a spike); the
  * contexts find what breaks the sequence, and their likelihood is what holds one threshold across series:
- * under leave-one-category-out on NAB the pair scores 73.81 standard (its `tailfit` and `rest` chosen by the
+ * under leave-one-category-out on NAB the pair scores 73.70 standard (its `tailfit` and `rest` chosen by the
  * folds) where the onsets alone score 62.12 (docs/detection.md).
  */
 export class EnsembleDetector implements StreamDetector {
@@ -94,7 +94,8 @@ export class EnsembleDetector implements StreamDetector {
     // out: AR(1) noise scored 0.7 or more 22 (φ 0.5) and 66 (φ 0.9) times a series-year without it. NAB
     // cross-validated 74.61 / 64.85 / 79.93 with it (trusted from the start instead: 68.36, the short series'
     // labelled bursts look like their earlier ones). Chosen by the folds from 0, 288, 2016, 8640 and 17280: 8640
-    // in the four that can tell (73.81 / 65.08 / 78.76 with the folds' choices).
+    // in the four that can tell (73.81 / 65.08 / 78.76 with the folds' choices; 73.70 / 64.87 / 78.69 since the robust
+    // z-score's spread floor, docs/detection.md thirteenth round).
     // `ratio` and `jumplog` (spatial.ts), off: the spatial rule also on ln(value), or a record also a jump there.
     // `jumptail` (spatial.ts), off: a record's residual judged against the series' own residual tail once it has
     // that many residuals. From the start it clears multiplicative noise's records but every fold declined it

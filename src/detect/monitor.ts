@@ -2,8 +2,17 @@ import type { Finding, Severity } from '../core/index.js';
 import { newId } from '../core/index.js';
 import type { StreamDetector } from './detector.js';
 
+/**
+ * The score at or above which a sample is anomalous unless configured. `auto`'s scores reach 0.5 about once in
+ * 270 samples of plain noise (NAB's operating point: its series are short and dense with anomalies), 0.6 a few
+ * times a series-year of 5-minute samples, 0.65 about once a series-year or less on Gaussian, autocorrelated,
+ * multiplicative and count noise (an error count that is mostly 0: a few times), while a spike of 10 spreads
+ * scores 1 (docs/detection.md, thirteenth round). A daemon that heals on findings wants the quiet side.
+ */
+export const DEFAULT_THRESHOLD = 0.65;
+
 export interface MonitorOptions {
-  /** Score at or above which a sample is anomalous (default 0.5). */
+  /** Score at or above which a sample is anomalous (default DEFAULT_THRESHOLD). */
   threshold?: number;
   /** Samples kept as a finding's evidence (default 16). */
   evidence?: number;
@@ -38,7 +47,7 @@ export class AnomalyMonitor {
     readonly detector: StreamDetector,
     opts: MonitorOptions = {},
   ) {
-    this.threshold = opts.threshold ?? 0.5;
+    this.threshold = opts.threshold ?? DEFAULT_THRESHOLD;
     this.clearAfter = opts.clearAfter ?? 5;
     const n = opts.evidence ?? 16;
     this.at = new Float64Array(n);

@@ -1,13 +1,25 @@
 /** Synthetic series with known anomalies for detector tests: seeded, so every run sees the same numbers. */
-export function gaussian(seed: number): () => number {
+export function uniform(seed: number): () => number {
   let a = seed >>> 0;
-  const uniform = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = Math.imul(a ^ (a >>> 15), a | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
   };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+export function gaussian(seed: number): () => number {
+  const u = uniform(seed);
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+/**
+ * A count that is mostly 0 (errors per interval of a healthy service): 2% of samples hold 1, 2 or 3.
+ */
+export function sparseCounts(seed: number): () => number {
+  const u = uniform(seed);
+  return () => (u() < 0.02 ? (u() < 0.7 ? 1 : u() < 0.7 ? 2 : 3) : 0);
 }
 
 export const STEP_MS = 300_000;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AnomalyMonitor, detectors } from '../../detect/index.js';
+import { AnomalyMonitor, DEFAULT_THRESHOLD, detectors } from '../../detect/index.js';
 import { table } from '../table.js';
 
 interface Row {
@@ -64,7 +64,7 @@ export function registerDetect(program: Command): void {
     .description('run a streaming detector over a timestamp,value CSV and list the anomalies')
     .requiredOption('--csv <file>', 'the series (timestamp,value)')
     .option('--detector <name>', `one of: ${detectors.names().join(', ')}`, 'auto')
-    .option('--threshold <score>', 'score that opens a finding (0..1)', '0.6')
+    .option('--threshold <score>', 'score that opens a finding (0..1)', String(DEFAULT_THRESHOLD))
     .option('--json', 'print JSON: every anomaly with its score')
     .action(async (opts: { csv: string; detector: string; threshold: string; json?: boolean }) => {
       const rows = parseSeriesCsv(await readFile(opts.csv, 'utf8'));

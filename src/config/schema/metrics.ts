@@ -98,8 +98,11 @@ export const detectSchema = z.strictObject({
     .number()
     .min(0)
     .max(1)
-    .default(0.5)
-    .describe('Score (0..1) at or above which a sample is anomalous.'),
+    // DEFAULT_THRESHOLD of src/detect/monitor.ts (a test holds them equal).
+    .default(0.65)
+    .describe(
+      "Score (0..1) at or above which a sample is anomalous. `auto`'s scores reach 0.65 about once a series-year on plain noise; 0.5 is NAB's operating point (about once in 270 samples).",
+    ),
   options: z
     .record(z.string(), z.number())
     .default({})
