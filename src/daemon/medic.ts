@@ -310,12 +310,15 @@ export class Medic {
     this.loaded = next;
     this.notifier = new NotifyRouter(next.config.notifiers, this.logger, { sink: this.outbox });
     defineHealth(this.health, next.config);
+    const runChanged: string[] = [];
     for (const [name, s] of Object.entries(prev.services)) {
       const now = next.config.services[name];
       if (s.run && (!now?.run || JSON.stringify(now.run) !== JSON.stringify(s.run))) {
         await this.supervisor.stop(name);
+        if (now?.run) runChanged.push(name);
       }
     }
+    for (const name of runChanged) await this.engine.runChanged(name);
     await this.supervision.startAll(next.config);
     this.share.reschedule();
     await this.store.audit({

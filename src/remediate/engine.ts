@@ -303,6 +303,16 @@ export class RemediationEngine {
     );
   }
 
+  /**
+   * The config now starts the service differently (a human changed its `run`): the failed heals, escalation
+   * and keepalive backoff of the old command say nothing about the new one. Its next failure is healed as a
+   * first one; a fix that did not work is escalated again after `max_failed_heals`, telling the human so.
+   */
+  async runChanged(service: string): Promise<void> {
+    this.keeper.reset(service);
+    await this.resetGuard(service, 'medic', 'its run changed in the config');
+  }
+
   // ---- the operator's controls: what the API and CLI drive (controls.ts) ----
 
   /**
