@@ -209,7 +209,7 @@ export class FindingPath {
    */
   async onHealth(service: string, change: HealthChange, at: number, flapCounts = true): Promise<void> {
     const into = FAILING.includes(change.to) && !FAILING.includes(change.from);
-    if (into) this.notices.failing(service);
+    if (into) this.notices.failing(service, at);
     const outOf = !FAILING.includes(change.to) && FAILING.includes(change.from);
     // A change that follows from an upstream's trouble (the app fails while its cache is down, and recovers
     // when the cache does) is the upstream's flapping, not the dependent's own. Nor are the changes a heal
@@ -226,7 +226,7 @@ export class FindingPath {
     }
     if (change.to === 'healthy') {
       this.dependents.drop(service);
-      this.notices.recovered(service);
+      this.notices.recovered(service, at);
       // The trouble diagnosed is over: the next failure is new, even within REDIAGNOSE_MS and in the same
       // incident (still open for a dependent), and gets its own diagnosis and heal.
       this.diagnosed.delete(service);

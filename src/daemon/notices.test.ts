@@ -48,3 +48,31 @@ describe('Notices.episode: a new failure of a member of an incident', () => {
     expect(n.episode(exit(clock.now()), incident)).toBe(false);
   });
 });
+
+describe('Notices: the healthy stretch is measured between the events, not their handling', () => {
+  it('a recovery handled late does not make a long healthy stretch a crash loop', async () => {
+    const clock = new SimulatedClock();
+    const n = notices(clock);
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+    const healthyAt = clock.now();
+    // The lane was busy: the recovery is handled 3 s after it happened.
+    await clock.advance(3_000);
+    n.recovered('app', healthyAt);
+    // Healthy for NEW_FAILURE_AFTER_MS by the events' times, then failing: a new failure.
+    await clock.advance(NEW_FAILURE_AFTER_MS - 3_000 + 500);
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+  });
+
+  it('a failure handled late does not make a short healthy stretch a new failure', async () => {
+    const clock = new SimulatedClock();
+    const n = notices(clock);
+    expect(n.episode(exit(clock.now()), incident)).toBe(true);
+    n.recovered('app', clock.now());
+    await clock.advance(NEW_FAILURE_AFTER_MS - 2_000);
+    const failedAt = clock.now();
+    await clock.advance(3_000);
+    // Up for 28 s by the events' times: the same failure, though handled 31 s after the recovery.
+    n.failing('app', failedAt);
+    expect(n.episode(exit(failedAt), incident)).toBe(false);
+  });
+});

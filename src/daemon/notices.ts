@@ -51,7 +51,7 @@ export class Notices {
   episode(f: Finding, incident: Incident): boolean {
     // The finding may come before the health change that says the service fails (an exit is reported at
     // once; the health follows): a service healthy long enough before it starts a new failure either way.
-    if (f.kind === 'down' || f.kind === 'degraded') this.failing(f.service);
+    if (f.kind === 'down' || f.kind === 'degraded') this.failing(f.service, f.at);
     const key = `${incident.id}|${f.service}`;
     const fresh = !this.episodes.has(key);
     this.episodes.add(key);
@@ -63,15 +63,19 @@ export class Notices {
    * incident is a new failure; a process dying on every start, up for moments between its keepalive starts, is
    * one failure, told once.
    */
-  recovered(service: string): void {
-    this.healthyAt.set(service, this.d.clock.now());
+  recovered(service: string, at = this.d.clock.now()): void {
+    this.healthyAt.set(service, at);
   }
 
-  /** The service fails again: a new failure if it had been healthy long enough since. */
-  failing(service: string): void {
+  /**
+   * The service fails again: a new failure if it had been healthy long enough since. Both times are the
+   * events' own (`at`), not when they were handled: a lane busy for seconds must not stretch or shrink the
+   * healthy stretch measured against NEW_FAILURE_AFTER_MS.
+   */
+  failing(service: string, at = this.d.clock.now()): void {
     const since = this.healthyAt.get(service);
     this.healthyAt.delete(service);
-    if (since === undefined || this.d.clock.now() - since < NEW_FAILURE_AFTER_MS) return;
+    if (since === undefined || at - since < NEW_FAILURE_AFTER_MS) return;
     for (const key of this.episodes) if (key.endsWith(`|${service}`)) this.episodes.delete(key);
   }
 
