@@ -47,6 +47,9 @@ export default defineConfig({
           // what they change (env stubs, spies), so they do not need a fresh graph each.
           isolate: false,
           maxWorkers: 2,
+          // One group with 'parallel' (vitest runs a group's projects in name order: the end-to-end files first,
+          // then these short ones), so these fill the two workers while the last long end-to-end files end,
+          // instead of a barrier between the two projects leaving a core idle at each one's tail.
           sequence: { groupOrder: 0 },
         },
       },
@@ -58,7 +61,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**', '**/*.data.test.ts', ...SOLO],
           // End-to-end tests start real processes on real ports; keep the two cores for them.
           maxWorkers: 2,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -67,7 +70,7 @@ export default defineConfig({
           name: 'solo',
           include: SOLO,
           maxWorkers: 1,
-          sequence: { groupOrder: 2 },
+          sequence: { groupOrder: 1 },
         },
       },
     ],
