@@ -39,7 +39,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts'],
+          // bench/'s tests are unit tests of the harnesses (scorers, cross-validation): no process, no port.
+          include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
           // *.data.test.ts need the shared benchmark data: `npm run test:bench` runs them.
           exclude: ['**/node_modules/**', '**/*.data.test.ts', ...SOLO, ...MOCKS_MODULES],
           // One module graph per worker, not per file: importing the daemon's modules again for each of ~170
@@ -57,7 +58,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'parallel',
-          include: ['test/**/*.test.ts', 'bench/**/*.test.ts', ...MOCKS_MODULES],
+          include: ['test/**/*.test.ts', ...MOCKS_MODULES],
           exclude: ['**/node_modules/**', '**/*.data.test.ts', ...SOLO],
           // End-to-end tests start real processes on real ports; keep the two cores for them.
           maxWorkers: 2,
