@@ -12,6 +12,7 @@ export type OutboxStore = Pick<
   | 'enqueueNotifications'
   | 'claimNotifications'
   | 'settleNotification'
+  | 'deferNotifications'
   | 'nextNotificationAt'
   | 'pruneNotifications'
 >;
@@ -68,8 +69,11 @@ export class Outbox {
   private readonly groupSent = new Map<string, number>();
   /** The earliest time a group held back in this pass is due. */
   private heldUntil = Number.POSITIVE_INFINITY;
-  /** Rows held back in this pass (claimed, waiting for their group). */
-  private held = 0;
+  /**
+   * Groups held back (`notifier|group key`): when each is due and how many rows wait in it. A member that
+   * arrives meanwhile joins that due time; a restart forgets them, and the rows come back when stored due.
+   */
+  private readonly heldGroups = new Map<string, { due: number; rows: number }>();
 
   constructor(private readonly o: OutboxOptions) {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
@@ -153,9 +157,15 @@ export class Outbox {
       await this.o.store.pruneNotifications(now - KEEP_MS);
     }
     const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
-    // Rows held for their group stay claimed and due, so every claim returns them first (oldest due): the
-    // claim reaches that many further, or an escalation behind a batch of held notices waits for their groups.
-    const batch = (this.o.batch ?? 50) + this.held;
+    // Rows held for their group are stored due when the group is, so a claim returns them only then; the
+    // claim reaches as far as the groups due now hold, so each goes out whole with what else is due.
+    let dueHeld = 0;
+    for (const [key, g] of this.heldGroups)
+      if (g.due <= now) {
+        dueHeld += g.rows;
+        this.heldGroups.delete(key);
+      }
+    const batch = (this.o.batch ?? 50) + dueHeld;
     const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
       expiryMs: this.o.replica.expiryMs,
       limit: batch,
@@ -164,10 +174,9 @@ export class Outbox {
     const byChannel = new Map<string, OutboxEntry[]>();
     for (const r of rows) byChannel.set(r.notifier, [...(byChannel.get(r.notifier) ?? []), r]);
     this.heldUntil = Number.POSITIVE_INFINITY;
-    this.held = 0;
     // Channels in parallel, each in order: a slow receiver does not hold up the others.
     await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
-    // A full batch means more may be due: look again at once, past what is held now (the claim grows by it).
+    // A full batch means more may be due: look again at once.
     if (rows.length >= batch) return this.o.clock.now();
     let wake = Math.min(poll, this.heldUntil);
     const next = await this.o.store.nextNotificationAt();
@@ -178,7 +187,7 @@ export class Outbox {
 
   /**
    * A channel's rows: those that may not wait in order, one by one; then each group that is due as one
-   * message. A group not due yet stays claimed (stored, so a restart keeps it) until it is.
+   * message. A group not due yet stays claimed and is stored due when the group is (a restart keeps it).
    */
   private async sendAll(name: string, rows: readonly OutboxEntry[]): Promise<void> {
     const channel = this.o.channel(name);
@@ -192,17 +201,36 @@ export class Outbox {
     for (const row of single) if (!(await this.attempt(name, channel, [row]))) return;
     const now = this.o.clock.now();
     for (const { tag, rows: members } of groups.values()) {
-      const last = this.groupSent.get(`${name}|${tag.key}`) ?? Number.NEGATIVE_INFINITY;
+      const id = `${name}|${tag.key}`;
+      const held = this.heldGroups.get(id);
+      const last = this.groupSent.get(id) ?? Number.NEGATIVE_INFINITY;
       const first = Math.min(...members.map((r) => r.createdAt));
-      const due = Math.max(first + tag.waitMs, last + tag.intervalMs);
+      // A member arriving while its group is held joins it rather than starting a group_wait of its own.
+      const due = held && held.due > now ? held.due : Math.max(first + tag.waitMs, last + tag.intervalMs);
       if (due > now) {
+        await this.defer(members, due);
+        this.heldGroups.set(id, { due, rows: (held?.rows ?? 0) + members.length });
         this.heldUntil = Math.min(this.heldUntil, due);
-        this.held += members.length;
         continue;
       }
       if (!(await this.attempt(name, channel, members))) return;
-      this.groupSent.set(`${name}|${tag.key}`, this.o.clock.now());
+      this.groupSent.set(id, this.o.clock.now());
     }
+  }
+
+  /** Stores held rows due when their group is: no pass claims them before then (no attempt is counted). */
+  private async defer(rows: readonly OutboxEntry[], due: number): Promise<void> {
+    const moved = await this.o.store.deferNotifications(
+      rows.map((r) => r.id),
+      this.o.replica.id,
+      due,
+      this.o.clock.now(),
+    );
+    if (moved < rows.length)
+      this.o.logger.warn(
+        { notifier: rows[0]?.notifier, held: rows.length, moved },
+        'held notifications taken over by another replica',
+      );
   }
 
   /** Sends the rows as one message (several: a group); false when the channel's other rows must wait. */

@@ -358,6 +358,9 @@ export class KyselyStore implements Store {
   settleNotification(id: string, replicaId: string, outcome: T.OutboxSettle): Promise<boolean> {
     return outbox.settleNotification(this.db, id, replicaId, outcome);
   }
+  deferNotifications(ids: readonly string[], replicaId: string, until: number, at: number): Promise<number> {
+    return outbox.deferNotifications(this.db, ids, replicaId, until, at);
+  }
   retryNotification(id: string, at: number): Promise<boolean> {
     return outbox.retryNotification(this.db, id, at);
   }

@@ -330,6 +330,11 @@ export interface Store {
   claimNotifications(replicaId: string, now: number, opts: OutboxClaimOptions): Promise<OutboxEntry[]>;
   /** Records an attempt's outcome while the replica holds the row; false when it no longer does. */
   settleNotification(id: string, replicaId: string, outcome: OutboxSettle): Promise<boolean>;
+  /**
+   * Makes rows the replica still holds due at `until` (changed at `at`), keeping its claim and counting no
+   * attempt; returns how many it still held.
+   */
+  deferNotifications(ids: readonly string[], replicaId: string, until: number, at: number): Promise<number>;
   /** A dead row back to pending, due at `at`; false unless it was dead. */
   retryNotification(id: string, at: number): Promise<boolean>;
   getNotification(id: string): Promise<OutboxEntry | null>;

@@ -149,6 +149,41 @@ export function outboxContract(current: () => Store): void {
       expect(await store.nextNotificationAt()).toBe(T0 + 20);
     });
 
+    it('defers rows the replica holds to a later due time, keeping the claim and counting no attempt', async () => {
+      await heartbeat(store, 'r1', T0);
+      await heartbeat(store, 'r2', T0);
+      await store.enqueueNotifications([
+        row(),
+        row({ id: 'ntf_2', key: 'k2' }),
+        row({ id: 'ntf_3', key: 'k3' }),
+      ]);
+      await store.claimNotifications('r1', T0, { expiryMs: EXPIRY, limit: 2 });
+      // ntf_3 is nobody's: it is left as it is.
+      expect(await store.deferNotifications(['ntf_1', 'ntf_2', 'ntf_3'], 'r1', T0 + 30_000, T0 + 5)).toBe(2);
+      expect(await store.deferNotifications([], 'r1', T0 + 30_000, T0 + 5)).toBe(0);
+      expect(await store.getNotification('ntf_1')).toMatchObject({
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: T0 + 30_000,
+        claimedBy: 'r1',
+        updatedAt: T0 + 5,
+      });
+      expect(await store.getNotification('ntf_3')).toMatchObject({ nextAttemptAt: T0, claimedBy: null });
+      // Not claimed again, by anyone, before then; then by its holder only while it is live.
+      await heartbeat(store, 'r1', T0 + 29_000);
+      await heartbeat(store, 'r2', T0 + 29_000);
+      expect(
+        (await store.claimNotifications('r1', T0 + 29_999, { expiryMs: EXPIRY })).map((r) => r.id),
+      ).toEqual(['ntf_3']);
+      expect(await store.claimNotifications('r2', T0 + 30_000, { expiryMs: EXPIRY })).toEqual([]);
+      expect(await store.deferNotifications(['ntf_1'], 'r2', T0 + 60_000, T0 + 6)).toBe(0);
+      const due = await store.claimNotifications('r1', T0 + 30_000, { expiryMs: EXPIRY });
+      expect(due.map((r) => r.id).sort()).toEqual(['ntf_1', 'ntf_2', 'ntf_3']);
+      // A settled row is not deferred.
+      await store.settleNotification('ntf_1', 'r1', { state: 'delivered', at: T0 + 30_001 });
+      expect(await store.deferNotifications(['ntf_1'], 'r1', T0 + 90_000, T0 + 30_002)).toBe(0);
+    });
+
     it('prunes settled rows only, freeing their keys', async () => {
       await heartbeat(store, 'r1', T0);
       await store.enqueueNotifications([row(), row({ id: 'ntf_2', key: 'k2' })]);

@@ -125,6 +125,28 @@ export async function settleNotification(
   return Number(res.numUpdatedRows) > 0;
 }
 
+/**
+ * Moves rows `replicaId` still holds to be due at `until`, keeping the claim and counting no attempt: a notice
+ * waiting for its group is not claimed again by every pass before then. Returns how many rows it moved.
+ */
+export async function deferNotifications(
+  db: Db,
+  ids: readonly string[],
+  replicaId: string,
+  until: number,
+  at: number,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db
+    .updateTable('notification_outbox')
+    .set({ next_attempt_at: until, updated_at: at })
+    .where('id', 'in', [...ids])
+    .where('state', '=', 'pending')
+    .where('claimed_by', '=', replicaId)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** Puts a dead row back in line (a human asked to try again); false unless it was dead. */
 export async function retryNotification(db: Db, id: string, at: number): Promise<boolean> {
   const res = await db
