@@ -132,6 +132,21 @@ describe('held group notices', () => {
     expect((await store.notificationCounts()).delivered).toBe(2);
   });
 
+  it('sends a group larger than a claim as one message when due', async () => {
+    const { clock, outbox, sent, drain } = await setup();
+    for (let i = 0; i < 120; i++) {
+      await outbox.enqueue('ops', grouped(i, 'api', 30_000));
+      if (i % 40 === 39) {
+        await drain();
+        await clock.advance(5_000);
+      }
+    }
+    await clock.advance(20_000);
+    await drain();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.title).toContain('(+119 more)');
+  });
+
   it('sends held notices at their stored due time after a restart (the held groups are not remembered)', async () => {
     const first = await setup();
     await first.outbox.enqueue('ops', grouped(1, 'api', 30_000));
