@@ -159,12 +159,8 @@ export class Outbox {
     const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
     // Rows held for their group are stored due when the group is, so a claim returns them only then; the
     // claim reaches as far as the groups due now hold, so each goes out whole with what else is due.
-    let dueHeld = 0;
-    for (const [key, g] of this.heldGroups)
-      if (g.due <= now) {
-        dueHeld += g.rows;
-        this.heldGroups.delete(key);
-      }
+    const dueGroups = [...this.heldGroups].filter(([, g]) => g.due <= now).map(([key]) => key);
+    const dueHeld = dueGroups.reduce((n, key) => n + (this.heldGroups.get(key)?.rows ?? 0), 0);
     const batch = (this.o.batch ?? 50) + dueHeld;
     const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
       expiryMs: this.o.replica.expiryMs,
@@ -172,10 +168,18 @@ export class Outbox {
       skipNotifiers: blocked,
     });
     const byChannel = new Map<string, OutboxEntry[]>();
-    for (const r of rows) byChannel.set(r.notifier, [...(byChannel.get(r.notifier) ?? []), r]);
+    for (const r of rows) {
+      const list = byChannel.get(r.notifier);
+      if (list) list.push(r);
+      else byChannel.set(r.notifier, [r]);
+    }
     this.heldUntil = Number.POSITIVE_INFINITY;
     // Channels in parallel, each in order: a slow receiver does not hold up the others.
     await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
+    // Forgotten once their pass is through (a stop midway keeps them for the next one); held again: kept.
+    if (!this.stopping.signal.aborted)
+      for (const key of dueGroups)
+        if ((this.heldGroups.get(key)?.due ?? now) <= now) this.heldGroups.delete(key);
     // A full batch means more may be due: look again at once.
     if (rows.length >= batch) return this.o.clock.now();
     let wake = Math.min(poll, this.heldUntil);
@@ -196,7 +200,11 @@ export class Outbox {
     for (const row of rows) {
       const tag = channel ? groupOf(row) : null;
       if (!tag) single.push(row);
-      else groups.set(tag.key, { tag, rows: [...(groups.get(tag.key)?.rows ?? []), row] });
+      else {
+        const group = groups.get(tag.key);
+        if (group) group.rows.push(row);
+        else groups.set(tag.key, { tag, rows: [row] });
+      }
     }
     for (const row of single) if (!(await this.attempt(name, channel, [row]))) return;
     const now = this.o.clock.now();
@@ -206,10 +214,11 @@ export class Outbox {
       const last = this.groupSent.get(id) ?? Number.NEGATIVE_INFINITY;
       const first = Math.min(...members.map((r) => r.createdAt));
       // A member arriving while its group is held joins it rather than starting a group_wait of its own.
-      const due = held && held.due > now ? held.due : Math.max(first + tag.waitMs, last + tag.intervalMs);
+      const waiting = held && held.due > now ? held : undefined;
+      const due = waiting?.due ?? Math.max(first + tag.waitMs, last + tag.intervalMs);
       if (due > now) {
         await this.defer(members, due);
-        this.heldGroups.set(id, { due, rows: (held?.rows ?? 0) + members.length });
+        this.heldGroups.set(id, { due, rows: (waiting?.rows ?? 0) + members.length });
         this.heldUntil = Math.min(this.heldUntil, due);
         continue;
       }
