@@ -26,15 +26,13 @@ function pushJobs(port: number, n: number): Promise<number> {
 }
 
 /**
- * A backlog past a queue check's depth.down makes the broker's service `down`, and the ordinary
- * "restart on down" playbook then restarts the broker: a Redis without persistence loses every queued job,
- * the check turns green (an empty queue) and the incident resolves as healed. A backlog is the consumers'
- * problem (stalled or outpaced); restarting the server holding it destroys the work and tells no one.
- * This test records that behaviour as it stands; when a backlog stops being healed by a restart, change the
- * expectations to: the broker keeps its pid and the incident is escalated.
+ * A backlog past a queue check's depth.down makes the broker's service `down`, and an ordinary "restart on
+ * down" playbook matches it. Restarting a Redis without persistence would lose every queued job, turn the
+ * check green (an empty queue) and read as healed. A backlog is the consumers' problem (stalled or
+ * outpaced): the restart is refused at planning and the incident goes to a human, with the jobs kept.
  */
 describe('a Redis queue backlog past depth.down', () => {
-  it('restarts the broker under a plain restart-on-down playbook, dropping the backlog (known defect)', async () => {
+  it('is not healed by restarting the broker that holds it: the jobs stay, a human is told', async () => {
     const dir = await tempDir();
     const port = await freePort();
     const yaml = `services:
@@ -57,12 +55,20 @@ store: { dir: ./data }
     await waitFor('the broker healthy', () => m.health.get('broker') === 'healthy', 20_000);
     expect(await pushJobs(port, 200)).toBe(200);
     const incident = await waitFor(
-      'the backlog incident closed',
-      async () => (await m.store.listIncidents({ service: 'broker', state: 'resolved' })).items[0],
+      'the backlog incident escalated',
+      async () => (await m.store.listIncidents({ service: 'broker', state: 'escalated' })).items[0],
       30_000,
     );
-    expect(incident).toBeTruthy();
-    expect(m.supervisor.pid('broker'), 'the broker was restarted').not.toBe(pid);
-    expect(await pushJobs(port, 0), 'the 200 queued jobs are gone').toBe(0);
+    const refused = (await m.store.listAudit({ limit: 200 })).filter((a) => a.event === 'plan.refused');
+    expect(refused.map((a) => a.data['incident'])).toContain(incident.id);
+    expect(String(refused[0]?.data['reason'])).toMatch(
+      /would drop the backlog its queue check reports \(\d+ waiting in jobs\)/,
+    );
+    const restarts = (await m.store.listActions({ limit: 100 })).items.filter(
+      (a) => a.service === 'broker' && a.kind === 'restart',
+    );
+    expect(restarts, 'no restart journaled').toEqual([]);
+    expect(m.supervisor.pid('broker'), 'the broker kept running').toBe(pid);
+    expect(await pushJobs(port, 0), 'the 200 queued jobs are kept').toBe(200);
   }, 60_000);
 });

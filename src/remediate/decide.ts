@@ -1,5 +1,6 @@
 import { errorMessage, newId } from '../core/index.js';
 import { explain, type Learner, type Posterior } from '../learn/index.js';
+import { dropsBacklog } from './backlog.js';
 import type { EngineDeps } from './deps.js';
 import { evaluateGuard, type GuardDecision } from './guard.js';
 import { KEEPALIVE } from './keeper.js';
@@ -203,6 +204,9 @@ export class Decider {
     let planned: PlannedStep[];
     try {
       planned = planSteps(this.d, run);
+      // A heal that would destroy what the finding is about (a broker's queued jobs) is no heal.
+      const harm = dropsBacklog(cfg, ctx.finding, planned);
+      if (harm) throw new Error(harm);
     } catch (err) {
       const reason = `playbook ${run.name} refused at planning: ${errorMessage(err)}`;
       await this.d.store.audit({
