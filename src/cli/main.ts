@@ -24,11 +24,13 @@ import { installRejectionGuard } from './rejections.js';
 
 installRejectionGuard();
 
-// `medic logs search … | head`: a reader that closes the pipe early ends a command quietly, as Unix tools do;
-// the daemon (`medic run`) keeps running without its stdout.
+// `medic logs search … | head`: a reader that closes the pipe early ends a command quietly, as Unix tools do.
+// Commands that hold processes and a store (the daemon, a drill, a soak) go on to their own end without their
+// stdout, so that they stop what they started and exit with their verdict.
+const LONG_RUNNING = new Set(['run', 'drill', 'soak']);
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') throw err;
-  if (process.argv[2] !== 'run') process.exit(0);
+  if (!LONG_RUNNING.has(process.argv[2] ?? '')) process.exit(0);
 });
 
 const program = new Command()

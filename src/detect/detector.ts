@@ -49,7 +49,8 @@ export function opt(
 
 /**
  * Maps a z-like deviation (≥ 0) to 0..1: 0.5 at `center`, steep around it. Standalone detectors use it so
- * that "score ≥ 0.5" means "about `center` spreads away", the default finding threshold.
+ * that "score ≥ 0.5" means "about `center` spreads away" (the default finding threshold, 0.65, is about
+ * `center` + 0.15 × `center` spreads).
  */
 export function squash(z: number, center: number, width = center / 4): number {
   return 1 / (1 + Math.exp(-(z - center) / width));

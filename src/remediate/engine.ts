@@ -309,7 +309,8 @@ export class RemediationEngine {
    * first one; a fix that did not work is escalated again after `max_failed_heals`, telling the human so.
    */
   async runChanged(service: string): Promise<void> {
-    this.keeper.reset(service);
+    // A keepalive start waiting at the end of the old command's backoff comes now.
+    this.keeper.expedite(service);
     await this.resetGuard(service, 'medic', 'its run changed in the config');
   }
 
