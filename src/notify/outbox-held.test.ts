@@ -171,4 +171,40 @@ describe('held group notices', () => {
     expect(sent.map((n) => n.incidentId)).toEqual(['inc_1']);
     expect(first.sent).toHaveLength(0);
   });
+
+  it('sends a group larger than a claim as one message when its channel was in backoff as it fell due', async () => {
+    const { clock, store, sent } = await setup();
+    let failing = true;
+    const outbox = new Outbox({
+      store,
+      clock,
+      logger,
+      replica: { id: 'r1', expiryMs: 10_000, canAct: () => true },
+      backoff: { initialMs: 10_000, maxMs: 60_000, maxAttempts: 20 },
+      channel: () => ({
+        name: 'ops',
+        async send(n) {
+          if (failing && n.group === undefined) throw new Error('receiver down');
+          sent.push(n);
+        },
+      }),
+    });
+    const drain = async () => {
+      while ((await outbox.pass()) <= clock.now()) {}
+    };
+    for (let i = 0; i < 120; i++) await outbox.enqueue('ops', grouped(i, 'api', 30_000));
+    await drain();
+    // Just before the group is due, a notice that may not wait fails: the channel backs off past the due time.
+    await clock.advance(29_000);
+    await outbox.enqueue('ops', note({ incidentId: 'inc_now', title: 'escalated' }));
+    await drain();
+    await clock.advance(2_000);
+    await drain();
+    expect(sent).toHaveLength(0);
+    failing = false;
+    await clock.advance(10_000);
+    await drain();
+    const group = sent.filter((n) => n.service === 'api' && n.incidentId !== 'inc_now');
+    expect(group.map((n) => n.title.match(/\(\+\d+ more\)/)?.[0])).toEqual(['(+119 more)']);
+  });
 });

@@ -73,7 +73,7 @@ export class Outbox {
    * Groups held back (`notifier|group key`): when each is due and how many rows wait in it. A member that
    * arrives meanwhile joins that due time; a restart forgets them, and the rows come back when stored due.
    */
-  private readonly heldGroups = new Map<string, { due: number; rows: number }>();
+  private readonly heldGroups = new Map<string, { notifier: string; due: number; rows: number }>();
 
   constructor(private readonly o: OutboxOptions) {
     this.backoff = o.backoff ?? DEFAULT_BACKOFF;
@@ -159,7 +159,10 @@ export class Outbox {
     const blocked = [...this.channels].filter(([, c]) => c.until > now).map(([name]) => name);
     // Rows held for their group are stored due when the group is, so a claim returns them only then; the
     // claim reaches as far as the groups due now hold, so each goes out whole with what else is due.
-    const dueGroups = [...this.heldGroups].filter(([, g]) => g.due <= now).map(([key]) => key);
+    // A channel in backoff is skipped by the claim: its due groups wait, remembered, for the claim after it.
+    const dueGroups = [...this.heldGroups]
+      .filter(([, g]) => g.due <= now && !blocked.includes(g.notifier))
+      .map(([key]) => key);
     const dueHeld = dueGroups.reduce((n, key) => n + (this.heldGroups.get(key)?.rows ?? 0), 0);
     const batch = (this.o.batch ?? 50) + dueHeld;
     const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
@@ -176,10 +179,14 @@ export class Outbox {
     this.heldUntil = Number.POSITIVE_INFINITY;
     // Channels in parallel, each in order: a slow receiver does not hold up the others.
     await Promise.all([...byChannel].map(([name, list]) => this.sendAll(name, list)));
-    // Forgotten once their pass is through (a stop midway keeps them for the next one); held again: kept.
+    // Forgotten once their pass is through (a stop midway keeps them for the next one); held again, or on a
+    // channel that failed in this pass (its rows come back after the backoff): kept.
     if (!this.stopping.signal.aborted)
-      for (const key of dueGroups)
-        if ((this.heldGroups.get(key)?.due ?? now) <= now) this.heldGroups.delete(key);
+      for (const key of dueGroups) {
+        const g = this.heldGroups.get(key);
+        const failed = g !== undefined && (this.channels.get(g.notifier)?.until ?? 0) > this.o.clock.now();
+        if (g !== undefined && g.due <= now && !failed) this.heldGroups.delete(key);
+      }
     // A full batch means more may be due: look again at once.
     if (rows.length >= batch) return this.o.clock.now();
     let wake = Math.min(poll, this.heldUntil);
@@ -218,7 +225,7 @@ export class Outbox {
       const due = waiting?.due ?? Math.max(first + tag.waitMs, last + tag.intervalMs);
       if (due > now) {
         await this.defer(members, due);
-        this.heldGroups.set(id, { due, rows: (waiting?.rows ?? 0) + members.length });
+        this.heldGroups.set(id, { notifier: name, due, rows: (waiting?.rows ?? 0) + members.length });
         this.heldUntil = Math.min(this.heldUntil, due);
         continue;
       }

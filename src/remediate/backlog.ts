@@ -34,7 +34,6 @@ export function dropsBacklog(
 ): string | null {
   const backlog = backlogOf(config, f);
   if (!backlog) return null;
-  const restart = planned.find((p) => p.plan.kind === 'restart' && p.plan.target === f.service);
-  if (!restart) return null;
+  if (!planned.some((p) => p.plan.kind === 'restart' && p.plan.target === f.service)) return null;
   return `a restart of ${f.service} would drop the backlog its queue check reports (${backlog.depth} waiting in ${backlog.queue}): a backlog is its consumers' to clear`;
 }

@@ -309,8 +309,9 @@ export class RemediationEngine {
    * first one; a fix that did not work is escalated again after `max_failed_heals`, telling the human so.
    */
   async runChanged(service: string): Promise<void> {
-    // A keepalive start waiting at the end of the old command's backoff comes now.
-    this.keeper.expedite(service);
+    // The backoff starts over. Not expedited: the reload starts the new command itself, and a keepalive timer
+    // fired now could race that start; if the new command cannot start, its exit re-arms the keeper afresh.
+    this.keeper.reset(service);
     await this.resetGuard(service, 'medic', 'its run changed in the config');
   }
 
