@@ -248,9 +248,12 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     const dir = await tempDir('medic-diag-errors-');
     const port = await freePort();
     const rest = `${httpCheck(port)}    logs: { stdout: true, format: text }\n`;
+    // The errors are logged a while before the health check fails: the evidence is in before the diagnosis,
+    // however late a loaded machine reads the lines (a CI run once diagnosed on the 500s alone).
+    const env = { MODE: 'errors', PORT: port, AFTER_MS: 2500, LINES_AFTER_MS: 1500 };
     await withMedic(
       dir,
-      config(service('app', { MODE: 'errors', PORT: port, AFTER_MS: 1500 }, rest)),
+      config(service('app', env, rest)),
       async (m) => {
         const d = await diagnosisOf(m, 'app', 'error_burst');
         expect(d.evidence[0]).toMatch(/^\d+ error lines from stderr in the incident's \d+ min \(/);

@@ -106,16 +106,20 @@ if (MODE === 'fill') {
     if (n >= 12) clearInterval(t);
   }, 100);
 }
+// LINES_AFTER_MS: when the error (or 429) lines begin, before the failing answers (the errors are logged first,
+// as they would be) or after them (the evidence comes after the failure).
+const linesAfter = Number(process.env.LINES_AFTER_MS ?? AFTER_MS);
 if (MODE === 'errors') {
   let n = 0;
+  let erring = false;
+  setTimeout(() => {
+    erring = true;
+  }, linesAfter);
   setInterval(() => {
-    if (failing) console.error(`ERROR order ${n++} failed: payment backend answered garbage`);
+    if (erring) console.error(`ERROR order ${n++} failed: payment backend answered garbage`);
     else console.log(`order ${n++} done`);
   }, 20);
 }
-// LINES_AFTER_MS: when the 429 lines begin, before the failing answers (the partner refuses us first, as it
-// would) or after them (the evidence comes after the failure).
-const linesAfter = Number(process.env.LINES_AFTER_MS ?? AFTER_MS);
 if (MODE === 'ratelimit') {
   let n = 0;
   setTimeout(() => {
