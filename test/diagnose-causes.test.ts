@@ -251,14 +251,10 @@ describe.concurrent('every cause, diagnosed through the running daemon', () => {
     // The errors are logged a while before the health check fails: the evidence is in before the diagnosis,
     // however late a loaded machine reads the lines (a CI run once diagnosed on the 500s alone).
     const env = { MODE: 'errors', PORT: port, AFTER_MS: 2500, LINES_AFTER_MS: 1500 };
-    await withMedic(
-      dir,
-      config(service('app', env, rest)),
-      async (m) => {
-        const d = await diagnosisOf(m, 'app', 'error_burst');
-        expect(d.evidence[0]).toMatch(/^\d+ error lines from stderr in the incident's \d+ min \(/);
-      },
-    );
+    await withMedic(dir, config(service('app', env, rest)), async (m) => {
+      const d = await diagnosisOf(m, 'app', 'error_burst');
+      expect(d.evidence[0]).toMatch(/^\d+ error lines from stderr in the incident's \d+ min \(/);
+    });
   });
 
   it('rate_limited: the service reports 429s from what it calls', async () => {
