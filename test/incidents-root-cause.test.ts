@@ -162,11 +162,15 @@ store: { dir: ./data }
       () => ours(slack.received).length >= 2 && ours(pd.received).length >= 2,
       5000,
     );
+    // The opening goes out at once (group_wait 0s) naming what was known: on a loaded machine web's or api's
+    // check on db's port can fail before db's own finding is in. The resolution names the root and its title
+    // is db's own finding, not the dependent's that opened the incident.
     const texts = ours(slack.received).map((r) => (r.body as { text: string }).text);
     expect(texts).toEqual([
-      expect.stringMatching(/^db: incident opened/),
-      expect.stringMatching(/^db: incident resolved/),
+      expect.stringMatching(/^(db|api|web): incident opened/),
+      expect.stringMatching(/^db: incident resolved: db[ /]/),
     ]);
+    expect(resolved.title).toMatch(/^db[ /]/);
     expect(ours(slack.received)[0]?.url).toMatch(/\/hooks\/T0\/B0\/secret$/);
     expect(JSON.stringify(ours(slack.received)[0]?.body)).toContain(
       `http://medic.test:7070/incidents/${resolved.id}`,

@@ -1,6 +1,6 @@
 import type { Bus, Clock, Finding, Incident, IncidentState, Severity } from '../core/index.js';
 import { newId } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { IncidentUpdate, Store } from '../store/index.js';
 import type { CorrelationDecision } from './correlate.js';
 
 /**
@@ -28,6 +28,12 @@ const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical:
  */
 export class IncidentManager {
   private gate: ResolveGate | null = null;
+  /**
+   * Incidents whose title is a dependent's finding while their root has none yet: the root's first finding
+   * becomes the title (a human read "db: incident resolved: web/backend down" after db had crashed). In
+   * memory only: after a restart such a title stays the dependent's, which is still true, only less apt.
+   */
+  private readonly borrowedTitle = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -123,6 +129,7 @@ export class IncidentManager {
       subject: incident.id,
       data: { service: incident.service, from: incident.state, reason },
     });
+    if (state === 'resolved' || state === 'suppressed') this.borrowedTitle.delete(incident.id);
     this.bus.emit('incident', { incident: next, change: state });
     return next;
   }
@@ -182,6 +189,7 @@ export class IncidentManager {
       );
       await this.attach(incident, f);
       if (!created) return { incident, opened: false, duplicate: false };
+      if (f.service !== d.rootCause) this.borrowedTitle.add(incident.id);
       await this.store.audit({
         at: f.at,
         actor: 'medic',
@@ -204,16 +212,22 @@ export class IncidentManager {
         await this.note(incident.id, `merged ${id} (${moved} findings): ${d.reason}`, { absorbed: id });
       }
     }
-    const patch: { service?: string; rootCause?: string; severity?: Severity } = {};
+    const patch: IncidentUpdate = {};
     if (incident.rootCause !== d.rootCause) {
       patch.rootCause = d.rootCause;
       patch.service = d.rootCause;
+      this.borrowedTitle.add(incident.id);
+    }
+    if (f.service === d.rootCause && this.borrowedTitle.delete(incident.id) && f.summary !== incident.title) {
+      patch.title = f.summary;
     }
     if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[incident.severity]) patch.severity = f.severity;
     if (Object.keys(patch).length > 0) {
       const why = patch.rootCause
         ? `root cause is now ${d.rootCause}: ${d.reason}`
-        : `severity ${f.severity}`;
+        : patch.title
+          ? `titled by ${f.service}'s own finding, the root cause's`
+          : `severity ${f.severity}`;
       incident = await this.store.updateIncident(incident.id, patch, f.at, why);
     }
     await this.attach(incident, f, d.type === 'attach' && d.duplicate);
