@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../core/index.js';
-import { errorMessage, formatDuration, newId } from '../core/index.js';
+import { ConflictError, errorMessage, formatDuration, newId } from '../core/index.js';
 import type { EngineDeps } from './deps.js';
 import { evaluateKeepalive, type GuardDecision } from './guard.js';
 import { activeMaintenance, silenceMatches } from './silences.js';
@@ -15,6 +15,12 @@ const KEEPALIVE_FIRST_MS = 10_000;
 
 /** How soon the keeper looks again when a heal was on its way at its due time. */
 const RECHECK_MS = 1_000;
+
+/**
+ * How long a started process must keep running for its start to be journaled verified: as long as the first
+ * keepalive delay, so a process that dies on every start (a crash loop) shows failed starts, not verified ones.
+ */
+export const KEEPALIVE_STABLE_MS = KEEPALIVE_FIRST_MS;
 
 /** The kubelet's CrashLoopBackOff cap: a dead process is tried again at least this often. */
 export const KEEPALIVE_CAP_MS = 300_000;
@@ -39,6 +45,8 @@ export class Keeper {
   /** Starts in a row per service, the backoff's exponent; forgotten after a healthy period. */
   private readonly attempts = new Map<string, number>();
   private readonly told = new Set<string>();
+  /** Starts waiting for their process to stay up KEEPALIVE_STABLE_MS: the journal entry is settled then. */
+  private readonly watching = new Map<string, { actionId: string; startedAt: number; timer: TimerHandle }>();
 
   constructor(
     private readonly d: Pick<
@@ -51,6 +59,13 @@ export class Keeper {
 
   /** The service's process exited unexpectedly (or could not start): start it again after the backoff. */
   onExit(service: string): void {
+    const started = this.watching.get(service);
+    if (started)
+      this.settle(
+        service,
+        false,
+        `${service} exited ${formatDuration(this.d.clock.now() - started.startedAt)} after this start`,
+      );
     if (!this.d.config().config.services[service]?.run || this.timers.has(service)) return;
     this.arm(service, this.delay(service));
   }
@@ -88,6 +103,41 @@ export class Keeper {
   stop(): void {
     for (const t of this.timers.values()) this.d.clock.clearTimeout(t);
     this.timers.clear();
+    // A start still being watched stays `applied`: the next start-up's reconciliation verifies it.
+    for (const w of this.watching.values()) this.d.clock.clearTimeout(w.timer);
+    this.watching.clear();
+  }
+
+  /** Watches a start journaled `applied`: verified once the process has run KEEPALIVE_STABLE_MS. */
+  private watch(service: string, actionId: string, pid: number): void {
+    const earlier = this.watching.get(service);
+    if (earlier) this.settle(service, false, `${service} was not running when it was started again`);
+    const startedAt = this.d.clock.now();
+    const timer = this.d.clock.setTimeout(() => {
+      const running = this.d.control.running?.(service) ?? true;
+      const after = formatDuration(KEEPALIVE_STABLE_MS);
+      this.settle(
+        service,
+        running,
+        running
+          ? `${service} still runs ${after} after its start (pid ${pid})`
+          : `${service} is not running ${after} after its start`,
+      );
+    }, KEEPALIVE_STABLE_MS);
+    this.watching.set(service, { actionId, startedAt, timer });
+  }
+
+  /** Ends the watched start's journal entry: verified, or failed (the process died: a crash loop). */
+  private settle(service: string, ok: boolean, why: string): void {
+    const w = this.watching.get(service);
+    if (!w) return;
+    this.watching.delete(service);
+    this.d.clock.clearTimeout(w.timer);
+    // Only from `applied`: a reconciliation or a human that moved it since has the last word.
+    void this.d.journal.move(w.actionId, ok ? 'verified' : 'failed', why, 'medic', 'applied').catch((err) => {
+      if (!(err instanceof ConflictError))
+        this.d.logger.error({ err: errorMessage(err), service }, 'keepalive journal failed');
+    });
   }
 
   private arm(service: string, delay: number): void {
@@ -152,8 +202,12 @@ export class Keeper {
       );
       try {
         const pid = await this.d.control.restart(service);
-        await this.d.journal.move(action.id, 'applied', `started as pid ${pid}`);
-        await this.d.journal.move(action.id, 'verified', `${service} runs (pid ${pid})`);
+        await this.d.journal.move(
+          action.id,
+          'applied',
+          `started as pid ${pid}; verified once it has run ${formatDuration(KEEPALIVE_STABLE_MS)}`,
+        );
+        this.watch(service, action.id, pid);
         if (incident)
           await this.d.incidents.note(
             incident.id,
