@@ -222,6 +222,7 @@ export class MetricsStage implements Stage {
       monitor: new AnomalyMonitor(service, `metric:${d.metric}`, detectors.get(d.detector)(d.options), {
         threshold: d.threshold,
         clearAfter: d.clear_after,
+        severity: d.severity,
       }),
     }));
     s.forecasts = cfg.forecast.map((c) => {
@@ -283,6 +284,7 @@ export class MetricsStage implements Stage {
         w.monitor = new AnomalyMonitor(service, w.monitor.check, detectors.get(d.detector)(d.options), {
           threshold: d.threshold,
           clearAfter: d.clear_after,
+          severity: d.severity,
         });
     }
   }

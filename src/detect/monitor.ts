@@ -18,6 +18,11 @@ export interface MonitorOptions {
   evidence?: number;
   /** Consecutive normal samples that end an episode (default 5): one event, one finding. */
   clearAfter?: number;
+  /**
+   * The findings' severity (default `warning`): a series unlike its past is a sign, not a failure; a
+   * route that pages on `critical` pages on it only where the user says so.
+   */
+  severity?: Severity;
 }
 
 export interface MonitorVerdict {
@@ -34,6 +39,7 @@ export interface MonitorVerdict {
 export class AnomalyMonitor {
   private readonly threshold: number;
   private readonly clearAfter: number;
+  private readonly severity: Severity;
   private readonly at: Float64Array;
   private readonly values: Float64Array;
   private head = 0;
@@ -49,6 +55,7 @@ export class AnomalyMonitor {
   ) {
     this.threshold = opts.threshold ?? DEFAULT_THRESHOLD;
     this.clearAfter = opts.clearAfter ?? 5;
+    this.severity = opts.severity ?? 'warning';
     const n = opts.evidence ?? 16;
     this.at = new Float64Array(n);
     this.values = new Float64Array(n);
@@ -83,7 +90,6 @@ export class AnomalyMonitor {
 
   private finding(at: number, value: number, score: number): Finding {
     const { expected, spread } = this.detector.expectation();
-    const severity: Severity = score >= 0.9 ? 'critical' : 'warning';
     const dir = Number.isFinite(expected) ? (value > expected ? 'above' : 'below') : 'unlike';
     const exp = Number.isFinite(expected) ? ` ${dir} the expected ${round(expected)}` : '';
     return {
@@ -91,7 +97,7 @@ export class AnomalyMonitor {
       service: this.service,
       check: this.check,
       kind: 'anomaly',
-      severity,
+      severity: this.severity,
       score,
       summary: `${this.service}/${this.check} anomalous: ${round(value)}${exp} (score ${score.toFixed(2)}, ${this.detector.name})`,
       evidence: { detector: this.detector.name, value, expected, spread, samples: this.recent() },

@@ -108,6 +108,12 @@ export const detectSchema = z.strictObject({
     .default({})
     .describe('Detector options by name (e.g. `window`, `k`).'),
   clear_after: z.number().int().min(1).default(5).describe('Normal samples that end an anomaly episode.'),
+  severity: z
+    .enum(['info', 'warning', 'critical'])
+    .default('warning')
+    .describe(
+      "The anomaly findings' severity: a series unlike its past is a sign, not a failure, so `warning` unless you want a route that pages on `critical` to page on it.",
+    ),
 });
 
 export const forecastSchema = z.strictObject({
