@@ -76,3 +76,41 @@ describe('Notices: the healthy stretch is measured between the events, not their
     expect(n.episode(exit(failedAt), incident)).toBe(false);
   });
 });
+
+describe('Notices.whileEscalated: news for the human an incident waits for', () => {
+  function withBus(clock: SimulatedClock) {
+    const bus = new Bus();
+    const sent: string[] = [];
+    bus.on('escalation', (e) => sent.push(e.reason));
+    const n = new Notices({
+      bus,
+      clock,
+      store: { listFindings: async () => [] },
+      incidents: { note: async () => {} },
+      config: () => ({}) as MedicConfig,
+    });
+    return { n, sent };
+  }
+  const anomaly = (severity: Finding['severity']): Finding => ({
+    ...exit(0),
+    id: `fnd_anomaly_${severity}`,
+    check: 'metric:queue_depth',
+    kind: 'anomaly',
+    severity,
+    summary: 'app/metric:queue_depth anomalous: 900 above the expected 40',
+  });
+
+  it('is a new failure: sent', async () => {
+    const { n, sent } = withBus(new SimulatedClock());
+    await n.whileEscalated(exit(0), { ...incident, state: 'escalated' });
+    expect(sent).toEqual([expect.stringMatching(/^new failure while proxy waits for a human: app killed/)]);
+  });
+
+  it('is not a warning-level anomaly (a sign, on the timeline), unless configured critical', async () => {
+    const { n, sent } = withBus(new SimulatedClock());
+    await n.whileEscalated(anomaly('warning'), { ...incident, state: 'escalated' });
+    expect(sent).toEqual([]);
+    await n.whileEscalated(anomaly('critical'), { ...incident, state: 'escalated' });
+    expect(sent).toHaveLength(1);
+  });
+});

@@ -81,10 +81,14 @@ export class Notices {
 
   /**
    * A finding on an escalated incident is news for the human when it is a check and kind the incident has not
-   * seen, or a new failure of a member (one healthy again since, now failing: the database, healed in the
+   * seen (a failure: not a warning-level anomaly), or a new failure of a member (one healthy again since, now failing: the database, healed in the
    * API's escalated incident, crashed again). Medic may heal it; the human still hears of it.
    */
   async whileEscalated(f: Finding, incident: Incident, fresh = false): Promise<void> {
+    // A series unlike its past (a warning-level anomaly) is a sign, not a failure: it is on the timeline of an
+    // incident a human already holds, and does not page them again (a second metric's anomaly paged 4 s after
+    // the escalation, as if something new had broken). A configured `severity: critical` still does.
+    if (f.kind === 'anomaly' && f.severity !== 'critical') return;
     const seen = await this.d.store.listFindings({ incidentId: incident.id, limit: 200 });
     const before = seen.filter(
       (x) => x.id !== f.id && x.service === f.service && x.check === f.check && x.kind === f.kind,
