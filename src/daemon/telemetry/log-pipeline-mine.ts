@@ -145,6 +145,7 @@ export class LogBatchMiner {
     const examplesMax = this.o.config.novelty.examples;
     const allTemplates = !this.o.config.novelty.errors_only;
     const onLine = this.o.onLine;
+    const scanner = this.classifier.keywordScanner;
     let lastKey: string | undefined;
     let lastItem: LogItem | undefined;
     for (let n = 0; n < items.length; n++) {
@@ -158,14 +159,20 @@ export class LogBatchMiner {
       const at = item.at;
       // A header's content is the tail of the line: both scans read the line (flat) from where it begins.
       const from = rec.headed === true ? (rec.from ?? -1) : -1;
-      const template = from >= 0 ? this.miner.match(item.text, at, from) : this.miner.match(rec.message, at);
       // A header's fields are not read for the built-in kinds (a host named `auth-timeout-2` makes no line a
       // timeout); its level is read as a level. A JSON record's other fields are: an error often stands there.
+      const classified = rec.headed === true ? rec.message : item.text;
+      // The classifier's keyword scan runs in the miner's pass over the line when both read the same text.
+      const template =
+        from >= 0
+          ? this.miner.match(item.text, at, from, scanner)
+          : this.miner.match(rec.message, at, 0, classified === rec.message ? scanner : null);
       const error: Classification | null = this.classifier.classify(
         item.text,
         rec.level ?? undefined,
-        rec.headed === true ? rec.message : item.text,
+        classified,
         from,
+        this.miner.scanned,
       );
       const id = error ? this.errorId(template, error.category) : template.id;
       const isNew = !this.seen.has(id);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULES, ErrorClassifier, hasStatus5xx } from './classify.js';
-import { isSpaceCode } from './keywords.js';
+import { isSpaceCode, type KeywordScanner } from './keywords.js';
+import { TokenMasker } from './token-masker.js';
 
 describe('ErrorClassifier', () => {
   const c = new ErrorClassifier();
@@ -65,7 +66,22 @@ describe('keyword pre-check of the built-in rules', () => {
     // The pipeline's way: the message is the tail of a line with a header, read in place from `from`.
     const header = '2026-12-06 10:00:00 5xx-host 503:';
     expect(fast.classify(`${header}${text}`, level, text, header.length), JSON.stringify(text)).toEqual(want);
+    // The keyword automaton stepped in the tokenizer's pass over the line (the pipeline's way, via the miner),
+    // from the message's start in a line and from 0; the tokens the same as the tokenizer's alone.
+    const scanner = fast.keywordScanner as KeywordScanner;
+    const line = `${header}${text}`;
+    const found = masker.lineScanned(line, raw, masked, header.length, scanner);
+    expect(fast.classify(line, level, text, header.length, found), JSON.stringify(text)).toEqual(want);
+    expect(scanner.finish(found, line, header.length)).toBe(scanner.scan(line, header.length));
+    const tokens = [[...raw], [...masked]];
+    masker.line(line, raw, masked, header.length);
+    expect([raw, masked]).toEqual(tokens);
+    const alone = masker.lineScanned(text, raw, masked, 0, scanner);
+    expect(fast.classify(text, level, text, -1, alone), JSON.stringify(text)).toEqual(want);
   };
+  const masker = new TokenMasker();
+  const raw: string[] = [];
+  const masked: string[] = [];
 
   it('every built-in rule has keywords, in lower case unless matched with their case', () => {
     for (const r of BUILTIN_RULES) {

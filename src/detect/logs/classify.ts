@@ -245,9 +245,16 @@ export class ErrorClassifier {
    * `message`: the part of `text` the built-in rules read (a header line's message: its header's fields name
    * hosts and programs, not errors); configured rules read the whole text, as a user wrote them for it.
    * `from` ≥ 0: `message` is `text` from there on (its tail), and the keyword scan reads `text` from there (a
-   * flat string reads faster than a slice of it).
+   * flat string reads faster than a slice of it). `found` ≥ 0: the keyword automaton of `keywordScanner` already
+   * ran over what the scan would read (TemplateMiner.match's `scanned`), and these are the bits it met.
    */
-  classify(text: string, level?: string, message: string = text, from = -1): Classification | null {
+  classify(
+    text: string,
+    level?: string,
+    message: string = text,
+    from = -1,
+    found = -1,
+  ): Classification | null {
     for (const r of this.custom)
       if (r.pattern.test(text)) return { category: r.category, severity: r.severity };
     const scanner = this.scanner;
@@ -255,7 +262,14 @@ export class ErrorClassifier {
     const run =
       scanner === null
         ? -1
-        : ~scanner.checked | (from >= 0 ? scanner.scan(text, from) : scanner.scan(message));
+        : ~scanner.checked |
+          (found >= 0
+            ? from >= 0
+              ? scanner.finish(found, text, from)
+              : scanner.finish(found, message)
+            : from >= 0
+              ? scanner.scan(text, from)
+              : scanner.scan(message));
     const rules = this.builtins;
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i] as ClassifyRule;
@@ -267,6 +281,11 @@ export class ErrorClassifier {
     if (!level) return null;
     const severity = this.levelSeverity(level);
     return severity === null ? null : { category: 'error', severity };
+  }
+
+  /** The built-in rules' keyword automaton (null: none of them has keywords), for a scan made elsewhere. */
+  get keywordScanner(): KeywordScanner | null {
+    return this.scanner;
   }
 
   /** The severity a level names (null: not an error), the last level's remembered: a log repeats a few. */

@@ -83,18 +83,18 @@ const plainOf = (k: string | Keyword): string | null =>
  * given) whose keywords occur; rules without keywords, or past the 31st, are never set and run unchecked.
  */
 export class KeywordScanner {
-  /** Input symbol of each ASCII code: 0 for a character no keyword holds. */
-  private readonly symbol = new Uint8Array(128);
+  /** Input symbol of each ASCII code: 0 for a character no keyword holds (and for every code past ASCII). */
+  readonly symbol = new Uint8Array(128);
   /**
    * The automaton's transitions, at `state * width + symbol`: 16-bit when the table fits (the built-in rules'
    * does), which halves what the scan keeps in cache.
    */
-  private readonly next: Uint16Array | Int32Array;
+  readonly next: Uint16Array | Int32Array;
   /**
    * At `state * width`: the bits of the keywords that end in the state, a rule's bit for a keyword without
    * conditions, a bit of its own (above the rules') for one with conditions, checked after the scan.
    */
-  private readonly out: Int32Array;
+  readonly out: Int32Array;
   private readonly conditional: Conditional[] = [];
   /** The rules' bits of `out` (the others are conditional keywords'). */
   private readonly ruleBits: number;
@@ -192,6 +192,15 @@ export class KeywordScanner {
       s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
       found |= out[s] as number;
     }
+    return this.finish(found, text, from);
+  }
+
+  /**
+   * The rules' bits of a scan whose automaton ran elsewhere over `text` from `from` (TokenMasker.lineScanned
+   * steps it in the tokenizer's own pass over the line: `symbol`, `next` and `out` as `scan` uses them, every
+   * character from `from` to the end, in order), `found` the `out` bits it met.
+   */
+  finish(found: number, text: string, from = 0): number {
     const rules = found & this.ruleBits;
     // Keywords with conditions found: each counts where it stands as its pattern asks (a few lines only), in
     // the message alone (its start is a boundary).

@@ -1,4 +1,5 @@
 import { canonicalTemplate } from './canonical.js';
+import type { KeywordScanner } from './keywords.js';
 import { WILDCARD } from './mask.js';
 import { maskDates } from './mask-dates.js';
 import { TokenMasker } from './token-masker.js';
@@ -116,6 +117,11 @@ export class TemplateMiner {
   private readonly masked: string[] = [];
   /** Whether the last `mineLine` started a new template. */
   private created = false;
+  /**
+   * The keyword automaton's bits over the last message `match` mined with a scanner (KeywordScanner.finish
+   * makes them a classifier's rule bits); -1 when it had none.
+   */
+  scanned = -1;
 
   constructor(options: Partial<MinerOptions> = {}) {
     this.options = { ...DEFAULT_MINER_OPTIONS, ...options };
@@ -138,17 +144,22 @@ export class TemplateMiner {
 
   /**
    * `add` for callers that need only the template: the same mining, without collecting the line's values
-   * (the log pipeline's hot path). With `from`, the message is `content` from there on.
+   * (the log pipeline's hot path). With `from`, the message is `content` from there on. With `scanner`, the
+   * error classifier's keyword automaton runs in the same pass over the message, its bits left in `scanned`
+   * (for ErrorClassifier.classify's `found`).
    */
-  match(content: string, at = 0, from = 0): Template {
-    return this.mineLine(content, at, from);
+  match(content: string, at = 0, from = 0, scanner: KeywordScanner | null = null): Template {
+    return this.mineLine(content, at, from, scanner);
   }
 
   /** `from`: where the message begins in `content` (a line whose tail is the message; see TokenMasker.line). */
-  private mineLine(content: string, at: number, from = 0): Member {
+  private mineLine(content: string, at: number, from = 0, scanner: KeywordScanner | null = null): Member {
     const raw = this.raw;
     const masked = this.masked;
-    this.masker.line(content, raw, masked, from);
+    if (scanner === null) {
+      this.masker.line(content, raw, masked, from);
+      this.scanned = -1;
+    } else this.scanned = this.masker.lineScanned(content, raw, masked, from, scanner);
     const max = this.options.maxTokens;
     if (raw.length > max) {
       // The rest of a very long line is one trailing value.

@@ -36,6 +36,13 @@ describe('ShapeMasks', () => {
     // A digit before an x: not judged by shape (0x1f is hex, 5x1f is not).
     expect(s.hash('0x1f')).toBe(0);
     expect(s.hash('a5X')).toBe(0);
+    // A token read in place in its line, from its start to its end: the same hash and answer.
+    const line = `block ${b} served`;
+    const start = line.indexOf(b);
+    const end = start + b.length;
+    expect(s.hash(line, start, end)).toBe(s.hash(b));
+    expect(s.get(line, s.hash(line, start, end), start, end)).toBe('blk_<*>');
+    expect(s.get(line, s.hash(line, start, end + 1), start, end + 1)).toBeUndefined();
   });
 
   it('gives maskToken’s answer for every token, whatever tokens of its shape came before', () => {

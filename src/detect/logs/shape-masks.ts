@@ -35,12 +35,12 @@ export class ShapeMasks {
 
   /**
    * The shape's hash, or 0 when the token must not be judged by shape (a digit before `x` or `X`: `0x1f` is a
-   * hex number where `5x1f` is not).
+   * hex number where `5x1f` is not). `token` from `start` to `end`.
    */
-  hash(token: string): number {
-    let h = token.length;
+  hash(token: string, start = 0, end = token.length): number {
+    let h = end - start;
     let prevDigit = false;
-    for (let i = 0; i < token.length; i++) {
+    for (let i = start; i < end; i++) {
       const c = token.charCodeAt(i);
       const digit = isDigit(c);
       if (prevDigit && (c | 32) === 120) return 0;
@@ -50,16 +50,16 @@ export class ShapeMasks {
     return h === 0 ? 1 : h;
   }
 
-  /** The remembered answer for a token of this hash and shape, or undefined. */
-  get(token: string, hash: number): string | undefined {
+  /** The remembered answer for a token of this hash and shape, or undefined (`token` from `start` to `end`). */
+  get(token: string, hash: number, start = 0, end = token.length): string | undefined {
     const slot = (hash ^ (hash >>> 15)) & this.mask;
     const answer = this.answers[slot];
     if (answer === null) return undefined;
     const t = this.tokens[slot] as string;
-    if (t.length !== token.length) return undefined;
+    if (t.length !== end - start) return undefined;
     for (let i = 0; i < t.length; i++) {
       const a = t.charCodeAt(i);
-      const b = token.charCodeAt(i);
+      const b = token.charCodeAt(start + i);
       if (a !== b && !(isDigit(a) && isDigit(b))) return undefined;
     }
     return answer;

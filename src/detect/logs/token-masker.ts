@@ -1,4 +1,6 @@
 /** A message split into tokens and each token masked (mask.ts), with what repeats remembered. */
+
+import type { KeywordScanner } from './keywords.js';
 import { C_0, C_9, digitsOrPlain, literalOr, maskCounted, WILDCARD } from './mask.js';
 import { ShapeMasks } from './shape-masks.js';
 
@@ -100,22 +102,81 @@ export class TokenMasker {
           ? i - start < 4 || !mayEndLiteral(content, i)
             ? token
             : literalOr(token)
-          : this.masked(token, digits);
+          : this.masked(token, digits, content, start, i);
       n++;
     }
     if (raw.length !== n) raw.length = n;
     if (masked.length !== n) masked.length = n;
   }
 
-  private masked(token: string, digits: number): string {
+  /**
+   * `line`, with the error classifier's keyword automaton (keywords.ts) stepped over the same characters in the
+   * same pass: the bits of `out` it met, for `scanner.finish`. Two scans of a line cost about 1.5 times this one
+   * (the automaton's chain of table reads overlaps the tokenizer's work). A copy of `line` rather than `line`
+   * with a scanner that matches nothing, so that the miner alone pays nothing for it.
+   */
+  lineScanned(
+    content: string,
+    raw: string[],
+    masked: string[],
+    from: number,
+    scanner: KeywordScanner,
+  ): number {
+    const { symbol, next, out } = scanner;
+    let s = 0;
+    let found = 0;
+    let n = 0;
+    let i = from;
+    const len = content.length;
+    while (i < len) {
+      let c = content.charCodeAt(i);
+      if (isSpace(c)) {
+        s = next[s + (symbol[c] as number)] as number;
+        found |= out[s] as number;
+        i++;
+        continue;
+      }
+      const start = i;
+      let digits = 0;
+      let sep = false;
+      for (;;) {
+        if (c >= C_0 && c <= C_9) digits++;
+        else if (c === 47 || c === 92 || c === 64) sep = true;
+        // The white space after the token is the outer loop's to step.
+        else if (isSpace(c)) break;
+        s = next[s + (c < 128 ? (symbol[c] as number) : 0)] as number;
+        found |= out[s] as number;
+        if (++i >= len) break;
+        c = content.charCodeAt(i);
+      }
+      const token = content.slice(start, i);
+      raw[n] = token;
+      masked[n] =
+        digits === 0 && !sep
+          ? i - start < 4 || !mayEndLiteral(content, i)
+            ? token
+            : literalOr(token)
+          : this.masked(token, digits, content, start, i);
+      n++;
+    }
+    if (raw.length !== n) raw.length = n;
+    if (masked.length !== n) masked.length = n;
+    return found;
+  }
+
+  /**
+   * `token` is `line` from `start` to `end`: its shape is read in the line, one flat string, rather than in the
+   * token, which V8 makes a slice of the line when long (slower to read character by character).
+   */
+  private masked(token: string, digits: number, line = token, start = 0, end = token.length): string {
     // A bare number is a value whatever it is (maskCounted's first answer): no lookup is cheaper than that.
     if (digits === token.length) return WILDCARD;
-    if (digits >= UNIQUE_DIGITS) return this.byShape(token, digits);
+    if (digits >= UNIQUE_DIGITS) return this.byShape(token, digits, line, start, end);
     let m = this.cache.get(token);
     if (m !== undefined) return m;
     m = this.once.get(token);
     if (m === undefined) {
-      m = this.byShape(token, digits);
+      m = this.byShape(token, digits, line, start, end);
       if (this.once.size >= this.maxOnce) this.once = new Map();
       this.once.set(token, m);
       return m;
@@ -126,11 +187,11 @@ export class TokenMasker {
   }
 
   /** maskCounted's answer, from a token of the same shape when one was masked (see ShapeMasks). */
-  private byShape(token: string, digits: number): string {
+  private byShape(token: string, digits: number, line: string, start: number, end: number): string {
     const shapes = this.shapes;
-    const h = shapes.hash(token);
+    const h = shapes.hash(line, start, end);
     if (h === 0) return maskCounted(token, digits);
-    let m = shapes.get(token, h);
+    let m = shapes.get(line, h, start, end);
     if (m === undefined) {
       m = maskCounted(token, digits);
       shapes.set(token, h, m);
