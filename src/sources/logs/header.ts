@@ -59,10 +59,12 @@ export function compileHeader(pattern: string): HeaderParser {
   const contentGroup = full.index[contentField] as number;
   const leanContent = lean.index[contentField] as number;
   const leanLevel = levelName === undefined ? -1 : (lean.index[names.indexOf(levelName)] as number);
-  // Without a level and with the content last, the header alone is matched: where its match ends, the content
-  // begins. A test, unlike an exec, makes no match array (the largest share of the header's garbage). The same
-  // split as the full expression's: its content, `.*` in dotall mode, matches whatever follows any header.
-  const prefix = levelName === undefined ? headerOnly(parts) : null;
+  // With the content last, the header alone is matched: where its match ends, the content begins, and the
+  // expression does not read the content through. Without a level, by a test, which unlike an exec makes no
+  // match array (the largest share of the header's garbage); with one, by an exec capturing it. The same split
+  // as the full expression's: its content, `.*` in dotall mode, matches whatever follows any header, so the
+  // header's first match is the full expression's.
+  const prefix = headerOnly(parts, levelName);
   // The content ends the pattern: it is the tail of the line it was matched in.
   const contentLast = parts[parts.length - 2] === '<Content>' && parts[parts.length - 1] === '';
   return {
@@ -80,10 +82,18 @@ export function compileHeader(pattern: string): HeaderParser {
     split(line: string): { content: string; level: string | null; from: number } | null {
       const t = trimmed(line);
       if (prefix !== null) {
-        prefix.lastIndex = 0;
-        if (!prefix.test(t)) return null;
-        const at = prefix.lastIndex;
-        return { content: t.slice(at), level: null, from: t === line ? at : -1 };
+        const re = prefix.re;
+        re.lastIndex = 0;
+        let level: string | null = null;
+        if (prefix.level < 0) {
+          if (!re.test(t)) return null;
+        } else {
+          const m = re.exec(t);
+          if (m === null) return null;
+          level = m[prefix.level] ?? '';
+        }
+        const at = re.lastIndex;
+        return { content: t.slice(at), level, from: t === line ? at : -1 };
       }
       const m = lean.re.exec(t);
       if (!m) return null;
@@ -107,16 +117,25 @@ function trimmed(line: string): string {
 }
 
 /**
- * The pattern up to its content, as a sticky expression (null when the content is not the last field): what
- * `compileFields` would match before the content's group.
+ * The pattern up to its content, as a sticky expression capturing the level field `levelName` (if any) as group
+ * `level` (-1: none), or null when the content is not the last field: what `compileFields` would match before
+ * the content's group.
  */
-function headerOnly(parts: readonly string[]): RegExp | null {
+function headerOnly(
+  parts: readonly string[],
+  levelName: string | undefined,
+): { re: RegExp; level: number } | null {
   const n = parts.length;
   // A field right before the content (no text between) is lazy there and would be greedy here.
   if (n < 5 || parts[n - 2] !== '<Content>' || parts[n - 1] !== '' || parts[n - 3] === '') return null;
-  const { re } = compileFields(parts.slice(0, n - 2), () => false);
+  const head = parts.slice(0, n - 2);
+  const { re, index } = compileFields(head, (name) => name === levelName);
+  const at = levelName === undefined ? -1 : head.indexOf(`<${levelName}>`);
   // compileFields anchors at both ends; the header alone is anchored at its start only.
-  return new RegExp(re.source.slice(0, -1), 'sy');
+  return {
+    re: new RegExp(re.source.slice(0, -1), 'sy'),
+    level: at < 0 ? -1 : (index[(at - 1) / 2] as number),
+  };
 }
 
 /**

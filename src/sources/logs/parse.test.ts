@@ -101,6 +101,49 @@ describe('log line parsing', () => {
     expect(tails).toBeGreaterThan(20);
   });
 
+  it('with a level field, splits as the whole pattern does (the header alone matched, its level captured)', () => {
+    const patterns = [
+      '<Date> <Time> <Pid> <Level> <Component>: <Content>',
+      '<Month> <Date> <Time> <Level> <Component>(\\[<PID>\\])?: <Content>',
+      '\\[<Time>\\] \\[<Level>\\] <Content>',
+      '<Label> <Timestamp> <Node> <Component> <Level> <Content>',
+      // The level right before the content, glued, and made optional.
+      '<Date> <Level><Content>',
+      '<Date>( <Level>)?: <Content>',
+    ];
+    const lines = [
+      '081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating',
+      'Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; uid=0',
+      'Jun 14 15:16:02 combo kernel: no pid: here',
+      '[Sun Dec 04 04:47:44 2005] [error] mod_jk child in error state 6',
+      '- 1117838570 R02-M1-N0 RAS KERNEL INFO instruction cache parity error corrected',
+      '2026-01-02 WARNmessage glued to the level',
+      '2026-01-02 ERROR: with a level',
+      '2026-01-02: without one',
+      'a b c d e f g h: a line\nwith a second line',
+      '  padded   line  with   runs of  space  ',
+      '',
+      'x',
+    ];
+    let tails = 0;
+    for (const p of patterns) {
+      const h = compileHeader(p);
+      for (const l of lines) {
+        const full = h.parse(l);
+        const s = h.split(l);
+        const level = full?.fields['Level'] ?? null;
+        expect(s && { content: s.content, level: s.level }, `${p} on ${JSON.stringify(l)}`).toEqual(
+          full === null ? null : { content: full.content, level },
+        );
+        if (s !== null && s.from >= 0) {
+          expect(l.slice(s.from)).toBe(s.content);
+          tails++;
+        }
+      }
+    }
+    expect(tails).toBeGreaterThan(10);
+  });
+
   it('takes a line without the header as all message', () => {
     const h = compileHeader('<Date> <Time> <Level> <Component>: <Content>');
     expect(parseLine('    at com.acme.Foo(Foo.java:1)', h).message).toBe('    at com.acme.Foo(Foo.java:1)');
