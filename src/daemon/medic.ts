@@ -21,6 +21,7 @@ import { ProbeWriter } from './probe-writer.js';
 import { ReplicaShare } from './replica-share.js';
 import type { Stage, StageKit } from './stage.js';
 import { STAGES } from './stages.js';
+import { StartPeriods } from './start-period.js';
 import { Supervision } from './supervision.js';
 import { TelemetryGate } from './telemetry/gate.js';
 import { TelemetryHub } from './telemetry/hub.js';
@@ -52,6 +53,11 @@ export class Medic {
   /** Every notification is stored here before it is sent, and sent from here (retried, once per key). */
   readonly outbox: Outbox;
   private readonly lanes = new KeyedSerial();
+  /** Failed probes of a process still starting (`run.start_period`) are recorded, not judged. */
+  private readonly startPeriods = new StartPeriods(
+    this.bus,
+    (s) => this.loaded.config.services[s]?.run?.start_period ?? 0,
+  );
   readonly probes: ProbeWriter;
   private watcher: { close(): void } | null = null;
   private offs: (() => void)[] = [];
@@ -105,9 +111,10 @@ export class Medic {
         }),
       onResult: (c, result, at) => {
         void this.lanes.run(c.service, async () => {
+          const judged = this.startPeriods.admits(c.service, result, at);
           this.bus.emit('signal', { kind: 'probe', service: c.service, check: c.name, at, result });
           this.probes.add({ service: c.service, check: c.name, at, result });
-          await this.handle(c.service, this.health.observe(c.service, c.name, result, at), at);
+          if (judged) await this.handle(c.service, this.health.observe(c.service, c.name, result, at), at);
         });
       },
     });

@@ -14,6 +14,11 @@ export const runSchema = z.strictObject({
     "Variables of Medic's own environment the process also gets beyond the allow-list: names, or prefixes ending in `*`.",
   ),
   stop_timeout: duration.default(5_000).describe('How long a stop waits after SIGTERM before SIGKILL.'),
+  start_period: duration
+    .default(0)
+    .describe(
+      "How long a freshly started process may fail its checks while it starts (Docker's start period): failures within it are recorded, not judged; the first passing check ends it. Set it to the start-up time of a slow service (a JVM, a large app) so that it is not restarted for booting. Exits are seen at once whatever it is.",
+    ),
   ports: z
     .array(z.number().int().min(1).max(65_535))
     .default([])
