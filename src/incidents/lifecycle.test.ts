@@ -76,3 +76,34 @@ describe('an incident whose root cause moves', () => {
     expect((await store.getIncident(incident.id))?.title).toBe('db/tcp down: connection refused');
   });
 });
+
+describe('incidents merged under a new root', () => {
+  const stores: SqliteStore[] = [];
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+  });
+
+  it("take the title of the absorbed incident the root's own finding opened", async () => {
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    const incidents = new IncidentManager(store, new Bus(), new SimulatedClock(T0));
+    const { incident: app } = await incidents.record(decision('app'), finding('app', 'status', T0));
+    const { incident: redis } = await incidents.record(decision('redis'), finding('redis', 'ping', T0 + 100));
+    // A worker linking both: one incident (the oldest stays), root cause redis.
+    const merge: CorrelationDecision = {
+      rootCause: 'redis',
+      heal: false,
+      reason: 'worker links app and redis',
+      flapping: null,
+      type: 'merge',
+      incidentId: app.id,
+      absorbed: [redis.id],
+    };
+    await incidents.record(merge, finding('worker', 'queue', T0 + 200));
+    expect(await store.getIncident(app.id)).toMatchObject({
+      rootCause: 'redis',
+      title: 'redis/ping down: connection refused',
+    });
+    expect((await store.getIncident(redis.id))?.state).toBe('suppressed');
+  });
+});

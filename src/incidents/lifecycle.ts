@@ -202,10 +202,13 @@ export class IncidentManager {
     }
     let incident = await this.store.getIncident(d.incidentId);
     if (!incident) throw new Error(`no incident ${d.incidentId}`);
+    // The title of an absorbed incident that the root's own finding opened: the merged one takes it.
+    let rootTitle: string | null = null;
     if (d.type === 'merge') {
       for (const id of d.absorbed) {
         const moved = await this.store.moveFindings(id, incident.id);
         const absorbed = await this.store.getIncident(id);
+        if (absorbed?.rootCause === d.rootCause && !this.borrowedTitle.has(id)) rootTitle = absorbed.title;
         if (absorbed && absorbed.state !== 'resolved' && absorbed.state !== 'suppressed') {
           await this.move(absorbed, 'suppressed', `merged into ${incident.id}: ${d.reason}`);
         }
@@ -216,7 +219,8 @@ export class IncidentManager {
     if (incident.rootCause !== d.rootCause) {
       patch.rootCause = d.rootCause;
       patch.service = d.rootCause;
-      this.borrowedTitle.add(incident.id);
+      if (rootTitle !== null && rootTitle !== incident.title) patch.title = rootTitle;
+      else this.borrowedTitle.add(incident.id);
     }
     if (f.service === d.rootCause && this.borrowedTitle.delete(incident.id) && f.summary !== incident.title) {
       patch.title = f.summary;
