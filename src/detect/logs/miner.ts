@@ -1,5 +1,6 @@
 import { canonicalTemplate } from './canonical.js';
 import type { KeywordScanner } from './keywords.js';
+import { TrailingLists } from './lists.js';
 import { WILDCARD } from './mask.js';
 import { maskDates } from './mask-dates.js';
 import { TokenMasker } from './token-masker.js';
@@ -109,6 +110,7 @@ interface Family {
 export class TemplateMiner {
   readonly options: MinerOptions;
   private readonly masker = new TokenMasker();
+  private readonly lists = new TrailingLists();
   private readonly tree: ClusterTree;
   private readonly families = new Map<Cluster, Family>();
   private readonly byId = new Map<string, Member>();
@@ -160,6 +162,8 @@ export class TemplateMiner {
       this.masker.line(content, raw, masked, from);
       this.scanned = -1;
     } else this.scanned = this.masker.lineScanned(content, raw, masked, from, scanner);
+    // A list's length is a value: folded before the tree, which sorts lines by their number of words.
+    this.lists.fold(raw, masked);
     const max = this.options.maxTokens;
     if (raw.length > max) {
       // The rest of a very long line is one trailing value.

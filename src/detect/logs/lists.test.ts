@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { TrailingLists } from './lists.js';
+import { TemplateMiner } from './miner.js';
+
+/** Made-up ids of one shape: a list's members. */
+const ids = (n: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => `job_${(seed * 7919 + i * 104_729) % 9_999_991}`).join(' ');
+
+function mineAll(lines: string[]): string[] {
+  const miner = new TemplateMiner();
+  const assigned = lines.map((l) => miner.add(l).template);
+  return assigned.map((t) => miner.text(t));
+}
+
+describe('a list of values ending a message', () => {
+  it('is one value once it has shown two lengths: one template for 1, 9 and 40 members', () => {
+    const lines = [1, 1, 9, 40, 2, 9, 1].map((n, i) => `scheduler asked node-${i + 3} to drop ${ids(n, i)}`);
+    const texts = mineAll(lines);
+    // The first line of each new length before the fold stays where it was mined; after it, all join.
+    const last = texts.at(-1)!;
+    expect(last).toBe('scheduler asked node-<*> to drop <*>');
+    expect(texts.filter((t) => t === last).length).toBeGreaterThanOrEqual(5);
+    expect(new Set(texts.slice(2)).size).toBe(1);
+  });
+
+  it('keeps a run whose length never varies: each value its own place', () => {
+    const lines = Array.from(
+      { length: 30 },
+      (_, i) => `fan speeds ${3000 + i} ${3100 + i * 3} ${2900 + i * 7} ${3050 + i}`,
+    );
+    expect(new Set(mineAll(lines))).toEqual(new Set(['fan speeds <*> <*> <*> <*>']));
+  });
+
+  it('is not folded across different words before it, nor when the message is the list alone', () => {
+    const lists = new TrailingLists();
+    const fold = (line: string) => {
+      const raw = line.split(' ');
+      const masked = raw.map((w) => (/\d/.test(w) ? w.replace(/\d+/g, '<*>') : w));
+      lists.fold(raw, masked);
+      return { raw, masked };
+    };
+    fold('drop job_1');
+    expect(fold('keep job_1 job_2').masked).toEqual(['keep', 'job_<*>', 'job_<*>']);
+    expect(fold('drop job_1 job_2 job_3')).toEqual({
+      raw: ['drop', 'job_1 job_2 job_3'],
+      masked: ['drop', '<*>'],
+    });
+    // A word with a delimiter around its value is text, not a list member: `id=<*>` ends no list.
+    fold('set id=1');
+    expect(fold('set id=1 id=2').masked).toEqual(['set', 'id=<*>', 'id=<*>']);
+    fold('<*>');
+    expect(fold('1 2 3').masked).toEqual(['<*>', '<*>', '<*>']);
+  });
+});
