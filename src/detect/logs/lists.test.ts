@@ -33,10 +33,12 @@ describe('a list of values ending a message', () => {
 
   it('is not folded across different words before it, nor when the message is the list alone', () => {
     const lists = new TrailingLists();
+    // Each line here starts a template of its own, as a miner would tell the lists.
     const fold = (line: string) => {
       const raw = line.split(' ');
       const masked = raw.map((w) => (/\d/.test(w) ? w.replace(/\d+/g, '<*>') : w));
-      lists.fold(raw, masked);
+      lists.scan(raw, masked);
+      lists.created(masked);
       return { raw, masked };
     };
     fold('drop job_1');

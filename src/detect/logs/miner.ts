@@ -163,7 +163,7 @@ export class TemplateMiner {
       this.scanned = -1;
     } else this.scanned = this.masker.lineScanned(content, raw, masked, from, scanner);
     // A list's length is a value: folded before the tree, which sorts lines by their number of words.
-    this.lists.fold(raw, masked);
+    this.lists.scan(raw, masked);
     const max = this.options.maxTokens;
     if (raw.length > max) {
       // The rest of a very long line is one trailing value.
@@ -205,6 +205,7 @@ export class TemplateMiner {
     let member = family.members.get(key);
     this.created = !member;
     if (!member) {
+      this.lists.created(masked);
       member = this.create(cluster, family, masked, at);
       family.members.set(key, member);
     } else {
