@@ -14,10 +14,10 @@ import { type ApiServer, startApi } from '../src/api/index.js';
 import { tokenStoreOf } from '../src/api/tokens.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
 import { type Fake, fakeGithub, fixture, sendGithub, workflowJob, workflowRun } from './ci-fakes.js';
-import { ROOT, tempDir, waitFor } from './helpers.js';
+import { tempDir, waitFor } from './helpers.js';
+import { buildDashboard } from './web-build.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const WEB = path.join(ROOT, 'web');
 const SECRET = 'dashboard-hook-secret';
 process.env['CI_TEST_DASH_SECRET'] = SECRET;
 process.env['CI_TEST_DASH_TOKEN'] = 'ghp_dashboard_token_not_real';
@@ -26,12 +26,12 @@ let browser: Browser | null = null;
 let medic: Medic | null = null;
 let api: ApiServer | null = null;
 let fake: Fake | null = null;
+let webRoot = '';
 
 beforeAll(async () => {
   // No silent skip: a machine without the browser fails here, naming what to install.
   if (!existsSync(CHROMIUM)) throw new Error(`dashboard tests need ${CHROMIUM} (apt-get install chromium)`);
-  const { build } = await import('vite');
-  await build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  webRoot = await buildDashboard();
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -113,7 +113,7 @@ store: { dir: ./data }
     });
     const { token } = await tokenStoreOf(medic.store).create('vera', 'viewer');
     await medic.start();
-    api = await startApi(medic, '127.0.0.1', 0, { webRoot: path.join(WEB, 'dist') });
+    api = await startApi(medic, '127.0.0.1', 0, { webRoot });
     url = api.url;
     const m = medic;
     const incidents = async () => (await m.store.listIncidents({ service: 'shop', limit: 20 })).items;

@@ -18,6 +18,7 @@ import { tokenStoreOf } from '../src/api/tokens.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
 import { approvalLink, incidentLink } from '../src/notify/index.js';
 import { demoConfig, freePort, ROOT, tempDir, waitFor } from './helpers.js';
+import { buildDashboard } from './web-build.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env['MEDIC_ARTIFACTS'] ?? path.join(os.tmpdir(), 'medic-dashboard-artifacts');
@@ -35,19 +36,13 @@ if (!existsSync(CHROMIUM)) missing.push(CHROMIUM);
 let browser: Browser | null = null;
 let medic: Medic | null = null;
 let api: ApiServer | null = null;
-/** This file's own build of the dashboard: test/dashboard.test.ts may be rebuilding web/dist meanwhile. */
+/** This file's own build of the dashboard (web-build.ts). */
 let webRoot = '';
 
 beforeAll(async () => {
   if (missing.length > 0)
     throw new Error(`dashboard tests need: ${missing.join(', ')} (apt-get install chromium; npm ci)`);
-  webRoot = path.join(await tempDir('medic-web-dist-'), 'dist');
-  const { build } = await import('vite');
-  await build({
-    configFile: path.join(WEB, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: webRoot, emptyOutDir: true, sourcemap: false },
-  });
+  webRoot = await buildDashboard();
   await mkdir(ARTIFACTS, { recursive: true });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({

@@ -12,20 +12,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApi } from '../src/api/index.js';
 import { tokenStoreOf } from '../src/api/tokens.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
-import { ROOT, tempDir, waitFor } from './helpers.js';
+import { tempDir, waitFor } from './helpers.js';
+import { buildDashboard } from './web-build.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const WEB = path.join(ROOT, 'web');
 
 let browser: Browser | null = null;
 let medic: Medic | null = null;
 let api: ApiServer | null = null;
+let webRoot = '';
 
 beforeAll(async () => {
   // No silent skip: a machine without the browser fails here, naming what to install.
   if (!existsSync(CHROMIUM)) throw new Error(`dashboard tests need ${CHROMIUM} (apt-get install chromium)`);
-  const { build } = await import('vite');
-  await build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  webRoot = await buildDashboard();
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -63,7 +63,7 @@ store: { dir: ./data }
     medic = await createMedic({ configFile: file, watch: false, logger: pino({ level: 'silent' }) });
     const { token } = await tokenStoreOf(medic.store).create('vera', 'viewer');
     await medic.start();
-    api = await startApi(medic, '127.0.0.1', 0, { webRoot: path.join(WEB, 'dist') });
+    api = await startApi(medic, '127.0.0.1', 0, { webRoot });
 
     const page = await browser!.newPage();
     try {

@@ -20,6 +20,7 @@ import { blockAction } from '../src/remediate/actions/block.js';
 import { testContext } from '../src/remediate/actions/testing.js';
 import { ROOT, tempDir, waitFor } from './helpers.js';
 import { createNetns, requireNetnsTools, type TestNetns } from './netns.js';
+import { buildDashboard } from './web-build.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env['MEDIC_ARTIFACTS'] ?? path.join(os.tmpdir(), 'medic-dashboard-artifacts');
@@ -45,13 +46,7 @@ beforeAll(async () => {
     throw new Error(`dashboard tests need: ${missing.join(', ')} (apt-get install chromium; npm ci)`);
   requireNetnsTools(); // a missing nft or ip netns fails here, with what to install: never a skip
   ns = await createNetns();
-  webRoot = path.join(await tempDir('medic-web-dist-'), 'dist');
-  const { build } = await import('vite');
-  await build({
-    configFile: path.join(WEB, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: webRoot, emptyOutDir: true, sourcemap: false },
-  });
+  webRoot = await buildDashboard();
   await mkdir(ARTIFACTS, { recursive: true });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({

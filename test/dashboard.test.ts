@@ -18,6 +18,7 @@ import { tokenStoreOf } from '../src/api/tokens.js';
 import { createMedic, type Medic } from '../src/daemon/index.js';
 import type { StoreSchema } from '../src/store/index.js';
 import { freePort, ROOT, tempDir, waitFor, writeDemoConfig } from './helpers.js';
+import { buildDashboard } from './web-build.js';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ARTIFACTS = process.env['MEDIC_ARTIFACTS'] ?? path.join(os.tmpdir(), 'medic-dashboard-artifacts');
@@ -36,13 +37,14 @@ if (!existsSync(CHROMIUM)) missing.push(CHROMIUM);
 let browser: Browser | null = null;
 let medic: Medic | null = null;
 let api: ApiServer | null = null;
+/** This file's own build of the dashboard (web-build.ts). */
+let webRoot = '';
 
 beforeAll(async () => {
   // No silent skip: a machine without the browser fails here, naming what to install (.ci/run installs it).
   if (missing.length > 0)
     throw new Error(`dashboard tests need: ${missing.join(', ')} (apt-get install chromium; npm ci)`);
-  const { build } = await import('vite');
-  await build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  webRoot = await buildDashboard();
   await mkdir(ARTIFACTS, { recursive: true });
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({
@@ -82,7 +84,7 @@ async function daemon(policy?: string): Promise<{ url: string; token: string }> 
   });
   const { token } = await tokenStoreOf(medic.store).create('alice', 'operator');
   await medic.start();
-  api = await startApi(medic, '127.0.0.1', 0, { webRoot: path.join(WEB, 'dist') });
+  api = await startApi(medic, '127.0.0.1', 0, { webRoot });
   return { url: api.url, token };
 }
 
