@@ -2,9 +2,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action, Incident } from '../src/core/index.js';
 import type { Medic } from '../src/daemon/index.js';
-import { NEW_FAILURE_AFTER_MS } from '../src/daemon/notices.js';
 import { DEMO, demoConfig, freePort, tempDir, waitFor, webhookReceiver } from './helpers.js';
 import { medicPerTest } from './incidents-helpers.js';
+
+/** `correlation.new_failure_after` here: shorter than its default (30 s), which the test would sleep through. */
+const NEW_FAILURE_AFTER = 5_000;
 
 const start = medicPerTest();
 const PROXY = path.join(import.meta.dirname, 'proxy.fixture.mjs');
@@ -60,6 +62,7 @@ ${o.policy ?? ''}
 correlation:
   max_changes_per_hour: 1
   release_after: 2s
+  new_failure_after: ${NEW_FAILURE_AFTER / 1000}s
 notifiers:
   - webhook: { url: "${o.hook}" }
     events: [incident.opened, incident.resolved, incident.escalated, incident.flapping]
@@ -277,7 +280,7 @@ describe('a bad hour: the same fault again, on a stack with a proxy in front', (
     // of a member of the escalated incident, and the human hears of it too (Medic heals it again).
     await waitFor('the app healthy', () => m.health.get('app') === 'healthy', 20_000);
     // Healthy long enough for its next failure to be news (a crash loop's moments up between starts are not).
-    await new Promise((r) => setTimeout(r, NEW_FAILURE_AFTER_MS + 1_000));
+    await new Promise((r) => setTimeout(r, NEW_FAILURE_AFTER + 1_000));
     const sentAgain = hook.events().length;
     const t1 = Date.now();
     process.kill(m.supervisor.pid('app')!, 'SIGKILL');

@@ -59,7 +59,7 @@ export class Notices {
   }
 
   /**
-   * The service is healthy again. Once it has stayed so for NEW_FAILURE_AFTER_MS, its next finding in any
+   * The service is healthy again. Once it has stayed so for `correlation.new_failure_after`, its next finding in any
    * incident is a new failure; a process dying on every start, up for moments between its keepalive starts, is
    * one failure, told once.
    */
@@ -70,12 +70,13 @@ export class Notices {
   /**
    * The service fails again: a new failure if it had been healthy long enough since. Both times are the
    * events' own (`at`), not when they were handled: a lane busy for seconds must not stretch or shrink the
-   * healthy stretch measured against NEW_FAILURE_AFTER_MS.
+   * healthy stretch measured against `correlation.new_failure_after`.
    */
   failing(service: string, at = this.d.clock.now()): void {
     const since = this.healthyAt.get(service);
     this.healthyAt.delete(service);
-    if (since === undefined || at - since < NEW_FAILURE_AFTER_MS) return;
+    const after = this.d.config().correlation?.new_failure_after ?? NEW_FAILURE_AFTER_MS;
+    if (since === undefined || at - since < after) return;
     for (const key of this.episodes) if (key.endsWith(`|${service}`)) this.episodes.delete(key);
   }
 
@@ -109,7 +110,10 @@ export class Notices {
   }
 }
 
-/** How long a service must have been healthy for its next failure to be news again on an escalated incident. */
+/**
+ * How long a service must have been healthy for its next failure to be news again on an escalated incident,
+ * unless `correlation.new_failure_after` says otherwise (its default is this).
+ */
 export const NEW_FAILURE_AFTER_MS = 30_000;
 
 /** The delay of a flapping service's heal: `correlation.flapping_backoff` per change past the limit. */

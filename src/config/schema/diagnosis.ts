@@ -33,6 +33,11 @@ export const correlationSchema = z.strictObject({
     .describe(
       "After the root cause's heal verifies, a dependent that still fails gets this long to recover by itself before its own heal is released.",
     ),
+  new_failure_after: duration
+    .default(30_000)
+    .describe(
+      'On an incident handed to a human, a member that has stayed healthy this long is failing anew when it fails again: the human is told. A process up only for moments between crashes is one failure, told once.',
+    ),
   learn: z
     .strictObject({
       window: duration
