@@ -191,7 +191,7 @@ export class TokenMasker {
     const shapes = this.shapes;
     const h = shapes.hash(line, start, end);
     if (h === 0) return maskCounted(token, digits);
-    let m = shapes.get(line, h, start, end);
+    let m = shapes.get(line, h, start, end, digits);
     if (m === undefined) {
       m = maskCounted(token, digits);
       shapes.set(token, h, m);
