@@ -53,4 +53,25 @@ describe('a list of values ending a message', () => {
     fold('<*>');
     expect(fold('1 2 3').masked).toEqual(['<*>', '<*>', '<*>']);
   });
+
+  it('does not take the evidence of one prefix for another of the same shape (`started`, `stopped`)', () => {
+    const lines = [
+      'pool workers started w1 w2',
+      'pool workers started w1 w2 w3 w4',
+      ...Array.from({ length: 5 }, (_, i) => `pool workers stopped ${i + 11} ${i + 12} ${i + 13}`),
+    ];
+    const texts = mineAll(lines);
+    expect(new Set(texts.slice(2))).toEqual(new Set(['pool workers stopped <*> <*> <*>']));
+  });
+
+  it('mines a line longer than the words looked at that ends in a value, as it mined any other', () => {
+    const long = (n: number) =>
+      `${Array.from({ length: 84 }, (_, i) => `word${String.fromCharCode(97 + (i % 26))}`).join(' ')} ${n}`;
+    const miner = new TemplateMiner();
+    expect(() => {
+      for (let i = 0; i < 5; i++) miner.add(long(i));
+      miner.add('short line ending 12 13');
+      miner.add('short line ending 12 13 14');
+    }).not.toThrow();
+  });
 });

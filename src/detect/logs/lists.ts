@@ -56,7 +56,8 @@ export class TrailingLists {
    * a line ending in a longer list is looked up as it is scanned, and folded there when its length differs.
    */
   created(masked: readonly string[]): void {
-    if (this.run === 0) return;
+    // A line cut to the miner's maxTokens after the scan may end before its list began: nothing to record.
+    if (this.run === 0 || (this.key < 0 && this.start >= masked.length)) return;
     // A list of one is hashed only now, from the tokens the tree saw: they differ from the scanned ones only
     // where a date in the prefix was masked since, and then that prefix's lists are not folded (as before).
     const key = this.key >= 0 ? this.key : prefixHash(masked, this.start);
@@ -88,21 +89,15 @@ function wholeValue(w: string): boolean {
 }
 
 /**
- * The words before the list, as a number: their count, and each word's length and first and last characters.
- * Not every character: a line's cost must stay small, and two prefixes that agree on all of that and differ
- * inside a word only share their evidence of varying lengths (a fold changes a template's text, never which
- * lines it groups: each prefix keeps its own template).
+ * 32-bit FNV-1a of the words before the list, every character (a line pays it only when it ends in a list of
+ * two values or more, or starts a template): `started` and `stopped` before a list are different events.
  */
 function prefixHash(tokens: readonly string[], end: number): number {
-  let h = Math.imul(0x811c9dc5 ^ end, 0x01000193);
+  let h = 0x811c9dc5;
   for (let t = 0; t < end; t++) {
     const s = tokens[t] as string;
-    const n = s.length;
-    h = Math.imul(h ^ n, 0x01000193);
-    if (n > 0) {
-      h = Math.imul(h ^ s.charCodeAt(0), 0x01000193);
-      h = Math.imul(h ^ s.charCodeAt(n - 1), 0x01000193);
-    }
+    h = Math.imul(h ^ 32, 0x01000193);
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   }
   return h >>> 0;
 }
