@@ -111,6 +111,33 @@ describe('action notices', () => {
     expect(sent[0]!.message).toContain('still down after 15s');
   });
 
+  it("a keepalive start that fails (a crash loop's every start) is not sent; a heal's failed step still is", async () => {
+    const { journal, sent, plan, settle } = await setup();
+    for (let i = 1; i <= 3; i++) {
+      await journal.intend(
+        {
+          id: `act_keep_${i}`,
+          incidentId: 'inc_1',
+          service: 'api',
+          playbook: 'keepalive',
+          step: 0,
+          kind: 'restart',
+          params: { runId: `run_keep_${i}`, description: 'start api again (keepalive)' },
+          state: 'planned',
+          dryRun: false,
+          reason: 'api is not running',
+        },
+        'planned',
+      );
+      await journal.move(`act_keep_${i}`, 'applied', 'started');
+      await journal.move(`act_keep_${i}`, 'failed', 'api exited 1s after this start');
+    }
+    await plan('act_1', 0, 'planned');
+    await journal.move('act_1', 'failed', 'still down after 15s');
+    await settle(1);
+    expect(sent.map((n) => n.key)).toEqual(['action.failed|act_1']);
+  });
+
   it('catches up at start-up on heals already waiting (the same key: sent once by the outbox)', async () => {
     const { sent, plan, settle, notices } = await setup();
     await plan('act_1', 0, 'awaiting_approval');

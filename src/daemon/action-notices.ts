@@ -1,5 +1,6 @@
 import type { Action, Bus, JournalEntry } from '../core/index.js';
 import type { Notification } from '../notify/index.js';
+import { KEEPALIVE } from '../remediate/index.js';
 import type { Store } from '../store/index.js';
 
 /** What the action notices read and where they go: the journal's bus events, the store, the router. */
@@ -24,6 +25,10 @@ export function subscribeActionNotices(d: ActionNoticeDeps): {
     if (n) void d.send(n).catch(d.onError);
   };
   const off = d.bus.on('action', (a) => {
+    // A keepalive start that fails (a crash loop: every one does) is supervision, not a heal: the human heard
+    // of the failure itself (its escalation, or that no playbook covers it), and the starts are on the
+    // incident's timeline. A notice each would page them every backoff for as long as the loop lasts.
+    if (a.playbook === KEEPALIVE) return;
     if (a.state === 'awaiting_approval' && a.step === 0) send(awaitingApproval(a));
     else if (a.state === 'failed' || (a.state === 'skipped' && a.step === 0))
       // The action row keeps the reason it was planned with; why it moved is the journal's last word.

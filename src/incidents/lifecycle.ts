@@ -219,8 +219,10 @@ export class IncidentManager {
     if (incident.rootCause !== d.rootCause) {
       patch.rootCause = d.rootCause;
       patch.service = d.rootCause;
-      if (rootTitle !== null && rootTitle !== incident.title) patch.title = rootTitle;
-      else this.borrowedTitle.add(incident.id);
+      if (rootTitle !== null) {
+        if (rootTitle !== incident.title) patch.title = rootTitle;
+        this.borrowedTitle.delete(incident.id);
+      } else this.borrowedTitle.add(incident.id);
     }
     if (f.service === d.rootCause && this.borrowedTitle.delete(incident.id) && f.summary !== incident.title) {
       patch.title = f.summary;

@@ -5,6 +5,7 @@ export * from './bans.js';
 export * from './engine.js';
 export * from './guard.js';
 export * from './journal.js';
+export { KEEPALIVE } from './keeper.js';
 export * from './playbooks.js';
 export * from './safe-path.js';
 export * from './silences.js';
