@@ -17,7 +17,7 @@ export const runSchema = z.strictObject({
   start_period: duration
     .default(0)
     .describe(
-      "How long a freshly started process may fail its checks while it starts (Docker's start period): failures within it are recorded, not judged; the first passing check ends it. Set it to the start-up time of a slow service (a JVM, a large app) so that it is not restarted for booting. Exits are seen at once whatever it is.",
+      "How long a freshly started process may fail its checks while it starts (Docker's start period): failures within it are recorded, not judged, and each check's first pass ends it for that check. Set it to the start-up time of a slow service (a JVM, a large app) so that it is not restarted for booting. Exits are seen at once whatever it is.",
     ),
   ports: z
     .array(z.number().int().min(1).max(65_535))
