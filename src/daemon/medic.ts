@@ -174,7 +174,7 @@ export class Medic {
       health: this.health,
       supervisor: this.supervisor,
       config: () => this.loaded,
-      onExit: (service) => this.engine.onExit(service),
+      onExit: (service, pid) => this.engine.onExit(service, pid),
       inLane: (service, work) => this.lanes.run(service, work),
       handle: (service, obs, at) => this.handle(service, obs, at),
     });

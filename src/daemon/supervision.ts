@@ -14,8 +14,8 @@ export interface SupervisionDeps {
   health: HealthModel;
   supervisor: Supervisor;
   config(): LoadedConfig;
-  /** The keeper's cue: a supervised process exited unexpectedly or could not start. */
-  onExit(service: string): void;
+  /** The keeper's cue: a supervised process (`pid`, when it ran) exited unexpectedly or could not start. */
+  onExit(service: string, pid?: number): void;
   /** Runs work in the service's lane (its events in order). */
   inLane(service: string, work: () => Promise<void>): Promise<void>;
   /** Turns a judged observation into findings, incidents and heals (in the lane). */
@@ -120,7 +120,7 @@ export class Supervision {
           return;
         }
         // Supervision first: whatever the incident's rails decide, the process is started again (keeper.ts).
-        this.d.onExit(s.service);
+        this.d.onExit(s.service, s.pid);
         const how = s.signal ? `killed by ${s.signal}` : `exited with code ${s.code}`;
         const lastLogs = this.d.supervisor.lastLines(s.service, s.pid, 20);
         const evidence = { pid: s.pid, code: s.code, signal: s.signal, lastLogs };

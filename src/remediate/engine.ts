@@ -266,8 +266,8 @@ export class RemediationEngine {
    * A supervised process exited without being asked to (or could not start): whatever the playbooks'
    * rails decide, it is started again with a capped backoff unless a heal starts it first (keeper.ts).
    */
-  onExit(service: string): void {
-    this.keeper.onExit(service);
+  onExit(service: string, pid?: number): void {
+    this.keeper.onExit(service, pid);
   }
 
   /** True while a playbook's heal of the service runs or is decided and due (a keepalive start aside). */

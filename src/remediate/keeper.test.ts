@@ -93,4 +93,18 @@ describe('keepalive starts in the journal', () => {
     expect(await journaled()).toEqual(['failed', 'failed', 'failed']);
     keeper.stop();
   });
+
+  it("are not failed by another process's exit (one a playbook's restart started since)", async () => {
+    const { keeper, settle, journaled } = await setUp();
+    keeper.onExit('app');
+    await settle(keeper.delay('app'));
+    // The keeper's start ran as pid 101; a later process (pid 102) of the service exits.
+    keeper.onExit('app', 102);
+    await settle(0);
+    expect(await journaled()).toEqual(['applied']);
+    keeper.onExit('app', 101);
+    await settle(0);
+    expect(await journaled()).toEqual(['failed']);
+    keeper.stop();
+  });
 });

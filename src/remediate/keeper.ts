@@ -46,7 +46,10 @@ export class Keeper {
   private readonly attempts = new Map<string, number>();
   private readonly told = new Set<string>();
   /** Starts waiting for their process to stay up KEEPALIVE_STABLE_MS: the journal entry is settled then. */
-  private readonly watching = new Map<string, { actionId: string; startedAt: number; timer: TimerHandle }>();
+  private readonly watching = new Map<
+    string,
+    { actionId: string; pid: number; startedAt: number; timer: TimerHandle }
+  >();
 
   constructor(
     private readonly d: Pick<
@@ -58,9 +61,10 @@ export class Keeper {
   ) {}
 
   /** The service's process exited unexpectedly (or could not start): start it again after the backoff. */
-  onExit(service: string): void {
+  onExit(service: string, pid?: number): void {
     const started = this.watching.get(service);
-    if (started)
+    // Another process's exit (one a playbook's restart started since) says nothing of this start.
+    if (started && (pid === undefined || pid === started.pid))
       this.settle(
         service,
         false,
@@ -124,7 +128,7 @@ export class Keeper {
           : `${service} is not running ${after} after its start`,
       );
     }, KEEPALIVE_STABLE_MS);
-    this.watching.set(service, { actionId, startedAt, timer });
+    this.watching.set(service, { actionId, pid, startedAt, timer });
   }
 
   /** Ends the watched start's journal entry: verified, or failed (the process died: a crash loop). */
