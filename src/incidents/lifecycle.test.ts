@@ -106,4 +106,26 @@ describe('incidents merged under a new root', () => {
     });
     expect((await store.getIncident(redis.id))?.state).toBe('suppressed');
   });
+
+  it("keep that title when the root's next finding comes", async () => {
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    const incidents = new IncidentManager(store, new Bus(), new SimulatedClock(T0));
+    // Opened on a dependent's finding (its root known to be the app already): a borrowed title.
+    const { incident: app } = await incidents.record(decision('app'), finding('worker', 'status', T0));
+    const { incident: redis } = await incidents.record(decision('redis'), finding('redis', 'ping', T0 + 100));
+    const merge: CorrelationDecision = {
+      rootCause: 'redis',
+      heal: false,
+      reason: 'worker links app and redis',
+      flapping: null,
+      type: 'merge',
+      incidentId: app.id,
+      absorbed: [redis.id],
+    };
+    await incidents.record(merge, finding('worker', 'queue', T0 + 200));
+    const next = { ...finding('redis', 'memory', T0 + 300), summary: 'redis/memory anomalous' };
+    await incidents.record(decision('redis', app.id), next);
+    expect((await store.getIncident(app.id))?.title).toBe('redis/ping down: connection refused');
+  });
 });
