@@ -17,7 +17,7 @@ export const DEFAULT_GROUP_INTERVAL_MS = 300_000;
  * notifier's settings: an escalation, a heal waiting for approval, a failed step. Never down silently, and
  * never late for the person who has to act.
  */
-const CRITICAL_EVENTS: ReadonlySet<NotificationEvent> = new Set([
+export const CRITICAL_EVENTS: ReadonlySet<NotificationEvent> = new Set([
   'incident.escalated',
   'action.awaiting_approval',
   'action.failed',

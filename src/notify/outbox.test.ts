@@ -320,3 +320,32 @@ describe('Outbox', () => {
     await until(() => ops.delivered.length === 61);
   });
 });
+
+describe('a claim when more is due than one pass takes', () => {
+  it('takes the notices a human waits on first: an escalation does not wait behind older ones', async () => {
+    const store = await openSqliteStore({ dir: ':memory:' });
+    stores.push(store);
+    const clock = new SimulatedClock();
+    const ops = channel('ops');
+    ops.bind(clock);
+    const outbox = new Outbox({
+      store,
+      clock,
+      logger,
+      replica: { id: 'r1', expiryMs: 10_000, canAct: () => true },
+      channel: (name) => (name === 'ops' ? ops : undefined),
+    });
+    outboxes.push(outbox);
+    for (let i = 0; i < 60; i++)
+      await outbox.enqueue(
+        'ops',
+        note({ event: 'incident.opened', key: `opened|${i}`, incidentId: `inc_${i}` }),
+      );
+    await clock.advance(1_000);
+    await outbox.enqueue('ops', note({ key: 'escalated|inc_x', incidentId: 'inc_x' }));
+    await outbox.pass();
+    // One pass takes 50 rows: the escalation among them, though 60 older rows were due before it.
+    expect(ops.delivered).toHaveLength(50);
+    expect(ops.delivered[0]?.key).toBe('escalated|inc_x');
+  });
+});

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, errorMessage, type TimerHandle } from '../core/index.js';
 import type { OutboxEntry, Store } from '../store/index.js';
 import { type BackoffOptions, backoffMs, DEFAULT_BACKOFF, isPermanent } from './backoff.js';
-import { combine, type GroupTag } from './group.js';
+import { CRITICAL_EVENTS, combine, type GroupTag } from './group.js';
 import type { Notification, Notifier } from './notifier.js';
 import { redactSecrets } from './redact.js';
 
@@ -169,6 +169,8 @@ export class Outbox {
       expiryMs: this.o.replica.expiryMs,
       limit: batch,
       skipNotifiers: blocked,
+      // A human waits on these: a storm of due notices (a group's hundreds) does not hold one back a pass.
+      firstEvents: [...CRITICAL_EVENTS],
     });
     const byChannel = new Map<string, OutboxEntry[]>();
     for (const r of rows) {

@@ -46,6 +46,8 @@ export interface OutboxClaimOptions {
   limit?: number;
   /** Leave these notifiers' rows alone (their channel is backing off). */
   skipNotifiers?: readonly string[];
+  /** Rows of these events are claimed before any other due row (a human waits on them), then oldest first. */
+  firstEvents?: readonly string[];
 }
 
 export interface OutboxFilter {
