@@ -59,9 +59,9 @@ export class Notices {
   }
 
   /**
-   * The service is healthy again. Once it has stayed so for `correlation.new_failure_after`, its next finding in any
-   * incident is a new failure; a process dying on every start, up for moments between its keepalive starts, is
-   * one failure, told once.
+   * The service is healthy again. Once it has stayed so for `correlation.new_failure_after`, its next finding
+   * in any incident is a new failure; a process dying on every start, up for moments between its keepalive
+   * starts, is one failure, told once.
    */
   recovered(service: string, at = this.d.clock.now()): void {
     this.healthyAt.set(service, at);
@@ -82,8 +82,9 @@ export class Notices {
 
   /**
    * A finding on an escalated incident is news for the human when it is a check and kind the incident has not
-   * seen (a failure: not a warning-level anomaly), or a new failure of a member (one healthy again since, now failing: the database, healed in the
-   * API's escalated incident, crashed again). Medic may heal it; the human still hears of it.
+   * seen (a failure: not a warning-level anomaly), or a new failure of a member (one healthy again since, now
+   * failing: the database, healed in the API's escalated incident, crashed again). Medic may heal it; the
+   * human still hears of it.
    */
   async whileEscalated(f: Finding, incident: Incident, fresh = false): Promise<void> {
     // A series unlike its past (a warning-level anomaly) is a sign, not a failure: it is on the timeline of an

@@ -11,8 +11,9 @@ const MAX_PREFIXES = 20_000;
  * are is a value too, not part of the message's text. The miner's tree sorts lines by their number of words,
  * so one event listing 1, 9 and 75 values would be three templates. A list is a run of words that are each a
  * whole value (`blk_<*>`, `<*>`: a variable with no delimiter around it) ending the message; once the same
- * words before it have ended in runs of two lengths, every such line's run is folded into one value. A run whose length never varies (six fan speeds, always six) is left as it is: its values keep their
- * own places in the template.
+ * words before it have ended in runs of two lengths, every such line's run is folded into one value. A run
+ * whose length never varies (six fan speeds, always six) is left as it is: its values keep their own places
+ * in the template.
  */
 export class TrailingLists {
   /** Hash of the words before the list → the run length first seen, or VARIABLE. */
