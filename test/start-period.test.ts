@@ -18,6 +18,8 @@ function slow(name: string, port: number, startPeriod: string | null): string {
       stop_timeout: 2s
 ${startPeriod ? `      start_period: ${startPeriod}\n` : ''}    checks:
       - { name: health, http: { url: "http://127.0.0.1:${port}/health" }, interval: 300ms, timeout: 250ms, down_after: 1 }
+    metrics:
+      detect: [{ metric: probe.health.latency_ms }]
 `;
 }
 
@@ -39,6 +41,11 @@ store: { dir: ./data }
 `,
     );
     const m = medic;
+    // Held failures are marked on their signal, and kept out of the probe's latency series.
+    const held = new Set<number>();
+    m.bus.on('signal', (sg) => {
+      if (sg.kind === 'probe' && sg.service === 'patient' && sg.starting) held.add(sg.at);
+    });
     await waitFor(
       'both healthy',
       async () => ['patient', 'eager'].every((s) => m.health.get(s) === 'healthy'),
@@ -48,6 +55,17 @@ store: { dir: ./data }
     // Its checks failed for 2.5 s, one failure being enough for down: only the start period held them.
     expect(await incidents('patient')).toEqual([]);
     expect((await incidents('eager')).length).toBeGreaterThan(0);
+    expect(held.size).toBeGreaterThan(0);
+    const latencies = await waitFor(
+      'latency samples stored',
+      async () => {
+        const s = await m.store.metricSamples('patient', 'probe.health.latency_ms', 0);
+        return s.length > 0 ? s : null;
+      },
+      10_000,
+      200,
+    );
+    expect(latencies.filter((x) => held.has(x.at))).toEqual([]);
 
     // Once up, a failure counts at once: a kill is healed, and the new process boots within its period
     // without being judged down again (the heal verifies, one action).

@@ -16,7 +16,15 @@ export interface ProbeResult {
 
 /** One observation. */
 export type Signal =
-  | { kind: 'probe'; service: string; check: string; at: number; result: ProbeResult }
+  | {
+      kind: 'probe';
+      service: string;
+      check: string;
+      at: number;
+      result: ProbeResult;
+      /** A failure within the process's start period: recorded, not judged (src/daemon/start-period.ts). */
+      starting?: true;
+    }
   | {
       kind: 'exit';
       service: string;

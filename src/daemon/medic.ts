@@ -112,7 +112,14 @@ export class Medic {
       onResult: (c, result, at) => {
         void this.lanes.run(c.service, async () => {
           const judged = this.startPeriods.admits(c.service, c.name, result, at);
-          this.bus.emit('signal', { kind: 'probe', service: c.service, check: c.name, at, result });
+          this.bus.emit('signal', {
+            kind: 'probe',
+            service: c.service,
+            check: c.name,
+            at,
+            result,
+            ...(judged ? {} : { starting: true as const }),
+          });
           this.probes.add({ service: c.service, check: c.name, at, result });
           if (judged) await this.handle(c.service, this.health.observe(c.service, c.name, result, at), at);
         });

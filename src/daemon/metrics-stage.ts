@@ -75,8 +75,9 @@ export class MetricsStage implements Stage {
       this.medic.bus.on('signal', (s) => {
         if (s.kind === 'start') this.resetProcess(s.service);
         // Probe latencies are series too, for services that have a metrics section: a latency creeping up
-        // is caught by a detector long before a threshold trips.
-        else if (s.kind === 'probe' && this.services.has(s.service)) {
+        // is caught by a detector long before a threshold trips. A booting process's failures are not its
+        // latency (its start period's timeouts would read as an anomaly at every start).
+        else if (s.kind === 'probe' && !s.starting && this.services.has(s.service)) {
           this.ingest(s.service, `probe.${s.check}.latency_ms`, s.at, s.result.latencyMs);
         }
       }),
