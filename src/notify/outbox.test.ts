@@ -322,7 +322,7 @@ describe('Outbox', () => {
 });
 
 describe('a claim when more is due than one pass takes', () => {
-  it('takes the notices a human waits on first: an escalation does not wait behind older ones', async () => {
+  async function bare(canAct: () => boolean = () => true) {
     const store = await openSqliteStore({ dir: ':memory:' });
     stores.push(store);
     const clock = new SimulatedClock();
@@ -332,10 +332,15 @@ describe('a claim when more is due than one pass takes', () => {
       store,
       clock,
       logger,
-      replica: { id: 'r1', expiryMs: 10_000, canAct: () => true },
+      replica: { id: 'r1', expiryMs: 10_000, canAct },
       channel: (name) => (name === 'ops' ? ops : undefined),
     });
     outboxes.push(outbox);
+    return { clock, ops, outbox };
+  }
+
+  it('takes the notices a human waits on first: an escalation does not wait behind older ones', async () => {
+    const { clock, ops, outbox } = await bare();
     for (let i = 0; i < 60; i++)
       await outbox.enqueue(
         'ops',
@@ -344,8 +349,38 @@ describe('a claim when more is due than one pass takes', () => {
     await clock.advance(1_000);
     await outbox.enqueue('ops', note({ key: 'escalated|inc_x', incidentId: 'inc_x' }));
     await outbox.pass();
-    // One pass takes 50 rows: the escalation among them, though 60 older rows were due before it.
-    expect(ops.delivered).toHaveLength(50);
+    // The escalation, then a pass's 50 of the 60 older rows.
+    expect(ops.delivered).toHaveLength(51);
     expect(ops.delivered[0]?.key).toBe('escalated|inc_x');
+  });
+
+  it('still sends a due group whole beside more urgent notices than a pass takes', async () => {
+    let acting = true;
+    const { clock, ops, outbox } = await bare(() => acting);
+    outbox.start();
+    const group = { key: 'incident.opened|g', waitMs: 30_000, intervalMs: 300_000 };
+    for (let i = 0; i < 10; i++)
+      await outbox.enqueue(
+        'ops',
+        note({ event: 'incident.opened', service: 'g', key: `opened|g${i}`, incidentId: `inc_g${i}`, group }),
+      );
+    await until(() => true);
+    // The group falls due while 55 failed steps are due too (more than one pass's 50).
+    acting = false;
+    await clock.advance(30_500);
+    for (let i = 0; i < 55; i++)
+      await outbox.enqueue(
+        'ops',
+        note({ event: 'action.failed', key: `failed|${i}`, incidentId: `inc_${i}` }),
+      );
+    acting = true;
+    for (let k = 0; k < 10; k++) {
+      await clock.advance(1_000);
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    }
+    const opened = ops.delivered.filter((n) => n.event === 'incident.opened');
+    expect(ops.delivered.filter((n) => n.event === 'action.failed')).toHaveLength(55);
+    expect(opened).toHaveLength(1);
+    expect((opened[0]?.data['grouped'] as unknown[] | undefined)?.length).toBe(10);
   });
 });

@@ -165,13 +165,20 @@ export class Outbox {
       .map(([key]) => key);
     const dueHeld = dueGroups.reduce((n, key) => n + (this.heldGroups.get(key)?.rows ?? 0), 0);
     const batch = (this.o.batch ?? 50) + dueHeld;
-    const rows = await this.o.store.claimNotifications(this.o.replica.id, now, {
-      expiryMs: this.o.replica.expiryMs,
-      limit: batch,
-      skipNotifiers: blocked,
-      // A human waits on these: a storm of due notices (a group's hundreds) does not hold one back a pass.
-      firstEvents: [...CRITICAL_EVENTS],
-    });
+    const claim = (limit: number, events: { onlyEvents: string[] } | { exceptEvents: string[] }) =>
+      this.o.store.claimNotifications(this.o.replica.id, now, {
+        expiryMs: this.o.replica.expiryMs,
+        limit,
+        skipNotifiers: blocked,
+        ...events,
+      });
+    // A human waits on these: claimed on their own, so a storm of due notices does not hold one back a pass,
+    // while the others' claim keeps its order (held groups first) and its reach, so each group goes out whole.
+    const critical = [...CRITICAL_EVENTS];
+    const urgentBatch = this.o.batch ?? 50;
+    const urgent = await claim(urgentBatch, { onlyEvents: critical });
+    const rest = await claim(batch, { exceptEvents: critical });
+    const rows = [...urgent, ...rest];
     const byChannel = new Map<string, OutboxEntry[]>();
     for (const r of rows) {
       const list = byChannel.get(r.notifier);
@@ -190,7 +197,7 @@ export class Outbox {
         if (g !== undefined && g.due <= now && !failed) this.heldGroups.delete(key);
       }
     // A full batch means more may be due: look again at once.
-    if (rows.length >= batch) return this.o.clock.now();
+    if (urgent.length >= urgentBatch || rest.length >= batch) return this.o.clock.now();
     let wake = Math.min(poll, this.heldUntil);
     const next = await this.o.store.nextNotificationAt();
     if (next !== null && next > this.o.clock.now()) wake = Math.min(wake, next);

@@ -46,8 +46,10 @@ export interface OutboxClaimOptions {
   limit?: number;
   /** Leave these notifiers' rows alone (their channel is backing off). */
   skipNotifiers?: readonly string[];
-  /** Rows of these events are claimed before any other due row (a human waits on them), then oldest first. */
-  firstEvents?: readonly string[];
+  /** Only rows of these events. */
+  onlyEvents?: readonly string[];
+  /** No rows of these events. */
+  exceptEvents?: readonly string[];
 }
 
 export interface OutboxFilter {

@@ -68,20 +68,15 @@ export async function claimNotifications(
         eb('claimed_by', 'not in', live),
       ]),
     )
+    .orderBy('next_attempt_at')
+    .orderBy('created_at')
     .limit(opts.limit ?? 50);
-  const first = opts.firstEvents ?? [];
-  if (first.length > 0)
-    scan = scan.orderBy(
-      (eb) =>
-        eb
-          .case()
-          .when('event', 'in', [...first])
-          .then(0)
-          .else(1)
-          .end(),
-      'asc',
-    );
-  scan = scan.orderBy('next_attempt_at').orderBy('created_at');
+  if (opts.onlyEvents) {
+    if (opts.onlyEvents.length === 0) return [];
+    scan = scan.where('event', 'in', [...opts.onlyEvents]);
+  }
+  if (opts.exceptEvents && opts.exceptEvents.length > 0)
+    scan = scan.where('event', 'not in', [...opts.exceptEvents]);
   if (opts.skipNotifiers && opts.skipNotifiers.length > 0)
     scan = scan.where('notifier', 'not in', [...opts.skipNotifiers]);
   const candidates = await scan.execute();
