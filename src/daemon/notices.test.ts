@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { MedicConfig } from '../config/index.js';
+import { correlationSchema, type MedicConfig } from '../config/index.js';
 import { Bus, type Finding, type Incident, SimulatedClock } from '../core/index.js';
-import { NEW_FAILURE_AFTER_MS, Notices } from './notices.js';
+import { Notices } from './notices.js';
 
+/** The schema's defaults: how long a member must stay healthy for its next failure to be news. */
+const CONFIG = { correlation: correlationSchema.parse({}) } as MedicConfig;
+const NEW_FAILURE_AFTER_MS = CONFIG.correlation.new_failure_after;
 const incident = { id: 'inc_1', service: 'proxy' } as Incident;
 const exit = (at: number): Finding => ({
   id: `fnd_${at}`,
@@ -22,7 +25,7 @@ function notices(clock: SimulatedClock): Notices {
     clock,
     store: { listFindings: async () => [] },
     incidents: { note: async () => {} },
-    config: () => ({}) as MedicConfig,
+    config: () => CONFIG,
   });
 }
 
@@ -87,7 +90,7 @@ describe('Notices.whileEscalated: news for the human an incident waits for', () 
       clock,
       store: { listFindings: async () => [] },
       incidents: { note: async () => {} },
-      config: () => ({}) as MedicConfig,
+      config: () => CONFIG,
     });
     return { n, sent };
   }

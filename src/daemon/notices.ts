@@ -75,8 +75,7 @@ export class Notices {
   failing(service: string, at = this.d.clock.now()): void {
     const since = this.healthyAt.get(service);
     this.healthyAt.delete(service);
-    const after = this.d.config().correlation?.new_failure_after ?? NEW_FAILURE_AFTER_MS;
-    if (since === undefined || at - since < after) return;
+    if (since === undefined || at - since < this.d.config().correlation.new_failure_after) return;
     for (const key of this.episodes) if (key.endsWith(`|${service}`)) this.episodes.delete(key);
   }
 
@@ -110,12 +109,6 @@ export class Notices {
     for (const key of this.episodes) if (key.startsWith(`${incidentId}|`)) this.episodes.delete(key);
   }
 }
-
-/**
- * How long a service must have been healthy for its next failure to be news again on an escalated incident,
- * unless `correlation.new_failure_after` says otherwise (its default is this).
- */
-export const NEW_FAILURE_AFTER_MS = 30_000;
 
 /** The delay of a flapping service's heal: `correlation.flapping_backoff` per change past the limit. */
 export function flapDelay(config: MedicConfig, flap: Flapping): number {
